@@ -1,0 +1,127 @@
+/*
+** hist_json.c — the dsim JSON-lines reader (DESIGN.md, "History format").
+**
+** One JSON object per line: "process" (integer), "type" (invoke, ok, fail,
+** info), "f" (string), optional "key" (string or integer), optional "value"
+** (null, boolean, integer, string or array of these), optional "time"
+** (integer nanoseconds). Blank lines are skipped; anything else is bad
+** input reported with its line.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "hist_internal.h"
+
+/* JSON -> canonical value; NULL with 'err' set when the JSON holds
+** something a history value cannot (a real number, an object). */
+static const hist_value *to_value(hist *h, json_t *j, uint32_t line, char *err, size_t cap)
+{
+    switch (json_typeof(j)) {
+    case JSON_NULL: return hist_nil(h);
+    case JSON_TRUE: return hist_bool(h, true);
+    case JSON_FALSE: return hist_bool(h, false);
+    case JSON_INTEGER: return hist_int(h, (int64_t)json_integer_value(j));
+    case JSON_STRING: return hist_str(h, json_string_value(j), json_string_length(j));
+    case JSON_ARRAY: {
+        size_t n = json_array_size(j);
+        const hist_value *small[16];
+        const hist_value **items = n <= 16 ? small : hist_alloc(h, n * sizeof *items);
+        if (items == NULL)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            items[i] = to_value(h, json_array_get(j, i), line, err, cap);
+            if (items[i] == NULL)
+                return NULL;
+        }
+        return hist_list(h, items, n);
+    }
+    default:
+        hist_error(err, cap, h->source, line,
+                   "expected a value that is null, a boolean, an integer, a string or an array");
+        return NULL;
+    }
+    hist_error(err, cap, h->source, line, "out of memory");
+    return NULL;
+}
+
+static int parse_type(const char *s, hist_type *t)
+{
+    static const char *const names[] = {"invoke", "ok", "fail", "info"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *t = (hist_type)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* Parses one object line into an event; returns 0 or -1 with 'err'. */
+static int json_line(hist *h, const char *s, size_t n, uint32_t line, char *err, size_t cap)
+{
+    json_error_t je;
+    json_t *o = json_loadb(s, n, 0, &je);
+    if (o == NULL || !json_is_object(o)) {
+        hist_error(err, cap, h->source, line, "expected a JSON object (%s)",
+                   o == NULL ? je.text : "got another JSON value");
+        json_decref(o);
+        return -1;
+    }
+    json_t *p = json_object_get(o, "process"), *ty = json_object_get(o, "type");
+    json_t *f = json_object_get(o, "f"), *k = json_object_get(o, "key");
+    json_t *v = json_object_get(o, "value"), *tm = json_object_get(o, "time");
+    hist_type type;
+    const char *why = NULL;
+    char keybuf[32];
+    const char *key = NULL;
+    if (!json_is_integer(p))
+        why = "expected \"process\": an integer";
+    else if (!json_is_string(ty) || parse_type(json_string_value(ty), &type) != 0)
+        why = "expected \"type\": \"invoke\", \"ok\", \"fail\" or \"info\"";
+    else if (!json_is_string(f))
+        why = "expected \"f\": a string";
+    else if (tm != NULL && !json_is_integer(tm) && !json_is_null(tm))
+        why = "expected \"time\": integer nanoseconds";
+    else if (k != NULL && json_is_string(k))
+        key = json_string_value(k);
+    else if (k != NULL && json_is_integer(k)) {
+        snprintf(keybuf, sizeof keybuf, "%lld", (long long)json_integer_value(k));
+        key = keybuf;
+    } else if (k != NULL && !json_is_null(k))
+        why = "expected \"key\": a string or an integer";
+    if (why != NULL) {
+        hist_error(err, cap, h->source, line, "%s", why);
+        json_decref(o);
+        return -1;
+    }
+    const hist_value *val = v ? to_value(h, v, line, err, cap) : hist_nil(h);
+    int rc = -1;
+    if (val != NULL) {
+        int64_t t = json_is_integer(tm) ? (int64_t)json_integer_value(tm) : -1;
+        rc = hist_add(h, (int64_t)json_integer_value(p), type, json_string_value(f), key,
+                      val, t, line);
+        if (rc != 0)
+            hist_error(err, cap, h->source, line, "out of memory");
+    }
+    json_decref(o);
+    return rc;
+}
+
+int hist_read_json(hist *h, const char *text, size_t len, char *err, size_t cap)
+{
+    uint32_t line = 0;
+    for (size_t i = 0; i < len;) {
+        size_t end = i;
+        while (end < len && text[end] != '\n')
+            end++;
+        line++;
+        size_t b = i;
+        while (b < end && (text[b] == ' ' || text[b] == '\t' || text[b] == '\r'))
+            b++;
+        if (b < end && json_line(h, text + b, end - b, line, err, cap) != 0)
+            return -1;
+        i = end + 1;
+    }
+    return 0;
+}
