@@ -1,0 +1,55 @@
+/*
+** check.h — the entry points through which the kernel (c:check in Lua) and
+** the command line ('dsim check', 'dsim bench check') reach the checkers.
+**
+** Checkers read history text only (JSON lines of DESIGN.md, EDN, or the
+** Porcupine corpus formats), never kernel structures, so they can be built
+** and tested without a running world. Each fills 'report' (a JSON object it
+** owns the keys of) with at least "valid": true | false | "unknown" and,
+** on a violation, what explains it.
+*/
+#ifndef DSIM_CHECK_H
+#define DSIM_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+typedef enum check_verdict {
+    CHECK_OK = 0,          /* the property holds */
+    CHECK_VIOLATION = 1,   /* it does not; 'report' says why */
+    CHECK_BAD_INPUT = 2,   /* the history is malformed; 'err' says where */
+    CHECK_UNKNOWN = 3,     /* the budget ran out before an answer */
+} check_verdict;
+
+typedef struct check_budget {
+    uint64_t states_max;   /* 0: no bound */
+    double seconds_max;    /* 0: no bound (host time; only ends a search) */
+} check_budget;
+
+/* Linearizability of 'text' (JSON lines unless 'format' says otherwise:
+** "auto", "json", "edn", "etcd", "kv") under 'model' ("register",
+** "cas-register", "kv", "counter", "set", "queue", "mutex"). 'source' names
+** the input in messages ("run.jsonl"). */
+check_verdict check_linearizable(const char *text, size_t len, const char *source,
+                                 const char *format, const char *model,
+                                 const check_budget *budget, json_t *report,
+                                 char *err, size_t err_cap);
+
+/* Causal consistency of a differentiated register history: 'criterion' is
+** "cc", "cm", "ccv" or "all" (all three reported). */
+check_verdict check_causal(const char *text, size_t len, const char *source,
+                           const char *format, const char *criterion,
+                           json_t *report, char *err, size_t err_cap);
+
+/* Sequential consistency of a register/kv history, with a budget. */
+check_verdict check_sequential(const char *text, size_t len, const char *source,
+                               const char *format, const check_budget *budget,
+                               json_t *report, char *err, size_t err_cap);
+
+/* Convergence: 'replicas' is a JSON array of objects (one per replica, in
+** node order, each a key -> value map of its final state). */
+check_verdict check_convergence(const json_t *replicas, json_t *report);
+
+#endif

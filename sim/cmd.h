@@ -1,0 +1,20 @@
+/*
+** cmd.h — the dsim subcommands. main.c holds the dispatch table; each
+** command lives in its own file and returns the process exit status:
+** 0 all checks passed, 1 a check failed, 2 bad input or usage, 3 internal.
+*/
+#ifndef DSIM_CMD_H
+#define DSIM_CMD_H
+
+enum { EXIT_PASS = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
+
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+/* 'dsim bench kernel' and 'dsim bench check' (argv[0] is the subcommand). */
+int bench_kernel(int argc, char **argv);
+int bench_check(int argc, char **argv);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+** cmd_run.c — 'dsim run SCENARIO': runs one scenario with one seed and
+** prints its summary (readable, or one JSON object with --json).
+**
+** Observers (--trace, --history, --log) never change the run: the
+** fingerprint is the same with them on or off. Exit status: 0 every check
+** passed (or none ran), 1 a check failed, 2 the scenario or the command
+** line is bad (the message names the file and line), 3 internal error.
+*/
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "cmd.h"
+#include "hosttime.h"
+#include "script.h"
+
+static const char help[] =
+    "usage: dsim run SCENARIO [options]\n"
+    "  --seed N        the run's seed (default 1); the same seed gives the same run\n"
+    "  -D key=value    scenario parameter (dsim.param) or protocol option (e.g. -D bug=NAME)\n"
+    "  --trace FILE    write the JSON-lines trace\n"
+    "  --history FILE  write the client history (JSON lines)\n"
+    "  --log           print one line per event (coloured on a terminal)\n"
+    "  --json          print the summary as one JSON object\n"
+    "  --unsafe        allow io, os and require in the scenario\n"
+    "exit status: 0 checks passed, 1 a check failed, 2 bad input, 3 internal error\n";
+
+typedef struct run_args {
+    const char *scenario, *trace, *history;
+    uint64_t seed;
+    bool json, log, unsafe;
+    json_t *params;
+} run_args;
+
+static int parse(int argc, char **argv, run_args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+            fputs(help, stdout);
+            return -1;
+        } else if (strcmp(o, "--seed") == 0) {
+            if (!args_u64(next, &a->seed))
+                return args_usage_error("run", "--seed wants a number, got '%s'", next ? next : "");
+            i++;
+        } else if (strcmp(o, "-D") == 0) {
+            if (!args_define(a->params, next))
+                return EXIT_USAGE;
+            i++;
+        } else if (strncmp(o, "-D", 2) == 0) {
+            if (!args_define(a->params, o + 2))
+                return EXIT_USAGE;
+        } else if (strcmp(o, "--trace") == 0 || strcmp(o, "--history") == 0) {
+            if (!next)
+                return args_usage_error("run", "%s wants a file name", o);
+            *(o[2] == 't' ? &a->trace : &a->history) = next;
+            i++;
+        } else if (strcmp(o, "--json") == 0) {
+            a->json = true;
+        } else if (strcmp(o, "--log") == 0) {
+            a->log = true;
+        } else if (strcmp(o, "--unsafe") == 0) {
+            a->unsafe = true;
+        } else if (o[0] == '-') {
+            return args_usage_error("run", "unknown option '%s'", o);
+        } else if (a->scenario) {
+            return args_usage_error("run", "one scenario at a time (got '%s' and '%s')", a->scenario, o);
+        } else {
+            a->scenario = o;
+        }
+    }
+    if (!a->scenario)
+        return args_usage_error("run", "which scenario? e.g. dsim run scenarios/demos/single_kv.lua");
+    return 0;
+}
+
+static void print_summary(const json_t *s, double wall_ms)
+{
+    const json_t *m = json_object_get(s, "messages"), *o = json_object_get(s, "ops");
+#define I(obj, k) ((long long)json_integer_value(json_object_get(obj, k)))
+    printf("scenario     %s\n", json_string_value(json_object_get(s, "scenario")));
+    printf("seed         %lld\n", I(s, "seed"));
+    printf("protocol     %s (%lld nodes, %lld clients)\n", json_string_value(json_object_get(s, "protocol")),
+           I(s, "nodes"), I(s, "clients"));
+    printf("sim time     %.3f ms\n", json_real_value(json_object_get(s, "sim_ms")));
+    printf("events       %lld\n", I(s, "events"));
+    printf("messages     sent %lld, delivered %lld, dropped %lld, duplicated %lld\n",
+           I(m, "sent"), I(m, "delivered"), I(m, "dropped"), I(m, "duplicated"));
+    printf("operations   invoked %lld: ok %lld, fail %lld, info %lld\n",
+           I(o, "invoked"), I(o, "ok"), I(o, "fail"), I(o, "info"));
+#undef I
+    printf("verdicts    ");
+    const char *k;
+    json_t *v;
+    int n = 0;
+    json_object_foreach((json_t *)json_object_get(s, "verdicts"), k, v)
+        printf("%s %s: %s", n++ ? "," : "", k, json_string_value(v));
+    printf("%s\n", n ? "" : " (no checks ran)");
+    printf("fingerprint  %s\n", json_string_value(json_object_get(s, "fingerprint")));
+    printf("wall time    %.1f ms\n", wall_ms);
+}
+
+static void print_violations(const json_t *verdicts)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)verdicts, k, v) {
+        if (!json_is_false(json_object_get(v, "valid")))
+            continue;
+        char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        printf("\n%s FAILED:\n%s\n", k, s ? s : "");
+        free(s);
+    }
+}
+
+static bool write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    bool ok = fwrite(data, 1, len, f) == len;
+    return fclose(f) == 0 && ok;
+}
+
+static int report(const run_args *a, script_result *r, double wall_ms)
+{
+    if (r->error) {
+        fprintf(stderr, "dsim run: error: %s\n", r->message);
+        if (a->json)
+            printf("%s\n", json_dumps(json_pack("{s:s}", "error", r->message), JSON_COMPACT));
+        return EXIT_USAGE;
+    }
+    if (a->history && !write_file(a->history, r->history ? r->history : "", r->history_len)) {
+        fprintf(stderr, "dsim run: cannot write history '%s'\n", a->history);
+        return EXIT_USAGE;
+    }
+    if (!r->summary) {
+        fprintf(stderr, "dsim run: %s made no cluster (dsim.cluster{...})\n", a->scenario);
+        return EXIT_USAGE;
+    }
+    if (a->json) {
+        json_t *o = json_deep_copy(r->summary);
+        json_object_set_new(o, "wall_ms", json_real(wall_ms));
+        json_object_set(o, "checks", r->verdicts);
+        char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        printf("%s\n", s);
+        free(s);
+        json_decref(o);
+    } else {
+        print_summary(r->summary, wall_ms);
+        print_violations(r->verdicts);
+    }
+    return r->violation ? EXIT_VIOLATION : EXIT_PASS;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_args a = {.seed = 1, .params = json_object()};
+    int rc = parse(argc, argv, &a);
+    if (rc != 0) {
+        json_decref(a.params);
+        return rc < 0 ? EXIT_PASS : rc;
+    }
+    FILE *trace = NULL;
+    if (a.trace && !(trace = fopen(a.trace, "w"))) {
+        json_decref(a.params);
+        return args_usage_error("run", "cannot write trace '%s'", a.trace);
+    }
+    script_config cfg = {.path = a.scenario, .seed = a.seed, .params = a.params, .unsafe = a.unsafe,
+                         .trace = trace, .log = a.log ? stdout : NULL,
+                         .log_color = a.log && isatty(STDOUT_FILENO), .out = a.json ? stderr : stdout};
+    script_result r;
+    double t0 = host_seconds();
+    script_run(&cfg, &r);
+    double wall_ms = (host_seconds() - t0) * 1e3;
+    if (trace && fclose(trace) != 0)
+        fprintf(stderr, "dsim run: error writing trace '%s'\n", a.trace);
+    rc = report(&a, &r, wall_ms);
+    script_result_free(&r);
+    json_decref(a.params);
+    return rc;
+}

@@ -1,0 +1,191 @@
+/*
+** dsim.h — the public API of the dsim kernel.
+**
+** Protocols, fault kinds and tools include this header and nothing deeper.
+** A protocol is a table of callbacks ('dsim_protocol'); it acts on the world
+** only through the functions below, always passing its own 'dsim_node' first.
+**
+** Invariants the kernel keeps for every protocol:
+** - Callbacks of one world run on one thread, one at a time, in virtual-time
+**   order; equal times run in the order they were scheduled.
+** - A callback never sees true time: 'dsim_mono' and 'dsim_wall' are the
+**   node's own clocks (drift, offset, steps), and timers run on 'dsim_mono'.
+** - The per-node state block ('dsim_state', 'state_size' bytes) is zeroed on
+**   boot and on every crash; only what was synced to the node's disk survives.
+** - Randomness comes only from 'dsim_rand' (the node's own stream).
+** - The sender of a message is authentic: 'from' cannot be forged.
+*/
+#ifndef DSIM_H
+#define DSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+typedef struct dsim_world dsim_world;
+typedef struct dsim_node dsim_node;
+
+/* Virtual time is int64_t nanoseconds. */
+#define DSIM_US(x) ((int64_t)(x) * 1000)
+#define DSIM_MS(x) ((int64_t)(x) * 1000000)
+#define DSIM_SEC(x) ((int64_t)(x) * 1000000000)
+
+/* An assertion that is on in every build; it reports the seed and event. */
+void dsim_assert_fail(const char *expr, const char *file, int line);
+#define DSIM_ASSERT(e) ((e) ? (void)0 : dsim_assert_fail(#e, __FILE__, __LINE__))
+
+/* ---- messages ---------------------------------------------------------- */
+
+/* Largest payload one message may carry; 'dsim_send' asserts on more. */
+#define DSIM_MSG_BYTES_MAX (1u << 20)
+
+typedef struct dsim_msg {
+    uint32_t type;      /* protocol-defined message type */
+    uint32_t len;       /* payload bytes */
+    const void *data;   /* payload; valid only during the callback */
+    uint64_t id;        /* unique per send, shared by duplicates */
+} dsim_msg;
+
+/* Sends a copy of 'len' bytes at 'data' from node 'n' to node 'to' (0-based).
+** The kernel copies the payload; 'to' may equal the sender (loopback, no
+** network faults). Returns the message id. */
+uint64_t dsim_send(dsim_node *n, int to, uint32_t type, const void *data, uint32_t len);
+
+/* ---- timers (on the node's monotonic clock) ---------------------------- */
+
+typedef uint64_t dsim_timer_id;   /* 0 is never a valid id */
+
+/* Schedules 'on_timer(n, kind, arg)' after 'after_ns' of the node's
+** monotonic time (drift stretches or shrinks it in true time). A crash drops
+** all timers of the node. */
+dsim_timer_id dsim_timer(dsim_node *n, uint32_t kind, uint64_t arg, int64_t after_ns);
+/* Cancels a pending timer in O(log n); a fired, cancelled or stale id is a
+** no-op that returns false. */
+bool dsim_timer_cancel(dsim_node *n, dsim_timer_id id);
+
+/* ---- clocks and randomness -------------------------------------------- */
+
+int64_t dsim_mono(dsim_node *n);   /* ns, monotonic, drifts */
+int64_t dsim_wall(dsim_node *n);   /* ns, drifts, offset, may step back */
+uint64_t dsim_rand(dsim_node *n);  /* the node's stream */
+/* Uniform integer in [lo, hi] from the node's stream (integer arithmetic). */
+int64_t dsim_rand_range(dsim_node *n, int64_t lo, int64_t hi);
+
+/* ---- identity and options ---------------------------------------------- */
+
+int dsim_id(const dsim_node *n);            /* 0-based node id */
+int dsim_node_count(const dsim_world *w);   /* nodes in the cluster */
+int dsim_cluster_size(const dsim_node *n);  /* same, from a node */
+dsim_world *dsim_world_of(dsim_node *n);
+dsim_node *dsim_node_at(dsim_world *w, int id);
+void *dsim_state(dsim_node *n);             /* the per-node state block */
+bool dsim_is_up(const dsim_node *n);        /* not crashed (may be paused) */
+int64_t dsim_now(const dsim_world *w);      /* true time: for checkers only */
+
+typedef enum dsim_option_type {
+    DSIM_OPT_INT,       /* integer with bounds */
+    DSIM_OPT_BOOL,
+    DSIM_OPT_STR,       /* one of 'choices' when that is not NULL */
+    DSIM_OPT_MS,        /* milliseconds (number) */
+    DSIM_OPT_MS_RANGE,  /* {lo, hi} in milliseconds, or one number */
+} dsim_option_type;
+
+typedef struct dsim_option {
+    const char *name;
+    dsim_option_type type;
+    const char *def;            /* default as text: "150,300", "true", "5" */
+    const char *help;
+    const char *const *choices; /* NULL-terminated, for DSIM_OPT_STR */
+    int64_t min, max;           /* bounds for INT and MS (ms) */
+} dsim_option;
+
+/* Option values, validated against the protocol's table when the cluster is
+** made; asking for a name that is not in the table is a programmer error. */
+int64_t dsim_opt_int(dsim_node *n, const char *name);
+bool dsim_opt_bool(dsim_node *n, const char *name);
+const char *dsim_opt_str(dsim_node *n, const char *name);
+int64_t dsim_opt_ms(dsim_node *n, const char *name);                 /* in ns */
+void dsim_opt_range(dsim_node *n, const char *name, int64_t *lo_ns, int64_t *hi_ns);
+/* True when the run selected planted bug 'name' (option "bug"). */
+bool dsim_bug(dsim_node *n, const char *name);
+
+/* ---- disk: durable key-value store and log, with fsync semantics --------
+** Writes are volatile until 'dsim_disk_sync'; a crash loses unsynced writes
+** and may tear the last one. A read that fails its checksum returns
+** DSIM_DISK_CORRUPT: the protocol must treat the record as lost. */
+enum { DSIM_DISK_OK = 0, DSIM_DISK_MISSING = -1, DSIM_DISK_CORRUPT = -2 };
+void dsim_disk_put(dsim_node *n, const char *key, const void *val, uint32_t len);
+int dsim_disk_get(dsim_node *n, const char *key, void *buf, uint32_t cap, uint32_t *len);
+void dsim_disk_del(dsim_node *n, const char *key);
+uint64_t dsim_disk_append(dsim_node *n, const void *rec, uint32_t len); /* returns index, from 1 */
+int dsim_disk_read(dsim_node *n, uint64_t index, void *buf, uint32_t cap, uint32_t *len);
+void dsim_disk_truncate(dsim_node *n, uint64_t from);   /* drop index >= from */
+void dsim_disk_compact(dsim_node *n, uint64_t upto);    /* drop index <= upto */
+uint64_t dsim_disk_first(dsim_node *n);  /* first index held, or last+1 */
+uint64_t dsim_disk_last(dsim_node *n);   /* last index, 0 when none ever */
+void dsim_disk_sync(dsim_node *n);
+
+/* ---- client operations -------------------------------------------------- */
+
+typedef enum dsim_f {
+    DSIM_F_READ = 0,
+    DSIM_F_WRITE = 1,
+    DSIM_F_CAS = 2,
+    DSIM_F_COUNT_
+} dsim_f;
+
+#define DSIM_NIL INT64_MIN   /* "no value": a read of an absent key */
+
+typedef struct dsim_op {
+    uint64_t id;        /* unique per run; pass back to dsim_reply */
+    int32_t client;     /* client index, 0-based */
+    int32_t process;    /* Jepsen process id */
+    uint64_t seq;       /* per client, for exactly-once sessions */
+    dsim_f f;
+    uint32_t key;       /* key index; 0 for a single register */
+    int64_t value;      /* write: value; cas: expected */
+    int64_t value2;     /* cas: new value */
+} dsim_op;
+
+typedef enum dsim_status {
+    DSIM_OK = 0,        /* applied; 'value' is the read result */
+    DSIM_FAIL = 1,      /* definitely not applied (cas mismatch, refused) */
+    DSIM_REDIRECT = 2,  /* not the leader; 'value' is a node hint or -1 */
+} dsim_status;
+
+/* Answers a client operation received through 'on_request'; the reply
+** travels the network back to the client. Not answering at all is allowed:
+** the client times out and records 'info'. */
+void dsim_reply(dsim_node *n, const dsim_op *op, dsim_status status, int64_t value);
+
+/* ---- named protocol events ---------------------------------------------- */
+
+/* Records a protocol event ("leader", "commit", ...) in the trace and hands
+** it to Lua's c:on(name, fn). Takes ownership of 'fields' (may be NULL). */
+void dsim_emit(dsim_node *n, const char *name, json_t *fields);
+
+/* ---- the protocol plug-in ----------------------------------------------- */
+
+typedef struct dsim_protocol {
+    const char *name;           /* "raft" */
+    const char *summary;        /* one line for `dsim list` */
+    size_t state_size;          /* per-node volatile state, zeroed on crash */
+    const dsim_option *options; /* terminated by {NULL} */
+    const char *const *bugs;    /* planted bugs, NULL-terminated, or NULL */
+    const char *const *msg_names; /* msg type -> name, NULL-terminated, or NULL */
+    void (*start)(dsim_node *n);  /* boot or restart: recover from disk */
+    void (*on_message)(dsim_node *n, int from, const dsim_msg *m);
+    void (*on_timer)(dsim_node *n, uint32_t kind, uint64_t arg);
+    void (*on_request)(dsim_node *n, const dsim_op *op);
+    void (*inspect)(dsim_node *n, json_t *out);   /* role, term, ... ; may be NULL */
+    void (*describe)(const dsim_msg *m, json_t *out); /* may be NULL */
+    const char *(*invariants)(dsim_world *w);     /* NULL or a violation; may be NULL */
+} dsim_protocol;
+
+/* The registry: NULL-terminated, defined in protocols/registry.c. */
+extern const dsim_protocol *const dsim_protocols[];
+const dsim_protocol *dsim_protocol_find(const char *name);
+
+#endif

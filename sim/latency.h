@@ -1,0 +1,35 @@
+/*
+** latency.h — message latency models: constant, uniform, normal, lognormal,
+** pareto. Parameters are in nanoseconds; a sample is never negative and is
+** capped at 'LATENCY_NS_MAX' so one draw cannot push an event past any
+** run's end.
+*/
+#ifndef DSIM_LATENCY_H
+#define DSIM_LATENCY_H
+
+#include <stdint.h>
+
+#include "rng.h"
+
+#define LATENCY_NS_MAX ((int64_t)3600 * 1000000000)
+
+typedef enum latency_kind {
+    LATENCY_CONSTANT,   /* a */
+    LATENCY_UNIFORM,    /* [a, b] */
+    LATENCY_NORMAL,     /* mean a, sd b, truncated at 0 */
+    LATENCY_LOGNORMAL,  /* median a, sigma b/1000 (b in thousandths) */
+    LATENCY_PARETO,     /* scale a (minimum), shape b/1000 */
+} latency_kind;
+
+typedef struct latency_model {
+    latency_kind kind;
+    int64_t a, b;
+} latency_model;
+
+int64_t latency_sample(const latency_model *m, rng *r);
+/* The model's name ("uniform") for traces and errors. */
+const char *latency_name(latency_kind k);
+/* Writes a readable form, e.g. "uniform(1ms, 10ms)". */
+void latency_format(const latency_model *m, char *buf, unsigned cap);
+
+#endif

@@ -1,0 +1,329 @@
+/*
+** net.c — the simulated network: links, latency, loss, duplication, FIFO
+** connections and reachability.
+**
+** Every directed link (from, to) between endpoints (nodes, then clients) has
+** a profile (latency model, drop and duplicate probability): profile 0 is
+** the default, and 'link_profile' (allocated on first use) overrides it per
+** link. Reachability is a directed matrix 'cut' (allocated on first use).
+** Rules kept:
+** - a message to an unreachable endpoint is dropped at send, and one whose
+**   link is cut when it arrives is dropped at delivery;
+** - in FIFO mode a link never reorders (a delivery is never scheduled before
+**   the previous one on the same link), and cutting a link breaks its
+**   connection: everything in flight on it is dropped, even after a heal;
+** - a crash of the receiver drops what was in flight to it (incarnation);
+** - a node's message to itself is delivered at once, with no faults.
+** Payload buffers come from per-size-class free lists, so the steady state
+** allocates nothing.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "world.h"
+
+int net_init(dsim_world *w, int nodes)
+{
+    net_state *s = &w->net;
+    s->endpoints = nodes;
+    s->profiles_len = 1;
+    s->profiles[0] = (net_profile){
+        .latency = {.kind = LATENCY_UNIFORM, .a = DSIM_MS(1), .b = DSIM_MS(5)},
+    };
+    return 0;
+}
+
+void net_free(dsim_world *w)
+{
+    free(w->net.link_profile);
+    free(w->net.cut);
+    free(w->net.fifo_last);
+    free(w->net.conn_epoch);
+    json_decref(w->net.shape);
+}
+
+static size_t link_index(const dsim_world *w, int from, int to)
+{
+    DSIM_ASSERT(from >= 0 && from < w->net.endpoints);
+    DSIM_ASSERT(to >= 0 && to < w->net.endpoints);
+    return (size_t)from * (size_t)w->net.endpoints + (size_t)to;
+}
+
+static size_t links_len(const dsim_world *w)
+{
+    return (size_t)w->net.endpoints * (size_t)w->net.endpoints;
+}
+
+bool net_reachable(const dsim_world *w, int from, int to)
+{
+    return !w->net.cut || !w->net.cut[link_index(w, from, to)];
+}
+
+void net_set_cut(dsim_world *w, int from, int to, bool cut)
+{
+    net_state *s = &w->net;
+    if (from == to)
+        return;
+    if (!s->cut) {
+        if (!cut)
+            return;
+        s->cut = calloc(links_len(w), 1);
+        DSIM_ASSERT(s->cut != NULL);
+    }
+    size_t i = link_index(w, from, to);
+    if (cut && !s->cut[i] && s->conn_epoch)
+        s->conn_epoch[i]++;   /* the connection breaks */
+    s->cut[i] = cut;
+}
+
+void net_heal(dsim_world *w)
+{
+    if (w->net.cut)
+        memset(w->net.cut, 0, links_len(w));
+    net_set_shape(w, NULL);
+}
+
+void net_set_shape(dsim_world *w, json_t *shape)
+{
+    json_decref(w->net.shape);
+    w->net.shape = shape;
+}
+
+int net_profile_add(dsim_world *w, const net_profile *p)
+{
+    net_state *s = &w->net;
+    for (int i = 0; i < s->profiles_len; i++)
+        if (memcmp(&s->profiles[i], p, sizeof *p) == 0)
+            return i;
+    if (s->profiles_len == WORLD_PROFILES_MAX)
+        return -1;
+    s->profiles[s->profiles_len] = *p;
+    return s->profiles_len++;
+}
+
+void net_set_link_profile(dsim_world *w, int from, int to, int profile)
+{
+    net_state *s = &w->net;
+    DSIM_ASSERT(profile >= 0 && profile < s->profiles_len);
+    if (!s->link_profile) {
+        if (profile == 0)
+            return;
+        s->link_profile = calloc(links_len(w), sizeof *s->link_profile);
+        DSIM_ASSERT(s->link_profile != NULL);
+    }
+    s->link_profile[link_index(w, from, to)] = (uint16_t)profile;
+}
+
+void net_set_fifo(dsim_world *w, bool on)
+{
+    net_state *s = &w->net;
+    s->fifo = on;
+    if (on && !s->fifo_last) {
+        s->fifo_last = calloc(links_len(w), sizeof *s->fifo_last);
+        s->conn_epoch = calloc(links_len(w), sizeof *s->conn_epoch);
+        DSIM_ASSERT(s->fifo_last && s->conn_epoch);
+    }
+}
+
+/* ---- payload pool ----------------------------------------------------------- */
+
+static wmsg *msg_alloc(dsim_world *w, uint32_t len)
+{
+    size_t need = sizeof(wmsg) + len;
+    unsigned c = 0;
+    while (((size_t)64 << c) < need)
+        c++;
+    DSIM_ASSERT(c < 24);
+    wmsg *m = w->pool_free[c];
+    if (m) {
+        memcpy(&w->pool_free[c], m->data, sizeof(wmsg *));
+    } else {
+        m = malloc((size_t)64 << c);
+        DSIM_ASSERT(m != NULL);
+        w->pool_bytes += (size_t)64 << c;
+    }
+    m->size_class = (uint16_t)c;
+    return m;
+}
+
+void net_msg_release(dsim_world *w, wmsg *m)
+{
+    unsigned c = m->size_class;
+    memcpy(m->data, &w->pool_free[c], sizeof(wmsg *));
+    w->pool_free[c] = m;
+}
+
+/* ---- tracing -------------------------------------------------------------- */
+
+static const char *msg_name(const dsim_world *w, const wmsg *m, char *buf, size_t cap)
+{
+    if (m->kind == MSG_REQUEST)
+        return "request";
+    if (m->kind == MSG_REPLY)
+        return "reply";
+    const char *const *names = w->proto->msg_names;
+    for (uint32_t i = 0; names && names[i]; i++)
+        if (i == m->type)
+            return names[i];
+    snprintf(buf, cap, "type%u", m->type);
+    return buf;
+}
+
+static void trace_msg(dsim_world *w, const char *ev, const wmsg *m, const char *why)
+{
+    json_t *e = trace_event(w, ev);
+    if (!e)
+        return;
+    char a[16], b[16], nb[24];
+    json_object_set_new(e, "from", json_string(endpoint_name(w, m->from, a, sizeof a)));
+    json_object_set_new(e, "to", json_string(endpoint_name(w, m->to, b, sizeof b)));
+    json_object_set_new(e, "id", json_integer((json_int_t)m->id));
+    json_object_set_new(e, "msg", json_string(msg_name(w, m, nb, sizeof nb)));
+    if (why)
+        json_object_set_new(e, "why", json_string(why));
+    if (m->dup)
+        json_object_set_new(e, "dup", json_true());
+    if (strcmp(ev, "send") == 0) {
+        json_t *body = json_object();
+        if (m->kind == MSG_PROTOCOL && w->proto->describe) {
+            dsim_msg pm = {.type = m->type, .len = m->len, .data = m->data, .id = m->id};
+            w->proto->describe(&pm, body);
+        } else if (m->kind == MSG_REQUEST) {
+            const dsim_op *op = (const dsim_op *)m->data;
+            json_object_set_new(body, "op", json_integer((json_int_t)op->id));
+        } else if (m->kind == MSG_REPLY) {
+            const reply_body *r = (const reply_body *)m->data;
+            json_object_set_new(body, "op", json_integer((json_int_t)r->op_id));
+            json_object_set_new(body, "status", json_integer(r->status));
+        }
+        json_object_set_new(e, "body", body);
+    }
+    trace_emit(w, e);
+}
+
+static void drop(dsim_world *w, wmsg *m, const char *why)
+{
+    w->stats.dropped++;
+    world_fp(w, 0xd709 ^ m->id);
+    trace_msg(w, "drop", m, why);
+    net_msg_release(w, m);
+}
+
+/* ---- send and deliver ------------------------------------------------------ */
+
+static void schedule(dsim_world *w, wmsg *m, const net_profile *p, size_t li)
+{
+    int64_t at = w->now;
+    if (m->from != m->to)
+        at += latency_sample(&p->latency, &w->rng_net);
+    if (w->net.fifo && m->from != m->to) {
+        if (at < w->net.fifo_last[li])
+            at = w->net.fifo_last[li];
+        w->net.fifo_last[li] = at;
+        m->conn_epoch = w->net.conn_epoch[li];
+    }
+    queue_item it = {.kind = EV_DELIVER, .node = m->to, .peer = m->from, .ptr = m};
+    if (world_push(w, at, &it) == 0)
+        net_msg_release(w, m);
+}
+
+static wmsg *msg_make(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
+                      const void *data, uint32_t len, uint64_t id)
+{
+    wmsg *m = msg_alloc(w, len);
+    m->kind = kind;
+    m->dup = 0;
+    m->type = type;
+    m->from = from;
+    m->to = to;
+    m->len = len;
+    m->id = id;
+    m->conn_epoch = 0;
+    m->dst_incarnation = to < w->nodes_len ? w->nodes[to].incarnation : 0;
+    if (len)
+        memcpy(m->data, data, len);
+    return m;
+}
+
+void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
+              const void *data, uint32_t len, uint64_t id)
+{
+    DSIM_ASSERT(len <= DSIM_MSG_BYTES_MAX);
+    w->stats.sent++;
+    world_fp(w, ((uint64_t)(uint32_t)from << 32) | (uint32_t)to);
+    world_fp(w, ((uint64_t)type << 8) | kind);
+    world_fp_bytes(w, data, len);
+    wmsg *m = msg_make(w, from, to, kind, type, data, len, id);
+    trace_msg(w, "send", m, NULL);
+    if (!net_reachable(w, from, to)) {
+        drop(w, m, "partition");
+        return;
+    }
+    size_t li = link_index(w, from, to);
+    const net_profile *p = &w->net.profiles[w->net.link_profile ? w->net.link_profile[li] : 0];
+    if (from != to && p->drop > 0 && rng_chance(&w->rng_net, p->drop)) {
+        drop(w, m, "loss");
+        return;
+    }
+    bool dup = from != to && p->dup > 0 && rng_chance(&w->rng_net, p->dup);
+    schedule(w, m, p, li);
+    if (dup) {
+        wmsg *d = msg_make(w, from, to, kind, type, data, len, id);
+        d->dup = 1;
+        w->stats.duplicated++;
+        trace_msg(w, "dup", d, NULL);
+        schedule(w, d, p, li);
+    }
+}
+
+/* A message arrives: it may still die (cut link, broken connection, crashed
+** or restarted receiver); otherwise its receiver handles it. Takes
+** ownership of 'm'. */
+void net_deliver(dsim_world *w, wmsg *m)
+{
+    if (!net_reachable(w, m->from, m->to)) {
+        drop(w, m, "partition");
+        return;
+    }
+    if (w->net.fifo && m->from != m->to &&
+        m->conn_epoch != w->net.conn_epoch[link_index(w, m->from, m->to)]) {
+        drop(w, m, "connection");
+        return;
+    }
+    if (m->to < w->nodes_len) {
+        dsim_node *n = &w->nodes[m->to];
+        if (n->status == NODE_CRASHED) {
+            drop(w, m, "crashed");
+            return;
+        }
+        if (n->incarnation != m->dst_incarnation) {
+            drop(w, m, "restarted");
+            return;
+        }
+    }
+    w->stats.delivered++;
+    world_fp(w, m->id);
+    trace_msg(w, "deliver", m, NULL);
+    if (m->to < w->nodes_len) {
+        queue_item it = {.kind = EV_DELIVER, .node = m->to, .peer = m->from, .ptr = m};
+        node_dispatch(&w->nodes[m->to], &it);
+    } else {
+        DSIM_ASSERT(m->kind == MSG_REPLY && m->len == sizeof(reply_body));
+        reply_body r;
+        memcpy(&r, m->data, sizeof r);
+        client_on_reply(w, m->to - w->nodes_len, &r);
+    }
+    net_msg_release(w, m);
+}
+
+/* ---- the protocol's side ---------------------------------------------------- */
+
+uint64_t dsim_send(dsim_node *n, int to, uint32_t type, const void *data, uint32_t len)
+{
+    dsim_world *w = n->w;
+    DSIM_ASSERT(to >= 0 && to < w->nodes_len);
+    DSIM_ASSERT(n->status == NODE_UP);
+    uint64_t id = w->msg_id_next++;
+    net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
+    return id;
+}

@@ -1,0 +1,375 @@
+/*
+** node.c — a simulated process: its lifecycle, timers, clocks, disk and the
+** protocol callbacks that run on it.
+**
+** Lifecycle (DESIGN.md "Kernel model"):
+** - up: events run as they come.
+** - paused (a stop-the-world pause): nothing runs; deliveries and timers that
+**   fall due are held in 'deferred', in order, and replayed at resume time,
+**   late, in the same order.
+** - crashed: the state block is zeroed, unsynced disk writes are lost, timers
+**   and in-flight inbound messages die (the incarnation number bumps, so
+**   stale ones are recognised when they pop), held events are dropped.
+**   A restart boots the protocol again, which recovers from disk only.
+** Timers are slots in 'w->timers' addressed by (generation, index), so a
+** cancel never searches; the queue handle makes it O(log n).
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "world.h"
+
+static const char *const status_names[] = {"up", "paused", "crashed"};
+
+const char *node_status_name(int status)
+{
+    DSIM_ASSERT(status >= NODE_UP && status <= NODE_CRASHED);
+    return status_names[status];
+}
+
+int node_init(dsim_world *w, dsim_node *n, int id)
+{
+    n->w = w;
+    n->id = id;
+    n->status = NODE_UP;
+    clock_init(&n->clock);
+    rng_stream(&n->rng, w->seed, "node", (uint64_t)id);
+    n->disk = disk_new();
+    size_t size = w->proto->state_size ? w->proto->state_size : 1;
+    n->state = calloc(1, size);
+    n->term_seen = -1;
+    return (n->disk && n->state) ? 0 : -1;
+}
+
+static void deferred_clear(dsim_node *n)
+{
+    for (uint32_t i = 0; i < n->deferred_len; i++)
+        if (n->deferred[i].kind == EV_DELIVER)
+            net_msg_release(n->w, n->deferred[i].ptr);
+    n->deferred_len = 0;
+}
+
+void node_free(dsim_node *n)
+{
+    deferred_clear(n);
+    free(n->deferred);
+    disk_free(n->disk);
+    free(n->state);
+}
+
+/* ---- timers --------------------------------------------------------------- */
+
+static void timer_slot_release(dsim_world *w, uint32_t idx)
+{
+    timer_slot *s = &w->timers[idx];
+    DSIM_ASSERT(s->live);
+    s->live = 0;
+    s->gen++;
+    w->timers_free[w->timers_free_len++] = idx;
+}
+
+static uint32_t timer_slot_take(dsim_world *w)
+{
+    if (w->timers_free_len > 0)
+        return w->timers_free[--w->timers_free_len];
+    if (w->timers_len == w->timers_cap) {
+        uint32_t cap = w->timers_cap ? w->timers_cap * 2 : 256;
+        timer_slot *t = realloc(w->timers, cap * sizeof *t);
+        uint32_t *f = realloc(w->timers_free, cap * sizeof *f);
+        DSIM_ASSERT(t && f);   /* out of memory here is not recoverable */
+        w->timers = t;
+        w->timers_free = f;
+        w->timers_cap = cap;
+    }
+    w->timers[w->timers_len] = (timer_slot){0};
+    return w->timers_len++;
+}
+
+dsim_timer_id dsim_timer(dsim_node *n, uint32_t kind, uint64_t arg, int64_t after_ns)
+{
+    DSIM_ASSERT(after_ns >= 0);
+    DSIM_ASSERT(n->status != NODE_CRASHED);
+    dsim_world *w = n->w;
+    uint32_t idx = timer_slot_take(w);
+    timer_slot *s = &w->timers[idx];
+    s->live = 1;
+    s->kind = kind;
+    s->node = n->id;
+    int64_t delay = clock_true_delay(&n->clock, after_ns);
+    queue_item it = {.kind = EV_TIMER, .node = n->id, .peer = -1, .aux = n->incarnation,
+                     .a = ((uint64_t)s->gen << 32) | idx, .b = arg};
+    s->qhandle = world_push(w, w->now + delay, &it);
+    return ((uint64_t)s->gen << 32) | (idx + 1);
+}
+
+bool dsim_timer_cancel(dsim_node *n, dsim_timer_id id)
+{
+    dsim_world *w = n->w;
+    uint32_t idx = (uint32_t)(id & 0xffffffffu);
+    if (idx == 0 || idx > w->timers_len)
+        return false;
+    idx--;
+    timer_slot *s = &w->timers[idx];
+    if (!s->live || s->gen != (uint32_t)(id >> 32) || s->node != n->id)
+        return false;
+    if (s->qhandle)
+        queue_cancel(&w->q, s->qhandle);
+    timer_slot_release(w, idx);   /* a deferred copy now misses on gen */
+    return true;
+}
+
+/* Runs a popped timer event; returns false when it was stale. */
+static bool timer_fire_ok(dsim_node *n, const queue_item *it, uint32_t *kind)
+{
+    dsim_world *w = n->w;
+    uint32_t idx = (uint32_t)(it->a & 0xffffffffu);
+    DSIM_ASSERT(idx < w->timers_len);
+    timer_slot *s = &w->timers[idx];
+    if (!s->live || s->gen != (uint32_t)(it->a >> 32))
+        return false;   /* cancelled while held by a pause */
+    *kind = s->kind;
+    timer_slot_release(w, idx);
+    return it->aux == n->incarnation;
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static void trace_node(dsim_node *n, const char *ev)
+{
+    json_t *e = trace_event(n->w, ev);
+    if (!e)
+        return;
+    char buf[16];
+    json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->id, buf, sizeof buf)));
+    trace_emit(n->w, e);
+}
+
+/* After a protocol callback: when tracing, note role and term changes seen
+** through 'inspect' so the viewer can colour lanes. Reads only. */
+static void observe_role(dsim_node *n)
+{
+    if (!trace_on(n->w) || !n->w->proto->inspect || n->status == NODE_CRASHED)
+        return;
+    json_t *o = json_object();
+    n->w->proto->inspect(n, o);
+    const char *role = json_string_value(json_object_get(o, "role"));
+    json_t *term = json_object_get(o, "term");
+    int64_t t = json_is_integer(term) ? json_integer_value(term) : -1;
+    if (role && (strncmp(role, n->role, sizeof n->role - 1) != 0 || t != n->term_seen)) {
+        snprintf(n->role, sizeof n->role, "%s", role);
+        n->term_seen = t;
+        json_t *e = trace_event(n->w, "role");
+        char buf[16];
+        json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->id, buf, sizeof buf)));
+        json_object_set_new(e, "role", json_string(role));
+        if (t >= 0)
+            json_object_set_new(e, "term", json_integer(t));
+        trace_emit(n->w, e);
+    }
+    json_decref(o);
+}
+
+void node_boot(dsim_node *n)
+{
+    DSIM_ASSERT(n->status == NODE_UP);
+    world_fp(n->w, 0xb007 ^ (uint64_t)n->id);
+    if (n->w->proto->start)
+        n->w->proto->start(n);
+    observe_role(n);
+}
+
+void node_crash(dsim_node *n, bool tear)
+{
+    if (n->status == NODE_CRASHED)
+        return;
+    world_fp(n->w, 0xc7a5 ^ (uint64_t)n->id);
+    n->status = NODE_CRASHED;
+    n->incarnation++;
+    n->pause_gen++;
+    deferred_clear(n);
+    memset(n->state, 0, n->w->proto->state_size);
+    disk_crash(n->disk, tear);
+    n->role[0] = 0;
+    n->term_seen = -1;
+    trace_node(n, "crash");
+}
+
+void node_restart(dsim_node *n)
+{
+    if (n->status != NODE_CRASHED)
+        return;
+    n->status = NODE_UP;
+    trace_node(n, "restart");
+    node_boot(n);
+}
+
+void node_pause(dsim_node *n)
+{
+    if (n->status != NODE_UP)
+        return;
+    world_fp(n->w, 0x9a05e ^ (uint64_t)n->id);
+    n->status = NODE_PAUSED;
+    n->pause_gen++;
+    trace_node(n, "pause");
+}
+
+/* Replays held events now, in the order they were held. */
+void node_resume(dsim_node *n)
+{
+    if (n->status != NODE_PAUSED)
+        return;
+    dsim_world *w = n->w;
+    world_fp(w, 0x2e5 ^ (uint64_t)n->id);
+    n->status = NODE_UP;
+    n->pause_gen++;
+    trace_node(n, "resume");
+    for (uint32_t i = 0; i < n->deferred_len; i++) {
+        queue_item *it = &n->deferred[i];
+        uint64_t h = world_push(w, w->now, it);
+        if (it->kind == EV_TIMER) {
+            timer_slot *s = &w->timers[(uint32_t)(it->a & 0xffffffffu)];
+            if (s->live && s->gen == (uint32_t)(it->a >> 32))
+                s->qhandle = h;
+        }
+    }
+    n->deferred_len = 0;
+}
+
+static void node_defer(dsim_node *n, const queue_item *it)
+{
+    if (n->deferred_len == n->deferred_cap) {
+        uint32_t cap = n->deferred_cap ? n->deferred_cap * 2 : 64;
+        queue_item *d = realloc(n->deferred, cap * sizeof *d);
+        DSIM_ASSERT(d != NULL);
+        n->deferred = d;
+        n->deferred_cap = cap;
+    }
+    n->deferred[n->deferred_len++] = *it;
+    if (it->kind == EV_TIMER) {
+        timer_slot *s = &n->w->timers[(uint32_t)(it->a & 0xffffffffu)];
+        if (s->live && s->gen == (uint32_t)(it->a >> 32))
+            s->qhandle = 0;
+    }
+}
+
+/* Handles an event addressed to this node: held while paused, dropped
+** while crashed (or stale), run otherwise. */
+void node_dispatch(dsim_node *n, const queue_item *it)
+{
+    if (it->kind == EV_RESUME) {
+        if (it->a == n->pause_gen)
+            node_resume(n);
+        return;
+    }
+    if (n->status == NODE_PAUSED) {
+        node_defer(n, it);
+        return;
+    }
+    if (it->kind == EV_DELIVER) {   /* protocol or request message, reachable */
+        wmsg *m = it->ptr;
+        dsim_world *w = n->w;
+        if (m->kind == MSG_PROTOCOL) {
+            dsim_msg pm = {.type = m->type, .len = m->len, .data = m->data, .id = m->id};
+            w->proto->on_message(n, m->from, &pm);
+        } else {
+            DSIM_ASSERT(m->kind == MSG_REQUEST && m->len == sizeof(dsim_op));
+            dsim_op op;
+            memcpy(&op, m->data, sizeof op);
+            if (w->proto->on_request)
+                w->proto->on_request(n, &op);
+        }
+        observe_role(n);
+        return;
+    }
+    DSIM_ASSERT(it->kind == EV_TIMER);
+    uint32_t kind;
+    if (!timer_fire_ok(n, it, &kind) || n->status == NODE_CRASHED)
+        return;
+    world_fp(n->w, kind);
+    json_t *e = trace_event(n->w, "timer");
+    if (e) {
+        char buf[16];
+        json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->id, buf, sizeof buf)));
+        json_object_set_new(e, "kind", json_integer(kind));
+        trace_emit(n->w, e);
+    }
+    n->w->proto->on_timer(n, kind, it->b);
+    observe_role(n);
+}
+
+void node_inspect(dsim_node *n, json_t *out)
+{
+    json_object_set_new(out, "status", json_string(node_status_name(n->status)));
+    if (n->status != NODE_CRASHED && n->w->proto->inspect)
+        n->w->proto->inspect(n, out);
+}
+
+/* ---- the protocol's view of its node -------------------------------------- */
+
+int dsim_id(const dsim_node *n) { return n->id; }
+int dsim_cluster_size(const dsim_node *n) { return n->w->nodes_len; }
+dsim_world *dsim_world_of(dsim_node *n) { return n->w; }
+void *dsim_state(dsim_node *n) { return n->state; }
+bool dsim_is_up(const dsim_node *n) { return n->status != NODE_CRASHED; }
+int64_t dsim_mono(dsim_node *n) { return clock_mono(&n->clock, n->w->now); }
+int64_t dsim_wall(dsim_node *n) { return clock_wall(&n->clock, n->w->now); }
+uint64_t dsim_rand(dsim_node *n) { return rng_next(&n->rng); }
+int64_t dsim_rand_range(dsim_node *n, int64_t lo, int64_t hi) { return rng_range(&n->rng, lo, hi); }
+
+static void emits_flush(dsim_world *w, uint64_t a, uint64_t b)
+{
+    (void)a;
+    (void)b;
+    json_t *list = w->emits_pending;
+    w->emits_pending = NULL;
+    size_t i;
+    json_t *ev;
+    json_array_foreach(list, i, ev) {
+        if (w->failed)
+            break;
+        w->on_emit(w, (int)json_integer_value(json_object_get(ev, "node")) - 1,
+                   json_string_value(json_object_get(ev, "name")), ev);
+    }
+    json_decref(list);
+}
+
+/* Named protocol events reach the trace at once and the script just after
+** the current event, so a Lua handler never runs inside protocol code. */
+void dsim_emit(dsim_node *n, const char *name, json_t *fields)
+{
+    dsim_world *w = n->w;
+    world_fp_bytes(w, name, strlen(name));
+    json_t *e = trace_event(w, "emit");
+    if (e) {
+        char buf[16];
+        json_object_set_new(e, "node", json_string(endpoint_name(w, n->id, buf, sizeof buf)));
+        json_object_set_new(e, "name", json_string(name));
+        if (fields)
+            json_object_set(e, "fields", fields);
+        trace_emit(w, e);
+    }
+    if (w->on_emit) {
+        json_t *ev = fields ? json_deep_copy(fields) : json_object();
+        json_object_set_new(ev, "name", json_string(name));
+        json_object_set_new(ev, "node", json_integer(n->id + 1));
+        if (!w->emits_pending) {
+            w->emits_pending = json_array();
+            world_call_at(w, w->now, emits_flush, 0, 0);
+        }
+        json_array_append_new(w->emits_pending, ev);
+    }
+    json_decref(fields);
+}
+
+/* ---- disk ---------------------------------------------------------------- */
+
+void dsim_disk_put(dsim_node *n, const char *key, const void *val, uint32_t len) { disk_put(n->disk, key, val, len); }
+int dsim_disk_get(dsim_node *n, const char *key, void *buf, uint32_t cap, uint32_t *len) { return disk_get(n->disk, key, buf, cap, len); }
+void dsim_disk_del(dsim_node *n, const char *key) { disk_del(n->disk, key); }
+uint64_t dsim_disk_append(dsim_node *n, const void *rec, uint32_t len) { return disk_append(n->disk, rec, len); }
+int dsim_disk_read(dsim_node *n, uint64_t index, void *buf, uint32_t cap, uint32_t *len) { return disk_read(n->disk, index, buf, cap, len); }
+void dsim_disk_truncate(dsim_node *n, uint64_t from) { disk_truncate(n->disk, from); }
+void dsim_disk_compact(dsim_node *n, uint64_t upto) { disk_compact(n->disk, upto); }
+uint64_t dsim_disk_first(dsim_node *n) { return disk_first(n->disk); }
+uint64_t dsim_disk_last(dsim_node *n) { return disk_last(n->disk); }
+void dsim_disk_sync(dsim_node *n) { disk_sync(n->disk); }

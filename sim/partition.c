@@ -1,0 +1,149 @@
+/*
+** partition.c — partition shapes over the reachability matrix of net.c.
+**
+** Every shape except 'cut' replaces the previous one (heal, then apply), as
+** Jepsen's nemesis replaces its grudge; 'cut' adds one directed cut so
+** several compose. Clients take part only where a shape names them:
+** 'groups' lets a listed client reach its own group alone, and 'isolate'
+** cuts a node from clients too. Each shape is written to the trace as data
+** ("shape", and "groups" where there are sides) for the viewer.
+*/
+#include <stdlib.h>
+
+#include "partition.h"
+#include "world.h"
+
+static json_t *names_of(const dsim_world *w, const int *eps, int len)
+{
+    json_t *a = json_array();
+    char buf[16];
+    for (int i = 0; i < len; i++)
+        json_array_append_new(a, json_string(endpoint_name(w, eps[i], buf, sizeof buf)));
+    return a;
+}
+
+static void trace_shape(dsim_world *w, json_t *shape)
+{
+    world_fp_bytes(w, "partition", 9);
+    json_t *e = trace_event(w, "partition");
+    if (e) {
+        json_object_update(e, shape);
+        trace_emit(w, e);
+    }
+    net_set_shape(w, shape);
+}
+
+/* 'group_of[ep]' is a group number >= 0, or -1: a node not listed joins one
+** extra group of all unlisted nodes, a client not listed reaches everyone. */
+void partition_groups(dsim_world *w, const int *group_of)
+{
+    int eps = w->net.endpoints;
+    int extra = 0;
+    for (int e = 0; e < eps; e++)
+        if (group_of[e] >= extra)
+            extra = group_of[e] + 1;
+    net_heal(w);
+    for (int a = 0; a < eps; a++) {
+        int ga = group_of[a] < 0 && a < w->nodes_len ? extra : group_of[a];
+        for (int b = 0; b < eps; b++) {
+            int gb = group_of[b] < 0 && b < w->nodes_len ? extra : group_of[b];
+            if (ga >= 0 && gb >= 0 && ga != gb)
+                net_set_cut(w, a, b, true);
+        }
+    }
+    json_t *shape = json_pack("{s:s}", "shape", "groups");
+    json_t *groups = json_array();
+    int *members = malloc(sizeof(int) * (size_t)eps);
+    DSIM_ASSERT(members != NULL);
+    for (int g = 0; g <= extra; g++) {
+        int len = 0;
+        for (int e = 0; e < eps; e++) {
+            int ge = group_of[e] < 0 && e < w->nodes_len ? extra : group_of[e];
+            if (ge == g)
+                members[len++] = e;
+        }
+        if (len > 0)
+            json_array_append_new(groups, names_of(w, members, len));
+    }
+    free(members);
+    json_object_set_new(shape, "groups", groups);
+    trace_shape(w, shape);
+}
+
+void partition_isolate(dsim_world *w, int node)
+{
+    DSIM_ASSERT(node >= 0 && node < w->nodes_len);
+    net_heal(w);
+    for (int e = 0; e < w->net.endpoints; e++) {
+        net_set_cut(w, node, e, true);
+        net_set_cut(w, e, node, true);
+    }
+    json_t *shape = json_pack("{s:s}", "shape", "isolate");
+    json_object_set_new(shape, "groups", json_pack("[o]", names_of(w, &node, 1)));
+    trace_shape(w, shape);
+}
+
+void partition_cut(dsim_world *w, int from, int to)
+{
+    net_set_cut(w, from, to, true);
+    int pair[2] = {from, to};
+    json_t *shape = json_pack("{s:s}", "shape", "cut");
+    json_object_set_new(shape, "link", names_of(w, pair, 2));
+    trace_shape(w, shape);
+}
+
+/* Two halves of the other nodes that cannot reach each other; 'bridge'
+** reaches both. */
+void partition_bridge(dsim_world *w, int bridge)
+{
+    int n = w->nodes_len;
+    DSIM_ASSERT(bridge >= 0 && bridge < n);
+    int *group_of = malloc(sizeof(int) * (size_t)w->net.endpoints);
+    DSIM_ASSERT(group_of != NULL);
+    for (int e = 0; e < w->net.endpoints; e++)
+        group_of[e] = -1;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (i == bridge)
+            continue;
+        group_of[i] = k < (n - 1) / 2 ? 0 : 1;
+        k++;
+    }
+    net_heal(w);
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++)
+            if (group_of[a] >= 0 && group_of[b] >= 0 && group_of[a] != group_of[b])
+                net_set_cut(w, a, b, true);
+    free(group_of);
+    json_t *shape = json_pack("{s:s}", "shape", "bridge");
+    json_object_set_new(shape, "bridge", names_of(w, &bridge, 1));
+    trace_shape(w, shape);
+}
+
+/* Majorities ring: node i hears only the majority window of the ring that
+** is centred on it, so every node sees a majority and no two see the same
+** one. The cut is directed (i drops what comes from outside its window). */
+void partition_ring(dsim_world *w)
+{
+    int n = w->nodes_len;
+    int m = n / 2 + 1;
+    net_heal(w);
+    for (int i = 0; i < n; i++) {
+        int lo = i - (m - 1) / 2;
+        for (int j = 0; j < n; j++) {
+            int d = ((j - lo) % n + n) % n;
+            if (d >= m)
+                net_set_cut(w, j, i, true);
+        }
+    }
+    trace_shape(w, json_pack("{s:s}", "shape", "ring"));
+}
+
+void partition_heal(dsim_world *w)
+{
+    net_heal(w);
+    world_fp_bytes(w, "heal", 4);
+    json_t *e = trace_event(w, "heal");
+    if (e)
+        trace_emit(w, e);
+}

@@ -1,0 +1,49 @@
+/*
+** queue.h — the kernel's event queue: pooled events ordered by (time, seq).
+**
+** Events with equal times pop in the order they were pushed (a sequence
+** counter breaks ties). Payloads live in a pool; the ordering structure
+** holds only keys and pool indices. A push returns a handle that cancels
+** the event in O(log n) without a search; a stale handle (popped, cancelled
+** or reused slot) is recognised by its generation and ignored.
+** Capacity grows by doubling up to 'capacity_max'; at the bound a push
+** fails and returns 0, and the caller reports an event-limit error.
+*/
+#ifndef DSIM_QUEUE_H
+#define DSIM_QUEUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct queue_item {
+    uint32_t kind;      /* what to do: the world's event kind */
+    int32_t node;       /* target node or endpoint */
+    int32_t peer;       /* other endpoint, or -1 */
+    uint32_t aux;       /* small extra (timer kind, incarnation) */
+    uint64_t a;         /* free for the caller */
+    uint64_t b;         /* free for the caller */
+    void *ptr;          /* free for the caller (message buffer) */
+} queue_item;
+
+typedef struct queue_slot queue_slot;   /* private */
+typedef struct queue_key queue_key;     /* private */
+
+typedef struct queue {
+    queue_key *heap;     /* private: the ordering structure */
+    queue_slot *slots;   /* private: payload pool */
+    uint32_t *free_list; /* private */
+    uint32_t len, cap, free_len, cap_max;
+    uint64_t seq_next;
+} queue;
+
+int queue_init(queue *q, uint32_t capacity_max);   /* 0, or -1 out of memory */
+void queue_free(queue *q);
+/* Returns a nonzero handle, or 0 when the queue is full at 'capacity_max'. */
+uint64_t queue_push(queue *q, int64_t time, const queue_item *item);
+bool queue_cancel(queue *q, uint64_t handle);
+/* Pops the earliest event; false when empty. */
+bool queue_pop(queue *q, int64_t *time, queue_item *out);
+int64_t queue_peek_time(const queue *q);           /* INT64_MAX when empty */
+uint32_t queue_len(const queue *q);
+
+#endif

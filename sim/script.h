@@ -1,0 +1,46 @@
+/*
+** script.h — runs a Lua 5.4 scenario script against one world.
+**
+** The script makes its cluster with dsim.cluster{...}, schedules faults and
+** callbacks, runs virtual time with c:run and judges the result with
+** c:check. Errors in the script (syntax, runtime, in a scheduled callback,
+** bad arguments, limits) stop it and come back as "FILE:LINE: message".
+*/
+#ifndef DSIM_SCRIPT_H
+#define DSIM_SCRIPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "dsim.h"
+
+typedef struct script_config {
+    const char *path;        /* the scenario file */
+    uint64_t seed;
+    json_t *params;          /* -D key=value pairs (strings); borrowed */
+    bool unsafe;             /* io, os and C modules allowed */
+    FILE *trace;             /* JSON-lines trace, or NULL */
+    FILE *log;               /* readable event log, or NULL */
+    bool log_color;
+    FILE *out;               /* where print() writes */
+} script_config;
+
+typedef struct script_result {
+    bool error;              /* bad input: the script failed (exit 2) */
+    char message[1024];      /* what went wrong, "FILE:LINE: ..." */
+    bool checked;            /* c:check ran */
+    bool violation;          /* a check failed (exit 1) */
+    json_t *verdicts;        /* name -> report, in check order */
+    json_t *summary;         /* counts and fingerprint; NULL if no cluster */
+    char *history;           /* JSON-lines history, owned; NULL if none */
+    size_t history_len;
+} script_result;
+
+/* Runs the scenario. Always fills 'r'; free it with script_result_free. */
+void script_run(const script_config *cfg, script_result *r);
+void script_result_free(script_result *r);
+
+#endif

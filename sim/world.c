@@ -1,0 +1,265 @@
+/*
+** world.c — the simulation context and the run loop.
+**
+** One world is one run: one seed, one virtual clock, one event queue. The
+** loop pops the earliest event, advances true time to it, mixes it into the
+** fingerprint and hands it to its owner (network, node, client, script).
+** Invariants kept here:
+** - time never goes backwards ('now' only grows);
+** - every event is counted, and the count is bounded ('limits.events_max');
+** - an error (a Lua error in a callback, a limit) stops the loop at once and
+**   leaves a message in 'w->error'; the world can still be freed and its
+**   partial history and trace written.
+** The only file-scope state is 'assert_world', a thread-local pointer read
+** by the assertion handler so that a failed assertion can print the seed and
+** the event number. It is diagnostics, never behaviour.
+*/
+#include "world.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Thread_local const dsim_world *assert_world;
+
+void dsim_assert_fail(const char *expr, const char *file, int line)
+{
+    fprintf(stderr, "dsim: assertion failed: %s (%s:%d)\n", expr, file, line);
+    if (assert_world)
+        fprintf(stderr, "dsim: seed %" PRIu64 ", event %" PRIu64 ", t=%" PRId64 " ns\n",
+                assert_world->seed, assert_world->stats.events, assert_world->now);
+    fflush(stderr);
+    abort();
+}
+
+/* FNV-1a style mixing with a final avalanche per value: cheap, and every
+** bit of 'x' reaches the state. */
+void world_fp(dsim_world *w, uint64_t x)
+{
+    uint64_t h = w->fingerprint ^ x;
+    h *= 0x100000001b3ULL;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    w->fingerprint = h ^ (h >> 32);
+}
+
+void world_fp_bytes(dsim_world *w, const void *p, size_t len)
+{
+    const unsigned char *b = p;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ULL;
+    }
+    world_fp(w, h ^ len);
+}
+
+void world_fail(dsim_world *w, const char *fmt, ...)
+{
+    if (w->failed)
+        return;   /* keep the first error: it is the cause */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->error, sizeof w->error, fmt, ap);
+    va_end(ap);
+    w->failed = true;
+}
+
+static void world_defaults(dsim_world *w)
+{
+    w->limits.events_max = 50000000;
+    w->limits.pending_max = 4000000;
+    w->limits.time_ns_max = DSIM_SEC(86400) * 365;
+    w->limits.lua_instructions_max = 100000000;
+    w->msg_id_next = 1;
+    w->op_id_next = 1;
+    w->fingerprint = 0x6473696d2d667021ULL ^ w->seed;
+}
+
+/* Makes a world of 'nodes' nodes of protocol 'p'; options, clients and
+** network settings are applied by the caller before the first run. */
+dsim_world *world_new(const dsim_protocol *p, int nodes, uint64_t seed, char *err, size_t cap)
+{
+    DSIM_ASSERT(p != NULL);
+    if (nodes < 1 || nodes > WORLD_NODES_MAX) {
+        snprintf(err, cap, "nodes must be between 1 and %d, got %d", WORLD_NODES_MAX, nodes);
+        return NULL;
+    }
+    dsim_world *w = calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(err, cap, "out of memory");
+        return NULL;
+    }
+    w->seed = seed;
+    w->proto = p;
+    world_defaults(w);
+    rng_stream(&w->rng_net, seed, "net", 0);
+    rng_stream(&w->rng_workload, seed, "workload", 0);
+    rng_stream(&w->rng_lua, seed, "lua", 0);
+    w->nodes_len = nodes;
+    w->nodes = calloc((size_t)nodes, sizeof *w->nodes);
+    w->options = json_object();
+    if (!w->nodes || !w->options || queue_init(&w->q, w->limits.pending_max) != 0)
+        goto oom;
+    for (int i = 0; i < nodes; i++)
+        if (node_init(w, &w->nodes[i], i) != 0)
+            goto oom;
+    if (net_init(w, nodes) != 0)
+        goto oom;
+    return w;
+oom:
+    snprintf(err, cap, "out of memory making a world of %d nodes", nodes);
+    world_free(w);
+    return NULL;
+}
+
+void world_free(dsim_world *w)
+{
+    if (!w)
+        return;
+    /* Free in-flight message buffers still queued. */
+    queue_item it;
+    int64_t t;
+    while (queue_pop(&w->q, &t, &it))
+        if (it.kind == EV_DELIVER)
+            net_msg_release(w, it.ptr);
+    for (int i = 0; w->nodes && i < w->nodes_len; i++)
+        node_free(&w->nodes[i]);
+    free(w->nodes);
+    clients_free(w);
+    net_free(w);
+    for (int c = 0; c < 24; c++) {
+        while (w->pool_free[c]) {
+            wmsg *m = w->pool_free[c];
+            memcpy(&w->pool_free[c], m->data, sizeof(wmsg *));
+            free(m);
+        }
+    }
+    queue_free(&w->q);
+    json_decref(w->options);
+    json_decref(w->trace_tail);
+    free(w->hist);
+    free(w->timers);
+    free(w->timers_free);
+    json_decref(w->emits_pending);
+    free(w->invariant_violation);
+    free(w);
+}
+
+uint64_t world_push(dsim_world *w, int64_t at, const queue_item *it)
+{
+    DSIM_ASSERT(at >= w->now);
+    uint64_t h = queue_push(&w->q, at, it);
+    if (h == 0)
+        world_fail(w, "pending-event limit (%u) reached at t=%.3f ms: an event storm?",
+                   w->limits.pending_max, (double)w->now / 1e6);
+    return h;
+}
+
+typedef union call_fn_box { world_call_fn fn; void *ptr; } call_fn_box;
+
+void world_call_at(dsim_world *w, int64_t at, world_call_fn fn, uint64_t a, uint64_t b)
+{
+    call_fn_box box = {.fn = fn};
+    queue_item it = {.kind = EV_CALL, .node = -1, .peer = -1, .a = a, .b = b, .ptr = box.ptr};
+    world_push(w, at, &it);
+}
+
+static void check_invariants(dsim_world *w)
+{
+    if (!w->proto->invariants || w->invariant_violation)
+        return;
+    w->stats.invariant_checks++;
+    const char *v = w->proto->invariants(w);
+    if (!v)
+        return;
+    w->invariant_violation = strdup(v);
+    w->invariant_violation_t = w->now;
+    json_t *e = trace_event(w, "invariant");
+    if (e) {
+        json_object_set_new(e, "violation", json_string(v));
+        trace_emit(w, e);
+    }
+}
+
+static void dispatch(dsim_world *w, queue_item *it)
+{
+    switch (it->kind) {
+    case EV_DELIVER: {
+        wmsg *m = it->ptr;
+        if (m->to < w->nodes_len && w->nodes[m->to].status == NODE_PAUSED) {
+            node_dispatch(&w->nodes[m->to], it);   /* defers it */
+            return;
+        }
+        net_deliver(w, m);
+        return;
+    }
+    case EV_TIMER:
+    case EV_RESUME:
+        DSIM_ASSERT(it->node >= 0 && it->node < w->nodes_len);
+        node_dispatch(&w->nodes[it->node], it);
+        return;
+    case EV_CLIENT_NEXT:
+        client_next(w, it->node, it->a);
+        return;
+    case EV_CLIENT_TIMEOUT:
+        client_timeout(w, it->node, it->a);
+        return;
+    case EV_CALL: {
+        call_fn_box box = {.ptr = it->ptr};
+        box.fn(w, it->a, it->b);
+        return;
+    }
+    default:
+        DSIM_ASSERT(!"unknown event kind");
+    }
+}
+
+bool world_run(dsim_world *w, int64_t until_ns)
+{
+    DSIM_ASSERT(until_ns >= w->now);
+    if (until_ns > w->limits.time_ns_max) {
+        world_fail(w, "run until %.3f ms is past the time limit of %.3f ms",
+                   (double)until_ns / 1e6, (double)w->limits.time_ns_max / 1e6);
+        return false;
+    }
+    const dsim_world *saved = assert_world;
+    assert_world = w;
+    while (!w->failed) {
+        int64_t t = queue_peek_time(&w->q);
+        if (t > until_ns)
+            break;
+        queue_item it;
+        bool popped = queue_pop(&w->q, &t, &it);
+        DSIM_ASSERT(popped && t >= w->now);
+        w->now = t;
+        if (++w->stats.events > w->limits.events_max) {
+            world_fail(w, "event limit (%" PRIu64 " events) reached at t=%.3f ms: an event storm? "
+                       "raise limits.events in dsim.cluster", w->limits.events_max, (double)t / 1e6);
+            if (it.kind == EV_DELIVER)
+                net_msg_release(w, it.ptr);
+            break;
+        }
+        world_fp(w, (uint64_t)t);
+        world_fp(w, it.kind);
+        dispatch(w, &it);
+        if (w->invariants_every > 0 && w->stats.events % (uint64_t)w->invariants_every == 0)
+            check_invariants(w);
+    }
+    if (!w->failed && until_ns != INT64_MAX && w->now < until_ns)
+        w->now = until_ns;
+    assert_world = saved;
+    return !w->failed;
+}
+
+/* ---- public accessors ---------------------------------------------------- */
+
+int dsim_node_count(const dsim_world *w) { return w->nodes_len; }
+int64_t dsim_now(const dsim_world *w) { return w->now; }
+
+dsim_node *dsim_node_at(dsim_world *w, int id)
+{
+    DSIM_ASSERT(id >= 0 && id < w->nodes_len);
+    return &w->nodes[id];
+}

@@ -1,0 +1,243 @@
+/*
+** world.h — the simulation context, shared by the kernel's own modules
+** (world, net, node, client, history, trace, script). Protocols never see
+** this header: they use dsim.h.
+**
+** Everything a run owns hangs off one 'dsim_world'; there is no mutable
+** file-scope data anywhere in the kernel. Endpoints 0..nodes-1 are nodes,
+** nodes..nodes+clients-1 are clients; both are network endpoints.
+*/
+#ifndef DSIM_WORLD_H
+#define DSIM_WORLD_H
+
+#include <stdio.h>
+
+#include "clock.h"
+#include "disk.h"
+#include "dsim.h"
+#include "latency.h"
+#include "queue.h"
+#include "rng.h"
+
+#define WORLD_NODES_MAX 10000
+#define WORLD_CLIENTS_MAX 1000
+#define WORLD_PROFILES_MAX 4096
+
+/* Kinds of queued events. */
+enum {
+    EV_DELIVER = 1,      /* ptr: in-flight message */
+    EV_TIMER,            /* node, aux: incarnation, a: kind, b: arg */
+    EV_CLIENT_NEXT,      /* node: client index; a: generation */
+    EV_CLIENT_TIMEOUT,   /* node: client index; a: op id */
+    EV_CALL,             /* ptr: world_call_fn, a, b: its args */
+    EV_RESUME,           /* node, a: pause generation */
+};
+
+/* What travels the network. */
+enum { MSG_PROTOCOL = 0, MSG_REQUEST = 1, MSG_REPLY = 2 };
+
+typedef struct wmsg {
+    uint8_t kind;          /* MSG_* */
+    uint8_t dup;           /* this copy is a duplicate */
+    uint16_t size_class;   /* pool class of this buffer */
+    uint32_t type;         /* protocol message type */
+    int32_t from, to;      /* endpoints */
+    uint32_t dst_incarnation;  /* receiver's incarnation at send */
+    uint32_t conn_epoch;   /* FIFO connection epoch at send */
+    uint32_t len;
+    uint64_t id;
+    unsigned char data[];
+} wmsg;
+
+typedef struct reply_body {    /* MSG_REPLY payload */
+    uint64_t op_id;
+    int64_t value;
+    int32_t status;
+    int32_t node;
+} reply_body;
+
+enum { NODE_UP = 0, NODE_PAUSED = 1, NODE_CRASHED = 2 };
+
+struct dsim_node {
+    dsim_world *w;
+    int id;
+    int status;                 /* NODE_* */
+    uint32_t incarnation;       /* bumps on crash: stale timers/messages die */
+    uint32_t pause_gen;         /* bumps on each pause/resume */
+    void *state;                /* protocol state block */
+    nclock clock;
+    rng rng;
+    disk *disk;
+    queue_item *deferred;       /* events held while paused, in order */
+    uint32_t deferred_len, deferred_cap;
+    char role[16];              /* last role seen by inspect (for traces) */
+    int64_t term_seen;
+};
+
+typedef struct net_profile {   /* link behaviour; profile 0 is the default */
+    latency_model latency;
+    double drop, dup;
+} net_profile;
+
+typedef struct net_state {
+    int endpoints;
+    net_profile profiles[WORLD_PROFILES_MAX];
+    int profiles_len;
+    uint16_t *link_profile;     /* [from*endpoints+to], NULL: all default */
+    uint8_t *cut;               /* [from*endpoints+to], 1: unreachable; NULL: none */
+    bool fifo;                  /* TCP-like connections on every link */
+    int64_t *fifo_last;         /* last delivery time per link (when fifo) */
+    uint32_t *conn_epoch;       /* per link (when fifo) */
+    json_t *shape;              /* last partition shape, for traces */
+} net_state;
+
+typedef struct client client;
+
+typedef struct timer_slot {    /* a protocol timer, addressed by dsim_timer_id */
+    uint64_t qhandle;           /* queue handle; 0 while deferred by a pause */
+    uint32_t gen;               /* bumps on every reuse: stale ids miss */
+    uint32_t kind;
+    int32_t node;
+    uint8_t live;
+} timer_slot;
+typedef struct script script;
+
+typedef void (*world_call_fn)(dsim_world *w, uint64_t a, uint64_t b);
+typedef void (*world_emit_fn)(dsim_world *w, int node, const char *name, json_t *fields);
+
+typedef struct workload_cfg {
+    const char *name;           /* register, cas-register, kv */
+    int count;                  /* clients */
+    int64_t rate_per_s;         /* per client; 0: back to back */
+    int64_t timeout_ns;
+    int keys;
+    int read_pct, write_pct, cas_pct;
+    int redirects_max;
+    int64_t stop_ns;            /* no new operations from then on; 0: never */
+} workload_cfg;
+
+typedef struct world_stats {
+    uint64_t events, sent, delivered, dropped, duplicated;
+    uint64_t ops_invoked, ops_ok, ops_fail, ops_info;
+    uint64_t invariant_checks;
+} world_stats;
+
+typedef struct world_limits {
+    uint64_t events_max;
+    uint32_t pending_max;
+    int64_t time_ns_max;
+    uint64_t lua_instructions_max;
+} world_limits;
+
+struct dsim_world {
+    uint64_t seed;
+    int64_t now;
+    const dsim_protocol *proto;
+    json_t *options;            /* validated option values, by name */
+    char bug[64];
+    int nodes_len;
+    dsim_node *nodes;
+    int clients_len;
+    client *clients;
+    workload_cfg workload;
+    int64_t *key_next_value;    /* per key: next unique value to write */
+    net_state net;
+    queue q;
+    rng rng_net, rng_workload, rng_lua;
+    world_stats stats;
+    world_limits limits;
+    uint64_t msg_id_next, op_id_next;
+    uint64_t fingerprint;
+    /* observers: never change the run */
+    FILE *trace;                /* JSON lines, or NULL */
+    FILE *log;                  /* readable lines, or NULL */
+    bool log_color;
+    json_t *trace_tail;         /* events kept for --html (or NULL) */
+    /* history */
+    char *hist;                 /* JSON lines of client operations */
+    size_t hist_len, hist_cap;
+    /* invariants */
+    int invariants_every;       /* check after every N events; 0: off */
+    char *invariant_violation;  /* first one seen, owned */
+    int64_t invariant_violation_t;
+    /* hooks into the script layer */
+    world_emit_fn on_emit;
+    void *hook_ctx;
+    /* a run stops at the first error (Lua error, limit) */
+    char error[512];
+    bool failed;
+    /* protocol timers */
+    timer_slot *timers;
+    uint32_t timers_len, timers_cap;
+    uint32_t *timers_free;
+    uint32_t timers_free_len;
+    /* protocol events waiting to reach the script (c:on) */
+    json_t *emits_pending;
+    /* payload pool, by power-of-two size class */
+    wmsg *pool_free[24];
+    uint64_t pool_bytes;
+};
+
+/* world.c */
+dsim_world *world_new(const dsim_protocol *p, int nodes, uint64_t seed, char *err, size_t cap);
+void world_free(dsim_world *w);
+/* Runs until virtual time 'until_ns', the queue empties, or an error; returns
+** false on error (w->error says what). */
+bool world_run(dsim_world *w, int64_t until_ns);
+uint64_t world_push(dsim_world *w, int64_t at, const queue_item *it);
+void world_call_at(dsim_world *w, int64_t at, world_call_fn fn, uint64_t a, uint64_t b);
+void world_fail(dsim_world *w, const char *fmt, ...);
+void world_fp(dsim_world *w, uint64_t x);   /* mixes a value into the fingerprint */
+void world_fp_bytes(dsim_world *w, const void *p, size_t len);
+
+/* options.c */
+int options_build(dsim_world *w, json_t *given, char *err, size_t cap);
+
+/* node.c */
+int node_init(dsim_world *w, dsim_node *n, int id);
+void node_free(dsim_node *n);
+void node_boot(dsim_node *n);
+void node_crash(dsim_node *n, bool tear);
+void node_restart(dsim_node *n);
+void node_pause(dsim_node *n);
+void node_resume(dsim_node *n);
+void node_dispatch(dsim_node *n, const queue_item *it);
+void node_inspect(dsim_node *n, json_t *out);
+const char *node_status_name(int status);
+
+/* net.c */
+int net_init(dsim_world *w, int endpoints);
+void net_free(dsim_world *w);
+void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
+              const void *data, uint32_t len, uint64_t id);
+void net_deliver(dsim_world *w, wmsg *m);
+void net_msg_release(dsim_world *w, wmsg *m);
+bool net_reachable(const dsim_world *w, int from, int to);
+void net_set_cut(dsim_world *w, int from, int to, bool cut);
+void net_heal(dsim_world *w);
+int net_profile_add(dsim_world *w, const net_profile *p);
+void net_set_link_profile(dsim_world *w, int from, int to, int profile);
+void net_set_fifo(dsim_world *w, bool on);
+void net_set_shape(dsim_world *w, json_t *shape);   /* takes ownership */
+
+/* client.c */
+int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap);
+void clients_free(dsim_world *w);
+void clients_start(dsim_world *w);
+void client_next(dsim_world *w, int c, uint64_t gen);
+void client_timeout(dsim_world *w, int c, uint64_t op_id);
+void client_on_reply(dsim_world *w, int c, const reply_body *r);
+const char *workload_model(const workload_cfg *cfg);
+
+/* history.c */
+void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t value, bool has_value);
+
+/* trace.c */
+bool trace_on(const dsim_world *w);
+json_t *trace_event(dsim_world *w, const char *ev);   /* NULL when off */
+void trace_emit(dsim_world *w, json_t *e);            /* takes ownership */
+void trace_header(dsim_world *w, const char *scenario, json_t *params);
+void trace_summary(dsim_world *w, json_t *summary);
+const char *endpoint_name(const dsim_world *w, int ep, char *buf, size_t cap);
+
+#endif
