@@ -182,6 +182,10 @@ typedef struct dsim_protocol {
     void (*inspect)(dsim_node *n, json_t *out);   /* role, term, ... ; may be NULL */
     void (*describe)(const dsim_msg *m, json_t *out); /* may be NULL */
     const char *(*invariants)(dsim_world *w);     /* NULL or a violation; may be NULL */
+    /* Administrative commands from the scenario (c:control, c:add_node,
+    ** c:remove_node): returns 0 and fills 'result', or -1 with
+    ** result["error"] saying why (unknown verb, bad arguments). May be NULL. */
+    int (*control)(dsim_node *n, const char *verb, const json_t *args, json_t *result);
 } dsim_protocol;
 
 /* The registry: NULL-terminated, defined in protocols/registry.c. */

@@ -13,6 +13,7 @@
 #include "luajson.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 

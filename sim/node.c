@@ -339,6 +339,10 @@ void dsim_emit(dsim_node *n, const char *name, json_t *fields)
 {
     dsim_world *w = n->w;
     world_fp_bytes(w, name, strlen(name));
+    json_t *rec = json_pack("{s:I, s:i, s:s}", "t", (json_int_t)w->now, "node", n->id + 1, "name", name);
+    if (fields)
+        json_object_set(rec, "fields", fields);
+    json_array_append_new(w->emitted, rec);
     json_t *e = trace_event(w, "emit");
     if (e) {
         char buf[16];

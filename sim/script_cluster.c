@@ -15,7 +15,6 @@
 
 #include <lauxlib.h>
 
-#include "check/check.h"
 #include "luajson.h"
 #include "partition.h"
 #include "script_int.h"
@@ -716,30 +715,6 @@ static int c_run(lua_State *L)
     return 0;
 }
 
-static json_t *check_invariants_report(dsim_world *w)
-{
-    if (!w->proto->invariants)
-        return json_pack("{s:b, s:s}", "valid", 1, "note", "the protocol defines no invariants");
-    if (w->invariants_every == 0)
-        return json_pack("{s:s, s:s}", "valid", "unknown", "note", "invariants were off");
-    if (!w->invariant_violation)
-        return json_pack("{s:b, s:I}", "valid", 1, "checks", (json_int_t)w->stats.invariant_checks);
-    return json_pack("{s:b, s:s, s:f}", "valid", 0, "violation", w->invariant_violation,
-                     "t_ms", (double)w->invariant_violation_t / 1e6);
-}
-
-static json_t *check_lin_report(lua_State *L, dsim_world *w)
-{
-    json_t *report = json_object();
-    char err[512];
-    check_budget budget = {.states_max = 0, .seconds_max = 0};
-    check_verdict v = check_linearizable(w->hist ? w->hist : "", w->hist_len, "history", "json",
-                                         workload_model(&w->workload), &budget, report, err, sizeof err);
-    if (v == CHECK_BAD_INPUT)
-        luaL_error(L, "internal: the run's history did not parse: %s", err);
-    return report;
-}
-
 static int c_check(lua_State *L)
 {
     script *s = cluster_check(L);
@@ -749,18 +724,38 @@ static int c_check(lua_State *L)
     lua_newtable(L);
     int out = lua_gettop(L);
     bool all_ok = true;
+    json_t *args = json_object();   /* named fields are check arguments */
+    lj_sorted_keys(L, 2);
+    for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            lua_pushvalue(L, -1);
+            lua_gettable(L, 2);
+            json_t *v = lj_to_json(L, -1, 0);
+            if (!v) {
+                json_decref(args);
+                return luaL_error(L, "c:check: option '%s' has no JSON form", lua_tostring(L, -2));
+            }
+            json_object_set_new(args, lua_tostring(L, -2), v);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, 2, i);
-        const char *name = luaL_checkstring(L, -1);
-        json_t *r;
-        if (strcmp(name, "invariants") == 0)
-            r = check_invariants_report(w);
-        else if (strcmp(name, "linearizable") == 0)
-            r = check_lin_report(L, w);
-        else
-            return luaL_error(L, "c:check: unknown check '%s' (known: linearizable, invariants)", name);
-        json_t *valid = json_object_get(r, "valid");
-        if (json_is_false(valid)) {
+        const char *name = lua_tostring(L, -1);
+        world_check_fn fn = name ? checks_find(name) : NULL;
+        if (!fn) {
+            json_decref(args);
+            return luaL_error(L, "c:check: unknown check '%s' (known: %s)", name ? name : "?", checks_names());
+        }
+        char err[512] = "";
+        json_t *r = fn(w, args, err, sizeof err);
+        if (!r) {
+            json_decref(args);
+            return luaL_error(L, "c:check %s: %s", name, err);
+        }
+        if (json_is_false(json_object_get(r, "valid"))) {
             all_ok = false;
             s->res->violation = true;
         }
@@ -769,6 +764,7 @@ static int c_check(lua_State *L)
         lua_setfield(L, out, name);
         lua_pop(L, 1);
     }
+    json_decref(args);
     s->res->checked = true;
     lua_pushboolean(L, all_ok);
     lua_setfield(L, out, "valid");
@@ -813,6 +809,70 @@ static int c_leader(lua_State *L)
     return 1;
 }
 
+/* Sends an administrative command to node 'n'; returns its result table. */
+static int control_node(lua_State *L, script *s, int n, const char *verb, json_t *args)
+{
+    dsim_world *w = s->w;
+    if (!w->proto->control) {
+        json_decref(args);
+        return luaL_error(L, "protocol '%s' takes no control commands", w->proto->name);
+    }
+    if (w->nodes[n].status == NODE_CRASHED) {
+        json_decref(args);
+        return luaL_error(L, "control %s: node n%d is crashed", verb, n + 1);
+    }
+    json_t *result = json_object();
+    world_fp_bytes(w, verb, strlen(verb));
+    int rc = w->proto->control(&w->nodes[n], verb, args, result);
+    json_decref(args);
+    if (rc != 0) {
+        const char *why = json_string_value(json_object_get(result, "error"));
+        lua_pushfstring(L, "control %s on n%d: %s", verb, n + 1, why ? why : "refused");
+        json_decref(result);
+        return lua_error(L);
+    }
+    lj_push_json(L, result);
+    json_decref(result);
+    return 1;
+}
+
+/* c:control(n, verb [, args]) */
+static int c_control(lua_State *L)
+{
+    script *s = cluster_check(L);
+    int n = node_arg(L, 2, s->w);
+    const char *verb = luaL_checkstring(L, 3);
+    json_t *args = lua_isnoneornil(L, 4) ? json_object() : lj_to_json(L, 4, 0);
+    if (!args)
+        return luaL_error(L, "c:control: arguments have no JSON form");
+    return control_node(L, s, n, verb, args);
+}
+
+static int c_leader(lua_State *L);
+
+/* c:add_node(k) / c:remove_node(k): a membership change through the leader
+** (or the node given as 'via'). */
+static int membership(lua_State *L, const char *verb)
+{
+    script *s = cluster_check(L);
+    int k = node_arg(L, 2, s->w);
+    int via;
+    if (lua_isnoneornil(L, 3)) {
+        lua_pushcfunction(L, c_leader);
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 1);
+        if (lua_isnil(L, -1))
+            return luaL_error(L, "c:%s: there is no leader now; pass the node to ask", verb);
+        via = (int)lua_tointeger(L, -1) - 1;
+    } else {
+        via = node_arg(L, 3, s->w);
+    }
+    return control_node(L, s, via, verb, json_pack("{s:i}", "node", k + 1));
+}
+
+static int c_add_node(lua_State *L) { return membership(L, "add_node"); }
+static int c_remove_node(lua_State *L) { return membership(L, "remove_node"); }
+
 static int c_now(lua_State *L)
 {
     lua_pushnumber(L, (lua_Number)cluster_check(L)->w->now / 1e6);
@@ -855,7 +915,8 @@ void cluster_open(lua_State *L)
         {"pause", c_pause}, {"resume", c_resume}, {"crash", c_crash}, {"restart", c_restart},
         {"clock", c_clock}, {"net", c_net}, {"run", c_run}, {"check", c_check},
         {"state", c_state}, {"leader", c_leader}, {"now", c_now}, {"stats", c_stats},
-        {"history", c_history}, {"nodes", c_nodes},
+        {"history", c_history}, {"nodes", c_nodes}, {"control", c_control},
+        {"add_node", c_add_node}, {"remove_node", c_remove_node},
         {NULL, NULL},
     };
     luaL_newmetatable(L, CLUSTER_MT);

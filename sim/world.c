@@ -100,6 +100,7 @@ dsim_world *world_new(const dsim_protocol *p, int nodes, uint64_t seed, char *er
     w->nodes_len = nodes;
     w->nodes = calloc((size_t)nodes, sizeof *w->nodes);
     w->options = json_object();
+    w->emitted = json_array();
     if (!w->nodes || !w->options || queue_init(&w->q, w->limits.pending_max) != 0)
         goto oom;
     for (int i = 0; i < nodes; i++)
@@ -143,6 +144,7 @@ void world_free(dsim_world *w)
     free(w->timers);
     free(w->timers_free);
     json_decref(w->emits_pending);
+    json_decref(w->emitted);
     free(w->invariant_violation);
     free(w);
 }

@@ -171,6 +171,8 @@ struct dsim_world {
     uint32_t timers_len, timers_cap;
     uint32_t *timers_free;
     uint32_t timers_free_len;
+    /* every protocol event of the run, in order: [{t, node, name, fields}] */
+    json_t *emitted;
     /* protocol events waiting to reach the script (c:on) */
     json_t *emits_pending;
     /* payload pool, by power-of-two size class */
@@ -231,6 +233,11 @@ const char *workload_model(const workload_cfg *cfg);
 
 /* history.c */
 void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t value, bool has_value);
+
+/* checks.c: the checks c:check knows, by name */
+typedef json_t *(*world_check_fn)(dsim_world *w, const json_t *args, char *err, size_t cap);
+world_check_fn checks_find(const char *name);
+const char *checks_names(void);   /* "linearizable, invariants, ..." */
 
 /* trace.c */
 bool trace_on(const dsim_world *w);
