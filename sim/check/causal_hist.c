@@ -1,0 +1,412 @@
+/*
+** causal_hist.c — builds the causal checker's history (causal.h) from
+** operations in memory or from a parsed 'hist'.
+**
+** Input semantics (issue 4): ok operations count; fail operations are
+** dropped; an info (or never completed) write may or may not have happened,
+** and it happened iff some ok read returned its value, so unread info
+** writes are dropped and read ones are kept at their place in program
+** order; info reads tell nothing and are dropped. Written values must be
+** unique per key (the history is "differentiated"), and no write may write
+** nil, the initial value: otherwise the input is refused.
+**
+** Invariants of the result: see causal.h. Sessions are ordered by process
+** id, so the result does not depend on the order processes first appear.
+*/
+#include "causal.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- a small open-addressing map from nonzero 64-bit keys to uint32 ---- */
+
+typedef struct u64map {
+    uint64_t *keys;     /* 0 marks an empty slot */
+    uint32_t *vals;
+    size_t cap;         /* a power of two, at least twice the count */
+} u64map;
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 31; x *= 0x7fb5d329728ea185ULL;
+    x ^= x >> 27; x *= 0x81dadef4bc2dd44dULL;
+    return x ^ (x >> 33);
+}
+
+static int map_init(u64map *m, size_t count)
+{
+    m->cap = 16;
+    while (m->cap < 2 * count + 2)
+        m->cap *= 2;
+    m->keys = calloc(m->cap, sizeof *m->keys);
+    m->vals = calloc(m->cap, sizeof *m->vals);
+    return m->keys != NULL && m->vals != NULL ? 0 : -1;
+}
+
+static void map_free(u64map *m)
+{
+    free(m->keys);
+    free(m->vals);
+}
+
+/* The slot of 'k': holding it, or the empty one where it would go. The map
+** never fills (cap > 2 * count), so the probe ends. */
+static size_t map_slot(const u64map *m, uint64_t k)
+{
+    assert(k != 0);
+    size_t j = mix(k) & (m->cap - 1);
+    while (m->keys[j] != 0 && m->keys[j] != k)
+        j = (j + 1) & (m->cap - 1);
+    return j;
+}
+
+static uint64_t kv_key(uint32_t key, uint32_t value)
+{
+    return ((uint64_t)(key + 1) << 32) | value;   /* never 0 */
+}
+
+/* --- building ---------------------------------------------------------- */
+
+typedef struct build_ctx {
+    const causal_input_op *in;
+    size_t n;
+    const char *source;
+    char *err;
+    size_t err_cap;
+} build_ctx;
+
+/* qsort has no context argument: sort (process, input index) pairs. */
+typedef struct pi { int64_t process; uint32_t i; } pi;
+
+static int cmp_pi(const void *a, const void *b)
+{
+    const pi *x = a, *y = b;
+    if (x->process != y->process)
+        return x->process < y->process ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Finds each write's (key, value) slot; refuses duplicates and nil writes.
+** On success 'writes' maps (key, value) to the input index of its write. */
+static int index_writes(build_ctx *c, u64map *writes)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        const causal_input_op *op = &c->in[i];
+        if (!op->is_write)
+            continue;
+        if (op->value == 0) {
+            snprintf(c->err, c->err_cap, "%s:%u: a write of nil (the initial value); "
+                     "the causal checker needs every written value to differ from nil",
+                     c->source, op->line);
+            return -1;
+        }
+        size_t j = map_slot(writes, kv_key(op->key, op->value));
+        if (writes->keys[j] != 0) {
+            const causal_input_op *first = &c->in[writes->vals[j]];
+            snprintf(c->err, c->err_cap, "%s:%u: key %u value %u is written twice "
+                     "(first at line %u); written values must be unique per key",
+                     c->source, op->line, op->key, op->value, first->line);
+            return -2;   /* the caller rewrites the message with names */
+        }
+        writes->keys[j] = kv_key(op->key, op->value);
+        writes->vals[j] = (uint32_t)i;
+    }
+    return 0;
+}
+
+/* Marks which inputs are kept: every read and ok write, read info writes. */
+static void mark_kept(build_ctx *c, const u64map *writes, bool *kept)
+{
+    for (size_t i = 0; i < c->n; i++)
+        kept[i] = !(c->in[i].is_write && c->in[i].info);
+    for (size_t i = 0; i < c->n; i++) {
+        const causal_input_op *op = &c->in[i];
+        if (op->is_write || op->value == 0)
+            continue;
+        size_t j = map_slot(writes, kv_key(op->key, op->value));
+        if (writes->keys[j] != 0)
+            kept[writes->vals[j]] = true;
+    }
+}
+
+static int alloc_history(causal_history *h, uint32_t n_ops, uint32_t n_sessions,
+                         uint32_t n_keys)
+{
+    h->ops = calloc(n_ops + 1, sizeof *h->ops);
+    h->session_start = calloc(n_sessions + 1, sizeof *h->session_start);
+    h->session_process = calloc(n_sessions + 1, sizeof *h->session_process);
+    h->key_write_start = calloc(n_keys + 1, sizeof *h->key_write_start);
+    h->key_writes = calloc(n_ops + 1, sizeof *h->key_writes);
+    h->key_names = calloc(n_keys + 1, sizeof *h->key_names);
+    if (!h->ops || !h->session_start || !h->session_process || !h->key_write_start ||
+        !h->key_writes || !h->key_names)
+        return -1;
+    h->n_ops = n_ops;
+    h->n_sessions = n_sessions;
+    h->n_keys = n_keys;
+    return 0;
+}
+
+/* Lays the kept operations out by session (sorted by process, then input
+** order), sets each read's writer and the per-key write lists. */
+static int layout(build_ctx *c, const bool *kept, const u64map *writes,
+                  causal_history *h, uint32_t n_keys)
+{
+    pi *order = malloc((c->n + 1) * sizeof *order);
+    uint32_t *id_of = malloc((c->n + n_keys + 1) * sizeof *id_of);   /* ids, then cursors */
+    if (order == NULL || id_of == NULL) {
+        free(order);
+        free(id_of);
+        return -1;
+    }
+    uint32_t n_ops = 0, n_sessions = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (kept[i])
+            order[n_ops++] = (pi){c->in[i].process, (uint32_t)i};
+    qsort(order, n_ops, sizeof *order, cmp_pi);
+    for (uint32_t k = 0; k < n_ops; k++)
+        if (k == 0 || order[k].process != order[k - 1].process)
+            n_sessions++;
+    int rc = alloc_history(h, n_ops, n_sessions, n_keys);
+    for (uint32_t k = 0, s = 0, pos = 0; rc == 0 && k < n_ops; k++) {
+        if (k > 0 && order[k].process != order[k - 1].process) {
+            s++;
+            pos = 0;
+            h->session_start[s] = k;
+        }
+        const causal_input_op *in = &c->in[order[k].i];
+        h->session_process[s] = in->process;
+        h->ops[k] = (causal_op){s, pos++, in->key, in->value, CAUSAL_INIT, in->is_write,
+                                in->info, in->line, in->index, in->hv};
+        id_of[order[k].i] = k;
+        h->key_write_start[in->key + 1] += in->is_write;
+    }
+    if (rc == 0) {
+        h->session_start[n_sessions] = n_ops;
+        for (uint32_t k = 0; k < n_ops; k++) {
+            causal_op *op = &h->ops[k];
+            if (op->is_write || op->value == 0)
+                continue;
+            size_t j = map_slot(writes, kv_key(op->key, op->value));
+            op->writer = writes->keys[j] != 0 ? (int32_t)id_of[writes->vals[j]]
+                                               : CAUSAL_THIN_AIR;
+        }
+        for (uint32_t k = 0; k < n_keys; k++)
+            h->key_write_start[k + 1] += h->key_write_start[k];
+        uint32_t *fill = id_of;   /* reuse as per-key cursors */
+        memcpy(fill, h->key_write_start, n_keys * sizeof *fill);
+        for (uint32_t k = 0; k < n_ops; k++)
+            if (h->ops[k].is_write)
+                h->key_writes[fill[h->ops[k].key]++] = k;
+    }
+    free(order);
+    free(id_of);
+    return rc;
+}
+
+/* Rewrites the duplicate-value message with the key's name and the
+** value's text (the first duplicate in input order). */
+static void duplicate_message(build_ctx *c, const u64map *writes, const char **key_names)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        const causal_input_op *op = &c->in[i];
+        if (!op->is_write)
+            continue;
+        size_t j = map_slot(writes, kv_key(op->key, op->value));
+        if (writes->keys[j] == 0 || writes->vals[j] == i)
+            continue;
+        char val[96];
+        if (op->hv != NULL)
+            hist_value_format(op->hv, val, sizeof val);
+        else
+            snprintf(val, sizeof val, "%u", op->value);
+        snprintf(c->err, c->err_cap, "%s:%u: key \"%s\": value %s is written twice "
+                 "(first at line %u); written values must be unique per key",
+                 c->source, op->line, key_names ? key_names[op->key] : "", val,
+                 c->in[writes->vals[j]].line);
+        return;
+    }
+}
+
+int causal_build(causal_history *out, const causal_input_op *in, size_t n,
+                 uint32_t n_keys, const char **key_names, const hist *src,
+                 const char *source, char *err, size_t err_cap)
+{
+    memset(out, 0, sizeof *out);
+    build_ctx c = {in, n, source ? source : "history", err, err_cap};
+    if (n >= UINT32_MAX / 2) {
+        snprintf(err, err_cap, "%s: too many operations (%zu)", c.source, n);
+        return -1;
+    }
+    u64map writes;
+    bool *kept = malloc((n + 1) * sizeof *kept);
+    if (map_init(&writes, n) != 0 || kept == NULL) {
+        map_free(&writes);
+        free(kept);
+        snprintf(err, err_cap, "%s: out of memory", c.source);
+        return -1;
+    }
+    int rc = index_writes(&c, &writes);
+    if (rc == -2)
+        duplicate_message(&c, &writes, key_names);
+    if (rc == 0) {
+        mark_kept(&c, &writes, kept);
+        rc = layout(&c, kept, &writes, out, n_keys);
+        if (rc != 0)
+            snprintf(err, err_cap, "%s: out of memory", c.source);
+    }
+    if (rc == 0 && (uint64_t)out->n_ops * out->n_sessions > CAUSAL_VC_WORDS_MAX) {
+        snprintf(err, err_cap, "%s: %u operations in %u sessions exceed the vector-clock "
+                 "bound (%llu words)", c.source, out->n_ops, out->n_sessions,
+                 (unsigned long long)CAUSAL_VC_WORDS_MAX);
+        rc = -1;
+    }
+    if (rc == 0)
+        for (uint32_t k = 0; k < n_keys; k++)
+            out->key_names[k] = key_names ? key_names[k] : "";
+    out->src = src;
+    map_free(&writes);
+    free(kept);
+    if (rc != 0)
+        causal_history_free(out);
+    return rc == 0 ? 0 : -1;
+}
+
+void causal_history_free(causal_history *h)
+{
+    free(h->ops);
+    free(h->session_start);
+    free(h->session_process);
+    free(h->key_write_start);
+    free(h->key_writes);
+    free(h->key_names);
+    memset(h, 0, sizeof *h);
+}
+
+/* --- lookups ------------------------------------------------------------- */
+
+/* The first index in key_writes[lo, hi) whose id is >= 'id'. */
+static uint32_t lower_bound(const uint32_t *a, uint32_t lo, uint32_t hi, uint32_t id)
+{
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int32_t causal_last_write_before(const causal_history *h, uint32_t key, uint32_t s,
+                                 uint32_t pos_end)
+{
+    assert(key < h->n_keys && s < h->n_sessions);
+    uint32_t lo = h->key_write_start[key], hi = h->key_write_start[key + 1];
+    uint32_t end_id = h->session_start[s] + pos_end;
+    assert(end_id <= h->session_start[s + 1]);
+    uint32_t i = lower_bound(h->key_writes, lo, hi, end_id);
+    if (i == lo)
+        return -1;
+    uint32_t w = h->key_writes[i - 1];
+    return w >= h->session_start[s] ? (int32_t)w : -1;
+}
+
+int32_t causal_first_write(const causal_history *h, uint32_t key, uint32_t s)
+{
+    assert(key < h->n_keys && s < h->n_sessions);
+    uint32_t lo = h->key_write_start[key], hi = h->key_write_start[key + 1];
+    uint32_t i = lower_bound(h->key_writes, lo, hi, h->session_start[s]);
+    if (i == hi || h->key_writes[i] >= h->session_start[s + 1])
+        return -1;
+    return (int32_t)h->key_writes[i];
+}
+
+/* --- the adapter from a parsed history ----------------------------------- */
+
+static int op_kind(const char *f)
+{
+    if (!strcmp(f, "read") || !strcmp(f, "r") || !strcmp(f, "get"))
+        return 0;
+    if (!strcmp(f, "write") || !strcmp(f, "w") || !strcmp(f, "put"))
+        return 1;
+    return -1;
+}
+
+/* Dense index of an interned key pointer (NULL: the keyless register). */
+static int key_index(u64map *keys, const char **names, uint32_t *n_keys, const char *key)
+{
+    /* Interned pointers are aligned, so never 1: 1 stands for "no key". */
+    uint64_t k = key ? (uint64_t)(uintptr_t)key : 1;
+    size_t j = map_slot(keys, k);
+    if (keys->keys[j] == 0) {
+        keys->keys[j] = k;
+        keys->vals[j] = (*n_keys)++;
+        names[keys->vals[j]] = key ? key : "";
+    }
+    return (int)keys->vals[j];
+}
+
+/* Converts paired operations to builder inputs; returns the count kept, or
+** -1 with a message. */
+static long convert_ops(const hist *h, const hist_op *ops, size_t n, causal_input_op *in,
+                        const char **names, uint32_t *n_keys, char *err, size_t err_cap)
+{
+    u64map keys;
+    if (map_init(&keys, n) != 0) {
+        map_free(&keys);
+        snprintf(err, err_cap, "%s: out of memory", h->source);
+        return -1;
+    }
+    long m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const hist_event *inv = &h->events[ops[i].invoke];
+        int kind = op_kind(inv->f);
+        if (kind < 0) {
+            snprintf(err, err_cap, "%s:%u: operation '%s' is not a read or a write; the "
+                     "causal checker takes read/write (or get/put) register histories",
+                     h->source, inv->line, inv->f);
+            map_free(&keys);
+            return -1;
+        }
+        hist_status st = ops[i].status;
+        if (st == HIST_OP_FAIL || (kind == 0 && st != HIST_OP_OK))
+            continue;
+        const hist_value *v = inv->value;
+        if (st == HIST_OP_OK && (kind == 0 || v->id == 0))
+            v = h->events[ops[i].complete].value;
+        in[m] = (causal_input_op){inv->process, kind == 1, st != HIST_OP_OK,
+                                  (uint32_t)key_index(&keys, names, n_keys, inv->key),
+                                  v->id, inv->line, (uint32_t)i, v};
+        m++;
+    }
+    map_free(&keys);
+    return m;
+}
+
+int causal_from_hist(causal_history *out, const hist *h, char *err, size_t err_cap)
+{
+    memset(out, 0, sizeof *out);
+    hist_op *ops = NULL;
+    size_t n = 0;
+    if (hist_pair(h, &ops, &n, err, err_cap) != 0)
+        return -1;
+    causal_input_op *in = malloc((n + 1) * sizeof *in);
+    const char **names = malloc((n + 1) * sizeof *names);
+    uint32_t n_keys = 0;
+    int rc = -1;
+    if (in == NULL || names == NULL) {
+        snprintf(err, err_cap, "%s: out of memory", h->source);
+    } else {
+        long m = convert_ops(h, ops, n, in, names, &n_keys, err, err_cap);
+        if (m >= 0)
+            rc = causal_build(out, in, (size_t)m, n_keys, names, h, h->source, err,
+                              err_cap);
+    }
+    free(ops);
+    free(in);
+    free(names);
+    return rc;
+}
