@@ -19,15 +19,19 @@
 **   events never match again (until the 32-bit generation wraps around).
 **
 ** Arity: QUEUE_ARITY children per node, chosen by a throwaway benchmark
-** (hold model: pop one, push one at its time + uniform [0, 1ms), -O2, gcc 12,
-** a shared 2-core machine, ns per pop+push, two runs each):
-**     pending    d=2       d=4       d=8
-**     1,000      93-120    107-133   119-131
-**     100,000    492-628   540-626   478-561
-** At 1,000 pending the arities are within noise; at 100,000 d=8 is about 10%
-** ahead of d=4 (fewer levels, and a node's 8 keys span 3 cache lines at
-** most). Most of the cost is updating 'heap_pos' in the slots, the price of
-** O(log n) cancel.
+** (hold model: pop one, push it again at its time + uniform [0, 1ms);
+** gcc 12 -O2, a shared 2-core machine; ns per pop+push, min / median of 7
+** interleaved runs):
+**     pending    d=2        d=4        d=8
+**     1,000      93 / 100   97 / 105   101 / 110
+**     10,000     138 / 175  138 / 189  194 / 208
+**     100,000    452 / 562  510 / 622  448 / 515
+** Of the two candidates d=4 wins at the sizes runs actually have (hundreds
+** to tens of thousands pending); d=8 only pulls ahead at 100,000. d=2 is
+** within noise of d=4. Most of the cost is the random write of 'heap_pos'
+** into the slot of every key moved, the price of O(log n) cancel.
+** -DQUEUE_ARITY=n overrides the choice, for such benchmarks.
+**
 ** Memory: push allocates only when the pool is full and below 'cap_max'
 ** (doubling); pop and cancel never allocate.
 */
@@ -39,7 +43,7 @@
 #include "dsim.h"
 
 #ifndef QUEUE_ARITY
-#define QUEUE_ARITY 8
+#define QUEUE_ARITY 4
 #endif
 #define QUEUE_CAP_INITIAL 64u
 #define SLOT_FREE UINT32_MAX
