@@ -32,8 +32,8 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
     s->instructions += SCRIPT_HOOK_COUNT;
     uint64_t max = s->w ? s->w->limits.lua_instructions_max : 100000000;
     if (s->instructions > max)
-        luaL_error(L, "instruction budget of %" PRIu64 " Lua instructions exhausted "
-                      "(a runaway script? raise limits.instructions)", max);
+        luaL_error(L, "instruction budget of %I Lua instructions exhausted "
+                      "(a runaway script? raise limits.instructions)", (lua_Integer)max);
 }
 
 static int l_random(lua_State *L)

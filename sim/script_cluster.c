@@ -109,7 +109,7 @@ static lua_Number num_field(lua_State *L, int t, const char *k, lua_Number def,
             luaL_error(L, "%s: '%s' must be a number", what, k);
         x = lua_tonumber(L, -1);
         if (!(x >= lo && x <= hi))
-            luaL_error(L, "%s: '%s' must be between %g and %g, got %g", what, k, lo, hi, x);
+            luaL_error(L, "%s: '%s' must be between %f and %f, got %f", what, k, lo, hi, x);
     }
     lua_pop(L, 1);
     return x;
@@ -125,8 +125,7 @@ static lua_Integer int_field(lua_State *L, int t, const char *k, lua_Integer def
             luaL_error(L, "%s: '%s' must be an integer", what, k);
         x = lua_tointeger(L, -1);
         if (x < lo || x > hi)
-            luaL_error(L, "%s: '%s' must be from %lld to %lld, got %lld", what, k,
-                       (long long)lo, (long long)hi, (long long)x);
+            luaL_error(L, "%s: '%s' must be from %I to %I, got %I", what, k, lo, hi, x);
     }
     lua_pop(L, 1);
     return x;

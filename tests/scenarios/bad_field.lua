@@ -1,0 +1,1 @@
+local c = dsim.cluster { nodes = 3, nodez = 4 }

@@ -1,0 +1,1 @@
+local c = dsim.cluster { nodes = 3, options = { nonsense = 1 } }

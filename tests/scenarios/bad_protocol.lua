@@ -1,0 +1,1 @@
+local c = dsim.cluster { protocol = "nonesuch", nodes = 3 }

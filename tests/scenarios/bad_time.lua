@@ -1,0 +1,2 @@
+local c = dsim.cluster { nodes = 3 }
+c:at(-5, function() end)

@@ -1,0 +1,2 @@
+local c = dsim.cluster { nodes = dsim.param("nodes", 3) }
+c:run { until_ms = 10 }
