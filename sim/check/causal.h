@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -108,6 +109,21 @@ void causal_history_free(causal_history *h);
 static inline uint32_t causal_id(const causal_history *h, uint32_t s, uint32_t pos)
 {
     return h->session_start[s] + pos;
+}
+
+/* The session of operation 'id', by binary search over 'session_start'
+** (which stays in cache, unlike 'ops' on big histories). */
+static inline uint32_t causal_session_of(const causal_history *h, uint32_t id)
+{
+    uint32_t lo = 0, hi = h->n_sessions;      /* session_start[lo] <= id < [hi] */
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (h->session_start[mid] <= id)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 /* The last write of 'key' in session 's' at a position < 'pos_end', or -1. */
@@ -206,5 +222,17 @@ int causal_topo(const causal_history *h, const uint32_t *limit, const causal_edg
 json_t *causal_op_json(const causal_history *h, uint32_t id);
 /* "write x 3 (process 1, line 7)" into 'buf'. */
 void causal_op_text(const causal_history *h, uint32_t id, char *buf, size_t cap);
+
+/* --- benchmark (causal_bench.c) ------------------------------------------ */
+
+/* Writes a generated causally consistent history of 'n_ops' operations (8
+** sessions, 100 keys) as JSON lines to 'f'. Returns 0, or -1 on a write
+** error. The same seed and size always give the same text. */
+int causal_bench_generate(FILE *f, uint64_t seed, uint32_t n_ops);
+/* For each size, generates a history from 'seed' (+ its index), times
+** reading and parsing it and checking it; returns the JSON list
+** [{"ops","parse_ms","check_ms","criteria":["cc","cm","ccv"],"cc_ms",
+** "cm_ms","ccv_ms","valid",...}], or NULL on failure. */
+json_t *causal_bench_json(uint64_t seed, const uint32_t *sizes, size_t n_sizes);
 
 #endif

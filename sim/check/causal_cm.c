@@ -18,14 +18,17 @@
 ** - hb_o contains po on its domain (the causal past of o, closed under po
 **   and rf), so the hb-predecessors of an operation form a per-session
 **   prefix: hb_o is a set of vector clocks, like co.
-** - The fixpoint: a topological pass over po, rf and the derived edges
-**   found so far gives clocks; then each read r of o's session adds, per
-**   session, the last write of x hb-before r as a derived edge to r's
-**   writer when not already ordered (earlier writes of that session reach
-**   it by po). Passes repeat until none adds an edge. Each pass adds at
-**   least one edge that was not implied, and there are at most
-**   reads * sessions such edges, so it ends; in practice two passes.
-**   A pass costs O((ops + edges) * sessions + reads * sessions * log ops).
+** - The fixpoint is computed incrementally. The clocks start as co's
+**   (co restricted to a causal past keeps each operation's predecessors).
+**   Each read r of o's session is scanned: per session, the last write w1
+**   of r's key hb-before r yields the derived edge w1 -> w2 (r's writer)
+**   unless already implied (earlier writes of that session reach w1 by
+**   po). Adding an edge merges w1's clock into w2's and pushes the growth
+**   forward along po, rf and derived edges until nothing grows; a read of
+**   the session whose clock grew is scanned again. If w2 already
+**   hb-precedes w1, the edge closes a cycle: CyclicHB. Each edge is added
+**   once and each clock entry only grows, so this ends; on histories that
+**   are causal memories it touches little beyond one scan per session.
 ** - Every relation found along the way is contained in hb_o, so a cycle
 **   or WriteHBInitRead seen in any pass is real (no false alarm), and at
 **   the fixpoint nothing is missed.
@@ -38,23 +41,137 @@
 
 typedef struct cm_ctx {
     const causal_history *h;
-    const uint32_t *vc;      /* co clocks */
-    uint32_t *hvc;           /* hb_o clocks (valid inside the causal past) */
+    const uint32_t *vc;        /* co clocks */
     causal_result *r;
+    uint32_t *hvc;             /* hb_o clocks (valid inside the causal past) */
+    const uint32_t *limit;     /* the causal past of o, as prefix lengths */
+    uint32_t s, o;             /* o: the last operation of session s */
+    uint32_t *rd_start, *rd;   /* readers of each write (CSR), built once */
+    causal_edges d;            /* derived edges of the current o */
+    uint32_t *d_head;          /* per op: its first derived out-edge, or CM_END */
+    uint32_t *d_next;          /* per edge: the next out-edge of its source */
+    uint32_t d_next_cap;
+    uint32_t *stack;           /* propagation worklist */
+    uint32_t n_stack;
+    uint32_t *reads;           /* reads of o's session to (re)scan */
+    uint32_t n_reads;
+    uint8_t *flags;            /* CM_ON_STACK, CM_QUEUED per op */
 } cm_ctx;
 
+#define CM_END UINT32_MAX
+enum { CM_ON_STACK = 1, CM_QUEUED = 2 };
+
+/* Hot paths avoid touching 'ops' (large, randomly accessed): an id's
+** session comes from 'causal_session_of' and its position by subtraction. */
 static bool hb_before(const cm_ctx *c, uint32_t a, uint32_t b)
 {
-    const causal_op *x = &c->h->ops[a];
-    return a != b && c->hvc[(size_t)b * c->h->n_sessions + x->session] > x->pos;
+    uint32_t t = causal_session_of(c->h, a);
+    return a != b &&
+           c->hvc[(size_t)b * c->h->n_sessions + t] > a - c->h->session_start[t];
+}
+
+static bool in_past(const cm_ctx *c, uint32_t id)
+{
+    uint32_t t = causal_session_of(c->h, id);
+    return id - c->h->session_start[t] < c->limit[t];
+}
+
+/* Merges the clock of 'from' into 'to'; when 'to' grows it is queued for
+** propagation and, if a read of o's session, for a rescan. */
+static void merge(cm_ctx *c, uint32_t from, uint32_t to)
+{
+    uint32_t k = c->h->n_sessions;
+    const uint32_t *a = c->hvc + (size_t)from * k;
+    uint32_t *b = c->hvc + (size_t)to * k;
+    bool grew = false;
+    for (uint32_t t = 0; t < k; t++)
+        if (a[t] > b[t]) {
+            b[t] = a[t];
+            grew = true;
+        }
+    if (!grew)
+        return;
+    if (!(c->flags[to] & CM_ON_STACK)) {
+        c->flags[to] |= CM_ON_STACK;
+        c->stack[c->n_stack++] = to;
+    }
+    bool mine = to >= c->h->session_start[c->s] && to < c->h->session_start[c->s + 1];
+    if (mine && !c->h->ops[to].is_write && !(c->flags[to] & CM_QUEUED)) {
+        c->flags[to] |= CM_QUEUED;
+        c->reads[c->n_reads++] = to;
+    }
+}
+
+/* Restores "every edge's target clock contains its source's": pushes
+** growth along po, rf and derived edges until nothing grows. Terminates
+** because the relation stays acyclic (checked before each edge is added)
+** and clocks only grow, bounded by the session lengths. */
+static void propagate(cm_ctx *c)
+{
+    const causal_history *h = c->h;
+    while (c->n_stack > 0) {
+        uint32_t y = c->stack[--c->n_stack];
+        c->flags[y] &= (uint8_t)~CM_ON_STACK;
+        uint32_t t = causal_session_of(h, y);
+        if (y - h->session_start[t] + 1 < c->limit[t])
+            merge(c, y, y + 1);
+        for (uint32_t i = c->rd_start[y]; i < c->rd_start[y + 1]; i++)   /* readers */
+            if (in_past(c, c->rd[i]))
+                merge(c, y, c->rd[i]);
+        for (uint32_t e = c->d_head[y]; e != CM_END; e = c->d_next[e])
+            merge(c, y, c->d.dst[e]);
+    }
+}
+
+/* Adds the derived edge w1 -> w2 (justified by the read 'rd'). */
+static int add_edge(cm_ctx *c, uint32_t w1, uint32_t w2, uint32_t rd)
+{
+    if (causal_edges_push(&c->d, w1, w2, rd) != 0)
+        return -1;
+    if (c->d.cap > c->d_next_cap) {
+        uint32_t *next = realloc(c->d_next, (size_t)c->d.cap * sizeof *next);
+        if (next == NULL)
+            return -1;
+        c->d_next = next;
+        c->d_next_cap = c->d.cap;
+    }
+    uint32_t e = c->d.n - 1;
+    c->d_next[e] = c->d_head[w1];
+    c->d_head[w1] = e;
+    merge(c, w1, w2);
+    propagate(c);
+    return 0;
+}
+
+/* CyclicHB: w2 already hb-precedes w1, so the edge w1 -> w2 closes a cycle.
+** The topological pass over po, rf and the derived edges (this one
+** included) extracts one for the witness. */
+static int cyclic_hb(cm_ctx *c, uint32_t w1, uint32_t w2, uint32_t rd)
+{
+    if (causal_edges_push(&c->d, w1, w2, rd) != 0)
+        return -1;
+    causal_witness w = {0};
+    w.pattern = CAUSAL_CYCLIC_HB;
+    int rc = causal_topo(c->h, c->limit, &c->d, NULL, &w);
+    assert(rc != 0 && "the derived edge closes a cycle");
+    if (rc != 1)
+        return -1;
+    if (c->r->found[CAUSAL_CYCLIC_HB]) {
+        causal_witness_free(&w);    /* one witness per pattern is enough */
+        return 1;
+    }
+    w.o = (int32_t)c->o;
+    c->r->w[CAUSAL_CYCLIC_HB] = w;
+    c->r->found[CAUSAL_CYCLIC_HB] = true;
+    return 1;
 }
 
 /* WriteHBInitRead for the read 'rd' of the initial value, under hb_o. */
-static int init_read(cm_ctx *c, uint32_t rd, uint32_t o)
+static int init_read(cm_ctx *c, uint32_t rd)
 {
     const causal_history *h = c->h;
-    for (uint32_t s = 0; s < h->n_sessions; s++) {
-        int32_t w = causal_first_write(h, h->ops[rd].key, s);
+    for (uint32_t t = 0; t < h->n_sessions; t++) {
+        int32_t w = causal_first_write(h, h->ops[rd].key, t);
         if (w < 0 || !hb_before(c, (uint32_t)w, rd))
             continue;
         causal_witness *wit = &c->r->w[CAUSAL_WRITE_HB_INIT_READ];
@@ -63,90 +180,118 @@ static int init_read(cm_ctx *c, uint32_t rd, uint32_t o)
         wit->ops[0] = (uint32_t)w;
         wit->ops[1] = rd;
         wit->edges[0] = CAUSAL_E_HB;
-        wit->o = (int32_t)o;
+        wit->o = (int32_t)c->o;
         c->r->found[CAUSAL_WRITE_HB_INIT_READ] = true;
         return 0;
     }
     return 0;
 }
 
-/* One pass over the reads of session 's' (the program-order past of its
-** last operation 'o'): new derived edges into 'd', and WriteHBInitRead. */
-static int scan_reads(cm_ctx *c, uint32_t s, uint32_t o, causal_edges *d, uint32_t *added)
+/* Scans one read of o's session: WriteHBInitRead for a read of the initial
+** value; otherwise the derived edges into its writer, one per session (the
+** last write of its key hb-before it). Returns 1 on a cycle. */
+static int scan_read(cm_ctx *c, uint32_t rd)
 {
     const causal_history *h = c->h;
-    uint32_t k = h->n_sessions;
-    for (uint32_t rd = h->session_start[s]; rd < h->session_start[s + 1]; rd++) {
-        const causal_op *op = &h->ops[rd];
-        if (op->is_write || op->writer == CAUSAL_THIN_AIR)
+    const causal_op *op = &h->ops[rd];
+    if (op->writer == CAUSAL_INIT)
+        return c->r->found[CAUSAL_WRITE_HB_INIT_READ] ? 0 : init_read(c, rd);
+    if (op->writer < 0)
+        return 0;   /* a thin-air read: no writer to order */
+    uint32_t w2 = (uint32_t)op->writer;
+    for (uint32_t t = 0; t < h->n_sessions; t++) {
+        uint32_t end = c->hvc[(size_t)rd * h->n_sessions + t];
+        int32_t w1 = causal_last_write_before(h, op->key, t, end);
+        if (w1 < 0 || (uint32_t)w1 == w2 || hb_before(c, (uint32_t)w1, w2))
             continue;
-        if (op->writer == CAUSAL_INIT) {
-            if (!c->r->found[CAUSAL_WRITE_HB_INIT_READ] && init_read(c, rd, o) != 0)
-                return -1;
-            continue;
-        }
-        uint32_t w2 = (uint32_t)op->writer;
-        const uint32_t *rv = c->hvc + (size_t)rd * k;
-        for (uint32_t t = 0; t < k; t++) {
-            int32_t w1 = causal_last_write_before(h, op->key, t, rv[t]);
-            if (w1 < 0 || (uint32_t)w1 == w2 || hb_before(c, (uint32_t)w1, w2))
-                continue;
-            if (causal_edges_push(d, (uint32_t)w1, w2, rd) != 0)
-                return -1;
-            (*added)++;
-        }
+        if (hb_before(c, w2, (uint32_t)w1))
+            return cyclic_hb(c, (uint32_t)w1, w2, rd);
+        if (add_edge(c, (uint32_t)w1, w2, rd) != 0)
+            return -1;
     }
     return 0;
 }
 
-/* Computes hb_o for the last operation 'o' of session 's' and records
-** the CM patterns it shows. */
+/* hb_o for o, the last operation of session 's'. Its clocks start as the
+** co clocks (co restricted to a causal past has the same predecessor sets),
+** then every read of the session is scanned, and scanned again whenever
+** its clock grows, until none changes: the least fixpoint of rule (2). */
 static int session_hb(cm_ctx *c, uint32_t s)
 {
     const causal_history *h = c->h;
-    uint32_t o = h->session_start[s + 1] - 1;
-    const uint32_t *limit = c->vc + (size_t)o * h->n_sessions;   /* causal past of o */
-    causal_edges d = {0};
-    d.kind = CAUSAL_E_HB;
-    int rc = 0;
-    for (uint32_t pass = 0;; pass++) {
-        assert(pass <= h->n_ops * h->n_sessions + 1);
-        causal_witness w = {0};
-        w.pattern = CAUSAL_CYCLIC_HB;
-        rc = causal_topo(h, limit, &d, c->hvc, &w);
-        if (rc == 1) {
-            if (!c->r->found[CAUSAL_CYCLIC_HB]) {
-                w.o = (int32_t)o;
-                c->r->w[CAUSAL_CYCLIC_HB] = w;
-                c->r->found[CAUSAL_CYCLIC_HB] = true;
-            } else {
-                causal_witness_free(&w);
-            }
-            rc = 0;
-            break;
+    uint32_t k = h->n_sessions;
+    c->s = s;
+    c->o = h->session_start[s + 1] - 1;
+    c->limit = c->vc + (size_t)c->o * k;
+    memcpy(c->hvc, c->vc, (size_t)h->n_ops * k * sizeof *c->hvc);
+    c->d.n = 0;
+    for (uint32_t id = 0; id < h->n_ops; id++)
+        c->d_head[id] = CM_END;
+    memset(c->flags, 0, h->n_ops);
+    c->n_reads = 0;
+    for (uint32_t rd = h->session_start[s + 1]; rd-- > h->session_start[s];)
+        if (!h->ops[rd].is_write) {
+            c->flags[rd] |= CM_QUEUED;
+            c->reads[c->n_reads++] = rd;
         }
-        if (rc != 0)
-            break;
-        uint32_t added = 0;
-        rc = scan_reads(c, s, o, &d, &added);
-        if (rc != 0 || added == 0)
-            break;
+    int rc = 0;
+    while (c->n_reads > 0 && rc == 0) {
+        uint32_t rd = c->reads[--c->n_reads];
+        c->flags[rd] &= (uint8_t)~CM_QUEUED;
+        rc = scan_read(c, rd);
     }
-    causal_edges_free(&d);
-    return rc;
+    return rc < 0 ? -1 : 0;
+}
+
+/* Readers of each write, as CSR over write ids. */
+static int build_readers(cm_ctx *c)
+{
+    const causal_history *h = c->h;
+    c->rd_start = calloc((size_t)h->n_ops + 2, sizeof *c->rd_start);
+    c->rd = malloc(((size_t)h->n_ops + 1) * sizeof *c->rd);
+    if (c->rd_start == NULL || c->rd == NULL)
+        return -1;
+    for (uint32_t id = 0; id < h->n_ops; id++)
+        if (!h->ops[id].is_write && h->ops[id].writer >= 0)
+            c->rd_start[h->ops[id].writer + 2]++;
+    for (uint32_t id = 0; id < h->n_ops; id++)
+        c->rd_start[id + 2] += c->rd_start[id + 1];
+    for (uint32_t id = 0; id < h->n_ops; id++)
+        if (!h->ops[id].is_write && h->ops[id].writer >= 0)
+            c->rd[c->rd_start[h->ops[id].writer + 1]++] = id;
+    return 0;
 }
 
 int causal_cm_patterns(const causal_history *h, const uint32_t *vc, causal_result *r)
 {
-    cm_ctx c = {h, vc, malloc(((size_t)h->n_ops * h->n_sessions + 1) * sizeof(uint32_t)), r};
-    if (c.hvc == NULL)
-        return -1;
-    int rc = 0;
-    for (uint32_t s = 0; s < h->n_sessions && rc == 0; s++) {
-        if (r->found[CAUSAL_CYCLIC_HB] && r->found[CAUSAL_WRITE_HB_INIT_READ])
-            break;
-        rc = session_hb(&c, s);
+    size_t n = h->n_ops;
+    cm_ctx c = {0};
+    c.h = h;
+    c.vc = vc;
+    c.r = r;
+    c.d.kind = CAUSAL_E_HB;
+    c.hvc = malloc((n * h->n_sessions + 1) * sizeof *c.hvc);
+    c.d_head = malloc((n + 1) * sizeof *c.d_head);
+    c.stack = malloc((n + 1) * sizeof *c.stack);
+    c.reads = malloc((n + 1) * sizeof *c.reads);
+    c.flags = malloc(n + 1);
+    int rc = -1;
+    if (c.hvc && c.d_head && c.stack && c.reads && c.flags && build_readers(&c) == 0) {
+        rc = 0;
+        for (uint32_t s = 0; s < h->n_sessions && rc == 0; s++) {
+            if (r->found[CAUSAL_CYCLIC_HB] && r->found[CAUSAL_WRITE_HB_INIT_READ])
+                break;
+            rc = session_hb(&c, s);
+        }
     }
+    causal_edges_free(&c.d);
     free(c.hvc);
+    free(c.d_head);
+    free(c.d_next);
+    free(c.stack);
+    free(c.reads);
+    free(c.flags);
+    free(c.rd_start);
+    free(c.rd);
     return rc;
 }

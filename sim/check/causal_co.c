@@ -311,10 +311,12 @@ int causal_co_clocks(const causal_history *h, uint32_t *vc, causal_witness *w)
     return causal_topo(h, NULL, NULL, vc, w);
 }
 
+/* a <co b. The session comes from 'session_start', not from 'ops', which
+** is large and would be touched at random. */
 static bool co_before(const causal_history *h, const uint32_t *vc, uint32_t a, uint32_t b)
 {
-    const causal_op *x = &h->ops[a];
-    return a != b && vc[(size_t)b * h->n_sessions + x->session] > x->pos;
+    uint32_t t = causal_session_of(h, a);
+    return a != b && vc[(size_t)b * h->n_sessions + t] > a - h->session_start[t];
 }
 
 /* Records a witness of 'n' operations with the given edges (NULL: none). */
