@@ -1,0 +1,168 @@
+/*
+** lin.h — internals of the linearizability checker (not for the kernel:
+** it calls 'check_linearizable' in check.h).
+**
+** Pieces, one file each:
+** - models (model_*.c): a model is a 'lin_model' table. 'prepare' turns a
+**   paired history operation into a compact 'lin_op'; 'step' applies it to
+**   a state. States are 64-bit handles that the model keeps canonical:
+**   equal states have equal handles (small states are stored inline, big
+**   ones - strings, sets, queues - are interned through the history's
+**   hash-consed values), so the search compares and hashes handles only.
+**   'equal' and 'hash' may refine that for a model whose handles are not
+**   canonical; NULL means handle identity.
+** - lin_part.c: P-compositionality - splits a history into one partition
+**   per key and orders each partition's call and return events.
+** - lin_search.c: Wing-Gong-Lowe search with a (linearized set, state)
+**   memo, budgets, and the longest linearizable prefix.
+** - lin_explain.c: shrinks a failing partition to a small set of
+**   operations that cannot be linearized together.
+** - lin_check.c: 'check_linearizable' and the JSON report.
+*/
+#ifndef DSIM_LIN_H
+#define DSIM_LIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "check.h"
+#include "hist.h"
+
+typedef uint64_t lin_state;
+
+/* Positions order a partition's events; an operation whose completion is
+** unknown (info, open) returns at 'LIN_POS_INF' and after. */
+#define LIN_POS_INF ((uint64_t)1 << 62)
+
+typedef struct lin_op {
+    uint64_t call_pos, ret_pos;   /* event order; ret_pos >= LIN_POS_INF: unknown */
+    uint64_t a, b;                /* model arguments (value handles, integers) */
+    uint64_t out;                 /* model result when 'out_known' */
+    uint32_t src;                 /* index into the history's op array */
+    uint8_t kind;                 /* model-specific operation code */
+    bool out_known;               /* false: info or open, result unknown */
+    bool readonly;                /* in every state where it is legal, it
+                                     leaves the state unchanged (a read, a
+                                     cas that returned false) */
+} lin_op;
+
+typedef struct lin_memo lin_memo;
+
+/* What a model may use while preparing and stepping. */
+typedef struct lin_ctx {
+    hist *h;           /* for interning new values (strings, lists) */
+    lin_memo *memo;    /* (state, argument) -> state transition cache */
+    void *model_data;  /* a model's own store, created by it on first use */
+    void (*model_free)(void *model_data);   /* set with 'model_data' */
+} lin_ctx;
+
+/* 0, or -1 when out of memory. 'lin_ctx_free' releases the memo and the
+** model's store (not 'h'). */
+int lin_ctx_init(lin_ctx *c, hist *h);
+void lin_ctx_free(lin_ctx *c);
+
+enum { LIN_PREP_OK = 0, LIN_PREP_SKIP = 1, LIN_PREP_BAD = -1 };
+
+typedef struct lin_model {
+    const char *name;
+    const char *summary;        /* one line: operations and their meaning */
+    /* 'op' is a non-fail operation of 'h'; fills 'out' (kind, a, b, out,
+    ** out_known; positions are set by the caller). SKIP: the operation has
+    ** no effect and no constraint (a read whose result is unknown). BAD:
+    ** 'err' says what the model expected (without the line prefix). */
+    int (*prepare)(lin_ctx *c, const hist_op *op, lin_op *out, char *err, size_t cap);
+    lin_state (*init)(lin_ctx *c);
+    /* Is 'op' legal in state 's'? If so '*next' is the state after it. */
+    bool (*step)(lin_ctx *c, lin_state s, const lin_op *op, lin_state *next);
+    bool (*equal)(lin_state a, lin_state b);   /* NULL: a == b */
+    uint64_t (*hash)(lin_state s);             /* NULL: a mix of the handle */
+    /* The state and an operation as short text (JSON-compatible values). */
+    void (*describe)(lin_ctx *c, lin_state s, char *buf, size_t cap);
+} lin_model;
+
+extern const lin_model lin_model_register, lin_model_cas_register, lin_model_kv,
+    lin_model_counter, lin_model_set, lin_model_queue, lin_model_mutex;
+
+/* NULL when 'name' is not a model; the table ends with NULL. */
+const lin_model *lin_model_find(const char *name);
+const lin_model *const *lin_models(void);
+
+/* Helpers the models share (model_common.c). */
+static inline lin_state lin_handle(const hist_value *v) { return (lin_state)(uintptr_t)v; }
+static inline const hist_value *lin_value(lin_state s)
+{
+    return (const hist_value *)(uintptr_t)s;
+}
+/* The completion's value when there is one, else the invoke's. */
+const hist_value *lin_invoke_value(lin_ctx *c, const hist_op *op);
+const hist_value *lin_result_value(lin_ctx *c, const hist_op *op);
+bool lin_f_is(lin_ctx *c, const hist_op *op, const char *name);
+/* Transition cache: 0 when absent (0 is never a stored result handle). */
+uint64_t lin_memo_get(lin_memo *m, uint64_t state, uint64_t arg, uint32_t kind);
+void lin_memo_put(lin_memo *m, uint64_t state, uint64_t arg, uint32_t kind, uint64_t next);
+lin_memo *lin_memo_new(void);
+void lin_memo_free(lin_memo *m);
+
+/* --- search ------------------------------------------------------------ */
+
+typedef enum lin_result { LIN_OK, LIN_FAIL, LIN_UNKNOWN } lin_result;
+
+typedef struct lin_limits {
+    uint64_t states_max;       /* 0: none */
+    double deadline;           /* host_seconds() value; 0: none */
+} lin_limits;
+
+typedef struct lin_outcome {
+    lin_result result;
+    uint64_t states;           /* memo entries created */
+    /* LIN_FAIL with 'want_prefix': the return event the search could never
+    ** pass ('block_op', index into ops) and one linearization of the
+    ** longest prefix before it ('prefix', 'prefix_count' op indices). */
+    uint32_t block_op;
+    uint32_t *prefix;
+    size_t prefix_count;
+} lin_outcome;
+
+/* Decides whether 'ops' (n operations with positions set) is linearizable
+** from 'init'. 'want_prefix' also records the longest linearizable prefix
+** (malloc'ed in 'out->prefix'; the caller frees). Returns 0, or -1 when
+** out of memory. Never answers LIN_OK unless a linearization was found. */
+int lin_search(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
+               const lin_limits *lim, bool want_prefix, lin_outcome *out);
+
+/* Shrinks the non-linearizable 'ops' to a subset that still cannot be
+** linearized and from which no single operation can be removed (when the
+** budget allows: 'minimal' says whether it was reached). 'keep' receives
+** the indices (malloc'ed). Returns 0 or -1 when out of memory. */
+int lin_explain(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
+                uint32_t block_op, double seconds_max, uint32_t **keep,
+                size_t *keep_count, bool *minimal);
+
+/* --- partitions --------------------------------------------------------- */
+
+typedef struct lin_part {
+    const char *key;           /* NULL: the history has no keys */
+    lin_op *ops;               /* by call position */
+    size_t count;
+} lin_part;
+
+typedef struct lin_parts {
+    lin_part *parts;           /* sorted by key text */
+    size_t count;
+    hist_op *hops;             /* the paired history operations */
+    size_t hop_count;
+    size_t dropped;            /* fail operations and skipped reads */
+} lin_parts;
+
+/* Pairs, prepares and partitions 'h' under 'm'. Returns 0, or -1 with
+** "SOURCE:LINE: ..." in 'err' (bad input). */
+int lin_partition(lin_ctx *c, const lin_model *m, lin_parts *out, char *err, size_t cap);
+void lin_parts_free(lin_parts *p);
+
+/* Verdict only, no report: for 'dsim bench check' and the tests. Returns
+** CHECK_OK, CHECK_VIOLATION, CHECK_UNKNOWN or CHECK_BAD_INPUT. */
+check_verdict lin_check_hist(hist *h, const lin_model *m, const check_budget *budget,
+                             uint64_t *states, char *err, size_t cap);
+
+#endif

@@ -1,0 +1,320 @@
+/*
+** lin_check.c — 'check_linearizable': read, partition per key, search each
+** partition, explain each failing one, and build the JSON report.
+**
+** Verdict: a violation if any partition fails (even when others ran out of
+** budget: one proven failure is enough); else unknown if any partition ran
+** out of budget; else ok. An empty history is linearizable.
+**
+** Report (keys owned here):
+**   valid: true | false | "unknown", checker: "linearizable", model, format,
+**   source, ops, dropped, states, partitions_total, partitions_failed,
+**   partitions_unknown, partitions: [ {key, ops, valid, states, and when
+**   false: fails_at (the operation whose completion no linearization
+**   reaches), core (operations that cannot be linearized together),
+**   core_minimal, prefix: {events, end_line, ops, linearization}} ].
+**   Partitions that passed are listed too; with more than 'PARTS_LISTED'
+**   partitions only the failing and unknown ones are.
+** An operation in the report: {index, process, f, value, result, status,
+** invoke_line, complete_line}.
+*/
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "hosttime.h"
+#include "lin.h"
+
+enum { PARTS_LISTED = 64 };
+#define EXPLAIN_SECONDS_MAX 10.0
+
+static json_t *value_json(const hist_value *v)
+{
+    switch (v->kind) {
+    case HIST_NIL: return json_null();
+    case HIST_BOOL: return json_boolean(v->i);
+    case HIST_INT: return json_integer((json_int_t)v->i);
+    case HIST_STR: return json_stringn(v->s, v->len);
+    case HIST_KEYWORD: {
+        char buf[128];
+        snprintf(buf, sizeof buf, ":%s", v->s);
+        return json_string(buf);
+    }
+    case HIST_LIST: {
+        json_t *a = json_array();
+        for (size_t i = 0; i < v->len; i++)
+            json_array_append_new(a, value_json(v->items[i]));
+        return a;
+    }
+    }
+    return json_null();
+}
+
+static json_t *op_json(const hist *h, const lin_parts *ps, uint32_t src)
+{
+    static const char *const status[] = {"ok", "fail", "info", "open"};
+    const hist_op *op = &ps->hops[src];
+    const hist_event *inv = &h->events[op->invoke];
+    const hist_event *cmp = op->complete != HIST_NO_EVENT ? &h->events[op->complete] : NULL;
+    json_t *o = json_object();
+    json_object_set_new(o, "index", json_integer(src));
+    json_object_set_new(o, "process", json_integer(inv->process));
+    json_object_set_new(o, "f", json_string(inv->f));
+    if (inv->key != NULL)
+        json_object_set_new(o, "key", json_string(inv->key));
+    json_object_set_new(o, "value", value_json(inv->value));
+    json_object_set_new(o, "result", cmp && op->status == HIST_OP_OK ? value_json(cmp->value)
+                                                                      : json_null());
+    json_object_set_new(o, "status", json_string(status[op->status]));
+    json_object_set_new(o, "invoke_line", json_integer(inv->line));
+    json_object_set_new(o, "complete_line", cmp ? json_integer(cmp->line) : json_null());
+    if (inv->time >= 0)
+        json_object_set_new(o, "invoke_time", json_integer(inv->time));
+    if (cmp != NULL && cmp->time >= 0)
+        json_object_set_new(o, "complete_time", json_integer(cmp->time));
+    return o;
+}
+
+/* Adds the explanation of a failing partition to 'pj'. -1 on OOM. */
+static int explain(lin_ctx *c, const lin_model *m, const lin_parts *ps, const lin_part *p,
+                   const lin_outcome *o, double seconds_max, json_t *pj)
+{
+    const lin_op *blk = &p->ops[o->block_op];
+    json_object_set_new(pj, "fails_at", op_json(c->h, ps, blk->src));
+    json_t *prefix = json_object(), *lin = json_array();
+    uint32_t end_line = blk->ret_pos > 0 ? c->h->events[blk->ret_pos - 1].line : 0;
+    json_object_set_new(prefix, "events", json_integer((json_int_t)blk->ret_pos));
+    json_object_set_new(prefix, "end_line", json_integer(end_line));
+    json_object_set_new(prefix, "ops", json_integer((json_int_t)o->prefix_count));
+    for (size_t i = 0; i < o->prefix_count; i++)
+        json_array_append_new(lin, json_integer(p->ops[o->prefix[i]].src));
+    json_object_set_new(prefix, "linearization", lin);
+    json_object_set_new(pj, "prefix", prefix);
+    uint32_t *keep = NULL;
+    size_t kn = 0;
+    bool minimal = false;
+    if (lin_explain(c, m, p->ops, p->count, o->block_op, seconds_max, &keep, &kn, &minimal) != 0)
+        return -1;
+    json_t *core = json_array();
+    for (size_t i = 0; i < kn; i++)
+        json_array_append_new(core, op_json(c->h, ps, p->ops[keep[i]].src));
+    json_object_set_new(pj, "core", core);
+    json_object_set_new(pj, "core_minimal", json_boolean(minimal));
+    free(keep);
+    return 0;
+}
+
+typedef struct tally { size_t failed, unknown; uint64_t states; } tally;
+
+/* Decides the partitions in rounds of growing state budgets (1024, x4 each
+** round, capped by the caller's 'states_max'; a partition left alone gets
+** the whole budget at once), all undecided partitions in
+** each round, in key order. This finds the cheapest proof of a violation
+** first (like checking partitions in parallel and stopping at the first
+** failure) while staying deterministic; a partition redone with a bigger
+** budget costs at most 4/3 of its last round. After a round that proved a
+** violation, undecided partitions stay LIN_UNKNOWN with 'undecided' set.
+** Returns 0, or -1 on OOM. */
+static int decide(lin_ctx *c, const lin_model *m, const lin_parts *ps, const lin_limits *lim,
+                  bool want_prefix, lin_outcome *res, bool *undecided, tally *t)
+{
+    bool open = true;
+    for (size_t i = 0; i < ps->count; i++) {
+        res[i] = (lin_outcome){.result = LIN_UNKNOWN};
+        undecided[i] = true;
+    }
+    for (uint64_t round = 1024; open && t->failed == 0; round *= 4) {
+        size_t left = 0;
+        for (size_t i = 0; i < ps->count; i++)
+            left += undecided[i];
+        /* one partition left: no one to race, give it the whole budget */
+        bool last = left <= 1 || (lim->states_max != 0 && round >= lim->states_max);
+        lin_limits l = {.states_max = last ? lim->states_max : round, .deadline = lim->deadline};
+        open = false;
+        for (size_t i = 0; i < ps->count; i++) {
+            if (!undecided[i])
+                continue;
+            free(res[i].prefix);
+            if (lin_search(c, m, ps->parts[i].ops, ps->parts[i].count, &l, want_prefix, &res[i]))
+                return -1;
+            t->states += res[i].states;
+            bool budget_hit = res[i].result == LIN_UNKNOWN && l.states_max != 0 &&
+                              res[i].states >= l.states_max;
+            bool timed_out = lim->deadline > 0 && host_seconds() > lim->deadline;
+            undecided[i] = budget_hit && !last && !timed_out;
+            if (res[i].result == LIN_FAIL)
+                t->failed++;
+            open |= undecided[i];
+        }
+    }
+    for (size_t i = 0; i < ps->count; i++)
+        t->unknown += res[i].result == LIN_UNKNOWN;
+    return 0;
+}
+
+/* The report of partition 'i', with the explanation when it failed. */
+static int part_report(lin_ctx *c, const lin_model *m, const lin_parts *ps, size_t i,
+                       const lin_outcome *o, bool undecided, const lin_limits *lim,
+                       json_t *parts)
+{
+    const lin_part *p = &ps->parts[i];
+    json_t *pj = json_object();
+    json_object_set_new(pj, "key", p->key ? json_string(p->key) : json_null());
+    json_object_set_new(pj, "ops", json_integer((json_int_t)p->count));
+    json_object_set_new(pj, "states", json_integer((json_int_t)o->states));
+    json_object_set_new(pj, "valid", o->result == LIN_OK     ? json_true()
+                                     : o->result == LIN_FAIL ? json_false()
+                                                             : json_string("unknown"));
+    if (o->result == LIN_UNKNOWN)
+        json_object_set_new(pj, "reason", json_string(
+            undecided ? "not decided: a violation was proven in another partition first"
+                      : "budget exhausted (states, seconds or memory)"));
+    json_array_append_new(parts, pj);
+    if (o->result != LIN_FAIL)
+        return 0;
+    double left = lim->deadline > 0 ? lim->deadline - host_seconds() : EXPLAIN_SECONDS_MAX;
+    if (left > EXPLAIN_SECONDS_MAX)
+        left = EXPLAIN_SECONDS_MAX;
+    return explain(c, m, ps, p, o, left > 0.5 ? left : 0.5, pj);
+}
+
+static void summary(json_t *report, const lin_model *m, const hist *h, const lin_parts *ps,
+                    const tally *t, hist_format fmt)
+{
+    json_object_set_new(report, "checker", json_string("linearizable"));
+    json_object_set_new(report, "valid", t->failed ? json_false()
+                                         : t->unknown ? json_string("unknown") : json_true());
+    json_object_set_new(report, "model", json_string(m->name));
+    json_object_set_new(report, "format", json_string(hist_format_name(fmt)));
+    json_object_set_new(report, "source", json_string(h->source));
+    json_object_set_new(report, "ops", json_integer((json_int_t)ps->hop_count));
+    json_object_set_new(report, "dropped", json_integer((json_int_t)ps->dropped));
+    json_object_set_new(report, "states", json_integer((json_int_t)t->states));
+    json_object_set_new(report, "partitions_total", json_integer((json_int_t)ps->count));
+    json_object_set_new(report, "partitions_failed", json_integer((json_int_t)t->failed));
+    json_object_set_new(report, "partitions_unknown", json_integer((json_int_t)t->unknown));
+}
+
+/* Keeps only the failing and unknown partitions when there are many. */
+static json_t *trim_parts(json_t *parts)
+{
+    if (json_array_size(parts) <= PARTS_LISTED)
+        return parts;
+    json_t *kept = json_array();
+    size_t i;
+    json_t *pj;
+    json_array_foreach(parts, i, pj)
+        if (!json_is_true(json_object_get(pj, "valid")))
+            json_array_append(kept, pj);
+    json_decref(parts);
+    return kept;
+}
+
+static lin_limits limits_of(const check_budget *b)
+{
+    lin_limits lim = {0};
+    if (b != NULL) {
+        lim.states_max = b->states_max;
+        lim.deadline = b->seconds_max > 0 ? host_seconds() + b->seconds_max : 0;
+    }
+    return lim;
+}
+
+static check_verdict run_checks(lin_ctx *c, const lin_model *m, hist_format fmt,
+                                const check_budget *budget, json_t *report, char *err,
+                                size_t cap)
+{
+    lin_parts ps;
+    if (lin_partition(c, m, &ps, err, cap) != 0)
+        return CHECK_BAD_INPUT;
+    lin_limits lim = limits_of(budget);
+    tally t = {0};
+    json_t *parts = json_array();
+    lin_outcome *res = calloc(ps.count + 1, sizeof *res);
+    bool *undecided = calloc(ps.count + 1, sizeof *undecided);
+    int rc = res && undecided ? decide(c, m, &ps, &lim, true, res, undecided, &t) : -1;
+    for (size_t i = 0; i < ps.count && rc == 0; i++)
+        rc = part_report(c, m, &ps, i, &res[i], undecided[i], &lim, parts);
+    for (size_t i = 0; res != NULL && i < ps.count; i++)
+        free(res[i].prefix);
+    free(res);
+    free(undecided);
+    if (report != NULL) {
+        summary(report, m, c->h, &ps, &t, fmt);
+        json_object_set_new(report, "partitions", trim_parts(parts));
+    } else {
+        json_decref(parts);
+    }
+    lin_parts_free(&ps);
+    if (rc != 0) {
+        snprintf(err, cap, "%s: out of memory", c->h->source);
+        return CHECK_BAD_INPUT;
+    }
+    return t.failed ? CHECK_VIOLATION : t.unknown ? CHECK_UNKNOWN : CHECK_OK;
+}
+
+check_verdict check_linearizable(const char *text, size_t len, const char *source,
+                                 const char *format, const char *model,
+                                 const check_budget *budget, json_t *report,
+                                 char *err, size_t err_cap)
+{
+    hist_format fmt = HIST_FMT_AUTO;
+    const lin_model *m = model ? lin_model_find(model) : NULL;
+    if (source == NULL)
+        source = "history";
+    if (format != NULL && hist_format_parse(format, &fmt) != 0) {
+        snprintf(err, err_cap, "%s: unknown format '%s' (expected auto, json, edn, etcd or kv)",
+                 source, format);
+        return CHECK_BAD_INPUT;
+    }
+    if (m == NULL) {
+        snprintf(err, err_cap, "%s: unknown model '%s' (expected register, cas-register, kv, "
+                 "counter, set, queue or mutex)", source, model ? model : "(none)");
+        return CHECK_BAD_INPUT;
+    }
+    if (fmt == HIST_FMT_AUTO)
+        fmt = hist_detect(text, len);
+    hist *h = hist_read(text, len, source, fmt, err, err_cap);
+    if (h == NULL)
+        return CHECK_BAD_INPUT;
+    lin_ctx c;
+    check_verdict v = CHECK_BAD_INPUT;
+    if (lin_ctx_init(&c, h) != 0)
+        snprintf(err, err_cap, "%s: out of memory", source);
+    else
+        v = run_checks(&c, m, fmt, budget, report, err, err_cap);
+    lin_ctx_free(&c);
+    hist_free(h);
+    return v;
+}
+
+check_verdict lin_check_hist(hist *h, const lin_model *m, const check_budget *budget,
+                             uint64_t *states, char *err, size_t cap)
+{
+    lin_ctx c;
+    lin_parts ps;
+    if (lin_ctx_init(&c, h) != 0 || lin_partition(&c, m, &ps, err, cap) != 0) {
+        lin_ctx_free(&c);
+        return CHECK_BAD_INPUT;
+    }
+    lin_limits lim = limits_of(budget);
+    tally t = {0};
+    lin_outcome *res = calloc(ps.count + 1, sizeof *res);
+    bool *undecided = calloc(ps.count + 1, sizeof *undecided);
+    int rc = res && undecided ? decide(&c, m, &ps, &lim, false, res, undecided, &t) : -1;
+    free(res);
+    free(undecided);
+    uint64_t total = t.states;
+    size_t failed = t.failed, unknown = t.unknown;
+    if (states != NULL)
+        *states = total;
+    lin_parts_free(&ps);
+    lin_ctx_free(&c);
+    if (rc != 0) {
+        snprintf(err, cap, "%s: out of memory", h->source);
+        return CHECK_BAD_INPUT;
+    }
+    return failed ? CHECK_VIOLATION : unknown ? CHECK_UNKNOWN : CHECK_OK;
+}

@@ -1,0 +1,403 @@
+/*
+** lin_search.c — the Wing-Gong-Lowe linearizability search.
+**
+** The partition's call and return events form a doubly linked list in
+** position order (array indices; 0 is the head sentinel, 2n+1 the tail).
+** The search walks it: at a call it tries to linearize that operation now
+** (the model accepts it from the current state and the pair (linearized
+** set + op, new state) was never seen); if so it lifts the call and its
+** return out of the list, pushes, and restarts from the head. At a return
+** whose operation is not linearized yet it backtracks: pops the last
+** operation, puts it back and tries the next call after it.
+**
+** Info and open operations return at LIN_POS_INF and after: reaching such
+** a return means every operation with a known completion is linearized,
+** and the rest may simply never have happened, so the answer is "ok".
+**
+** Read-only operations (lin_op.readonly: legal only where they change
+** nothing) are linearized greedily: if one is legal now, any linearization
+** from here can be rearranged to start with it (it commutes to the front:
+** nothing before it needs its effect, and every operation that must come
+** first is already linearized, or it would not be enabled). So such a
+** frame is "forced": when its subtree fails, the node fails, and if its
+** child was already seen (so failed), the node fails at once.
+**
+** Memo: a hash set of (linearized bitset, state). The bitset's hash is
+** kept incrementally (Zobrist: XOR of a fixed 64-bit code per operation),
+** so probing costs O(1) plus one bitset compare on a hash match. Entries
+** are never removed. Bound: 'states_max' entries, and a memory cap that
+** keeps the memo under 'MEMO_BYTES_MAX'; hitting either, or the deadline,
+** answers LIN_UNKNOWN - never LIN_OK.
+**
+** Longest prefix: each time the search is stopped by a return event, every
+** operation returning before it is linearized, so the events before that
+** return form a linearizable prefix (the stack is its witness). The
+** furthest such return over the whole search ends the longest one.
+*/
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hosttime.h"
+#include "lin.h"
+
+enum { DEADLINE_EVERY = 4096 };
+#define FORCED 0x80000000u                /* flags in 'stack_entry' */
+#define PHASE 0x40000000u
+#define HASH_HIGH 0xffffffff00000000ULL   /* table slots keep these hash bits */
+#define MEMO_BYTES_MAX ((size_t)768 << 20)
+
+typedef struct memo_entry { uint64_t hash, state; } memo_entry;
+
+typedef struct search {
+    const lin_model *m;
+    lin_ctx *c;
+    const lin_op *ops;
+    size_t n, words;
+    /* event list */
+    uint32_t *next, *prev, *match, *op_of;   /* match[e]: return of call e, 0 for returns */
+    uint64_t *zob;
+    /* memo */
+    memo_entry *entries;
+    uint64_t *bits;            /* entries_count * words */
+    size_t entries_count, entries_cap, entries_max;
+    uint64_t *table;           /* 0 empty, else (hash high half, entry index + 1) */
+    size_t table_cap;
+    /* current path */
+    uint64_t *cur;             /* linearized bitset */
+    uint32_t *stack_entry;     /* high bit: a forced (read-only) frame */
+    lin_state *stack_state;
+    size_t depth;
+} search;
+
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t state_hash(const search *s, lin_state st)
+{
+    if (s->m->hash != NULL)
+        return s->m->hash(st);
+    uint64_t x = st * 0xff51afd7ed558ccdULL;
+    return x ^ (x >> 32);
+}
+
+static bool state_equal(const search *s, lin_state a, lin_state b)
+{
+    return s->m->equal != NULL ? s->m->equal(a, b) : a == b;
+}
+
+typedef struct ev { uint64_t pos; uint32_t op; bool call; } ev;
+
+static int by_pos(const void *a, const void *b)
+{
+    uint64_t x = ((const ev *)a)->pos, y = ((const ev *)b)->pos;
+    return (x > y) - (x < y);
+}
+
+/* Builds the event list; returns 0 or -1 on OOM. */
+static int build_list(search *s)
+{
+    size_t n = s->n, m = 2 * n + 2;
+    ev *evs = malloc((2 * n + 1) * sizeof *evs);
+    s->next = malloc(m * sizeof *s->next);
+    s->prev = malloc(m * sizeof *s->prev);
+    s->match = calloc(m, sizeof *s->match);
+    s->op_of = calloc(m, sizeof *s->op_of);
+    s->zob = malloc((n + 1) * sizeof *s->zob);
+    if (!evs || !s->next || !s->prev || !s->match || !s->op_of || !s->zob) {
+        free(evs);
+        return -1;
+    }
+    uint64_t seed = 0x6c696e6561726973ULL;   /* fixed: runs are repeatable */
+    for (size_t i = 0; i < n; i++) {
+        assert(s->ops[i].call_pos < s->ops[i].ret_pos);
+        evs[2 * i] = (ev){s->ops[i].call_pos, (uint32_t)i, true};
+        evs[2 * i + 1] = (ev){s->ops[i].ret_pos, (uint32_t)i, false};
+        s->zob[i] = splitmix(&seed);
+    }
+    qsort(evs, 2 * n, sizeof *evs, by_pos);
+    uint32_t *call_entry = malloc((n + 1) * sizeof *call_entry);
+    if (call_entry == NULL) {
+        free(evs);
+        return -1;
+    }
+    for (size_t e = 1; e <= 2 * n; e++) {
+        const ev *x = &evs[e - 1];
+        s->op_of[e] = x->op;
+        if (x->call)
+            call_entry[x->op] = (uint32_t)e;
+        else
+            s->match[call_entry[x->op]] = (uint32_t)e;
+    }
+    for (size_t e = 0; e < m; e++) {
+        s->next[e] = (uint32_t)(e + 1 < m ? e + 1 : e);
+        s->prev[e] = (uint32_t)(e > 0 ? e - 1 : 0);
+    }
+    free(call_entry);
+    free(evs);
+    return 0;
+}
+
+static int table_grow(search *s)
+{
+    size_t cap = s->table_cap ? 2 * s->table_cap : 4096;
+    uint64_t *t = calloc(cap, sizeof *t);
+    if (t == NULL)
+        return -1;
+    for (size_t i = 0; i < s->entries_count; i++) {
+        uint64_t h = s->entries[i].hash;
+        size_t j = h & (cap - 1);
+        while (t[j] != 0)
+            j = (j + 1) & (cap - 1);
+        t[j] = (h & HASH_HIGH) | (i + 1);
+    }
+    free(s->table);
+    s->table = t;
+    s->table_cap = cap;
+    return 0;
+}
+
+static int entries_grow(search *s)
+{
+    size_t cap = s->entries_cap ? 2 * s->entries_cap : 1024;
+    memo_entry *e = realloc(s->entries, cap * sizeof *e);
+    if (e == NULL)
+        return -1;
+    s->entries = e;
+    uint64_t *b = realloc(s->bits, cap * s->words * sizeof *b);
+    if (b == NULL)
+        return -1;
+    s->bits = b;
+    s->entries_cap = cap;
+    return 0;
+}
+
+/* Inserts ('cur' with 'op' set, 'st'); returns 1 when new, 0 when seen,
+** -1 on OOM, -2 when the memo is full (budget). 'cur' is unchanged. */
+static int memo_insert(search *s, uint64_t zhash, size_t op, lin_state st)
+{
+    uint64_t h = zhash ^ state_hash(s, st);
+    size_t w = op / 64;
+    uint64_t bit = (uint64_t)1 << (op % 64);
+    size_t j = h & (s->table_cap - 1);
+    for (; s->table[j] != 0; j = (j + 1) & (s->table_cap - 1)) {
+        if ((s->table[j] & HASH_HIGH) != (h & HASH_HIGH))
+            continue;
+        size_t k = (s->table[j] & ~HASH_HIGH) - 1;
+        if (s->entries[k].hash != h || !state_equal(s, s->entries[k].state, st))
+            continue;
+        const uint64_t *b = s->bits + k * s->words;
+        bool same = true;
+        for (size_t i = 0; i < s->words && same; i++)
+            same = b[i] == (i == w ? s->cur[i] | bit : s->cur[i]);
+        if (same)
+            return 0;
+    }
+    if (s->entries_count >= s->entries_max)
+        return -2;
+    if (s->entries_count == s->entries_cap && entries_grow(s) != 0)
+        return -1;
+    size_t k = s->entries_count++;
+    s->entries[k] = (memo_entry){h, st};
+    uint64_t *b = s->bits + k * s->words;
+    memcpy(b, s->cur, s->words * sizeof *b);
+    b[w] |= bit;
+    s->table[j] = (h & HASH_HIGH) | (k + 1);
+    if (2 * s->entries_count > s->table_cap && table_grow(s) != 0)
+        return -1;
+    return 1;
+}
+
+static void lift(search *s, uint32_t e)
+{
+    uint32_t r = s->match[e];
+    s->next[s->prev[e]] = s->next[e];
+    s->prev[s->next[e]] = s->prev[e];
+    s->next[s->prev[r]] = s->next[r];
+    s->prev[s->next[r]] = s->prev[r];
+}
+
+static void unlift(search *s, uint32_t e)
+{
+    uint32_t r = s->match[e];
+    s->next[s->prev[r]] = r;
+    s->prev[s->next[r]] = r;
+    s->next[s->prev[e]] = e;
+    s->prev[s->next[e]] = e;
+}
+
+static void search_free(search *s)
+{
+    free(s->next);
+    free(s->prev);
+    free(s->match);
+    free(s->op_of);
+    free(s->zob);
+    free(s->entries);
+    free(s->bits);
+    free(s->table);
+    free(s->cur);
+    free(s->stack_entry);
+    free(s->stack_state);
+}
+
+static int search_init(search *s, lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
+                       const lin_limits *lim)
+{
+    *s = (search){.m = m, .c = c, .ops = ops, .n = n, .words = n / 64 + 1};
+    if (n >= PHASE / 2)
+        return -1;   /* entry indices must leave the flag bits free */
+    size_t entry_bytes = sizeof(memo_entry) + s->words * 8 + 2 * sizeof(uint64_t);
+    s->entries_max = MEMO_BYTES_MAX / 2 / entry_bytes;   /* /2: growth by doubling */
+    if (lim->states_max != 0 && lim->states_max < s->entries_max)
+        s->entries_max = (size_t)lim->states_max;
+    if (s->entries_max > UINT32_MAX - 1)
+        s->entries_max = UINT32_MAX - 1;
+    s->cur = calloc(s->words, sizeof *s->cur);
+    s->stack_entry = malloc((n + 1) * sizeof *s->stack_entry);
+    s->stack_state = malloc((n + 1) * sizeof *s->stack_state);
+    if (!s->cur || !s->stack_entry || !s->stack_state || build_list(s) != 0 ||
+        table_grow(s) != 0 || entries_grow(s) != 0)
+        return -1;
+    return 0;
+}
+
+/* Records the stack as the longest prefix witness if 'e' is the furthest
+** blocking return so far. */
+static int note_block(search *s, uint32_t e, uint64_t *best, lin_outcome *out)
+{
+    uint64_t pos = s->ops[s->op_of[e]].ret_pos;
+    if (*best != UINT64_MAX && pos <= *best)
+        return 0;
+    *best = pos;
+    out->block_op = s->op_of[e];
+    uint32_t *p = realloc(out->prefix, (s->depth + 1) * sizeof *p);
+    if (p == NULL)
+        return -1;
+    for (size_t i = 0; i < s->depth; i++)
+        p[i] = s->op_of[s->stack_entry[i] & ~(FORCED | PHASE)];
+    out->prefix = p;
+    out->prefix_count = s->depth;
+    return 0;
+}
+
+/* Where the walk is: the current node's state and linearized-set hash,
+** the entry being looked at, and the phase of the scan at this node. */
+typedef struct walk {
+    lin_state state;
+    uint64_t zhash;
+    uint32_t e;
+    bool info_phase;   /* false: try operations with a known result first */
+} walk;
+
+static void push(search *s, walk *w, lin_state next, bool forced)
+{
+    uint32_t op = s->op_of[w->e];
+    s->stack_entry[s->depth] = w->e | (forced ? FORCED : 0) | (w->info_phase ? PHASE : 0);
+    s->stack_state[s->depth++] = w->state;
+    s->cur[op / 64] |= (uint64_t)1 << (op % 64);
+    w->zhash ^= s->zob[op];
+    w->state = next;
+    lift(s, w->e);
+    w->e = s->next[0];
+    w->info_phase = false;
+}
+
+/* Backtracks out of a failed node: pops its frame, and the frames of
+** forced parents (they fail with it). Returns false when the stack is
+** empty: the whole partition failed. */
+static bool pop_failed(search *s, walk *w)
+{
+    for (;;) {
+        if (s->depth == 0)
+            return false;
+        uint32_t top = s->stack_entry[--s->depth];
+        w->e = top & ~(FORCED | PHASE);
+        w->info_phase = (top & PHASE) != 0;
+        w->state = s->stack_state[s->depth];
+        uint32_t op = s->op_of[w->e];
+        s->cur[op / 64] &= ~((uint64_t)1 << (op % 64));
+        w->zhash ^= s->zob[op];
+        unlift(s, w->e);
+        if ((top & FORCED) == 0)
+            break;
+    }
+    w->e = s->next[w->e];
+    return true;
+}
+
+/* The search loop; returns 0 with 'out->result' set, or -1 on OOM.
+** Each node is scanned twice: first the calls whose result is known, then
+** the info and open ones (which rarely explain anything, so trying them
+** last finds a linearization of a valid history sooner; every enabled
+** call is still tried, so the search stays complete). */
+static int run(search *s, const lin_limits *lim, bool want_prefix, lin_outcome *out)
+{
+    const uint32_t tail = (uint32_t)(2 * s->n + 1);
+    walk w = {.state = s->m->init(s->c), .e = s->next[0]};
+    uint64_t best = UINT64_MAX, iter = 0;
+    out->result = LIN_UNKNOWN;
+    for (;;) {
+        if (++iter % DEADLINE_EVERY == 0 && lim->deadline > 0 && host_seconds() > lim->deadline)
+            return 0;
+        uint32_t e = w.e, op = s->op_of[e];
+        if (e == tail || (s->match[e] == 0 && s->ops[op].ret_pos >= LIN_POS_INF)) {
+            out->result = LIN_OK;   /* only unknown completions are left */
+            return 0;
+        }
+        const lin_op *o = &s->ops[op];
+        bool back = false;
+        if (s->match[e] == 0 && !w.info_phase) {   /* second scan of this node */
+            w.info_phase = true;
+            w.e = s->next[0];
+            continue;
+        }
+        if (s->match[e] == 0) {                    /* a return: the node failed */
+            if (want_prefix && note_block(s, e, &best, out) != 0)
+                return -1;
+            back = true;
+        } else if (o->out_known == !w.info_phase) {  /* a call of this scan */
+            lin_state nx;
+            if (s->m->step(s->c, w.state, o, &nx)) {
+                int r = memo_insert(s, w.zhash ^ s->zob[op], op, nx);
+                if (r < 0)
+                    return r == -2 ? 0 : -1;
+                if (r == 1) {
+                    assert(!o->readonly || nx == w.state);
+                    push(s, &w, nx, o->readonly);
+                    continue;
+                }
+                back = o->readonly;   /* its forced subtree already failed */
+            }
+        }
+        if (!back) {
+            w.e = s->next[e];
+        } else if (!pop_failed(s, &w)) {
+            out->result = LIN_FAIL;
+            return 0;
+        }
+    }
+}
+
+int lin_search(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
+               const lin_limits *lim, bool want_prefix, lin_outcome *out)
+{
+    *out = (lin_outcome){.result = LIN_UNKNOWN};
+    search s;
+    int rc = search_init(&s, c, m, ops, n, lim);
+    if (rc == 0)
+        rc = run(&s, lim, want_prefix, out);
+    out->states = s.entries_count;
+    if (rc != 0 || out->result != LIN_FAIL) {
+        free(out->prefix);
+        out->prefix = NULL;
+        out->prefix_count = 0;
+    }
+    search_free(&s);
+    return rc;
+}
