@@ -32,8 +32,14 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
     s->instructions += SCRIPT_HOOK_COUNT;
     uint64_t max = s->w ? s->w->limits.lua_instructions_max : 100000000;
     if (s->instructions > max)
-        luaL_error(L, "instruction budget of %I Lua instructions exhausted "
-                      "(a runaway script? raise limits.instructions)", (lua_Integer)max);
+    {
+        /* In a hook, level 0 is the Lua function that was running. */
+        luaL_where(L, 0);
+        lua_pushfstring(L, "instruction budget of %I Lua instructions exhausted "
+                           "(a runaway script? raise limits.instructions)", (lua_Integer)max);
+        lua_concat(L, 2);
+        lua_error(L);
+    }
 }
 
 static int l_random(lua_State *L)

@@ -20,7 +20,7 @@ a=$(fp "$bin" run "$sc/determinism.lua" --seed 11 --trace "$tmp/t1.jsonl")
 b=$(fp "$bin" run "$sc/determinism.lua" --seed 11 --trace "$tmp/t2.jsonl")
 [ -n "$a" ] && [ "$a" = "$b" ] && ok "same seed gives the same fingerprint" || bad "same seed: '$a' vs '$b'"
 cmp -s "$tmp/t1.jsonl" "$tmp/t2.jsonl" && ok "same seed gives a byte-identical trace" || bad "traces differ"
-[ "$(wc -l < "$tmp/t1.jsonl")" -gt 1000 ] && ok "the trace has events" || bad "trace too short"
+[ "$(wc -l < "$tmp/t1.jsonl")" -gt 300 ] && ok "the trace has events" || bad "trace too short"
 c=$(fp "$bin" run "$sc/determinism.lua" --seed 11)
 [ "$a" = "$c" ] && ok "tracing off gives the same fingerprint" || bad "trace on/off: $a vs $c"
 d=$("$bin" run "$sc/determinism.lua" --seed 11 --log --json 2>/dev/null | tail -n 1 |
