@@ -133,7 +133,7 @@ void causal_op_text(const causal_history *h, uint32_t id, char *buf, size_t cap)
                  op->line ? op->line : op->index);
 }
 
-static json_t *witness_json(const causal_history *h, const causal_witness *w)
+json_t *causal_witness_json(const causal_history *h, const causal_witness *w)
 {
     json_t *ops = json_array(), *edges = json_array();
     for (uint32_t i = 0; i < w->n; i++) {
@@ -210,7 +210,7 @@ static bool report_criterion(const causal_history *h, const causal_result *r,
     for (int p = 0; p < CAUSAL_PATTERN_COUNT; p++) {
         if (!r->found[p] || !(pattern_criteria[p] & crit))
             continue;
-        json_array_append_new(pats, witness_json(h, &r->w[p]));
+        json_array_append_new(pats, causal_witness_json(h, &r->w[p]));
         witness_text(h, &r->w[p], b);
     }
     json_object_set_new(c, "patterns", pats);

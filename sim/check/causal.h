@@ -43,6 +43,7 @@
 
 #include <jansson.h>
 
+#include "check.h"
 #include "hist.h"
 
 #define CAUSAL_INIT ((int32_t)-1)
@@ -220,8 +221,16 @@ int causal_topo(const causal_history *h, const uint32_t *limit, const causal_edg
 
 /* JSON of one operation: {"index","process","f","key","value","line"}. */
 json_t *causal_op_json(const causal_history *h, uint32_t id);
+/* {"pattern","explanation","ops":[...],"edges":[...],"o"?} of a witness. */
+json_t *causal_witness_json(const causal_history *h, const causal_witness *w);
 /* "write x 3 (process 1, line 7)" into 'buf'. */
 void causal_op_text(const causal_history *h, uint32_t id, char *buf, size_t cap);
+
+/* --- sequential consistency (seq.c) ------------------------------------- */
+
+/* 'check_sequential' on a history already built (tests). */
+check_verdict seq_check_history(const causal_history *h, const check_budget *budget,
+                                json_t *report, char *err, size_t err_cap);
 
 /* --- benchmark (causal_bench.c) ------------------------------------------ */
 
