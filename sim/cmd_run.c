@@ -16,7 +16,9 @@
 #include "args.h"
 #include "cmd.h"
 #include "hosttime.h"
+#include "logfilter.h"
 #include "script.h"
+#include "view.h"
 
 static const char help[] =
     "usage: dsim run SCENARIO [options]\n"
@@ -24,13 +26,17 @@ static const char help[] =
     "  -D key=value    scenario parameter (dsim.param) or protocol option (e.g. -D bug=NAME)\n"
     "  --trace FILE    write the JSON-lines trace\n"
     "  --history FILE  write the client history (JSON lines)\n"
+    "  --html FILE     write the run as a self-contained HTML page (dsim view)\n"
     "  --log           print one line per event (coloured on a terminal)\n"
+    "  --log=FILTERS   only the events that match, e.g. node:n1,ev:deliver,msg:Append*\n"
+    "                  (same key: any of them; different keys: all of them)\n"
     "  --json          print the summary as one JSON object\n"
     "  --unsafe        allow io, os and require in the scenario\n"
     "exit status: 0 checks passed, 1 a check failed, 2 bad input, 3 internal error\n";
 
 typedef struct run_args {
-    const char *scenario, *trace, *history;
+    const char *scenario, *trace, *history, *html;
+    logfilter *log_filter;
     uint64_t seed;
     bool json, log, unsafe;
     json_t *params;
@@ -62,7 +68,18 @@ static int parse(int argc, char **argv, run_args *a)
             i++;
         } else if (strcmp(o, "--json") == 0) {
             a->json = true;
+        } else if (strcmp(o, "--html") == 0) {
+            if (!next)
+                return args_usage_error("run", "--html wants a file name");
+            a->html = next;
+            i++;
         } else if (strcmp(o, "--log") == 0) {
+            a->log = true;
+        } else if (strncmp(o, "--log=", 6) == 0) {
+            char err[512];
+            logfilter_free(a->log_filter);
+            if (!(a->log_filter = logfilter_parse(o + 6, err, sizeof err)))
+                return args_usage_error("run", "%s", err);
             a->log = true;
         } else if (strcmp(o, "--unsafe") == 0) {
             a->unsafe = true;
@@ -164,23 +181,38 @@ int cmd_run(int argc, char **argv)
     int rc = parse(argc, argv, &a);
     if (rc != 0) {
         json_decref(a.params);
+        logfilter_free(a.log_filter);
         return rc < 0 ? EXIT_PASS : rc;
     }
     FILE *trace = NULL;
+    char *trace_mem = NULL;   /* --html without --trace: the trace in memory */
+    size_t trace_mem_len = 0;
     if (a.trace && !(trace = fopen(a.trace, "w"))) {
         json_decref(a.params);
+        logfilter_free(a.log_filter);
         return args_usage_error("run", "cannot write trace '%s'", a.trace);
+    }
+    if (a.html && !trace && !(trace = open_memstream(&trace_mem, &trace_mem_len))) {
+        json_decref(a.params);
+        logfilter_free(a.log_filter);
+        return args_usage_error("run", "out of memory for the --html trace");
     }
     script_config cfg = {.path = a.scenario, .seed = a.seed, .params = a.params, .unsafe = a.unsafe,
                          .trace = trace, .log = a.log ? stdout : NULL,
-                         .log_color = a.log && isatty(STDOUT_FILENO), .out = a.json ? stderr : stdout};
+                         .log_color = a.log && isatty(STDOUT_FILENO),
+                         .log_filter = a.log_filter, .out = a.json ? stderr : stdout};
     script_result r;
     double t0 = host_seconds();
     script_run(&cfg, &r);
     double wall_ms = (host_seconds() - t0) * 1e3;
     if (trace && fclose(trace) != 0)
-        fprintf(stderr, "dsim run: error writing trace '%s'\n", a.trace);
+        fprintf(stderr, "dsim run: error writing trace '%s'\n", a.trace ? a.trace : "(memory)");
     rc = report(&a, &r, wall_ms);
+    if (a.html && !r.error && rc != EXIT_USAGE &&
+        view_html_after_run(a.trace, trace_mem, trace_mem_len, a.html) != 0)
+        rc = EXIT_USAGE;
+    free(trace_mem);
+    logfilter_free(a.log_filter);
     script_result_free(&r);
     json_decref(a.params);
     return rc;

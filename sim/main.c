@@ -19,6 +19,7 @@ typedef struct command {
 static const command commands[] = {
     {"run", cmd_run, "run a scenario script and check its result"},
     {"check", cmd_check, "check a recorded history (linearizability, causal, ...)"},
+    {"view", cmd_view, "draw a trace: HTML space-time diagram or a static SVG"},
     {"list", cmd_list, "list protocols, their options and planted bugs"},
     {"bench", cmd_bench, "benchmarks: kernel, check (release build)"},
     {NULL, NULL, NULL},

@@ -272,6 +272,7 @@ static void finish(script *s)
     if (!s->w)
         return;
     r->summary = summary_of(s);
+    trace_verdicts(s->w, r->verdicts);
     trace_summary(s->w, r->summary);
     if (s->w->hist) {
         r->history = s->w->hist;

@@ -25,6 +25,7 @@ typedef struct script_config {
     FILE *trace;             /* JSON-lines trace, or NULL */
     FILE *log;               /* readable event log, or NULL */
     bool log_color;
+    const struct logfilter *log_filter;  /* --log=FILTERS (logfilter.h), or NULL */
     FILE *out;               /* where print() writes */
 } script_config;
 

@@ -314,6 +314,7 @@ int cluster_new(lua_State *L)
     w->trace = s->cfg->trace;
     w->log = s->cfg->log;
     w->log_color = s->cfg->log_color;
+    w->log_filter = s->cfg->log_filter;
     trace_header(w, s->cfg->path, s->cfg->params);
     lua_newuserdatauv(L, 1, 0);
     luaL_setmetatable(L, CLUSTER_MT);

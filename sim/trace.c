@@ -3,7 +3,8 @@
 **
 ** Line 1 is a header (format version, scenario, seed, protocol, sizes,
 ** options), then one line per kernel event ("t" true ns, "ev" kind, then
-** the event's fields), then a summary line. Keys keep insertion order, so
+** the event's fields), a "verdict" line per check report, then a summary
+** line (docs/trace.md). Keys keep insertion order, so
 ** the same run gives byte-identical trace files. Tracing only observes:
 ** nothing here touches the fingerprint, an RNG stream or the queue, so a
 ** run gives the same fingerprint with tracing on or off.
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logfilter.h"
 #include "world.h"
 
 bool trace_on(const dsim_world *w)
@@ -89,7 +91,7 @@ void trace_emit(dsim_world *w, json_t *e)
         json_dumpf(e, w->trace, JSON_COMPACT | JSON_PRESERVE_ORDER);
         fputc('\n', w->trace);
     }
-    if (w->log)
+    if (w->log && logfilter_match(w->log_filter, e))
         log_line(w, e);
     json_decref(e);
 }
@@ -116,4 +118,23 @@ void trace_summary(dsim_world *w, json_t *summary)
     json_dumpf(s, w->trace, JSON_COMPACT | JSON_PRESERVE_ORDER);
     fputc('\n', w->trace);
     json_decref(s);
+}
+
+/* The full report of each check, just before the summary line (which has
+** only the verdict strings): the viewer reads the counterexample from it.
+** Written to the trace file only, never to the log. */
+void trace_verdicts(dsim_world *w, const json_t *verdicts)
+{
+    if (!w->trace)
+        return;
+    const char *name;
+    json_t *report;
+    json_object_foreach((json_t *)verdicts, name, report) {
+        json_t *valid = json_object_get(report, "valid");
+        json_t *e = json_pack("{s:I, s:s, s:s, s:O, s:O}", "t", (json_int_t)w->now, "ev", "verdict",
+                              "check", name, "valid", valid ? valid : json_null(), "report", report);
+        json_dumpf(e, w->trace, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fputc('\n', w->trace);
+        json_decref(e);
+    }
 }

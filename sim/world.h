@@ -152,6 +152,7 @@ struct dsim_world {
     FILE *trace;                /* JSON lines, or NULL */
     FILE *log;                  /* readable lines, or NULL */
     bool log_color;
+    const struct logfilter *log_filter;  /* --log=FILTERS; NULL: every event */
     json_t *trace_tail;         /* events kept for --html (or NULL) */
     /* history */
     char *hist;                 /* JSON lines of client operations */
@@ -245,6 +246,8 @@ json_t *trace_event(dsim_world *w, const char *ev);   /* NULL when off */
 void trace_emit(dsim_world *w, json_t *e);            /* takes ownership */
 void trace_header(dsim_world *w, const char *scenario, json_t *params);
 void trace_summary(dsim_world *w, json_t *summary);
+/* One {"ev":"verdict","check","valid","report"} line per check report, for the viewer. */
+void trace_verdicts(dsim_world *w, const json_t *verdicts);
 const char *endpoint_name(const dsim_world *w, int ep, char *buf, size_t cap);
 
 #endif
