@@ -277,6 +277,7 @@ check_verdict check_causal(const char *text, size_t len, const char *source,
         hist_free(hh);
         return CHECK_BAD_INPUT;
     }
+    json_object_set_new(report, "source", json_string(hh->source));
     causal_result r;
     check_verdict v;
     if (causal_analyse(&h, crit, &r) != 0) {
@@ -289,4 +290,18 @@ check_verdict check_causal(const char *text, size_t len, const char *source,
     causal_history_free(&h);
     hist_free(hh);
     return v;
+}
+
+void causal_print_text(const json_t *report, FILE *out)
+{
+    const json_t *valid = json_object_get(report, "valid");
+    fprintf(out, "%s: %s %s (%lld operations)\n",
+            json_string_value(json_object_get(report, "source")) ?
+                json_string_value(json_object_get(report, "source")) : "history",
+            json_string_value(json_object_get(report, "model")),
+            json_is_true(valid) ? "ok" : json_is_false(valid) ? "VIOLATED"
+                                                              : "UNKNOWN: budget exhausted",
+            (long long)json_integer_value(json_object_get(report, "ops")));
+    const char *text = json_string_value(json_object_get(report, "text"));
+    fputs(text ? text : "", out);
 }

@@ -226,6 +226,9 @@ json_t *causal_witness_json(const causal_history *h, const causal_witness *w);
 /* "write x 3 (process 1, line 7)" into 'buf'. */
 void causal_op_text(const causal_history *h, uint32_t id, char *buf, size_t cap);
 
+/* Prints a causal or sequential report (its "source", verdict, "text"). */
+void causal_print_text(const json_t *report, FILE *out);
+
 /* --- sequential consistency (seq.c) ------------------------------------- */
 
 /* 'check_sequential' on a history already built (tests). */
@@ -243,5 +246,9 @@ int causal_bench_generate(FILE *f, uint64_t seed, uint32_t n_ops);
 ** [{"ops","parse_ms","check_ms","criteria":["cc","cm","ccv"],"cc_ms",
 ** "cm_ms","ccv_ms","valid",...}], or NULL on failure. */
 json_t *causal_bench_json(uint64_t seed, const uint32_t *sizes, size_t n_sizes);
+/* The figures: sizes 10^3, 10^4, 10^5 from a fixed seed. */
+json_t *causal_bench_default(void);
+/* One line per size, from the list 'causal_bench_json' returned. */
+void causal_bench_print(const json_t *list, FILE *out);
 
 #endif

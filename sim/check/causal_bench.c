@@ -239,3 +239,33 @@ json_t *causal_bench_json(uint64_t seed, const uint32_t *sizes, size_t n_sizes)
     }
     return list;
 }
+
+json_t *causal_bench_default(void)
+{
+    static const uint32_t sizes[] = {1000, 10000, 100000};
+    return causal_bench_json(0xd5e1c0de, sizes, sizeof sizes / sizeof sizes[0]);
+}
+
+void causal_bench_print(const json_t *list, FILE *out)
+{
+    if (list == NULL) {
+        fprintf(out, "causal checker: the benchmark failed (out of memory or temp file)\n");
+        return;
+    }
+    fprintf(out, "causal checker, generated histories (8 sessions, 100 keys, best of %d)\n",
+            BENCH_REPEAT);
+    size_t i;
+    const json_t *e;
+    json_array_foreach(list, i, e) {
+        double parse = json_real_value(json_object_get(e, "parse_ms"));
+        double check = json_real_value(json_object_get(e, "check_ms"));
+        fprintf(out, "  %7lld ops  read+parse %8.2f ms  cc+cm+ccv %8.2f ms (%.2fx)  "
+                "cc %7.2f  cm %7.2f  ccv %7.2f ms%s\n",
+                (long long)json_integer_value(json_object_get(e, "ops")), parse, check,
+                parse > 0 ? check / parse : 0.0,
+                json_real_value(json_object_get(e, "cc_ms")),
+                json_real_value(json_object_get(e, "cm_ms")),
+                json_real_value(json_object_get(e, "ccv_ms")),
+                json_is_true(json_object_get(e, "valid")) ? "" : "  WRONG VERDICT");
+    }
+}

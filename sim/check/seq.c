@@ -384,6 +384,7 @@ check_verdict check_sequential(const char *text, size_t len, const char *source,
         return CHECK_BAD_INPUT;
     }
     json_object_set_new(report, "model", json_string("sequential"));
+    json_object_set_new(report, "source", json_string(hh->source));
     json_object_set_new(report, "ops", json_integer(h.n_ops));
     check_verdict v = seq_run(&h, budget, report, err, err_cap);
     causal_history_free(&h);
