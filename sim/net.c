@@ -171,6 +171,8 @@ static const char *msg_name(const dsim_world *w, const wmsg *m, char *buf, size_
 
 static void trace_msg(dsim_world *w, const char *ev, const wmsg *m, const char *why)
 {
+    if (!trace_on(w))
+        return;
     json_t *e = trace_event(w, ev);
     if (!e)
         return;
@@ -250,8 +252,8 @@ void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
 {
     DSIM_ASSERT(len <= DSIM_MSG_BYTES_MAX);
     w->stats.sent++;
-    world_fp(w, ((uint64_t)(uint32_t)from << 32) | (uint32_t)to);
-    world_fp(w, ((uint64_t)type << 8) | kind);
+    world_fp(w, ((uint64_t)(uint32_t)from << 40) ^ ((uint64_t)(uint32_t)to << 16) ^
+                    ((uint64_t)type << 2) ^ kind);
     world_fp_bytes(w, data, len);
     wmsg *m = msg_make(w, from, to, kind, type, data, len, id);
     trace_msg(w, "send", m, NULL);

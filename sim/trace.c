@@ -18,11 +18,6 @@
 #include "logfilter.h"
 #include "world.h"
 
-bool trace_on(const dsim_world *w)
-{
-    return w->trace != NULL || w->log != NULL;
-}
-
 const char *endpoint_name(const dsim_world *w, int ep, char *buf, size_t cap)
 {
     if (ep < w->nodes_len)

@@ -251,8 +251,7 @@ bool world_run(dsim_world *w, int64_t until_ns)
                 net_msg_release(w, it.ptr);
             break;
         }
-        world_fp(w, (uint64_t)t);
-        world_fp(w, it.kind);
+        world_fp(w, (uint64_t)t ^ ((uint64_t)it.kind << 59));
         dispatch(w, &it);
         if (w->invariants_every > 0 && w->stats.events % (uint64_t)w->invariants_every == 0)
             check_invariants(w);

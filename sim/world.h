@@ -241,7 +241,10 @@ world_check_fn checks_find(const char *name);
 const char *checks_names(void);   /* "linearizable, invariants, ..." */
 
 /* trace.c */
-bool trace_on(const dsim_world *w);
+static inline bool trace_on(const dsim_world *w)
+{
+    return w->trace != NULL || w->log != NULL;
+}
 json_t *trace_event(dsim_world *w, const char *ev);   /* NULL when off */
 void trace_emit(dsim_world *w, json_t *e);            /* takes ownership */
 void trace_header(dsim_world *w, const char *scenario, json_t *params);
