@@ -45,6 +45,9 @@ typedef struct lin_op {
     bool readonly;                /* in every state where it is legal, it
                                      leaves the state unchanged (a read, a
                                      cas that returned false) */
+    bool optional;                /* may also never happen (lin_explain's
+                                     relaxation); it still cannot take effect
+                                     after its completion */
 } lin_op;
 
 typedef struct lin_memo lin_memo;

@@ -5,12 +5,24 @@
 ** Start: the operations called before the return event where the search
 ** stopped furthest ('block_op'). That set is already not linearizable:
 ** the history cut just after that return is not, and completing its
-** pending operations only adds constraints. Then delta debugging: remove
-** chunks of half, a quarter, ... one operation; keep a removal whenever
-** the rest still fails; repeat single removals until none works. The
-** result is 1-minimal (no single operation can go) when the time allows;
-** any sub-search that runs out of budget counts as "does not fail", so the
-** set reported is always proven non-linearizable.
+** pending operations only adds constraints.
+**
+** Shrinking does not delete an operation (deleting the write a read saw
+** would leave a "read of a value nobody wrote", a true but useless core):
+** it relaxes it. A relaxed operation may or may not have happened; if it
+** did, it was between its invocation and its completion, with its result
+** (lin_op.optional). A relaxed read-only operation is simply left out. The
+** core is the set of operations that must have happened as observed:
+** "these operations cannot be linearized, even if any other operation
+** called before them may not have happened at all". Relaxing does not
+** make the search harder than the original one (an operation floating to
+** the end of the history would).
+**
+** Delta debugging: relax chunks of half, a quarter, ... one operation;
+** keep a relaxation whenever the history still fails; repeat single ones
+** until none works. The result is 1-minimal (no single operation can be
+** relaxed) when the time allows; a sub-search that runs out of budget
+** counts as "does not fail", so the core is always proven.
 **
 ** Trade-off: each trial is a full search, O(trials) searches in all; the
 ** sets are small in practice (a stale read and the writes around it).
@@ -27,19 +39,31 @@ enum { TRIAL_STATES_MAX = 2000000 };
 typedef struct shrink {
     lin_ctx *c;
     const lin_model *m;
-    const lin_op *ops;
+    const lin_op *ops;         /* by call position */
+    size_t n_base;             /* ops[0 .. n_base) were called before the block */
     lin_op *scratch;
     double deadline;
     bool timed_out;
 } shrink;
 
-/* Does the subset 'idx' minus [skip, skip + len) fail? -1 on OOM. */
+/* Does the history fail with the core 'idx' minus [skip, skip + len)
+** and every other operation in 'base' (n_base of them, by call position)
+** relaxed? -1 on OOM. */
 static int fails_without(shrink *k, const uint32_t *idx, size_t n, size_t skip, size_t len)
 {
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (i < skip || i >= skip + len)
-            k->scratch[m++] = k->ops[idx[i]];
+    size_t m = 0, j = 0;
+    for (size_t i = 0; i < k->n_base; i++) {
+        lin_op o = k->ops[i];
+        bool core = false;
+        while (j < n && idx[j] < i)
+            j++;
+        if (j < n && idx[j] == i)
+            core = j < skip || j >= skip + len;
+        if (!core && o.readonly)
+            continue;   /* relaxed and read-only: it may as well never happen */
+        o.optional = !core;
+        k->scratch[m++] = o;
+    }
     if (host_seconds() > k->deadline) {
         k->timed_out = true;
         return 0;
@@ -92,6 +116,9 @@ int lin_explain(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
     for (size_t i = 0; i < n; i++)
         if (ops[i].call_pos < limit)
             idx[cnt++] = (uint32_t)i;
+    for (size_t i = 1; i < cnt; i++)
+        assert(ops[idx[i - 1]].call_pos < ops[idx[i]].call_pos);
+    k.n_base = cnt == 0 ? 0 : idx[cnt - 1] + 1;
     long r = 0;
     for (size_t len = cnt / 2; len > 1 && r >= 0; len /= 2)
         r = pass(&k, idx, &cnt, len);

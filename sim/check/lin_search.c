@@ -22,6 +22,12 @@
 ** frame is "forced": when its subtree fails, the node fails, and if its
 ** child was already seen (so failed), the node fails at once.
 **
+** Optional operations (lin_op.optional, set only by lin_explain) may also
+** never happen: reaching the return of one not linearized, the search
+** skips it (a forced frame: its call and return leave the list, its bit is
+** set, the state is unchanged - the memo needs no more than that, as the
+** future depends only on what is left and on the state).
+**
 ** Memo: a hash set of (linearized bitset, state). The bitset's hash is
 ** kept incrementally (Zobrist: XOR of a fixed 64-bit code per operation),
 ** so probing costs O(1) plus one bitset compare on a hash match. Entries
@@ -56,6 +62,7 @@ typedef struct search {
     size_t n, words;
     /* event list */
     uint32_t *next, *prev, *match, *op_of;   /* match[e]: return of call e, 0 for returns */
+    uint32_t *call_of;         /* call_of[r]: the call of return r */
     uint64_t *zob;
     /* memo */
     memo_entry *entries;
@@ -108,8 +115,9 @@ static int build_list(search *s)
     s->prev = malloc(m * sizeof *s->prev);
     s->match = calloc(m, sizeof *s->match);
     s->op_of = calloc(m, sizeof *s->op_of);
+    s->call_of = calloc(m, sizeof *s->call_of);
     s->zob = malloc((n + 1) * sizeof *s->zob);
-    if (!evs || !s->next || !s->prev || !s->match || !s->op_of || !s->zob) {
+    if (!evs || !s->next || !s->prev || !s->match || !s->op_of || !s->zob || !s->call_of) {
         free(evs);
         return -1;
     }
@@ -131,8 +139,10 @@ static int build_list(search *s)
         s->op_of[e] = x->op;
         if (x->call)
             call_entry[x->op] = (uint32_t)e;
-        else
+        else {
             s->match[call_entry[x->op]] = (uint32_t)e;
+            s->call_of[e] = call_entry[x->op];
+        }
     }
     for (size_t e = 0; e < m; e++) {
         s->next[e] = (uint32_t)(e + 1 < m ? e + 1 : e);
@@ -237,6 +247,7 @@ static void search_free(search *s)
     free(s->prev);
     free(s->match);
     free(s->op_of);
+    free(s->call_of);
     free(s->zob);
     free(s->entries);
     free(s->bits);
@@ -357,7 +368,17 @@ static int run(search *s, const lin_limits *lim, bool want_prefix, lin_outcome *
             w.e = s->next[0];
             continue;
         }
-        if (s->match[e] == 0) {                    /* a return: the node failed */
+        if (s->match[e] == 0 && o->optional) {    /* or it never happened */
+            int r = memo_insert(s, w.zhash ^ s->zob[op], op, w.state);
+            if (r < 0)
+                return r == -2 ? 0 : -1;
+            if (r == 1) {
+                w.e = s->call_of[e];
+                push(s, &w, w.state, true);
+                continue;
+            }
+            back = true;
+        } else if (s->match[e] == 0) {             /* a return: the node failed */
             if (want_prefix && note_block(s, e, &best, out) != 0)
                 return -1;
             back = true;

@@ -1,0 +1,244 @@
+/*
+** bench_check.c — 'dsim bench check [--corpus DIR] [--json] [--repeat N]':
+** times the linearizability checker on Porcupine's corpus.
+**
+** Each file listed in DIR/expected.tsv is parsed and checked N times (7 by
+** default); the median parse time and the median check time are kept
+** apart (check = pairing, per-key partitioning and the search, like
+** Porcupine's CheckOperations/CheckEvents, which take parsed input). Every
+** verdict must equal the expected one: a mismatch makes the run fail
+** (exit 1). The corpus defaults to $DSIM_SHARED/corpora/porcupine, else
+** ../shared/corpora/porcupine from the current directory or its parent
+** (the source tree, or a build directory inside it).
+**
+** Host time only through hosttime.h. Build in release mode for figures.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "args.h"
+#include "cmd.h"
+#include "hist.h"
+#include "hosttime.h"
+#include "lin.h"
+
+enum { REPEAT_DEFAULT = 7, REPEAT_MAX = 1000, PATH_CAP = 4096 };
+
+typedef struct group_stats {
+    const char *name;          /* "etcd", "kv" */
+    size_t files, mismatches;
+    double check_ms, parse_ms, slowest_ms;
+    char slowest[256];
+} group_stats;
+
+typedef struct bench {
+    char dir[PATH_CAP];
+    int repeat;
+    bool json;
+    group_stats groups[2];
+    double c50_ok_ms;
+} bench;
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *buf = NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL &&
+        fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf != NULL)
+        *len = (size_t)n;
+    return buf;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Times one file; returns its verdict ("ok", "fail", "unknown", "bad"). */
+static const char *time_file(bench *b, const char *text, size_t len, const char *name,
+                             const lin_model *m, double *parse_ms, double *check_ms)
+{
+    double tp[REPEAT_MAX], tc[REPEAT_MAX];
+    check_verdict v = CHECK_BAD_INPUT;
+    for (int r = 0; r < b->repeat; r++) {
+        char err[512];
+        double t0 = host_seconds();
+        hist *h = hist_read(text, len, name, HIST_FMT_AUTO, err, sizeof err);
+        double t1 = host_seconds();
+        if (h == NULL) {
+            fprintf(stderr, "dsim bench check: %s\n", err);
+            return "bad";
+        }
+        v = lin_check_hist(h, m, NULL, NULL, err, sizeof err);
+        double t2 = host_seconds();
+        hist_free(h);
+        tp[r] = (t1 - t0) * 1e3;
+        tc[r] = (t2 - t1) * 1e3;
+    }
+    *parse_ms = median(tp, b->repeat);
+    *check_ms = median(tc, b->repeat);
+    return v == CHECK_OK ? "ok" : v == CHECK_VIOLATION ? "fail" : v == CHECK_UNKNOWN ? "unknown"
+                                                                                    : "bad";
+}
+
+/* One line of expected.tsv: "FILE<TAB>MODEL<TAB>VERDICT". */
+static int bench_line(bench *b, const char *line)
+{
+    char file[256], model[64], expected[16], path[PATH_CAP + 300];
+    if (sscanf(line, "%255s %63s %15s", file, model, expected) != 3 ||
+        strcmp(file, "file") == 0)
+        return 0;
+    const lin_model *m = lin_model_find(model);
+    group_stats *g = &b->groups[strncmp(file, "kv/", 3) == 0];
+    snprintf(path, sizeof path, "%s/%s", b->dir, file);
+    size_t len;
+    char *text = read_all(path, &len);
+    if (text == NULL || m == NULL) {
+        fprintf(stderr, "dsim bench check: %s: %s\n", path,
+                m ? "cannot read" : "unknown model in expected.tsv");
+        free(text);
+        return -1;
+    }
+    double pm = 0, cm = 0;
+    const char *got = time_file(b, text, len, path, m, &pm, &cm);
+    free(text);
+    g->files++;
+    g->parse_ms += pm;
+    g->check_ms += cm;
+    if (cm > g->slowest_ms) {
+        g->slowest_ms = cm;
+        snprintf(g->slowest, sizeof g->slowest, "%s", file);
+    }
+    if (strstr(file, "c50-ok") != NULL)
+        b->c50_ok_ms = cm;
+    if (strcmp(got, expected) != 0) {
+        g->mismatches++;
+        fprintf(stderr, "dsim bench check: %s: expected %s, got %s\n", file, expected, got);
+    }
+    return 0;
+}
+
+static bool has_tsv(const char *dir)
+{
+    char tsv[PATH_CAP + 32];
+    snprintf(tsv, sizeof tsv, "%s/expected.tsv", dir);
+    FILE *f = fopen(tsv, "r");
+    if (f != NULL)
+        fclose(f);
+    return f != NULL;
+}
+
+/* Tries --corpus, then $DSIM_SHARED, then ../shared and ../../shared. */
+static bool find_corpus(bench *b, const char *given)
+{
+    const char *shared = getenv("DSIM_SHARED");
+    if (given != NULL) {
+        snprintf(b->dir, sizeof b->dir, "%s", given);
+        return has_tsv(b->dir);
+    }
+    if (shared != NULL) {
+        snprintf(b->dir, sizeof b->dir, "%s/corpora/porcupine", shared);
+        if (has_tsv(b->dir))
+            return true;
+    }
+    static const char *const rel[] = {"../shared/corpora/porcupine",
+                                      "../../shared/corpora/porcupine"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(b->dir, sizeof b->dir, "%s", rel[i]);
+        if (has_tsv(b->dir))
+            return true;
+    }
+    return false;
+}
+
+static json_t *group_json(const group_stats *g)
+{
+    return json_pack("{s:I, s:f, s:f, s:f, s:s, s:I}", "files", (json_int_t)g->files,
+                     "check_ms_total", g->check_ms, "parse_ms_total", g->parse_ms,
+                     "slowest_ms", g->slowest_ms, "slowest_file", g->slowest,
+                     "mismatches", (json_int_t)g->mismatches);
+}
+
+static void print_results(const bench *b)
+{
+    if (b->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "etcd", group_json(&b->groups[0]));
+        json_object_set_new(o, "kv", group_json(&b->groups[1]));
+        json_object_set_new(o, "c50_ok_ms", json_real(b->c50_ok_ms));
+        json_object_set_new(o, "repeat", json_integer(b->repeat));
+        json_object_set_new(o, "peak_rss_kb", json_integer(host_peak_rss_kb()));
+        /* causal checker (issue 4): add the "causal" key here, from
+        ** causal_bench_json(...) (causal.h). */
+        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+        json_decref(o);
+        return;
+    }
+    printf("linearizability checker on %s (median of %d runs each)\n", b->dir, b->repeat);
+    for (int i = 0; i < 2; i++) {
+        const group_stats *g = &b->groups[i];
+        printf("  %-4s %3zu files  check %8.2f ms  parse %8.2f ms  slowest %7.2f ms (%s)%s\n",
+               g->name, g->files, g->check_ms, g->parse_ms, g->slowest_ms, g->slowest,
+               g->mismatches ? "  VERDICT MISMATCH" : "");
+    }
+    printf("  c50-ok %.2f ms; peak RSS %ld KiB\n", b->c50_ok_ms, host_peak_rss_kb());
+}
+
+int bench_check(int argc, char **argv)
+{
+    bench b = {.repeat = REPEAT_DEFAULT, .groups = {{.name = "etcd"}, {.name = "kv"}}};
+    const char *corpus = NULL;
+    for (int i = 1; i < argc; i++) {
+        uint64_t r;
+        if (strcmp(argv[i], "--help") == 0) {
+            printf("usage: dsim bench check [--corpus DIR] [--json] [--repeat N]\n");
+            return EXIT_PASS;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            b.json = true;
+        } else if (strcmp(argv[i], "--corpus") == 0 && i + 1 < argc) {
+            corpus = argv[++i];
+        } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
+            if (!args_u64(argv[++i], &r) || r == 0 || r > REPEAT_MAX)
+                return args_usage_error("bench check", "--repeat: expected 1..%d", REPEAT_MAX);
+            b.repeat = (int)r;
+        } else {
+            return args_usage_error("bench check", "unknown or incomplete option '%s'", argv[i]);
+        }
+    }
+    if (!find_corpus(&b, corpus)) {
+        fprintf(stderr, "dsim bench check: no corpus (expected.tsv) found: use --corpus DIR "
+                        "or set DSIM_SHARED\n");
+        return EXIT_USAGE;
+    }
+    char tsv[PATH_CAP + 32], line[1024];
+    snprintf(tsv, sizeof tsv, "%s/expected.tsv", b.dir);
+    FILE *f = fopen(tsv, "r");
+    int rc = f ? 0 : -1;
+    while (rc == 0 && fgets(line, sizeof line, f) != NULL)
+        rc = bench_line(&b, line);
+    if (f != NULL)
+        fclose(f);
+    if (rc != 0)
+        return EXIT_USAGE;
+    print_results(&b);
+    return b.groups[0].mismatches + b.groups[1].mismatches ? EXIT_VIOLATION : EXIT_PASS;
+}

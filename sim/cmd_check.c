@@ -1,0 +1,329 @@
+/*
+** cmd_check.c — 'dsim check': checks a recorded history against a model
+** or a consistency criterion and prints the verdict.
+**
+**   dsim check --model M [--format F] [--budget-states N]
+**              [--budget-seconds S] [--json] HISTORY
+**
+** HISTORY is a file, or '-' for standard input. The model is looked up in
+** 'check_models' below, one row per model: the linearizability models all
+** share 'run_linearizable'; other checkers (causal, sequential) add their
+** own rows with their own run and print functions.
+**
+** Exit status (cmd.h, plus one code of this command):
+**   0  the history satisfies the model (every partition ok)
+**   1  a violation was proven (the report explains it)
+**   2  bad input or usage: "FILE:LINE: what was expected" on stderr
+**   3  internal error (out of memory)
+**   4  unknown: the budget (states, seconds, or the memory cap) ran out
+**      before an answer. Printed as "UNKNOWN: budget exhausted ...".
+** Why 4: Jepsen reports :valid? :unknown as neither a pass nor a failure
+** (its test runner gives it its own exit code), so a script must be able
+** to tell it from both; 2 and 3 already mean bad input and internal error
+** in dsim, so unknown takes the next code. It is never 0: an undecided
+** check is not a pass.
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "args.h"
+#include "check/check.h"
+#include "cmd.h"
+
+enum { EXIT_UNKNOWN = 4 };
+enum { INPUT_BYTES_MAX = 1 << 30 };   /* 1 GiB: larger histories are refused */
+
+typedef struct check_request {
+    const char *text;
+    size_t len;
+    const char *source;      /* file name for messages */
+    const char *format;      /* "auto", "json", "edn", "etcd", "kv" */
+    const char *model;       /* the row's name */
+    check_budget budget;
+} check_request;
+
+typedef struct check_model {
+    const char *name;
+    check_verdict (*run)(const check_request *rq, json_t *report, char *err, size_t cap);
+    void (*print)(const json_t *report, FILE *out);   /* text verdict */
+    const char *summary;
+} check_model;
+
+static check_verdict run_linearizable(const check_request *rq, json_t *report, char *err,
+                                      size_t cap)
+{
+    return check_linearizable(rq->text, rq->len, rq->source, rq->format, rq->model,
+                              &rq->budget, report, err, cap);
+}
+
+static void print_linearizable(const json_t *report, FILE *out);
+
+static const check_model check_models[] = {
+    {"register", run_linearizable, print_linearizable,
+     "linearizable register: read, write (per key when events carry \"key\")"},
+    {"cas-register", run_linearizable, print_linearizable,
+     "linearizable register with cas [from to]"},
+    {"kv", run_linearizable, print_linearizable,
+     "linearizable key-value store: get, put, append on strings, per key"},
+    {"counter", run_linearizable, print_linearizable, "linearizable counter: add, read"},
+    {"set", run_linearizable, print_linearizable, "linearizable set: add, read"},
+    {"queue", run_linearizable, print_linearizable, "linearizable FIFO queue: enqueue, dequeue"},
+    {"mutex", run_linearizable, print_linearizable, "linearizable lock: acquire, release"},
+    /* causal checker (issue 4): rows for "causal" and "sequential" go here */
+    {NULL, NULL, NULL, NULL},
+};
+
+static int usage(FILE *f)
+{
+    fprintf(f,
+            "usage: dsim check --model M [--format F] [--budget-states N]\n"
+            "                  [--budget-seconds S] [--json] HISTORY\n\n"
+            "Checks a recorded history (a file, or - for standard input).\n"
+            "  --model M           the model or criterion (below)\n"
+            "  --format F          auto (default), json (dsim JSON lines), edn (Jepsen),\n"
+            "                      etcd (Porcupine's Jepsen etcd logs), kv (Porcupine's KV logs)\n"
+            "  --budget-states N   give up (unknown) after N search states per partition\n"
+            "  --budget-seconds S  give up (unknown) after S seconds of host time\n"
+            "  --json              print the report as JSON\n\n"
+            "models:\n");
+    for (const check_model *m = check_models; m->name; m++)
+        fprintf(f, "  %-14s %s\n", m->name, m->summary);
+    fprintf(f, "\nexit status: 0 ok, 1 violation, 2 bad input or usage, 3 internal error,\n"
+               "4 unknown (budget exhausted)\n");
+    return f == stdout ? EXIT_PASS : EXIT_USAGE;
+}
+
+/* Reads all of 'path' ('-': stdin) into a malloc'ed buffer. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        size_t k = fread(buf + n, 1, cap - n, f);
+        n += k;
+        if (k == 0 || n > INPUT_BYTES_MAX)
+            break;
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (nb == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    bool bad = buf == NULL || ferror(f) || n > INPUT_BYTES_MAX;
+    if (f != stdin)
+        fclose(f);
+    if (bad) {
+        free(buf);
+        errno = n > INPUT_BYTES_MAX ? EFBIG : errno;
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+typedef struct options {
+    const char *model, *format, *path;
+    check_budget budget;
+    bool json;
+} options;
+
+/* Returns -1 when parsing went fine, else the exit status to return. */
+static int parse_options(int argc, char **argv, options *o)
+{
+    *o = (options){.format = "auto"};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        bool takes = strcmp(a, "--model") == 0 || strcmp(a, "--format") == 0 ||
+                     strcmp(a, "--budget-states") == 0 || strcmp(a, "--budget-seconds") == 0;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            return usage(stdout);
+        if (takes && val == NULL)
+            return args_usage_error("check", "%s needs a value", a);
+        if (strcmp(a, "--json") == 0) {
+            o->json = true;
+        } else if (strcmp(a, "--model") == 0) {
+            o->model = val;
+        } else if (strcmp(a, "--format") == 0) {
+            o->format = val;
+        } else if (strcmp(a, "--budget-states") == 0) {
+            if (!args_u64(val, &o->budget.states_max) || o->budget.states_max == 0)
+                return args_usage_error("check", "--budget-states: expected a positive integer, got '%s'", val);
+        } else if (strcmp(a, "--budget-seconds") == 0) {
+            char *end;
+            o->budget.seconds_max = strtod(val, &end);
+            if (*end != '\0' || end == val || !(o->budget.seconds_max > 0))
+                return args_usage_error("check", "--budget-seconds: expected a positive number, got '%s'", val);
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return args_usage_error("check", "unknown option '%s'", a);
+        } else if (o->path != NULL) {
+            return args_usage_error("check", "one HISTORY only (got '%s' and '%s')", o->path, a);
+        } else {
+            o->path = a;
+        }
+        i += takes;
+    }
+    if (o->model == NULL)
+        return args_usage_error("check", "--model is required");
+    if (o->path == NULL)
+        return args_usage_error("check", "HISTORY is required (a file, or - for stdin)");
+    return -1;
+}
+
+static const check_model *find_model(const char *name)
+{
+    for (const check_model *m = check_models; m->name; m++)
+        if (strcmp(m->name, name) == 0)
+            return m;
+    return NULL;
+}
+
+static int exit_of(check_verdict v)
+{
+    switch (v) {
+    case CHECK_OK: return EXIT_PASS;
+    case CHECK_VIOLATION: return EXIT_VIOLATION;
+    case CHECK_BAD_INPUT: return EXIT_USAGE;
+    case CHECK_UNKNOWN: return EXIT_UNKNOWN;
+    }
+    return EXIT_INTERNAL;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    options o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    const check_model *m = find_model(o.model);
+    if (m == NULL)
+        return args_usage_error("check", "unknown model '%s' (dsim check --help lists them)",
+                                o.model);
+    size_t len = 0;
+    char *text = slurp(o.path, &len);
+    if (text == NULL) {
+        fprintf(stderr, "dsim check: %s: %s\n", o.path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    check_request rq = {.text = text, .len = len, .format = o.format, .model = m->name,
+                        .source = strcmp(o.path, "-") == 0 ? "<stdin>" : o.path,
+                        .budget = o.budget};
+    json_t *report = json_object();
+    char err[512] = "";
+    check_verdict v = m->run(&rq, report, err, sizeof err);
+    if (v == CHECK_BAD_INPUT) {
+        fprintf(stderr, "dsim check: %s\n", err[0] ? err : "bad input");
+    } else if (o.json) {
+        json_dumpf(report, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+    } else {
+        m->print(report, stdout);
+    }
+    json_decref(report);
+    free(text);
+    return exit_of(v);
+}
+
+/* --- text output of the linearizability report ------------------------ */
+
+static void print_value(const json_t *v, FILE *out)
+{
+    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    fputs(s ? s : "?", out);
+    free(s);
+}
+
+/* "#12    line 20-25  process 3  write 4  ok", "read -> 3", "cas [1,2] -> false" */
+static void print_op(const json_t *op, FILE *out)
+{
+    const char *status = json_string_value(json_object_get(op, "status"));
+    const json_t *value = json_object_get(op, "value"), *result = json_object_get(op, "result");
+    json_int_t cl = json_integer_value(json_object_get(op, "complete_line"));
+    fprintf(out, "#%-5lld line %lld", (long long)json_integer_value(json_object_get(op, "index")),
+            (long long)json_integer_value(json_object_get(op, "invoke_line")));
+    if (cl > 0)
+        fprintf(out, "-%lld", (long long)cl);
+    fprintf(out, "  process %lld  %s", (long long)json_integer_value(json_object_get(op, "process")),
+            json_string_value(json_object_get(op, "f")));
+    if (!json_is_null(value)) {
+        fputc(' ', out);
+        print_value(value, out);
+    }
+    if (status != NULL && strcmp(status, "ok") == 0) {
+        if (json_equal((json_t *)value, (json_t *)result)) {
+            fputs("  ok", out);
+        } else {
+            fputs(" -> ", out);
+            print_value(result, out);
+        }
+    } else {
+        fprintf(out, "  (%s: may or may not have happened)", status ? status : "?");
+    }
+    fputc('\n', out);
+}
+
+static void print_failed_part(const json_t *p, FILE *out)
+{
+    const json_t *core = json_object_get(p, "core"), *prefix = json_object_get(p, "prefix");
+    fprintf(out, "  no linearization reaches the completion of:\n    ");
+    print_op(json_object_get(p, "fails_at"), out);
+    fprintf(out, "  these %zu operations, as observed, cannot be linearized together%s\n"
+                 "  (even if any other operation called before may not have happened at all):\n",
+            json_array_size(core),
+            json_is_true(json_object_get(p, "core_minimal")) ? " (a minimal set)" : "");
+    size_t i;
+    const json_t *op;
+    json_array_foreach(core, i, op) {
+        fputs("    ", out);
+        print_op(op, out);
+    }
+    fprintf(out, "  longest linearizable prefix: the first %lld events (to line %lld), "
+                 "%lld operations linearized\n",
+            (long long)json_integer_value(json_object_get(prefix, "events")),
+            (long long)json_integer_value(json_object_get(prefix, "end_line")),
+            (long long)json_integer_value(json_object_get(prefix, "ops")));
+}
+
+static void print_linearizable(const json_t *report, FILE *out)
+{
+    const json_t *valid = json_object_get(report, "valid");
+    const char *source = json_string_value(json_object_get(report, "source"));
+    long long parts = json_integer_value(json_object_get(report, "partitions_total"));
+    long long failed = json_integer_value(json_object_get(report, "partitions_failed"));
+    long long unknown = json_integer_value(json_object_get(report, "partitions_unknown"));
+    fprintf(out, "%s: %s (model %s, %lld operations, %lld partition%s, %lld states)\n", source,
+            json_is_true(valid) ? "linearizable" : json_is_false(valid) ? "NOT LINEARIZABLE"
+                                                                         : "UNKNOWN: budget exhausted",
+            json_string_value(json_object_get(report, "model")),
+            (long long)json_integer_value(json_object_get(report, "ops")), parts,
+            parts == 1 ? "" : "s", (long long)json_integer_value(json_object_get(report, "states")));
+    if (failed > 0 || unknown > 0)
+        fprintf(out, "%lld failed, %lld unknown, %lld ok\n", failed, unknown,
+                parts - failed - unknown);
+    size_t i;
+    const json_t *p;
+    json_array_foreach(json_object_get(report, "partitions"), i, p) {
+        const json_t *key = json_object_get(p, "key"), *pv = json_object_get(p, "valid");
+        if (json_is_true(pv))
+            continue;
+        fprintf(out, "%s", json_is_string(key) ? "key " : "history");
+        if (json_is_string(key))
+            print_value(key, out);
+        fprintf(out, " (%lld operations): %s\n", (long long)json_integer_value(json_object_get(p, "ops")),
+                json_is_false(pv) ? "not linearizable" : json_string_value(json_object_get(p, "reason")));
+        if (json_is_false(pv))
+            print_failed_part(p, out);
+    }
+}
