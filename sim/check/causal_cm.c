@@ -43,7 +43,11 @@ typedef struct cm_ctx {
     const causal_history *h;
     const uint32_t *vc;        /* co clocks */
     causal_result *r;
-    uint32_t *hvc;             /* hb_o clocks (valid inside the causal past) */
+    uint32_t *over;            /* per op: its row in 'pool', or CM_END (then
+                               ** its hb_o clock is its co clock in 'vc') */
+    uint32_t *pool;            /* grown clocks, one row of n_sessions each */
+    uint32_t *owner;           /* per pool row: the op it belongs to */
+    uint32_t n_pool, pool_cap; /* rows used and allocated */
     const uint32_t *limit;     /* the causal past of o, as prefix lengths */
     uint32_t s, o;             /* o: the last operation of session s */
     uint32_t *rd_start, *rd;   /* readers of each write (CSR), built once */
@@ -61,13 +65,47 @@ typedef struct cm_ctx {
 #define CM_END UINT32_MAX
 enum { CM_ON_STACK = 1, CM_QUEUED = 2 };
 
+/* hb_o clocks are co clocks until they grow: only grown rows are copied
+** into 'pool' (copy on write), so a session costs what it changes, not
+** n_ops * n_sessions. */
+static const uint32_t *clock_of(const cm_ctx *c, uint32_t id)
+{
+    uint32_t k = c->h->n_sessions;
+    return c->over[id] == CM_END ? c->vc + (size_t)id * k : c->pool + (size_t)c->over[id] * k;
+}
+
+/* The writable clock row of 'id' (copied from co on first write); NULL when
+** out of memory. May move 'pool': earlier row pointers become invalid. */
+static uint32_t *own_clock(cm_ctx *c, uint32_t id)
+{
+    uint32_t k = c->h->n_sessions;
+    if (c->over[id] == CM_END) {
+        if (c->n_pool == c->pool_cap) {
+            uint32_t cap = c->pool_cap ? c->pool_cap * 2 : 1024;
+            uint32_t *p = realloc(c->pool, (size_t)cap * k * sizeof *p);
+            if (p == NULL)
+                return NULL;
+            c->pool = p;
+            uint32_t *o = realloc(c->owner, (size_t)cap * sizeof *o);
+            if (o == NULL)
+                return NULL;
+            c->owner = o;
+            c->pool_cap = cap;
+        }
+        c->owner[c->n_pool] = id;
+        c->over[id] = c->n_pool++;
+        memcpy(c->pool + (size_t)c->over[id] * k, c->vc + (size_t)id * k, k * sizeof *c->pool);
+    }
+    return c->pool + (size_t)c->over[id] * k;
+}
+
 /* Hot paths avoid touching 'ops' (large, randomly accessed): an id's
 ** session comes from 'causal_session_of' and its position by subtraction. */
 static bool hb_before(const cm_ctx *c, uint32_t a, uint32_t b)
 {
     uint32_t t = causal_session_of(c->h, a);
     return a != b &&
-           c->hvc[(size_t)b * c->h->n_sessions + t] > a - c->h->session_start[t];
+           clock_of(c, b)[t] > a - c->h->session_start[t];
 }
 
 static bool in_past(const cm_ctx *c, uint32_t id)
@@ -78,11 +116,19 @@ static bool in_past(const cm_ctx *c, uint32_t id)
 
 /* Merges the clock of 'from' into 'to'; when 'to' grows it is queued for
 ** propagation and, if a read of o's session, for a rescan. */
-static void merge(cm_ctx *c, uint32_t from, uint32_t to)
+static int merge(cm_ctx *c, uint32_t from, uint32_t to)
 {
     uint32_t k = c->h->n_sessions;
-    const uint32_t *a = c->hvc + (size_t)from * k;
-    uint32_t *b = c->hvc + (size_t)to * k;
+    const uint32_t *a = clock_of(c, from), *b0 = clock_of(c, to);
+    uint32_t t = 0;
+    while (t < k && a[t] <= b0[t])
+        t++;
+    if (t == k)
+        return 0;                       /* nothing to add: no copy either */
+    uint32_t *b = own_clock(c, to);
+    if (b == NULL)
+        return -1;
+    a = clock_of(c, from);              /* 'pool' may have moved */
     bool grew = false;
     for (uint32_t t = 0; t < k; t++)
         if (a[t] > b[t]) {
@@ -90,7 +136,7 @@ static void merge(cm_ctx *c, uint32_t from, uint32_t to)
             grew = true;
         }
     if (!grew)
-        return;
+        return 0;
     if (!(c->flags[to] & CM_ON_STACK)) {
         c->flags[to] |= CM_ON_STACK;
         c->stack[c->n_stack++] = to;
@@ -100,27 +146,30 @@ static void merge(cm_ctx *c, uint32_t from, uint32_t to)
         c->flags[to] |= CM_QUEUED;
         c->reads[c->n_reads++] = to;
     }
+    return 0;
 }
 
 /* Restores "every edge's target clock contains its source's": pushes
 ** growth along po, rf and derived edges until nothing grows. Terminates
 ** because the relation stays acyclic (checked before each edge is added)
 ** and clocks only grow, bounded by the session lengths. */
-static void propagate(cm_ctx *c)
+static int propagate(cm_ctx *c)
 {
     const causal_history *h = c->h;
-    while (c->n_stack > 0) {
+    int rc = 0;
+    while (c->n_stack > 0 && rc == 0) {
         uint32_t y = c->stack[--c->n_stack];
         c->flags[y] &= (uint8_t)~CM_ON_STACK;
         uint32_t t = causal_session_of(h, y);
         if (y - h->session_start[t] + 1 < c->limit[t])
-            merge(c, y, y + 1);
+            rc |= merge(c, y, y + 1);
         for (uint32_t i = c->rd_start[y]; i < c->rd_start[y + 1]; i++)   /* readers */
             if (in_past(c, c->rd[i]))
-                merge(c, y, c->rd[i]);
+                rc |= merge(c, y, c->rd[i]);
         for (uint32_t e = c->d_head[y]; e != CM_END; e = c->d_next[e])
-            merge(c, y, c->d.dst[e]);
+            rc |= merge(c, y, c->d.dst[e]);
     }
+    return rc;
 }
 
 /* Adds the derived edge w1 -> w2 (justified by the read 'rd'). */
@@ -138,9 +187,9 @@ static int add_edge(cm_ctx *c, uint32_t w1, uint32_t w2, uint32_t rd)
     uint32_t e = c->d.n - 1;
     c->d_next[e] = c->d_head[w1];
     c->d_head[w1] = e;
-    merge(c, w1, w2);
-    propagate(c);
-    return 0;
+    if (merge(c, w1, w2) != 0)
+        return -1;
+    return propagate(c);
 }
 
 /* CyclicHB: w2 already hb-precedes w1, so the edge w1 -> w2 closes a cycle.
@@ -200,7 +249,12 @@ static int scan_read(cm_ctx *c, uint32_t rd)
         return 0;   /* a thin-air read: no writer to order */
     uint32_t w2 = (uint32_t)op->writer;
     for (uint32_t t = 0; t < h->n_sessions; t++) {
-        uint32_t end = c->hvc[(size_t)rd * h->n_sessions + t];
+        /* Both clocks may grow while this loop adds edges: read them here.
+        ** Where w2 sees all that rd sees of t, every such write hb-precedes
+        ** w2 (or is w2): nothing to add. */
+        uint32_t end = clock_of(c, rd)[t];
+        if (clock_of(c, w2)[t] >= end)
+            continue;
         int32_t w1 = causal_last_write_before(h, op->key, t, end);
         if (w1 < 0 || (uint32_t)w1 == w2 || hb_before(c, (uint32_t)w1, w2))
             continue;
@@ -210,6 +264,24 @@ static int scan_read(cm_ctx *c, uint32_t rd)
             return -1;
     }
     return 0;
+}
+
+/* Undoes what a session changed, in time proportional to it: grown clocks,
+** derived edges' out-lists, and worklist flags left by an early stop. */
+static void session_reset(cm_ctx *c)
+{
+    for (uint32_t i = 0; i < c->d.n; i++)
+        c->d_head[c->d.src[i]] = CM_END;
+    c->d.n = 0;
+    for (uint32_t i = 0; i < c->n_stack; i++)
+        c->flags[c->stack[i]] = 0;
+    for (uint32_t i = 0; i < c->n_reads; i++)
+        c->flags[c->reads[i]] = 0;
+    c->n_stack = 0;
+    c->n_reads = 0;
+    for (uint32_t i = 0; i < c->n_pool; i++)
+        c->over[c->owner[i]] = CM_END;
+    c->n_pool = 0;
 }
 
 /* hb_o for o, the last operation of session 's'. Its clocks start as the
@@ -223,11 +295,6 @@ static int session_hb(cm_ctx *c, uint32_t s)
     c->s = s;
     c->o = h->session_start[s + 1] - 1;
     c->limit = c->vc + (size_t)c->o * k;
-    memcpy(c->hvc, c->vc, (size_t)h->n_ops * k * sizeof *c->hvc);
-    c->d.n = 0;
-    for (uint32_t id = 0; id < h->n_ops; id++)
-        c->d_head[id] = CM_END;
-    memset(c->flags, 0, h->n_ops);
     c->n_reads = 0;
     for (uint32_t rd = h->session_start[s + 1]; rd-- > h->session_start[s];)
         if (!h->ops[rd].is_write) {
@@ -240,6 +307,7 @@ static int session_hb(cm_ctx *c, uint32_t s)
         c->flags[rd] &= (uint8_t)~CM_QUEUED;
         rc = scan_read(c, rd);
     }
+    session_reset(c);
     return rc < 0 ? -1 : 0;
 }
 
@@ -270,13 +338,15 @@ int causal_cm_patterns(const causal_history *h, const uint32_t *vc, causal_resul
     c.vc = vc;
     c.r = r;
     c.d.kind = CAUSAL_E_HB;
-    c.hvc = malloc((n * h->n_sessions + 1) * sizeof *c.hvc);
+    c.over = malloc((n + 1) * sizeof *c.over);
     c.d_head = malloc((n + 1) * sizeof *c.d_head);
     c.stack = malloc((n + 1) * sizeof *c.stack);
     c.reads = malloc((n + 1) * sizeof *c.reads);
-    c.flags = malloc(n + 1);
+    c.flags = calloc(n + 1, 1);
     int rc = -1;
-    if (c.hvc && c.d_head && c.stack && c.reads && c.flags && build_readers(&c) == 0) {
+    if (c.over && c.d_head && c.stack && c.reads && c.flags && build_readers(&c) == 0) {
+        for (size_t id = 0; id < n; id++)
+            c.over[id] = c.d_head[id] = CM_END;
         rc = 0;
         for (uint32_t s = 0; s < h->n_sessions && rc == 0; s++) {
             if (r->found[CAUSAL_CYCLIC_HB] && r->found[CAUSAL_WRITE_HB_INIT_READ])
@@ -285,7 +355,9 @@ int causal_cm_patterns(const causal_history *h, const uint32_t *vc, causal_resul
         }
     }
     causal_edges_free(&c.d);
-    free(c.hvc);
+    free(c.over);
+    free(c.pool);
+    free(c.owner);
     free(c.d_head);
     free(c.d_next);
     free(c.stack);

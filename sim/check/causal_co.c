@@ -15,6 +15,8 @@
 ** clock costs O(sessions) and the pass O((ops + edges) * sessions).
 **
 ** Reductions, each sound because co is transitive and contains po:
+** - a read r of w only needs searching in the sessions where r's clock
+**   exceeds w's: elsewhere everything r sees, w sees (so it is co-before w);
 ** - "some write of x in session s is co-before r" iff the first one is;
 ** - "some write of x in session s lies strictly between w and r in co"
 **   iff the last write of x in s co-before r is co-after w;
@@ -360,7 +362,10 @@ static int write_co_read(const causal_history *h, const uint32_t *vc, uint32_t r
     const causal_op *op = &h->ops[r];
     uint32_t w = (uint32_t)op->writer;
     const uint32_t *rv = vc + (size_t)r * h->n_sessions;
+    const uint32_t *wv = vc + (size_t)w * h->n_sessions;
     for (uint32_t s = 0; s < h->n_sessions; s++) {
+        if (wv[s] >= rv[s])
+            continue;   /* what r sees of session s, w sees too: nothing after w */
         int32_t w2 = causal_last_write_before(h, op->key, s, rv[s]);
         if (w2 >= 0 && (uint32_t)w2 != w && co_before(h, vc, w, (uint32_t)w2)) {
             assert(co_before(h, vc, (uint32_t)w2, r));
@@ -404,7 +409,10 @@ int causal_cf_pattern(const causal_history *h, const uint32_t *vc, causal_result
             continue;
         uint32_t w2 = (uint32_t)op->writer;
         const uint32_t *rv = vc + (size_t)id * h->n_sessions;
+        const uint32_t *wv = vc + (size_t)w2 * h->n_sessions;
         for (uint32_t s = 0; s < h->n_sessions && rc == 0; s++) {
+            if (wv[s] >= rv[s])
+                continue;   /* every write of s the read sees is co-before w2 */
             int32_t w1 = causal_last_write_before(h, op->key, s, rv[s]);
             if (w1 >= 0 && (uint32_t)w1 != w2 && !co_before(h, vc, (uint32_t)w1, w2))
                 rc = causal_edges_push(&cf, (uint32_t)w1, w2, id);
