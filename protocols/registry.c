@@ -8,9 +8,11 @@
 #include "dsim.h"
 
 extern const dsim_protocol single_protocol;
+extern const dsim_protocol lock_protocol;
 
 const dsim_protocol *const dsim_protocols[] = {
     &single_protocol,
+    &lock_protocol,
     NULL,
 };
 

@@ -8,6 +8,7 @@
 ** text only; this file is the one place that hands them the run.
 ** Adding a check: one function and one row in 'checks'.
 */
+#include <stdio.h>
 #include <string.h>
 
 #include "check/check.h"
@@ -52,6 +53,23 @@ static json_t *check_lin(dsim_world *w, const json_t *args, char *err, size_t ca
     return report;
 }
 
+/* Mutual exclusion of lock holders from the emitted events; the end of the
+** run goes along as "t_end" for the liveness argument. */
+static json_t *check_mutex_run(dsim_world *w, const json_t *args, char *err, size_t cap)
+{
+    json_t *a = json_is_object(args) ? json_deep_copy(args) : json_object();
+    json_object_set_new(a, "t_end", json_integer((json_int_t)w->now));
+    json_t *report = json_object();
+    check_verdict v = check_mutex(w->emitted, a, report);
+    json_decref(a);
+    if (v == CHECK_BAD_INPUT) {
+        snprintf(err, cap, "%s", json_string_value(json_object_get(report, "error")));
+        json_decref(report);
+        return NULL;
+    }
+    return report;
+}
+
 typedef struct check_entry {
     const char *name;
     world_check_fn fn;
@@ -60,6 +78,7 @@ typedef struct check_entry {
 static const check_entry checks[] = {
     {"linearizable", check_lin},
     {"invariants", check_invariants},
+    {"mutex", check_mutex_run},
     {NULL, NULL},
 };
 
@@ -73,5 +92,5 @@ world_check_fn checks_find(const char *name)
 
 const char *checks_names(void)
 {
-    return "linearizable, invariants";
+    return "linearizable, invariants, mutex";
 }

@@ -52,4 +52,9 @@ check_verdict check_sequential(const char *text, size_t len, const char *source,
 ** node order, each a key -> value map of its final state). */
 check_verdict check_convergence(const json_t *replicas, json_t *report);
 
+/* Mutual exclusion of lock holders (mutex.c): 'events' is the run's
+** emitted protocol events [{t, node, name, fields}]; 'args' may hold
+** "fencing", "liveness_ms", "wakeups_per_acquire_max" and "t_end" (ns). */
+check_verdict check_mutex(const json_t *events, const json_t *args, json_t *report);
+
 #endif
