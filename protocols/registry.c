@@ -8,10 +8,12 @@
 #include "dsim.h"
 
 extern const dsim_protocol single_protocol;
+extern const dsim_protocol raft_protocol;
 extern const dsim_protocol lock_protocol;
 
 const dsim_protocol *const dsim_protocols[] = {
     &single_protocol,
+    &raft_protocol,
     &lock_protocol,
     NULL,
 };

@@ -1,0 +1,236 @@
+/*
+** raft_invariants.c — the Raft safety properties (Figure 3 of the paper),
+** checked from the simulator's global view after every event (or every N
+** events: the cluster's 'invariants' field).
+**
+**   Election Safety     at most one leader per term, ever
+**   Log Matching        two logs holding an entry with the same index and
+**                       term are identical up to it (compared by chain
+**                       hashes, so one comparison covers the prefix)
+**   Leader Completeness a leader holds every entry committed in an
+**                       earlier term
+**   State Machine Safety no two nodes commit different entries at one
+**                       index, nor reach different states at one index
+**
+** "Ever" needs memory that outlives crashes, but a protocol has only
+** per-node state blocks, zeroed on crash. The record ('raft_ghost') is
+** therefore kept in every node's block, crashed ones included: each update
+** is written to all of them, and a block zeroed by a crash is refilled
+** from any other before the next check. The record is lost only if every
+** node crashes between two checks. The protocol never reads it.
+** The record is bounded: leaders of the last RAFT_GHOST_TERMS terms and
+** entries of the last RAFT_GHOST_INDEXES indices (older ones go unchecked).
+** Cost per check: O(nodes^2) plus the newly committed entries.
+*/
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "raft.h"
+
+typedef struct inv {
+    dsim_world *w;
+    int nodes;
+    raft_state *first;   /* holds the violation text */
+} inv;
+
+static raft_state *node_state(inv *c, int i)
+{
+    return dsim_state(dsim_node_at(c->w, i));
+}
+
+static const char *violation(inv *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->first->violation, sizeof c->first->violation, fmt, ap);
+    va_end(ap);
+    return c->first->violation;
+}
+
+/* Refills the record of nodes zeroed by a crash; returns one copy to read. */
+static const raft_ghost *ghost_sync(inv *c)
+{
+    const raft_ghost *src = NULL;
+    for (int i = 0; i < c->nodes && !src; i++)
+        if (node_state(c, i)->ghost.valid)
+            src = &node_state(c, i)->ghost;
+    for (int i = 0; i < c->nodes; i++) {
+        raft_state *s = node_state(c, i);
+        if (s->ghost.valid)
+            continue;
+        if (src)
+            s->ghost = *src;
+        s->ghost.valid = 1;
+        if (!src)
+            src = &s->ghost;
+    }
+    return src;
+}
+
+static void put_leader(inv *c, uint64_t term, int node)
+{
+    for (int i = 0; i < c->nodes; i++) {
+        raft_ghost *g = &node_state(c, i)->ghost;
+        g->leader_term[term % RAFT_GHOST_TERMS] = term;
+        g->leader_node[term % RAFT_GHOST_TERMS] = node;
+    }
+}
+
+static void put_committed(inv *c, const raft_ghost_entry *r)
+{
+    uint32_t ct = (uint32_t)(r->commit_term % RAFT_GHOST_CTERMS);
+    for (int i = 0; i < c->nodes; i++) {
+        raft_ghost *g = &node_state(c, i)->ghost;
+        g->committed[r->index % RAFT_GHOST_INDEXES] = *r;
+        if (g->cterm[ct] != r->commit_term) {
+            g->cterm[ct] = r->commit_term;
+            g->cterm_index[ct] = 0;
+        }
+        if (r->index > g->cterm_index[ct])
+            g->cterm_index[ct] = r->index;
+    }
+}
+
+static void put_applied(inv *c, uint64_t index, uint64_t digest)
+{
+    for (int i = 0; i < c->nodes; i++)
+        node_state(c, i)->ghost.applied[index % RAFT_GHOST_INDEXES] =
+            (raft_ghost_state){.index = index, .digest = digest};
+}
+
+static const char *election_safety(inv *c, const raft_ghost *g, int id, const raft_state *s)
+{
+    uint32_t slot = (uint32_t)(s->term % RAFT_GHOST_TERMS);
+    if (g->leader_term[slot] != s->term) {
+        put_leader(c, s->term, id);
+        return NULL;
+    }
+    if (g->leader_node[slot] != id)
+        return violation(c, "Election Safety: n%d and n%d were both leaders of term %" PRIu64,
+                         g->leader_node[slot] + 1, id + 1, s->term);
+    return NULL;
+}
+
+/* Compares (index, term, chain) with the record, or records it. */
+static const char *one_committed(inv *c, const raft_ghost *g, int id, const raft_state *s,
+                                 uint64_t index, uint64_t term, uint64_t chain)
+{
+    const raft_ghost_entry *r = &g->committed[index % RAFT_GHOST_INDEXES];
+    if (r->index == index) {
+        if (r->term != term || r->chain != chain)
+            return violation(c, "State Machine Safety: index %" PRIu64 " was committed with term %"
+                             PRIu64 ", but n%d now has it committed with term %" PRIu64
+                             " (or a different log before it)", index, r->term, id + 1, term);
+        return NULL;
+    }
+    if (r->index < index) {
+        raft_ghost_entry e = {.index = index, .term = term, .chain = chain, .commit_term = s->term};
+        put_committed(c, &e);
+    }
+    return NULL;
+}
+
+static const char *committed(inv *c, const raft_ghost *g, int id, raft_state *s)
+{
+    const char *v = NULL;
+    if (s->ghost_checked_commit < s->snap_index && s->snap_index > 0)
+        v = one_committed(c, g, id, s, s->snap_index, s->snap_term, s->snap_chain);
+    uint64_t from = s->ghost_checked_commit > s->snap_index ? s->ghost_checked_commit : s->snap_index;
+    if (s->commit > RAFT_GHOST_INDEXES && from < s->commit - RAFT_GHOST_INDEXES)
+        from = s->commit - RAFT_GHOST_INDEXES;
+    for (uint64_t i = from + 1; i <= s->commit && !v; i++) {
+        const raft_entry *e = raft_entry_at(s, i);
+        if (e)
+            v = one_committed(c, g, id, s, i, e->term, e->chain);
+    }
+    s->ghost_checked_commit = s->commit;
+    return v;
+}
+
+static const char *applied_state(inv *c, const raft_ghost *g, int id, raft_state *s)
+{
+    if (s->applied == s->ghost_checked_applied || s->applied == 0)
+        return NULL;
+    s->ghost_checked_applied = s->applied;
+    const raft_ghost_state *r = &g->applied[s->applied % RAFT_GHOST_INDEXES];
+    if (r->index == s->applied && r->digest != s->kv.digest)
+        return violation(c, "State Machine Safety: n%d's state after applying index %" PRIu64
+                         " differs from another node's at the same index", id + 1, s->applied);
+    if (r->index < s->applied)
+        put_applied(c, s->applied, s->kv.digest);
+    return NULL;
+}
+
+static const char *leader_completeness(inv *c, const raft_ghost *g, int id, const raft_state *s)
+{
+    uint64_t best = 0;
+    for (int k = 0; k < RAFT_GHOST_CTERMS; k++)
+        if (g->cterm[k] && g->cterm[k] < s->term && g->cterm_index[k] > best)
+            best = g->cterm_index[k];
+    if (best == 0 || best < s->snap_index)
+        return NULL;
+    const raft_ghost_entry *r = &g->committed[best % RAFT_GHOST_INDEXES];
+    bool missing = best > s->last_index;
+    if (!missing && r->index == best)
+        missing = raft_term_at(s, best) != r->term || raft_chain_at(s, best) != r->chain;
+    if (missing)
+        return violation(c, "Leader Completeness: n%d leads term %" PRIu64 " without index %" PRIu64
+                         " (term %" PRIu64 "), committed in an earlier term", id + 1, s->term, best, r->term);
+    return NULL;
+}
+
+static const char *log_matching(inv *c, int a, const raft_state *sa, int b, const raft_state *sb)
+{
+    uint64_t hi = sa->last_index < sb->last_index ? sa->last_index : sb->last_index;
+    uint64_t lo = sa->snap_index > sb->snap_index ? sa->snap_index : sb->snap_index;
+    for (uint64_t i = hi, steps = 0; i > lo && steps < 64; i--, steps++) {
+        uint64_t t = raft_term_at(sa, i);
+        if (t != raft_term_at(sb, i))
+            continue;
+        if (raft_chain_at(sa, i) != raft_chain_at(sb, i))
+            return violation(c, "Log Matching: n%d and n%d both hold index %" PRIu64 " of term %" PRIu64
+                             " but their logs differ before it", a + 1, b + 1, i, t);
+        return NULL;
+    }
+    return NULL;
+}
+
+const char *raft_invariants(dsim_world *w)
+{
+    inv c = {.w = w, .nodes = dsim_node_count(w)};
+    c.first = node_state(&c, 0);
+    const raft_ghost *g = ghost_sync(&c);
+    const char *v = NULL;
+    for (int i = 0; i < c.nodes && !v; i++) {
+        raft_state *s = node_state(&c, i);
+        if (!dsim_is_up(dsim_node_at(w, i)) || !s->started)
+            continue;
+        if (s->role == RAFT_LEADER)
+            v = election_safety(&c, g, i, s);
+        if (!v)
+            v = committed(&c, g, i, s);
+        if (!v)
+            v = applied_state(&c, g, i, s);
+        if (!v && s->role == RAFT_LEADER)
+            v = leader_completeness(&c, g, i, s);
+    }
+    for (int a = 0; a < c.nodes && !v; a++) {
+        raft_state *sa = node_state(&c, a);
+        if (!dsim_is_up(dsim_node_at(w, a)) || !sa->started)
+            continue;
+        for (int b = a + 1; b < c.nodes && !v; b++) {
+            raft_state *sb = node_state(&c, b);
+            if (dsim_is_up(dsim_node_at(w, b)) && sb->started)
+                v = log_matching(&c, a, sa, b, sb);
+        }
+    }
+    return v;
+}
+
+/* The log lost indices >= 'from': re-check them when they come back. */
+void raft_ghost_truncated(raft_state *s, uint64_t from)
+{
+    if (s->ghost_checked_commit >= from)
+        s->ghost_checked_commit = from - 1;
+}

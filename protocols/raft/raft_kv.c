@@ -1,0 +1,168 @@
+/*
+** raft_kv.c — the replicated state machine: a key-value store with client
+** sessions, applied in log order, and the leader's answers to writes.
+**
+** Exactly-once (dissertation §6.3): every client op carries (client, seq);
+** the state machine remembers, per client, the last seq it applied and its
+** result. An entry whose seq is not newer is not applied again: the same
+** seq gets the remembered result, an older one is ignored. So a request
+** that reaches the leader twice (duplicated by the network, or retried)
+** changes the store once.
+** The digest is a sum of hashes over (key, value) and (client, seq), kept
+** up to date on every change; equal digests at the same applied index is
+** what State Machine Safety means for states (raft_invariants.c).
+** A leader answers a write when it applies the entry it appended for it;
+** if that index turns out to hold another entry, it does not answer at all
+** (the client records 'info': the write may or may not have happened).
+*/
+#include "raft.h"
+
+static uint64_t key_hash(uint32_t key, int64_t value)
+{
+    return raft_mix(raft_mix(0x6b76, key), (uint64_t)value);
+}
+
+static uint64_t session_hash(int32_t client, uint64_t seq)
+{
+    return raft_mix(raft_mix(0x5e55, (uint64_t)(uint32_t)client), seq);
+}
+
+int64_t raft_kv_read(const raft_kv *kv, uint32_t key)
+{
+    DSIM_ASSERT(key < RAFT_KEYS_MAX);
+    return kv->present[key] ? kv->value[key] : DSIM_NIL;
+}
+
+static void kv_set(raft_kv *kv, uint32_t key, int64_t value)
+{
+    if (kv->present[key])
+        kv->digest -= key_hash(key, kv->value[key]);
+    kv->present[key] = 1;
+    kv->value[key] = value;
+    kv->digest += key_hash(key, value);
+}
+
+/* Applies one client op to 'kv' through its session; '*st' and '*value'
+** get the result to send back. */
+void raft_kv_apply_op(raft_kv *kv, const dsim_op *op, dsim_status *st, int64_t *value)
+{
+    raft_session *ses = NULL;
+    if (op->client >= 0 && op->client < RAFT_CLIENTS_MAX) {
+        ses = &kv->session[op->client];
+        if (op->seq <= ses->seq) {   /* seen: the first result stands */
+            *st = op->seq == ses->seq ? (dsim_status)ses->status : DSIM_FAIL;
+            *value = op->seq == ses->seq ? ses->value : 0;
+            return;
+        }
+    }
+    *value = 0;
+    *st = DSIM_OK;
+    if (op->key >= RAFT_KEYS_MAX) {
+        *st = DSIM_FAIL;
+    } else if (op->f == DSIM_F_WRITE) {
+        kv_set(kv, op->key, op->value);
+    } else if (op->f == DSIM_F_CAS) {
+        if (kv->present[op->key] && kv->value[op->key] == op->value)
+            kv_set(kv, op->key, op->value2);
+        else
+            *st = DSIM_FAIL;
+    } else {
+        *value = raft_kv_read(kv, op->key);   /* a read through the log */
+    }
+    if (ses) {
+        kv->digest -= session_hash(op->client, ses->seq);
+        ses->seq = op->seq;
+        ses->status = (int32_t)*st;
+        ses->value = *value;
+        kv->digest += session_hash(op->client, ses->seq);
+    }
+}
+
+/* Answers (or forgets) the pending writes at 'index' now applied. */
+static void settle_pending(dsim_node *n, const raft_entry *e, dsim_status st, int64_t value)
+{
+    raft_state *s = raft_of(n);
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < s->pending_len; i++) {
+        raft_pending *p = &s->pending[i];
+        if (p->index > e->index) {
+            s->pending[keep++] = *p;
+            continue;
+        }
+        if (p->index == e->index && p->term == e->term && e->kind == RAFT_E_OP && e->op.id == p->op.id)
+            dsim_reply(n, &p->op, st, value);
+    }
+    s->pending_len = keep;
+}
+
+static void apply_one(dsim_node *n, const raft_entry *e)
+{
+    raft_state *s = raft_of(n);
+    dsim_status st = DSIM_OK;
+    int64_t value = 0;
+    if (e->kind == RAFT_E_OP)
+        raft_kv_apply_op(&s->kv, &e->op, &st, &value);
+    s->applied = e->index;
+    if (s->pending_len)
+        settle_pending(n, e, st, value);
+}
+
+/* Applies every committed entry not yet applied, in order, and takes a
+** snapshot when enough have piled up. Planted bug 'snapshot_off_by_one':
+** the snapshot is labelled with the entry about to be applied, but holds
+** the state from before it. */
+void raft_apply_committed(dsim_node *n)
+{
+    raft_state *s = raft_of(n);
+    bool off_by_one = dsim_bug(n, "snapshot_off_by_one");
+    while (s->applied < s->commit) {
+        raft_entry e = *raft_entry_at(s, s->applied + 1);
+        if (off_by_one && s->cfg.snapshot_every > 0 &&
+            e.index - s->snap_index >= (uint64_t)s->cfg.snapshot_every)
+            raft_take_snapshot(n, e.index, &s->kv);
+        apply_one(n, &e);
+        if (!off_by_one)
+            raft_maybe_snapshot(n);
+    }
+}
+
+/* A client's write or cas at this node. */
+void raft_on_client_write(dsim_node *n, const dsim_op *op)
+{
+    raft_state *s = raft_of(n);
+    if (s->role != RAFT_LEADER) {
+        dsim_reply(n, op, DSIM_REDIRECT, s->leader_id);
+        return;
+    }
+    if (op->client >= 0 && op->client < RAFT_CLIENTS_MAX) {
+        const raft_session *ses = &s->kv.session[op->client];
+        if (op->seq == ses->seq) {
+            dsim_reply(n, op, (dsim_status)ses->status, ses->value);
+            return;
+        }
+        if (op->seq < ses->seq)
+            return;   /* an old duplicate; its client has moved on */
+    }
+    for (uint32_t i = 0; i < s->pending_len; i++)
+        if (s->pending[i].op.id == op->id)
+            return;   /* already in the log, awaiting commit */
+    if (op->key >= RAFT_KEYS_MAX || raft_log_full(s) || s->pending_len == RAFT_PENDING_MAX) {
+        dsim_reply(n, op, DSIM_FAIL, 0);
+        return;
+    }
+    raft_entry e = {.term = s->term, .index = s->last_index + 1, .kind = RAFT_E_OP, .op = *op};
+    raft_append(n, &e);
+    dsim_disk_sync(n);
+    s->pending[s->pending_len++] = (raft_pending){.index = e.index, .term = e.term, .op = *op};
+    for (int p = 0; p < dsim_cluster_size(n); p++)
+        if (p != dsim_id(n) && raft_is_member(s, p) && s->next[p] == e.index)
+            raft_send_append(n, p);
+    raft_advance_commit(n);
+}
+
+/* On losing leadership: writes in flight get no answer (they may still
+** commit under the next leader; their clients record 'info'). */
+void raft_drop_pending(dsim_node *n)
+{
+    raft_of(n)->pending_len = 0;
+}

@@ -1,0 +1,139 @@
+/*
+** raft_persist.c — what a Raft node keeps on its disk, and recovery.
+**
+** On disk: key "hard" holds (term, voted_for); key "snap" holds the latest
+** snapshot (raft_snapshot); the disk log holds one raft_entry per record,
+** each naming its own Raft index. The disk log is a run of stale records
+** (indices at or below the snapshot, left by a crash between snapshot and
+** compaction) followed by the contiguous window snap_index+1 .. last_index.
+** Disk indices never move back, so a Raft index maps to a disk index by
+** 'disk_delta', learnt from every append and from recovery.
+**
+** The rule (Figure 2, "Persistent state"): term, vote and entries reach
+** the disk and are synced before the node answers a message that depends
+** on them. Callers sync ('dsim_disk_sync') before they send.
+** Planted bug 'vote_not_persisted': the vote is kept in memory only, so a
+** node that crashes and restarts in the same term may vote twice.
+*/
+#include "raft.h"
+
+typedef struct raft_hard {
+    uint64_t term;
+    int32_t voted_for, pad;
+} raft_hard;
+
+void raft_persist_hard(dsim_node *n)
+{
+    raft_state *s = raft_of(n);
+    raft_hard h = {.term = s->term, .voted_for = s->voted_for};
+    if (dsim_bug(n, "vote_not_persisted"))
+        h.voted_for = RAFT_NONE;
+    dsim_disk_put(n, "hard", &h, sizeof h);
+}
+
+/* Appends 'e' (its index must be last_index + 1) to memory and disk; the
+** caller syncs. Returns the index. */
+uint64_t raft_append(dsim_node *n, raft_entry *e)
+{
+    raft_state *s = raft_of(n);
+    raft_log_push(s, e);
+    const raft_entry *stored = raft_entry_at(s, e->index);
+    uint64_t d = dsim_disk_append(n, stored, sizeof *stored);
+    s->disk_delta = (int64_t)d - (int64_t)e->index;
+    return e->index;
+}
+
+/* Drops indices >= 'from' in memory and on disk; the caller syncs. */
+void raft_truncate(dsim_node *n, uint64_t from)
+{
+    raft_state *s = raft_of(n);
+    if (from > s->last_index)
+        return;
+    raft_log_cut(s, from);
+    dsim_disk_truncate(n, (uint64_t)((int64_t)from + s->disk_delta));
+    raft_ghost_truncated(s, from);
+}
+
+/* Stores 'snap' durably and drops the log records it covers; without
+** 'keep_log' (InstallSnapshot replacing a log) every record goes. */
+void raft_persist_snapshot(dsim_node *n, const raft_snapshot *snap, bool keep_log)
+{
+    raft_state *s = raft_of(n);
+    dsim_disk_put(n, "snap", snap, sizeof *snap);
+    if (!keep_log || snap->index >= s->last_index) {
+        dsim_disk_truncate(n, dsim_disk_first(n));
+    } else {
+        uint64_t upto = (uint64_t)((int64_t)snap->index + s->disk_delta);
+        dsim_disk_compact(n, upto);
+    }
+    dsim_disk_sync(n);
+}
+
+/* Rebuilds the node from its disk alone. A record that fails its checksum
+** or breaks the run of indices ends the log: it and everything after it
+** are treated as lost (an unsynced tail, or a read fault). */
+void raft_recover(dsim_node *n)
+{
+    raft_state *s = raft_of(n);
+    raft_hard h;
+    uint32_t len;
+    s->term = 0;
+    s->voted_for = RAFT_NONE;
+    if (dsim_disk_get(n, "hard", &h, sizeof h, &len) == DSIM_DISK_OK && len == sizeof h) {
+        s->term = h.term;
+        s->voted_for = h.voted_for;
+    }
+    raft_snapshot snap_buf, *snap = &snap_buf;
+    if (dsim_disk_get(n, "snap", snap, sizeof *snap, &len) != DSIM_DISK_OK || len != sizeof *snap) {
+        memset(snap, 0, sizeof *snap);
+        snap->members = s->cfg.initial_members;
+    }
+    s->snap_index = snap->index;
+    s->snap_term = snap->term;
+    s->snap_chain = snap->chain;
+    s->snap_members = snap->members;
+    s->kv = snap->kv;
+    s->commit = s->applied = snap->index;
+    s->last_index = snap->index;
+    s->disk_delta = 0;
+    uint64_t last = dsim_disk_last(n);
+    for (uint64_t d = dsim_disk_first(n); d <= last && d > 0; d++) {
+        raft_entry e;
+        int rc = dsim_disk_read(n, d, &e, sizeof e, &len);
+        bool ok = rc == DSIM_DISK_OK && len == sizeof e;
+        if (ok && e.index <= s->snap_index)
+            continue;
+        if (!ok || e.index != s->last_index + 1 || raft_log_full(s)) {
+            dsim_disk_truncate(n, d);
+            break;
+        }
+        raft_log_push(s, &e);
+        s->disk_delta = (int64_t)d - (int64_t)e.index;
+    }
+    raft_config_refresh(s);
+}
+
+/* For scripted setups (control "set_log"): replaces the disk with a log of
+** entries whose terms are 'terms', and sets the current term. Entry
+** content is a function of (index, term), so equal pairs on different
+** nodes are equal entries. Memory is rebuilt by raft_recover at start. */
+void raft_write_log(dsim_node *n, const uint64_t *terms, int len, uint64_t term)
+{
+    raft_state *s = raft_of(n);
+    dsim_disk_truncate(n, dsim_disk_first(n));
+    dsim_disk_del(n, "snap");
+    s->snap_index = s->snap_term = s->snap_chain = 0;
+    s->last_index = 0;
+    for (int i = 0; i < len; i++) {
+        uint64_t index = (uint64_t)i + 1;
+        raft_entry e = {.term = terms[i], .index = index, .kind = RAFT_E_OP};
+        e.op.client = -1;
+        e.op.f = DSIM_F_WRITE;
+        e.op.value = (int64_t)(terms[i] * 1000 + index);
+        raft_append(n, &e);
+    }
+    s->term = term;
+    s->voted_for = RAFT_NONE;
+    raft_persist_hard(n);
+    dsim_disk_sync(n);
+}
