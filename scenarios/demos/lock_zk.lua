@@ -1,0 +1,69 @@
+-- lock_zk.lua — L6: the ZooKeeper-style sequential lock: the herd effect,
+-- the watch race, and a session that expires during a pause.
+--
+-- What it teaches: each waiter creates an ephemeral sequential entry and
+-- watches only the entry just before its own; when that one goes, exactly
+-- one waiter wakes. Service n1 (lock_zk.c), storage n2, clients n3..n7.
+-- Pick the part with -D part=a|b|c:
+--  a  herd: with -D bug=herd every waiter watches the parent, so every
+--     change wakes them all and they all list the parent again. The checker
+--     limits wakeups per acquisition to 1.5 and reports the herd.
+--     Fixed (default): predecessor watches, at most one wakeup each.
+--  b  watch race: n4 lists the entries, sees n3's entry before its own and
+--     asks exists() with a watch, but n3 released in between. With
+--     -D bug=watch_race the client waits for a watch that never fires and
+--     is stuck for ever. Fixed (default): on "no such entry", list again.
+--  c  session expiry during a pause: n3 holds the lock and pauses for 2 s,
+--     longer than the 1 s session timeout; the service deletes its entry,
+--     n4 gets the lock and writes; n3 wakes and writes too.
+--     Fixed: -D fencing=true, the entry number is the token (zxid-like).
+-- Broken (exit 1):  tools/dsim run scenarios/demos/lock_zk.lua -D part=a -D bug=herd
+-- Fixed (exit 0):   tools/dsim run scenarios/demos/lock_zk.lua -D part=a
+-- (part b: broken -D bug=watch_race; part c: fixed -D fencing=true)
+-- The summary's message count shows the herd's cost (compare part a with
+-- and without the bug).
+
+local part = dsim.param("part", "c")
+if part ~= "a" and part ~= "b" and part ~= "c" then
+  error("-D part must be a, b or c, not " .. tostring(part))
+end
+
+local opts = { variant = "zk-lock", session_timeout = 1000, autostart = false }
+if part == "a" then
+  opts.autostart, opts.rounds, opts.work, opts.think = true, 4, { 20, 40 }, { 0, 30 }
+end
+
+local c = dsim.cluster {
+  protocol = "lock",
+  nodes    = 7,
+  options  = opts,
+  net      = { latency = part == "a" and dsim.uniform(1, 5) or dsim.constant(5) },
+}
+c:control(1, "validate", { delay_ms = 5 })
+
+if part == "a" then
+  c:run { until_ms = 3000 }
+  local s = c:stats()
+  print(string.format("messages sent: %d", s.sent))
+  return c:check { "mutex", wakeups_per_acquire_max = 1.5 }
+elseif part == "b" then
+  -- n3 holds from 120 ms and releases at 205 ms + a round trip to the
+  -- storage; n4's exists() reaches the service just after the delete.
+  c:at(100, function() c:control(3, "acquire", { work_ms = 85 }) end)
+  c:at(200, function() c:control(4, "acquire", { work_ms = 50 }) end)
+  c:run { until_ms = 3000 }
+  return c:check { "mutex", liveness_ms = 1000 }
+end
+
+c:at(100, function() c:control(3, "acquire", { work_ms = 300 }) end)
+c:at(200, function() c:pause(3, 2000) end)
+c:at(300, function() c:control(4, "acquire", { work_ms = 100 }) end)
+c:on("session_expired", function(ev)
+  print(string.format("%8.1f ms  the service expired n%d's session", c:now(), ev.client))
+end)
+c:on("storage_write", function(ev)
+  print(string.format("%8.1f ms  storage: n%d writes with token %d: %s", c:now(), ev.client,
+    ev.token, ev.accepted and "accepted" or "REJECTED (stale token)"))
+end)
+c:run { until_ms = 4000 }
+return c:check { "mutex" }
