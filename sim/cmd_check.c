@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "args.h"
+#include "check/causal.h"
 #include "check/check.h"
 #include "cmd.h"
 
@@ -43,6 +44,7 @@ typedef struct check_request {
     const char *source;      /* file name for messages */
     const char *format;      /* "auto", "json", "edn", "etcd", "kv" */
     const char *model;       /* the row's name */
+    const char *criterion;   /* causal: cc, cm, ccv or all (NULL: all) */
     check_budget budget;
 } check_request;
 
@@ -62,6 +64,20 @@ static check_verdict run_linearizable(const check_request *rq, json_t *report, c
 
 static void print_linearizable(const json_t *report, FILE *out);
 
+static check_verdict run_causal(const check_request *rq, json_t *report, char *err,
+                                size_t cap)
+{
+    return check_causal(rq->text, rq->len, rq->source, rq->format, rq->criterion, report,
+                        err, cap);
+}
+
+static check_verdict run_sequential(const check_request *rq, json_t *report, char *err,
+                                    size_t cap)
+{
+    return check_sequential(rq->text, rq->len, rq->source, rq->format, &rq->budget, report,
+                            err, cap);
+}
+
 static const check_model check_models[] = {
     {"register", run_linearizable, print_linearizable,
      "linearizable register: read, write (per key when events carry \"key\")"},
@@ -73,7 +89,11 @@ static const check_model check_models[] = {
     {"set", run_linearizable, print_linearizable, "linearizable set: add, read"},
     {"queue", run_linearizable, print_linearizable, "linearizable FIFO queue: enqueue, dequeue"},
     {"mutex", run_linearizable, print_linearizable, "linearizable lock: acquire, release"},
-    /* causal checker (issue 4): rows for "causal" and "sequential" go here */
+    /* causal checker (issue 4) */
+    {"causal", run_causal, causal_print_text,
+     "causal consistency of a read/write register history: --criterion cc|cm|ccv|all"},
+    {"sequential", run_sequential, causal_print_text,
+     "sequential consistency of a read/write register history (search, budget)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -84,6 +104,7 @@ static int usage(FILE *f)
             "                  [--budget-seconds S] [--json] HISTORY\n\n"
             "Checks a recorded history (a file, or - for standard input).\n"
             "  --model M           the model or criterion (below)\n"
+            "  --criterion C       causal: cc, cm, ccv or all (default all)\n"
             "  --format F          auto (default), json (dsim JSON lines), edn (Jepsen),\n"
             "                      etcd (Porcupine's Jepsen etcd logs), kv (Porcupine's KV logs)\n"
             "  --budget-states N   give up (unknown) after N search states per partition\n"
@@ -134,7 +155,7 @@ static char *slurp(const char *path, size_t *len)
 }
 
 typedef struct options {
-    const char *model, *format, *path;
+    const char *model, *format, *path, *criterion;
     check_budget budget;
     bool json;
 } options;
@@ -147,6 +168,7 @@ static int parse_options(int argc, char **argv, options *o)
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = strcmp(a, "--model") == 0 || strcmp(a, "--format") == 0 ||
+                     strcmp(a, "--criterion") == 0 ||
                      strcmp(a, "--budget-states") == 0 || strcmp(a, "--budget-seconds") == 0;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             return usage(stdout);
@@ -158,6 +180,8 @@ static int parse_options(int argc, char **argv, options *o)
             o->model = val;
         } else if (strcmp(a, "--format") == 0) {
             o->format = val;
+        } else if (strcmp(a, "--criterion") == 0) {
+            o->criterion = val;
         } else if (strcmp(a, "--budget-states") == 0) {
             if (!args_u64(val, &o->budget.states_max) || o->budget.states_max == 0)
                 return args_usage_error("check", "--budget-states: expected a positive integer, got '%s'", val);
@@ -219,7 +243,7 @@ int cmd_check(int argc, char **argv)
     }
     check_request rq = {.text = text, .len = len, .format = o.format, .model = m->name,
                         .source = strcmp(o.path, "-") == 0 ? "<stdin>" : o.path,
-                        .budget = o.budget};
+                        .budget = o.budget, .criterion = o.criterion};
     json_t *report = json_object();
     char err[512] = "";
     check_verdict v = m->run(&rq, report, err, sizeof err);
