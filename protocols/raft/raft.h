@@ -210,6 +210,7 @@ typedef struct raft_state {
     uint64_t ghost_checked_commit, ghost_checked_applied;
     raft_ghost ghost;
     char violation[256];
+    char liveness[160];            /* set by control "liveness_failed" */
 } raft_state;
 
 static inline raft_state *raft_of(dsim_node *n) { return dsim_state(n); }

@@ -204,7 +204,9 @@ const char *raft_invariants(dsim_world *w)
     const char *v = NULL;
     for (int i = 0; i < c.nodes && !v; i++) {
         raft_state *s = node_state(&c, i);
-        if (!dsim_is_up(dsim_node_at(w, i)) || !s->started)
+        if (s->liveness[0])
+            v = violation(&c, "Liveness: %s", s->liveness);
+        if (v || !dsim_is_up(dsim_node_at(w, i)) || !s->started)
             continue;
         if (s->role == RAFT_LEADER)
             v = election_safety(&c, g, i, s);

@@ -21,7 +21,12 @@
 **   set_config  {members={...}}  direct switch (unsafe, for teaching)
 **   propose     {key=, value=}   the leader appends a write with no client
 **   set_log     {terms={...}, term=T}  before the run: the node's disk log
+**   liveness_failed {why="..."}  a scenario's liveness check failed: the
+**                            invariants check reports it (a scenario has no
+**                            verdict of its own to fail)
 */
+#include <stdio.h>
+
 #include "raft.h"
 
 static int refuse(json_t *result, const char *why)
@@ -172,6 +177,11 @@ int raft_control(dsim_node *n, const char *verb, const json_t *args, json_t *res
     raft_state *s = raft_of(n);
     if (strcmp(verb, "set_log") == 0)
         return set_log(n, args, result);
+    if (strcmp(verb, "liveness_failed") == 0) {
+        const char *why = json_string_value(json_object_get(args, "why"));
+        snprintf(s->liveness, sizeof s->liveness, "%s", why ? why : "(no reason given)");
+        return 0;
+    }
     if (!s->started)
         return refuse(result, "the node has not started; call this after c:run began");
     if (strcmp(verb, "campaign") == 0) {

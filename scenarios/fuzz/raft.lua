@@ -1,0 +1,136 @@
+-- raft.lua — randomized Raft: a KV store under every kind of fault.
+--
+-- What it does: 5 Raft nodes (-D nodes=N), 3 clients (-D clients=C) on the
+-- kv workload, and for 'duration' ms (default 10000) a fault every
+-- 'interval' ms drawn from the seed: partitions of every shape (two groups,
+-- an isolated node, one-way cuts, a bridge, a majority ring), pauses,
+-- crashes (some tearing the last unsynced write) and restarts, clock drift
+-- and steps, and message loss and duplication. Then a liveness phase:
+-- faults healed, every node up, for 'recovery' ms; a leader must be
+-- elected and every client must complete an operation.
+-- The verdict: linearizability of the clients' history, the Raft
+-- invariants after every 'invariants' events (default every event), and
+-- liveness (reported through the invariants check as "Liveness: ...").
+--
+--   dsim run scenarios/fuzz/raft.lua --seed 7
+--   dsim run scenarios/fuzz/raft.lua --seed 7 -D bug=figure8
+--   dsim fuzz scenarios/fuzz/raft.lua --seeds 1..1000 -D bug=stale_read
+-- Parameters: bug (a planted bug), nodes, clients, duration, interval,
+-- recovery, faults ("all" or a comma list of: partition, pause, crash,
+-- clock, net), invariants (check every N events), any Raft option.
+
+local nodes    = dsim.param("nodes", 5)
+local clients  = dsim.param("clients", 3)
+local duration = dsim.param("duration", 10000)
+local interval = dsim.param("interval", 400)
+local recovery = dsim.param("recovery", 3000)
+local faults   = dsim.param("faults", "all")
+local every    = dsim.param("invariants", 1)
+
+local c = dsim.cluster {
+  protocol   = "raft", nodes = nodes,
+  options    = { snapshot_every = 50 },
+  net        = { latency = dsim.uniform(1, 8) },
+  clients    = { count = clients, workload = "kv", keys = 4, rate = 40, timeout = 400 },
+  invariants = every,
+}
+
+local kinds = {}
+for k in string.gmatch(faults == "all" and "partition,pause,crash,clock,net" or faults, "[^,]+") do
+  kinds[#kinds + 1] = k
+end
+
+local crashed, paused = {}, {}
+local function random_node() return math.random(1, nodes) end
+
+local function shuffled()
+  local t = {}
+  for i = 1, nodes do t[i] = i end
+  for i = nodes, 2, -1 do local j = math.random(1, i); t[i], t[j] = t[j], t[i] end
+  return t
+end
+
+local actions = {
+  partition = function()
+    local shape = math.random(1, 6)
+    if shape == 1 then
+      local t, k = shuffled(), math.random(1, nodes - 1)
+      local a, b = {}, {}
+      for i = 1, nodes do if i <= k then a[#a + 1] = t[i] else b[#b + 1] = t[i] end end
+      c:partition { a, b }
+    elseif shape == 2 then c:isolate(random_node())
+    elseif shape == 3 then
+      local a, b = random_node(), random_node()
+      if a ~= b then c:cut(a, b) end
+    elseif shape == 4 and nodes >= 3 then c:bridge()
+    elseif shape == 5 and nodes >= 3 then c:ring()
+    else c:heal() end
+  end,
+  pause = function()
+    local n = random_node()
+    if not crashed[n] then c:pause(n, math.random(50, 600)) end
+  end,
+  crash = function()
+    local n = random_node()
+    if crashed[n] then
+      c:restart(n); crashed[n] = nil
+    else
+      local down = 0
+      for _ in pairs(crashed) do down = down + 1 end
+      if down < (nodes - 1) // 2 + 1 then
+        c:crash(n, { tear = math.random() < 0.3 }); crashed[n] = true
+      end
+    end
+  end,
+  clock = function()
+    local n, roll = random_node(), math.random(1, 3)
+    if roll == 1 then c:clock(n, { drift = math.random(-20000, 20000) })
+    elseif roll == 2 then c:clock(n, { step = math.random(-300, 300) })
+    else c:clock(n, { drift = 0 }) end
+  end,
+  net = function()
+    local roll = math.random(1, 3)
+    if roll == 1 then c:net { drop = math.random() * 0.1 }
+    elseif roll == 2 then c:net { dup = math.random() * 0.1 }
+    else c:net { drop = 0, dup = 0 } end
+  end,
+}
+
+for t = interval, duration - interval, interval do
+  c:at(t, function() actions[kinds[math.random(1, #kinds)]]() end)
+end
+
+-- Liveness phase: everything healed and up.
+local heal_at = duration
+c:at(heal_at, function()
+  c:heal()
+  c:net { drop = 0, dup = 0 }
+  for n = 1, nodes do
+    c:resume(n)
+    if crashed[n] then c:restart(n); crashed[n] = nil end
+    c:clock(n, { drift = 0 })
+  end
+end)
+
+-- Liveness: a leader, and an ok for every client after the heal (+1 s),
+-- judged shortly before the end so that the invariants check sees it.
+c:at(duration + recovery - 300, function()
+local problem = nil
+if not c:leader() then problem = "no leader " .. recovery .. " ms after healing" end
+local done = {}
+for line in string.gmatch(c:history(), "[^\n]+") do
+  local p = tonumber(string.match(line, '"process":(%d+)'))
+  local t = tonumber(string.match(line, '"time":(%d+)'))
+  if p and t and string.find(line, '"type":"ok"', 1, true) and t > (heal_at + 1000) * 1e6 then
+    done[p % clients] = true
+  end
+end
+for k = 0, clients - 1 do
+  if not problem and not done[k] then
+    problem = "client c" .. (k + 1) .. " completed nothing in the liveness phase"
+  end
+end
+if problem then c:control(1, "liveness_failed", { why = problem }) end
+end)
+c:run { until_ms = duration + recovery }
+return c:check { "linearizable", "invariants" }
