@@ -23,7 +23,8 @@
 **    about states^2 / 2^128) could only prune a live branch, that is turn
 **    an ok into a violation, never give a false ok.
 ** 3. The search is bounded by 'budget' (states, host seconds): at the bound
-**    the verdict is "unknown", never ok. The stack is explicit (no
+**    the verdict is "unknown", never ok. Without any bound it stops after
+**    SEQ_STATES_DEFAULT states, so a hard history cannot run forever. The stack is explicit (no
 **    recursion): a schedule is as deep as the history is long.
 */
 #include <stdio.h>
@@ -33,6 +34,8 @@
 #include "causal.h"
 #include "check.h"
 #include "hosttime.h"
+
+enum { SEQ_STATES_DEFAULT = 10000000 };
 
 typedef struct seq_trail { uint32_t session; uint32_t key; int32_t old; } seq_trail;
 typedef struct seq_frame { uint32_t mark; uint32_t next; } seq_frame;
@@ -252,8 +255,12 @@ static int branch(seq *q, seq_frame *f)
 
 /* The search. Returns CHECK_OK, CHECK_VIOLATION or CHECK_UNKNOWN, or -1
 ** when out of memory. */
-static int search(seq *q, const check_budget *b)
+static int search(seq *q, const check_budget *given)
 {
+    check_budget fallback = {SEQ_STATES_DEFAULT, 0};
+    const check_budget *b = given;
+    if (b == NULL || (b->states_max == 0 && !(b->seconds_max > 0)))
+        b = &fallback;
     double t0 = host_seconds();
     q->frames[q->n_frames++] = (seq_frame){0, 0};
     if (!settle(q))
@@ -263,9 +270,9 @@ static int search(seq *q, const check_budget *b)
             q->best_taken = q->taken;
         if (q->taken == q->h->n_ops)
             return CHECK_OK;
-        if (b && b->states_max && q->states >= b->states_max)
+        if (b->states_max && q->states >= b->states_max)
             return CHECK_UNKNOWN;
-        if (b && b->seconds_max > 0 && (q->states & 1023) == 0 &&
+        if (b->seconds_max > 0 && (q->states & 1023) == 0 &&
             host_seconds() - t0 > b->seconds_max)
             return CHECK_UNKNOWN;
         seq_frame *f = &q->frames[q->n_frames - 1];
