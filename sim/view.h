@@ -3,7 +3,7 @@
 **
 ** Two outputs. The HTML page is self-contained (the viewer's script and
 ** style, tools/viewer/, are compiled into the binary; the trace is inlined
-** as one JSON array), draws on a canvas in the browser and needs no network.
+** as compact JSON rows), draws on a canvas in the browser and needs no network.
 ** The SVG is a static drawing of a time window, computed here in C, for
 ** slides and the README. Both read the trace format of docs/trace.md.
 */

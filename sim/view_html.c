@@ -3,7 +3,8 @@
 **
 ** The page is tools/viewer/template.html with its markers filled in:
 ** {{TITLE}} (HTML-escaped), {{CSS}} and {{JS}} (the viewer, compiled into
-** the binary), {{TRACE}} (the trace lines as one JSON array). The trace is
+** the binary), {{TRACE}} (the trace lines as compact rows, see
+** 'put_trace'). The trace is
 ** checked by reading it fully first (view_trace_load), so a page is never
 ** written for a file that is not a trace. Inside the <script> element the
 ** text must never contain "</script" or "<!--": every '<' is written as
@@ -65,32 +66,135 @@ static void put_escaped_html(FILE *out, const char *s)
     }
 }
 
-/* The trace lines as one JSON array, '<' escaped (see the top comment). */
-static void put_trace(FILE *out, const char *text, size_t len)
+/* Writes 'text' ('len' bytes) with every '<' as \u003c (see the top comment). */
+static void put_json_text(FILE *out, const char *text, size_t len)
 {
-    fputs("[\n", out);
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] != '<')
+            continue;
+        fwrite(text + run, 1, i - run, out);
+        fputs("\\u003c", out);
+        run = i + 1;
+    }
+    fwrite(text + run, 1, len - run, out);
+}
+
+static void put_json(FILE *out, const json_t *v)
+{
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+    if (s)
+        put_json_text(out, s, strlen(s));
+    else
+        fputs("null", out);
+    free(s);
+}
+
+/* The trace in the page, compacted: most of a trace's bytes are its keys,
+** repeated on every line, so each line becomes a row [shape, values...]
+** where 'shape' indexes a list of key lists written once at the end:
+** {"rows":[[0,12,"send",...],...],"shapes":[["t","ev","from",...],...]}.
+** That halves the page of a big run, and the browser parses arrays faster
+** than objects. Lines past SHAPES_MAX distinct shapes stay objects. */
+#define SHAPES_MAX 4096
+
+typedef struct shapes {
+    char *keys[SHAPES_MAX];    /* the key list, joined by '\n' */
+    size_t len;
+} shapes;
+
+static long shape_of(shapes *sh, const json_t *o)
+{
+    char buf[2048];
+    size_t n = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)o, k, v) {
+        size_t kl = strlen(k);
+        if (n + kl + 2 > sizeof buf)
+            return -1;
+        memcpy(buf + n, k, kl);
+        n += kl;
+        buf[n++] = '\n';
+    }
+    buf[n] = 0;
+    for (size_t i = 0; i < sh->len; i++)
+        if (strcmp(sh->keys[i], buf) == 0)
+            return (long)i;
+    if (sh->len == SHAPES_MAX || !(sh->keys[sh->len] = strdup(buf)))
+        return -1;
+    return (long)sh->len++;
+}
+
+static void put_row(FILE *out, shapes *sh, const json_t *o)
+{
+    long id = json_is_object(o) ? shape_of(sh, o) : -1;
+    if (id < 0) {
+        put_json(out, o);
+        return;
+    }
+    fprintf(out, "[%ld", id);
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)o, k, v) {
+        fputc(',', out);
+        put_json(out, v);
+    }
+    fputc(']', out);
+}
+
+static void put_shapes(FILE *out, shapes *sh)
+{
+    fputs("\"shapes\":[", out);
+    for (size_t i = 0; i < sh->len; i++) {
+        fputs(i ? ",\n[" : "\n[", out);
+        const char *k = sh->keys[i];
+        for (int j = 0; *k; j++) {
+            const char *nl = strchr(k, '\n');
+            json_t *name = json_stringn(k, (size_t)(nl - k));
+            if (j)
+                fputc(',', out);
+            put_json(out, name);
+            json_decref(name);
+            k = nl + 1;
+        }
+        fputc(']', out);
+        free(sh->keys[i]);
+    }
+    fputs("]}", out);
+}
+
+/* The trace lines (already checked by view_trace_load) as rows. */
+static int put_trace(FILE *out, const char *text, size_t len, char *err, size_t cap)
+{
+    shapes *sh = calloc(1, sizeof *sh);
+    if (!sh) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    fputs("{\"rows\":[\n", out);
     bool first = true;
     size_t pos = 0;
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - text) : len;
         if (end > pos) {
+            json_t *o = json_loadb(text + pos, end - pos, 0, NULL);
             if (!first)
                 fputs(",\n", out);
             first = false;
-            size_t run = pos;
-            for (size_t i = pos; i < end; i++) {
-                if (text[i] != '<')
-                    continue;
-                fwrite(text + run, 1, i - run, out);
-                fputs("\\u003c", out);
-                run = i + 1;
-            }
-            fwrite(text + run, 1, end - run, out);
+            if (o)
+                put_row(out, sh, o);
+            else
+                fputs("null", out);
+            json_decref(o);
         }
         pos = end + 1;
     }
-    fputs("\n]", out);
+    fputs("\n],", out);
+    put_shapes(out, sh);
+    free(sh);
+    return 0;
 }
 
 int view_html_write(FILE *out, const char *text, size_t len, const char *title, char *err, size_t cap)
@@ -114,9 +218,10 @@ int view_html_write(FILE *out, const char *text, size_t len, const char *title, 
             fwrite(view_asset_viewer_css, 1, view_asset_viewer_css_len, out);
         else if (strncmp(m, "{{JS}}", 6) == 0)
             fwrite(view_asset_viewer_js, 1, view_asset_viewer_js_len, out);
-        else if (strncmp(m, "{{TRACE}}", 9) == 0)
-            put_trace(out, text, len);
-        else {
+        else if (strncmp(m, "{{TRACE}}", 9) == 0) {
+            if (put_trace(out, text, len, err, cap) != 0)
+                return -1;
+        } else {
             fputs("{{", out);
             t = m + 2;
             continue;

@@ -1,0 +1,163 @@
+// viewer_test.mjs — the dsim viewer in a real browser (Debian's headless
+// Chromium, driven by playwright-core; no browser download).
+//
+// Checks, on pages made by the dsim binary under test:
+// - a failing run (single_kv.lua, bug=ack_before_sync): lanes == nodes +
+//   clients, arrows == delivered messages in the trace (in the model and
+//   drawn when the whole run is in view), the checker's counterexample is
+//   highlighted and listed, clicking an arrow shows its details, no console
+//   errors; a screenshot is kept in the current directory (the build dir);
+// - a passing run: no counterexample listed;
+// - scale: a ~10^5-event trace (scenarios/regress/big_trace.lua) opens; the
+//   time to ready and a few pan frames are measured and printed (a
+//   benchmark, not a pass/fail bound: the machine may be noisy).
+// Exit 0 pass, 1 fail, 77 skip (no chromium or no node_modules).
+// env: DSIM_BIN (the dsim binary), DSIM_SOURCE (the source tree).
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { launch } from './shot.mjs';
+
+const BIN = process.env.DSIM_BIN, SRC = process.env.DSIM_SOURCE;
+const OUT = process.cwd();
+let failures = 0;
+function check(ok, what) {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures++;
+}
+
+function dsim(args, okCodes = [0]) {
+  const r = spawnSync(BIN, args, { cwd: OUT, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (!okCodes.includes(r.status)) {
+    console.error(`dsim ${args.join(' ')} exited ${r.status}\n${r.stderr}`);
+    process.exit(1);
+  }
+  return r;
+}
+
+function traceCounts(file) {
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const h = lines[0];
+  return {
+    lanes: h.nodes + h.clients,
+    delivered: lines.filter((e) => e.ev === 'deliver').length,
+    events: lines.filter((e) => e.ev && e.ev !== 'verdict').length,
+    failing: lines.filter((e) => e.ev === 'verdict' && e.valid === false),
+  };
+}
+
+async function openPage(browser, file, viewport = { width: 1400, height: 800 }) {
+  const page = await browser.newPage({ viewport });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  const t0 = Date.now();
+  await page.goto(pathToFileURL(file).href);
+  await page.waitForFunction(() => window.dsimView && window.dsimView.ready, null, { timeout: 60000 });
+  return { page, errors, openMs: Date.now() - t0 };
+}
+
+async function failingRun(browser) {
+  const trace = path.join(OUT, 'view_fail.jsonl'), html = path.join(OUT, 'view_fail.html');
+  dsim(['run', path.join(SRC, 'scenarios/demos/single_kv.lua'), '-D', 'bug=ack_before_sync',
+    '--trace', trace, '--html', html], [1]);
+  const want = traceCounts(trace);
+  check(want.failing.length > 0, 'the planted bug fails a check (trace has a failing verdict)');
+  const { page, errors } = await openPage(browser, html);
+  const counts = await page.evaluate(() => window.dsimView.counts);
+  const labels = await page.$$eval('.lane-label', (els) => els.length);
+  check(labels === want.lanes, `lanes: ${labels} lane labels == ${want.lanes} nodes + clients`);
+  check(counts.lanes === want.lanes, `lanes in the model: ${counts.lanes} == ${want.lanes}`);
+  check(counts.arrows === want.delivered, `arrows: ${counts.arrows} == ${want.delivered} delivered messages`);
+  const drawn = await page.evaluate(() => { window.dsimView.fit(); return window.dsimView.lastDraw(); });
+  check(drawn.arrows === want.delivered, `arrows drawn with the whole run in view: ${drawn.arrows} == ${want.delivered}`);
+  check(drawn.lanes === want.lanes, `lanes drawn: ${drawn.lanes}`);
+  const cx = await page.evaluate(() => window.dsimView.counterexample());
+  check(cx.length > 0, `counterexample highlighted: ${cx.length} operation(s) ${JSON.stringify(cx.map((c) => c.label))}`);
+  const core = want.failing[0].report.partitions.flatMap((p) => p.core || []);
+  const matched = core.every((op) => cx.some((c) => c.process === op.process && c.t0 === op.invoke_time));
+  check(core.length > 0 && matched, `every op of the checker's core is highlighted (${core.length})`);
+  const listed = await page.$$eval('#cx-list li', (els) => els.map((e) => e.textContent));
+  check(listed.length === cx.length, `counterexample listed in the side panel: ${listed.length} item(s)`);
+  await page.screenshot({ path: path.join(OUT, 'view_fail_whole.png') });
+  // Click the listed operation: the view zooms there and the details show it.
+  await page.click('#cx-list li');
+  const cxDetails = await page.textContent('#details-body');
+  check(/counterexample/.test(cxDetails), 'clicking the listed operation shows it in the details');
+  await page.screenshot({ path: path.join(OUT, 'view_fail_counterexample.png') });
+  // Click a protocol arrow (not a client request) in the middle of the run.
+  const idx = await page.evaluate(() => Math.floor(window.dsimView.counts.arrows / 2));
+  const pt = await page.evaluate((i) => window.dsimView.arrowPoint(i), idx);
+  await page.mouse.click(pt.x, pt.y);
+  const details = await page.textContent('#details-body');
+  const kind = await page.evaluate(() => window.dsimView.selected());
+  check(kind === 'arrow' && details.includes('message delivered') && details.includes(pt.msg),
+    `clicking an arrow shows its details (${kind}: ${details.slice(0, 60).replace(/\s+/g, ' ')}...)`);
+  await page.screenshot({ path: path.join(OUT, 'view_fail_click.png') });
+  // Step: the play/step control walks events in order.
+  const steps = await page.evaluate(() => [window.dsimView.step(), window.dsimView.step()]);
+  check(steps[0] === 0 && steps[1] === 1, 'step walks the run event by event');
+  check(errors.length === 0, `no console errors${errors.length ? ': ' + errors.join(' | ') : ''}`);
+  await page.close();
+}
+
+async function passingRun(browser) {
+  const html = path.join(OUT, 'view_pass.html');
+  dsim(['run', path.join(SRC, 'scenarios/demos/single_kv.lua'), '--html', html], [0]);
+  const { page, errors } = await openPage(browser, html);
+  const cx = await page.evaluate(() => window.dsimView.counts.counterexample);
+  check(cx === 0, 'a passing run lists no counterexample');
+  check(errors.length === 0, `no console errors on the passing run${errors.length ? ': ' + errors.join(' | ') : ''}`);
+  await page.close();
+}
+
+async function bigRun(browser) {
+  const trace = path.join(OUT, 'view_big.jsonl'), html = path.join(OUT, 'view_big.html');
+  dsim(['run', path.join(SRC, 'scenarios/regress/big_trace.lua'), '--trace', trace]);
+  dsim(['view', trace, '-o', html]);
+  const want = traceCounts(trace);
+  const { page, errors, openMs } = await openPage(browser, html);
+  const inPage = await page.evaluate(() => window.dsimView.loadMs);
+  const counts = await page.evaluate(() => window.dsimView.counts);
+  check(counts.arrows === want.delivered, `big trace: arrows ${counts.arrows} == ${want.delivered} delivered`);
+  console.log(`MEASURED: ${want.events} trace events (${(fs.statSync(html).size / 1e6).toFixed(1)} MB page): ` +
+    `opened in ${openMs} ms (navigation to ready; script ${inPage.toFixed(0)} ms); bound 3000 ms`);
+  // Pan: frames over a 1 s window, then the whole run (the worst case).
+  const frames = await page.evaluate(() => {
+    const v = window.dsimView, out = [];
+    for (let i = 0; i < 20; i++) {
+      const t = performance.now();
+      v.setWindow(1e9 + i * 2e8, 2e9 + i * 2e8);
+      out.push(performance.now() - t);
+    }
+    const t = performance.now();
+    v.fit();
+    return { pan: out, whole: performance.now() - t };
+  });
+  const avg = frames.pan.reduce((a, b) => a + b, 0) / frames.pan.length;
+  console.log(`MEASURED: pan frame (1 s window) ${avg.toFixed(1)} ms average, ${Math.max(...frames.pan).toFixed(1)} ms max; ` +
+    `whole run in one frame ${frames.whole.toFixed(0)} ms`);
+  await page.screenshot({ path: path.join(OUT, 'view_big.png') });
+  check(errors.length === 0, `no console errors on the big trace${errors.length ? ': ' + errors.join(' | ') : ''}`);
+  await page.close();
+}
+
+async function main() {
+  if (!BIN || !SRC) {
+    console.error('set DSIM_BIN and DSIM_SOURCE');
+    process.exit(2);
+  }
+  const browser = await launch();
+  try {
+    await failingRun(browser);
+    await passingRun(browser);
+    await bigRun(browser);
+  } finally {
+    await browser.close();
+  }
+  console.log(failures ? `${failures} check(s) failed` : 'all browser checks passed');
+  process.exit(failures ? 1 : 0);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
