@@ -36,16 +36,18 @@ end)
 local crashed
 c:at(1000, function()
   crashed = c:leader()
+  if not crashed then print(string.format("%7.1f ms  no leader (split votes?)", c:now())); return end
   print(string.format("%7.1f ms  crash n%d (the leader)", c:now(), crashed))
   c:crash(crashed)
 end)
-c:at(1300, function() c:restart(crashed) end)
+c:at(1300, function() if crashed then c:restart(crashed) end end)
 
 -- Phase 2: the double vote. L leads; A, V, W, B are the others.
 local X = 2000
 local L, A, V, W, B
 c:at(X, function()
   L = c:leader()
+  if not L then print(string.format("%7.1f ms  no leader: the double-vote schedule is skipped", c:now())); return end
   local others = {}
   for i = 1, 5 do if i ~= L then others[#others + 1] = i end end
   A, V, W, B = others[1], others[2], others[3], others[4]
@@ -55,8 +57,9 @@ c:at(X, function()
   c:control(A, "campaign")
 end)
 -- V granted its vote at X+5; A's first AppendEntries would reach it at X+15.
-c:at(X + 12, function() print(string.format("%7.1f ms  crash V=n%d", c:now(), V)); c:crash(V) end)
+c:at(X + 12, function() if not L then return end; print(string.format("%7.1f ms  crash V=n%d", c:now(), V)); c:crash(V) end)
 c:at(X + 20, function()
+  if not L then return end
   c:partition { {A, W}, {V, B, L} }
   c:restart(V)
   print(string.format("%7.1f ms  V=n%d restarts in term %d, vote %s; B=n%d campaigns", c:now(), V,
