@@ -215,7 +215,61 @@ static int cyclic_hb(cm_ctx *c, uint32_t w1, uint32_t w2, uint32_t rd)
     return 1;
 }
 
-/* WriteHBInitRead for the read 'rd' of the initial value, under hb_o. */
+enum { CM_PATH_HOPS_MAX = 64 };
+
+/* The derived edge into 'y' whose source is 'w' or hb-after 'w', or -1. */
+static int32_t derived_into(const cm_ctx *c, uint32_t y, uint32_t w)
+{
+    for (uint32_t e = 0; e < c->d.n; e++)
+        if (c->d.dst[e] == y && (c->d.src[e] == w || hb_before(c, w, c->d.src[e])))
+            return (int32_t)e;
+    return -1;
+}
+
+/* A path w -> ... -> x in hb_o, for a witness, written backwards into
+** 'ops'/'edges'/'vias' (at most 2 * CM_PATH_HOPS_MAX + 1 entries). Any hb
+** path into x from outside x's session enters it at some y <=po x by an rf
+** or derived edge from p with p = w or w hb p; so walk back session by
+** session. Returns the number of entries, or 0 past the hop bound (the
+** witness then shows w and x only). Only for witnesses: O(ops) per hop. */
+static uint32_t hb_path(const cm_ctx *c, uint32_t w, uint32_t x, uint32_t *ops,
+                        causal_edge *edges, int32_t *vias)
+{
+    const causal_history *h = c->h;
+    uint32_t n = 0, ws = causal_session_of(h, w);
+    ops[n] = x, edges[n] = CAUSAL_E_NONE, vias[n] = -1, n++;
+    for (uint32_t hop = 0; hop < CM_PATH_HOPS_MAX; hop++) {
+        uint32_t t = causal_session_of(h, x), start = h->session_start[t];
+        if (t == ws && w <= x) {
+            if (w != x)
+                ops[n] = w, edges[n] = CAUSAL_E_PO, vias[n] = -1, n++;
+            return n;
+        }
+        uint32_t y = x + 1, p = 0;
+        causal_edge kind = CAUSAL_E_NONE;
+        int32_t via = -1;
+        while (kind == CAUSAL_E_NONE && y-- > start) {
+            int32_t wr = h->ops[y].is_write ? -1 : h->ops[y].writer;
+            int32_t e = derived_into(c, y, w);
+            if (wr >= 0 && ((uint32_t)wr == w || hb_before(c, w, (uint32_t)wr)))
+                p = (uint32_t)wr, kind = CAUSAL_E_RF;
+            else if (e >= 0)
+                p = c->d.src[e], kind = CAUSAL_E_HB, via = (int32_t)c->d.via[e];
+        }
+        if (kind == CAUSAL_E_NONE)
+            return 0;
+        if (y != x)
+            ops[n] = y, edges[n] = CAUSAL_E_PO, vias[n] = -1, n++;
+        ops[n] = p, edges[n] = kind, vias[n] = via, n++;
+        x = p;
+        if (x == w)
+            return n;
+    }
+    return 0;
+}
+
+/* WriteHBInitRead for the read 'rd' of the initial value, under hb_o: the
+** witness is a path from the write to the read in hb_o. */
 static int init_read(cm_ctx *c, uint32_t rd)
 {
     const causal_history *h = c->h;
@@ -223,12 +277,24 @@ static int init_read(cm_ctx *c, uint32_t rd)
         int32_t w = causal_first_write(h, h->ops[rd].key, t);
         if (w < 0 || !hb_before(c, (uint32_t)w, rd))
             continue;
+        uint32_t ops[2 * CM_PATH_HOPS_MAX + 2];
+        causal_edge edges[2 * CM_PATH_HOPS_MAX + 2];
+        int32_t vias[2 * CM_PATH_HOPS_MAX + 2];
+        uint32_t n = hb_path(c, (uint32_t)w, rd, ops, edges, vias);
+        if (n < 2) {   /* past the bound: just the two ends */
+            ops[0] = rd, edges[0] = CAUSAL_E_NONE, vias[0] = -1;
+            ops[1] = (uint32_t)w, edges[1] = CAUSAL_E_HB, vias[1] = -1;
+            n = 2;
+        }
         causal_witness *wit = &c->r->w[CAUSAL_WRITE_HB_INIT_READ];
-        if (causal_witness_make(wit, CAUSAL_WRITE_HB_INIT_READ, 2) != 0)
+        if (causal_witness_make(wit, CAUSAL_WRITE_HB_INIT_READ, n) != 0)
             return -1;
-        wit->ops[0] = (uint32_t)w;
-        wit->ops[1] = rd;
-        wit->edges[0] = CAUSAL_E_HB;
+        for (uint32_t i = 0; i < n; i++) {   /* reverse: from the write to the read */
+            wit->ops[i] = ops[n - 1 - i];
+            wit->edges[i] = edges[n - 1 - i];
+            wit->vias[i] = vias[n - 1 - i];
+        }
+        wit->edges[n - 1] = CAUSAL_E_NONE;
         wit->o = (int32_t)c->o;
         c->r->found[CAUSAL_WRITE_HB_INIT_READ] = true;
         return 0;
