@@ -82,6 +82,19 @@ void lock_send(dsim_node *n, int to, const lock_msg *m)
     dsim_send(n, to, m->op, m, len);
 }
 
+int lock_disk_read(dsim_node *n, const char *key, void *buf, uint32_t len)
+{
+    for (int i = 0; i < LOCK_READ_TRIES; i++) {
+        uint32_t got = 0;
+        int rc = dsim_disk_get(n, key, buf, len, &got);
+        if (rc == DSIM_DISK_MISSING)
+            return rc;
+        if (rc == DSIM_DISK_OK)
+            return got == len ? DSIM_DISK_OK : DSIM_DISK_CORRUPT;
+    }
+    return DSIM_DISK_CORRUPT;
+}
+
 /* Emits a client event with the fields every checker event carries. */
 void lock_emit(dsim_node *n, const char *name, const lock_client *c, json_t *fields)
 {
@@ -219,7 +232,7 @@ static int control(dsim_node *n, const char *verb, const json_t *args, json_t *r
     if (strcmp(verb, "validate") == 0)
         return validate(n, args, result);
     if (strcmp(verb, "acquire") == 0) {
-        if (s->role != ROLE_CLIENT) {
+        if (s->role != ROLE_CLIENT || s->broken) {
             json_object_set_new(result, "error", json_string("not a lock client"));
             return -1;
         }

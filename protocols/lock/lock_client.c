@@ -19,11 +19,14 @@
 
 #include "lock.h"
 
+/* The boot count, bumped durably; -1 when it cannot be read. */
 static int64_t disk_boot(dsim_node *n)
 {
     int64_t b = 0;
-    uint32_t len = 0;
-    if (dsim_disk_get(n, "boots", &b, sizeof b, &len) != DSIM_DISK_OK || len != sizeof b)
+    int rc = lock_disk_read(n, "boots", &b, sizeof b);
+    if (rc == DSIM_DISK_CORRUPT)
+        return -1;
+    if (rc == DSIM_DISK_MISSING)
         b = 0;
     b++;
     dsim_disk_put(n, "boots", &b, sizeof b);
@@ -42,6 +45,12 @@ void lock_client_start(dsim_node *n, lock_state *s)
     lock_client *c = &s->u.client;
     c->boot = disk_boot(n);
     c->phase = PH_IDLE;
+    if (c->boot < 0) {
+        /* Rounds could repeat an earlier boot's numbers: stay out. */
+        s->broken = true;
+        dsim_emit(n, "disk_unreadable", json_pack("{s:s}", "record", "boots"));
+        return;
+    }
     if (s->variant == LOCK_ZK)
         lock_zkc_start(n, c);
     if (more_rounds(n, c))

@@ -29,14 +29,6 @@ static int64_t expiry_now(dsim_node *n)
     return strcmp(dsim_opt_str(n, "expiry_clock"), "mono") == 0 ? dsim_mono(n) : dsim_wall(n);
 }
 
-static int64_t disk_int(dsim_node *n, const char *key)
-{
-    int64_t v = 0;
-    uint32_t len = 0;
-    if (dsim_disk_get(n, key, &v, sizeof v, &len) != DSIM_DISK_OK || len != sizeof v)
-        return 0;
-    return v;
-}
 
 /* Starts epoch 'epoch', durably, before any token of it is handed out. */
 static void begin_epoch(dsim_node *n, lock_server *sv, int64_t epoch)
@@ -82,10 +74,18 @@ void lock_server_start(dsim_node *n, lock_state *s)
 {
     lock_server *sv = &s->u.server;
     sv->master = s->role == ROLE_SERVER;
-    begin_epoch(n, sv, disk_int(n, "epoch_next"));
+    int64_t epoch = 0;
+    int rc = lock_disk_read(n, "epoch_next", &epoch, sizeof epoch);
+    if (rc == DSIM_DISK_CORRUPT) {
+        /* Without the epoch a token could repeat: refuse every request. */
+        s->broken = true;
+        dsim_emit(n, "disk_unreadable", json_pack("{s:s}", "record", "epoch_next"));
+        return;
+    }
+    begin_epoch(n, sv, rc == DSIM_DISK_OK ? epoch : 0);
     lock_record r;
-    uint32_t len = 0;
-    if (dsim_disk_get(n, "lock", &r, sizeof r, &len) == DSIM_DISK_OK && len == sizeof r) {
+    /* A lost or unreadable key is a lost lock, as after 'aof=no'. */
+    if (lock_disk_read(n, "lock", &r, sizeof r) == DSIM_DISK_OK) {
         sv->value = r.value;
         sv->expiry_ns = r.expiry_ns;
         sv->token = r.token;
@@ -193,6 +193,11 @@ static void standby_message(dsim_node *n, lock_server *sv, const lock_msg *m)
 void lock_server_message(dsim_node *n, lock_state *s, int from, const lock_msg *m)
 {
     lock_server *sv = &s->u.server;
+    if (s->broken) {
+        if (m->op != OP_PING && m->op != OP_PONG && m->op != OP_REPL)
+            reply(n, from, m, LOCK_BUSY, 0);
+        return;
+    }
     if (m->op == OP_PING) {
         lock_msg r = {.op = OP_PONG, .client = -1};
         lock_send(n, from, &r);

@@ -19,13 +19,14 @@ void lock_storage_start(dsim_node *n, lock_state *s)
 {
     lock_storage *st = &s->u.storage;
     int64_t rec[2] = {0, -1};
-    uint32_t len = 0;
-    if (dsim_disk_get(n, "token_max", rec, sizeof rec, &len) == DSIM_DISK_OK && len == sizeof rec) {
-        st->token_max = rec[0];
-        st->token_client = (int32_t)rec[1];
-    } else {
-        st->token_client = -1;
+    int rc = lock_disk_read(n, "token_max", rec, sizeof rec);
+    if (rc == DSIM_DISK_CORRUPT) {
+        /* Without the highest token any stale write could pass: reject all. */
+        s->broken = true;
+        dsim_emit(n, "disk_unreadable", json_pack("{s:s}", "record", "token_max"));
     }
+    st->token_max = rc == DSIM_DISK_OK ? rec[0] : 0;
+    st->token_client = rc == DSIM_DISK_OK ? (int32_t)rec[1] : -1;
 }
 
 static bool stale(const lock_storage *st, int from, int64_t token)
@@ -39,7 +40,7 @@ void lock_storage_message(dsim_node *n, lock_state *s, int from, const lock_msg 
     bool fencing = dsim_opt_bool(n, "fencing");
     DSIM_ASSERT(m->op == OP_WRITE);
     DSIM_ASSERT(m->client == from);
-    bool ok = !fencing || !stale(st, from, m->token);
+    bool ok = (!fencing || !stale(st, from, m->token)) && !(fencing && s->broken);
     if (ok && fencing && m->token > st->token_max) {
         st->token_max = m->token;
         st->token_client = from;

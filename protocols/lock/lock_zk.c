@@ -23,8 +23,14 @@ void lock_zk_start(dsim_node *n, lock_state *s)
 {
     lock_zk *z = &s->u.zk;
     int64_t epoch = 0;
-    uint32_t len = 0;
-    if (dsim_disk_get(n, "epoch_next", &epoch, sizeof epoch, &len) != DSIM_DISK_OK || len != sizeof epoch)
+    int rc = lock_disk_read(n, "epoch_next", &epoch, sizeof epoch);
+    if (rc == DSIM_DISK_CORRUPT) {
+        /* Without the epoch an entry number could repeat: serve no one. */
+        s->broken = true;
+        dsim_emit(n, "disk_unreadable", json_pack("{s:s}", "record", "epoch_next"));
+        return;
+    }
+    if (rc == DSIM_DISK_MISSING)
         epoch = 0;
     z->epoch = epoch;
     z->zxid = epoch * LOCK_EPOCH_SPAN + dsim_opt_int(n, "token_start") - 1;
@@ -134,6 +140,10 @@ void lock_zk_message(dsim_node *n, lock_state *s, int from, const lock_msg *m)
 {
     lock_zk *z = &s->u.zk;
     DSIM_ASSERT(from >= 0 && from < LOCK_NODES_MAX);
+    if (s->broken) {
+        zk_reply(n, from, m, LOCK_EXPIRED, 0);
+        return;
+    }
     if (m->op == OP_ZK_CONNECT) {
         if (z->session[from])
             expire(n, z, from, "reconnect");

@@ -110,8 +110,8 @@ static void session_lost(dsim_node *n, lock_client *c)
 static void replied(dsim_node *n, lock_client *c, const lock_msg *m)
 {
     if (m->aux == OP_ZK_CONNECT) {
-        if (!c->connecting)
-            return;
+        if (!c->connecting || m->status != LOCK_OK)
+            return;               /* refused: the next ping tick asks again */
         c->connecting = false;
         c->session = m->seq;
         if (c->phase == PH_ACQUIRING)
