@@ -162,6 +162,12 @@ static void inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "members", members);
     json_object_set_new(out, "elections", json_integer((json_int_t)s->elections));
     json_object_set_new(out, "state_digest", json_string(digest));
+    if (s->role == RAFT_LEADER) {
+        json_t *next = json_array();
+        for (int i = 0; i < dsim_cluster_size(n); i++)
+            json_array_append_new(next, json_integer((json_int_t)s->next[i]));
+        json_object_set_new(out, "next", next);
+    }
 }
 
 static void describe(const dsim_msg *m, json_t *out)

@@ -116,7 +116,8 @@ void raft_recover(dsim_node *n)
 /* For scripted setups (control "set_log"): replaces the disk with a log of
 ** entries whose terms are 'terms', and sets the current term. Entry
 ** content is a function of (index, term), so equal pairs on different
-** nodes are equal entries. Memory is rebuilt by raft_recover at start. */
+** nodes are equal entries: writes to the last key, which no workload uses
+** unless it asks for all RAFT_KEYS_MAX keys. Memory is rebuilt by raft_recover at start. */
 void raft_write_log(dsim_node *n, const uint64_t *terms, int len, uint64_t term)
 {
     raft_state *s = raft_of(n);
@@ -129,6 +130,7 @@ void raft_write_log(dsim_node *n, const uint64_t *terms, int len, uint64_t term)
         raft_entry e = {.term = terms[i], .index = index, .kind = RAFT_E_OP};
         e.op.client = -1;
         e.op.f = DSIM_F_WRITE;
+        e.op.key = RAFT_KEYS_MAX - 1;
         e.op.value = (int64_t)(terms[i] * 1000 + index);
         raft_append(n, &e);
     }
