@@ -117,12 +117,22 @@ async function bigRun(browser) {
   dsim(['run', path.join(SRC, 'scenarios/regress/big_trace.lua'), '--trace', trace]);
   dsim(['view', trace, '-o', html]);
   const want = traceCounts(trace);
+  // Opened three times: the machine may be busy, the least is the page's cost.
+  const opens = [];
+  for (let i = 0; i < 2; i++) {
+    const o = await openPage(browser, html);
+    opens.push([o.openMs, await o.page.evaluate(() => window.dsimView.loadMs)]);
+    await o.page.close();
+  }
   const { page, errors, openMs } = await openPage(browser, html);
   const inPage = await page.evaluate(() => window.dsimView.loadMs);
+  opens.push([openMs, inPage]);
   const counts = await page.evaluate(() => window.dsimView.counts);
   check(counts.arrows === want.delivered, `big trace: arrows ${counts.arrows} == ${want.delivered} delivered`);
+  const best = Math.min(...opens.map((o) => o[0]));
   console.log(`MEASURED: ${want.events} trace events (${(fs.statSync(html).size / 1e6).toFixed(1)} MB page): ` +
-    `opened in ${openMs} ms (navigation to ready; script ${inPage.toFixed(0)} ms); bound 3000 ms`);
+    `opened in ${opens.map((o) => `${o[0]} ms (script ${o[1].toFixed(0)} ms)`).join(', ')}; ` +
+    `best ${best} ms, navigation to ready; bound 3000 ms${best > 3000 ? ' EXCEEDED (busy machine?)' : ''}`);
   // Pan: frames over a 1 s window, then the whole run (the worst case).
   const frames = await page.evaluate(() => {
     const v = window.dsimView, out = [];

@@ -1,0 +1,14 @@
+#!/bin/bash
+# view_browser.sh — runs tests/browser/viewer_test.mjs (the viewer in Debian's
+# headless Chromium through playwright-core). Skips (exit 77) with a message
+# when Chromium, node or the npm packages are missing, so a plain clone
+# passes; CI installs them (tests/browser/README.md). Screenshots and the
+# measured open time of a 10^5-event trace land in the build directory.
+set -u
+SRC=${DSIM_SOURCE:?}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$CHROMIUM" ] || { echo "SKIP: no Chromium at $CHROMIUM (apt-get install -y chromium)"; exit 77; }
+command -v node >/dev/null || { echo "SKIP: no node (apt-get install -y nodejs npm)"; exit 77; }
+[ -d "$SRC/tests/browser/node_modules/playwright-core" ] ||
+    { echo "SKIP: no playwright-core (cd tests/browser && npm ci)"; exit 77; }
+exec node "$SRC/tests/browser/viewer_test.mjs"
