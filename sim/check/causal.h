@@ -14,19 +14,22 @@
 ** patterns occurs.
 **
 ** Representation ('causal_history'):
-** - Operations are grouped by session (a session is a process) and kept in
-**   program order inside it: the operations of session 's' are the ids
-**   'session_start[s]' .. 'session_start[s+1]-1', so an operation's id is
-**   its session's start plus its position 'pos'. Program order is therefore
-**   implicit, and a set closed under program order is a vector of prefix
-**   lengths, one per session (a vector clock).
+** - Operation ids follow the input (invocation) order, so an operation,
+**   the write it reads and what it saw last sit close together in memory:
+**   on big histories the random accesses of the analysis then mostly hit
+**   the cache. Each op knows its session (a session is a process) and its
+**   position 'pos' there; 'session_ops[session_start[s] + pos]' is the id
+**   of the operation at 'pos' in session 's' (the "slot" of that id). A set
+**   closed under program order is a vector of prefix lengths, one per
+**   session (a vector clock).
 ** - Keys are dense indices; values are the history's hash-consed value ids,
 **   with 0 (nil) the initial value of every key. A read's 'writer' is the
 **   id of the only write of its (key, value), CAUSAL_INIT for a read of the
 **   initial value, CAUSAL_THIN_AIR when no write wrote that value.
 ** - 'key_writes[key_write_start[k] .. key_write_start[k+1])' lists the
-**   writes of key 'k' by increasing id, that is by (session, pos): the last
-**   write of a key in a session before a position is one binary search.
+**   slots of the writes of key 'k' in increasing order, that is by
+**   (session, pos): the last write of a key in a session before a position
+**   is one binary search.
 **
 ** Vector clocks: 'vc[o * n_sessions + s]' is the number of operations of
 ** session 's' in the causal past of 'o' (inclusive), so a <co b iff
@@ -68,12 +71,13 @@ typedef struct causal_history {
     causal_op *ops;
     uint32_t n_ops;
     uint32_t n_sessions;
-    uint32_t *session_start;     /* n_sessions + 1 entries */
+    uint32_t *session_start;     /* n_sessions + 1 entries: slot ranges */
+    uint32_t *session_ops;       /* n_ops entries: slot -> operation id */
     int64_t *session_process;    /* the process id of each session */
     uint32_t n_keys;
     const char **key_names;      /* "" for the keyless single register */
     uint32_t *key_write_start;   /* n_keys + 1 entries */
-    uint32_t *key_writes;        /* write ids grouped by key, ascending */
+    uint32_t *key_writes;        /* write slots grouped by key, ascending */
     const hist *src;             /* for value text; may be NULL (then ids) */
 } causal_history;
 
@@ -109,22 +113,12 @@ void causal_history_free(causal_history *h);
 
 static inline uint32_t causal_id(const causal_history *h, uint32_t s, uint32_t pos)
 {
-    return h->session_start[s] + pos;
+    return h->session_ops[h->session_start[s] + pos];
 }
 
-/* The session of operation 'id', by binary search over 'session_start'
-** (which stays in cache, unlike 'ops' on big histories). */
-static inline uint32_t causal_session_of(const causal_history *h, uint32_t id)
+static inline uint32_t causal_session_len(const causal_history *h, uint32_t s)
 {
-    uint32_t lo = 0, hi = h->n_sessions;      /* session_start[lo] <= id < [hi] */
-    while (hi - lo > 1) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (h->session_start[mid] <= id)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
+    return h->session_start[s + 1] - h->session_start[s];
 }
 
 /* The last write of 'key' in session 's' at a position < 'pos_end', or -1. */

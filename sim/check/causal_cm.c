@@ -99,19 +99,16 @@ static uint32_t *own_clock(cm_ctx *c, uint32_t id)
     return c->pool + (size_t)c->over[id] * k;
 }
 
-/* Hot paths avoid touching 'ops' (large, randomly accessed): an id's
-** session comes from 'causal_session_of' and its position by subtraction. */
 static bool hb_before(const cm_ctx *c, uint32_t a, uint32_t b)
 {
-    uint32_t t = causal_session_of(c->h, a);
-    return a != b &&
-           clock_of(c, b)[t] > a - c->h->session_start[t];
+    const causal_op *x = &c->h->ops[a];
+    return a != b && clock_of(c, b)[x->session] > x->pos;
 }
 
 static bool in_past(const cm_ctx *c, uint32_t id)
 {
-    uint32_t t = causal_session_of(c->h, id);
-    return id - c->h->session_start[t] < c->limit[t];
+    const causal_op *op = &c->h->ops[id];
+    return op->pos < c->limit[op->session];
 }
 
 /* Merges the clock of 'from' into 'to'; when 'to' grows it is queued for
@@ -141,8 +138,8 @@ static int merge(cm_ctx *c, uint32_t from, uint32_t to)
         c->flags[to] |= CM_ON_STACK;
         c->stack[c->n_stack++] = to;
     }
-    bool mine = to >= c->h->session_start[c->s] && to < c->h->session_start[c->s + 1];
-    if (mine && !c->h->ops[to].is_write && !(c->flags[to] & CM_QUEUED)) {
+    const causal_op *op = &c->h->ops[to];
+    if (op->session == c->s && !op->is_write && !(c->flags[to] & CM_QUEUED)) {
         c->flags[to] |= CM_QUEUED;
         c->reads[c->n_reads++] = to;
     }
@@ -160,9 +157,9 @@ static int propagate(cm_ctx *c)
     while (c->n_stack > 0 && rc == 0) {
         uint32_t y = c->stack[--c->n_stack];
         c->flags[y] &= (uint8_t)~CM_ON_STACK;
-        uint32_t t = causal_session_of(h, y);
-        if (y - h->session_start[t] + 1 < c->limit[t])
-            rc |= merge(c, y, y + 1);
+        const causal_op *op = &h->ops[y];
+        if (op->pos + 1 < c->limit[op->session])   /* its program-order successor */
+            rc |= merge(c, y, causal_id(h, op->session, op->pos + 1));
         for (uint32_t i = c->rd_start[y]; i < c->rd_start[y + 1]; i++)   /* readers */
             if (in_past(c, c->rd[i]))
                 rc |= merge(c, y, c->rd[i]);
@@ -236,19 +233,19 @@ static uint32_t hb_path(const cm_ctx *c, uint32_t w, uint32_t x, uint32_t *ops,
                         causal_edge *edges, int32_t *vias)
 {
     const causal_history *h = c->h;
-    uint32_t n = 0, ws = causal_session_of(h, w);
+    uint32_t n = 0, ws = h->ops[w].session;
     ops[n] = x, edges[n] = CAUSAL_E_NONE, vias[n] = -1, n++;
     for (uint32_t hop = 0; hop < CM_PATH_HOPS_MAX; hop++) {
-        uint32_t t = causal_session_of(h, x), start = h->session_start[t];
-        if (t == ws && w <= x) {
+        uint32_t t = h->ops[x].session, q = h->ops[x].pos + 1, y = x, p = 0;
+        if (t == ws && h->ops[w].pos <= h->ops[x].pos) {
             if (w != x)
                 ops[n] = w, edges[n] = CAUSAL_E_PO, vias[n] = -1, n++;
             return n;
         }
-        uint32_t y = x + 1, p = 0;
         causal_edge kind = CAUSAL_E_NONE;
         int32_t via = -1;
-        while (kind == CAUSAL_E_NONE && y-- > start) {
+        while (kind == CAUSAL_E_NONE && q-- > 0) {
+            y = causal_id(h, t, q);
             int32_t wr = h->ops[y].is_write ? -1 : h->ops[y].writer;
             int32_t e = derived_into(c, y, w);
             if (wr >= 0 && ((uint32_t)wr == w || hb_before(c, w, (uint32_t)wr)))
@@ -359,14 +356,16 @@ static int session_hb(cm_ctx *c, uint32_t s)
     const causal_history *h = c->h;
     uint32_t k = h->n_sessions;
     c->s = s;
-    c->o = h->session_start[s + 1] - 1;
+    c->o = causal_id(h, s, causal_session_len(h, s) - 1);
     c->limit = c->vc + (size_t)c->o * k;
     c->n_reads = 0;
-    for (uint32_t rd = h->session_start[s + 1]; rd-- > h->session_start[s];)
+    for (uint32_t q = causal_session_len(h, s); q-- > 0;) {
+        uint32_t rd = causal_id(h, s, q);
         if (!h->ops[rd].is_write) {
             c->flags[rd] |= CM_QUEUED;
             c->reads[c->n_reads++] = rd;
         }
+    }
     int rc = 0;
     while (c->n_reads > 0 && rc == 0) {
         uint32_t rd = c->reads[--c->n_reads];

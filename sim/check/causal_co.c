@@ -162,8 +162,9 @@ static void finish(topo *t, uint32_t id, uint32_t *vc)
     uint32_t k = h->n_sessions;
     if (vc != NULL) {
         uint32_t *mine = vc + (size_t)id * k;
-        if (op->pos > 0)
-            memcpy(mine, mine - k, k * sizeof *mine);
+        if (op->pos > 0)   /* start from the program-order predecessor's clock */
+            memcpy(mine, vc + (size_t)causal_id(h, op->session, op->pos - 1) * k,
+                   k * sizeof *mine);
         else
             memset(mine, 0, k * sizeof *mine);
         if (!op->is_write && op->writer >= 0)
@@ -281,7 +282,7 @@ int causal_topo(const causal_history *h, const uint32_t *limit, const causal_edg
         goto out;
     uint32_t total = 0, finished = 0;
     for (uint32_t s = 0; s < k; s++) {
-        uint32_t size = h->session_start[s + 1] - h->session_start[s];
+        uint32_t size = causal_session_len(h, s);
         t.len[s] = limit ? limit[s] : size;
         assert(t.len[s] <= size);
         total += t.len[s];
@@ -313,12 +314,11 @@ int causal_co_clocks(const causal_history *h, uint32_t *vc, causal_witness *w)
     return causal_topo(h, NULL, NULL, vc, w);
 }
 
-/* a <co b. The session comes from 'session_start', not from 'ops', which
-** is large and would be touched at random. */
+/* a <co b. */
 static bool co_before(const causal_history *h, const uint32_t *vc, uint32_t a, uint32_t b)
 {
-    uint32_t t = causal_session_of(h, a);
-    return a != b && vc[(size_t)b * h->n_sessions + t] > a - h->session_start[t];
+    const causal_op *x = &h->ops[a];
+    return a != b && vc[(size_t)b * h->n_sessions + x->session] > x->pos;
 }
 
 /* Records a witness of 'n' operations with the given edges (NULL: none). */

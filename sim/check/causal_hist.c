@@ -136,12 +136,13 @@ static int alloc_history(causal_history *h, uint32_t n_ops, uint32_t n_sessions,
 {
     h->ops = calloc(n_ops + 1, sizeof *h->ops);
     h->session_start = calloc(n_sessions + 1, sizeof *h->session_start);
+    h->session_ops = calloc(n_ops + 1, sizeof *h->session_ops);
     h->session_process = calloc(n_sessions + 1, sizeof *h->session_process);
     h->key_write_start = calloc(n_keys + 1, sizeof *h->key_write_start);
     h->key_writes = calloc(n_ops + 1, sizeof *h->key_writes);
     h->key_names = calloc(n_keys + 1, sizeof *h->key_names);
-    if (!h->ops || !h->session_start || !h->session_process || !h->key_write_start ||
-        !h->key_writes || !h->key_names)
+    if (!h->ops || !h->session_start || !h->session_ops || !h->session_process ||
+        !h->key_write_start || !h->key_writes || !h->key_names)
         return -1;
     h->n_ops = n_ops;
     h->n_sessions = n_sessions;
@@ -149,60 +150,71 @@ static int alloc_history(causal_history *h, uint32_t n_ops, uint32_t n_sessions,
     return 0;
 }
 
-/* Lays the kept operations out by session (sorted by process, then input
-** order), sets each read's writer and the per-key write lists. */
+/* Sets each read's writer (an id) and the per-key lists of write slots. */
+static void link_writes(const u64map *writes, causal_history *h, const uint32_t *id_of,
+                        uint32_t *cursor)
+{
+    for (uint32_t id = 0; id < h->n_ops; id++) {
+        causal_op *op = &h->ops[id];
+        h->key_write_start[op->key + 1] += op->is_write;
+        if (op->is_write || op->value == 0)
+            continue;
+        size_t j = map_slot(writes, kv_key(op->key, op->value));
+        op->writer = writes->keys[j] != 0 ? (int32_t)id_of[writes->vals[j]] : CAUSAL_THIN_AIR;
+    }
+    for (uint32_t k = 0; k < h->n_keys; k++)
+        h->key_write_start[k + 1] += h->key_write_start[k];
+    memcpy(cursor, h->key_write_start, h->n_keys * sizeof *cursor);
+    for (uint32_t slot = 0; slot < h->n_ops; slot++) {   /* ascending slots */
+        const causal_op *op = &h->ops[h->session_ops[slot]];
+        if (op->is_write)
+            h->key_writes[cursor[op->key]++] = slot;
+    }
+}
+
+/* Lays the kept operations out: ids in input order; sessions by process
+** id, each in input order (program order); then writers and write lists. */
 static int layout(build_ctx *c, const bool *kept, const u64map *writes,
                   causal_history *h, uint32_t n_keys)
 {
     pi *order = malloc((c->n + 1) * sizeof *order);
-    uint32_t *id_of = malloc((c->n + n_keys + 1) * sizeof *id_of);   /* ids, then cursors */
-    if (order == NULL || id_of == NULL) {
-        free(order);
-        free(id_of);
-        return -1;
-    }
+    uint32_t *id_of = malloc((c->n + n_keys + 1) * sizeof *id_of);   /* input -> id */
+    uint32_t *cursor = malloc((n_keys + 1) * sizeof *cursor);
+    int rc = -1;
+    if (order == NULL || id_of == NULL || cursor == NULL)
+        goto out;
     uint32_t n_ops = 0, n_sessions = 0;
     for (size_t i = 0; i < c->n; i++)
-        if (kept[i])
+        if (kept[i]) {
+            id_of[i] = n_ops;
             order[n_ops++] = (pi){c->in[i].process, (uint32_t)i};
+        }
     qsort(order, n_ops, sizeof *order, cmp_pi);
     for (uint32_t k = 0; k < n_ops; k++)
         if (k == 0 || order[k].process != order[k - 1].process)
             n_sessions++;
-    int rc = alloc_history(h, n_ops, n_sessions, n_keys);
-    for (uint32_t k = 0, s = 0, pos = 0; rc == 0 && k < n_ops; k++) {
+    rc = alloc_history(h, n_ops, n_sessions, n_keys);
+    for (uint32_t k = 0, s = 0, pos = 0; rc == 0 && k < n_ops; k++) {   /* k: the slot */
         if (k > 0 && order[k].process != order[k - 1].process) {
             s++;
             pos = 0;
             h->session_start[s] = k;
         }
         const causal_input_op *in = &c->in[order[k].i];
+        uint32_t id = id_of[order[k].i];
         h->session_process[s] = in->process;
-        h->ops[k] = (causal_op){s, pos++, in->key, in->value, CAUSAL_INIT, in->is_write,
-                                in->info, in->line, in->index, in->hv};
-        id_of[order[k].i] = k;
-        h->key_write_start[in->key + 1] += in->is_write;
+        h->session_ops[k] = id;
+        h->ops[id] = (causal_op){s, pos++, in->key, in->value, CAUSAL_INIT, in->is_write,
+                                 in->info, in->line, in->index, in->hv};
     }
     if (rc == 0) {
         h->session_start[n_sessions] = n_ops;
-        for (uint32_t k = 0; k < n_ops; k++) {
-            causal_op *op = &h->ops[k];
-            if (op->is_write || op->value == 0)
-                continue;
-            size_t j = map_slot(writes, kv_key(op->key, op->value));
-            op->writer = writes->keys[j] != 0 ? (int32_t)id_of[writes->vals[j]]
-                                               : CAUSAL_THIN_AIR;
-        }
-        for (uint32_t k = 0; k < n_keys; k++)
-            h->key_write_start[k + 1] += h->key_write_start[k];
-        uint32_t *fill = id_of;   /* reuse as per-key cursors */
-        memcpy(fill, h->key_write_start, n_keys * sizeof *fill);
-        for (uint32_t k = 0; k < n_ops; k++)
-            if (h->ops[k].is_write)
-                h->key_writes[fill[h->ops[k].key]++] = k;
+        link_writes(writes, h, id_of, cursor);
     }
+out:
     free(order);
     free(id_of);
+    free(cursor);
     return rc;
 }
 
@@ -278,6 +290,7 @@ void causal_history_free(causal_history *h)
 {
     free(h->ops);
     free(h->session_start);
+    free(h->session_ops);
     free(h->session_process);
     free(h->key_write_start);
     free(h->key_writes);
@@ -287,7 +300,7 @@ void causal_history_free(causal_history *h)
 
 /* --- lookups ------------------------------------------------------------- */
 
-/* The first index in key_writes[lo, hi) whose id is >= 'id'. */
+/* The first index in key_writes[lo, hi) whose slot is >= 'id'. */
 static uint32_t lower_bound(const uint32_t *a, uint32_t lo, uint32_t hi, uint32_t id)
 {
     while (lo < hi) {
@@ -305,13 +318,12 @@ int32_t causal_last_write_before(const causal_history *h, uint32_t key, uint32_t
 {
     assert(key < h->n_keys && s < h->n_sessions);
     uint32_t lo = h->key_write_start[key], hi = h->key_write_start[key + 1];
-    uint32_t end_id = h->session_start[s] + pos_end;
-    assert(end_id <= h->session_start[s + 1]);
-    uint32_t i = lower_bound(h->key_writes, lo, hi, end_id);
-    if (i == lo)
+    uint32_t end_slot = h->session_start[s] + pos_end;
+    assert(end_slot <= h->session_start[s + 1]);
+    uint32_t i = lower_bound(h->key_writes, lo, hi, end_slot);
+    if (i == lo || h->key_writes[i - 1] < h->session_start[s])
         return -1;
-    uint32_t w = h->key_writes[i - 1];
-    return w >= h->session_start[s] ? (int32_t)w : -1;
+    return (int32_t)h->session_ops[h->key_writes[i - 1]];
 }
 
 int32_t causal_first_write(const causal_history *h, uint32_t key, uint32_t s)
@@ -321,7 +333,7 @@ int32_t causal_first_write(const causal_history *h, uint32_t key, uint32_t s)
     uint32_t i = lower_bound(h->key_writes, lo, hi, h->session_start[s]);
     if (i == hi || h->key_writes[i] >= h->session_start[s + 1])
         return -1;
-    return (int32_t)h->key_writes[i];
+    return (int32_t)h->session_ops[h->key_writes[i]];
 }
 
 /* --- the adapter from a parsed history ----------------------------------- */
