@@ -529,6 +529,42 @@ static void test_unknown_criterion_and_cas_are_bad_input(void **state)
     json_decref(rep);
 }
 
+static void test_bench_histories_satisfy_all_three_and_report_times(void **state)
+{
+    (void)state;
+    const uint32_t sizes[] = {1000, 5000};
+    json_t *list = causal_bench_json(7, sizes, 2);
+    assert_non_null(list);
+    assert_int_equal(json_array_size(list), 2);
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e) {
+        assert_int_equal(json_integer_value(json_object_get(e, "ops")), sizes[i]);
+        assert_true(json_is_true(json_object_get(e, "valid")));
+        assert_true(json_real_value(json_object_get(e, "parse_ms")) > 0);
+        assert_true(json_real_value(json_object_get(e, "check_ms")) > 0);
+        assert_int_equal(json_array_size(json_object_get(e, "criteria")), 3);
+    }
+    json_decref(list);
+}
+
+static void test_bench_generator_is_deterministic(void **state)
+{
+    (void)state;
+    char *text[2];
+    size_t len[2];
+    for (int k = 0; k < 2; k++) {
+        FILE *f = open_memstream(&text[k], &len[k]);
+        assert_non_null(f);
+        assert_int_equal(causal_bench_generate(f, 123, 3000), 0);
+        fclose(f);
+    }
+    assert_int_equal(len[0], len[1]);
+    assert_memory_equal(text[0], text[1], len[0]);
+    free(text[0]);
+    free(text[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +580,8 @@ int main(void)
         cmocka_unit_test(test_duplicate_written_value_is_refused_naming_key_and_value),
         cmocka_unit_test(test_info_write_counts_only_when_read_and_fail_is_dropped),
         cmocka_unit_test(test_unknown_criterion_and_cas_are_bad_input),
+        cmocka_unit_test(test_bench_histories_satisfy_all_three_and_report_times),
+        cmocka_unit_test(test_bench_generator_is_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,6 +115,7 @@ static bool in_past(const cm_ctx *c, uint32_t id)
 ** propagation and, if a read of o's session, for a rescan. */
 static int merge(cm_ctx *c, uint32_t from, uint32_t to)
 {
+    assert(from != to && in_past(c, from) && in_past(c, to));
     uint32_t k = c->h->n_sessions;
     const uint32_t *a = clock_of(c, from), *b0 = clock_of(c, to);
     uint32_t t = 0;
@@ -172,6 +173,8 @@ static int propagate(cm_ctx *c)
 /* Adds the derived edge w1 -> w2 (justified by the read 'rd'). */
 static int add_edge(cm_ctx *c, uint32_t w1, uint32_t w2, uint32_t rd)
 {
+    assert(w1 != w2 && c->h->ops[w1].is_write && c->h->ops[w2].is_write);
+    assert(c->h->ops[w1].key == c->h->ops[w2].key && !hb_before(c, w2, w1));
     if (causal_edges_push(&c->d, w1, w2, rd) != 0)
         return -1;
     if (c->d.cap > c->d_next_cap) {
