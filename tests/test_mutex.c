@@ -222,6 +222,24 @@ static void test_mutex_the_herd_limit_counts_wakeups_per_acquisition(void **stat
     json_decref(r);
 }
 
+static void test_mutex_fifo_wants_acquisitions_in_token_order(void **state)
+{
+    (void)state;
+    json_t *l = json_array(), *r;
+    acquire(l, 10, 3, 1, 5);
+    release(l, 20, 3, 1);
+    acquire(l, 30, 4, 1, 7);                 /* 7 before 6: out of order */
+    release(l, 40, 4, 1);
+    acquire(l, 50, 5, 1, 6);
+    assert_int_equal(run(json_deep_copy(l), json_pack("{s:b}", "fifo", 1), &r), CHECK_VIOLATION);
+    json_t *v = json_array_get(json_object_get(r, "violations"), 0);
+    assert_string_equal(json_string_value(json_object_get(v, "kind")), "unfair");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(v, "clients"), 1)), "n5");
+    json_decref(r);
+    assert_int_equal(run(l, NULL, &r), CHECK_OK);   /* fairness only when asked */
+    json_decref(r);
+}
+
 static void test_mutex_other_events_are_ignored(void **state)
 {
     (void)state;
@@ -262,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_mutex_a_stuck_waiter_fails_the_liveness_limit),
         cmocka_unit_test(test_mutex_an_abandoned_request_is_not_stuck),
         cmocka_unit_test(test_mutex_the_herd_limit_counts_wakeups_per_acquisition),
+        cmocka_unit_test(test_mutex_fifo_wants_acquisitions_in_token_order),
         cmocka_unit_test(test_mutex_other_events_are_ignored),
         cmocka_unit_test(test_mutex_malformed_input_is_bad_input),
     };

@@ -110,7 +110,8 @@ void lock_client_granted(dsim_node *n, lock_client *c, int64_t token)
         json_object_set_new(f, "token", json_integer(token));
     lock_emit(n, "lock_acquired", c, f);
     dsim_timer(n, T_WORK, c->round, c->work_ns > 0 ? c->work_ns : lock_draw(n, "work"));
-    if (dsim_opt_bool(n, "renew") && lock_variant_of(n) != LOCK_ZK)
+    lock_variant v = lock_variant_of(n);
+    if (dsim_opt_bool(n, "renew") && v != LOCK_ZK && v != LOCK_REDLOCK)
         c->renew_timer = dsim_timer(n, T_RENEW, c->round, dsim_opt_ms(n, "ttl") / 3);
 }
 

@@ -8,7 +8,8 @@
 --  a  herd: with -D bug=herd every waiter watches the parent, so every
 --     change wakes them all and they all list the parent again. The checker
 --     limits wakeups per acquisition to 1.5 and reports the herd.
---     Fixed (default): predecessor watches, at most one wakeup each.
+--     Fixed (default): predecessor watches, at most one wakeup each. Both
+--     grant in arrival order (the checker's FIFO argument).
 --  b  watch race: n4 lists the entries, sees n3's entry before its own and
 --     asks exists() with a watch, but n3 released in between. With
 --     -D bug=watch_race the client waits for a watch that never fires and
@@ -45,7 +46,7 @@ if part == "a" then
   c:run { until_ms = 3000 }
   local s = c:stats()
   print(string.format("messages sent: %d", s.sent))
-  return c:check { "mutex", wakeups_per_acquire_max = 1.5 }
+  return c:check { "mutex", wakeups_per_acquire_max = 1.5, fifo = true }
 elseif part == "b" then
   -- n3 holds from 120 ms and releases at 205 ms + a round trip to the
   -- storage; n4's exists() reaches the service just after the delete.

@@ -26,7 +26,8 @@
 ** - Optional, by argument: 'liveness_ms': a request still waiting after
 **   that long (counted to args.t_end, the end of the run, in ns) while its
 **   client made no newer request; 'wakeups_per_acquire_max': the herd
-**   effect, woken waiters per acquisition.
+**   effect, woken waiters per acquisition; 'fifo': acquisitions in the
+**   order of their tokens (for a queue lock, whose tokens follow arrival).
 ** The report lists up to MUTEX_REPORT_MAX violations, earliest first, each
 ** naming the clients (n3), tokens, rounds and times in ms, and "explain".
 ** Cost: O(S^2) over S sessions for the overlap pairs; a lock run has few.
@@ -286,6 +287,37 @@ static void check_liveness(mutex_run *r, int64_t limit_ns, int64_t t_end, json_t
     json_object_set_new(report, "wait_max_ms", json_real(ms(wait_max)));
 }
 
+/* FIFO: sessions in acquisition order must carry increasing tokens. */
+static void check_fifo(mutex_run *r)
+{
+    const msession *prev = NULL;
+    for (size_t i = 0; i < r->len; i++) {
+        const msession *s = NULL;
+        for (size_t j = 0; j < r->len; j++) {   /* the next acquisition after 'prev' */
+            const msession *x = &r->s[j];
+            if (x->acquired_t == MUTEX_T_NONE || !x->has_token)
+                continue;
+            bool after = !prev || x->acquired_t > prev->acquired_t ||
+                         (x->acquired_t == prev->acquired_t && x > prev);
+            bool sooner = !s || x->acquired_t < s->acquired_t;
+            if (after && sooner)
+                s = x;
+        }
+        if (!s)
+            return;
+        if (prev && s->token < prev->token) {
+            char e[256];
+            snprintf(e, sizeof e, "n%lld (token %lld) acquired at %.3f ms, after n%lld (token %lld) at "
+                     "%.3f ms: not in arrival order", (long long)s->client, (long long)s->token,
+                     ms(s->acquired_t), (long long)prev->client, (long long)prev->token, ms(prev->acquired_t));
+            violation(r, s->acquired_t, json_pack("{s:s, s:[o,o], s:[I,I]}", "kind", "unfair", "clients",
+                      client_name(prev->client), client_name(s->client), "tokens",
+                      (json_int_t)prev->token, (json_int_t)s->token), e);
+        }
+        prev = s;
+    }
+}
+
 static int by_time(const void *pa, const void *pb)
 {
     int64_t a = int_field(*(json_t *const *)pa, "t", 0), b = int_field(*(json_t *const *)pb, "t", 0);
@@ -344,6 +376,8 @@ check_verdict check_mutex(const json_t *events, const json_t *args, json_t *repo
     const json_t *live = json_object_get(args, "liveness_ms");
     if (json_is_number(live))
         check_liveness(&r, (int64_t)(json_number_value(live) * 1e6), int_field(args, "t_end", 0), report);
+    if (json_is_true(json_object_get(args, "fifo")))
+        check_fifo(&r);
     const json_t *herd = json_object_get(args, "wakeups_per_acquire_max");
     double per = r.acquisitions ? (double)r.wakeups / (double)r.acquisitions : 0;
     if (json_is_number(herd) && per > json_number_value(herd)) {
