@@ -12,6 +12,10 @@ int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_fuzz(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_shrink(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 
 /* 'dsim bench kernel' and 'dsim bench check' (argv[0] is the subcommand). */

@@ -11,6 +11,7 @@
 #include "args.h"
 #include "cmd.h"
 #include "dsim.h"
+#include "faults/fault.h"
 
 static const char *const type_names[] = {"int", "bool", "string", "ms", "ms-range"};
 
@@ -29,17 +30,21 @@ static json_t *protocol_json(const dsim_protocol *p)
 
 int cmd_list(int argc, char **argv)
 {
-    bool as_json = false;
+    bool as_json = false, faults = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             as_json = true;
         } else if (strcmp(argv[i], "--help") == 0) {
-            printf("usage: dsim list [protocols] [--json]\n");
+            printf("usage: dsim list [protocols | faults] [--json]\n");
             return EXIT_PASS;
+        } else if (strcmp(argv[i], "faults") == 0) {
+            faults = true;
         } else if (strcmp(argv[i], "protocols") != 0) {
             return args_usage_error("list", "unknown argument '%s'", argv[i]);
         }
     }
+    if (faults)
+        return fault_list(stdout, as_json) == 0 ? EXIT_PASS : EXIT_INTERNAL;
     json_t *all = json_array();
     for (int i = 0; dsim_protocols[i]; i++)
         json_array_append_new(all, protocol_json(dsim_protocols[i]));

@@ -272,6 +272,9 @@ static void finish(script *s)
     if (!s->w)
         return;
     r->summary = summary_of(s);
+    json_t *schedule = nemesis_summary(s);
+    if (schedule)
+        json_object_set_new(r->summary, "schedule", schedule);
     trace_verdicts(s->w, r->verdicts);
     trace_summary(s->w, r->summary);
     if (s->w->hist) {

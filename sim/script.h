@@ -27,6 +27,8 @@ typedef struct script_config {
     bool log_color;
     const struct logfilter *log_filter;  /* --log=FILTERS (logfilter.h), or NULL */
     FILE *out;               /* where print() writes */
+    const json_t *schedule;  /* a fault schedule c:nemesis runs instead of
+                                drawing one (replay, shrink); borrowed */
 } script_config;
 
 typedef struct script_result {

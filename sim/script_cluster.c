@@ -917,6 +917,7 @@ void cluster_open(lua_State *L)
         {"state", c_state}, {"leader", c_leader}, {"now", c_now}, {"stats", c_stats},
         {"history", c_history}, {"nodes", c_nodes}, {"control", c_control},
         {"add_node", c_add_node}, {"remove_node", c_remove_node},
+        {"nemesis", c_nemesis},
         {NULL, NULL},
     };
     luaL_newmetatable(L, CLUSTER_MT);

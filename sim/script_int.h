@@ -34,6 +34,10 @@ static inline script *script_of(lua_State *L)
 /* script_cluster.c */
 int cluster_new(lua_State *L);
 void cluster_open(lua_State *L);
+/* script_nemesis.c: c:nemesis{...}; the schedule that ran, for the
+** summary (a new reference), or NULL when the scenario has no nemesis. */
+int c_nemesis(lua_State *L);
+json_t *nemesis_summary(script *s);
 /* Latency spec at 'idx' (number or dsim.uniform(...) table) -> model. */
 bool latency_from_lua(lua_State *L, int idx, latency_model *m);
 

@@ -1,0 +1,124 @@
+/*
+** fault_process.c — the process faults: crash (then restart) and pause
+** (then resume).
+**
+** crash: the node loses its volatile state, its timers, what was in flight
+** to it and every disk write it had not synced; with 'tear' the last
+** unsynced write lands half-written (its checksum fails when read back).
+** After 'dur_ms' it restarts and recovers from its disk alone. The restart
+** happens only if the node is still down from this very crash (the
+** incarnation matches), so overlapping forced faults stay well defined.
+** pause: a stop-the-world pause (GC, VM migration): the node handles
+** nothing; deliveries and timers wait and run late, in order, on resume.
+** The resume happens only if the node is still in this very pause.
+*/
+#include "fault.h"
+
+static const fault_param crash_params[] = {
+    {"nodes", "[]", "nodes it may hit (empty: all)"},
+    {"dur", "[50, 1000]", "down time before the restart, ms [lo, hi]"},
+    {"tear", "0.5", "probability that the crash tears the last unsynced write"},
+    {NULL, NULL, NULL},
+};
+
+static const fault_param pause_params[] = {
+    {"nodes", "[]", "nodes it may hit (empty: all)"},
+    {"dur", "[50, 1000]", "pause length, ms [lo, hi]"},
+    {NULL, NULL, NULL},
+};
+
+static void crash_draw(const fault_draw *d, json_t *e)
+{
+    json_object_set_new(e, "dur_ms", json_integer(fault_draw_dur(d, "dur")));
+    json_object_set_new(e, "tear", json_boolean(rng_chance(d->r, fault_num(d->params, "tear", 0.5))));
+}
+
+static int crash_check(const json_t *e, int nodes, char *err, size_t cap)
+{
+    (void)nodes;
+    json_t *t = json_object_get(e, "tear");
+    if (t && !json_is_boolean(t)) {
+        snprintf(err, cap, "'tear' must be true or false");
+        return -1;
+    }
+    return 0;
+}
+
+static void crash_start(nemesis *nm, int idx, const json_t *e)
+{
+    int n = fault_node(nm, e);
+    if (n < 0 || nm->w->nodes[n].status == NODE_CRASHED) {
+        nm->active[idx] = false;
+        return;
+    }
+    nm->target[idx] = n;
+    node_crash(&nm->w->nodes[n], json_is_true(json_object_get(e, "tear")));
+    nm->gen[idx] = nm->w->nodes[n].incarnation;
+}
+
+static void crash_stop(nemesis *nm, int idx, const json_t *e)
+{
+    (void)e;
+    dsim_node *n = &nm->w->nodes[nm->target[idx]];
+    if (n->status == NODE_CRASHED && n->incarnation == nm->gen[idx])
+        node_restart(n);
+}
+
+static void pause_draw(const fault_draw *d, json_t *e)
+{
+    json_object_set_new(e, "dur_ms", json_integer(fault_draw_dur(d, "dur")));
+}
+
+static int pause_check(const json_t *e, int nodes, char *err, size_t cap)
+{
+    (void)e, (void)nodes, (void)err, (void)cap;
+    return 0;
+}
+
+static void pause_start(nemesis *nm, int idx, const json_t *e)
+{
+    int n = fault_node(nm, e);
+    if (n < 0 || nm->w->nodes[n].status != NODE_UP) {
+        nm->active[idx] = false;
+        return;
+    }
+    nm->target[idx] = n;
+    node_pause(&nm->w->nodes[n]);
+    nm->gen[idx] = nm->w->nodes[n].pause_gen;
+}
+
+static void pause_stop(nemesis *nm, int idx, const json_t *e)
+{
+    (void)e;
+    dsim_node *n = &nm->w->nodes[nm->target[idx]];
+    if (n->status == NODE_PAUSED && n->pause_gen == nm->gen[idx])
+        node_resume(n);
+}
+
+const fault_kind fault_crash = {
+    .name = "crash",
+    .summary = "crash a node (unsynced writes lost, the last one maybe torn), restart it later",
+    .params = crash_params,
+    .modes = NULL,
+    .fields = "node (or \"leader\"); tear (bool); dur_ms = down time",
+    .slot = FAULT_SLOT_PROCESS,
+    .per_node = true,
+    .draw = crash_draw,
+    .check = crash_check,
+    .start = crash_start,
+    .stop = crash_stop,
+};
+
+const fault_kind fault_pause = {
+    .name = "pause",
+    .summary = "pause a node (stop the world), resume it later; held events run late, in order",
+    .params = pause_params,
+    .modes = NULL,
+    .fields = "node (or \"leader\"); dur_ms = pause length",
+    .slot = FAULT_SLOT_PROCESS,
+    .per_node = true,
+    .draw = pause_draw,
+    .check = pause_check,
+    .start = pause_start,
+    .stop = pause_stop,
+};

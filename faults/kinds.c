@@ -1,0 +1,66 @@
+/*
+** kinds.c — the fault kind registry, in the order the nemesis draws kinds
+** and 'dsim list faults' prints them. Adding a kind: one file with its
+** 'fault_kind', one 'extern' line and one row here, one line in
+** faults/meson.build, and its row in docs/faults.md.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "fault.h"
+
+extern const fault_kind fault_partition, fault_crash, fault_pause, fault_clock, fault_net, fault_disk;
+
+const fault_kind *const fault_kinds[] = {
+    &fault_partition, &fault_crash, &fault_pause, &fault_clock, &fault_net, &fault_disk, NULL,
+};
+
+const fault_kind *fault_kind_find(const char *name)
+{
+    for (int i = 0; name && fault_kinds[i]; i++)
+        if (strcmp(fault_kinds[i]->name, name) == 0)
+            return fault_kinds[i];
+    return NULL;
+}
+
+const char *fault_kind_names(void)
+{
+    return "partition, crash, pause, clock, net, disk";
+}
+
+static json_t *kind_json(const fault_kind *k)
+{
+    json_t *params = json_array();
+    for (const fault_param *p = k->params; p->name; p++)
+        json_array_append_new(params, json_pack("{s:s, s:s, s:s}", "name", p->name, "default", p->def,
+                                                "help", p->help));
+    return json_pack("{s:s, s:s, s:o, s:s}", "name", k->name, "summary", k->summary, "params", params,
+                     "fields", k->fields);
+}
+
+int fault_list(FILE *f, bool as_json)
+{
+    json_t *all = json_array();
+    for (int i = 0; fault_kinds[i]; i++)
+        json_array_append_new(all, kind_json(fault_kinds[i]));
+    if (as_json) {
+        char *s = json_dumps(all, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fprintf(f, "%s\n", s);
+        free(s);
+        json_decref(all);
+        return 0;
+    }
+    fprintf(f, "fault kinds for c:nemesis { faults = {...} } (see docs/faults.md):\n");
+    size_t i, j;
+    json_t *k, *p;
+    json_array_foreach(all, i, k) {
+        fprintf(f, "%s — %s\n", json_string_value(json_object_get(k, "name")),
+                json_string_value(json_object_get(k, "summary")));
+        json_array_foreach(json_object_get(k, "params"), j, p)
+            fprintf(f, "    %-10s default %-44s %s\n", json_string_value(json_object_get(p, "name")),
+                    json_string_value(json_object_get(p, "default")), json_string_value(json_object_get(p, "help")));
+        fprintf(f, "    schedule entry: at_ms, kind, dur_ms; %s\n", json_string_value(json_object_get(k, "fields")));
+    }
+    json_decref(all);
+    return 0;
+}

@@ -1,0 +1,45 @@
+-- single.lua — the reference protocol under a nemesis of every fault kind.
+--
+-- What it is for: the fuzzer's own test target. The correct variant passes
+-- on every seed; the planted bug (-D bug=ack_before_sync: acknowledge a
+-- write, fsync it later in a group commit) loses acknowledged writes when
+-- the server crashes in between, and the linearizability checker sees the
+-- loss. Each seed draws its own schedule (swarm testing: which fault kinds,
+-- modes and intensities this seed uses), bursts of faults with quiet
+-- periods, then a final recovery.
+--
+--   dsim fuzz scenarios/fuzz/single.lua --seeds 1..200 --jobs 2 -D bug=ack_before_sync
+--   dsim shrink scenarios/fuzz/single.lua --seed N -D bug=ack_before_sync
+--
+-- Parameters: -D clients=K (the shrinker uses it), -D stop=MS (end of the
+-- fault phase), -D interval=MS (mean time between faults).
+-- Disk read corruption hits the forwarders only: n1 is the one copy of the
+-- data, and a protocol with one copy cannot survive a lost read (the
+-- correct variant must pass on every seed; fault_disk.lua shows the effect).
+
+local clients  = dsim.param("clients", 4)
+local stop     = dsim.param("stop", 8000)
+local interval = dsim.param("interval", 150)
+
+local c = dsim.cluster {
+  protocol = "single",
+  nodes    = 3,
+  options  = { flush = 40 },
+  net      = { latency = dsim.uniform(1, 5) },
+  clients  = { count = clients, workload = "kv", keys = 4, rate = 50, timeout = 300 },
+}
+
+local until_ms = c:nemesis {
+  faults = {
+    partition = {},
+    crash     = { dur = {20, 400} },
+    pause     = { dur = {20, 400} },
+    clock     = {},
+    net       = {},
+    disk      = { nodes = {2, 3} },
+  },
+  interval = interval, start = 200, stop = stop, recovery = 1500,
+}
+
+c:run { until_ms = until_ms }
+return c:check { "linearizable", budget_states = 100000 }

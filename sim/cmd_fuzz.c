@@ -1,0 +1,514 @@
+/*
+** cmd_fuzz.c — 'dsim fuzz SCENARIO --seeds A..B': runs a scenario over many
+** seeds in worker processes and reports the failing ones, each with the
+** command that reproduces it.
+**
+** Workers are forked children; each runs its seeds one after another on a
+** single thread, so every run is exactly the run 'dsim run --seed N' makes.
+** The parent hands out seed indices over a pipe per worker (two in flight
+** per worker, so none idles) and reads result lines back; a worker that
+** dies (a failed assertion is a finding too) turns its current seed into an
+** "error" result, its prefetched seed goes back to the queue, and a new
+** worker takes its place. Result lines go to --out in seed order, whatever
+** the number of jobs, so the file is the same with --jobs 1 and --jobs 8.
+** '--shard i/n' keeps the seeds whose offset from A is i-1 modulo n: the
+** shards of a range are disjoint and cover it. '--stop-after K' stops
+** handing out seeds after K failures (more may finish with several jobs).
+** A progress line (seeds, seeds/s, failures, ETA) is drawn on stderr only
+** when stderr is a terminal. Host time is read through hosttime.h only.
+** Bounds: at most FUZZ_JOBS_MAX workers and FUZZ_SEEDS_MAX seeds per call.
+*/
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "cmd.h"
+#include "dsim.h"
+#include "fuzz_common.h"
+#include "hosttime.h"
+
+#define FUZZ_JOBS_MAX 256
+#define FUZZ_SEEDS_MAX 100000000ULL
+#define FUZZ_INFLIGHT 2
+
+static const char help[] =
+    "usage: dsim fuzz SCENARIO --seeds A..B [options]\n"
+    "  --seeds A..B    the seeds to run (inclusive)\n"
+    "  --jobs J        worker processes (default: 1)\n"
+    "  --shard i/n     run only slice i of n (1 <= i <= n): seeds A+i-1, A+i-1+n, ...\n"
+    "  --stop-after K  stop after K failing seeds\n"
+    "  --out FILE      write one JSON result line per seed, in seed order\n"
+    "  -D key=value    scenario parameter or protocol option, for every seed\n"
+    "  --json          print the summary as one JSON object\n"
+    "A progress line shows on a terminal. Each failing seed is printed with the\n"
+    "command that reproduces it; merge result files of many shards with dsim report.\n"
+    "exit status: 0 every seed passed, 1 some seed failed, 2 bad input, 3 internal error\n";
+
+typedef struct fuzz_args {
+    const char *scenario, *out;
+    uint64_t lo, hi, shard_i, shard_n, stop_after;
+    int jobs;
+    bool json, have_seeds;
+    json_t *params;
+} fuzz_args;
+
+static int parse(int argc, char **argv, fuzz_args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t x;
+        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+            fputs(help, stdout);
+            return -1;
+        } else if (strcmp(o, "--seeds") == 0) {
+            if (!fuzz_parse_range(next, &a->lo, &a->hi))
+                return args_usage_error("fuzz", "--seeds wants A..B with A <= B, got '%s'", next ? next : "");
+            a->have_seeds = true;
+            i++;
+        } else if (strcmp(o, "--jobs") == 0 || strcmp(o, "-j") == 0) {
+            if (!args_u64(next, &x) || x < 1 || x > FUZZ_JOBS_MAX)
+                return args_usage_error("fuzz", "--jobs wants 1..%d, got '%s'", FUZZ_JOBS_MAX, next ? next : "");
+            a->jobs = (int)x;
+            i++;
+        } else if (strcmp(o, "--shard") == 0) {
+            if (!fuzz_parse_shard(next, &a->shard_i, &a->shard_n))
+                return args_usage_error("fuzz", "--shard wants i/n with 1 <= i <= n, got '%s'", next ? next : "");
+            i++;
+        } else if (strcmp(o, "--stop-after") == 0) {
+            if (!args_u64(next, &a->stop_after) || a->stop_after < 1)
+                return args_usage_error("fuzz", "--stop-after wants a number >= 1, got '%s'", next ? next : "");
+            i++;
+        } else if (strcmp(o, "--out") == 0) {
+            if (!next)
+                return args_usage_error("fuzz", "--out wants a file name");
+            a->out = next;
+            i++;
+        } else if (strcmp(o, "-D") == 0 || strncmp(o, "-D", 2) == 0) {
+            if (!args_define(a->params, o[2] ? o + 2 : next))
+                return EXIT_USAGE;
+            i += o[2] ? 0 : 1;
+        } else if (strcmp(o, "--json") == 0) {
+            a->json = true;
+        } else if (o[0] == '-') {
+            return args_usage_error("fuzz", "unknown option '%s'", o);
+        } else if (a->scenario) {
+            return args_usage_error("fuzz", "one scenario at a time (got '%s' and '%s')", a->scenario, o);
+        } else {
+            a->scenario = o;
+        }
+    }
+    if (!a->scenario)
+        return args_usage_error("fuzz", "which scenario? e.g. dsim fuzz scenarios/fuzz/single.lua --seeds 1..100");
+    if (!a->have_seeds)
+        return args_usage_error("fuzz", "--seeds A..B is required");
+    return 0;
+}
+
+/* ---- workers -------------------------------------------------------------- */
+
+typedef struct worker {
+    pid_t pid;
+    int to_fd, from_fd;        /* seed indices out, result lines in */
+    uint64_t inflight[FUZZ_INFLIGHT];
+    int inflight_len;
+    char *buf;                 /* partial line */
+    size_t buf_len, buf_cap;
+} worker;
+
+typedef struct campaign {
+    const fuzz_args *a;
+    uint64_t count;            /* seeds in this shard */
+    char **lines;              /* per index: the result line, or NULL */
+    uint8_t *status;           /* per index: FUZZ_* once done */
+    uint64_t next, done, failed, errors, flushed;
+    uint64_t *requeue;         /* indices of dead workers' prefetched seeds */
+    uint64_t requeue_len;
+    FILE *out;
+    worker w[FUZZ_JOBS_MAX];
+    double t0, last_progress;
+    bool tty;
+} campaign;
+
+static uint64_t seed_of(const campaign *c, uint64_t idx)
+{
+    return c->a->lo + (c->a->shard_i - 1) + idx * c->a->shard_n;
+}
+
+static bool write_all(int fd, const void *p, size_t len)
+{
+    const char *b = p;
+    while (len > 0) {
+        ssize_t n = write(fd, b, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        b += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+static void worker_main(const fuzz_args *a, const campaign *c, int in, int out)
+{
+    uint64_t idx;
+    for (;;) {
+        ssize_t n = read(in, &idx, sizeof idx);
+        if (n == 0)
+            break;
+        if (n != (ssize_t)sizeof idx) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            break;
+        }
+        uint64_t seed = seed_of(c, idx);
+        fuzz_outcome o;
+        fuzz_run(a->scenario, seed, a->params, NULL, &o);
+        json_t *line = fuzz_result_line(a->scenario, seed, a->params, &o);
+        char *s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        bool ok = s && write_all(out, s, strlen(s)) && write_all(out, "\n", 1);
+        free(s);
+        json_decref(line);
+        fuzz_outcome_free(&o);
+        if (!ok)
+            break;
+    }
+}
+
+static int worker_spawn(campaign *c, worker *w)
+{
+    int down[2], up[2];
+    if (pipe(down) != 0)
+        return -1;
+    if (pipe(up) != 0) {
+        close(down[0]);
+        close(down[1]);
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        close(down[1]);
+        close(up[0]);
+        for (int j = 0; j < c->a->jobs; j++) {   /* other workers' pipes */
+            if (c->w[j].pid > 0 && &c->w[j] != w) {
+                close(c->w[j].to_fd);
+                close(c->w[j].from_fd);
+            }
+        }
+        worker_main(c->a, c, down[0], up[1]);
+        _exit(0);
+    }
+    close(down[0]);
+    close(up[1]);
+    *w = (worker){.pid = pid, .to_fd = down[1], .from_fd = up[0]};
+    return 0;
+}
+
+static bool take_index(campaign *c, uint64_t *idx)
+{
+    bool stopping = c->a->stop_after && c->failed + c->errors >= c->a->stop_after;
+    if (stopping)
+        return false;
+    if (c->requeue_len > 0) {
+        *idx = c->requeue[--c->requeue_len];
+        return true;
+    }
+    if (c->next >= c->count)
+        return false;
+    *idx = c->next++;
+    return true;
+}
+
+static void feed(campaign *c, worker *w)
+{
+    uint64_t idx;
+    while (w->pid > 0 && w->inflight_len < FUZZ_INFLIGHT && take_index(c, &idx)) {
+        if (!write_all(w->to_fd, &idx, sizeof idx)) {
+            c->requeue[c->requeue_len++] = idx;
+            return;
+        }
+        w->inflight[w->inflight_len++] = idx;
+    }
+}
+
+/* ---- results -------------------------------------------------------------- */
+
+static void flush_lines(campaign *c, bool all)
+{
+    while (c->flushed < c->count && (c->lines[c->flushed] || all)) {
+        char *s = c->lines[c->flushed];
+        if (s && c->out)
+            fprintf(c->out, "%s\n", s);
+        c->flushed++;
+    }
+    if (c->out)
+        fflush(c->out);
+}
+
+static void record(campaign *c, uint64_t idx, char *line, int status)
+{
+    DSIM_ASSERT(idx < c->count && !c->lines[idx]);
+    c->lines[idx] = line;
+    c->status[idx] = (uint8_t)status;
+    c->done++;
+    c->failed += status == FUZZ_FAIL;
+    c->errors += status == FUZZ_ERROR;
+    flush_lines(c, false);
+}
+
+static void on_line(campaign *c, worker *w, char *text)
+{
+    json_t *line = json_loads(text, 0, NULL);
+    uint64_t seed = (uint64_t)json_integer_value(json_object_get(line, "seed"));
+    const char *st = json_string_value(json_object_get(line, "status"));
+    int status = st && strcmp(st, "fail") == 0 ? FUZZ_FAIL : st && strcmp(st, "error") == 0 ? FUZZ_ERROR : FUZZ_PASS;
+    json_decref(line);
+    DSIM_ASSERT(w->inflight_len > 0 && seed_of(c, w->inflight[0]) == seed);
+    uint64_t idx = w->inflight[0];
+    memmove(w->inflight, w->inflight + 1, sizeof(uint64_t) * (size_t)--w->inflight_len);
+    record(c, idx, strdup(text), status);
+}
+
+/* A worker's pipe closed: its first in-flight seed killed it (an error
+** result), the others go back to the queue; a new worker replaces it. */
+static void on_death(campaign *c, worker *w)
+{
+    int st = 0;
+    waitpid(w->pid, &st, 0);
+    close(w->to_fd);
+    close(w->from_fd);
+    free(w->buf);
+    for (int i = 0; i < w->inflight_len; i++) {
+        if (i > 0) {
+            c->requeue[c->requeue_len++] = w->inflight[i];
+            continue;
+        }
+        uint64_t seed = seed_of(c, w->inflight[0]);
+        char detail[128];
+        if (WIFSIGNALED(st))
+            snprintf(detail, sizeof detail, "the run died of signal %d (an assertion?)", WTERMSIG(st));
+        else
+            snprintf(detail, sizeof detail, "the worker exited with status %d", WEXITSTATUS(st));
+        char *cmd = fuzz_command(c->a->scenario, seed, c->a->params);
+        json_t *line = json_pack("{s:I, s:s, s:{}, s:s, s:i, s:n, s:s, s:s, s:O, s:s}", "seed", (json_int_t)seed,
+                                 "status", "error", "verdicts", "fingerprint", "", "faults", 0, "violation",
+                                 "detail", detail, "scenario", c->a->scenario, "params", c->a->params,
+                                 "command", cmd);
+        free(cmd);
+        record(c, w->inflight[0], json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER), FUZZ_ERROR);
+        json_decref(line);
+    }
+    *w = (worker){.pid = -1};
+}
+
+static void on_readable(campaign *c, worker *w)
+{
+    char chunk[65536];
+    ssize_t n = read(w->from_fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR)
+        return;
+    if (n <= 0) {
+        on_death(c, w);
+        return;
+    }
+    if (w->buf_len + (size_t)n + 1 > w->buf_cap) {
+        w->buf_cap = (w->buf_len + (size_t)n + 1) * 2;
+        w->buf = realloc(w->buf, w->buf_cap);
+        DSIM_ASSERT(w->buf != NULL);
+    }
+    memcpy(w->buf + w->buf_len, chunk, (size_t)n);
+    w->buf_len += (size_t)n;
+    w->buf[w->buf_len] = 0;
+    char *start = w->buf, *nl;
+    while ((nl = strchr(start, '\n')) != NULL) {
+        *nl = 0;
+        on_line(c, w, start);
+        start = nl + 1;
+    }
+    w->buf_len -= (size_t)(start - w->buf);
+    memmove(w->buf, start, w->buf_len + 1);
+}
+
+static void progress(campaign *c, bool final)
+{
+    if (!c->tty)
+        return;
+    double now = host_seconds();
+    if (!final && now - c->last_progress < 0.2)
+        return;
+    c->last_progress = now;
+    double el = now - c->t0, rate = el > 0 ? (double)c->done / el : 0;
+    double eta = rate > 0 ? (double)(c->count - c->done) / rate : 0;
+    fprintf(stderr, "\r\033[Kfuzz: %" PRIu64 "/%" PRIu64 " seeds  %.1f seeds/s  %" PRIu64 " failed  ETA %.0fs",
+            c->done, c->count, rate, c->failed + c->errors, eta);
+    if (final)
+        fprintf(stderr, "\r\033[K");
+    fflush(stderr);
+}
+
+/* The main loop: feed every live worker, wait for lines, replace the dead. */
+static int run_campaign(campaign *c)
+{
+    int jobs = c->a->jobs;
+    for (int j = 0; j < jobs; j++)
+        if (worker_spawn(c, &c->w[j]) != 0)
+            return -1;
+    for (;;) {
+        int live = 0;
+        struct pollfd pf[FUZZ_JOBS_MAX];
+        int who[FUZZ_JOBS_MAX];
+        for (int j = 0; j < jobs; j++) {
+            worker *w = &c->w[j];
+            bool want = c->requeue_len > 0 || c->next < c->count;
+            if (w->pid <= 0 && want && !(c->a->stop_after && c->failed + c->errors >= c->a->stop_after))
+                if (worker_spawn(c, w) != 0)
+                    return -1;
+            feed(c, w);
+            if (w->pid > 0 && w->inflight_len > 0) {
+                pf[live] = (struct pollfd){.fd = w->from_fd, .events = POLLIN};
+                who[live++] = j;
+            }
+        }
+        if (live == 0)
+            break;
+        int n = poll(pf, (nfds_t)live, 200);
+        if (n < 0 && errno != EINTR)
+            return -1;
+        for (int i = 0; i < live && n > 0; i++)
+            if (pf[i].revents)
+                on_readable(c, &c->w[who[i]]);
+        progress(c, false);
+    }
+    for (int j = 0; j < jobs; j++) {
+        worker *w = &c->w[j];
+        if (w->pid <= 0)
+            continue;
+        close(w->to_fd);   /* EOF: the worker exits */
+        close(w->from_fd);
+        waitpid(w->pid, NULL, 0);
+        free(w->buf);
+        w->pid = -1;
+    }
+    progress(c, true);
+    return 0;
+}
+
+/* ---- the summary ------------------------------------------------------------ */
+
+static json_t *summary_json(campaign *c, double wall_s)
+{
+    json_t *failed = json_array(), *errors = json_array(), *repro = json_array();
+    for (uint64_t i = 0; i < c->count; i++) {
+        if (!c->lines[i] || c->status[i] == FUZZ_PASS)
+            continue;
+        json_t *line = json_loads(c->lines[i], 0, NULL);
+        json_array_append(c->status[i] == FUZZ_FAIL ? failed : errors, json_object_get(line, "seed"));
+        json_array_append_new(repro, json_pack("{s:O, s:O, s:O, s:O}", "seed", json_object_get(line, "seed"),
+            "violation", c->status[i] == FUZZ_FAIL ? json_object_get(line, "violation") : json_string("error"),
+            "detail", json_object_get(line, "detail"), "command", json_object_get(line, "command")));
+        json_decref(line);
+    }
+    char shard[48];
+    snprintf(shard, sizeof shard, "%" PRIu64 "/%" PRIu64, c->a->shard_i, c->a->shard_n);
+    return json_pack("{s:s, s:[I,I], s:s, s:I, s:I, s:o, s:o, s:i, s:f, s:f, s:o}",
+        "scenario", c->a->scenario, "range", (json_int_t)c->a->lo, (json_int_t)c->a->hi, "shard", shard,
+        "seeds", (json_int_t)c->count, "done", (json_int_t)c->done, "failed", failed, "errors", errors,
+        "jobs", c->a->jobs, "wall_s", wall_s, "seeds_per_s", wall_s > 0 ? (double)c->done / wall_s : 0.0,
+        "reproduce", repro);
+}
+
+static void print_summary(const json_t *s)
+{
+    printf("scenario     %s\n", json_string_value(json_object_get(s, "scenario")));
+    printf("seeds        %lld of %lld run (range %lld..%lld, shard %s), %d jobs\n",
+           (long long)json_integer_value(json_object_get(s, "done")),
+           (long long)json_integer_value(json_object_get(s, "seeds")),
+           (long long)json_integer_value(json_array_get(json_object_get(s, "range"), 0)),
+           (long long)json_integer_value(json_array_get(json_object_get(s, "range"), 1)),
+           json_string_value(json_object_get(s, "shard")), (int)json_integer_value(json_object_get(s, "jobs")));
+    printf("speed        %.1f seeds/s (%.2f s)\n", json_real_value(json_object_get(s, "seeds_per_s")),
+           json_real_value(json_object_get(s, "wall_s")));
+    json_t *repro = json_object_get(s, "reproduce");
+    printf("failed       %zu%s\n", json_array_size(repro), json_array_size(repro) ? ", reproduce each with:" : "");
+    size_t i;
+    json_t *r;
+    json_array_foreach(repro, i, r)
+        printf("  %s   # %s\n", json_string_value(json_object_get(r, "command")),
+               json_string_value(json_object_get(r, "violation")));
+}
+
+int cmd_fuzz(int argc, char **argv)
+{
+    fuzz_args a = {.jobs = 1, .shard_i = 1, .shard_n = 1, .params = json_object()};
+    int rc = parse(argc, argv, &a);
+    if (rc != 0) {
+        json_decref(a.params);
+        return rc < 0 ? EXIT_PASS : rc;
+    }
+    FILE *probe = fopen(a.scenario, "r");
+    if (!probe) {
+        json_decref(a.params);
+        return args_usage_error("fuzz", "cannot read the scenario '%s'", a.scenario);
+    }
+    fclose(probe);
+    campaign c = {.a = &a, .tty = isatty(STDERR_FILENO)};
+    uint64_t span = a.hi - a.lo + 1;   /* 0 when the range is all of uint64 */
+    c.count = a.shard_i - 1 < span ? (span - (a.shard_i - 1) + a.shard_n - 1) / a.shard_n : 0;
+    if (span == 0 || c.count > FUZZ_SEEDS_MAX) {
+        json_decref(a.params);
+        return args_usage_error("fuzz", "at most %llu seeds per call (use --shard)", FUZZ_SEEDS_MAX);
+    }
+    if (a.out && !(c.out = fopen(a.out, "w"))) {
+        json_decref(a.params);
+        return args_usage_error("fuzz", "cannot write '%s'", a.out);
+    }
+    c.lines = calloc(c.count + 1, sizeof *c.lines);
+    c.status = calloc(c.count + 1, 1);
+    c.requeue = calloc(c.count + 1, sizeof *c.requeue);   /* every seed, at worst */
+    DSIM_ASSERT(c.lines && c.status && c.requeue);
+    signal(SIGPIPE, SIG_IGN);
+    c.t0 = host_seconds();
+    rc = run_campaign(&c);
+    double wall_s = host_seconds() - c.t0;
+    flush_lines(&c, true);
+    if (c.out && fclose(c.out) != 0)
+        rc = -1;
+    json_t *s = summary_json(&c, wall_s);
+    if (rc != 0) {
+        fprintf(stderr, "dsim fuzz: %s\n", strerror(errno));
+        rc = EXIT_INTERNAL;
+    } else if (c.done > 0 && c.errors == c.done) {
+        json_t *first = json_loads(c.lines[0] ? c.lines[0] : "{}", 0, NULL);
+        fprintf(stderr, "dsim fuzz: every seed failed to run: %s\n",
+                json_string_value(json_object_get(first, "detail")));
+        json_decref(first);
+        rc = EXIT_USAGE;
+    } else {
+        rc = c.failed + c.errors > 0 ? EXIT_VIOLATION : EXIT_PASS;
+    }
+    if (a.json) {
+        char *t = json_dumps(s, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        printf("%s\n", t);
+        free(t);
+    } else if (rc != EXIT_USAGE) {
+        print_summary(s);
+    }
+    json_decref(s);
+    for (uint64_t i = 0; i < c.count; i++)
+        free(c.lines[i]);
+    free(c.lines);
+    free(c.status);
+    free(c.requeue);
+    json_decref(a.params);
+    return rc;
+}

@@ -1,0 +1,196 @@
+/*
+** cmd_replay.c — 'dsim replay SCHEDULE.json': reruns a scenario with the
+** seed, parameters and fault schedule a file recorded, and compares the
+** fingerprint with the recorded one.
+**
+** The file is what 'dsim shrink' writes, or a failing result line of
+** 'dsim fuzz --out' (pick one line of a results file with --seed), or any
+** object with "scenario", "seed" and "schedule" (and optionally "params",
+** "protocol", "nodes", "fingerprint"). The schedule replaces the one
+** c:nemesis would draw; the rest of the run comes from the seed as usual,
+** so the replay is the recorded run, event for event.
+** Exit status: that of the run's checks (0 pass, 1 a check failed); 2 when
+** the file is not a schedule or does not fit the scenario (another
+** protocol, too few nodes, no c:nemesis in the scenario).
+*/
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cmd.h"
+#include "fuzz_common.h"
+#include "script.h"
+
+static const char help[] =
+    "usage: dsim replay SCHEDULE.json [options]\n"
+    "  --seed N          with a fuzz results file: the line of this seed\n"
+    "  --scenario FILE   run this scenario file instead of the recorded path\n"
+    "  --trace FILE      write the JSON-lines trace of the replay\n"
+    "  --json            print the summary as one JSON object\n"
+    "The file comes from dsim shrink (or a failing line of dsim fuzz --out).\n"
+    "exit status: 0 checks passed, 1 a check failed, 2 bad input, 3 internal error\n";
+
+typedef struct replay_args {
+    const char *file, *scenario, *trace;
+    uint64_t seed;
+    bool have_seed, json;
+} replay_args;
+
+static int parse(int argc, char **argv, replay_args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+            fputs(help, stdout);
+            return -1;
+        } else if (strcmp(o, "--seed") == 0) {
+            if (!args_u64(next, &a->seed))
+                return args_usage_error("replay", "--seed wants a number, got '%s'", next ? next : "");
+            a->have_seed = true;
+            i++;
+        } else if (strcmp(o, "--scenario") == 0 || strcmp(o, "--trace") == 0) {
+            if (!next)
+                return args_usage_error("replay", "%s wants a file name", o);
+            *(o[2] == 's' ? &a->scenario : &a->trace) = next;
+            i++;
+        } else if (strcmp(o, "--json") == 0) {
+            a->json = true;
+        } else if (o[0] == '-') {
+            return args_usage_error("replay", "unknown option '%s'", o);
+        } else if (a->file) {
+            return args_usage_error("replay", "one schedule file at a time");
+        } else {
+            a->file = o;
+        }
+    }
+    if (!a->file)
+        return args_usage_error("replay", "which schedule file? e.g. dsim replay shrunk.json");
+    return 0;
+}
+
+/* The record to replay: the whole file as one JSON value, or the line of a
+** JSON-lines file with the wanted seed (or the first with a schedule). */
+static json_t *load_record(const replay_args *a)
+{
+    json_error_t je;
+    json_t *whole = json_load_file(a->file, 0, &je);
+    if (whole)
+        return whole;
+    FILE *f = fopen(a->file, "r");
+    if (!f)
+        return NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    json_t *found = NULL;
+    while (!found && getline(&line, &cap, f) > 0) {
+        json_t *v = json_loads(line, 0, NULL);
+        bool seed_ok = !a->have_seed ||
+                       (uint64_t)json_integer_value(json_object_get(v, "seed")) == a->seed;
+        if (v && json_object_get(v, "schedule") && seed_ok)
+            found = v;
+        else
+            json_decref(v);
+    }
+    free(line);
+    fclose(f);
+    return found;
+}
+
+static void print_summary(const json_t *s, const char *recorded)
+{
+    const char *fp = json_string_value(json_object_get(s, "fingerprint"));
+    printf("scenario     %s\n", json_string_value(json_object_get(s, "scenario")));
+    printf("seed         %lld\n", (long long)json_integer_value(json_object_get(s, "seed")));
+    printf("faults       %d\n", fuzz_faults(s));
+    printf("verdicts    ");
+    const char *k;
+    json_t *v;
+    int n = 0;
+    json_object_foreach((json_t *)json_object_get(s, "verdicts"), k, v)
+        printf("%s %s: %s", n++ ? "," : "", k, json_string_value(v));
+    printf("%s\n", n ? "" : " (no checks ran)");
+    printf("fingerprint  %s", fp);
+    if (recorded && recorded[0])
+        printf(" (%s the recorded %s)", strcmp(recorded, fp) == 0 ? "same as" : "DIFFERS from", recorded);
+    printf("\n");
+}
+
+/* Exit 2 with a message when the run does not fit the recorded one. */
+static int mismatch(const json_t *rec, const json_t *summary)
+{
+    if (!json_object_get(summary, "schedule"))
+        return args_usage_error("replay", "the scenario never calls c:nemesis, so the schedule "
+                                          "cannot be applied");
+    static const char *const keys[] = {"protocol", "nodes", NULL};
+    for (int i = 0; keys[i]; i++) {
+        json_t *want = json_object_get(rec, keys[i]), *got = json_object_get(summary, keys[i]);
+        if (want && !json_equal(want, got)) {
+            char *x = json_dumps(want, JSON_ENCODE_ANY), *y = json_dumps(got, JSON_ENCODE_ANY);
+            int rc = args_usage_error("replay", "the schedule does not match the scenario: it was "
+                                      "recorded with %s %s, the scenario has %s", keys[i], x, y ? y : "none");
+            free(x);
+            free(y);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+    replay_args a = {0};
+    int rc = parse(argc, argv, &a);
+    if (rc != 0)
+        return rc < 0 ? EXIT_PASS : rc;
+    json_t *rec = load_record(&a);
+    const char *scenario = a.scenario ? a.scenario : json_string_value(json_object_get(rec, "scenario"));
+    json_t *seed = json_object_get(rec, "seed"), *schedule = json_object_get(rec, "schedule");
+    json_t *params = json_object_get(rec, "params");
+    if (!rec || !scenario || !json_is_integer(seed) || !json_is_object(schedule) ||
+        (params && !json_is_object(params))) {
+        json_decref(rec);
+        return args_usage_error("replay", "'%s' is not a schedule file (want an object with scenario, "
+                                "seed and schedule, as dsim shrink writes)", a.file);
+    }
+    FILE *trace = a.trace ? fopen(a.trace, "w") : NULL;
+    if (a.trace && !trace) {
+        json_decref(rec);
+        return args_usage_error("replay", "cannot write trace '%s'", a.trace);
+    }
+    json_t *no_params = json_object();
+    FILE *devnull = fopen("/dev/null", "w");
+    script_config cfg = {.path = scenario, .seed = (uint64_t)json_integer_value(seed),
+                         .params = params ? params : no_params, .trace = trace,
+                         .out = devnull ? devnull : stderr, .schedule = schedule};
+    script_result r;
+    script_run(&cfg, &r);
+    if (devnull)
+        fclose(devnull);
+    if (trace)
+        fclose(trace);
+    const char *recorded = json_string_value(json_object_get(rec, "fingerprint"));
+    if (r.error || !r.summary) {
+        fprintf(stderr, "dsim replay: error: %s\n", r.error ? r.message : "the scenario made no cluster");
+        rc = EXIT_USAGE;
+    } else if ((rc = mismatch(rec, r.summary)) == 0) {
+        if (a.json) {
+            json_t *o = json_deep_copy(r.summary);
+            json_object_set_new(o, "recorded_fingerprint", recorded ? json_string(recorded) : json_null());
+            json_object_set_new(o, "same_fingerprint", json_boolean(recorded &&
+                strcmp(recorded, json_string_value(json_object_get(r.summary, "fingerprint"))) == 0));
+            char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            printf("%s\n", s);
+            free(s);
+            json_decref(o);
+        } else {
+            print_summary(r.summary, recorded);
+        }
+        rc = r.violation ? EXIT_VIOLATION : EXIT_PASS;
+    }
+    script_result_free(&r);
+    json_decref(no_params);
+    json_decref(rec);
+    return rc;
+}
