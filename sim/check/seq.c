@@ -22,6 +22,8 @@
 **    Zobrist hashes of the state, kept incrementally; a collision (odds
 **    about states^2 / 2^128) could only prune a live branch, that is turn
 **    an ok into a violation, never give a false ok.
+**    A violation reports the longest prefix found and, at its end, the next
+**    operation of each session: none of them can come next.
 ** 3. The search is bounded by 'budget' (states, host seconds): at the bound
 **    the verdict is "unknown", never ok. Without any bound it stops after
 **    SEQ_STATES_DEFAULT states, so a hard history cannot run forever. The stack is explicit (no
@@ -57,6 +59,7 @@ typedef struct seq {
     size_t memo_cap, memo_count;
     uint64_t states;
     uint32_t best_taken;     /* the longest prefix reached, for the report */
+    uint32_t *best_head;     /* and each session's next operation there */
 } seq;
 
 static uint64_t mix64(uint64_t x)
@@ -271,8 +274,10 @@ static int search(seq *q, const check_budget *given)
     if (!settle(q))
         return CHECK_VIOLATION;
     while (q->n_frames > 0) {
-        if (q->taken > q->best_taken)
+        if (q->taken > q->best_taken || q->states == 0) {
             q->best_taken = q->taken;
+            memcpy(q->best_head, q->head, q->h->n_sessions * sizeof *q->head);
+        }
         if (q->taken == q->h->n_ops)
             return CHECK_OK;
         if (b->states_max && q->states >= b->states_max)
@@ -294,6 +299,7 @@ static int search(seq *q, const check_budget *given)
 static void seq_free(seq *q)
 {
     free(q->head);
+    free(q->best_head);
     free(q->cur);
     free(q->readers_left);
     free(q->nil_left);
@@ -315,7 +321,28 @@ static check_verdict report_search(const causal_history *h, int v, const seq *q,
                                                               : json_false());
     json_object_set_new(report, "states", json_integer((json_int_t)q->states));
     json_object_set_new(report, "longest_prefix", json_integer(q->best_taken));
-    json_object_set_new(report, "text", json_string(text));
+    json_t *stuck = json_array();
+    char *all = NULL;
+    size_t all_len = 0;
+    FILE *f = v == CHECK_VIOLATION ? open_memstream(&all, &all_len) : NULL;
+    if (f != NULL)
+        fprintf(f, "%s  after that prefix, no sequential order continues with any of the sessions' next operations:\n",
+                text);
+    for (uint32_t s = 0; v == CHECK_VIOLATION && s < h->n_sessions; s++) {
+        if (q->best_head[s] >= causal_session_len(h, s))
+            continue;
+        uint32_t id = causal_id(h, s, q->best_head[s]);
+        json_array_append_new(stuck, causal_op_json(h, id));
+        char op[256];
+        causal_op_text(h, id, op, sizeof op);
+        if (f != NULL)
+            fprintf(f, "    %s\n", op);
+    }
+    if (f != NULL)
+        fclose(f);
+    json_object_set_new(report, "next_at_longest_prefix", stuck);
+    json_object_set_new(report, "text", json_string(all ? all : text));
+    free(all);
     return (check_verdict)v;
 }
 
@@ -351,13 +378,14 @@ static check_verdict seq_run(const causal_history *h, const check_budget *budget
     seq q = {0};
     q.h = h;
     q.head = calloc(h->n_sessions + 1, sizeof *q.head);
+    q.best_head = calloc(h->n_sessions + 1, sizeof *q.best_head);
     q.cur = malloc((h->n_keys + 1) * sizeof *q.cur);
     q.trail = malloc((h->n_ops + 1) * sizeof *q.trail);
     q.frames = malloc((h->n_ops + 2) * sizeof *q.frames);
     q.readers_left = calloc(h->n_ops + 1, sizeof *q.readers_left);
     q.nil_left = calloc(h->n_keys + 1, sizeof *q.nil_left);
     int v = -1;
-    if (q.head && q.cur && q.trail && q.frames && q.readers_left && q.nil_left) {
+    if (q.head && q.best_head && q.cur && q.trail && q.frames && q.readers_left && q.nil_left) {
         for (uint32_t id = 0; id < h->n_ops; id++)
             if (!h->ops[id].is_write && h->ops[id].writer >= 0)
                 q.readers_left[h->ops[id].writer]++;
