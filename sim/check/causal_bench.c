@@ -14,9 +14,10 @@
 ** finds nothing. Reads often miss recent writes, so co is far from total and
 ** hb_o gains derived edges.
 **
-** Figures (issue 4), each the best of BENCH_REPEAT runs: check_ms covers all three criteria in one analysis
-** (the history built once); cc_ms, cm_ms and ccv_ms time each criterion
-** alone, each from the parsed history; parse_ms is reading the file plus
+** Figures (issue 4), each the best of BENCH_REPEAT runs: check_ms covers
+** all three criteria in one analysis (the history built once); cc_ms, cm_ms
+** and ccv_ms time each criterion alone, each from the parsed history;
+** parse_ms is reading the file plus
 ** parsing it.
 */
 #include "causal.h"

@@ -18,16 +18,19 @@
 **    its key, and taking it earlier delays nothing), and a state where a
 **    session's next read can never become current again is dead. Only
 **    writes branch, earliest invoked first, and a write may not overwrite
-**    a value that some read still to come returns. Dead states are memoised by two independent 64-bit
-**    Zobrist hashes of the state, kept incrementally; a collision (odds
+**    a value that some read still to come returns. Dead states are
+**    memoised by two independent 64-bit Zobrist hashes of the state, kept
+**    incrementally; a collision (odds
 **    about states^2 / 2^128) could only prune a live branch, that is turn
 **    an ok into a violation, never give a false ok.
 **    A violation reports the longest prefix found and, at its end, the next
-**    operation of each session: none of them can come next.
+**    operation of each session: after that prefix none of them can come
+**    next.
 ** 3. The search is bounded by 'budget' (states, host seconds): at the bound
 **    the verdict is "unknown", never ok. Without any bound it stops after
-**    SEQ_STATES_DEFAULT states, so a hard history cannot run forever. The stack is explicit (no
-**    recursion): a schedule is as deep as the history is long.
+**    SEQ_STATES_DEFAULT states, so a hard history cannot run forever. The
+**    stack is explicit (no recursion): a schedule is as deep as the history
+**    is long.
 */
 #include <assert.h>
 #include <stdio.h>
@@ -326,8 +329,8 @@ static check_verdict report_search(const causal_history *h, int v, const seq *q,
     size_t all_len = 0;
     FILE *f = v == CHECK_VIOLATION ? open_memstream(&all, &all_len) : NULL;
     if (f != NULL)
-        fprintf(f, "%s  after that prefix, no sequential order continues with any of the sessions' next operations:\n",
-                text);
+        fprintf(f, "%s  after that prefix, no sequential order continues with any of "
+                "the sessions' next operations:\n", text);
     for (uint32_t s = 0; v == CHECK_VIOLATION && s < h->n_sessions; s++) {
         if (q->best_head[s] >= causal_session_len(h, s))
             continue;
@@ -385,7 +388,8 @@ static check_verdict seq_run(const causal_history *h, const check_budget *budget
     q.readers_left = calloc(h->n_ops + 1, sizeof *q.readers_left);
     q.nil_left = calloc(h->n_keys + 1, sizeof *q.nil_left);
     int v = -1;
-    if (q.head && q.best_head && q.cur && q.trail && q.frames && q.readers_left && q.nil_left) {
+    if (q.head && q.best_head && q.cur && q.trail && q.frames && q.readers_left &&
+        q.nil_left) {
         for (uint32_t id = 0; id < h->n_ops; id++)
             if (!h->ops[id].is_write && h->ops[id].writer >= 0)
                 q.readers_left[h->ops[id].writer]++;
