@@ -20,9 +20,9 @@
 **    writes branch, earliest invoked first, and a write may not overwrite
 **    a value that some read still to come returns. Dead states are
 **    memoised by two independent 64-bit Zobrist hashes of the state, kept
-**    incrementally; a collision (odds
-**    about states^2 / 2^128) could only prune a live branch, that is turn
-**    an ok into a violation, never give a false ok.
+**    incrementally; a collision (odds about states^2 / 2^128) could only
+**    prune a live branch, that is turn an ok into a violation, never give
+**    a false ok.
 **    A violation reports the longest prefix found and, at its end, the next
 **    operation of each session: after that prefix none of them can come
 **    next.
