@@ -45,6 +45,9 @@ void lock_redlock_acquire(dsim_node *n, lock_client *c)
     c->granted_mask = c->answered_mask = 0;
     c->start_mono_ns = dsim_mono(n);
     c->attempt++;
+    /* A fresh random-like value per attempt, as Redlock asks: a delayed
+    ** release of a failed attempt cannot delete a later attempt's keys. */
+    c->value = (c->round * LOCK_NODES_MAX + dsim_id(n) + 1) * 1024 + (c->attempt & 1023);
     send_all(n, c, OP_SET);
     c->req++;
     dsim_timer(n, T_REQ_TIMEOUT, c->req, dsim_opt_ms(n, "acquire_timeout"));
@@ -61,6 +64,10 @@ static void attempt_failed(dsim_node *n, lock_client *c, const char *why)
     dsim_emit(n, "redlock_failed", json_pack("{s:i, s:i, s:i, s:s}", "client", dsim_id(n) + 1,
               "votes", popcount(c->granted_mask), "answers", popcount(c->answered_mask), "why", why));
     lock_redlock_release(n, c);
+    /* Late votes of this attempt must not count once it has failed: they
+    ** would add to a majority that the release has already undone. */
+    c->attempt++;
+    c->granted_mask = c->answered_mask = 0;
     lock_client_retry(n, c);
 }
 
