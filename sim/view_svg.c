@@ -23,7 +23,7 @@
 #define SVG_TOP 44.0
 #define SVG_NODE_H 34.0
 #define SVG_CLIENT_H 24.0
-#define SVG_RIGHT 16.0
+#define SVG_RIGHT 36.0
 
 typedef struct svg {
     FILE *out;
@@ -129,7 +129,8 @@ static void draw_spans(const svg *s)
         FILE *o = s->out;
         switch (sp->kind) {
         case VT_SPAN_ROLE:
-            fprintf(o, "<rect class=\"role\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">",
+            fprintf(o, "<rect class=\"role\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
+                    "fill-opacity=\"0.8\">",
                     x0, top + 2, w, h - 4, role_fill(sp->label));
             break;
         case VT_SPAN_CRASHED:
@@ -142,8 +143,8 @@ static void draw_spans(const svg *s)
             break;
         case VT_SPAN_PARTITION:
             fprintf(o, "<rect class=\"partition\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                    "fill=\"%s\" fill-opacity=\"0.35\">", x0, top, w, sp->lane >= 0 ? 5.0 : h,
-                    side_fill[sp->status % 6]);
+                    "fill=\"%s\" fill-opacity=\"0.3\" stroke=\"%s\" stroke-width=\"1\">", x0, top, w, h,
+                    side_fill[sp->status % 6], side_fill[sp->status % 6]);
             break;
         case VT_SPAN_OP: {
             double y = lane_y(s, sp->lane);

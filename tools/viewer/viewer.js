@@ -251,12 +251,12 @@
   var opts = { timers: true, clientMsgs: true };
   var lastDraw = {};
 
-  /* Lanes share the height: a few lanes grow (up to 2.5 times) to fill the
+  /* Lanes share the height: a few lanes grow (up to 3.5 times) to fill the
   ** diagram, many lanes keep their size and scroll. */
   function layout() {
     var base = 0;
     model.lanes.forEach(function (l) { base += l.kind === 'node' ? NODE_H : CLIENT_H; });
-    var k = base > 0 ? Math.max(1, Math.min(2.5, (H - AXIS_H - 4) / base)) : 1, y = 0;
+    var k = base > 0 ? Math.max(1, Math.min(3.5, (H - AXIS_H - 4) / base)) : 1, y = 0;
     model.lanes.forEach(function (l) {
       l.h = Math.floor((l.kind === 'node' ? NODE_H : CLIENT_H) * k);
       l.top = y;
@@ -363,9 +363,11 @@
         break;
       case 'partition': {
         var c = COLORS.sides[s.side % COLORS.sides.length];
-        ctx.globalAlpha = s.lane >= 0 ? 0.9 : 0.18;
         ctx.fillStyle = c;
-        if (s.lane >= 0) ctx.fillRect(x0, b.top + b.h - 6, w, 5); else ctx.fillRect(x0, b.top, w, b.h);
+        ctx.globalAlpha = 0.22;
+        ctx.fillRect(x0, b.top, w, b.h);
+        ctx.globalAlpha = 0.9;
+        if (s.lane >= 0) ctx.fillRect(x0, b.top + b.h - 5, w, 4);
         ctx.globalAlpha = 1;
         if (s.lane >= 0 && w > 30) {
           ctx.fillStyle = '#333'; ctx.font = 'bold 9px sans-serif';
