@@ -111,14 +111,23 @@ static void side_of(const json_t *e, int side, int *group_of, int mark)
         group_of[json_integer_value(v) - 1] = mark;
 }
 
-static void oneway(dsim_world *w, const json_t *e, int *group_of)
+static void oneway(dsim_world *w, int *group_of)
 {
     net_heal(w);
     for (int a = 0; a < w->nodes_len; a++)
         for (int b = 0; b < w->nodes_len; b++)
             if (group_of[a] == 0 && group_of[b] == 1)
                 net_set_cut(w, a, b, true);
-    json_t *shape = json_pack("{s:s, s:O}", "shape", "oneway", "groups", json_object_get(e, "groups"));
+    json_t *groups = json_array();
+    for (int side = 0; side < 2; side++) {
+        json_t *names = json_array();
+        char buf[16];
+        for (int a = 0; a < w->nodes_len; a++)
+            if (group_of[a] == side)
+                json_array_append_new(names, json_string(endpoint_name(w, a, buf, sizeof buf)));
+        json_array_append_new(groups, names);
+    }
+    json_t *shape = json_pack("{s:s, s:o}", "shape", "oneway", "groups", groups);
     world_fp_bytes(w, "partition", 9);
     json_t *ev = trace_event(w, "partition");
     if (ev) {
@@ -158,7 +167,7 @@ static void start(nemesis *nm, int idx, const json_t *e)
         if (strcmp(shape, "halves") == 0)
             partition_groups(w, group_of);
         else
-            oneway(w, e, group_of);
+            oneway(w, group_of);
         free(group_of);
     }
 }
