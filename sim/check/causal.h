@@ -67,8 +67,18 @@ typedef struct causal_op {
     const hist_value *hv; /* the value's node in 'src', or NULL (in memory) */
 } causal_op;
 
+/* The fields the analysis reads at random, packed (8 bytes, not 40): on
+** big histories the hot loops touch these rather than 'ops'. */
+typedef struct causal_loc {
+    uint32_t pos;
+    uint16_t session;     /* sessions <= n_ops and n_ops * sessions is bounded */
+    uint8_t is_write;
+    uint8_t spare;
+} causal_loc;
+
 typedef struct causal_history {
     causal_op *ops;
+    causal_loc *loc;             /* n_ops entries: a hot copy from 'ops' */
     uint32_t n_ops;
     uint32_t n_sessions;
     uint32_t *session_start;     /* n_sessions + 1 entries: slot ranges */

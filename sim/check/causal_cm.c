@@ -101,13 +101,13 @@ static uint32_t *own_clock(cm_ctx *c, uint32_t id)
 
 static bool hb_before(const cm_ctx *c, uint32_t a, uint32_t b)
 {
-    const causal_op *x = &c->h->ops[a];
+    const causal_loc *x = &c->h->loc[a];
     return a != b && clock_of(c, b)[x->session] > x->pos;
 }
 
 static bool in_past(const cm_ctx *c, uint32_t id)
 {
-    const causal_op *op = &c->h->ops[id];
+    const causal_loc *op = &c->h->loc[id];
     return op->pos < c->limit[op->session];
 }
 
@@ -139,7 +139,7 @@ static int merge(cm_ctx *c, uint32_t from, uint32_t to)
         c->flags[to] |= CM_ON_STACK;
         c->stack[c->n_stack++] = to;
     }
-    const causal_op *op = &c->h->ops[to];
+    const causal_loc *op = &c->h->loc[to];
     if (op->session == c->s && !op->is_write && !(c->flags[to] & CM_QUEUED)) {
         c->flags[to] |= CM_QUEUED;
         c->reads[c->n_reads++] = to;
@@ -158,7 +158,7 @@ static int propagate(cm_ctx *c)
     while (c->n_stack > 0 && rc == 0) {
         uint32_t y = c->stack[--c->n_stack];
         c->flags[y] &= (uint8_t)~CM_ON_STACK;
-        const causal_op *op = &h->ops[y];
+        const causal_loc *op = &h->loc[y];
         if (op->pos + 1 < c->limit[op->session])   /* its program-order successor */
             rc |= merge(c, y, causal_id(h, op->session, op->pos + 1));
         for (uint32_t i = c->rd_start[y]; i < c->rd_start[y + 1]; i++)   /* readers */

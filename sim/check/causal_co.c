@@ -108,8 +108,8 @@ typedef struct topo {
 
 static bool done(const topo *t, uint32_t id)
 {
-    const causal_op *op = &t->h->ops[id];
-    return op->pos < t->head[op->session];
+    const causal_loc *l = &t->h->loc[id];
+    return l->pos < t->head[l->session];
 }
 
 /* Builds the two CSR indexes of the extra edges. */
@@ -317,7 +317,7 @@ int causal_co_clocks(const causal_history *h, uint32_t *vc, causal_witness *w)
 /* a <co b. */
 static bool co_before(const causal_history *h, const uint32_t *vc, uint32_t a, uint32_t b)
 {
-    const causal_op *x = &h->ops[a];
+    const causal_loc *x = &h->loc[a];
     return a != b && vc[(size_t)b * h->n_sessions + x->session] > x->pos;
 }
 

@@ -135,13 +135,14 @@ static int alloc_history(causal_history *h, uint32_t n_ops, uint32_t n_sessions,
                          uint32_t n_keys)
 {
     h->ops = calloc(n_ops + 1, sizeof *h->ops);
+    h->loc = calloc(n_ops + 1, sizeof *h->loc);
     h->session_start = calloc(n_sessions + 1, sizeof *h->session_start);
     h->session_ops = calloc(n_ops + 1, sizeof *h->session_ops);
     h->session_process = calloc(n_sessions + 1, sizeof *h->session_process);
     h->key_write_start = calloc(n_keys + 1, sizeof *h->key_write_start);
     h->key_writes = calloc(n_ops + 1, sizeof *h->key_writes);
     h->key_names = calloc(n_keys + 1, sizeof *h->key_names);
-    if (!h->ops || !h->session_start || !h->session_ops || !h->session_process ||
+    if (!h->ops || !h->loc || !h->session_start || !h->session_ops || !h->session_process ||
         !h->key_write_start || !h->key_writes || !h->key_names)
         return -1;
     h->n_ops = n_ops;
@@ -193,6 +194,11 @@ static int layout(build_ctx *c, const bool *kept, const u64map *writes,
     for (uint32_t k = 0; k < n_ops; k++)
         if (k == 0 || order[k].process != order[k - 1].process)
             n_sessions++;
+    if (n_sessions > UINT16_MAX) {
+        snprintf(c->err, c->err_cap, "%s: %u sessions (processes); at most %u are supported",
+                 c->source, n_sessions, (unsigned)UINT16_MAX);
+        goto out;
+    }
     rc = alloc_history(h, n_ops, n_sessions, n_keys);
     for (uint32_t k = 0, s = 0, pos = 0; rc == 0 && k < n_ops; k++) {   /* k: the slot */
         if (k > 0 && order[k].process != order[k - 1].process) {
@@ -204,6 +210,7 @@ static int layout(build_ctx *c, const bool *kept, const u64map *writes,
         uint32_t id = id_of[order[k].i];
         h->session_process[s] = in->process;
         h->session_ops[k] = id;
+        h->loc[id] = (causal_loc){pos, (uint16_t)s, in->is_write, 0};
         h->ops[id] = (causal_op){s, pos++, in->key, in->value, CAUSAL_INIT, in->is_write,
                                  in->info, in->line, in->index, in->hv};
     }
@@ -289,6 +296,7 @@ int causal_build(causal_history *out, const causal_input_op *in, size_t n,
 void causal_history_free(causal_history *h)
 {
     free(h->ops);
+    free(h->loc);
     free(h->session_start);
     free(h->session_ops);
     free(h->session_process);
