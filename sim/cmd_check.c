@@ -235,6 +235,8 @@ int cmd_check(int argc, char **argv)
     if (m == NULL)
         return args_usage_error("check", "unknown model '%s' (dsim check --help lists them)",
                                 o.model);
+    if (o.criterion != NULL && strcmp(m->name, "causal") != 0)
+        return args_usage_error("check", "--criterion applies to --model causal only");
     size_t len = 0;
     char *text = slurp(o.path, &len);
     if (text == NULL) {

@@ -91,6 +91,8 @@ expect2 "a malformed line is named" 'trunc.jsonl:3' --model causal "$tmp/trunc.j
 { op 0 write x 1; op 1 cas x '[1,2]'; } > "$tmp/cas.jsonl"
 expect2 "cas is not a register read or write" 'cas.jsonl:3' --model causal "$tmp/cas.jsonl"
 expect2 "an unknown criterion is refused" 'criterion' --model causal --criterion strong "$tmp/a.jsonl"
+expect2 "--criterion with another model is refused" 'criterion' \
+    --model sequential --criterion cc "$tmp/a.jsonl"
 expect2 "a missing file is named" 'nonexistent' --model causal "$tmp/nonexistent.jsonl"
 { op 0 write x 1; echo '{"process":0,"type":"ok","f":"write","key":"x","value":1}'; } > "$tmp/orphan.jsonl"
 expect2 "a completion without an invoke is refused (sequential)" 'orphan.jsonl:3' \
