@@ -14,6 +14,10 @@
 ** service even when the counter is lost. The standby's copy of the counter
 ** lags the master's (asynchronous replication): that is why a promoted
 ** standby starts a new epoch rather than continuing the counter.
+** An old master that restarts after a failover serves again as a master:
+** nothing fences it either, and its epoch may equal the standby's, so the
+** two masters' tokens are not ordered (L4 keeps it down; the storage still
+** refuses one token from two clients).
 */
 #include <string.h>
 

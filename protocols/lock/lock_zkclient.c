@@ -14,6 +14,9 @@
 **   again (L6b): it is stuck for ever.
 ** When the service says the session expired, the client stops believing
 ** it holds the lock and connects again (often too late: L6c).
+** Requests are not retried: a lost reply or watch leaves the client waiting
+** (ZooKeeper's TCP session would retransmit). That costs liveness only; a
+** duplicated create is undone by deleting the second entry.
 */
 #include <string.h>
 
@@ -130,6 +133,11 @@ static void replied(dsim_node *n, lock_client *c, const lock_msg *m)
     case OP_ZK_CREATE:
         if (m->status != LOCK_OK) {
             lock_client_retry(n, c);
+            return;
+        }
+        if (c->my_seq != 0 && m->seq != c->my_seq) {
+            /* a duplicated create made a second entry: keep the first */
+            zk_send(n, c, OP_ZK_DELETE, m->seq, 0);
             return;
         }
         c->my_seq = m->seq;
