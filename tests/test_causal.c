@@ -69,6 +69,39 @@ static void tiny_parse(tiny *t, const char *text)
     tiny_fill_inputs(t);
 }
 
+/* Every edge of a witness must hold in the history: po links two operations
+** of one session in order, rf a write to a read of it, cf and hb two writes
+** of one key with a read that justifies them; a cycle closes on itself. */
+static void check_witness(const causal_history *h, const causal_witness *w)
+{
+    assert_true(w->n > 0);
+    bool cycle = w->pattern == CAUSAL_CYCLIC_CO || w->pattern == CAUSAL_CYCLIC_HB ||
+                 w->pattern == CAUSAL_CYCLIC_CF;
+    for (uint32_t i = 0; i < w->n; i++) {
+        assert_true(w->ops[i] < h->n_ops);
+        if (w->edges[i] == CAUSAL_E_NONE)
+            continue;
+        assert_true(cycle || i + 1 < w->n);
+        const causal_op *a = &h->ops[w->ops[i]], *b = &h->ops[w->ops[(i + 1) % w->n]];
+        switch (w->edges[i]) {
+        case CAUSAL_E_PO:
+            assert_true(a->session == b->session && a->pos < b->pos);
+            break;
+        case CAUSAL_E_RF:
+            assert_true(!b->is_write && b->writer == (int32_t)w->ops[i]);
+            break;
+        case CAUSAL_E_CF:
+        case CAUSAL_E_HB:
+            assert_true(a->is_write && b->is_write && a->key == b->key);
+            if (w->vias[i] >= 0)
+                assert_int_equal(h->ops[w->vias[i]].writer, (int32_t)w->ops[(i + 1) % w->n]);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
 /* Runs the bad-pattern checker on all three criteria. */
 static bf_verdict run_checker(const tiny *t, causal_result *out)
 {
@@ -78,13 +111,9 @@ static bf_verdict run_checker(const tiny *t, causal_result *out)
                                   NULL, "tiny", err, sizeof err), 0);
     causal_result r;
     assert_int_equal(causal_analyse(&h, CAUSAL_ALL, &r), 0);
-    for (int p = 0; p < CAUSAL_PATTERN_COUNT; p++) {
-        if (!r.found[p])
-            continue;
-        assert_true(r.w[p].n > 0);
-        for (uint32_t i = 0; i < r.w[p].n; i++)
-            assert_true(r.w[p].ops[i] < h.n_ops);
-    }
+    for (int p = 0; p < CAUSAL_PATTERN_COUNT; p++)
+        if (r.found[p])
+            check_witness(&h, &r.w[p]);
     bf_verdict v = {causal_holds(&r, CAUSAL_CC), causal_holds(&r, CAUSAL_CM),
                     causal_holds(&r, CAUSAL_CCV)};
     if (out != NULL)
