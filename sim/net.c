@@ -169,10 +169,8 @@ static const char *msg_name(const dsim_world *w, const wmsg *m, char *buf, size_
     return buf;
 }
 
-static void trace_msg(dsim_world *w, const char *ev, const wmsg *m, const char *why)
+static void trace_msg_on(dsim_world *w, const char *ev, const wmsg *m, const char *why)
 {
-    if (!trace_on(w))
-        return;
     json_t *e = trace_event(w, ev);
     if (!e)
         return;
@@ -201,6 +199,14 @@ static void trace_msg(dsim_world *w, const char *ev, const wmsg *m, const char *
         json_object_set_new(e, "body", body);
     }
     trace_emit(w, e);
+}
+
+/* Tracing only observes; the check stays here so the untraced hot path
+** pays one branch. */
+static inline void trace_msg(dsim_world *w, const char *ev, const wmsg *m, const char *why)
+{
+    if (trace_on(w))
+        trace_msg_on(w, ev, m, why);
 }
 
 static void drop(dsim_world *w, wmsg *m, const char *why)

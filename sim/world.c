@@ -44,17 +44,19 @@ void world_fp(dsim_world *w, uint64_t x)
     w->fingerprint = h ^ (h >> 32);
 }
 
-/* Eight bytes a step (little-endian words, so the same on every machine
-** this runs on), then the tail byte by byte. */
+/* Eight bytes a step as little-endian words (swapped on a big-endian
+** machine, so the fingerprint is the same everywhere), then the tail. */
 void world_fp_bytes(dsim_world *w, const void *p, size_t len)
 {
     const unsigned char *b = p;
     uint64_t h = 0xcbf29ce484222325ULL;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
-        uint64_t x = (uint64_t)b[i] | (uint64_t)b[i + 1] << 8 | (uint64_t)b[i + 2] << 16 |
-                     (uint64_t)b[i + 3] << 24 | (uint64_t)b[i + 4] << 32 | (uint64_t)b[i + 5] << 40 |
-                     (uint64_t)b[i + 6] << 48 | (uint64_t)b[i + 7] << 56;
+        uint64_t x;
+        memcpy(&x, b + i, sizeof x);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        x = __builtin_bswap64(x);
+#endif
         h = (h ^ x) * 0x100000001b3ULL;
         h ^= h >> 31;
     }
