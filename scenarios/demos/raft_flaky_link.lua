@@ -1,13 +1,15 @@
 -- raft_flaky_link.lua — R7: one lossy link, and needless elections.
 --
 -- What it teaches: only the link between the leader and one follower F
--- drops messages (60% each way). F misses heartbeats, times out, and
+-- drops messages (80% each way). F misses heartbeats, times out, and
 -- campaigns with a higher term. Every other server hears the leader fine,
 -- but the higher term alone deposes it: elections, lost writes in flight
 -- (clients see 'info'), lower throughput. Nothing unsafe happens; the cost
--- is availability. PreVote (F first asks whether it could win; the others,
--- hearing a leader, say no) and CheckQuorum with leader stickiness
--- (servers that hear a leader ignore F's RequestVote) stop the churn.
+-- is availability. PreVote stops the churn: F first asks whether it could
+-- win, and the others, hearing a leader, say no, so F's term never rises.
+-- CheckQuorum with leader stickiness (servers that hear a leader ignore
+-- F's RequestVote) only reduces it: F's term still rises, and its replies
+-- carry that term to the leader, which steps down.
 -- The script prints campaigns and new leaders per simulated minute, and
 -- acknowledged ops.
 --
@@ -33,9 +35,9 @@ c:at(1000, function()
   local l = c:leader()
   local f = l % 5 + 1
   flaky_from = c:now()
-  print(string.format(" 1000.0 ms  the link n%d <-> n%d (leader <-> follower) drops 60%%", l, f))
-  c:net { from = l, to = f, drop = 0.6 }
-  c:net { from = f, to = l, drop = 0.6 }
+  print(string.format(" 1000.0 ms  the link n%d <-> n%d (leader <-> follower) drops 80%%", l, f))
+  c:net { from = l, to = f, drop = 0.8 }
+  c:net { from = f, to = l, drop = 0.8 }
 end)
 
 c:run { until_ms = duration }
