@@ -2,6 +2,8 @@
 ** lin_check.c — 'check_linearizable': read, partition per key, search each
 ** partition, explain each failing one, and build the JSON report.
 **
+** A NULL 'report' asks for the verdict only: no explanation is computed.
+**
 ** Verdict: a violation if any partition fails (even when others ran out of
 ** budget: one proven failure is enough); else unknown if any partition ran
 ** out of budget; else ok. An empty history is linearizable.
@@ -234,8 +236,8 @@ static check_verdict run_checks(lin_ctx *c, const lin_model *m, hist_format fmt,
     json_t *parts = json_array();
     lin_outcome *res = calloc(ps.count + 1, sizeof *res);
     bool *undecided = calloc(ps.count + 1, sizeof *undecided);
-    int rc = res && undecided ? decide(c, m, &ps, &lim, true, res, undecided, &t) : -1;
-    for (size_t i = 0; i < ps.count && rc == 0; i++)
+    int rc = res && undecided ? decide(c, m, &ps, &lim, report != NULL, res, undecided, &t) : -1;
+    for (size_t i = 0; i < ps.count && rc == 0 && report != NULL; i++)
         rc = part_report(c, m, &ps, i, &res[i], undecided[i], &lim, parts);
     for (size_t i = 0; res != NULL && i < ps.count; i++)
         free(res[i].prefix);

@@ -1,0 +1,115 @@
+#!/bin/bash
+# lin_cli.sh — 'dsim check' and 'dsim bench check' from the outside: exit
+# statuses (0 ok, 1 violation, 2 bad input or usage, 4 unknown), the text
+# and JSON verdicts, bad input reported as FILE:LINE, standard input, and
+# (when ../shared is there) the Porcupine corpus through --format auto.
+#
+# Env: DSIM_BIN (the dsim binary), DSIM_SHARED (may be absent: the corpus
+# part is then skipped, the rest still runs).
+set -u
+DSIM=${DSIM_BIN:?DSIM_BIN must name the dsim binary}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+failures=0
+
+# expect STATUS DESCRIPTION -- COMMAND...: runs it, output in $T/out, $T/err
+expect() {
+    local want=$1 what=$2
+    shift 3
+    "$@" >"$T/out" 2>"$T/err"
+    local got=$?
+    if [ "$got" != "$want" ]; then
+        echo "FAIL: $what: exit $got, expected $want"
+        sed 's/^/  out: /' "$T/out" | head -20
+        sed 's/^/  err: /' "$T/err" | head -20
+        failures=$((failures + 1))
+    fi
+}
+
+# contains FILE TEXT DESCRIPTION
+contains() {
+    if ! grep -qF -- "$2" "$1"; then
+        echo "FAIL: $3: '$2' not in $(basename "$1")"
+        sed 's/^/  | /' "$1" | head -20
+        failures=$((failures + 1))
+    fi
+}
+
+ev() { printf '{"process":%s,"type":"%s","f":"%s","value":%s}\n' "$1" "$2" "$3" "$4"; }
+
+{ ev 0 invoke write 1; ev 0 ok write 1; ev 1 invoke read null; ev 1 ok read 1; } >"$T/ok.jsonl"
+{ ev 0 invoke write 1; ev 0 ok write 1; ev 0 invoke write 2; ev 0 ok write 2
+  ev 1 invoke read null; ev 1 ok read 1; } >"$T/stale.jsonl"
+{ for p in 0 1 2 3 4 5 6 7 8 9 10 11; do ev $p invoke write $p; done
+  for p in 0 1 2 3 4 5 6 7 8 9 10 11; do ev $p ok write $p; done
+  ev 20 invoke read null; ev 20 ok read 99; } >"$T/hard.jsonl"
+
+# usage
+expect 2 "no arguments" -- "$DSIM" check
+expect 0 "--help" -- "$DSIM" check --help
+contains "$T/out" "--budget-states" "help lists the options"
+contains "$T/out" "cas-register" "help lists the models"
+expect 2 "unknown option" -- "$DSIM" check --model register --frobnicate "$T/ok.jsonl"
+contains "$T/err" "unknown option" "unknown option message"
+expect 2 "unknown model" -- "$DSIM" check --model stack "$T/ok.jsonl"
+expect 2 "missing file" -- "$DSIM" check --model register "$T/none.jsonl"
+expect 2 "bad budget" -- "$DSIM" check --model register --budget-states x "$T/ok.jsonl"
+
+# verdicts and exit statuses
+expect 0 "linearizable history" -- "$DSIM" check --model register "$T/ok.jsonl"
+contains "$T/out" "linearizable" "ok verdict"
+expect 1 "stale read" -- "$DSIM" check --model register "$T/stale.jsonl"
+contains "$T/out" "NOT LINEARIZABLE" "violation verdict"
+contains "$T/out" "cannot be linearized together" "violation core"
+contains "$T/out" "longest linearizable prefix" "violation prefix"
+expect 1 "stale read, JSON" -- "$DSIM" check --model register --json "$T/stale.jsonl"
+contains "$T/out" '"valid": false' "JSON verdict"
+contains "$T/out" '"core"' "JSON core"
+expect 4 "unknown under a tiny budget" -- "$DSIM" check --model register --budget-states 50 "$T/hard.jsonl"
+contains "$T/out" "UNKNOWN: budget exhausted" "unknown message"
+expect 1 "same history without a budget" -- "$DSIM" check --model register "$T/hard.jsonl"
+expect 0 "standard input" -- bash -c "\"$DSIM\" check --model register - <\"$T/ok.jsonl\""
+
+# bad input: exit 2 and FILE:LINE
+{ ev 0 invoke read null; echo '{"process":0,'; } >"$T/b1.jsonl"
+expect 2 "malformed JSON" -- "$DSIM" check --model register "$T/b1.jsonl"
+contains "$T/err" "b1.jsonl:2:" "malformed JSON line"
+echo '{:process 0, :type :invoke, :f :read, :value [1 2}' >"$T/b2.edn"
+expect 2 "malformed EDN" -- "$DSIM" check --model register --format edn "$T/b2.edn"
+contains "$T/err" "b2.edn:1:" "malformed EDN line"
+{ ev 0 invoke read null; ev 0 ok read null; ev 0 ok read null; } >"$T/b3.jsonl"
+expect 2 "completion without invoke" -- "$DSIM" check --model register "$T/b3.jsonl"
+contains "$T/err" "b3.jsonl:3:" "completion without invoke line"
+{ ev 0 invoke read null; ev 0 invoke write 1; } >"$T/b4.jsonl"
+expect 2 "two outstanding operations" -- "$DSIM" check --model register "$T/b4.jsonl"
+contains "$T/err" "b4.jsonl:2:" "two outstanding line"
+{ ev 0 invoke write 1; ev 0 ok write 1; ev 0 invoke pop null; ev 0 ok pop 1; } >"$T/b5.jsonl"
+expect 2 "operation the model does not know" -- "$DSIM" check --model register "$T/b5.jsonl"
+contains "$T/err" "b5.jsonl:3:" "unknown operation line"
+printf '%s\n' '{"process":0,"type":"invoke","f":"read","time":200}' \
+    '{"process":0,"type":"ok","f":"read","value":null,"time":100}' >"$T/b6.jsonl"
+expect 2 "history not in time order" -- "$DSIM" check --model register "$T/b6.jsonl"
+contains "$T/err" "b6.jsonl:2:" "time order line"
+
+# bench check: usage only (timing runs belong to release builds, not tests)
+expect 0 "bench check --help" -- "$DSIM" bench check --help
+expect 2 "bench check without a corpus" -- "$DSIM" bench check --corpus "$T/nothing"
+expect 2 "bench check bad option" -- "$DSIM" bench check --frobnicate
+
+# the corpus, when the shared folder is here
+C=${DSIM_SHARED:-/nonexistent}/corpora/porcupine
+if [ -f "$C/expected.tsv" ]; then
+    expect 1 "etcd_000 (auto format)" -- "$DSIM" check --model cas-register "$C/jepsen/etcd_000.log"
+    contains "$T/out" "NOT LINEARIZABLE" "etcd_000 verdict"
+    expect 0 "etcd_002 (auto format)" -- "$DSIM" check --model cas-register "$C/jepsen/etcd_002.log"
+    expect 0 "c50-ok (kv format)" -- "$DSIM" check --model kv --format kv "$C/kv/c50-ok.txt"
+    expect 1 "c50-bad" -- "$DSIM" check --model kv "$C/kv/c50-bad.txt"
+else
+    echo "corpus part skipped: $C/expected.tsv not found (set DSIM_SHARED)"
+fi
+
+if [ "$failures" -ne 0 ]; then
+    echo "$failures failure(s)"
+    exit 1
+fi
+echo "all lin_cli checks passed"
