@@ -1,0 +1,162 @@
+/*
+** test_nemesis.c — unit tests of the schedule generator (faults/nemesis.c).
+**
+** Drawing is a pure function of (config, seed, nodes): checked by drawing
+** twice. Every drawn schedule must pass the checker that guards forced
+** schedules, lie inside [start, stop], be sorted, and never put two faults
+** on one slot at once (one partition at a time, one process fault per
+** node). Swarm testing must vary the kinds used across seeds. The checker
+** must reject entries that do not fit the cluster or make no sense.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "faults/fault.h"
+
+static nemesis_cfg all_kinds(void)
+{
+    nemesis_cfg c = {.start_ms = 100, .stop_ms = 20000, .recovery_ms = 1000, .interval_ms = 100,
+                     .swarm = true, .quiet = true, .kinds = json_object()};
+    for (int i = 0; fault_kinds[i]; i++)
+        json_object_set_new(c.kinds, fault_kinds[i]->name, json_object());
+    return c;
+}
+
+static json_t *draw(nemesis_cfg *c, uint64_t seed, int nodes)
+{
+    char err[256];
+    json_t *s = nemesis_draw(c, seed, nodes, err, sizeof err);
+    assert_non_null(s);
+    return s;
+}
+
+static void test_nemesis_same_seed_draws_the_same_schedule(void **state)
+{
+    (void)state;
+    nemesis_cfg c = all_kinds();
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        json_t *a = draw(&c, seed, 5), *b = draw(&c, seed, 5);
+        assert_true(json_equal(a, b));
+        json_decref(a);
+        json_decref(b);
+    }
+    json_decref(c.kinds);
+}
+
+static void test_nemesis_drawn_schedules_are_valid_sorted_and_bounded(void **state)
+{
+    (void)state;
+    nemesis_cfg c = all_kinds();
+    for (uint64_t seed = 1; seed <= 50; seed++) {
+        json_t *s = draw(&c, seed, 5);
+        char err[256];
+        json_t *copy = json_deep_copy(s);
+        assert_int_equal(nemesis_check(copy, 5, err, sizeof err), 0);
+        assert_true(json_equal(copy, s));   /* already sorted */
+        json_decref(copy);
+        int64_t last = 0, partition_end = 0, process_end[6] = {0};
+        size_t i;
+        json_t *e;
+        json_array_foreach(json_object_get(s, "faults"), i, e) {
+            int64_t at = json_integer_value(json_object_get(e, "at_ms"));
+            int64_t end = at + json_integer_value(json_object_get(e, "dur_ms"));
+            const char *kind = json_string_value(json_object_get(e, "kind"));
+            assert_true(at >= last && at >= 100 && end <= 20000);
+            last = at;
+            if (strcmp(kind, "partition") == 0) {
+                assert_true(at >= partition_end);
+                partition_end = end + 1;
+            } else if (strcmp(kind, "crash") == 0 || strcmp(kind, "pause") == 0) {
+                json_int_t n = json_integer_value(json_object_get(e, "node"));
+                assert_true(n >= 1 && n <= 5);
+                assert_true(at >= process_end[n]);
+                process_end[n] = end + 1;
+            }
+        }
+        json_decref(s);
+    }
+    json_decref(c.kinds);
+}
+
+static void test_nemesis_swarm_varies_the_kinds_across_seeds(void **state)
+{
+    (void)state;
+    nemesis_cfg c = all_kinds();
+    json_t *seen = json_object();
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        json_t *s = draw(&c, seed, 3);
+        char *k = json_dumps(json_object_get(s, "swarm"), JSON_COMPACT | JSON_SORT_KEYS);
+        json_object_set_new(seen, k, json_true());
+        free(k);
+        json_decref(s);
+    }
+    assert_true(json_object_size(seen) >= 15);
+    json_decref(seen);
+    c.swarm = false;   /* without swarm every kind is used */
+    json_t *s = draw(&c, 7, 3);
+    assert_int_equal(json_object_size(json_object_get(s, "swarm")), 6);
+    json_decref(s);
+    json_decref(c.kinds);
+}
+
+static int check_one(const char *entry, int nodes)
+{
+    char text[512], err[256];
+    snprintf(text, sizeof text, "{\"start_ms\": 0, \"stop_ms\": 1000, \"until_ms\": 2000, \"faults\": [%s]}", entry);
+    json_t *s = json_loads(text, 0, NULL);
+    assert_non_null(s);
+    int rc = nemesis_check(s, nodes, err, sizeof err);
+    json_decref(s);
+    return rc;
+}
+
+static void test_nemesis_check_rejects_entries_that_do_not_fit(void **state)
+{
+    (void)state;
+    assert_int_equal(check_one("{\"at_ms\": 10, \"kind\": \"crash\", \"dur_ms\": 5, \"node\": 3, \"tear\": true}", 3), 0);
+    assert_int_equal(check_one("{\"at_ms\": 10, \"kind\": \"crash\", \"dur_ms\": 5, \"node\": 4}", 3), -1);
+    assert_int_equal(check_one("{\"at_ms\": 10, \"kind\": \"bogus\", \"dur_ms\": 5}", 3), -1);
+    assert_int_equal(check_one("{\"at_ms\": 990, \"kind\": \"pause\", \"dur_ms\": 50, \"node\": 1}", 3), -1);
+    assert_int_equal(check_one("{\"at_ms\": 10, \"kind\": \"partition\", \"dur_ms\": 5, \"shape\": \"ring\"}", 2), -1);
+    assert_int_equal(check_one("{\"at_ms\": 10, \"kind\": \"partition\", \"dur_ms\": 5, \"shape\": \"halves\", "
+                               "\"groups\": [[1], [2, 9]]}", 3), -1);
+    assert_int_equal(check_one("{\"at_ms\": 10, \"kind\": \"clock\", \"dur_ms\": 5, \"node\": \"leader\", "
+                               "\"mode\": \"drift\", \"ppm\": 900000}", 3), -1);
+    assert_int_equal(check_one("{\"at_ms\": 10, \"kind\": \"net\", \"dur_ms\": 5, \"mode\": \"loss\", \"p\": 0.5}", 3), 0);
+    assert_int_equal(check_one("{\"at_ms\": 10, \"kind\": \"disk\", \"dur_ms\": 0, \"node\": 2, \"reads\": 0}", 3), -1);
+}
+
+static void test_nemesis_params_reject_unknown_names_and_modes(void **state)
+{
+    (void)state;
+    char err[256];
+    json_t *given = json_pack("{s:i}", "bogus", 1);
+    assert_null(nemesis_params(fault_kind_find("crash"), given, err, sizeof err));
+    json_decref(given);
+    given = json_pack("{s:[s]}", "modes", "sideways");
+    assert_null(nemesis_params(fault_kind_find("partition"), given, err, sizeof err));
+    json_decref(given);
+    given = json_pack("{s:[i,i]}", "dur", 5, 10);
+    json_t *p = nemesis_params(fault_kind_find("pause"), given, err, sizeof err);
+    assert_non_null(p);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(p, "dur"), 1)), 10);
+    json_decref(p);
+    json_decref(given);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nemesis_same_seed_draws_the_same_schedule),
+        cmocka_unit_test(test_nemesis_drawn_schedules_are_valid_sorted_and_bounded),
+        cmocka_unit_test(test_nemesis_swarm_varies_the_kinds_across_seeds),
+        cmocka_unit_test(test_nemesis_check_rejects_entries_that_do_not_fit),
+        cmocka_unit_test(test_nemesis_params_reject_unknown_names_and_modes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
