@@ -266,7 +266,9 @@ int view_svg_write(FILE *out, const char *text, size_t len, const view_svg_opts 
             "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n<text x=\"8\" y=\"16\" font-size=\"13\" "
             "font-weight=\"bold\">", w, h, w, h, s.t0, s.t1, SVG_LABEL_W, s.width + 1, h);
     text_escaped(out, vt.scenario);
-    fprintf(out, " (seed %" PRIu64 ", %s)</text>\n", vt.seed, vt.protocol);
+    fprintf(out, " (seed %" PRIu64 ", ", vt.seed);
+    text_escaped(out, vt.protocol);
+    fprintf(out, ")</text>\n");
     draw_lanes(&s);
     draw_axis(&s);
     fprintf(out, "<g clip-path=\"url(#plot)\">\n");

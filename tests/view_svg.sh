@@ -60,6 +60,54 @@ check('http://' not in page.replace('http://www.w3.org', '') and 'https://' not 
 sys.exit(1 if bad else 0)
 PY
 
+# A hand-written trace with every kind of event, and markup in its strings:
+# the SVG escapes it, the page keeps no '<' in its data.
+cat > view_svg_kinds.jsonl <<'TRACE'
+{"dsim_trace":1,"scenario":"kinds</script>","seed":7,"protocol":"p<b>","nodes":3,"clients":1,"options":{},"params":{}}
+{"t":0,"ev":"role","node":"n1","role":"leader","term":1}
+{"t":1000000,"ev":"send","from":"n1","to":"n2","id":1,"msg":"</script><!--x","body":{"s":"<b>&"}}
+{"t":1000000,"ev":"dup","from":"n1","to":"n2","id":1,"msg":"</script><!--x","dup":true}
+{"t":2000000,"ev":"deliver","from":"n1","to":"n2","id":1,"msg":"</script><!--x"}
+{"t":2500000,"ev":"deliver","from":"n1","to":"n2","id":1,"msg":"</script><!--x","dup":true}
+{"t":3000000,"ev":"send","from":"n1","to":"n3","id":2,"msg":"M","body":{}}
+{"t":3000000,"ev":"drop","from":"n1","to":"n3","id":2,"msg":"M","why":"partition"}
+{"t":3000000,"ev":"partition","shape":"groups","groups":[["n1","n2"],["n3"]]}
+{"t":3500000,"ev":"send","from":"n2","to":"n1","id":3,"msg":"M","body":{}}
+{"t":4000000,"ev":"pause","node":"n2"}
+{"t":4500000,"ev":"clock","node":"n3","mono_drift_ppm":0,"wall_drift_ppm":0,"wall_minus_true_ns":-200000000,"step_ns":-200000000}
+{"t":5000000,"ev":"op","client":"c1","op":1,"process":0,"type":"invoke","f":"write","value":1}
+{"t":5000000,"ev":"timer","node":"n1","kind":2}
+{"t":5500000,"ev":"emit","node":"n1","name":"commit<>","fields":{}}
+{"t":6000000,"ev":"heal"}
+{"t":6000000,"ev":"resume","node":"n2"}
+{"t":6500000,"ev":"crash","node":"n3"}
+{"t":7000000,"ev":"invariant","violation":"two leaders <in> term 1"}
+{"t":8000000,"ev":"verdict","check":"linearizable","valid":false,"report":{"core":[{"process":0,"invoke_line":1}]}}
+{"summary":{"sim_ms":8.0,"verdicts":{"linearizable":"fail"},"fingerprint":"0"}}
+TRACE
+"$DSIM" view view_svg_kinds.jsonl -o view_svg_kinds.svg || fail "dsim view of the hand-written trace"
+"$DSIM" view view_svg_kinds.jsonl -o view_svg_kinds.html || fail "page of the hand-written trace"
+python3 - <<'PY' || fail "the hand-written trace (see above)"
+import json, sys
+import xml.etree.ElementTree as ET
+root = ET.parse('view_svg_kinds.svg').getroot()
+count = {}
+for el in root.iter():
+    for c in (el.get('class') or '').split():
+        count[c] = count.get(c, 0) + 1
+want = {'lane': 4, 'arrow': 2, 'dup': 1, 'drop': 1, 'inflight': 1, 'role': 1, 'partition': 3,
+        'paused': 1, 'crashed': 1, 'clock': 1, 'timer': 1, 'emit': 1, 'invariant': 1, 'op': 1, 'open': 1, 'cx': 1}
+bad = {k: (count.get(k, 0), v) for k, v in want.items() if count.get(k, 0) != v}
+print('kinds:', 'ok' if not bad else f'FAIL (got, want): {bad}')
+page = open('view_svg_kinds.html', encoding='utf-8').read()
+start = page.index('<script id="dsim-trace" type="application/json">') + 48
+data = page[start:page.index('</script>', start)]
+rows = json.loads(data)['rows']
+ok = '<' not in data and len(rows) == 21 and '<title>dsim: view_svg_kinds.jsonl</title>' in page
+print('page data escaped:', 'ok' if ok else 'FAIL')
+sys.exit(1 if bad or not ok else 0)
+PY
+
 # Bad input: not a trace, missing file, unknown format, empty window.
 echo '{"hello":1}' > view_svg_bad.jsonl
 "$DSIM" view view_svg_bad.jsonl -o view_svg_bad.html 2>/dev/null; [ $? -eq 2 ] || fail "a non-trace should exit 2"
