@@ -86,6 +86,7 @@ static void acquire(dsim_node *n, lock_client *c)
 void lock_client_round(dsim_node *n, lock_client *c, int64_t work_ns)
 {
     DSIM_ASSERT(c->phase == PH_IDLE);
+    DSIM_ASSERT(c->rounds_done + 1 < LOCK_ROUND_SPAN);   /* rounds stay unique per boot */
     c->round = c->boot * LOCK_ROUND_SPAN + c->rounds_done + 1;
     c->value = c->round * LOCK_NODES_MAX + dsim_id(n) + 1;
     c->token = 0;
