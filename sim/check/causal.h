@@ -88,6 +88,9 @@ typedef struct causal_history {
     const char **key_names;      /* "" for the keyless single register */
     uint32_t *key_write_start;   /* n_keys + 1 entries */
     uint32_t *key_writes;        /* write slots grouped by key, ascending */
+    uint32_t *key_session_start; /* NULL, or n_keys * n_sessions + 1 entries:
+                                 ** where key k's writes in session s start
+                                 ** in 'key_writes' (k * n_sessions + s) */
     const hist *src;             /* for value text; may be NULL (then ids) */
 } causal_history;
 

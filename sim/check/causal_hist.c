@@ -173,6 +173,29 @@ static void link_writes(const u64map *writes, causal_history *h, const uint32_t 
     }
 }
 
+/* The optional (key, session) index into 'key_writes': it narrows each
+** search to one session's writes of a key. Built only when the table is
+** small next to the history (at most 4 entries per operation, or 4096). */
+static void index_key_sessions(causal_history *h)
+{
+    uint64_t size = (uint64_t)h->n_keys * h->n_sessions;
+    if (size > 4 * (uint64_t)h->n_ops && size > 4096)
+        return;
+    uint32_t *t = malloc((size + 1) * sizeof *t);
+    if (t == NULL)
+        return;   /* the searches fall back to the whole key's list */
+    for (uint32_t k = 0; k < h->n_keys; k++) {
+        uint32_t i = h->key_write_start[k], end = h->key_write_start[k + 1];
+        for (uint32_t s = 0; s < h->n_sessions; s++) {
+            while (i < end && h->key_writes[i] < h->session_start[s])
+                i++;
+            t[(size_t)k * h->n_sessions + s] = i;
+        }
+    }
+    t[size] = h->key_write_start[h->n_keys];
+    h->key_session_start = t;
+}
+
 /* Lays the kept operations out: ids in input order; sessions by process
 ** id, each in input order (program order); then writers and write lists. */
 static int layout(build_ctx *c, const bool *kept, const u64map *writes,
@@ -217,6 +240,7 @@ static int layout(build_ctx *c, const bool *kept, const u64map *writes,
     if (rc == 0) {
         h->session_start[n_sessions] = n_ops;
         link_writes(writes, h, id_of, cursor);
+        index_key_sessions(h);
     }
 out:
     free(order);
@@ -302,6 +326,7 @@ void causal_history_free(causal_history *h)
     free(h->session_process);
     free(h->key_write_start);
     free(h->key_writes);
+    free(h->key_session_start);
     free(h->key_names);
     memset(h, 0, sizeof *h);
 }
@@ -326,6 +351,11 @@ int32_t causal_last_write_before(const causal_history *h, uint32_t key, uint32_t
 {
     assert(key < h->n_keys && s < h->n_sessions);
     uint32_t lo = h->key_write_start[key], hi = h->key_write_start[key + 1];
+    if (h->key_session_start != NULL) {
+        const uint32_t *ks = h->key_session_start + (size_t)key * h->n_sessions + s;
+        lo = ks[0];
+        hi = ks[1];
+    }
     uint32_t end_slot = h->session_start[s] + pos_end;
     assert(end_slot <= h->session_start[s + 1]);
     uint32_t i = lower_bound(h->key_writes, lo, hi, end_slot);
@@ -338,6 +368,11 @@ int32_t causal_first_write(const causal_history *h, uint32_t key, uint32_t s)
 {
     assert(key < h->n_keys && s < h->n_sessions);
     uint32_t lo = h->key_write_start[key], hi = h->key_write_start[key + 1];
+    if (h->key_session_start != NULL) {
+        const uint32_t *ks = h->key_session_start + (size_t)key * h->n_sessions + s;
+        lo = ks[0];
+        hi = ks[1];
+    }
     uint32_t i = lower_bound(h->key_writes, lo, hi, h->session_start[s]);
     if (i == hi || h->key_writes[i] >= h->session_start[s + 1])
         return -1;
