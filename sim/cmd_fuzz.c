@@ -413,9 +413,10 @@ static json_t *summary_json(campaign *c, double wall_s)
             continue;
         json_t *line = json_loads(c->lines[i], 0, NULL);
         json_array_append(c->status[i] == FUZZ_FAIL ? failed : errors, json_object_get(line, "seed"));
-        json_array_append_new(repro, json_pack("{s:O, s:O, s:O, s:O}", "seed", json_object_get(line, "seed"),
-            "violation", c->status[i] == FUZZ_FAIL ? json_object_get(line, "violation") : json_string("error"),
-            "detail", json_object_get(line, "detail"), "command", json_object_get(line, "command")));
+        json_t *kind = c->status[i] == FUZZ_FAIL ? json_incref(json_object_get(line, "violation"))
+                                                 : json_string("error");
+        json_array_append_new(repro, json_pack("{s:O, s:o, s:O, s:O}", "seed", json_object_get(line, "seed"),
+            "violation", kind, "detail", json_object_get(line, "detail"), "command", json_object_get(line, "command")));
         json_decref(line);
     }
     char shard[48];

@@ -88,6 +88,14 @@ static json_t *ranges_of(const entry *e, size_t len)
     return r;
 }
 
+static int give_up(entry *all, size_t len, int rc)
+{
+    for (size_t i = 0; i < len; i++)
+        json_decref(all[i].line);
+    free(all);
+    return rc;
+}
+
 int cmd_report(int argc, char **argv)
 {
     const char *out = NULL;
@@ -98,17 +106,17 @@ int cmd_report(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(help, stdout);
-            return EXIT_PASS;
+            return give_up(all, len, EXIT_PASS);
         } else if (strcmp(argv[i], "--json") == 0) {
             as_json = true;
         } else if (strcmp(argv[i], "--out") == 0) {
             if (i + 1 >= argc)
-                return args_usage_error("report", "--out wants a file name");
+                return give_up(all, len, args_usage_error("report", "--out wants a file name"));
             out = argv[++i];
         } else if (argv[i][0] == '-') {
-            return args_usage_error("report", "unknown option '%s'", argv[i]);
+            return give_up(all, len, args_usage_error("report", "unknown option '%s'", argv[i]));
         } else if (read_file(argv[i], &all, &len, &cap) < 0) {
-            return args_usage_error("report", "cannot read results file '%s'", argv[i]);
+            return give_up(all, len, args_usage_error("report", "cannot read results file '%s'", argv[i]));
         } else {
             files++;
         }
