@@ -134,6 +134,17 @@ typedef struct lin_outcome {
 int lin_search(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
                const lin_limits *lim, bool want_prefix, lin_outcome *out);
 
+/* The same search, resumable: 'lin_run_continue' searches until the memo
+** holds 'states_max' entries in all (0: only the memory cap) or host time
+** passes 'deadline' (0: none), then reports; LIN_UNKNOWN means "call again
+** with a bigger budget to go on" (nothing is redone). 'out->prefix' stays
+** owned by the run (valid until the next call or 'lin_run_free'). */
+typedef struct lin_run lin_run;
+lin_run *lin_run_new(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
+                     bool want_prefix);
+int lin_run_continue(lin_run *r, uint64_t states_max, double deadline, lin_outcome *out);
+void lin_run_free(lin_run *r);
+
 /* Shrinks the non-linearizable 'ops' to a subset that still cannot be
 ** linearized and from which no single operation can be removed (when the
 ** budget allows: 'minimal' says whether it was reached). 'keep' receives

@@ -110,50 +110,76 @@ static int explain(lin_ctx *c, const lin_model *m, const lin_parts *ps, const li
 
 typedef struct tally { size_t failed, unknown; uint64_t states; } tally;
 
-/* Decides the partitions in rounds of growing state budgets (1024, x4 each
+/* Takes the outcome of run 'r' into 'res' (copying the prefix, which the
+** run owns) and frees the run. -1 on OOM. */
+static int settle(lin_run **r, const lin_outcome *o, lin_outcome *res, tally *t)
+{
+    *res = *o;
+    res->prefix = NULL;
+    if (o->prefix_count > 0) {
+        res->prefix = malloc(o->prefix_count * sizeof *res->prefix);
+        if (res->prefix == NULL)
+            return -1;
+        memcpy(res->prefix, o->prefix, o->prefix_count * sizeof *res->prefix);
+    }
+    t->states += o->states;
+    t->failed += o->result == LIN_FAIL;
+    t->unknown += o->result == LIN_UNKNOWN;
+    lin_run_free(*r);
+    *r = NULL;
+    return 0;
+}
+
+/* Decides the partitions in rounds: every undecided partition's search
+** goes on until its memo holds 1024 states, then 4096, ... (x4 each
 ** round, capped by the caller's 'states_max'; a partition left alone gets
-** the whole budget at once), all undecided partitions in
-** each round, in key order. This finds the cheapest proof of a violation
-** first (like checking partitions in parallel and stopping at the first
-** failure) while staying deterministic; a partition redone with a bigger
-** budget costs at most 4/3 of its last round. After a round that proved a
-** violation, undecided partitions stay LIN_UNKNOWN with 'undecided' set.
-** Returns 0, or -1 on OOM. */
+** the whole budget at once). The searches are resumed, not restarted, so
+** a round costs only its new states. This finds the cheapest proof of a
+** violation first (like checking partitions in parallel and stopping at
+** the first failure) while staying deterministic. After a round that
+** proved a violation, the undecided partitions stay LIN_UNKNOWN with
+** 'undecided' set. Returns 0, or -1 on OOM. */
 static int decide(lin_ctx *c, const lin_model *m, const lin_parts *ps, const lin_limits *lim,
                   bool want_prefix, lin_outcome *res, bool *undecided, tally *t)
 {
-    bool open = true;
-    for (size_t i = 0; i < ps->count; i++) {
+    size_t n = ps->count, left = n;
+    lin_run **runs = calloc(n + 1, sizeof *runs);
+    int rc = runs ? 0 : -1;
+    for (size_t i = 0; i < n && rc == 0; i++) {
         res[i] = (lin_outcome){.result = LIN_UNKNOWN};
         undecided[i] = true;
+        runs[i] = lin_run_new(c, m, ps->parts[i].ops, ps->parts[i].count, want_prefix);
+        rc = runs[i] ? 0 : -1;
     }
-    for (uint64_t round = 1024; open && t->failed == 0; round *= 4) {
-        size_t left = 0;
-        for (size_t i = 0; i < ps->count; i++)
-            left += undecided[i];
-        /* one partition left: no one to race, give it the whole budget */
+    for (uint64_t round = 1024; rc == 0 && left > 0 && t->failed == 0; round *= 4) {
         bool last = left <= 1 || (lim->states_max != 0 && round >= lim->states_max);
-        lin_limits l = {.states_max = last ? lim->states_max : round, .deadline = lim->deadline};
-        open = false;
-        for (size_t i = 0; i < ps->count; i++) {
+        uint64_t budget = last ? lim->states_max : round;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            lin_outcome o;
             if (!undecided[i])
                 continue;
-            free(res[i].prefix);
-            if (lin_search(c, m, ps->parts[i].ops, ps->parts[i].count, &l, want_prefix, &res[i]))
-                return -1;
-            t->states += res[i].states;
-            bool budget_hit = res[i].result == LIN_UNKNOWN && l.states_max != 0 &&
-                              res[i].states >= l.states_max;
+            rc = lin_run_continue(runs[i], budget, lim->deadline, &o);
+            if (rc != 0)
+                break;
             bool timed_out = lim->deadline > 0 && host_seconds() > lim->deadline;
-            undecided[i] = budget_hit && !last && !timed_out;
-            if (res[i].result == LIN_FAIL)
-                t->failed++;
-            open |= undecided[i];
+            if (o.result != LIN_UNKNOWN || last || timed_out) {
+                undecided[i] = false;
+                left--;
+                rc = settle(&runs[i], &o, &res[i], t);
+            } else {
+                res[i] = (lin_outcome){.result = LIN_UNKNOWN, .states = o.states};
+            }
         }
     }
-    for (size_t i = 0; i < ps->count; i++)
-        t->unknown += res[i].result == LIN_UNKNOWN;
-    return 0;
+    for (size_t i = 0; runs != NULL && i < n; i++) {
+        if (runs[i] != NULL) {   /* left undecided by a violation elsewhere */
+            t->states += res[i].states;
+            t->unknown++;
+        }
+        lin_run_free(runs[i]);
+    }
+    free(runs);
+    return rc;
 }
 
 /* The report of partition 'i', with the explanation when it failed. */

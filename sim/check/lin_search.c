@@ -55,7 +55,17 @@ enum { DEADLINE_EVERY = 4096 };
 
 typedef struct memo_entry { uint64_t hash, state; } memo_entry;
 
-typedef struct search {
+/* Where the walk is: the current node's state and linearized-set hash,
+** the entry being looked at, and the phase of the scan at this node. */
+typedef struct walk {
+    lin_state state;
+    uint64_t zhash;
+    uint32_t e;
+    bool info_phase;   /* false: try operations with a known result first */
+} walk;
+
+
+struct lin_run {
     const lin_model *m;
     lin_ctx *c;
     const lin_op *ops;
@@ -75,7 +85,13 @@ typedef struct search {
     uint32_t *stack_entry;     /* high bit: a forced (read-only) frame */
     lin_state *stack_state;
     size_t depth;
-} search;
+    /* between calls of 'lin_run_continue' */
+    walk w;
+    uint64_t best, iter;
+    bool want_prefix;
+    lin_outcome out;
+};
+typedef struct lin_run search;
 
 static uint64_t splitmix(uint64_t *x)
 {
@@ -155,7 +171,7 @@ static int build_list(search *s)
 
 static int table_grow(search *s)
 {
-    size_t cap = s->table_cap ? 2 * s->table_cap : 4096;
+    size_t cap = s->table_cap ? 2 * s->table_cap : 256;
     uint64_t *t = calloc(cap, sizeof *t);
     if (t == NULL)
         return -1;
@@ -174,7 +190,7 @@ static int table_grow(search *s)
 
 static int entries_grow(search *s)
 {
-    size_t cap = s->entries_cap ? 2 * s->entries_cap : 1024;
+    size_t cap = s->entries_cap ? 2 * s->entries_cap : 64;
     memo_entry *e = realloc(s->entries, cap * sizeof *e);
     if (e == NULL)
         return -1;
@@ -257,24 +273,20 @@ static void search_free(search *s)
     free(s->stack_state);
 }
 
-static int search_init(search *s, lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
-                       const lin_limits *lim)
+static int search_init(search *s, lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n)
 {
     *s = (search){.m = m, .c = c, .ops = ops, .n = n, .words = n / 64 + 1};
     if (n >= PHASE / 2)
         return -1;   /* entry indices must leave the flag bits free */
-    size_t entry_bytes = sizeof(memo_entry) + s->words * 8 + 2 * sizeof(uint64_t);
-    s->entries_max = MEMO_BYTES_MAX / 2 / entry_bytes;   /* /2: growth by doubling */
-    if (lim->states_max != 0 && lim->states_max < s->entries_max)
-        s->entries_max = (size_t)lim->states_max;
-    if (s->entries_max > UINT32_MAX - 1)
-        s->entries_max = UINT32_MAX - 1;
     s->cur = calloc(s->words, sizeof *s->cur);
     s->stack_entry = malloc((n + 1) * sizeof *s->stack_entry);
     s->stack_state = malloc((n + 1) * sizeof *s->stack_state);
     if (!s->cur || !s->stack_entry || !s->stack_state || build_list(s) != 0 ||
         table_grow(s) != 0 || entries_grow(s) != 0)
         return -1;
+    s->w = (walk){.state = m->init(c), .e = s->next[0]};
+    s->best = UINT64_MAX;
+    s->out.result = LIN_UNKNOWN;
     return 0;
 }
 
@@ -296,15 +308,6 @@ static int note_block(search *s, uint32_t e, uint64_t *best, lin_outcome *out)
     out->prefix_count = s->depth;
     return 0;
 }
-
-/* Where the walk is: the current node's state and linearized-set hash,
-** the entry being looked at, and the phase of the scan at this node. */
-typedef struct walk {
-    lin_state state;
-    uint64_t zhash;
-    uint32_t e;
-    bool info_phase;   /* false: try operations with a known result first */
-} walk;
 
 static void push(search *s, walk *w, lin_state next, bool forced)
 {
@@ -347,19 +350,19 @@ static bool pop_failed(search *s, walk *w)
 ** the info and open ones (which rarely explain anything, so trying them
 ** last finds a linearization of a valid history sooner; every enabled
 ** call is still tried, so the search stays complete). */
-static int run(search *s, const lin_limits *lim, bool want_prefix, lin_outcome *out)
+static int run(search *s, double deadline)
 {
     const uint32_t tail = (uint32_t)(2 * s->n + 1);
-    walk w = {.state = s->m->init(s->c), .e = s->next[0]};
-    uint64_t best = UINT64_MAX, iter = 0;
-    out->result = LIN_UNKNOWN;
+    walk w = s->w;
+    lin_outcome *out = &s->out;
+    int rc = 0;
     for (;;) {
-        if (++iter % DEADLINE_EVERY == 0 && lim->deadline > 0 && host_seconds() > lim->deadline)
-            return 0;
+        if (++s->iter % DEADLINE_EVERY == 0 && deadline > 0 && host_seconds() > deadline)
+            break;
         uint32_t e = w.e, op = s->op_of[e];
         if (e == tail || (s->match[e] == 0 && s->ops[op].ret_pos >= LIN_POS_INF)) {
             out->result = LIN_OK;   /* only unknown completions are left */
-            return 0;
+            break;
         }
         const lin_op *o = &s->ops[op];
         bool back = false;
@@ -370,8 +373,10 @@ static int run(search *s, const lin_limits *lim, bool want_prefix, lin_outcome *
         }
         if (s->match[e] == 0 && o->optional) {    /* or it never happened */
             int r = memo_insert(s, w.zhash ^ s->zob[op], op, w.state);
-            if (r < 0)
-                return r == -2 ? 0 : -1;
+            if (r < 0) {
+                rc = r == -2 ? 0 : -1;
+                break;
+            }
             if (r == 1) {
                 w.e = s->call_of[e];
                 push(s, &w, w.state, true);
@@ -379,15 +384,19 @@ static int run(search *s, const lin_limits *lim, bool want_prefix, lin_outcome *
             }
             back = true;
         } else if (s->match[e] == 0) {             /* a return: the node failed */
-            if (want_prefix && note_block(s, e, &best, out) != 0)
-                return -1;
+            if (s->want_prefix && note_block(s, e, &s->best, out) != 0) {
+                rc = -1;
+                break;
+            }
             back = true;
         } else if (o->out_known == !w.info_phase) {  /* a call of this scan */
             lin_state nx;
             if (s->m->step(s->c, w.state, o, &nx)) {
                 int r = memo_insert(s, w.zhash ^ s->zob[op], op, nx);
-                if (r < 0)
-                    return r == -2 ? 0 : -1;
+                if (r < 0) {   /* -2: the budget; 'w' is unchanged, so resumable */
+                    rc = r == -2 ? 0 : -1;
+                    break;
+                }
                 if (r == 1) {
                     assert(!o->readonly || nx == w.state);
                     push(s, &w, nx, o->readonly);
@@ -400,25 +409,63 @@ static int run(search *s, const lin_limits *lim, bool want_prefix, lin_outcome *
             w.e = s->next[e];
         } else if (!pop_failed(s, &w)) {
             out->result = LIN_FAIL;
-            return 0;
+            break;
         }
     }
+    s->w = w;
+    return rc;
+}
+
+lin_run *lin_run_new(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
+                     bool want_prefix)
+{
+    search *s = malloc(sizeof *s);
+    if (s == NULL)
+        return NULL;
+    if (search_init(s, c, m, ops, n) != 0) {
+        search_free(s);
+        free(s);
+        return NULL;
+    }
+    s->want_prefix = want_prefix;
+    return s;
+}
+
+int lin_run_continue(lin_run *s, uint64_t states_max, double deadline, lin_outcome *out)
+{
+    if (s->out.result == LIN_UNKNOWN) {
+        size_t entry_bytes = sizeof(memo_entry) + s->words * 8 + 2 * sizeof(uint64_t);
+        size_t cap = MEMO_BYTES_MAX / 2 / entry_bytes;   /* /2: growth by doubling */
+        if (states_max != 0 && states_max < cap)
+            cap = (size_t)states_max;
+        s->entries_max = cap < UINT32_MAX - 1 ? cap : UINT32_MAX - 1;
+        if (run(s, deadline) != 0)
+            return -1;
+    }
+    s->out.states = s->entries_count;
+    *out = s->out;
+    return 0;
+}
+
+void lin_run_free(lin_run *s)
+{
+    if (s == NULL)
+        return;
+    free(s->out.prefix);
+    search_free(s);
+    free(s);
 }
 
 int lin_search(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
                const lin_limits *lim, bool want_prefix, lin_outcome *out)
 {
     *out = (lin_outcome){.result = LIN_UNKNOWN};
-    search s;
-    int rc = search_init(&s, c, m, ops, n, lim);
-    if (rc == 0)
-        rc = run(&s, lim, want_prefix, out);
-    out->states = s.entries_count;
-    if (rc != 0 || out->result != LIN_FAIL) {
-        free(out->prefix);
-        out->prefix = NULL;
-        out->prefix_count = 0;
-    }
-    search_free(&s);
+    lin_run *r = lin_run_new(c, m, ops, n, want_prefix);
+    int rc = r ? lin_run_continue(r, lim->states_max, lim->deadline, out) : -1;
+    if (rc == 0 && out->result == LIN_FAIL && want_prefix)
+        r->out.prefix = NULL;   /* ownership moves to the caller */
+    else
+        out->prefix = NULL, out->prefix_count = 0;
+    lin_run_free(r);
     return rc;
 }
