@@ -90,76 +90,139 @@ static void put_json(FILE *out, const json_t *v)
     free(s);
 }
 
-/* The trace in the page, compacted: most of a trace's bytes are its keys,
-** repeated on every line, so each line becomes a row [shape, values...]
-** where 'shape' indexes a list of key lists written once at the end:
-** {"rows":[[0,12,"send",...],...],"shapes":[["t","ev","from",...],...]}.
-** That halves the page of a big run, and the browser parses arrays faster
-** than objects. Lines past SHAPES_MAX distinct shapes stay objects. */
+/* The trace in the page, compacted. Most of a trace's bytes are its keys
+** and a few values that repeat on every line, so each line becomes a row
+** [shape, values...] and the shapes are written once at the end:
+**   {"rows":[[0,220208,"c24",1,23,1],...],
+**    "shapes":[{"k":["t","ev","client","op","process","type","f","value"],
+**               "c":{"ev":"op","type":"invoke","f":"write"}},...]}
+** A shape is the line's keys in order plus the values of the keys in
+** 'const_keys' (event kind, message name, operation type and function,
+** drop reason) when they are strings; the row holds the other values in
+** key order. "t" is written as the difference from the previous row's
+** "t" (rows are in time order, so the numbers stay short). Lines past
+** SHAPES_MAX distinct shapes, or with a "t" that is not an integer, stay
+** objects (and restart the difference at their "t"). Together this makes
+** the page of a big run about a third of the trace's size, and the browser
+** parses arrays faster than objects. The viewer undoes it ('decodeRows'). */
 #define SHAPES_MAX 4096
+#define SHAPE_TEXT_MAX 2048
+
+static const char *const const_keys[] = {"ev", "msg", "type", "f", "why", NULL};
 
 typedef struct shapes {
-    char *keys[SHAPES_MAX];    /* the key list, joined by '\n' */
+    char *sig[SHAPES_MAX];     /* "key\n...\n" then "=key\tjson\n" per constant */
     size_t len;
+    json_int_t t_prev;
 } shapes;
+
+static bool is_const(const char *key, const json_t *v)
+{
+    if (!json_is_string(v) || json_string_length(v) > 64)
+        return false;
+    for (int i = 0; const_keys[i]; i++)
+        if (strcmp(key, const_keys[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool sig_add(char *buf, size_t *n, const char *a, const char *b, const char *c)
+{
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+    if (*n + la + lb + lc + 1 >= SHAPE_TEXT_MAX)
+        return false;
+    memcpy(buf + *n, a, la), memcpy(buf + *n + la, b, lb), memcpy(buf + *n + la + lb, c, lc);
+    *n += la + lb + lc;
+    buf[*n] = 0;
+    return true;
+}
 
 static long shape_of(shapes *sh, const json_t *o)
 {
-    char buf[2048];
+    char buf[SHAPE_TEXT_MAX] = "";
     size_t n = 0;
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)o, k, v) {
-        size_t kl = strlen(k);
-        if (n + kl + 2 > sizeof buf)
+    json_object_foreach((json_t *)o, k, v)
+        if (strchr(k, '\n') || strchr(k, '\t') || !sig_add(buf, &n, k, "\n", ""))
             return -1;
-        memcpy(buf + n, k, kl);
-        n += kl;
-        buf[n++] = '\n';
+    json_object_foreach((json_t *)o, k, v) {
+        if (!is_const(k, v))
+            continue;
+        char *js = json_dumps(v, JSON_ENCODE_ANY);
+        bool ok = js && !strchr(js, '\n') && sig_add(buf, &n, "=", k, "\t") && sig_add(buf, &n, js, "\n", "");
+        free(js);
+        if (!ok)
+            return -1;
     }
-    buf[n] = 0;
     for (size_t i = 0; i < sh->len; i++)
-        if (strcmp(sh->keys[i], buf) == 0)
+        if (strcmp(sh->sig[i], buf) == 0)
             return (long)i;
-    if (sh->len == SHAPES_MAX || !(sh->keys[sh->len] = strdup(buf)))
+    if (sh->len == SHAPES_MAX || !(sh->sig[sh->len] = strdup(buf)))
         return -1;
     return (long)sh->len++;
 }
 
 static void put_row(FILE *out, shapes *sh, const json_t *o)
 {
-    long id = json_is_object(o) ? shape_of(sh, o) : -1;
+    json_t *t = json_object_get(o, "t");
+    long id = json_is_object(o) && (!t || json_is_integer(t)) ? shape_of(sh, o) : -1;
     if (id < 0) {
         put_json(out, o);
+        if (json_is_integer(t))
+            sh->t_prev = json_integer_value(t);
         return;
     }
     fprintf(out, "[%ld", id);
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)o, k, v) {
+        if (is_const(k, v))
+            continue;
         fputc(',', out);
-        put_json(out, v);
+        if (v == t) {
+            fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(t) - sh->t_prev);
+            sh->t_prev = json_integer_value(t);
+        } else {
+            put_json(out, v);
+        }
     }
     fputc(']', out);
+}
+
+/* Writes one JSON string from 'len' bytes at 's' ('<'-escaped). */
+static void put_string(FILE *out, const char *s, size_t len)
+{
+    json_t *j = json_stringn(s, len);
+    put_json(out, j);
+    json_decref(j);
 }
 
 static void put_shapes(FILE *out, shapes *sh)
 {
     fputs("\"shapes\":[", out);
     for (size_t i = 0; i < sh->len; i++) {
-        fputs(i ? ",\n[" : "\n[", out);
-        const char *k = sh->keys[i];
-        for (int j = 0; *k; j++) {
-            const char *nl = strchr(k, '\n');
-            json_t *name = json_stringn(k, (size_t)(nl - k));
+        fputs(i ? ",\n{\"k\":[" : "\n{\"k\":[", out);
+        const char *p = sh->sig[i];
+        for (int j = 0; *p && *p != '='; j++) {
+            const char *nl = strchr(p, '\n');
             if (j)
                 fputc(',', out);
-            put_json(out, name);
-            json_decref(name);
-            k = nl + 1;
+            put_string(out, p, (size_t)(nl - p));
+            p = nl + 1;
         }
-        fputc(']', out);
-        free(sh->keys[i]);
+        fputs("],\"c\":{", out);
+        for (int j = 0; *p == '='; j++) {
+            const char *tab = strchr(p, '\t'), *nl = strchr(tab, '\n');
+            if (j)
+                fputc(',', out);
+            put_string(out, p + 1, (size_t)(tab - p - 1));
+            fputc(':', out);
+            put_json_text(out, tab + 1, (size_t)(nl - tab - 1));
+            p = nl + 1;
+        }
+        fputs("}}", out);
+        free(sh->sig[i]);
     }
     fputs("]}", out);
 }

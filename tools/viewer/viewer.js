@@ -764,19 +764,36 @@
 
   /* ---- start ------------------------------------------------------------- */
 
-  /* The page carries the trace as {rows, shapes} (view_html.c): a row is
-  ** [shape, values...] and becomes the trace line's object again through
-  ** one small constructor per shape; a row that is an object stays one. */
+  /* The page carries the trace as {rows, shapes} (view_html.c 'put_trace'):
+  ** a row is [shape, values...] and becomes the trace line's object again
+  ** through one small constructor per shape, which puts the shape's
+  ** constants and the row's values back in key order; "t" in a row is the
+  ** difference from the previous row's. A row that is an object stays one. */
   function decodeRows(data) {
     if (Array.isArray(data)) return data;
-    var make = data.shapes.map(function (keys) {
-      var body = keys.map(function (k, i) { return JSON.stringify(k) + ':r[' + (i + 1) + ']'; }).join(',');
-      return new Function('r', 'return {' + body + '};');
+    var make = data.shapes.map(function (sh) {
+      var n = 1, body = sh.k.map(function (k) {
+        var v = Object.prototype.hasOwnProperty.call(sh.c, k) ? JSON.stringify(sh.c[k]) : k === 't' ? 't' : 'r[' + n++ + ']';
+        if (k === 't') n++;
+        return JSON.stringify(k) + ':' + v;
+      }).join(',');
+      var tAt = sh.k.indexOf('t');
+      var tIdx = tAt < 0 ? 0 : 1 + sh.k.slice(0, tAt).filter(function (k) { return !Object.prototype.hasOwnProperty.call(sh.c, k); }).length;
+      var f = new Function('r', 't', 'return {' + body + '};');
+      f.tIdx = tIdx;
+      return f;
     });
-    var rows = data.rows, out = new Array(rows.length);
+    var rows = data.rows, out = new Array(rows.length), t = 0;
     for (var i = 0; i < rows.length; i++) {
       var r = rows[i];
-      out[i] = Array.isArray(r) ? make[r[0]](r) : r;
+      if (Array.isArray(r)) {
+        var mk = make[r[0]];
+        if (mk.tIdx) t += r[mk.tIdx];
+        out[i] = mk(r, t);
+      } else {
+        out[i] = r;
+        if (r && typeof r.t === 'number') t = r.t;
+      }
     }
     return out;
   }
