@@ -15,7 +15,10 @@
 ** 4. run length: the recovery starts right after the last fault, then the
 **    end of the run is bisected down;
 ** 5. clients: where the scenario reads -D clients (dsim.param), fewer.
-** Each pass keeps a change only if the run still fails with the same kind.
+** Passes 1-3 repeat (at most 3 rounds) while they still remove faults.
+** Each pass keeps a change only if the run still fails with the same kind
+** (the check, and the broken property when the check names it, e.g.
+** "invariants: Log Matching").
 ** Bounded by --budget trials (default 2000). The result is a replayable
 ** schedule file (dsim replay FILE).
 */
@@ -49,7 +52,7 @@ typedef struct shrink_args {
 
 typedef struct shrinker {
     const shrink_args *a;
-    char kind[64];
+    char kind[128];
     json_t *params;          /* current -D set (may gain "clients") */
     json_t *best;            /* current schedule (owned) */
     fuzz_outcome best_run;
@@ -103,7 +106,7 @@ static bool try_candidate(shrinker *s, json_t *schedule, json_t *params)
     s->trials++;
     fuzz_outcome o;
     fuzz_run(s->a->scenario, s->a->seed, params, schedule, &o);
-    bool same = o.status == FUZZ_FAIL && strcmp(o.violation, s->kind) == 0;
+    bool same = o.status == FUZZ_FAIL && strcmp(o.kind, s->kind) == 0;
     if (same) {
         fuzz_outcome_free(&s->best_run);
         s->best_run = o;
@@ -344,14 +347,19 @@ int cmd_shrink(int argc, char **argv)
         json_decref(a.params);
         return rc;
     }
-    snprintf(s.kind, sizeof s.kind, "%s", s.best_run.violation);
+    snprintf(s.kind, sizeof s.kind, "%s", s.best_run.kind);
     s.best = json_deep_copy(sched);
     int before = (int)json_array_size(faults_of(s.best));
     int64_t until_before = get_ms(s.best, "until_ms");
     int64_t clients_before = json_integer_value(json_object_get(s.best_run.summary, "clients"));
-    pass_ddmin(&s);
-    pass_durations(&s);
-    pass_later(&s);
+    for (int round = 0; round < 3; round++) {   /* later passes may let more faults go */
+        size_t len = json_array_size(faults_of(s.best));
+        pass_ddmin(&s);
+        pass_durations(&s);
+        pass_later(&s);
+        if (json_array_size(faults_of(s.best)) == len || len <= 1)
+            break;
+    }
     pass_length(&s);
     pass_clients(&s);
     char out[4096];

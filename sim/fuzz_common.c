@@ -29,6 +29,12 @@ static void first_violation(const json_t *verdicts, fuzz_outcome *o)
                 break;
             }
         }
+        snprintf(o->kind, sizeof o->kind, "%s", name);
+        const char *colon = strchr(o->detail, ':');
+        size_t len = colon ? (size_t)(colon - o->detail) : 0;
+        bool named = len > 0 && len < 48 && strcspn(o->detail, "0123456789") > len;
+        if (named)
+            snprintf(o->kind, sizeof o->kind, "%s: %.*s", name, (int)len, o->detail);
         return;
     }
 }
@@ -81,6 +87,8 @@ json_t *fuzz_result_line(const char *scenario, uint64_t seed, const json_t *para
     json_object_set_new(line, "fingerprint", json_string(o->fingerprint));
     json_object_set_new(line, "faults", json_integer(fuzz_faults(o->summary)));
     json_object_set_new(line, "violation", o->violation[0] ? json_string(o->violation) : json_null());
+    if (o->kind[0])
+        json_object_set_new(line, "kind", json_string(o->kind));
     if (o->status == FUZZ_PASS)
         return line;
     char *cmd = fuzz_command(scenario, seed, params);

@@ -6,7 +6,7 @@
 **
 ** A result line (JSON, one per seed, what fuzz writes and report reads):
 **   {"seed": N, "status": "pass"|"fail"|"error", "verdicts": {check: ok|fail|unknown},
-**    "fingerprint": "...", "faults": K, "violation": CHECK or null,
+**    "fingerprint": "...", "faults": K, "violation": CHECK or null, "kind" (when failed),
 **    and for failures and errors: "detail", "scenario", "params", "command",
 **    "schedule"}
 ** It holds nothing that depends on the host (no wall time), so the same
@@ -29,6 +29,9 @@ enum { FUZZ_PASS = 0, FUZZ_FAIL = 1, FUZZ_ERROR = 2 };
 typedef struct fuzz_outcome {
     int status;              /* FUZZ_* */
     char violation[64];      /* first failing check, "" when none */
+    char kind[128];          /* the violation's kind: the check, and the name of the
+                                broken property when its explanation starts with
+                                one ("invariants: Log Matching") */
     char detail[1100];       /* its explanation, or the error message */
     char fingerprint[24];
     json_t *summary;         /* the run's summary (with "schedule"), owned; may be NULL */

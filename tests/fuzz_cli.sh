@@ -41,6 +41,10 @@ cmp -s j1.jsonl j2.jsonl || fail "results differ between --jobs 1 and --jobs 2"
 json 'd["seeds"] == 24 and len(d["failed"]) > 0 and d["seeds_per_s"] > 0' <sum.json | grep -q True \
     || fail "fuzz --json summary: $(cat sum.json)"
 
+# --- --stop-after stops early
+"$bin" fuzz single.lua --seeds 1..400 --jobs 2 --stop-after 2 $BUG --json >stop.json 2>/dev/null
+json 'len(d["failed"]) >= 2 and d["done"] < 400' <stop.json | grep -q True || fail "--stop-after 2: $(cat stop.json)"
+
 # --- the correct variant passes
 "$bin" fuzz single.lua --seeds 1..40 --jobs 2 >ok.txt 2>&1 || fail "the correct variant failed: $(cat ok.txt)"
 
