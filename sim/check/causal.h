@@ -1,7 +1,7 @@
 /*
 ** causal.h — internal interface of the causal-consistency checker
-** (causal_hist.c, causal_co.c, causal_cm.c, causal.c) and of the
-** sequential-consistency checker that reuses its history (seq.c).
+** (causal_hist.c, causal_co.c, causal_cm.c, causal.c, causal_bench.c) and
+** of the sequential-consistency checker that reuses its history (seq.c).
 **
 ** The checker decides causal consistency (CC), causal memory (CM) and
 ** causal convergence (CCv) of a differentiated read/write register history
