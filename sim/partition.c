@@ -6,7 +6,8 @@
 ** several compose. Clients take part only where a shape names them:
 ** 'groups' lets a listed client reach its own group alone, and 'isolate'
 ** cuts a node from clients too. Each shape is written to the trace as data
-** ("shape", and "groups" where there are sides) for the viewer.
+** ("shape", and "groups" where there are sides; a bridge's two halves)
+** for the viewer.
 */
 #include <stdlib.h>
 
@@ -114,8 +115,20 @@ void partition_bridge(dsim_world *w, int bridge)
         for (int b = 0; b < n; b++)
             if (group_of[a] >= 0 && group_of[b] >= 0 && group_of[a] != group_of[b])
                 net_set_cut(w, a, b, true);
-    free(group_of);
     json_t *shape = json_pack("{s:s}", "shape", "bridge");
+    json_t *groups = json_array();   /* the two halves, for the viewer */
+    int *members = malloc(sizeof(int) * (size_t)n);
+    DSIM_ASSERT(members != NULL);
+    for (int g = 0; g < 2; g++) {
+        int len = 0;
+        for (int i = 0; i < n; i++)
+            if (group_of[i] == g)
+                members[len++] = i;
+        json_array_append_new(groups, names_of(w, members, len));
+    }
+    free(members);
+    free(group_of);
+    json_object_set_new(shape, "groups", groups);
     json_object_set_new(shape, "bridge", names_of(w, &bridge, 1));
     trace_shape(w, shape);
 }

@@ -166,6 +166,7 @@
           if (l >= 0) add(l, gi, e.shape + ': side ' + String.fromCharCode(65 + gi % 26) + ' {' + g.join(',') + '}');
         });
       });
+      if (e.bridge) e.bridge.forEach(function (name) { if (lane(m, name) >= 0) add(lane(m, name), 2, 'bridge: reaches both sides'); });
     } else if (e.shape === 'bridge' && e.bridge) {
       add(-1, 0, 'bridge through ' + e.bridge.join(','));
     } else {
