@@ -489,7 +489,7 @@ int nemesis_init(nemesis *nm, dsim_world *w, json_t *schedule, char *err, size_t
     DSIM_ASSERT(nm->target && nm->gen && nm->active && nm->clock_touched);
     int64_t stop = DSIM_MS(json_integer_value(json_object_get(schedule, "stop_ms")));
     int64_t first = nm->len ? DSIM_MS(json_integer_value(json_object_get(json_array_get(faults, 0), "at_ms"))) : stop;
-    if (first < w->now) {
+    if (first < w->now || stop < w->now) {
         snprintf(err, cap, "the schedule starts at %.0f ms, which is in the past (now %.3f ms)",
                  (double)first / 1e6, (double)w->now / 1e6);
         return -1;

@@ -14,6 +14,8 @@
 ** '--shard i/n' keeps the seeds whose offset from A is i-1 modulo n: the
 ** shards of a range are disjoint and cover it. '--stop-after K' stops
 ** handing out seeds after K failures (more may finish with several jobs).
+** When the first four seeds all fail to run, the scenario itself is bad:
+** no more seeds are handed out and the exit status is 2.
 ** A progress line (seeds, seeds/s, failures, ETA) is drawn on stderr only
 ** when stderr is a terminal. Host time is read through hosttime.h only.
 ** Bounds: at most FUZZ_JOBS_MAX workers and FUZZ_SEEDS_MAX seeds per call.
@@ -217,7 +219,8 @@ static int worker_spawn(campaign *c, worker *w)
 static bool take_index(campaign *c, uint64_t *idx)
 {
     bool stopping = c->a->stop_after && c->failed + c->errors >= c->a->stop_after;
-    if (stopping)
+    bool broken = c->done >= 4 && c->errors == c->done;   /* the scenario itself is bad */
+    if (stopping || broken)
         return false;
     if (c->requeue_len > 0) {
         *idx = c->requeue[--c->requeue_len];
@@ -370,7 +373,8 @@ static int run_campaign(campaign *c)
         for (int j = 0; j < jobs; j++) {
             worker *w = &c->w[j];
             bool want = c->requeue_len > 0 || c->next < c->count;
-            if (w->pid <= 0 && want && !(c->a->stop_after && c->failed + c->errors >= c->a->stop_after))
+            if (w->pid <= 0 && want && !(c->a->stop_after && c->failed + c->errors >= c->a->stop_after) &&
+                !(c->done >= 4 && c->errors == c->done))
                 if (worker_spawn(c, w) != 0)
                     return -1;
             feed(c, w);

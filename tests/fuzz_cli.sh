@@ -101,6 +101,9 @@ a=$("$bin" run single.lua --seed 9 --json 2>/dev/null | json 'd["fingerprint"]')
 b=$("$bin" run single.lua --seed 9 --json 2>/dev/null | json 'd["fingerprint"]')
 c=$("$bin" run single.lua --seed 10 --json 2>/dev/null | json 'd["fingerprint"]')
 [ "$a" = "$b" ] && [ "$a" != "$c" ] || fail "determinism: seed 9 gave $a and $b, seed 10 gave $c"
+t=$("$bin" run single.lua --seed 9 --trace trace9.jsonl --json 2>/dev/null | json 'd["fingerprint"]')
+[ "$a" = "$t" ] || fail "tracing changed the fingerprint: $a without, $t with --trace"
+grep -q '"ev":"fault"' trace9.jsonl || fail "the trace has no fault events"
 
 # --- bad input: exit 2 with a message
 bad() {   # bad WHAT COMMAND...
