@@ -159,6 +159,14 @@ static void draw_spans(const svg *s)
         fprintf(o, "<title>");
         text_escaped(o, sp->label);
         fprintf(o, " %.3f..%.3f ms</title></rect>\n", (double)sp->t0 / 1e6, (double)sp->t1 / 1e6);
+        if ((sp->kind == VT_SPAN_ROLE || sp->kind == VT_SPAN_CRASHED || sp->kind == VT_SPAN_PARTITION) &&
+            w > 60) {
+            fprintf(o, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"%s\">",
+                    fmax(x0, SVG_LABEL_W) + 3, sp->kind == VT_SPAN_PARTITION ? top + h - 4 : top + 11,
+                    sp->kind == VT_SPAN_CRASHED ? "#fff" : "#333");
+            text_escaped(o, sp->label);
+            fprintf(o, "</text>\n");
+        }
     }
 }
 
