@@ -18,17 +18,28 @@ static const fault_param crash_params[] = {
     {"nodes", "[]", "nodes it may hit (empty: all)"},
     {"dur", "[50, 1000]", "down time before the restart, ms [lo, hi]"},
     {"tear", "0.5", "probability that the crash tears the last unsynced write"},
+    {"leader", "0.25", "probability that it hits the leader of the moment instead"},
     {NULL, NULL, NULL},
 };
 
 static const fault_param pause_params[] = {
     {"nodes", "[]", "nodes it may hit (empty: all)"},
     {"dur", "[50, 1000]", "pause length, ms [lo, hi]"},
+    {"leader", "0.25", "probability that it hits the leader of the moment instead"},
     {NULL, NULL, NULL},
 };
 
+/* With probability 'leader' the entry names "leader", resolved when it
+** starts; the slot the nemesis reserved for the drawn node stays reserved. */
+static void maybe_leader(const fault_draw *d, json_t *e)
+{
+    if (rng_chance(d->r, fault_num(d->params, "leader", 0)))
+        json_object_set_new(e, "node", json_string("leader"));
+}
+
 static void crash_draw(const fault_draw *d, json_t *e)
 {
+    maybe_leader(d, e);
     json_object_set_new(e, "dur_ms", json_integer(fault_draw_dur(d, "dur")));
     json_object_set_new(e, "tear", json_boolean(rng_chance(d->r, fault_num(d->params, "tear", 0.5))));
 }
@@ -66,6 +77,7 @@ static void crash_stop(nemesis *nm, int idx, const json_t *e)
 
 static void pause_draw(const fault_draw *d, json_t *e)
 {
+    maybe_leader(d, e);
     json_object_set_new(e, "dur_ms", json_integer(fault_draw_dur(d, "dur")));
 }
 
