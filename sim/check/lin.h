@@ -82,6 +82,12 @@ typedef struct lin_model {
     uint64_t (*hash)(lin_state s);             /* NULL: a mix of the handle */
     /* The state and an operation as short text (JSON-compatible values). */
     void (*describe)(lin_ctx *c, lin_state s, char *buf, size_t cap);
+    /* Optional: marks in 'drop' the operations of one partition whose result
+    ** is unknown and that may be assumed never to have happened without
+    ** changing the verdict (an info write of a value nobody ever observed:
+    ** any linearization with it stays one without it). Each one removed
+    ** saves the search the many places it could otherwise float to. */
+    void (*prune)(lin_ctx *c, const lin_op *ops, size_t n, bool *drop);
 } lin_model;
 
 extern const lin_model lin_model_register, lin_model_cas_register, lin_model_kv,

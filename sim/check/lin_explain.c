@@ -34,7 +34,7 @@
 #include "hosttime.h"
 #include "lin.h"
 
-enum { TRIAL_STATES_MAX = 2000000 };
+enum { TRIAL_STATES_MAX = 300000 };   /* per trial: bounds the time spent explaining */
 
 typedef struct shrink {
     lin_ctx *c;

@@ -7,7 +7,8 @@
 ** its completion's; an info or open operation returns at LIN_POS_INF plus
 ** its invoke index, after every real event. fail operations did not happen
 ** and are dropped here, as are operations the model calls no-ops (reads
-** whose result is unknown). Partitions come out sorted by key text and
+** whose result is unknown) and, per partition, the unknown-result
+** operations the model's 'prune' shows to be irrelevant. Partitions come out sorted by key text and
 ** their operations by call position, so the output never depends on
 ** pointer or hash order.
 */
@@ -66,6 +67,30 @@ static long prepare_all(lin_ctx *c, const lin_model *m, lin_parts *out, keyed *k
     return n;
 }
 
+/* Copies the partition's operations from 'ks', leaving out those the
+** model's 'prune' says can be assumed never to have happened. */
+static int prune(lin_ctx *c, const lin_model *m, lin_part *p, const keyed *ks, size_t *dropped)
+{
+    for (size_t k = 0; k < p->count; k++)
+        p->ops[k] = ks[k].op;
+    if (m->prune == NULL)
+        return 0;
+    bool *drop = calloc(p->count + 1, sizeof *drop);
+    if (drop == NULL)
+        return -1;
+    m->prune(c, p->ops, p->count, drop);
+    size_t n = 0;
+    for (size_t k = 0; k < p->count; k++) {
+        assert(!drop[k] || !p->ops[k].out_known);
+        if (!drop[k])
+            p->ops[n++] = p->ops[k];
+    }
+    *dropped += p->count - n;
+    p->count = n;
+    free(drop);
+    return 0;
+}
+
 int lin_partition(lin_ctx *c, const lin_model *m, lin_parts *out, char *err, size_t cap)
 {
     *out = (lin_parts){0};
@@ -90,14 +115,12 @@ int lin_partition(lin_ctx *c, const lin_model *m, lin_parts *out, char *err, siz
         p->key = ks[i].key;
         p->count = (size_t)(j - i);
         p->ops = malloc(p->count * sizeof *p->ops);
-        if (p->ops == NULL) {
+        if (p->ops == NULL || prune(c, m, p, ks + i, &out->dropped) != 0) {
             hist_error(err, cap, c->h->source, 0, "out of memory");
             free(ks);
             lin_parts_free(out);
             return -1;
         }
-        for (long k = i; k < j; k++)
-            p->ops[k - i] = ks[k].op;
         i = j;
     }
     free(ks);

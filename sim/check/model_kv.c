@@ -292,6 +292,38 @@ static bool kv_step(lin_ctx *c, lin_state s, const lin_op *op, lin_state *next)
     return true;
 }
 
+static bool has_substring(const hist_value *hay, const hist_value *needle, bool prefix_only)
+{
+    if (needle->len > hay->len)
+        return false;
+    size_t last = prefix_only ? 0 : hay->len - needle->len;
+    for (size_t i = 0; i <= last; i++)
+        if (memcmp(hay->s + i, needle->s, needle->len) == 0)
+            return true;
+    return false;
+}
+
+/* An info append of x may be assumed never to have happened when no get
+** returned a string containing x: from it to the next put every string
+** contains x, so no get was linearized there, and removing it changes no
+** observed state. Likewise an info put of v when no get returned a string
+** starting with v. (Puts are prepared to their node; their text is the
+** node's root value.) */
+static void kv_prune(lin_ctx *c, const lin_op *ops, size_t n, bool *drop)
+{
+    kv_store *k = c->model_data;
+    for (size_t i = 0; k != NULL && i < n; i++) {
+        if (ops[i].out_known || ops[i].kind == KV_GET)
+            continue;
+        bool put = ops[i].kind == KV_PUT;
+        const hist_value *x = put ? k->nodes[ops[i].a].text : lin_value(ops[i].a);
+        bool seen = false;
+        for (size_t j = 0; j < n && !seen; j++)
+            seen = ops[j].kind == KV_GET && has_substring(lin_value(ops[j].out), x, put);
+        drop[i] = !seen;
+    }
+}
+
 static void kv_describe(lin_ctx *c, lin_state s, char *buf, size_t cap)
 {
     kv_store *k = c->model_data;
@@ -313,4 +345,5 @@ const lin_model lin_model_kv = {
     .name = "kv",
     .summary = "get, put, append on strings, per key; keys start as \"\"",
     .prepare = kv_prepare, .init = kv_init, .step = kv_step, .describe = kv_describe,
+    .prune = kv_prune,
 };

@@ -11,6 +11,7 @@
 ** A read whose result is unknown constrains nothing and is skipped.
 */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "lin.h"
 
@@ -84,6 +85,46 @@ static bool reg_step(lin_ctx *c, lin_state s, const lin_op *op, lin_state *next)
     }
 }
 
+static int by_handle(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* An info write (or info cas) whose new value no operation ever observes
+** (no ok read returns it, no cas compares with it) may be assumed never to
+** have happened: in any linearization with it, nothing is linearized
+** between it and the next write (whatever came there would observe its
+** value), so removing it leaves a linearization. A cas that returned
+** false observes "not from", which any value can explain: with one in the
+** partition, nothing is pruned. */
+static void reg_prune(lin_ctx *c, const lin_op *ops, size_t n, bool *drop)
+{
+    (void)c;
+    uint64_t *seen = malloc((n + 1) * sizeof *seen);
+    size_t k = 0;
+    if (seen == NULL)
+        return;   /* pruning is an optimisation: none is fine */
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].kind == REG_CAS && ops[i].out_known && ops[i].out == 0) {
+            free(seen);
+            return;
+        }
+        if (ops[i].kind == REG_READ)
+            seen[k++] = ops[i].out;
+        else if (ops[i].kind == REG_CAS)
+            seen[k++] = ops[i].a;
+    }
+    qsort(seen, k, sizeof *seen, by_handle);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = ops[i].kind == REG_CAS ? ops[i].b : ops[i].a;
+        if (!ops[i].out_known && ops[i].kind != REG_READ &&
+            bsearch(&v, seen, k, sizeof *seen, by_handle) == NULL)
+            drop[i] = true;
+    }
+    free(seen);
+}
+
 static void reg_describe(lin_ctx *c, lin_state s, char *buf, size_t cap)
 {
     (void)c;
@@ -94,10 +135,12 @@ const lin_model lin_model_register = {
     .name = "register",
     .summary = "read, write; starts nil",
     .prepare = reg_prepare, .init = reg_init, .step = reg_step, .describe = reg_describe,
+    .prune = reg_prune,
 };
 
 const lin_model lin_model_cas_register = {
     .name = "cas-register",
     .summary = "read, write, cas [from to]; starts nil",
     .prepare = cas_prepare, .init = reg_init, .step = reg_step, .describe = reg_describe,
+    .prune = reg_prune,
 };

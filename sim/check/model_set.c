@@ -99,6 +99,25 @@ static bool set_step(lin_ctx *c, lin_state s, const lin_op *op, lin_state *next)
     return true;
 }
 
+/* An info add of v may be assumed never to have happened when no read
+** returned a set holding v: after it every set holds v, so no read was
+** linearized after it, and removing it changes no observed state. */
+static void set_prune(lin_ctx *c, const lin_op *ops, size_t n, bool *drop)
+{
+    (void)c;
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].out_known || ops[i].kind != SET_ADD)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < n && !seen; j++) {
+            const hist_value *r = lin_value(ops[j].out);
+            for (size_t e = 0; ops[j].kind == SET_READ && e < r->len && !seen; e++)
+                seen = lin_handle(r->items[e]) == ops[i].a;
+        }
+        drop[i] = !seen;
+    }
+}
+
 static void set_describe(lin_ctx *c, lin_state s, char *buf, size_t cap)
 {
     (void)c;
@@ -109,4 +128,5 @@ const lin_model lin_model_set = {
     .name = "set",
     .summary = "add V, read (the whole set); starts empty",
     .prepare = set_prepare, .init = set_init, .step = set_step, .describe = set_describe,
+    .prune = set_prune,
 };
