@@ -17,8 +17,8 @@ static const char help[] =
     "  -o FILE         PAGE.html (interactive, self-contained) or DRAWING.svg (static);\n"
     "                  '-' writes to standard output (then --format is needed)\n"
     "  --format F      html or svg (default: from the output's extension)\n"
-    "  --from-ms MS    SVG: start of the time window (default 0)\n"
-    "  --to-ms MS      SVG: end of the time window (default: the end of the run)\n"
+    "  --from-ms MS    start of the time window (default 0; HTML: the first view)\n"
+    "  --to-ms MS      end of the time window (default: the end of the run)\n"
     "  --width PX      SVG: width of the time axis in pixels (default 1200)\n"
     "make a trace with: dsim run SCENARIO --trace run.jsonl (or dsim run ... --html run.html)\n";
 
@@ -110,7 +110,8 @@ int cmd_view(int argc, char **argv)
         return EXIT_USAGE;
     }
     rc = a.format[0] == 's' ? view_svg_write(out, text, len, &a.svg, err, sizeof err)
-                            : view_html_write(out, text, len, a.trace, err, sizeof err);
+                            : view_html_write(out, text, len, a.trace, a.svg.from_ns, a.svg.to_ns, err,
+                                              sizeof err);
     if (!to_stdout && fclose(out) != 0 && rc == 0) {
         snprintf(err, sizeof err, "error writing '%s'", a.out);
         rc = -1;

@@ -19,10 +19,11 @@
 char *view_read_file(const char *path, size_t *len, char *err, size_t cap);
 
 /* Writes the HTML page for the trace text 'text' ('len' bytes) to 'out'.
-** 'title' names the page. 0, or -1 with a message in 'err' when the trace
-** is not a dsim trace. */
+** 'title' names the page; the page opens on the window from_ns..to_ns
+** (to_ns < 0: the whole run). 0, or -1 with a message in 'err' when the
+** trace is not a dsim trace. */
 int view_html_write(FILE *out, const char *text, size_t len, const char *title,
-                    char *err, size_t cap);
+                    int64_t from_ns, int64_t to_ns, char *err, size_t cap);
 
 /* For 'dsim run --html': the trace is in 'mem' ('len' bytes) or, when
 ** 'mem' is NULL, in the file 'trace_path'. Prints its own error; 0 or -1. */

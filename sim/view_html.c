@@ -2,7 +2,8 @@
 ** view_html.c — the self-contained HTML page of a run.
 **
 ** The page is tools/viewer/template.html with its markers filled in:
-** {{TITLE}} (HTML-escaped), {{CSS}} and {{JS}} (the viewer, compiled into
+** {{TITLE}} (HTML-escaped), {{WINDOW}} (the first view, "from_ns,to_ns"
+** or empty for the whole run), {{CSS}} and {{JS}} (the viewer, compiled into
 ** the binary), {{TRACE}} (the trace lines as compact rows, see
 ** 'put_trace'). The trace is
 ** checked by reading it fully first (view_trace_load), so a page is never
@@ -11,6 +12,7 @@
 ** the JSON escape \u003c, which can only occur inside JSON strings, so the
 ** data stays the same JSON.
 */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,7 +262,8 @@ static int put_trace(FILE *out, const char *text, size_t len, char *err, size_t 
     return 0;
 }
 
-int view_html_write(FILE *out, const char *text, size_t len, const char *title, char *err, size_t cap)
+int view_html_write(FILE *out, const char *text, size_t len, const char *title, int64_t from_ns,
+                    int64_t to_ns, char *err, size_t cap)
 {
     view_trace vt;
     int rc = view_trace_load(&vt, text, len, err, cap);
@@ -277,6 +280,10 @@ int view_html_write(FILE *out, const char *text, size_t len, const char *title, 
         fwrite(t, 1, (size_t)(m - t), out);
         if (strncmp(m, "{{TITLE}}", 9) == 0)
             put_escaped_html(out, title);
+        else if (strncmp(m, "{{WINDOW}}", 10) == 0) {
+            if (to_ns >= 0)
+                fprintf(out, "%" PRId64 ",%" PRId64, from_ns, to_ns);
+        }
         else if (strncmp(m, "{{CSS}}", 7) == 0)
             fwrite(view_asset_viewer_css, 1, view_asset_viewer_css_len, out);
         else if (strncmp(m, "{{JS}}", 6) == 0)
@@ -314,7 +321,7 @@ int view_html_after_run(const char *trace_path, const char *mem, size_t len, con
     if (!out) {
         snprintf(err, sizeof err, "cannot write '%s'", html_path);
     } else {
-        rc = view_html_write(out, mem, len, html_path, err, sizeof err);
+        rc = view_html_write(out, mem, len, html_path, 0, -1, err, sizeof err);
         if (fclose(out) != 0 && rc == 0) {
             snprintf(err, sizeof err, "error writing '%s'", html_path);
             rc = -1;

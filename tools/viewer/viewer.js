@@ -780,7 +780,19 @@
       }).join(',');
       var tAt = sh.k.indexOf('t');
       var tIdx = tAt < 0 ? 0 : 1 + sh.k.slice(0, tAt).filter(function (k) { return !Object.prototype.hasOwnProperty.call(sh.c, k); }).length;
-      var f = new Function('r', 't', 'return {' + body + '};');
+      var f;
+      try {
+        f = new Function('r', 't', 'return {' + body + '};');
+      } catch (err) {   /* a page policy without eval: build objects by hand */
+        f = function (r, t) {
+          var o = {}, n = 1;
+          sh.k.forEach(function (k) {
+            if (Object.prototype.hasOwnProperty.call(sh.c, k)) o[k] = sh.c[k];
+            else { o[k] = k === 't' ? t : r[n]; n++; }
+          });
+          return o;
+        };
+      }
       f.tIdx = tIdx;
       return f;
     });
@@ -811,6 +823,8 @@
     sidePanel();
     bind();
     view.t0 = 0; view.t1 = model.tEnd * 1.01;
+    var win = (document.body.dataset.window || '').split(',').map(Number);
+    if (win.length === 2 && win[1] > win[0]) { view.t0 = win[0]; view.t1 = win[1]; }
     resize();
     var loadMs = performance.now() - T_START;
     var timing = { parseMs: tB - tA, modelMs: tC - tB, firstDrawMs: performance.now() - tC, scriptMs: loadMs };
