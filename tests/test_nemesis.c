@@ -150,6 +150,27 @@ static void test_nemesis_params_reject_unknown_names_and_modes(void **state)
     json_decref(given);
 }
 
+static void test_nemesis_every_kind_is_named_and_documented(void **state)
+{
+    (void)state;
+    char names[256] = "";
+    for (int i = 0; fault_kinds[i]; i++) {
+        const fault_kind *k = fault_kinds[i];
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "", k->name);
+        assert_ptr_equal(fault_kind_find(k->name), k);
+        assert_non_null(k->summary);
+        assert_non_null(k->fields);
+        assert_non_null(k->check);
+        assert_non_null(k->start);
+        for (const fault_param *p = k->params; p->name; p++) {
+            json_t *def = json_loads(p->def, JSON_DECODE_ANY, NULL);
+            assert_non_null(def);   /* defaults are JSON */
+            json_decref(def);
+        }
+    }
+    assert_string_equal(names, fault_kind_names());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_nemesis_swarm_varies_the_kinds_across_seeds),
         cmocka_unit_test(test_nemesis_check_rejects_entries_that_do_not_fit),
         cmocka_unit_test(test_nemesis_params_reject_unknown_names_and_modes),
+        cmocka_unit_test(test_nemesis_every_kind_is_named_and_documented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
