@@ -473,6 +473,8 @@ int cmd_fuzz(int argc, char **argv)
         json_decref(a.params);
         return args_usage_error("fuzz", "at most %llu seeds per call (use --shard)", FUZZ_SEEDS_MAX);
     }
+    if (c.count > 0 && (uint64_t)a.jobs > c.count)
+        a.jobs = (int)c.count;   /* no idle workers */
     if (a.out && !(c.out = fopen(a.out, "w"))) {
         json_decref(a.params);
         return args_usage_error("fuzz", "cannot write '%s'", a.out);
