@@ -18,20 +18,24 @@
 ** - hb_o contains po on its domain (the causal past of o, closed under po
 **   and rf), so the hb-predecessors of an operation form a per-session
 **   prefix: hb_o is a set of vector clocks, like co.
-** - The fixpoint is computed incrementally. The clocks start as co's
-**   (co restricted to a causal past keeps each operation's predecessors).
-**   Each read r of o's session is scanned: per session, the last write w1
-**   of r's key hb-before r yields the derived edge w1 -> w2 (r's writer)
-**   unless already implied (earlier writes of that session reach w1 by
-**   po). Adding an edge merges w1's clock into w2's and pushes the growth
-**   forward along po, rf and derived edges until nothing grows; a read of
-**   the session whose clock grew is scanned again. If w2 already
-**   hb-precedes w1, the edge closes a cycle: CyclicHB. Each edge is added
-**   once and each clock entry only grows, so this ends; on histories that
-**   are causal memories it touches little beyond one scan per session.
-** - Every relation found along the way is contained in hb_o, so a cycle
-**   or WriteHBInitRead seen in any pass is real (no false alarm), and at
-**   the fixpoint nothing is missed.
+** - The fixpoint is computed incrementally, in rounds. The clocks start
+**   as co's (co restricted to a causal past keeps each operation's
+**   predecessors), copied on write. Each queued read r is scanned: per
+**   session, the last write w1 of r's key hb-before r yields the derived
+**   edge w1 -> w2 (r's writer) unless already implied (earlier writes of
+**   that session reach w1 by po); the edge merges w1's clock into w2's.
+**   At the end of a round the growth is pushed forward along po, rf and
+**   derived edges until nothing grows (all the round's edges at once, so a
+**   clock grows once per round rather than once per edge), and the reads
+**   whose clocks grew are queued for the next round. An edge w1 -> w2 with
+**   w2 hb-before w1 (seen when scanning, or after the spread) closes a
+**   cycle: CyclicHB. Clocks only grow and each needed edge is added once,
+**   so the rounds end; clocks under-approximate hb_o until then, so every
+**   pattern seen is real, and at the fixpoint none is missed.
+** - A pre-check first computes hb_all (rule (2) for every session's reads
+**   at once, see 'all_hb'), which contains every hb_o: when it shows no
+**   pattern, neither does any hb_o, and one computation replaces one per
+**   session. Only histories it flags pay for the exact per-session ones.
 */
 #include "causal.h"
 
@@ -54,6 +58,7 @@ typedef struct cm_ctx {
     causal_edges d;            /* derived edges of the current o */
     uint32_t *d_head;          /* per op: its first derived out-edge, or CM_END */
     uint32_t *d_next;          /* per edge: the next out-edge of its source */
+    uint32_t round_start;      /* first derived edge of the current round */
     uint32_t d_next_cap;
     uint32_t *stack;           /* propagation worklist */
     uint32_t n_stack;
@@ -63,6 +68,7 @@ typedef struct cm_ctx {
 } cm_ctx;
 
 #define CM_END UINT32_MAX
+#define CM_ALL UINT32_MAX      /* c->s: rule (2) for the reads of every session */
 enum { CM_ON_STACK = 1, CM_QUEUED = 2 };
 
 /* hb_o clocks are co clocks until they grow: only grown rows are copied
@@ -140,7 +146,8 @@ static int merge(cm_ctx *c, uint32_t from, uint32_t to)
         c->stack[c->n_stack++] = to;
     }
     const causal_loc *op = &c->h->loc[to];
-    if (op->session == c->s && !op->is_write && !(c->flags[to] & CM_QUEUED)) {
+    if ((c->s == CM_ALL || op->session == c->s) && !op->is_write &&
+        !(c->flags[to] & CM_QUEUED)) {
         c->flags[to] |= CM_QUEUED;
         c->reads[c->n_reads++] = to;
     }
@@ -187,17 +194,15 @@ static int add_edge(cm_ctx *c, uint32_t w1, uint32_t w2, uint32_t rd)
     uint32_t e = c->d.n - 1;
     c->d_next[e] = c->d_head[w1];
     c->d_head[w1] = e;
-    if (merge(c, w1, w2) != 0)
-        return -1;
-    return propagate(c);
+    return merge(c, w1, w2);   /* the spread waits for the end of the round */
 }
 
-/* CyclicHB: w2 already hb-precedes w1, so the edge w1 -> w2 closes a cycle.
-** The topological pass over po, rf and the derived edges (this one
-** included) extracts one for the witness. */
-static int cyclic_hb(cm_ctx *c, uint32_t w1, uint32_t w2, uint32_t rd)
+/* CyclicHB: w2 already hb-precedes w1, so the edge w1 -> w2 closes a cycle
+** ('push': the edge is not yet among the derived ones). The topological
+** pass over po, rf and the derived edges extracts one for the witness. */
+static int cyclic_hb(cm_ctx *c, uint32_t w1, uint32_t w2, uint32_t rd, bool push)
 {
-    if (causal_edges_push(&c->d, w1, w2, rd) != 0)
+    if (push && causal_edges_push(&c->d, w1, w2, rd) != 0)
         return -1;
     causal_witness w = {0};
     w.pattern = CAUSAL_CYCLIC_HB;
@@ -302,6 +307,45 @@ static int init_read(cm_ctx *c, uint32_t rd)
     return 0;
 }
 
+static int scan_read(cm_ctx *c, uint32_t rd);
+
+/* Ends a round: spreads the growth of the round's new edges all at once
+** (a clock grows once per round, not once per edge), which queues the
+** reads whose clocks grew. An edge w1 -> w2 whose w2 now hb-precedes w1
+** closes a cycle: CyclicHB (returns 1). */
+static int end_round(cm_ctx *c)
+{
+    if (propagate(c) != 0)
+        return -1;
+    for (uint32_t e = c->round_start; e < c->d.n; e++)
+        if (hb_before(c, c->d.dst[e], c->d.src[e]))
+            return cyclic_hb(c, c->d.src[e], c->d.dst[e], c->d.via[e], false);
+    c->round_start = c->d.n;
+    return 0;
+}
+
+/* Scans the queued reads in rounds until no clock grows. Returns 0, 1 when
+** a pattern stopped the scan early, -1 when out of memory. */
+static int scan_rounds(cm_ctx *c, bool stop_at_init_read)
+{
+    int rc = 0;
+    c->round_start = 0;
+    while (rc == 0) {
+        while (c->n_reads > 0 && rc == 0) {
+            uint32_t rd = c->reads[--c->n_reads];
+            c->flags[rd] &= (uint8_t)~CM_QUEUED;
+            rc = scan_read(c, rd);
+            if (stop_at_init_read && c->r->found[CAUSAL_WRITE_HB_INIT_READ])
+                rc = 1;
+        }
+        if (rc == 0)
+            rc = end_round(c);
+        if (c->n_reads == 0)
+            break;
+    }
+    return rc;
+}
+
 /* Scans one read of o's session: WriteHBInitRead for a read of the initial
 ** value; otherwise the derived edges into its writer, one per session (the
 ** last write of its key hb-before it). Returns 1 on a cycle. */
@@ -325,7 +369,7 @@ static int scan_read(cm_ctx *c, uint32_t rd)
         if (w1 < 0 || (uint32_t)w1 == w2 || hb_before(c, (uint32_t)w1, w2))
             continue;
         if (hb_before(c, w2, (uint32_t)w1))
-            return cyclic_hb(c, (uint32_t)w1, w2, rd);
+            return cyclic_hb(c, (uint32_t)w1, w2, rd, true);
         if (add_edge(c, (uint32_t)w1, w2, rd) != 0)
             return -1;
     }
@@ -369,13 +413,45 @@ static int session_hb(cm_ctx *c, uint32_t s)
             c->reads[c->n_reads++] = rd;
         }
     }
-    int rc = 0;
-    while (c->n_reads > 0 && rc == 0) {
-        uint32_t rd = c->reads[--c->n_reads];
-        c->flags[rd] &= (uint8_t)~CM_QUEUED;
-        rc = scan_read(c, rd);
-    }
+    int rc = scan_rounds(c, false);
     session_reset(c);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The pre-check: hb_all, the smallest transitive relation containing co
+** and closed under rule (2) for the reads of every session. Each hb_o is
+** contained in it (its base co|CausalPast(o) is in co, and hb_all is closed
+** under o's instances of rule (2)), so when hb_all is acyclic and orders no
+** write before a read of its key's initial value, no hb_o has a pattern and
+** the per-session computations are skipped. Otherwise they decide (hb_all
+** may order more than any hb_o). Sets '*clean'. */
+static int all_hb(cm_ctx *c, bool *clean)
+{
+    const causal_history *h = c->h;
+    causal_result tmp;
+    memset(&tmp, 0, sizeof tmp);
+    uint32_t *lengths = malloc((h->n_sessions + 1) * sizeof *lengths);
+    if (lengths == NULL)
+        return -1;
+    for (uint32_t s = 0; s < h->n_sessions; s++)
+        lengths[s] = causal_session_len(h, s);
+    causal_result *real = c->r;
+    c->r = &tmp;
+    c->s = CM_ALL;
+    c->o = 0;
+    c->limit = lengths;
+    c->n_reads = 0;
+    for (uint32_t id = h->n_ops; id-- > 0;)
+        if (!h->ops[id].is_write) {
+            c->flags[id] |= CM_QUEUED;
+            c->reads[c->n_reads++] = id;
+        }
+    int rc = scan_rounds(c, true);
+    session_reset(c);
+    *clean = rc == 0 && !tmp.found[CAUSAL_CYCLIC_HB] && !tmp.found[CAUSAL_WRITE_HB_INIT_READ];
+    causal_result_free(&tmp);
+    c->r = real;
+    free(lengths);
     return rc < 0 ? -1 : 0;
 }
 
@@ -415,8 +491,9 @@ int causal_cm_patterns(const causal_history *h, const uint32_t *vc, causal_resul
     if (c.over && c.d_head && c.stack && c.reads && c.flags && build_readers(&c) == 0) {
         for (size_t id = 0; id < n; id++)
             c.over[id] = c.d_head[id] = CM_END;
-        rc = 0;
-        for (uint32_t s = 0; s < h->n_sessions && rc == 0; s++) {
+        bool clean = false;
+        rc = all_hb(&c, &clean);
+        for (uint32_t s = 0; s < h->n_sessions && rc == 0 && !clean; s++) {
             if (r->found[CAUSAL_CYCLIC_HB] && r->found[CAUSAL_WRITE_HB_INIT_READ])
                 break;
             rc = session_hb(&c, s);
