@@ -117,6 +117,11 @@ void lin_memo_free(lin_memo *m);
 
 typedef enum lin_result { LIN_OK, LIN_FAIL, LIN_UNKNOWN } lin_result;
 
+/* All memos of one check together stay under this (with the rest of the
+** checker's memory, under 1 GiB): a search that would need more answers
+** LIN_UNKNOWN. */
+#define LIN_MEMO_BYTES_MAX ((size_t)640 << 20)
+
 typedef struct lin_limits {
     uint64_t states_max;       /* 0: none */
     double deadline;           /* host_seconds() value; 0: none */
@@ -148,7 +153,9 @@ int lin_search(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
 typedef struct lin_run lin_run;
 lin_run *lin_run_new(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
                      bool want_prefix);
-int lin_run_continue(lin_run *r, uint64_t states_max, double deadline, lin_outcome *out);
+/* 'memo_bytes_max' (0: LIN_MEMO_BYTES_MAX) bounds this run's memo. */
+int lin_run_continue(lin_run *r, uint64_t states_max, size_t memo_bytes_max, double deadline,
+                     lin_outcome *out);
 void lin_run_free(lin_run *r);
 
 /* Shrinks the non-linearizable 'ops' to a subset that still cannot be

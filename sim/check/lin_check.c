@@ -136,9 +136,12 @@ static int settle(lin_run **r, const lin_outcome *o, lin_outcome *res, tally *t)
 ** the whole budget at once). The searches are resumed, not restarted, so
 ** a round costs only its new states. This finds the cheapest proof of a
 ** violation first (like checking partitions in parallel and stopping at
-** the first failure) while staying deterministic. After a round that
-** proved a violation, the undecided partitions stay LIN_UNKNOWN with
-** 'undecided' set. Returns 0, or -1 on OOM. */
+** the first failure) while staying deterministic. The live searches share
+** LIN_MEMO_BYTES_MAX; a search stopped by its share goes on in a later
+** round if others finished, and a round where no search moves ends the
+** checking (unknown). After a round that proved a violation, the
+** undecided partitions stay LIN_UNKNOWN with 'undecided' set. Returns 0,
+** or -1 on OOM. */
 static int decide(lin_ctx *c, const lin_model *m, const lin_parts *ps, const lin_limits *lim,
                   bool want_prefix, lin_outcome *res, bool *undecided, tally *t)
 {
@@ -151,16 +154,21 @@ static int decide(lin_ctx *c, const lin_model *m, const lin_parts *ps, const lin
         runs[i] = lin_run_new(c, m, ps->parts[i].ops, ps->parts[i].count, want_prefix);
         rc = runs[i] ? 0 : -1;
     }
-    for (uint64_t round = 1024; rc == 0 && left > 0 && t->failed == 0; round *= 4) {
+    bool progress = true;
+    for (uint64_t round = 1024; rc == 0 && left > 0 && t->failed == 0 && progress; round *= 4) {
         bool last = left <= 1 || (lim->states_max != 0 && round >= lim->states_max);
         uint64_t budget = last ? lim->states_max : round;
+        size_t memo_share = LIN_MEMO_BYTES_MAX / left;   /* live memos share the cap */
+        progress = false;
         for (size_t i = 0; i < n && rc == 0; i++) {
             lin_outcome o;
             if (!undecided[i])
                 continue;
-            rc = lin_run_continue(runs[i], budget, lim->deadline, &o);
+            uint64_t before = res[i].states;
+            rc = lin_run_continue(runs[i], budget, memo_share, lim->deadline, &o);
             if (rc != 0)
                 break;
+            progress |= o.states > before || o.result != LIN_UNKNOWN;
             bool timed_out = lim->deadline > 0 && host_seconds() > lim->deadline;
             if (o.result != LIN_UNKNOWN || last || timed_out) {
                 undecided[i] = false;
@@ -172,9 +180,10 @@ static int decide(lin_ctx *c, const lin_model *m, const lin_parts *ps, const lin
         }
     }
     for (size_t i = 0; runs != NULL && i < n; i++) {
-        if (runs[i] != NULL) {   /* left undecided by a violation elsewhere */
+        if (runs[i] != NULL) {   /* a violation elsewhere, or no memory left */
             t->states += res[i].states;
             t->unknown++;
+            undecided[i] = t->failed > 0;
         }
         lin_run_free(runs[i]);
     }

@@ -32,7 +32,7 @@
 ** kept incrementally (Zobrist: XOR of a fixed 64-bit code per operation),
 ** so probing costs O(1) plus one bitset compare on a hash match. Entries
 ** are never removed. Bound: 'states_max' entries, and a memory cap that
-** keeps the memo under 'MEMO_BYTES_MAX'; hitting either, or the deadline,
+** keeps the memo under 'LIN_MEMO_BYTES_MAX'; hitting either, or the deadline,
 ** answers LIN_UNKNOWN - never LIN_OK.
 **
 ** Longest prefix: each time the search is stopped by a return event, every
@@ -51,7 +51,6 @@ enum { DEADLINE_EVERY = 4096 };
 #define FORCED 0x80000000u                /* flags in 'stack_entry' */
 #define PHASE 0x40000000u
 #define HASH_HIGH 0xffffffff00000000ULL   /* table slots keep these hash bits */
-#define MEMO_BYTES_MAX ((size_t)768 << 20)
 
 typedef struct memo_entry { uint64_t hash, state; } memo_entry;
 
@@ -431,11 +430,14 @@ lin_run *lin_run_new(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n
     return s;
 }
 
-int lin_run_continue(lin_run *s, uint64_t states_max, double deadline, lin_outcome *out)
+int lin_run_continue(lin_run *s, uint64_t states_max, size_t memo_bytes_max, double deadline,
+                     lin_outcome *out)
 {
     if (s->out.result == LIN_UNKNOWN) {
         size_t entry_bytes = sizeof(memo_entry) + s->words * 8 + 2 * sizeof(uint64_t);
-        size_t cap = MEMO_BYTES_MAX / 2 / entry_bytes;   /* /2: growth by doubling */
+        if (memo_bytes_max == 0 || memo_bytes_max > LIN_MEMO_BYTES_MAX)
+            memo_bytes_max = LIN_MEMO_BYTES_MAX;
+        size_t cap = memo_bytes_max / 2 / entry_bytes;   /* /2: growth by doubling */
         if (states_max != 0 && states_max < cap)
             cap = (size_t)states_max;
         s->entries_max = cap < UINT32_MAX - 1 ? cap : UINT32_MAX - 1;
@@ -461,7 +463,7 @@ int lin_search(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
 {
     *out = (lin_outcome){.result = LIN_UNKNOWN};
     lin_run *r = lin_run_new(c, m, ops, n, want_prefix);
-    int rc = r ? lin_run_continue(r, lim->states_max, lim->deadline, out) : -1;
+    int rc = r ? lin_run_continue(r, lim->states_max, 0, lim->deadline, out) : -1;
     if (rc == 0 && out->result == LIN_FAIL && want_prefix)
         r->out.prefix = NULL;   /* ownership moves to the caller */
     else
