@@ -273,6 +273,12 @@ static void test_lin_edn_independent_tuples(void **st)
     assert_string_equal(json_string_value(json_object_get(r, "format")), "edn");
     assert_int_equal(json_integer_value(json_object_get(r, "partitions_total")), 2);
     json_decref(r);
+    /* Jepsen's set workload reads sets: #{...} */
+    const char *set = "{:process 0, :type :invoke, :f :add, :value 3}\n"
+                      "{:process 0, :type :ok, :f :add, :value 3}\n"
+                      "{:process 0, :type :invoke, :f :read, :value nil}\n"
+                      "{:process 0, :type :ok, :f :read, :value #{3}}\n";
+    assert_int_equal(check_fmt("set", "edn", set, NULL, NULL, err, sizeof err), CHECK_OK);
 }
 
 /* Many concurrent info writes and no reads that settle them: a tiny state

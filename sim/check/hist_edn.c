@@ -2,7 +2,8 @@
 ** hist_edn.c — the Jepsen EDN reader (also Porcupine's KV logs).
 **
 ** The subset Jepsen writes: one map per line with keyword keys; values are
-** nil, true/false, integers, strings, keywords, vectors and lists. Fields
+** nil, true/false, integers, strings, keywords, vectors, lists and sets
+** (#{...}, read as lists). Fields
 ** used: :process :type :f :value, optional :key and :time; others (:index,
 ** :error ...) are ignored. Events whose :process is not an integer (the
 ** :nemesis) are skipped: they are not client operations.
@@ -100,7 +101,7 @@ static const hist_value *parse_seq(edn *e, char close, int depth)
     for (;;) {
         skip_ws(e);
         if (items == NULL || e->p >= e->end) {
-            fail(e, close == ']' ? "a closing ']'" : "a closing ')'");
+            fail(e, close == ']' ? "a closing ']'" : close == ')' ? "a closing ')'" : "a closing '}'");
             break;
         }
         if (*e->p == close) {
@@ -170,6 +171,12 @@ static const hist_value *parse(edn *e, int depth)
     case '"': return parse_string(e);
     case '[': return parse_seq(e, ']', depth);
     case '(': return parse_seq(e, ')', depth);
+    case '#':   /* a set, #{...}: read as a list (the set model sorts it) */
+        if (e->p + 1 < e->end && e->p[1] == '{') {
+            e->p++;
+            return parse_seq(e, '}', depth);
+        }
+        return fail(e, "a value ('#' starts only a set, #{...})");
     case '{': return fail(e, "a value that is not a nested map");
     default: return parse_atom(e);
     }
