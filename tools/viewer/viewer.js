@@ -99,6 +99,11 @@
         case 'invariant':
           m.marks.push({ t: t, i0: idx, lane: -1, kind: 'invariant', label: 'invariant: ' + e.violation, e: e });
           break;
+        case 'net':
+          m.marks.push({ t: t, i0: idx, lane: -1, kind: 'net', e: e,
+            label: 'net' + ['latency', 'drop', 'dup', 'fifo'].filter(function (k) { return e[k] !== undefined; })
+              .map(function (k) { return ' ' + k + ' ' + e[k]; }).join('') + (e.links === 'some' ? ' (some links)' : '') });
+          break;
         default: nodeEvent(m, e, t, idx, open); break;
       }
     }
@@ -718,7 +723,9 @@
     var verdicts = s && s.verdicts ? s.verdicts : {};
     Object.keys(verdicts).forEach(function (k) {
       var cls = verdicts[k] === 'ok' ? 'ok' : verdicts[k] === 'fail' ? 'fail' : 'unknown';
-      html += '<div class="verdict">' + esc(k) + ': <span class="' + cls + '">' + esc(verdicts[k]) + '</span></div>';
+      var line = model.verdicts.filter(function (v) { return v.check === k; })[0];
+      var why = line && line.report && typeof line.report.violation === 'string' ? ' — ' + line.report.violation : '';
+      html += '<div class="verdict">' + esc(k) + ': <span class="' + cls + '">' + esc(verdicts[k]) + '</span>' + esc(why) + '</div>';
     });
     if (!html) html = model.verdicts.length ? '' : '<div class="verdict">no checks ran</div>';
     if (s) html += '<div class="verdict" style="color:#666">fingerprint ' + esc(s.fingerprint) + '</div>';
