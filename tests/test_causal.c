@@ -568,6 +568,35 @@ static void test_unknown_criterion_and_cas_are_bad_input(void **state)
     json_decref(rep);
 }
 
+static void test_sessions_are_numbered_by_process_id_whatever_their_order(void **state)
+{
+    (void)state;
+    /* Processes 5, -1, -7 appear in that order; -1 reads what 5 wrote. */
+    causal_input_op in[] = {
+        {5, true, false, 0, 1, 1, 0, NULL}, {-1, false, false, 0, 1, 2, 1, NULL},
+        {-7, true, false, 0, 2, 3, 2, NULL}, {5, false, false, 0, 1, 4, 3, NULL},
+        {-1, false, false, 0, 2, 5, 4, NULL},
+    };
+    causal_history h;
+    char err[256];
+    assert_int_equal(causal_build(&h, in, 5, 1, (const char **)key_names, NULL, "t", err,
+                                  sizeof err), 0);
+    assert_int_equal(h.n_sessions, 3);
+    assert_int_equal(h.session_process[0], -7);
+    assert_int_equal(h.session_process[1], -1);
+    assert_int_equal(h.session_process[2], 5);
+    for (uint32_t id = 0; id < h.n_ops; id++)
+        assert_int_equal(h.ops[id].index, id);   /* ids keep the input order */
+    assert_int_equal(causal_id(&h, 2, 1), 3);
+    assert_int_equal(h.ops[1].writer, 0);
+    assert_int_equal(h.ops[4].writer, 2);
+    causal_result r;
+    assert_int_equal(causal_analyse(&h, CAUSAL_ALL, &r), 0);
+    assert_true(causal_holds(&r, CAUSAL_ALL));
+    causal_result_free(&r);
+    causal_history_free(&h);
+}
+
 static void test_bench_histories_satisfy_all_three_and_report_times(void **state)
 {
     (void)state;
@@ -619,6 +648,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_written_value_is_refused_naming_key_and_value),
         cmocka_unit_test(test_info_write_counts_only_when_read_and_fail_is_dropped),
         cmocka_unit_test(test_unknown_criterion_and_cas_are_bad_input),
+        cmocka_unit_test(test_sessions_are_numbered_by_process_id_whatever_their_order),
         cmocka_unit_test(test_bench_histories_satisfy_all_three_and_report_times),
         cmocka_unit_test(test_bench_generator_is_deterministic),
     };

@@ -196,54 +196,111 @@ static void index_key_sessions(causal_history *h)
     h->key_session_start = t;
 }
 
+/* Each kept input's session: processes are numbered by increasing process
+** id (not by first appearance), in O(inputs + sessions log sessions).
+** Fills 'session_of' (per input) and 'procs' (per session: its process);
+** returns the number of sessions, or -1 when out of memory. */
+static long number_sessions(build_ctx *c, const bool *kept, uint32_t *session_of,
+                            int64_t *procs)
+{
+    u64map m;
+    if (map_init(&m, c->n) != 0) {
+        map_free(&m);
+        return -1;
+    }
+    uint32_t n = 0, minus_one = UINT32_MAX;   /* process -1 has map key 0 */
+    for (size_t i = 0; i < c->n; i++) {
+        if (!kept[i])
+            continue;
+        uint64_t key = (uint64_t)c->in[i].process + 1;
+        uint32_t *idx = &minus_one;
+        if (key != 0) {
+            size_t j = map_slot(&m, key);
+            if (m.keys[j] == 0) {
+                m.keys[j] = key;
+                m.vals[j] = UINT32_MAX;
+            }
+            idx = &m.vals[j];
+        }
+        if (*idx == UINT32_MAX) {
+            procs[n] = c->in[i].process;
+            *idx = n++;
+        }
+        session_of[i] = *idx;   /* provisional: order of first appearance */
+    }
+    map_free(&m);
+    pi *sorted = malloc((n + 1) * sizeof *sorted);
+    uint32_t *rank = malloc((n + 1) * sizeof *rank);
+    if (sorted == NULL || rank == NULL) {
+        free(sorted);
+        free(rank);
+        return -1;
+    }
+    for (uint32_t k = 0; k < n; k++)
+        sorted[k] = (pi){procs[k], k};
+    qsort(sorted, n, sizeof *sorted, cmp_pi);
+    for (uint32_t k = 0; k < n; k++) {
+        rank[sorted[k].i] = k;
+        procs[k] = sorted[k].process;
+    }
+    for (size_t i = 0; i < c->n; i++)
+        if (kept[i])
+            session_of[i] = rank[session_of[i]];
+    free(sorted);
+    free(rank);
+    return n;
+}
+
 /* Lays the kept operations out: ids in input order; sessions by process
-** id, each in input order (program order); then writers and write lists. */
+** id, each in input order (program order), by a counting sort; then
+** writers and write lists. */
 static int layout(build_ctx *c, const bool *kept, const u64map *writes,
                   causal_history *h, uint32_t n_keys)
 {
-    pi *order = malloc((c->n + 1) * sizeof *order);
+    uint32_t *session_of = malloc((c->n + 1) * sizeof *session_of);
+    int64_t *procs = malloc((c->n + 1) * sizeof *procs);
     uint32_t *id_of = malloc((c->n + n_keys + 1) * sizeof *id_of);   /* input -> id */
-    uint32_t *cursor = malloc((n_keys + 1) * sizeof *cursor);
+    uint32_t *cursor = malloc((c->n + n_keys + 1) * sizeof *cursor);
     int rc = -1;
-    if (order == NULL || id_of == NULL || cursor == NULL)
-        goto out;
-    uint32_t n_ops = 0, n_sessions = 0;
-    for (size_t i = 0; i < c->n; i++)
-        if (kept[i]) {
-            id_of[i] = n_ops;
-            order[n_ops++] = (pi){c->in[i].process, (uint32_t)i};
-        }
-    qsort(order, n_ops, sizeof *order, cmp_pi);
-    for (uint32_t k = 0; k < n_ops; k++)
-        if (k == 0 || order[k].process != order[k - 1].process)
-            n_sessions++;
+    long n_sessions = -1;
+    if (session_of && procs && id_of && cursor)
+        n_sessions = number_sessions(c, kept, session_of, procs);
     if (n_sessions > UINT16_MAX) {
-        snprintf(c->err, c->err_cap, "%s: %u sessions (processes); at most %u are supported",
+        snprintf(c->err, c->err_cap, "%s: %ld sessions (processes); at most %u are supported",
                  c->source, n_sessions, (unsigned)UINT16_MAX);
         goto out;
     }
-    rc = alloc_history(h, n_ops, n_sessions, n_keys);
-    for (uint32_t k = 0, s = 0, pos = 0; rc == 0 && k < n_ops; k++) {   /* k: the slot */
-        if (k > 0 && order[k].process != order[k - 1].process) {
-            s++;
-            pos = 0;
-            h->session_start[s] = k;
-        }
-        const causal_input_op *in = &c->in[order[k].i];
-        uint32_t id = id_of[order[k].i];
-        h->session_process[s] = in->process;
-        h->session_ops[k] = id;
+    uint32_t n_ops = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (kept[i])
+            id_of[i] = n_ops++;
+    if (n_sessions < 0 || alloc_history(h, n_ops, (uint32_t)n_sessions, n_keys) != 0)
+        goto out;
+    rc = 0;
+    for (size_t i = 0; i < c->n; i++)          /* session sizes, then starts */
+        if (kept[i])
+            h->session_start[session_of[i] + 1]++;
+    for (long s = 0; s < n_sessions; s++) {
+        h->session_start[s + 1] += h->session_start[s];
+        h->session_process[s] = procs[s];
+        cursor[s] = h->session_start[s];
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        if (!kept[i])
+            continue;
+        const causal_input_op *in = &c->in[i];
+        uint32_t s = session_of[i], slot = cursor[s]++, pos = slot - h->session_start[s];
+        uint32_t id = id_of[i];
+        h->session_ops[slot] = id;
         h->loc[id] = (causal_loc){pos, (uint16_t)s, in->is_write, 0};
-        h->ops[id] = (causal_op){s, pos++, in->key, in->value, CAUSAL_INIT, in->is_write,
+        h->ops[id] = (causal_op){s, pos, in->key, in->value, CAUSAL_INIT, in->is_write,
                                  in->info, in->line, in->index, in->hv};
     }
-    if (rc == 0) {
-        h->session_start[n_sessions] = n_ops;
-        link_writes(writes, h, id_of, cursor);
-        index_key_sessions(h);
-    }
+    link_writes(writes, h, id_of, cursor);
+    index_key_sessions(h);
 out:
-    free(order);
+    free(session_of);
+    free(procs);
     free(id_of);
     free(cursor);
     return rc;
