@@ -35,13 +35,14 @@ enum { OP_START = 1, OP_STOP = 2, OP_TICK = 3, OP_RECOVER = 4 };
 static bool same_shape(const json_t *def, const json_t *v)
 {
     if (json_is_number(def))
-        return json_is_number(v);
+        return json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) <= 1e9;
     if (!json_is_array(def) || !json_is_array(v))
         return false;
     if (json_array_size(def) == 2 && json_is_number(json_array_get(def, 0)))
         return json_array_size(v) == 2 && json_is_number(json_array_get(v, 0)) &&
-               json_is_number(json_array_get(v, 1)) &&
-               json_number_value(json_array_get(v, 0)) <= json_number_value(json_array_get(v, 1));
+               json_is_number(json_array_get(v, 1)) && json_number_value(json_array_get(v, 0)) >= 0 &&
+               json_number_value(json_array_get(v, 0)) <= json_number_value(json_array_get(v, 1)) &&
+               json_number_value(json_array_get(v, 1)) <= 1e9;
     return true;   /* a list: checked by its users */
 }
 
@@ -56,7 +57,8 @@ json_t *nemesis_params(const fault_kind *k, const json_t *given, char *err, size
         if (v && json_is_object(v) && json_object_size(v) == 0 && json_is_array(def))
             v = NULL, json_array_clear(def);
         if (v && !same_shape(def, v)) {
-            snprintf(err, cap, "fault %s: parameter '%s' must look like %s", k->name, p->name, p->def);
+            snprintf(err, cap, "fault %s: parameter '%s' must look like %s (numbers >= 0, ranges "
+                     "with lo <= hi)", k->name, p->name, p->def);
             json_decref(def);
             json_decref(out);
             return NULL;
@@ -75,6 +77,11 @@ json_t *nemesis_params(const fault_kind *k, const json_t *given, char *err, size
         return NULL;
     }
     json_t *modes = json_object_get(out, "modes");
+    if (k->modes && json_array_size(modes) == 0) {
+        snprintf(err, cap, "fault %s: 'modes' must name at least one mode", k->name);
+        json_decref(out);
+        return NULL;
+    }
     size_t i;
     json_t *m;
     json_array_foreach(modes, i, m) {
