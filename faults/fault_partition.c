@@ -28,8 +28,9 @@ static const fault_param params[] = {
 /* Two random sides of sizes floor(n/2) and ceil(n/2), as 1-based lists. */
 static json_t *random_sides(rng *r, int nodes)
 {
-    int perm[64];
-    int n = nodes < 64 ? nodes : 64;
+    int n = nodes;
+    int *perm = malloc(sizeof(int) * (size_t)n);
+    DSIM_ASSERT(perm != NULL);
     for (int i = 0; i < n; i++)
         perm[i] = i + 1;
     for (int i = n - 1; i > 0; i--) {
@@ -40,6 +41,7 @@ static json_t *random_sides(rng *r, int nodes)
     json_t *a = json_array(), *b = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(i < n / 2 ? a : b, json_integer(perm[i]));
+    free(perm);
     return json_pack("[o, o]", a, b);
 }
 
