@@ -566,8 +566,8 @@ void fault_trace(nemesis *nm, int idx, const json_t *e, const char *phase, int n
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)e, k, v)
-        if (strcmp(k, "node") != 0)
-            json_object_set(ev, k, v);
+        if (strcmp(k, "node") != 0 || node < 0)
+            json_object_set(ev, k, v);   /* a skipped fault keeps what it named */
     if (node >= 0) {
         char buf[16];
         json_object_set_new(ev, "node", json_string(endpoint_name(w, node, buf, sizeof buf)));
