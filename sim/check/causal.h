@@ -67,13 +67,15 @@ typedef struct causal_op {
     const hist_value *hv; /* the value's node in 'src', or NULL (in memory) */
 } causal_op;
 
-/* The fields the analysis reads at random, packed (8 bytes, not 40): on
-** big histories the hot loops touch these rather than 'ops'. */
+/* The fields the analysis reads, packed (16 bytes, not 40): on big
+** histories the hot loops touch these rather than 'ops'. */
 typedef struct causal_loc {
     uint32_t pos;
-    uint16_t session;     /* sessions <= n_ops and n_ops * sessions is bounded */
+    uint16_t session;     /* at most UINT16_MAX sessions (checked when built) */
     uint8_t is_write;
     uint8_t spare;
+    uint32_t key;
+    int32_t writer;       /* as in causal_op */
 } causal_loc;
 
 typedef struct causal_history {

@@ -279,7 +279,7 @@ static int init_read(cm_ctx *c, uint32_t rd)
 {
     const causal_history *h = c->h;
     for (uint32_t t = 0; t < h->n_sessions; t++) {
-        int32_t w = causal_first_write(h, h->ops[rd].key, t);
+        int32_t w = causal_first_write(h, h->loc[rd].key, t);
         if (w < 0 || !hb_before(c, (uint32_t)w, rd))
             continue;
         uint32_t ops[2 * CM_PATH_HOPS_MAX + 2];
@@ -352,7 +352,7 @@ static int scan_rounds(cm_ctx *c, bool stop_at_init_read)
 static int scan_read(cm_ctx *c, uint32_t rd)
 {
     const causal_history *h = c->h;
-    const causal_op *op = &h->ops[rd];
+    const causal_loc *op = &h->loc[rd];
     if (op->writer == CAUSAL_INIT)
         return c->r->found[CAUSAL_WRITE_HB_INIT_READ] ? 0 : init_read(c, rd);
     if (op->writer < 0)
@@ -408,7 +408,7 @@ static int session_hb(cm_ctx *c, uint32_t s)
     c->n_reads = 0;
     for (uint32_t q = causal_session_len(h, s); q-- > 0;) {
         uint32_t rd = causal_id(h, s, q);
-        if (!h->ops[rd].is_write) {
+        if (!h->loc[rd].is_write) {
             c->flags[rd] |= CM_QUEUED;
             c->reads[c->n_reads++] = rd;
         }
@@ -442,7 +442,7 @@ static int all_hb(cm_ctx *c, bool *clean)
     c->limit = lengths;
     c->n_reads = 0;
     for (uint32_t id = h->n_ops; id-- > 0;)
-        if (!h->ops[id].is_write) {
+        if (!h->loc[id].is_write) {
             c->flags[id] |= CM_QUEUED;
             c->reads[c->n_reads++] = id;
         }

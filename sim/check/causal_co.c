@@ -141,7 +141,7 @@ static int topo_index(topo *t, uint32_t n_ops)
 
 static bool ready(const topo *t, uint32_t id)
 {
-    const causal_op *op = &t->h->ops[id];
+    const causal_loc *op = &t->h->loc[id];
     if (!op->is_write && op->writer >= 0 && !done(t, (uint32_t)op->writer))
         return false;
     return t->pend[id] == 0;
@@ -158,7 +158,7 @@ static void vc_merge(uint32_t *dst, const uint32_t *src, uint32_t k)
 static void finish(topo *t, uint32_t id, uint32_t *vc)
 {
     const causal_history *h = t->h;
-    const causal_op *op = &h->ops[id];
+    const causal_loc *op = &h->loc[id];
     uint32_t k = h->n_sessions;
     if (vc != NULL) {
         uint32_t *mine = vc + (size_t)id * k;
@@ -185,7 +185,7 @@ static void finish(topo *t, uint32_t id, uint32_t *vc)
 ** source that is not done. Sets the edge's kind and justifying read. */
 static uint32_t blocker(const topo *t, uint32_t id, causal_edge *kind, int32_t *via)
 {
-    const causal_op *op = &t->h->ops[id];
+    const causal_loc *op = &t->h->loc[id];
     if (!op->is_write && op->writer >= 0 && !done(t, (uint32_t)op->writer)) {
         *kind = CAUSAL_E_RF;
         *via = -1;
@@ -342,7 +342,7 @@ static int record(causal_result *r, causal_pattern p, uint32_t n, const uint32_t
 static int write_co_init_read(const causal_history *h, const uint32_t *vc, uint32_t r,
                               causal_result *res)
 {
-    const causal_op *op = &h->ops[r];
+    const causal_loc *op = &h->loc[r];
     for (uint32_t s = 0; s < h->n_sessions; s++) {
         int32_t w = causal_first_write(h, op->key, s);
         if (w >= 0 && co_before(h, vc, (uint32_t)w, r)) {
@@ -359,7 +359,7 @@ static int write_co_init_read(const causal_history *h, const uint32_t *vc, uint3
 static int write_co_read(const causal_history *h, const uint32_t *vc, uint32_t r,
                          causal_result *res)
 {
-    const causal_op *op = &h->ops[r];
+    const causal_loc *op = &h->loc[r];
     uint32_t w = (uint32_t)op->writer;
     const uint32_t *rv = vc + (size_t)r * h->n_sessions;
     const uint32_t *wv = vc + (size_t)w * h->n_sessions;
@@ -380,7 +380,7 @@ static int write_co_read(const causal_history *h, const uint32_t *vc, uint32_t r
 int causal_cc_patterns(const causal_history *h, const uint32_t *vc, causal_result *r)
 {
     for (uint32_t id = 0; id < h->n_ops; id++) {
-        const causal_op *op = &h->ops[id];
+        const causal_loc *op = &h->loc[id];
         if (op->is_write)
             continue;
         int rc = 0;
@@ -404,7 +404,7 @@ int causal_cf_pattern(const causal_history *h, const uint32_t *vc, causal_result
     cf.kind = CAUSAL_E_CF;
     int rc = 0;
     for (uint32_t id = 0; id < h->n_ops && rc == 0; id++) {
-        const causal_op *op = &h->ops[id];
+        const causal_loc *op = &h->loc[id];
         if (op->is_write || op->writer < 0)
             continue;
         uint32_t w2 = (uint32_t)op->writer;

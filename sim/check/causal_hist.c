@@ -162,6 +162,7 @@ static void link_writes(const u64map *writes, causal_history *h, const uint32_t 
             continue;
         size_t j = map_slot(writes, kv_key(op->key, op->value));
         op->writer = writes->keys[j] != 0 ? (int32_t)id_of[writes->vals[j]] : CAUSAL_THIN_AIR;
+        h->loc[id].writer = op->writer;
     }
     for (uint32_t k = 0; k < h->n_keys; k++)
         h->key_write_start[k + 1] += h->key_write_start[k];
@@ -292,7 +293,7 @@ static int layout(build_ctx *c, const bool *kept, const u64map *writes,
         uint32_t s = session_of[i], slot = cursor[s]++, pos = slot - h->session_start[s];
         uint32_t id = id_of[i];
         h->session_ops[slot] = id;
-        h->loc[id] = (causal_loc){pos, (uint16_t)s, in->is_write, 0};
+        h->loc[id] = (causal_loc){pos, (uint16_t)s, in->is_write, 0, in->key, CAUSAL_INIT};
         h->ops[id] = (causal_op){s, pos, in->key, in->value, CAUSAL_INIT, in->is_write,
                                  in->info, in->line, in->index, in->hv};
     }
