@@ -99,6 +99,12 @@
         case 'invariant':
           m.marks.push({ t: t, i0: idx, lane: -1, kind: 'invariant', label: 'invariant: ' + e.violation, e: e });
           break;
+        case 'fault': {
+          var lf = lane(m, e.node), what = e.kind || e.type || e.shape || '';
+          m.marks.push({ t: t, i0: idx, lane: lf >= 0 && lf < nodes ? lf : -1, kind: 'fault', e: e,
+            label: 'fault' + (e.fault ? ' #' + e.fault : '') + (what ? ' ' + what : '') + (e.phase ? ' ' + e.phase : '') });
+          break;
+        }
         case 'net':
           m.marks.push({ t: t, i0: idx, lane: -1, kind: 'net', e: e,
             label: 'net' + ['latency', 'drop', 'dup', 'fifo'].filter(function (k) { return e[k] !== undefined; })
@@ -315,6 +321,7 @@
     stats.arrows = drawMsgs(model.arrows, t0, t1, tc);
     stats.inflight = drawMsgs(model.inflight, t0, t1, tc);
     stats.drops = drawMsgs(model.drops, t0, t1, tc);
+    labelEnd = {};
     visible(model.marks, t0, t1, function (k) { if (shown(k)) { drawMark(k); stats.marks++; } });
     if (selected) drawSelection(selected);
     if (cursor >= 0 && tc >= t0 && tc <= t1) {
@@ -451,6 +458,16 @@
     return n;
   }
 
+  /* Writes a mark's label only where the lane has room since the last one
+  ** written this frame, so zoomed-out marks do not pile up their text. */
+  var labelEnd = {};
+  function markLabel(text, x, y, lane) {
+    var key = Math.round(y);   /* one row of text, whichever lane writes it */
+    if (labelEnd[key] !== undefined && x < labelEnd[key]) return;
+    ctx.fillText(text, x, y);
+    labelEnd[key] = x + ctx.measureText(text).width + 6;
+  }
+
   function drawMark(k) {
     var x = xOf(k.t);
     if (k.lane < 0) {
@@ -461,7 +478,7 @@
       ctx.beginPath(); ctx.moveTo(x, Math.max(top, AXIS_H)); ctx.lineTo(x, bottom); ctx.stroke();
       ctx.setLineDash([]);
       ctx.fillStyle = ctx.strokeStyle; ctx.font = 'bold 10px sans-serif';
-      ctx.fillText(k.label.length > 40 ? k.label.slice(0, 38) + '…' : k.label, x + 3, Math.max(top, AXIS_H) + 10);
+      markLabel(k.label.length > 40 ? k.label.slice(0, 38) + '…' : k.label, x + 3, Math.max(top, AXIS_H) + 10, -1);
       return;
     }
     var lt = laneTop(k.lane), h = model.lanes[k.lane].h, y = lt + h / 2;
@@ -476,7 +493,12 @@
         ctx.fillStyle = '#fff'; ctx.strokeStyle = COLORS.clock; ctx.lineWidth = 2;
         ctx.beginPath(); ctx.arc(x, y, 6, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
         ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x, y - 4); ctx.moveTo(x, y); ctx.lineTo(x + 3, y); ctx.stroke();
-        ctx.fillStyle = COLORS.clock; ctx.font = 'bold 10px sans-serif'; ctx.fillText(k.label, x + 8, lt + 10);
+        ctx.fillStyle = COLORS.clock; ctx.font = 'bold 10px sans-serif'; markLabel(k.label, x + 8, lt + 10, k.lane);
+        break;
+      case 'fault':
+        ctx.fillStyle = '#c62828'; ctx.font = 'bold 10px sans-serif';
+        ctx.fillRect(x - 1, lt + 2, 2, h - 4);
+        markLabel('⚡ ' + k.label, x + 3, lt + h - 4, k.lane);
         break;
       case 'dup':
         ctx.fillStyle = COLORS.dup; ctx.font = 'bold 9px sans-serif'; ctx.fillText('×2', x + 2, y - 3);
