@@ -65,6 +65,12 @@ r = json.load(open('rep.json')); s = json.load(open('sum.json'))
 assert r['seeds'] == 24 and r['failed'] == s['failed'] and r['ranges'] == [[1, 24]], r
 " || fail "report: $(cat rep.json)"
 
+"$bin" report s1.jsonl s1.jsonl --json >dup.json 2>/dev/null
+json 'len(d["duplicates"]) == 8 and d["seeds"] == 8' <dup.json | grep -q True || fail "report of a file given twice: $(cat dup.json)"
+sed 's/"fingerprint":"[0-9a-f]*"/"fingerprint":"0000000000000000"/' s1.jsonl >s1x.jsonl
+bad_rc=0; "$bin" report s1.jsonl s1x.jsonl >/dev/null 2>&1 || bad_rc=$?
+[ $bad_rc -eq 2 ] || fail "report of conflicting results should exit 2, got $bad_rc"
+
 # --- replay: a failing result line, and a plain run's schedule
 "$bin" replay j1.jsonl --seed "$seed" --json >rp.json 2>/dev/null
 [ $? -eq 1 ] || fail "replaying a failing seed should exit 1"
@@ -76,6 +82,8 @@ d = json.load(open('run5.json'))
 json.dump({'scenario': 'single.lua', 'seed': 5, 'params': {}, 'schedule': d['schedule'],
            'fingerprint': d['fingerprint']}, open('sched5.json', 'w'))"
 "$bin" replay sched5.json | grep -q "same as the recorded" || fail "replay of seed 5's schedule: $("$bin" replay sched5.json 2>&1)"
+mkdir -p elsewhere && cp single.lua elsewhere/moved.lua
+"$bin" replay sched5.json --scenario elsewhere/moved.lua | grep -q "same as the recorded" || fail "replay --scenario"
 
 # --- shrink: fewer faults, same violation kind, replays
 fseed=$(python3 -c "import json
