@@ -27,7 +27,7 @@ if [ -n "${SSHLOGIN:-}" ]; then
 fi
 # Each job: one shard; a shard that finds failures exits 1, which is not an
 # error of the campaign, so parallel's own exit status is not used.
-parallel --jobs "${JOBS:-100%}" "${remote[@]}" \
+parallel --will-cite --jobs "${JOBS:-100%}" "${remote[@]}" \
     "mkdir -p '$out' && $dsim fuzz '$scenario' --seeds '$range' --shard {}/$shards --out '$out/shard-{}.jsonl' $* >/dev/null" \
     ::: $(seq 1 "$shards")
 files=()
