@@ -30,8 +30,14 @@
 **
 ** Memo: a hash set of (linearized bitset, state). The bitset's hash is
 ** kept incrementally (Zobrist: XOR of a fixed 64-bit code per operation),
-** so probing costs O(1) plus one bitset compare on a hash match. Entries
-** are never removed. Bound: 'states_max' entries, and a memory cap that
+** so probing costs O(1) plus one bitset compare on a hash match. A set is
+** stored by its window: operations with a known completion get bits in
+** call order, and below the first operation not yet linearized every bit
+** is set, above the last linearized one none is, so only the words in
+** between (about the history's concurrency) are kept, plus the bits of the
+** info operations (they may stay pending forever, so they get their own
+** words). A 50 000-operation history then costs a few words per state,
+** not 800. Entries are never removed. Bound: 'states_max' entries, and a memory cap that
 ** keeps the memo under 'LIN_MEMO_BYTES_MAX'; hitting either, or the deadline,
 ** answers LIN_UNKNOWN - never LIN_OK.
 **
@@ -52,7 +58,10 @@ enum { DEADLINE_EVERY = 4096 };
 #define PHASE 0x40000000u
 #define HASH_HIGH 0xffffffff00000000ULL   /* table slots keep these hash bits */
 
-typedef struct memo_entry { uint64_t hash, state; } memo_entry;
+/* A memo entry: the set is stored as its window of known-operation words
+** [lo, lo + len - info words) followed by all the info words, at 'off' in
+** the 'words' arena (see 'lset'). */
+typedef struct memo_entry { uint64_t hash, state, off; uint32_t lo, len; } memo_entry;
 
 /* Where the walk is: the current node's state and linearized-set hash,
 ** the entry being looked at, and the phase of the scan at this node. */
@@ -68,19 +77,27 @@ struct lin_run {
     const lin_model *m;
     lin_ctx *c;
     const lin_op *ops;
-    size_t n, words;
+    size_t n;
+    /* the linearized set 'cur': bit pos_of[op]; known operations (a real
+    ** completion) in call order in words [0, kwords), info/open ones after,
+    ** in words [kwords, kwords + iwords). Words below 'lo' are full, words
+    ** from 'end' on are empty: only [lo, end) and the info words vary. */
+    uint64_t *cur;
+    uint32_t *pos_of;
+    size_t kwords, iwords, lo, end;
+    uint64_t last_mask;        /* the valid bits of word kwords - 1 */
     /* event list */
     uint32_t *next, *prev, *match, *op_of;   /* match[e]: return of call e, 0 for returns */
     uint32_t *call_of;         /* call_of[r]: the call of return r */
     uint64_t *zob;
     /* memo */
     memo_entry *entries;
-    uint64_t *bits;            /* entries_count * words */
-    size_t entries_count, entries_cap, entries_max;
+    uint64_t *words;           /* the stored sets */
+    size_t words_count, words_cap;
+    size_t entries_count, entries_cap, entries_max, bytes_max;
     uint64_t *table;           /* 0 empty, else (hash high half, entry index + 1) */
     size_t table_cap;
     /* current path */
-    uint64_t *cur;             /* linearized bitset */
     uint32_t *stack_entry;     /* high bit: a forced (read-only) frame */
     lin_state *stack_state;
     size_t depth;
@@ -132,7 +149,9 @@ static int build_list(search *s)
     s->op_of = calloc(m, sizeof *s->op_of);
     s->call_of = calloc(m, sizeof *s->call_of);
     s->zob = malloc((n + 1) * sizeof *s->zob);
-    if (!evs || !s->next || !s->prev || !s->match || !s->op_of || !s->zob || !s->call_of) {
+    s->pos_of = malloc((n + 1) * sizeof *s->pos_of);
+    if (!evs || !s->next || !s->prev || !s->match || !s->op_of || !s->zob || !s->call_of ||
+        !s->pos_of) {
         free(evs);
         return -1;
     }
@@ -149,9 +168,18 @@ static int build_list(search *s)
         free(evs);
         return -1;
     }
+    size_t known = 0, info = 0;
+    for (size_t i = 0; i < n; i++)
+        known += s->ops[i].ret_pos < LIN_POS_INF;
+    s->kwords = (known + 63) / 64;
+    s->last_mask = known % 64 ? ((uint64_t)1 << (known % 64)) - 1 : ~(uint64_t)0;
+    known = 0;
     for (size_t e = 1; e <= 2 * n; e++) {
         const ev *x = &evs[e - 1];
         s->op_of[e] = x->op;
+        if (x->call)
+            s->pos_of[x->op] = s->ops[x->op].ret_pos < LIN_POS_INF
+                                   ? (uint32_t)known++ : (uint32_t)(s->kwords * 64 + info++);
         if (x->call)
             call_entry[x->op] = (uint32_t)e;
         else {
@@ -165,7 +193,9 @@ static int build_list(search *s)
     }
     free(call_entry);
     free(evs);
-    return 0;
+    s->iwords = (info + 63) / 64;
+    s->cur = calloc(s->kwords + s->iwords + 1, sizeof *s->cur);
+    return s->cur != NULL ? 0 : -1;
 }
 
 static int table_grow(search *s)
@@ -194,12 +224,73 @@ static int entries_grow(search *s)
     if (e == NULL)
         return -1;
     s->entries = e;
-    uint64_t *b = realloc(s->bits, cap * s->words * sizeof *b);
-    if (b == NULL)
-        return -1;
-    s->bits = b;
     s->entries_cap = cap;
     return 0;
+}
+
+/* Room for 'need' more words in the arena. */
+static int words_reserve(search *s, size_t need)
+{
+    if (s->words_count + need <= s->words_cap)
+        return 0;
+    size_t cap = s->words_cap ? 2 * s->words_cap : 256;
+    while (cap < s->words_count + need)
+        cap *= 2;
+    uint64_t *w = realloc(s->words, cap * sizeof *w);
+    if (w == NULL)
+        return -1;
+    s->words = w;
+    s->words_cap = cap;
+    return 0;
+}
+
+static bool word_full(const search *s, size_t i)
+{
+    return s->cur[i] == (i + 1 == s->kwords ? s->last_mask : ~(uint64_t)0);
+}
+
+/* The window [lo, end) of 'cur' with bit 'pos' set (it is not yet). */
+static void window_with(const search *s, size_t pos, size_t *lo, size_t *end)
+{
+    size_t w = pos / 64;
+    *lo = s->lo;
+    *end = s->end;
+    if (w >= s->kwords)
+        return;   /* an info word: always stored whole */
+    if (w + 1 > *end)
+        *end = w + 1;
+    if (w == *lo && (s->cur[w] | (uint64_t)1 << (pos % 64)) ==
+                        (w + 1 == s->kwords ? s->last_mask : ~(uint64_t)0)) {
+        for (*lo = w + 1; *lo < s->kwords && word_full(s, *lo); (*lo)++)
+            ;
+    }
+}
+
+/* Word 'i' of 'cur' with bit 'pos' set. */
+static uint64_t word_with(const search *s, size_t i, size_t pos)
+{
+    return s->cur[i] | (i == pos / 64 ? (uint64_t)1 << (pos % 64) : 0);
+}
+
+static void set_pos(search *s, size_t pos)
+{
+    size_t lo, end;
+    window_with(s, pos, &lo, &end);
+    s->cur[pos / 64] |= (uint64_t)1 << (pos % 64);
+    s->lo = lo;
+    s->end = end;
+}
+
+static void clear_pos(search *s, size_t pos)
+{
+    size_t w = pos / 64;
+    s->cur[w] &= ~((uint64_t)1 << (pos % 64));
+    if (w >= s->kwords)
+        return;
+    if (w < s->lo)
+        s->lo = w;
+    while (s->end > s->lo && s->cur[s->end - 1] == 0)
+        s->end--;
 }
 
 /* Inserts ('cur' with 'op' set, 'st'); returns 1 when new, 0 when seen,
@@ -207,31 +298,39 @@ static int entries_grow(search *s)
 static int memo_insert(search *s, uint64_t zhash, size_t op, lin_state st)
 {
     uint64_t h = zhash ^ state_hash(s, st);
-    size_t w = op / 64;
-    uint64_t bit = (uint64_t)1 << (op % 64);
+    size_t pos = s->pos_of[op], lo, end;
+    window_with(s, pos, &lo, &end);
+    uint32_t len = (uint32_t)(end - lo + s->iwords);
     size_t j = h & (s->table_cap - 1);
     for (; s->table[j] != 0; j = (j + 1) & (s->table_cap - 1)) {
         if ((s->table[j] & HASH_HIGH) != (h & HASH_HIGH))
             continue;
-        size_t k = (s->table[j] & ~HASH_HIGH) - 1;
-        if (s->entries[k].hash != h || !state_equal(s, s->entries[k].state, st))
+        const memo_entry *me = &s->entries[(s->table[j] & ~HASH_HIGH) - 1];
+        if (me->hash != h || me->lo != lo || me->len != len || !state_equal(s, me->state, st))
             continue;
-        const uint64_t *b = s->bits + k * s->words;
+        const uint64_t *b = s->words + me->off;
         bool same = true;
-        for (size_t i = 0; i < s->words && same; i++)
-            same = b[i] == (i == w ? s->cur[i] | bit : s->cur[i]);
+        for (size_t i = lo; i < end && same; i++)
+            same = *b++ == word_with(s, i, pos);
+        for (size_t i = s->kwords; i < s->kwords + s->iwords && same; i++)
+            same = *b++ == word_with(s, i, pos);
         if (same)
             return 0;
     }
-    if (s->entries_count >= s->entries_max)
+    size_t bytes = s->entries_count * (sizeof(memo_entry) + 16) + s->words_count * 8;
+    if (s->entries_count >= s->entries_max || bytes >= s->bytes_max)
         return -2;
-    if (s->entries_count == s->entries_cap && entries_grow(s) != 0)
+    if ((s->entries_count == s->entries_cap && entries_grow(s) != 0) ||
+        words_reserve(s, len) != 0)
         return -1;
     size_t k = s->entries_count++;
-    s->entries[k] = (memo_entry){h, st};
-    uint64_t *b = s->bits + k * s->words;
-    memcpy(b, s->cur, s->words * sizeof *b);
-    b[w] |= bit;
+    s->entries[k] = (memo_entry){h, st, s->words_count, (uint32_t)lo, len};
+    uint64_t *b = s->words + s->words_count;
+    for (size_t i = lo; i < end; i++)
+        *b++ = word_with(s, i, pos);
+    for (size_t i = s->kwords; i < s->kwords + s->iwords; i++)
+        *b++ = word_with(s, i, pos);
+    s->words_count += len;
     s->table[j] = (h & HASH_HIGH) | (k + 1);
     if (2 * s->entries_count > s->table_cap && table_grow(s) != 0)
         return -1;
@@ -265,22 +364,22 @@ static void search_free(search *s)
     free(s->call_of);
     free(s->zob);
     free(s->entries);
-    free(s->bits);
+    free(s->words);
     free(s->table);
     free(s->cur);
+    free(s->pos_of);
     free(s->stack_entry);
     free(s->stack_state);
 }
 
 static int search_init(search *s, lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n)
 {
-    *s = (search){.m = m, .c = c, .ops = ops, .n = n, .words = n / 64 + 1};
+    *s = (search){.m = m, .c = c, .ops = ops, .n = n};
     if (n >= PHASE / 2)
         return -1;   /* entry indices must leave the flag bits free */
-    s->cur = calloc(s->words, sizeof *s->cur);
     s->stack_entry = malloc((n + 1) * sizeof *s->stack_entry);
     s->stack_state = malloc((n + 1) * sizeof *s->stack_state);
-    if (!s->cur || !s->stack_entry || !s->stack_state || build_list(s) != 0 ||
+    if (!s->stack_entry || !s->stack_state || build_list(s) != 0 ||
         table_grow(s) != 0 || entries_grow(s) != 0)
         return -1;
     s->w = (walk){.state = m->init(c), .e = s->next[0]};
@@ -313,7 +412,7 @@ static void push(search *s, walk *w, lin_state next, bool forced)
     uint32_t op = s->op_of[w->e];
     s->stack_entry[s->depth] = w->e | (forced ? FORCED : 0) | (w->info_phase ? PHASE : 0);
     s->stack_state[s->depth++] = w->state;
-    s->cur[op / 64] |= (uint64_t)1 << (op % 64);
+    set_pos(s, s->pos_of[op]);
     w->zhash ^= s->zob[op];
     w->state = next;
     lift(s, w->e);
@@ -334,7 +433,7 @@ static bool pop_failed(search *s, walk *w)
         w->info_phase = (top & PHASE) != 0;
         w->state = s->stack_state[s->depth];
         uint32_t op = s->op_of[w->e];
-        s->cur[op / 64] &= ~((uint64_t)1 << (op % 64));
+        clear_pos(s, s->pos_of[op]);
         w->zhash ^= s->zob[op];
         unlift(s, w->e);
         if ((top & FORCED) == 0)
@@ -434,13 +533,11 @@ int lin_run_continue(lin_run *s, uint64_t states_max, size_t memo_bytes_max, dou
                      lin_outcome *out)
 {
     if (s->out.result == LIN_UNKNOWN) {
-        size_t entry_bytes = sizeof(memo_entry) + s->words * 8 + 2 * sizeof(uint64_t);
         if (memo_bytes_max == 0 || memo_bytes_max > LIN_MEMO_BYTES_MAX)
             memo_bytes_max = LIN_MEMO_BYTES_MAX;
-        size_t cap = memo_bytes_max / 2 / entry_bytes;   /* /2: growth by doubling */
-        if (states_max != 0 && states_max < cap)
-            cap = (size_t)states_max;
-        s->entries_max = cap < UINT32_MAX - 1 ? cap : UINT32_MAX - 1;
+        s->bytes_max = memo_bytes_max / 2;   /* /2: arrays grow by doubling */
+        s->entries_max = states_max != 0 && states_max < UINT32_MAX - 1 ? (size_t)states_max
+                                                                        : UINT32_MAX - 1;
         if (run(s, deadline) != 0)
             return -1;
     }
