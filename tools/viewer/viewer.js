@@ -746,8 +746,12 @@
     Object.keys(verdicts).forEach(function (k) {
       var cls = verdicts[k] === 'ok' ? 'ok' : verdicts[k] === 'fail' ? 'fail' : 'unknown';
       var line = model.verdicts.filter(function (v) { return v.check === k; })[0];
-      var why = line && line.report && typeof line.report.violation === 'string' ? ' — ' + line.report.violation : '';
-      html += '<div class="verdict">' + esc(k) + ': <span class="' + cls + '">' + esc(verdicts[k]) + '</span>' + esc(why) + '</div>';
+      var rep = line && line.report, why = '';
+      if (rep && verdicts[k] !== 'ok') {
+        var text = typeof rep.explain === 'string' ? rep.explain : typeof rep.violation === 'string' ? rep.violation : '';
+        why = (text ? ' — ' + esc(text) : '') + '<details><summary>report</summary>' + pre(rep) + '</details>';
+      }
+      html += '<div class="verdict">' + esc(k) + ': <span class="' + cls + '">' + esc(verdicts[k]) + '</span>' + why + '</div>';
     });
     if (!html) html = model.verdicts.length ? '' : '<div class="verdict">no checks ran</div>';
     if (s) html += '<div class="verdict" style="color:#666">fingerprint ' + esc(s.fingerprint) + '</div>';
