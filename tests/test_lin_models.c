@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -303,6 +304,26 @@ static void test_lin_budget_ends_in_unknown(void **st)
                      CHECK_VIOLATION);
 }
 
+/* 50 000 operations on one key: the memo keeps only the window of each
+** linearized set, so this is decided, not cut short by the memory cap. */
+static void test_lin_long_history_is_decided(void **st)
+{
+    (void)st;
+    enum { ROUNDS = 25000 };
+    size_t cap = (size_t)ROUNDS * 4 * 64, n = 0;
+    char *text = malloc(cap), err[512];
+    assert_non_null(text);
+    for (int i = 1; i <= ROUNDS; i++)
+        n += (size_t)snprintf(text + n, cap - n,
+                              EV(0, "invoke", "write", "%d") EV(1, "invoke", "read", "null")
+                              EV(0, "ok", "write", "%d") EV(1, "ok", "read", "%d"), i, i, i);
+    json_t *r;
+    assert_int_equal(check_fmt("register", "json", text, NULL, &r, err, sizeof err), CHECK_OK);
+    assert_true(json_integer_value(json_object_get(r, "states")) < 4 * ROUNDS);
+    json_decref(r);
+    free(text);
+}
+
 static void test_lin_bad_input_names_the_line(void **st)
 {
     (void)st;
@@ -346,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_lin_counter_set_queue_mutex),
         cmocka_unit_test(test_lin_edn_independent_tuples),
         cmocka_unit_test(test_lin_budget_ends_in_unknown),
+        cmocka_unit_test(test_lin_long_history_is_decided),
         cmocka_unit_test(test_lin_bad_input_names_the_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
