@@ -59,6 +59,20 @@ verdict "WriteCORead refutes all three" 1 "WriteCORead" --model causal "$tmp/e.j
 { op 0 write x 1; op 1 read x 1; op 1 write x 2; op 0 read x 2; } > "$tmp/sc.jsonl"
 verdict "a sequential history passes" 0 "ok" --model sequential "$tmp/sc.jsonl"
 
+# Figure 2 (a) as a Jepsen EDN history (keyless register, nil is the initial value).
+cat > "$tmp/a.edn" <<'EDN'
+{:type :invoke, :f :write, :value 1, :process 0, :time 1}
+{:type :ok, :f :write, :value 1, :process 0, :time 2}
+{:type :invoke, :f :write, :value 2, :process 1, :time 3}
+{:type :ok, :f :write, :value 2, :process 1, :time 4}
+{:type :invoke, :f :read, :value nil, :process 0, :time 5}
+{:type :ok, :f :read, :value 2, :process 0, :time 6}
+{:type :invoke, :f :read, :value nil, :process 1, :time 7}
+{:type :ok, :f :read, :value 1, :process 1, :time 8}
+EDN
+verdict "fig 2a in EDN is CM" 0 "cm: ok" --model causal --criterion cm "$tmp/a.edn"
+verdict "fig 2a in EDN is not CCv" 1 "CyclicCF" --model causal --format edn "$tmp/a.edn"
+
 "$bin" check --model causal --criterion all --json "$tmp/a.jsonl" > "$tmp/a.json" 2> /dev/null
 if python3 - "$tmp/a.json" <<'PY'
 import json, sys
