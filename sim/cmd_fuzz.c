@@ -18,6 +18,12 @@
 ** no more seeds are handed out and the exit status is 2.
 ** A progress line (seeds, seeds/s, failures, ETA) is drawn on stderr only
 ** when stderr is a terminal. Host time is read through hosttime.h only.
+** Memory stays bounded whatever the range: results wait for their turn in
+** a ring of 'window' slots (seed indices [flushed, flushed + window)), no
+** seed beyond the ring is handed out, and only failing lines are kept for
+** the summary. Every seed out of order is one some worker holds or held
+** (in flight, or back in the queue after a death), so a ring of a few
+** times jobs * FUZZ_INFLIGHT never stalls the workers for long.
 ** Bounds: at most FUZZ_JOBS_MAX workers and FUZZ_SEEDS_MAX seeds per call.
 */
 #include <errno.h>
@@ -37,7 +43,7 @@
 #include "hosttime.h"
 
 #define FUZZ_JOBS_MAX 256
-#define FUZZ_SEEDS_MAX 100000000ULL
+#define FUZZ_SEEDS_MAX 1000000000000ULL
 #define FUZZ_INFLIGHT 2
 
 static const char help[] =
@@ -127,11 +133,13 @@ typedef struct worker {
 typedef struct campaign {
     const fuzz_args *a;
     uint64_t count;            /* seeds in this shard */
-    char **lines;              /* per index: the result line, or NULL */
-    uint8_t *status;           /* per index: FUZZ_* once done */
+    char **ring;               /* [idx % window]: the result line, or NULL */
+    uint64_t window;
+    char **fails;              /* lines of failing seeds (fail or error), owned */
+    uint64_t fails_len, fails_cap;
     uint64_t next, done, failed, errors, flushed;
     uint64_t *requeue;         /* indices of dead workers' prefetched seeds */
-    uint64_t requeue_len;
+    uint64_t requeue_len;      /* <= jobs * FUZZ_INFLIGHT: each was in flight */
     FILE *out;
     worker w[FUZZ_JOBS_MAX];
     double t0, last_progress;
@@ -226,8 +234,8 @@ static bool take_index(campaign *c, uint64_t *idx)
         *idx = c->requeue[--c->requeue_len];
         return true;
     }
-    if (c->next >= c->count)
-        return false;
+    if (c->next >= c->count || c->next >= c->flushed + c->window)
+        return false;   /* done, or the ring is full: wait for the oldest seed */
     *idx = c->next++;
     return true;
 }
@@ -237,6 +245,7 @@ static void feed(campaign *c, worker *w)
     uint64_t idx;
     while (w->pid > 0 && w->inflight_len < FUZZ_INFLIGHT && take_index(c, &idx)) {
         if (!write_all(w->to_fd, &idx, sizeof idx)) {
+            DSIM_ASSERT(c->requeue_len < (uint64_t)c->a->jobs * FUZZ_INFLIGHT);
             c->requeue[c->requeue_len++] = idx;
             return;
         }
@@ -246,12 +255,16 @@ static void feed(campaign *c, worker *w)
 
 /* ---- results -------------------------------------------------------------- */
 
+/* Writes the results that are next in seed order; with 'all' (the end,
+** after --stop-after) also those behind seeds that never ran. */
 static void flush_lines(campaign *c, bool all)
 {
-    while (c->flushed < c->count && (c->lines[c->flushed] || all)) {
-        char *s = c->lines[c->flushed];
-        if (s && c->out)
-            fprintf(c->out, "%s\n", s);
+    while (c->flushed < c->next && (c->ring[c->flushed % c->window] || all)) {
+        char **slot = &c->ring[c->flushed % c->window];
+        if (*slot && c->out)
+            fprintf(c->out, "%s\n", *slot);
+        free(*slot);
+        *slot = NULL;
         c->flushed++;
     }
     if (c->out)
@@ -260,9 +273,17 @@ static void flush_lines(campaign *c, bool all)
 
 static void record(campaign *c, uint64_t idx, char *line, int status)
 {
-    DSIM_ASSERT(idx < c->count && !c->lines[idx]);
-    c->lines[idx] = line;
-    c->status[idx] = (uint8_t)status;
+    DSIM_ASSERT(idx < c->count && idx >= c->flushed && idx < c->flushed + c->window);
+    DSIM_ASSERT(!c->ring[idx % c->window]);
+    c->ring[idx % c->window] = line;
+    if (status != FUZZ_PASS) {
+        if (c->fails_len == c->fails_cap) {
+            c->fails_cap = c->fails_cap ? c->fails_cap * 2 : 64;
+            c->fails = realloc(c->fails, c->fails_cap * sizeof *c->fails);
+            DSIM_ASSERT(c->fails != NULL);
+        }
+        c->fails[c->fails_len++] = strdup(line);
+    }
     c->done++;
     c->failed += status == FUZZ_FAIL;
     c->errors += status == FUZZ_ERROR;
@@ -293,6 +314,7 @@ static void on_death(campaign *c, worker *w)
     free(w->buf);
     for (int i = 0; i < w->inflight_len; i++) {
         if (i > 0) {
+            DSIM_ASSERT(c->requeue_len < (uint64_t)c->a->jobs * FUZZ_INFLIGHT);
             c->requeue[c->requeue_len++] = w->inflight[i];
             continue;
         }
@@ -409,16 +431,27 @@ static int run_campaign(campaign *c)
 
 /* ---- the summary ------------------------------------------------------------ */
 
+static uint64_t line_seed(const char *s)
+{
+    const char *p = strstr(s, "\"seed\":");   /* the first key of every line */
+    return p ? strtoull(p + 7, NULL, 10) : 0;
+}
+
+static int by_seed(const void *x, const void *y)
+{
+    uint64_t a = line_seed(*(char *const *)x), b = line_seed(*(char *const *)y);
+    return a < b ? -1 : a > b;
+}
+
 static json_t *summary_json(campaign *c, double wall_s)
 {
     json_t *failed = json_array(), *errors = json_array(), *repro = json_array();
-    for (uint64_t i = 0; i < c->count; i++) {
-        if (!c->lines[i] || c->status[i] == FUZZ_PASS)
-            continue;
-        json_t *line = json_loads(c->lines[i], 0, NULL);
-        json_array_append(c->status[i] == FUZZ_FAIL ? failed : errors, json_object_get(line, "seed"));
-        json_t *kind = c->status[i] == FUZZ_FAIL ? json_incref(json_object_get(line, "violation"))
-                                                 : json_string("error");
+    qsort(c->fails, c->fails_len, sizeof *c->fails, by_seed);
+    for (uint64_t i = 0; i < c->fails_len; i++) {
+        json_t *line = json_loads(c->fails[i], 0, NULL);
+        bool fail = strcmp(json_string_value(json_object_get(line, "status")), "fail") == 0;
+        json_array_append(fail ? failed : errors, json_object_get(line, "seed"));
+        json_t *kind = fail ? json_incref(json_object_get(line, "violation")) : json_string("error");
         json_array_append_new(repro, json_pack("{s:O, s:o, s:O, s:O}", "seed", json_object_get(line, "seed"),
             "violation", kind, "detail", json_object_get(line, "detail"), "command", json_object_get(line, "command")));
         json_decref(line);
@@ -479,10 +512,10 @@ int cmd_fuzz(int argc, char **argv)
         json_decref(a.params);
         return args_usage_error("fuzz", "cannot write '%s'", a.out);
     }
-    c.lines = calloc(c.count + 1, sizeof *c.lines);
-    c.status = calloc(c.count + 1, 1);
-    c.requeue = calloc(c.count + 1, sizeof *c.requeue);   /* every seed, at worst */
-    DSIM_ASSERT(c.lines && c.status && c.requeue);
+    c.window = (uint64_t)a.jobs * FUZZ_INFLIGHT * 8 + 64;
+    c.ring = calloc(c.window, sizeof *c.ring);
+    c.requeue = calloc((size_t)a.jobs * FUZZ_INFLIGHT + 1, sizeof *c.requeue);
+    DSIM_ASSERT(c.ring && c.requeue);
     signal(SIGPIPE, SIG_IGN);
     c.t0 = host_seconds();
     rc = run_campaign(&c);
@@ -495,7 +528,7 @@ int cmd_fuzz(int argc, char **argv)
         fprintf(stderr, "dsim fuzz: %s\n", strerror(errno));
         rc = EXIT_INTERNAL;
     } else if (c.done > 0 && c.errors == c.done) {
-        json_t *first = json_loads(c.lines[0] ? c.lines[0] : "{}", 0, NULL);
+        json_t *first = json_loads(c.fails_len ? c.fails[0] : "{}", 0, NULL);
         fprintf(stderr, "dsim fuzz: every seed failed to run: %s\n",
                 json_string_value(json_object_get(first, "detail")));
         json_decref(first);
@@ -511,10 +544,12 @@ int cmd_fuzz(int argc, char **argv)
         print_summary(s);
     }
     json_decref(s);
-    for (uint64_t i = 0; i < c.count; i++)
-        free(c.lines[i]);
-    free(c.lines);
-    free(c.status);
+    for (uint64_t i = 0; i < c.fails_len; i++)
+        free(c.fails[i]);
+    free(c.fails);
+    for (uint64_t i = 0; i < c.window; i++)
+        free(c.ring[i]);
+    free(c.ring);
     free(c.requeue);
     json_decref(a.params);
     return rc;
