@@ -338,12 +338,14 @@ static void to_json(const char *model, const sim_op *ops, int n, bool keyed, cha
 /* Runs HISTORIES random histories of 'model'; both checkers must agree. */
 static void differential(const char *model, uint64_t seed)
 {
+    const char *env = getenv("LIN_DIFF_HISTORIES");   /* longer local runs */
+    int histories = env ? atoi(env) : HISTORIES;
     const lin_model *m = lin_model_find(model);
     assert_non_null(m);
     uint64_t r = seed;
     int fails = 0, oks = 0;
     bool keyable = strcmp(model, "kv") == 0 || strstr(model, "register") != NULL;
-    for (int h = 0; h < HISTORIES; h++) {
+    for (int h = 0; h < histories; h++) {
         sim_op ops[OPS_MAX];
         char text[8192], err[256];
         int n = simulate(&r, model, ops);
@@ -376,8 +378,8 @@ static void differential(const char *model, uint64_t seed)
         hist_free(hs);
     }
     /* both verdicts must be well represented, or the test proves little */
-    assert_true(oks > HISTORIES / 10);
-    assert_true(fails > HISTORIES / 20);
+    assert_true(oks > histories / 10);
+    assert_true(fails > histories / 20);
 }
 
 static void test_lin_register_agrees_with_brute_force(void **st) { (void)st; differential("register", 1); }

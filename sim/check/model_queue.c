@@ -76,6 +76,27 @@ static bool q_step(lin_ctx *c, lin_state s, const lin_op *op, lin_state *next)
     return true;
 }
 
+/* An info enqueue of v may be assumed never to have happened when no
+** dequeue returned v and no dequeue has an unknown result: with it, v sits
+** in the queue from then on, and while it is at the head nothing can be
+** dequeued (nor "empty" be read), so every observed head comes before it;
+** removing it changes no observed result. */
+static void q_prune(lin_ctx *c, const lin_op *ops, size_t n, bool *drop)
+{
+    (void)c;
+    for (size_t j = 0; j < n; j++)
+        if (ops[j].kind == Q_DEQUEUE && !ops[j].out_known)
+            return;
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].out_known || ops[i].kind != Q_ENQUEUE)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < n && !seen; j++)
+            seen = ops[j].kind == Q_DEQUEUE && ops[j].out == ops[i].a;
+        drop[i] = !seen;
+    }
+}
+
 static void q_describe(lin_ctx *c, lin_state s, char *buf, size_t cap)
 {
     (void)c;
@@ -86,4 +107,5 @@ const lin_model lin_model_queue = {
     .name = "queue",
     .summary = "enqueue V, dequeue (returns the oldest, nil when empty); FIFO",
     .prepare = q_prepare, .init = q_init, .step = q_step, .describe = q_describe,
+    .prune = q_prune,
 };
