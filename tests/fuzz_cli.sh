@@ -6,7 +6,8 @@
 # merges them; replay gives the recorded fingerprint; a shrunk schedule has
 # fewer faults, fails the same way and replays; swarm draws differ across
 # seeds; a seed always gives the same fingerprint and another seed another
-# one; bad input exits 2 with a message. The GNU parallel recipe runs when
+# one; a killed worker's seed is an error and the rest still runs; bad
+# input exits 2 with a message. The GNU parallel recipe runs when
 # 'parallel' is installed.
 set -u
 bin=${DSIM_BIN:?DSIM_BIN is not set}
