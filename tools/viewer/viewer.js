@@ -15,6 +15,7 @@
 (function () {
   'use strict';
   var T_START = performance.now();
+  var OPEN_ARROWS_MAX = 6000;   /* more messages than this: open on the beginning */
   var LABEL_W = 56, AXIS_H = 26, RIGHT = 12, NODE_H = 36, CLIENT_H = 24;
   var COLORS = {
     proto: '#1e64c8', client: '#78909c', dup: '#8e24aa', drop: '#e53935',
@@ -317,12 +318,16 @@
     ctx.beginPath(); ctx.rect(LABEL_W, AXIS_H, W - LABEL_W, H - AXIS_H); ctx.clip();
     drawLanes();
     visible(model.spans, t0, t1, function (s) { if (shown(s)) { drawSpan(s, tc); stats.spans++; } });
+    barBatch = { rects: {}, cx: [], labels: [] };
     visible(model.bars, t0, t1, function (b) { if (shown(b)) { drawBar(b, tc); stats.bars++; } });
+    flushBars();
     stats.arrows = drawMsgs(model.arrows, t0, t1, tc);
     stats.inflight = drawMsgs(model.inflight, t0, t1, tc);
     stats.drops = drawMsgs(model.drops, t0, t1, tc);
     labelEnd = {};
+    markBatch = { timers: [], emits: [] };
     visible(model.marks, t0, t1, function (k) { if (shown(k)) { drawMark(k); stats.marks++; } });
+    flushMarks();
     if (selected) drawSelection(selected);
     if (cursor >= 0 && tc >= t0 && tc <= t1) {
       ctx.strokeStyle = COLORS.cursor; ctx.lineWidth = 2;
@@ -333,7 +338,7 @@
     placeLabels();
     lastDraw = stats;
     $('cursor-time').textContent = (cursor >= 0 ? 'event ' + (cursor + 1) + '/' + model.events.length + ' at ' + fmtMs(tc) + ' · ' : '') +
-      'window ' + fmtMs(t0) + ' – ' + fmtMs(t1);
+      'window ' + fmtMs(t0) + ' – ' + fmtMs(t1) + (t1 < model.tEnd * 0.99 || t0 > 0 ? ' of ' + fmtMs(model.tEnd) : '');
   }
 
   function drawLanes() {
@@ -392,19 +397,39 @@
     }
   }
 
+  /* Bars are collected per colour and filled in one call each ('flushBars'),
+  ** labels are cut to the bar's width instead of clipped (a clip costs a
+  ** software canvas a save and a restore per bar). */
+  var barBatch = null;
   function drawBar(b, tc) {
     var top = laneTop(b.lane), h = model.lanes[b.lane].h;
     if (top > H || top + h < AXIS_H) return;
     var x0 = xOf(b.t0), x1 = xOf(Math.min(b.t1, tc)), w = Math.max(x1 - x0, 2);
     var y = top + h / 2 - 5;
-    ctx.fillStyle = COLORS[b.i1 > cursor && cursor >= 0 ? 'open' : b.status] || COLORS.open;
-    ctx.fillRect(x0, y, w, 10);
-    if (b.cx) { ctx.strokeStyle = COLORS.cx; ctx.lineWidth = 3; ctx.strokeRect(x0 - 1.5, y - 1.5, w + 3, 13); }
+    var color = COLORS[b.i1 > cursor && cursor >= 0 ? 'open' : b.status] || COLORS.open;
+    (barBatch.rects[color] = barBatch.rects[color] || []).push(x0, y, w);
+    if (b.cx) barBatch.cx.push(x0, y, w);
     if (w > 40) {
-      ctx.save(); ctx.beginPath(); ctx.rect(x0, y, w, 10); ctx.clip();
-      ctx.fillStyle = '#fff'; ctx.font = '9px sans-serif'; ctx.fillText(b.label, Math.max(x0, LABEL_W) + 2, y + 8);
-      ctx.restore();
+      var lx = Math.max(x0, LABEL_W) + 2, room = Math.floor((x0 + w - lx - 2) / 5.2);
+      if (room >= 3) barBatch.labels.push(b.label.length > room ? b.label.slice(0, room - 1) + '…' : b.label, lx, y + 8);
     }
+  }
+  function flushBars() {
+    Object.keys(barBatch.rects).forEach(function (color) {
+      var r = barBatch.rects[color];
+      ctx.fillStyle = color; ctx.beginPath();
+      for (var i = 0; i < r.length; i += 3) ctx.rect(r[i], r[i + 1], r[i + 2], 10);
+      ctx.fill();
+    });
+    var c = barBatch.cx;
+    if (c.length) {
+      ctx.strokeStyle = COLORS.cx; ctx.lineWidth = 3; ctx.beginPath();
+      for (var j = 0; j < c.length; j += 3) ctx.rect(c[j] - 1.5, c[j + 1] - 1.5, c[j + 2] + 3, 13);
+      ctx.stroke();
+    }
+    var l = barBatch.labels;
+    ctx.fillStyle = '#fff'; ctx.font = '9px sans-serif';
+    for (var k = 0; k < l.length; k += 3) ctx.fillText(l[k], l[k + 1], l[k + 2]);
   }
 
   /* Draws the messages of 'a' in the window; batched into one path per
@@ -440,19 +465,33 @@
     });
     ctx.setLineDash([]);
     if (heads.length / 5 <= 4000) {
+      /* One path per style: a software canvas pays per fill or stroke call
+      ** far more than per shape in a path. */
+      var tri = {}, crosses = [];
       for (var i = 0; i < heads.length; i += 5) {
         var st = heads[i], x0 = heads[i + 1], y0 = heads[i + 2], x1 = heads[i + 3], y1 = heads[i + 4];
-        if (st === 'drop') {
-          ctx.strokeStyle = COLORS.drop; ctx.lineWidth = 2; ctx.beginPath();
-          ctx.moveTo(x1 - 4, y1 - 4); ctx.lineTo(x1 + 4, y1 + 4); ctx.moveTo(x1 + 4, y1 - 4); ctx.lineTo(x1 - 4, y1 + 4);
-          ctx.stroke();
-        } else if (st !== 'inflight') {
-          var ang = Math.atan2(y1 - y0, x1 - x0);
-          ctx.fillStyle = COLORS[st]; ctx.beginPath(); ctx.moveTo(x1, y1);
-          ctx.lineTo(x1 - 7 * Math.cos(ang - 0.4), y1 - 7 * Math.sin(ang - 0.4));
-          ctx.lineTo(x1 - 7 * Math.cos(ang + 0.4), y1 - 7 * Math.sin(ang + 0.4));
-          ctx.fill();
+        if (st === 'drop') crosses.push(x1, y1);
+        else if (st !== 'inflight') (tri[st] = tri[st] || []).push(Math.atan2(y1 - y0, x1 - x0), x1, y1);
+      }
+      Object.keys(tri).forEach(function (st) {
+        var p = tri[st];
+        ctx.fillStyle = COLORS[st]; ctx.beginPath();
+        for (var j = 0; j < p.length; j += 3) {
+          var ang = p[j], hx = p[j + 1], hy = p[j + 2];
+          ctx.moveTo(hx, hy);
+          ctx.lineTo(hx - 7 * Math.cos(ang - 0.4), hy - 7 * Math.sin(ang - 0.4));
+          ctx.lineTo(hx - 7 * Math.cos(ang + 0.4), hy - 7 * Math.sin(ang + 0.4));
+          ctx.closePath();
         }
+        ctx.fill();
+      });
+      if (crosses.length) {
+        ctx.strokeStyle = COLORS.drop; ctx.lineWidth = 2; ctx.beginPath();
+        for (var k = 0; k < crosses.length; k += 2) {
+          var cx = crosses[k], cy = crosses[k + 1];
+          ctx.moveTo(cx - 4, cy - 4); ctx.lineTo(cx + 4, cy + 4); ctx.moveTo(cx + 4, cy - 4); ctx.lineTo(cx - 4, cy + 4);
+        }
+        ctx.stroke();
       }
     }
     return n;
@@ -466,6 +505,17 @@
     if (labelEnd[key] !== undefined && x < labelEnd[key]) return;
     ctx.fillText(text, x, y);
     labelEnd[key] = x + ctx.measureText(text).width + 6;
+  }
+
+  var markBatch = null;
+  function flushMarks() {
+    var t = markBatch.timers, e = markBatch.emits, i;
+    ctx.fillStyle = COLORS.timer; ctx.beginPath();
+    for (i = 0; i < t.length; i += 2) { ctx.moveTo(t[i], t[i + 1]); ctx.lineTo(t[i] - 3, t[i + 1] - 6); ctx.lineTo(t[i] + 3, t[i + 1] - 6); ctx.closePath(); }
+    ctx.fill();
+    ctx.fillStyle = COLORS.emit; ctx.beginPath();
+    for (i = 0; i < e.length; i += 2) { ctx.moveTo(e[i] + 3, e[i + 1]); ctx.arc(e[i], e[i + 1], 3, 0, 2 * Math.PI); }
+    ctx.fill();
   }
 
   function drawMark(k) {
@@ -484,10 +534,8 @@
     var lt = laneTop(k.lane), h = model.lanes[k.lane].h, y = lt + h / 2;
     if (lt > H || lt + h < AXIS_H) return;
     switch (k.kind) {
-      case 'timer':
-        if (!opts.timers) return;
-        ctx.fillStyle = COLORS.timer; ctx.beginPath();
-        ctx.moveTo(x, lt + h - 2); ctx.lineTo(x - 3, lt + h - 8); ctx.lineTo(x + 3, lt + h - 8); ctx.fill();
+      case 'timer':   /* many: batched, filled in 'flushMarks' */
+        if (opts.timers) markBatch.timers.push(x, lt + h - 2);
         break;
       case 'clock':
         ctx.fillStyle = '#fff'; ctx.strokeStyle = COLORS.clock; ctx.lineWidth = 2;
@@ -504,7 +552,7 @@
         ctx.fillStyle = COLORS.dup; ctx.font = 'bold 9px sans-serif'; ctx.fillText('×2', x + 2, y - 3);
         break;
       default:
-        ctx.fillStyle = COLORS.emit; ctx.beginPath(); ctx.arc(x, lt + 6, 3, 0, 2 * Math.PI); ctx.fill();
+        markBatch.emits.push(x, lt + 6);
         break;
     }
   }
@@ -857,7 +905,15 @@
     bind();
     view.t0 = 0; view.t1 = model.tEnd * 1.01;
     var win = (document.body.dataset.window || '').split(',').map(Number);
-    if (win.length === 2 && win[1] > win[0]) { view.t0 = win[0]; view.t1 = win[1]; }
+    if (win.length === 2 && win[1] > win[0]) {
+      view.t0 = win[0]; view.t1 = win[1];
+    } else if (model.arrows.length > OPEN_ARROWS_MAX) {
+      /* A big run opens on its beginning: tens of thousands of arrows over
+      ** the whole run are a grey mass that costs a second to rasterise.
+      ** 'fit' (or 0) shows everything. */
+      view.t1 = Math.max(model.arrows[OPEN_ARROWS_MAX].t0, 1e6);
+      $('cursor-time').title = 'a big run opens on its beginning: press fit (or 0) for the whole run';
+    }
     resize();
     var loadMs = performance.now() - T_START;
     var timing = { parseMs: tB - tA, modelMs: tC - tB, firstDrawMs: performance.now() - tC, scriptMs: loadMs };
