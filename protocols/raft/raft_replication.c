@@ -12,6 +12,9 @@
 ** Entries already present with the same term are kept; a conflicting
 ** entry and all after it are deleted. Entries reach the disk and are
 ** synced before the reply.
+** A reply triggers the next AppendEntries only when it moved the follower's
+** match or next index: duplicated replies must not multiply the traffic
+** (with a lossy, duplicating network that would grow without bound).
 ** Commitment (§5.4.2, Figure 8): the leader commits index N only when a
 ** majority holds it AND N's term is the current term. Planted bug
 ** 'figure8' drops the second condition. Planted bug 'no_prev_check'
@@ -212,8 +215,10 @@ void raft_on_append_reply(dsim_node *n, int from, const raft_append_reply *m)
     if (raft_step_down_if_stale(n, m->term) || s->role != RAFT_LEADER || m->term != s->term)
         return;
     if (m->success) {
+        uint64_t before = s->match[from];
         raft_peer_progress(n, from, m->match, m->round);
-        if (s->role == RAFT_LEADER && s->next[from] <= s->last_index && raft_is_member(s, from))
+        if (s->role == RAFT_LEADER && s->match[from] > before && s->next[from] <= s->last_index &&
+            raft_is_member(s, from))
             raft_send_append(n, from);
         return;
     }
@@ -236,6 +241,8 @@ void raft_on_append_reply(dsim_node *n, int from, const raft_append_reply *m)
         next = s->match[from] + 1;
     if (next < 1)
         next = 1;
+    if (next == s->next[from])
+        return;   /* a duplicate or stale refusal: the heartbeat retries */
     s->next[from] = next;
     if (raft_is_member(s, from))
         raft_send_append(n, from);

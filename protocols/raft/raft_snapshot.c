@@ -96,7 +96,9 @@ void raft_on_snapshot_reply(dsim_node *n, int from, const raft_snap_reply *m)
     raft_state *s = raft_of(n);
     if (raft_step_down_if_stale(n, m->term) || s->role != RAFT_LEADER || m->term != s->term)
         return;
+    uint64_t before = s->match[from];
     raft_peer_progress(n, from, m->match, m->round);
-    if (s->role == RAFT_LEADER && s->next[from] <= s->last_index && raft_is_member(s, from))
+    if (s->role == RAFT_LEADER && s->match[from] > before && s->next[from] <= s->last_index &&
+        raft_is_member(s, from))
         raft_send_append(n, from);
 }

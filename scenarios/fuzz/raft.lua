@@ -5,7 +5,8 @@
 -- 'interval' ms drawn from the seed: partitions of every shape (two groups,
 -- an isolated node, one-way cuts, a bridge, a majority ring), pauses,
 -- crashes (some tearing the last unsynced write) and restarts, clock drift
--- and steps, and message loss and duplication. Then a liveness phase:
+-- and steps, and message loss and duplication. The seed also draws the
+-- fault rate and the Raft options (swarm testing). Then a liveness phase:
 -- faults healed, every node up, for 'recovery' ms; a leader must be
 -- elected and every client must complete an operation.
 -- The verdict: linearizability of the clients' history, the Raft
@@ -19,17 +20,30 @@
 -- recovery, faults ("all" or a comma list of: partition, pause, crash,
 -- clock, net), invariants (check every N events), any Raft option.
 
+-- Swarm testing: the seed also draws the fault rate and the Raft options
+-- (each -D given on the command line wins over the draw).
+local function pick(list) return list[math.random(1, #list)] end
 local nodes    = dsim.param("nodes", 5)
 local clients  = dsim.param("clients", 3)
 local duration = dsim.param("duration", 10000)
-local interval = dsim.param("interval", 400)
+local interval = dsim.param("interval", pick { 100, 200, 400 })
 local recovery = dsim.param("recovery", 3000)
 local faults   = dsim.param("faults", "all")
 local every    = dsim.param("invariants", 1)
+local drift_max = pick { 20000, 200000 }   -- the clock drift bound of this run (ppm)
+local options  = {
+  lease_drift_ppm = drift_max,
+  snapshot_every = pick { 20, 50, 200 },
+  batch          = pick { 1, 4, 64 },
+  noop           = math.random() < 0.7,
+  prevote        = math.random() < 0.3,
+  check_quorum   = math.random() < 0.3,
+  lease_read     = math.random() < 0.5,
+}
 
 local c = dsim.cluster {
   protocol   = "raft", nodes = nodes,
-  options    = { snapshot_every = 50 },
+  options    = options,
   net        = { latency = dsim.uniform(1, 8) },
   clients    = { count = clients, workload = "kv", keys = 4, rate = 40, timeout = 400 },
   invariants = every,
@@ -74,6 +88,11 @@ local actions = {
   end,
   crash = function()
     local n = random_node()
+    if not crashed[n] and math.random() < 0.4 then   -- a quick bounce
+      c:crash(n, { tear = math.random() < 0.3 })
+      c:after(math.random(1, 40), function() c:restart(n) end)
+      return
+    end
     if crashed[n] then
       c:restart(n); crashed[n] = nil
     else
@@ -86,7 +105,7 @@ local actions = {
   end,
   clock = function()
     local n, roll = random_node(), math.random(1, 3)
-    if roll == 1 then c:clock(n, { drift = math.random(-20000, 20000) })
+    if roll == 1 then c:clock(n, { drift = math.random(-drift_max, drift_max) })
     elseif roll == 2 then c:clock(n, { step = math.random(-300, 300) })
     else c:clock(n, { drift = 0 }) end
   end,
@@ -97,9 +116,29 @@ local actions = {
     local roll = math.random(1, 3)
     if roll == 1 then c:net { drop = math.random() * 0.1 }
     elseif roll == 2 then c:net { from = servers, to = servers, dup = math.random() * 0.1 }
-    else c:net { drop = 0 }; c:net { from = servers, to = servers, dup = 0 } end
+    else c:net { drop = 0 }; c:net { from = servers, to = servers, drop = 0, dup = 0 } end
   end,
 }
+
+-- Targeted faults: crashes right when elections and leaderships begin,
+-- where a forgotten vote or a hasty commit does its damage.
+local function bounce(n, after)
+  c:after(after, function()
+    if crashed[n] or c:now() >= duration then return end
+    c:crash(n)
+    c:after(math.random(1, 30), function() if not crashed[n] then c:restart(n) end end)
+  end)
+end
+c:on("election", function(ev)
+  if c:now() < duration and math.random() < 0.2 then
+    bounce(random_node(), math.random(0, 10))
+  end
+end)
+c:on("leader", function(ev)
+  if c:now() < duration and math.random() < 0.2 then
+    bounce(ev.node, math.random(1, 30))
+  end
+end)
 
 for t = interval, duration - interval, interval do
   c:at(t, function() actions[kinds[math.random(1, #kinds)]]() end)
@@ -109,8 +148,8 @@ end
 local heal_at = duration
 c:at(heal_at, function()
   c:heal()
-  c:net { drop = 0 }
-  c:net { from = servers, to = servers, dup = 0 }
+  c:net { drop = 0, dup = 0 }
+  c:net { from = servers, to = servers, drop = 0, dup = 0 }
   for n = 1, nodes do
     c:resume(n)
     if crashed[n] then c:restart(n); crashed[n] = nil end
@@ -118,11 +157,14 @@ c:at(heal_at, function()
   end
 end)
 
+local leader_seen = false
+c:every(50, function() if c:now() > heal_at and c:leader() then leader_seen = true end end, heal_at)
+
 -- Liveness: a leader, and an ok for every client after the heal (+1 s),
 -- judged shortly before the end so that the invariants check sees it.
 c:at(duration + recovery - 300, function()
 local problem = nil
-if not c:leader() then problem = "no leader " .. recovery .. " ms after healing" end
+if not leader_seen then problem = "no leader within " .. (recovery - 300) .. " ms after healing" end
 local done = {}
 for line in string.gmatch(c:history(), "[^\n]+") do
   local p = tonumber(string.match(line, '"process":(%d+)'))
