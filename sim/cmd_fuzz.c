@@ -446,7 +446,8 @@ static int by_seed(const void *x, const void *y)
 static json_t *summary_json(campaign *c, double wall_s)
 {
     json_t *failed = json_array(), *errors = json_array(), *repro = json_array();
-    qsort(c->fails, c->fails_len, sizeof *c->fails, by_seed);
+    if (c->fails_len > 1)
+        qsort(c->fails, c->fails_len, sizeof *c->fails, by_seed);
     for (uint64_t i = 0; i < c->fails_len; i++) {
         json_t *line = json_loads(c->fails[i], 0, NULL);
         bool fail = strcmp(json_string_value(json_object_get(line, "status")), "fail") == 0;

@@ -126,7 +126,8 @@ int cmd_report(int argc, char **argv)
     }
     if (files == 0)
         return args_usage_error("report", "which result files? e.g. dsim report shard-*.jsonl");
-    qsort(all, len, sizeof *all, by_seed);
+    if (len > 1)
+        qsort(all, len, sizeof *all, by_seed);
     json_t *failed = json_array(), *errors = json_array(), *dups = json_array(), *repro = json_array();
     size_t kept = 0;
     int rc = EXIT_PASS;
