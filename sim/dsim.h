@@ -186,6 +186,11 @@ typedef struct dsim_protocol {
     ** c:remove_node): returns 0 and fills 'result', or -1 with
     ** result["error"] saying why (unknown verb, bad arguments). May be NULL. */
     int (*control)(dsim_node *n, const char *verb, const json_t *args, json_t *result);
+    /* Checks the options against each other and against the cluster size
+    ** when the cluster is made, before any node boots (options are read
+    ** through dsim_node_at(w, 0)): returns 0, or -1 with a message in 'err',
+    ** and the scenario fails with exit 2. May be NULL. */
+    int (*validate)(dsim_world *w, char *err, size_t cap);
 } dsim_protocol;
 
 /* The registry: NULL-terminated, defined in protocols/registry.c. */

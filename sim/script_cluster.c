@@ -304,6 +304,8 @@ int cluster_new(lua_State *L)
         return luaL_error(L, "dsim.cluster: %s", err);
     if (clients_init(w, &wl, err, sizeof err) != 0)
         return luaL_error(L, "dsim.cluster: %s", err);
+    if (p->validate && p->validate(w, err, sizeof err) != 0)
+        return luaL_error(L, "dsim.cluster: protocol '%s': %s", p->name, err);
     lua_getfield(L, 1, "limits");
     parse_limits(L, lua_gettop(L), w);
     lua_getfield(L, 1, "invariants");

@@ -4,11 +4,12 @@
 **
 ** The layout (see lock.h) is a pure function of the options and the node
 ** count, so every node computes the same roles without talking. Options
-** that cannot work together are reported by the 'validate' control verb,
-** which every lock scenario calls before running (c:control(1, "validate",
-** {delay_ms = bound})): a control error is a script error, so the run exits
-** 2 with the message. 'validate' also needs the scenario's network delay
-** bound, which only the scenario knows.
+** that cannot work together stop the cluster before it boots (the kernel
+** calls 'validate_world'). The 'validate' control verb, which every lock
+** scenario calls before running (c:control(1, "validate", {delay_ms =
+** bound})), checks them again together with the scenario's network delay
+** bound, which only the scenario knows; a control error is a script error,
+** so the run exits 2 with the message.
 */
 #include <stdio.h>
 #include <string.h>
@@ -183,32 +184,51 @@ static void on_request(dsim_node *n, const dsim_op *op)
     dsim_reply(n, op, DSIM_FAIL, 0);
 }
 
-/* Checks the options against each other and the scenario's delay bound. */
-static int validate(dsim_node *n, const json_t *args, json_t *result)
+/* The options' structural problems (roles over nodes, quorum, variant
+** combinations) in 'why', or an empty string. */
+static void layout_problem(dsim_node *n, char *why, size_t cap)
 {
-    char why[256] = "";
     int nodes = dsim_cluster_size(n);
     int servers = lock_servers(n);
+    lock_variant v = lock_variant_of(n);
+    why[0] = 0;
+    if (nodes > LOCK_NODES_MAX)
+        snprintf(why, cap, "at most %d nodes", LOCK_NODES_MAX);
+    else if (servers > LOCK_SERVERS_MAX)
+        snprintf(why, cap, "at most %d lock servers", LOCK_SERVERS_MAX);
+    else if (lock_storage_id(n) + 1 >= nodes)
+        snprintf(why, cap, "%d nodes leave no lock client: %d server(s)%s and the storage "
+                 "server come first", nodes, servers, dsim_opt_bool(n, "standby") ? ", the standby" : "");
+    else if (lock_quorum(n) > servers)
+        snprintf(why, cap, "quorum %d is larger than the %d lock server(s)", lock_quorum(n), servers);
+    else if (v == LOCK_REDLOCK && dsim_opt_bool(n, "fencing"))
+        snprintf(why, cap, "redlock cannot give fencing tokens: its servers are independent, "
+                 "so no one orders the grants and no token is sure to grow; use variant=fencing or zk-lock");
+    else if (v != LOCK_REDLOCK && servers != 1)
+        snprintf(why, cap, "variant %s runs on one lock server, not %d", variants[v], servers);
+    else if (dsim_opt_bool(n, "standby") && v != LOCK_REDIS)
+        snprintf(why, cap, "a standby is for variant=redis-lease with one server");
+}
+
+/* The kernel's check when the cluster is made: a bad layout never boots. */
+static int validate_world(dsim_world *w, char *err, size_t cap)
+{
+    layout_problem(dsim_node_at(w, 0), err, cap);
+    return err[0] ? -1 : 0;
+}
+
+/* The 'validate' verb: the layout again, and the timeouts against the
+** scenario's network delay bound, which only the scenario knows. */
+static int validate(dsim_node *n, const json_t *args, json_t *result)
+{
+    char why[256];
     lock_variant v = lock_variant_of(n);
     double delay_ms = json_number_value(json_object_get(args, "delay_ms"));
     double ttl_ms = (double)dsim_opt_ms(n, "ttl") / 1e6;
     double session_ms = (double)dsim_opt_ms(n, "session_timeout") / 1e6;
-    if (nodes > LOCK_NODES_MAX)
-        snprintf(why, sizeof why, "at most %d nodes", LOCK_NODES_MAX);
-    else if (servers > LOCK_SERVERS_MAX)
-        snprintf(why, sizeof why, "at most %d lock servers", LOCK_SERVERS_MAX);
-    else if (lock_storage_id(n) + 1 >= nodes)
-        snprintf(why, sizeof why, "%d nodes leave no lock client: %d server(s)%s and the storage "
-                 "server come first", nodes, servers, dsim_opt_bool(n, "standby") ? ", the standby" : "");
-    else if (lock_quorum(n) > servers)
-        snprintf(why, sizeof why, "quorum %d is larger than the %d lock server(s)", lock_quorum(n), servers);
-    else if (v == LOCK_REDLOCK && dsim_opt_bool(n, "fencing"))
-        snprintf(why, sizeof why, "redlock cannot give fencing tokens: its servers are independent, "
-                 "so no one orders the grants and no token is sure to grow; use variant=fencing or zk-lock");
-    else if (v != LOCK_REDLOCK && servers != 1)
-        snprintf(why, sizeof why, "variant %s runs on one lock server, not %d", variants[v], servers);
-    else if (dsim_opt_bool(n, "standby") && v != LOCK_REDIS)
-        snprintf(why, sizeof why, "a standby is for variant=redis-lease with one server");
+    layout_problem(n, why, sizeof why);
+    if (why[0])
+        ;
     else if (v != LOCK_ZK && ttl_ms <= 2 * delay_ms)
         snprintf(why, sizeof why, "lease ttl %.0f ms is not longer than a round trip at the network "
                  "delay bound (2 x %.0f ms): no client could use it", ttl_ms, delay_ms);
@@ -219,7 +239,7 @@ static int validate(dsim_node *n, const json_t *args, json_t *result)
         json_object_set_new(result, "error", json_string(why));
         return -1;
     }
-    json_object_set_new(result, "servers", json_integer(servers));
+    json_object_set_new(result, "servers", json_integer(lock_servers(n)));
     json_object_set_new(result, "storage", json_integer(lock_storage_id(n) + 1));
     json_object_set_new(result, "first_client", json_integer(lock_storage_id(n) + 2));
     json_object_set_new(result, "quorum", json_integer(lock_quorum(n)));
@@ -350,4 +370,5 @@ const dsim_protocol lock_protocol = {
     .describe = describe,
     .invariants = NULL,
     .control = control,
+    .validate = validate_world,
 };
