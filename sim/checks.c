@@ -70,6 +70,71 @@ static json_t *check_mutex_run(dsim_world *w, const json_t *args, char *err, siz
     return report;
 }
 
+static json_t *text_check(dsim_world *w, const json_t *args, char *err, size_t cap, bool causal)
+{
+    json_t *report = json_object();
+    const char *crit = json_string_value(json_object_get(args, "criterion"));
+    check_budget budget = budget_of(args);
+    check_verdict v = causal
+        ? check_causal(w->hist ? w->hist : "", w->hist_len, "history", "json", crit ? crit : "all",
+                       report, err, cap)
+        : check_sequential(w->hist ? w->hist : "", w->hist_len, "history", "json", &budget,
+                           report, err, cap);
+    if (v == CHECK_BAD_INPUT) {
+        json_decref(report);
+        return NULL;
+    }
+    return report;
+}
+
+/* Causal consistency (CC, CM, CCv; option criterion = "cc"|"cm"|"ccv"|"all"). */
+static json_t *check_causal_run(dsim_world *w, const json_t *args, char *err, size_t cap)
+{
+    return text_check(w, args, err, cap, true);
+}
+
+static json_t *check_sequential_run(dsim_world *w, const json_t *args, char *err, size_t cap)
+{
+    return text_check(w, args, err, cap, false);
+}
+
+/* Convergence: every up node's replica state must be equal. The state is
+** the "kv" object of the protocol's inspect, or else its "state_digest";
+** option nodes = {...} limits the comparison to those nodes (1-based). */
+static json_t *check_convergence_run(dsim_world *w, const json_t *args, char *err, size_t cap)
+{
+    json_t *only = json_object_get(args, "nodes");
+    json_t *replicas = json_array();
+    for (int i = 0; i < w->nodes_len; i++) {
+        bool wanted = !json_is_array(only);
+        size_t j;
+        json_t *x;
+        json_array_foreach(only, j, x)
+            wanted = wanted || json_integer_value(x) == i + 1;
+        if (!wanted || w->nodes[i].status == NODE_CRASHED)
+            continue;
+        json_t *o = json_object();
+        node_inspect(&w->nodes[i], o);
+        json_t *kv = json_object_get(o, "kv");
+        json_t *digest = json_object_get(o, "state_digest");
+        if (json_is_object(kv))
+            json_array_append(replicas, kv);
+        else if (digest)
+            json_array_append_new(replicas, json_pack("{s:O}", "state_digest", digest));
+        json_decref(o);
+    }
+    if (json_array_size(replicas) == 0) {
+        snprintf(err, cap, "protocol '%s' shows no replica state (\"kv\" or \"state_digest\" in inspect)",
+                 w->proto->name);
+        json_decref(replicas);
+        return NULL;
+    }
+    json_t *report = json_object();
+    check_convergence(replicas, report);
+    json_decref(replicas);
+    return report;
+}
+
 typedef struct check_entry {
     const char *name;
     world_check_fn fn;
@@ -79,6 +144,9 @@ static const check_entry checks[] = {
     {"linearizable", check_lin},
     {"invariants", check_invariants},
     {"mutex", check_mutex_run},
+    {"causal", check_causal_run},
+    {"sequential", check_sequential_run},
+    {"convergence", check_convergence_run},
     {NULL, NULL},
 };
 
@@ -92,5 +160,5 @@ world_check_fn checks_find(const char *name)
 
 const char *checks_names(void)
 {
-    return "linearizable, invariants, mutex";
+    return "linearizable, invariants, mutex, causal, sequential, convergence";
 }

@@ -88,5 +88,13 @@ done
 "$bin" run "$src/scenarios/demos/single_kv.lua" -D bug=ack_before_sync > "$tmp/demo" 2>&1
 [ $? -eq 1 ] && grep -q "linearizable: fail" "$tmp/demo" && ok "ack_before_sync is caught" || bad "ack_before_sync not caught"
 
+# -- the checks a scenario can name ---------------------------------------
+"$bin" run "$sc/checks_history.lua" > "$tmp/ch" 2>&1 &&
+    grep -q "linearizable: ok, causal: ok, sequential: ok" "$tmp/ch" && ok "history checks run from a scenario" || bad "history checks"
+"$bin" run "$sc/checks_convergence.lua" > "$tmp/cv" 2>&1 && ok "replicas converge after a heal" || bad "convergence after heal"
+"$bin" run "$sc/checks_convergence.lua" -D heal=false > "$tmp/cv" 2>&1
+[ $? -eq 1 ] && grep -q "convergence: fail" "$tmp/cv" && ok "a replica cut off to the end fails convergence" || bad "convergence without heal"
+expect2 "unknown check" "unknown check 'nonesuch'" run "$sc/checks_bad.lua"
+
 echo "kernel_cli: $fails failed"
 [ $fails -eq 0 ]
