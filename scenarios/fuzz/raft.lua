@@ -45,7 +45,7 @@ local c = dsim.cluster {
   protocol   = "raft", nodes = nodes,
   options    = options,
   net        = { latency = dsim.uniform(1, 8) },
-  clients    = { count = clients, workload = "kv", keys = 4, rate = 40, timeout = 400 },
+  clients    = { count = clients, workload = "kv", keys = 8, rate = 40, timeout = 400 },
   invariants = every,
 }
 
@@ -68,7 +68,7 @@ end
 
 local actions = {
   partition = function()
-    local shape = math.random(1, 6)
+    local shape = math.random(1, 7)
     if shape == 1 then
       local t, k = shuffled(), math.random(1, nodes - 1)
       local a, b = {}, {}
@@ -78,6 +78,10 @@ local actions = {
     elseif shape == 3 then
       local a, b = random_node(), random_node()
       if a ~= b then c:cut(a, b) end
+    elseif shape == 6 and c:leader() then   -- the leader alone; clients reach all
+      local l, rest = c:leader(), {}
+      for i = 1, nodes do if i ~= l then rest[#rest + 1] = i end end
+      c:partition { {l}, rest }
     elseif shape == 4 and nodes >= 3 then c:bridge()
     elseif shape == 5 and nodes >= 3 then c:ring()
     else c:heal() end
@@ -104,8 +108,10 @@ local actions = {
     end
   end,
   clock = function()
-    local n, roll = random_node(), math.random(1, 3)
-    if roll == 1 then c:clock(n, { drift = math.random(-drift_max, drift_max) })
+    local n, roll = random_node(), math.random(1, 4)
+    if roll == 4 and c:leader() then   -- the leader slow, the others fast
+      for i = 1, nodes do c:clock(i, { drift = i == c:leader() and -drift_max or drift_max }) end
+    elseif roll == 1 then c:clock(n, { drift = math.random(-drift_max, drift_max) })
     elseif roll == 2 then c:clock(n, { step = math.random(-300, 300) })
     else c:clock(n, { drift = 0 }) end
   end,
@@ -137,6 +143,13 @@ end)
 c:on("leader", function(ev)
   if c:now() < duration and math.random() < 0.2 then
     bounce(ev.node, math.random(1, 30))
+  end
+end)
+-- A leader that dies just after committing leaves its newest entries on
+-- a minority: where a hasty commit rule (Figure 8) loses data.
+c:on("commit", function(ev)
+  if c:now() < duration and math.random() < 0.01 then
+    bounce(ev.node, math.random(0, 3))
   end
 end)
 
