@@ -59,9 +59,15 @@ enum { DEADLINE_EVERY = 4096 };
 #define HASH_HIGH 0xffffffff00000000ULL   /* table slots keep these hash bits */
 
 /* A memo entry: the set is stored as its window of known-operation words
-** [lo, lo + len - info words) followed by all the info words, at 'off' in
-** the 'words' arena (see 'lset'). */
-typedef struct memo_entry { uint64_t hash, state, off; uint32_t lo, len; } memo_entry;
+** [lo, lo + len - info words) followed by all the info words: inline in
+** 'w' when 'len' <= 2 (one cache line less to touch on a probe), else at
+** offset w[0] in the 'words' arena. */
+enum { INLINE_WORDS = 2 };
+typedef struct memo_entry {
+    uint64_t hash, state;
+    uint32_t lo, len;
+    uint64_t w[INLINE_WORDS];
+} memo_entry;
 
 /* Where the walk is: the current node's state and linearized-set hash,
 ** the entry being looked at, and the phase of the scan at this node. */
@@ -85,6 +91,7 @@ struct lin_run {
     uint64_t *cur;
     uint32_t *pos_of;
     size_t kwords, iwords, lo, end;
+    bool whole;                /* few words: keep them all, skip the window */
     uint64_t last_mask;        /* the valid bits of word kwords - 1 */
     /* event list */
     uint32_t *next, *prev, *match, *op_of;   /* match[e]: return of call e, 0 for returns */
@@ -194,6 +201,7 @@ static int build_list(search *s)
     free(call_entry);
     free(evs);
     s->iwords = (info + 63) / 64;
+    s->whole = s->kwords + s->iwords <= INLINE_WORDS;
     s->cur = calloc(s->kwords + s->iwords + 1, sizeof *s->cur);
     return s->cur != NULL ? 0 : -1;
 }
@@ -266,12 +274,6 @@ static void window_with(const search *s, size_t pos, size_t *lo, size_t *end)
     }
 }
 
-/* Word 'i' of 'cur' with bit 'pos' set. */
-static uint64_t word_with(const search *s, size_t i, size_t pos)
-{
-    return s->cur[i] | (i == pos / 64 ? (uint64_t)1 << (pos % 64) : 0);
-}
-
 static void set_pos(search *s, size_t pos)
 {
     size_t lo, end;
@@ -298,9 +300,15 @@ static void clear_pos(search *s, size_t pos)
 static int memo_insert(search *s, uint64_t zhash, size_t op, lin_state st)
 {
     uint64_t h = zhash ^ state_hash(s, st);
-    size_t pos = s->pos_of[op], lo, end;
-    window_with(s, pos, &lo, &end);
-    uint32_t len = (uint32_t)(end - lo + s->iwords);
+    size_t pos = s->pos_of[op], w = pos / 64, lo = 0, end = s->kwords + s->iwords;
+    size_t ilo = end, iend = end;   /* the info words, when not in [lo, end) */
+    uint64_t bit = (uint64_t)1 << (pos % 64);
+    if (!s->whole) {
+        window_with(s, pos, &lo, &end);
+        ilo = s->kwords;
+        iend = s->kwords + s->iwords;
+    }
+    uint32_t len = (uint32_t)(end - lo + iend - ilo);
     size_t j = h & (s->table_cap - 1);
     for (; s->table[j] != 0; j = (j + 1) & (s->table_cap - 1)) {
         if ((s->table[j] & HASH_HIGH) != (h & HASH_HIGH))
@@ -308,29 +316,34 @@ static int memo_insert(search *s, uint64_t zhash, size_t op, lin_state st)
         const memo_entry *me = &s->entries[(s->table[j] & ~HASH_HIGH) - 1];
         if (me->hash != h || me->lo != lo || me->len != len || !state_equal(s, me->state, st))
             continue;
-        const uint64_t *b = s->words + me->off;
+        const uint64_t *b = me->len <= INLINE_WORDS ? me->w : s->words + me->w[0];
         bool same = true;
         for (size_t i = lo; i < end && same; i++)
-            same = *b++ == word_with(s, i, pos);
-        for (size_t i = s->kwords; i < s->kwords + s->iwords && same; i++)
-            same = *b++ == word_with(s, i, pos);
+            same = *b++ == (s->cur[i] | (i == w ? bit : 0));
+        for (size_t i = ilo; i < iend && same; i++)
+            same = *b++ == (s->cur[i] | (i == w ? bit : 0));
         if (same)
             return 0;
     }
     size_t bytes = s->entries_count * (sizeof(memo_entry) + 16) + s->words_count * 8;
     if (s->entries_count >= s->entries_max || bytes >= s->bytes_max)
         return -2;
+    bool inline_words = len <= INLINE_WORDS;
     if ((s->entries_count == s->entries_cap && entries_grow(s) != 0) ||
-        words_reserve(s, len) != 0)
+        (!inline_words && words_reserve(s, len) != 0))
         return -1;
     size_t k = s->entries_count++;
-    s->entries[k] = (memo_entry){h, st, s->words_count, (uint32_t)lo, len};
-    uint64_t *b = s->words + s->words_count;
+    memo_entry *me = &s->entries[k];
+    *me = (memo_entry){.hash = h, .state = st, .lo = (uint32_t)lo, .len = len};
+    uint64_t *b = inline_words ? me->w : s->words + s->words_count;
+    if (!inline_words) {
+        me->w[0] = s->words_count;
+        s->words_count += len;
+    }
     for (size_t i = lo; i < end; i++)
-        *b++ = word_with(s, i, pos);
-    for (size_t i = s->kwords; i < s->kwords + s->iwords; i++)
-        *b++ = word_with(s, i, pos);
-    s->words_count += len;
+        *b++ = s->cur[i] | (i == w ? bit : 0);
+    for (size_t i = ilo; i < iend; i++)
+        *b++ = s->cur[i] | (i == w ? bit : 0);
     s->table[j] = (h & HASH_HIGH) | (k + 1);
     if (2 * s->entries_count > s->table_cap && table_grow(s) != 0)
         return -1;
