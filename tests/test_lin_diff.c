@@ -98,7 +98,7 @@ static void check_core(lin_ctx *c, const lin_model *m, const lin_part *p)
     uint32_t *keep;
     size_t kn;
     bool minimal;
-    assert_int_equal(lin_explain(c, m, p->ops, p->count, o.block_op, 10.0, &keep, &kn, &minimal), 0);
+    assert_int_equal(lin_explain(c, m, p->ops, p->count, o.block_op, 0, &keep, &kn, &minimal), 0);
     assert_true(minimal);
     assert_true(kn >= 1);
     uint64_t limit = p->ops[o.block_op].ret_pos;

@@ -163,7 +163,7 @@ void lin_run_free(lin_run *r);
 ** budget allows: 'minimal' says whether it was reached). 'keep' receives
 ** the indices (malloc'ed). Returns 0 or -1 when out of memory. */
 int lin_explain(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
-                uint32_t block_op, double seconds_max, uint32_t **keep,
+                uint32_t block_op, double deadline, uint32_t **keep,
                 size_t *keep_count, bool *minimal);
 
 /* --- partitions --------------------------------------------------------- */

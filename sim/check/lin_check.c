@@ -30,7 +30,6 @@
 #include "lin.h"
 
 enum { PARTS_LISTED = 64 };
-#define EXPLAIN_SECONDS_MAX 10.0
 
 static json_t *value_json(const hist_value *v)
 {
@@ -81,7 +80,7 @@ static json_t *op_json(const hist *h, const lin_parts *ps, uint32_t src)
 
 /* Adds the explanation of a failing partition to 'pj'. -1 on OOM. */
 static int explain(lin_ctx *c, const lin_model *m, const lin_parts *ps, const lin_part *p,
-                   const lin_outcome *o, double seconds_max, json_t *pj)
+                   const lin_outcome *o, double deadline, json_t *pj)
 {
     const lin_op *blk = &p->ops[o->block_op];
     json_object_set_new(pj, "fails_at", op_json(c->h, ps, blk->src));
@@ -97,7 +96,7 @@ static int explain(lin_ctx *c, const lin_model *m, const lin_parts *ps, const li
     uint32_t *keep = NULL;
     size_t kn = 0;
     bool minimal = false;
-    if (lin_explain(c, m, p->ops, p->count, o->block_op, seconds_max, &keep, &kn, &minimal) != 0)
+    if (lin_explain(c, m, p->ops, p->count, o->block_op, deadline, &keep, &kn, &minimal) != 0)
         return -1;
     json_t *core = json_array();
     for (size_t i = 0; i < kn; i++)
@@ -211,10 +210,11 @@ static int part_report(lin_ctx *c, const lin_model *m, const lin_parts *ps, size
     json_array_append_new(parts, pj);
     if (o->result != LIN_FAIL)
         return 0;
-    double left = lim->deadline > 0 ? lim->deadline - host_seconds() : EXPLAIN_SECONDS_MAX;
-    if (left > EXPLAIN_SECONDS_MAX)
-        left = EXPLAIN_SECONDS_MAX;
-    return explain(c, m, ps, p, o, left > 0.5 ? left : 0.5, pj);
+    /* with a deadline, explaining gets at least half a second past it */
+    double deadline = lim->deadline > 0 ? lim->deadline : 0;
+    if (deadline > 0 && deadline < host_seconds() + 0.5)
+        deadline = host_seconds() + 0.5;
+    return explain(c, m, ps, p, o, deadline, pj);
 }
 
 static void summary(json_t *report, const lin_model *m, const hist *h, const lin_parts *ps,

@@ -21,7 +21,8 @@
 ** Delta debugging: relax chunks of half, a quarter, ... one operation;
 ** keep a relaxation whenever the history still fails; repeat single ones
 ** until none works. The result is 1-minimal (no single operation can be
-** relaxed) when the time allows; a sub-search that runs out of budget
+** relaxed) when the budget allows (EXPLAIN_STATES_MAX states for all
+** trials, and the caller's deadline if any); a sub-search that runs out
 ** counts as "does not fail", so the core is always proven.
 **
 ** Trade-off: each trial is a full search, O(trials) searches in all; the
@@ -34,7 +35,9 @@
 #include "hosttime.h"
 #include "lin.h"
 
-enum { TRIAL_STATES_MAX = 300000 };   /* per trial: bounds the time spent explaining */
+/* Budgets in states, not seconds, so that the same history always gets the
+** same explanation (reports reach traces, which must be reproducible). */
+enum { TRIAL_STATES_MAX = 300000, EXPLAIN_STATES_MAX = 3000000 };
 
 typedef struct shrink {
     lin_ctx *c;
@@ -42,7 +45,8 @@ typedef struct shrink {
     const lin_op *ops;         /* by call position */
     size_t n_base;             /* ops[0 .. n_base) were called before the block */
     lin_op *scratch;
-    double deadline;
+    double deadline;           /* the caller's, 0: none */
+    uint64_t states_left;      /* for all trials together */
     bool timed_out;
 } shrink;
 
@@ -64,14 +68,16 @@ static int fails_without(shrink *k, const uint32_t *idx, size_t n, size_t skip, 
         o.optional = !core;
         k->scratch[m++] = o;
     }
-    if (host_seconds() > k->deadline) {
+    if ((k->deadline > 0 && host_seconds() > k->deadline) || k->states_left == 0) {
         k->timed_out = true;
         return 0;
     }
-    lin_limits lim = {.states_max = TRIAL_STATES_MAX, .deadline = k->deadline};
+    uint64_t budget = k->states_left < TRIAL_STATES_MAX ? k->states_left : TRIAL_STATES_MAX;
+    lin_limits lim = {.states_max = budget, .deadline = k->deadline};
     lin_outcome o;
     if (lin_search(k->c, k->m, k->scratch, m, &lim, false, &o) != 0)
         return -1;
+    k->states_left -= o.states < k->states_left ? o.states : k->states_left;
     if (o.result == LIN_UNKNOWN)
         k->timed_out = true;
     return o.result == LIN_FAIL;
@@ -99,14 +105,14 @@ static long pass(shrink *k, uint32_t *idx, size_t *n, size_t len)
 }
 
 int lin_explain(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
-                uint32_t block_op, double seconds_max, uint32_t **keep,
+                uint32_t block_op, double deadline, uint32_t **keep,
                 size_t *keep_count, bool *minimal)
 {
     assert(block_op < n);
     uint64_t limit = ops[block_op].ret_pos;
     uint32_t *idx = malloc((n + 1) * sizeof *idx);
     shrink k = {.c = c, .m = m, .ops = ops, .scratch = malloc((n + 1) * sizeof(lin_op)),
-                .deadline = host_seconds() + seconds_max};
+                .deadline = deadline, .states_left = EXPLAIN_STATES_MAX};
     if (idx == NULL || k.scratch == NULL) {
         free(idx);
         free(k.scratch);
