@@ -158,10 +158,14 @@ int lin_run_continue(lin_run *r, uint64_t states_max, size_t memo_bytes_max, dou
                      lin_outcome *out);
 void lin_run_free(lin_run *r);
 
-/* Shrinks the non-linearizable 'ops' to a subset that still cannot be
-** linearized and from which no single operation can be removed (when the
-** budget allows: 'minimal' says whether it was reached). 'keep' receives
-** the indices (malloc'ed). Returns 0 or -1 when out of memory. */
+/* Explains why 'ops' (sorted by call, not linearizable, the search
+** stopped furthest at the return of 'block_op') fail: the core, a set of
+** operations that cannot be linearized as observed even when every other
+** operation called before the block is relaxed (may not have happened;
+** see lin_explain.c), and from which no operation can be relaxed when the
+** budget allows ('minimal' says whether it was reached). 'keep' receives
+** the core's indices into 'ops' (malloc'ed). 'deadline': host_seconds()
+** value, 0 for none. Returns 0 or -1 when out of memory. */
 int lin_explain(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
                 uint32_t block_op, double deadline, uint32_t **keep,
                 size_t *keep_count, bool *minimal);
