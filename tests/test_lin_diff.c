@@ -136,7 +136,7 @@ static bool brute_ok(lin_ctx *c, const lin_model *m, const lin_parts *ps)
 
 typedef struct sim_op {
     int process, call, lin, ret;   /* times; distinct */
-    char f[16], value[64], result[64];
+    char f[16], value[64], result[72];
     char key[8];
     int status;                    /* 0 ok, 1 fail, 2 info */
 } sim_op;
