@@ -1,12 +1,13 @@
 /*
 ** cmd.h — the dsim subcommands. main.c holds the dispatch table; each
 ** command lives in its own file and returns the process exit status:
-** 0 all checks passed, 1 a check failed, 2 bad input or usage, 3 internal.
+** 0 all checks passed, 1 a check failed, 2 bad input or usage, 3 internal,
+** 4 no check failed but one could not decide (its budget ran out).
 */
 #ifndef DSIM_CMD_H
 #define DSIM_CMD_H
 
-enum { EXIT_PASS = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
+enum { EXIT_PASS = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3, EXIT_UNKNOWN = 4 };
 
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);

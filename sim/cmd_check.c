@@ -35,7 +35,6 @@
 #include "check/check.h"
 #include "cmd.h"
 
-enum { EXIT_UNKNOWN = 4 };
 enum { INPUT_BYTES_MAX = 1 << 30 };   /* 1 GiB: larger histories are refused */
 
 typedef struct check_request {

@@ -32,7 +32,8 @@ static const char help[] =
     "                  (same key: any of them; different keys: all of them)\n"
     "  --json          print the summary as one JSON object\n"
     "  --unsafe        allow io, os and require in the scenario\n"
-    "exit status: 0 checks passed, 1 a check failed, 2 bad input, 3 internal error\n";
+    "exit status: 0 checks passed, 1 a check failed, 2 bad input, 3 internal error,\n"
+    "             4 no check failed but one was undecided (budget)\n";
 
 typedef struct run_args {
     const char *scenario, *trace, *history, *html;
@@ -172,7 +173,7 @@ static int report(const run_args *a, script_result *r, double wall_ms)
         print_summary(r->summary, wall_ms);
         print_violations(r->verdicts);
     }
-    return r->violation ? EXIT_VIOLATION : EXIT_PASS;
+    return r->violation ? EXIT_VIOLATION : r->unknown ? EXIT_UNKNOWN : EXIT_PASS;
 }
 
 int cmd_run(int argc, char **argv)

@@ -1,7 +1,8 @@
 /*
 ** main.c — the dsim command: a dispatch table of subcommands, each in its
 ** own file (cmd_run.c, cmd_check.c, ...). Exit status everywhere:
-** 0 all checks passed, 1 a check failed, 2 bad input or usage, 3 internal.
+** 0 all checks passed, 1 a check failed, 2 bad input or usage, 3 internal,
+** 4 undecided (a checker's budget ran out).
 */
 #include <stdio.h>
 #include <string.h>

@@ -36,6 +36,7 @@ typedef struct script_result {
     char message[1024];      /* what went wrong, "FILE:LINE: ..." */
     bool checked;            /* c:check ran */
     bool violation;          /* a check failed (exit 1) */
+    bool unknown;            /* a check ran out of budget (exit 4 unless 1) */
     json_t *verdicts;        /* name -> report, in check order */
     json_t *summary;         /* counts and fingerprint; NULL if no cluster */
     char *history;           /* JSON-lines history, owned; NULL if none */

@@ -757,6 +757,8 @@ static int c_check(lua_State *L)
             json_decref(args);
             return luaL_error(L, "c:check %s: %s", name, err);
         }
+        if (json_is_string(json_object_get(r, "valid")))
+            s->res->unknown = true;   /* "unknown": the budget ran out */
         if (json_is_false(json_object_get(r, "valid"))) {
             all_ok = false;
             s->res->violation = true;

@@ -94,6 +94,8 @@ done
 "$bin" run "$sc/checks_convergence.lua" > "$tmp/cv" 2>&1 && ok "replicas converge after a heal" || bad "convergence after heal"
 "$bin" run "$sc/checks_convergence.lua" -D heal=false > "$tmp/cv" 2>&1
 [ $? -eq 1 ] && grep -q "convergence: fail" "$tmp/cv" && ok "a replica cut off to the end fails convergence" || bad "convergence without heal"
+"$bin" run "$sc/checks_budget.lua" > "$tmp/cb" 2>&1
+[ $? -eq 4 ] && grep -q "linearizable: unknown" "$tmp/cb" && ok "an exhausted budget gives unknown and exit 4" || bad "budget exit 4"
 expect2 "unknown check" "unknown check 'nonesuch'" run "$sc/checks_bad.lua"
 
 echo "kernel_cli: $fails failed"
