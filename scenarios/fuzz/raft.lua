@@ -32,6 +32,7 @@ local faults   = dsim.param("faults", "all")
 local every    = dsim.param("invariants", 1)
 local drift_max = pick { 20000, 200000 }   -- the clock drift bound of this run (ppm)
 local options  = {
+  election_timeout = pick { {150, 300}, {400, 800} },
   lease_drift_ppm = drift_max,
   snapshot_every = pick { 20, 50, 200 },
   batch          = pick { 1, 4, 64 },
@@ -82,6 +83,9 @@ local actions = {
       local l, rest = c:leader(), {}
       for i = 1, nodes do if i ~= l then rest[#rest + 1] = i end end
       c:partition { {l}, rest }
+      if math.random() < 0.5 then   -- and its clock slow, the others fast
+        for i = 1, nodes do c:clock(i, { drift = i == l and -drift_max or drift_max }) end
+      end
     elseif shape == 4 and nodes >= 3 then c:bridge()
     elseif shape == 5 and nodes >= 3 then c:ring()
     else c:heal() end
