@@ -6,7 +6,9 @@
 -- an isolated node, one-way cuts, a bridge, a majority ring), pauses,
 -- crashes (some tearing the last unsynced write) and restarts, clock drift
 -- and steps, and message loss and duplication. The seed also draws the
--- fault rate and the Raft options (swarm testing). Then a liveness phase:
+-- fault rate and the Raft options (swarm testing). Some faults are aimed:
+-- crashes just after an election starts, a leader is elected, or a commit;
+-- the leader cut off alone with its clock slowed. Then a liveness phase:
 -- faults healed, every node up, for 'recovery' ms; a leader must be
 -- elected and every client must complete an operation.
 -- The verdict: linearizability of the clients' history, the Raft
@@ -14,7 +16,8 @@
 -- liveness (reported through the invariants check as "Liveness: ...").
 --
 --   dsim run scenarios/fuzz/raft.lua --seed 7
---   dsim run scenarios/fuzz/raft.lua --seed 7 -D bug=figure8
+--   dsim run scenarios/fuzz/raft.lua --seed 616 -D bug=vote_not_persisted
+--   dsim run scenarios/fuzz/raft.lua --seed 413 -D bug=figure8 -D nodes=3
 --   dsim fuzz scenarios/fuzz/raft.lua --seeds 1..1000 -D bug=stale_read
 -- Parameters: bug (a planted bug), nodes, clients, duration, interval,
 -- recovery, faults ("all" or a comma list of: partition, pause, crash,
