@@ -3,12 +3,13 @@
 **
 ** A client is a network endpoint and one Jepsen "process" at a time: it has
 ** at most one operation outstanding. It records the invoke, sends the
-** request to a node (its own node at first), follows redirects (up to
-** 'redirects_max', then records 'fail': every node refused it), and when no
-** answer comes within the timeout it records 'info' and retires its process
-** id: the next operation runs under a fresh id (process + clients), since
-** the old one may still take effect. Late replies to a finished operation
-** are ignored.
+** request to a node (its own node at first), follows redirects, and when
+** no answer comes within the timeout, or after 'redirects_max' redirects,
+** it records 'info' and retires its process id: the next operation runs
+** under a fresh id (process + clients), since the old one may still take
+** effect. Giving up after redirects is not 'fail': a duplicated copy of the
+** request may still be in flight to a node that will apply it. Late replies
+** to a finished operation are ignored.
 ** Workloads: "register" (one key; read, write), "cas-register" (one key;
 ** read, write, cas), "kv" (many keys; read, write, cas). Every written value
 ** is unique per key, so histories are differentiated.
@@ -151,17 +152,24 @@ static void finish(dsim_world *w, client *cl, const char *type, int64_t value, b
     schedule_next(w, cl);
 }
 
+/* The outcome is unknown: record 'info', retire the process, and try the
+** next node with the next operation. */
+static void give_up(dsim_world *w, client *cl)
+{
+    w->stats.ops_info++;
+    cl->timeout_handle = 0;
+    finish(w, cl, "info", 0, false);
+    cl->process += w->clients_len;   /* the old process may still act */
+    cl->target = (cl->target + 1) % w->nodes_len;
+}
+
 void client_timeout(dsim_world *w, int c, uint64_t op_id)
 {
     DSIM_ASSERT(c >= 0 && c < w->clients_len);
     client *cl = &w->clients[c];
     if (!cl->busy || cl->op.id != op_id)
         return;
-    w->stats.ops_info++;
-    cl->timeout_handle = 0;
-    finish(w, cl, "info", 0, false);
-    cl->process += w->clients_len;   /* the old process may still act */
-    cl->target = (cl->target + 1) % w->nodes_len;
+    give_up(w, cl);
 }
 
 void client_on_reply(dsim_world *w, int c, const reply_body *r)
@@ -173,8 +181,7 @@ void client_on_reply(dsim_world *w, int c, const reply_body *r)
     if (r->status == DSIM_REDIRECT) {
         if (++cl->redirects > w->workload.redirects_max) {
             queue_cancel(&w->q, cl->timeout_handle);
-            w->stats.ops_fail++;
-            finish(w, cl, "fail", 0, false);
+            give_up(w, cl);
             return;
         }
         cl->target = r->value >= 0 && r->value < w->nodes_len

@@ -175,6 +175,23 @@ static void test_client_follows_redirects_to_the_hinted_node(void **st)
     world_free(w);
 }
 
+static void test_client_gives_up_after_too_many_redirects_with_info(void **st)
+{
+    (void)st;
+    dsim_world *w = probe_world(3, 1, 1);
+    w->workload.read_pct = 0;
+    w->workload.write_pct = 100;          /* n1 redirects to n2 */
+    w->workload.redirects_max = 0;        /* so the first redirect is too many */
+    w->workload.stop_ns = DSIM_MS(1);
+    probe_boot_all(w);
+    clients_start(w);
+    world_run(w, DSIM_SEC(1));
+    assert_int_equal(w->stats.ops_info, 1);   /* not fail: a copy may still land */
+    assert_int_equal(w->stats.ops_fail, 0);
+    assert_int_equal(count_lines(w->hist, "\"process\":0,\"type\":\"info\""), 1);
+    world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_timers_run_on_the_drifting_monotonic_clock),
         cmocka_unit_test(test_client_timeout_records_info_and_retires_the_process),
         cmocka_unit_test(test_client_follows_redirects_to_the_hinted_node),
+        cmocka_unit_test(test_client_gives_up_after_too_many_redirects_with_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
