@@ -22,5 +22,6 @@ int cmd_view(int argc, char **argv);
 /* 'dsim bench kernel' and 'dsim bench check' (argv[0] is the subcommand). */
 int bench_kernel(int argc, char **argv);
 int bench_check(int argc, char **argv);
+int bench_raft(int argc, char **argv);
 
 #endif

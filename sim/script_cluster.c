@@ -297,7 +297,6 @@ int cluster_new(lua_State *L)
     }
     s->w = w;
     w->hook_ctx = s;
-    w->on_emit = emit_to_lua;
     int rc = options_build(w, given, err, sizeof err);
     json_decref(given);
     if (rc != 0)
@@ -405,6 +404,7 @@ static int c_on(lua_State *L)
     }
     lua_pushvalue(L, 3);
     lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    s->w->on_emit = emit_to_lua;   /* events reach Lua only once someone listens */
     return 0;
 }
 
