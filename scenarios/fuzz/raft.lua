@@ -16,8 +16,8 @@
 -- liveness (reported through the invariants check as "Liveness: ...").
 --
 --   dsim run scenarios/fuzz/raft.lua --seed 7
---   dsim run scenarios/fuzz/raft.lua --seed 616 -D bug=vote_not_persisted
---   dsim run scenarios/fuzz/raft.lua --seed 413 -D bug=figure8 -D nodes=3
+--   dsim run scenarios/fuzz/raft.lua --seed 325 -D bug=vote_not_persisted
+--   dsim run scenarios/fuzz/raft.lua --seed 594 -D bug=figure8 -D nodes=3
 --   dsim fuzz scenarios/fuzz/raft.lua --seeds 1..1000 -D bug=stale_read
 -- Parameters: bug (a planted bug), nodes, clients, duration, interval,
 -- recovery, faults ("all" or a comma list of: partition, pause, crash,
