@@ -30,6 +30,8 @@ struct client {
     uint64_t timeout_handle;
     uint64_t gen;              /* generation of the next-op event */
     int redirects;
+    uint64_t ok_count;         /* completions with ok */
+    int64_t last_ok_ns;        /* time of the latest, -1 before the first */
     rng rng;
 };
 
@@ -61,6 +63,7 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
         cl->idx = c;
         cl->process = c;
         cl->target = c % w->nodes_len;
+        cl->last_ok_ns = -1;
         rng_stream(&cl->rng, w->seed, "client", (uint64_t)c);
     }
     return 0;
@@ -192,12 +195,25 @@ void client_on_reply(dsim_world *w, int c, const reply_body *r)
     queue_cancel(&w->q, cl->timeout_handle);
     if (r->status == DSIM_OK) {
         w->stats.ops_ok++;
+        cl->ok_count++;
+        cl->last_ok_ns = w->now;
         finish(w, cl, "ok", r->value, cl->op.f == DSIM_F_READ);
     } else {
         DSIM_ASSERT(r->status == DSIM_FAIL);
         w->stats.ops_fail++;
         finish(w, cl, "fail", 0, false);
     }
+}
+
+json_t *client_stats(const dsim_world *w, int c)
+{
+    DSIM_ASSERT(c >= 0 && c < w->clients_len);
+    const client *cl = &w->clients[c];
+    json_t *o = json_pack("{s:i, s:I, s:b}", "process", cl->process, "ok", (json_int_t)cl->ok_count,
+                          "busy", cl->busy);
+    if (cl->last_ok_ns >= 0)
+        json_object_set_new(o, "last_ok_ms", json_real((double)cl->last_ok_ns / 1e6));
+    return o;
 }
 
 void dsim_reply(dsim_node *n, const dsim_op *op, dsim_status status, int64_t value)

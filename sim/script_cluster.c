@@ -897,6 +897,21 @@ static int c_stats(lua_State *L)
     return 1;
 }
 
+/* c:clients(): per client {process, ok, busy, last_ok_ms}, for liveness
+** checks without scanning the history. */
+static int c_clients(lua_State *L)
+{
+    dsim_world *w = cluster_check(L)->w;
+    lua_createtable(L, w->clients_len, 0);
+    for (int c = 0; c < w->clients_len; c++) {
+        json_t *o = client_stats(w, c);
+        lj_push_json(L, o);
+        json_decref(o);
+        lua_rawseti(L, -2, c + 1);
+    }
+    return 1;
+}
+
 static int c_history(lua_State *L)
 {
     dsim_world *w = cluster_check(L)->w;
@@ -919,7 +934,7 @@ void cluster_open(lua_State *L)
         {"pause", c_pause}, {"resume", c_resume}, {"crash", c_crash}, {"restart", c_restart},
         {"clock", c_clock}, {"net", c_net}, {"run", c_run}, {"check", c_check},
         {"state", c_state}, {"leader", c_leader}, {"now", c_now}, {"stats", c_stats},
-        {"history", c_history}, {"nodes", c_nodes}, {"control", c_control},
+        {"history", c_history}, {"nodes", c_nodes}, {"control", c_control}, {"clients", c_clients},
         {"add_node", c_add_node}, {"remove_node", c_remove_node},
         {"nemesis", c_nemesis},
         {NULL, NULL},

@@ -231,6 +231,8 @@ void client_next(dsim_world *w, int c, uint64_t gen);
 void client_timeout(dsim_world *w, int c, uint64_t op_id);
 void client_on_reply(dsim_world *w, int c, const reply_body *r);
 const char *workload_model(const workload_cfg *cfg);
+/* {process, ok, busy, last_ok_ms?} of client 'c', for scripts. */
+json_t *client_stats(const dsim_world *w, int c);
 
 /* history.c */
 void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t value, bool has_value);

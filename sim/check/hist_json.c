@@ -6,6 +6,13 @@
 ** (null, boolean, integer, string or array of these), optional "time"
 ** (integer nanoseconds). Blank lines are skipped; anything else is bad
 ** input reported with its line.
+**
+** Lines in exactly the shape dsim itself writes (history.c: the keys in
+** that order, plain strings, a value that is null, an integer or a pair of
+** integers) take a fast path that reads them without building a JSON tree;
+** anything else, however slight the difference, goes to jansson. Both
+** paths give the same event, so the fast one changes speed only. In the
+** Raft fuzz benchmark the JSON reader was a third of all the time.
 */
 #include <stdio.h>
 #include <string.h>
@@ -56,6 +63,98 @@ static int parse_type(const char *s, hist_type *t)
         }
     return -1;
 }
+
+/* ---- the fast path ------------------------------------------------------- */
+
+static bool lit(const char **p, const char *e, const char *s)
+{
+    size_t n = strlen(s);
+    if ((size_t)(e - *p) < n || memcmp(*p, s, n) != 0)
+        return false;
+    *p += n;
+    return true;
+}
+
+/* An integer of at most 18 digits (no overflow possible), optional '-'. */
+static bool num(const char **p, const char *e, int64_t *out)
+{
+    const char *q = *p;
+    bool neg = q < e && *q == '-';
+    q += neg;
+    int64_t v = 0;
+    int digits = 0;
+    while (q < e && *q >= '0' && *q <= '9' && digits < 18) {
+        v = v * 10 + (*q++ - '0');
+        digits++;
+    }
+    if (digits == 0 || (q < e && *q >= '0' && *q <= '9') || (digits > 1 && (*p)[neg] == '0'))
+        return false;
+    *out = neg ? -v : v;
+    *p = q;
+    return true;
+}
+
+/* A string without escapes, up to the closing quote, copied NUL-terminated. */
+static bool plain_str(const char **p, const char *e, char *buf, size_t cap)
+{
+    size_t n = 0;
+    const char *q = *p;
+    while (q < e && *q != '"') {
+        if (*q == '\\' || (unsigned char)*q < 0x20 || n + 1 >= cap)
+            return false;
+        buf[n++] = *q++;
+    }
+    if (q == e)
+        return false;
+    buf[n] = 0;
+    *p = q + 1;
+    return true;
+}
+
+/* null | integer | [integer,integer] */
+static const hist_value *fast_value(hist *h, const char **p, const char *e)
+{
+    int64_t a, b;
+    if (lit(p, e, "null"))
+        return hist_nil(h);
+    if (lit(p, e, "[")) {
+        if (!num(p, e, &a) || !lit(p, e, ",") || !num(p, e, &b) || !lit(p, e, "]"))
+            return NULL;
+        const hist_value *items[2] = {hist_int(h, a), hist_int(h, b)};
+        return items[0] && items[1] ? hist_list(h, items, 2) : NULL;
+    }
+    return num(p, e, &a) ? hist_int(h, a) : NULL;
+}
+
+/* Returns 0 when the line had dsim's own shape and was added, 1 when it
+** must go to the general reader, -1 when out of memory. */
+static int fast_line(hist *h, const char *s, size_t n, uint32_t line)
+{
+    const char *p = s, *e = s + n;
+    int64_t process, t;
+    char type_s[8], f[64], key[64];
+    hist_type type;
+    bool has_key = false;
+    if (!lit(&p, e, "{\"process\":") || !num(&p, e, &process) || !lit(&p, e, ",\"type\":\"") ||
+        !plain_str(&p, e, type_s, sizeof type_s) || parse_type(type_s, &type) != 0 ||
+        !lit(&p, e, ",\"f\":\"") || !plain_str(&p, e, f, sizeof f))
+        return 1;
+    if (lit(&p, e, ",\"key\":\"")) {
+        if (!plain_str(&p, e, key, sizeof key))
+            return 1;
+        has_key = true;
+    }
+    if (!lit(&p, e, ",\"value\":"))
+        return 1;
+    const hist_value *val = fast_value(h, &p, e);
+    if (val == NULL)
+        return 1;   /* not the shape (or out of memory: the general reader says) */
+    if (!lit(&p, e, ",\"time\":") || !num(&p, e, &t) || !lit(&p, e, "}") || p != e)
+        return 1;
+    return hist_add(h, process, type, f, has_key ? key : NULL, val, t, line) == 0 ? 0 : -1;
+}
+
+/* ---- the general path -------------------------------------------------- */
 
 /* Parses one object line into an event; returns 0 or -1 with 'err'. */
 static int json_line(hist *h, const char *s, size_t n, uint32_t line, char *err, size_t cap)
@@ -119,8 +218,15 @@ int hist_read_json(hist *h, const char *text, size_t len, char *err, size_t cap)
         size_t b = i;
         while (b < end && (text[b] == ' ' || text[b] == '\t' || text[b] == '\r'))
             b++;
-        if (b < end && json_line(h, text + b, end - b, line, err, cap) != 0)
-            return -1;
+        if (b < end) {
+            int fast = fast_line(h, text + b, end - b, line);
+            if (fast < 0) {
+                hist_error(err, cap, h->source, line, "out of memory");
+                return -1;
+            }
+            if (fast > 0 && json_line(h, text + b, end - b, line, err, cap) != 0)
+                return -1;
+        }
         i = end + 1;
     }
     return 0;
