@@ -263,23 +263,14 @@ check_verdict check_causal(const char *text, size_t len, const char *source,
                            json_t *report, char *err, size_t err_cap)
 {
     unsigned crit;
-    hist_format fmt;
     if (parse_criterion(criterion, &crit) != 0) {
         snprintf(err, err_cap, "unknown criterion '%s' (cc, cm, ccv or all)", criterion);
         return CHECK_BAD_INPUT;
     }
-    if (hist_format_parse(format ? format : "auto", &fmt) != 0) {
-        snprintf(err, err_cap, "unknown format '%s'", format);
-        return CHECK_BAD_INPUT;
-    }
-    hist *hh = hist_read(text, len, source ? source : "history", fmt, err, err_cap);
-    if (hh == NULL)
-        return CHECK_BAD_INPUT;
+    hist *hh;
     causal_history h;
-    if (causal_from_hist(&h, hh, err, err_cap) != 0) {
-        hist_free(hh);
+    if (causal_load(text, len, source, format, &hh, &h, err, err_cap) != 0)
         return CHECK_BAD_INPUT;
-    }
     json_object_set_new(report, "source", json_string(hh->source));
     causal_result r;
     check_verdict v;

@@ -124,6 +124,12 @@ int causal_build(causal_history *out, const causal_input_op *in, size_t n,
 ** write/w/put), drops fail, keeps info writes that are read. */
 int causal_from_hist(causal_history *out, const hist *h, char *err, size_t err_cap);
 
+/* Parses 'text' in 'format' ("auto" when NULL) and builds the causal view:
+** 0 with '*hh' and 'out' to free (causal_history_free, hist_free), or -1
+** with 'err' set (bad input) and nothing to free. */
+int causal_load(const char *text, size_t len, const char *source, const char *format,
+                hist **hh, causal_history *out, char *err, size_t err_cap);
+
 void causal_history_free(causal_history *h);
 
 static inline uint32_t causal_id(const causal_history *h, uint32_t s, uint32_t pos)

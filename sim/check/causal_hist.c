@@ -523,3 +523,22 @@ int causal_from_hist(causal_history *out, const hist *h, char *err, size_t err_c
     free(names);
     return rc;
 }
+
+int causal_load(const char *text, size_t len, const char *source, const char *format,
+                hist **hh, causal_history *out, char *err, size_t err_cap)
+{
+    hist_format fmt;
+    if (hist_format_parse(format ? format : "auto", &fmt) != 0) {
+        snprintf(err, err_cap, "unknown format '%s'", format);
+        return -1;
+    }
+    *hh = hist_read(text, len, source ? source : "history", fmt, err, err_cap);
+    if (*hh == NULL)
+        return -1;
+    if (causal_from_hist(out, *hh, err, err_cap) != 0) {
+        hist_free(*hh);
+        *hh = NULL;
+        return -1;
+    }
+    return 0;
+}

@@ -414,19 +414,10 @@ check_verdict check_sequential(const char *text, size_t len, const char *source,
                                const char *format, const check_budget *budget,
                                json_t *report, char *err, size_t err_cap)
 {
-    hist_format fmt;
-    if (hist_format_parse(format ? format : "auto", &fmt) != 0) {
-        snprintf(err, err_cap, "unknown format '%s'", format);
-        return CHECK_BAD_INPUT;
-    }
-    hist *hh = hist_read(text, len, source ? source : "history", fmt, err, err_cap);
-    if (hh == NULL)
-        return CHECK_BAD_INPUT;
+    hist *hh;
     causal_history h;
-    if (causal_from_hist(&h, hh, err, err_cap) != 0) {
-        hist_free(hh);
+    if (causal_load(text, len, source, format, &hh, &h, err, err_cap) != 0)
         return CHECK_BAD_INPUT;
-    }
     json_object_set_new(report, "model", json_string("sequential"));
     json_object_set_new(report, "source", json_string(hh->source));
     json_object_set_new(report, "ops", json_integer(h.n_ops));
