@@ -179,6 +179,7 @@ typedef struct raft_state {
     uint32_t snap_members;
     uint64_t last_index;
     int64_t disk_delta;            /* disk index = raft index + disk_delta */
+    uint64_t hard_seq;             /* writes of (term, vote) so far; picks the key */
     raft_entry log[RAFT_LOG_MAX];
     /* the configuration: the latest config entry in the log, else snapshot */
     uint32_t members;
@@ -259,6 +260,8 @@ uint64_t raft_append(dsim_node *n, raft_entry *e);   /* memory + disk, no sync *
 void raft_truncate(dsim_node *n, uint64_t from);     /* memory + disk */
 void raft_persist_snapshot(dsim_node *n, const raft_snapshot *snap, bool keep_log);
 void raft_recover(dsim_node *n);
+/* Disk reads that ride out transient read faults (see raft_persist.c). */
+int raft_disk_get(dsim_node *n, const char *key, void *buf, uint32_t cap, uint32_t *len);
 void raft_write_log(dsim_node *n, const uint64_t *terms, int len, uint64_t term);
 
 /* raft_election.c */

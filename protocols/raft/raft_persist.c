@@ -1,7 +1,9 @@
 /*
 ** raft_persist.c — what a Raft node keeps on its disk, and recovery.
 **
-** On disk: key "hard" holds (term, voted_for); key "snap" holds the latest
+** On disk: keys "hard0" and "hard1" hold (term, voted_for) in turn, each
+** with a sequence number, so a crash that tears the newest (never synced,
+** so never acted on) leaves the one before intact; key "snap" holds the latest
 ** snapshot (raft_snapshot); the disk log holds one raft_entry per record,
 ** each naming its own Raft index. The disk log is a run of stale records
 ** (indices at or below the snapshot, left by a crash between snapshot and
@@ -12,23 +14,64 @@
 ** The rule (Figure 2, "Persistent state"): term, vote and entries reach
 ** the disk and are synced before the node answers a message that depends
 ** on them. Callers sync ('dsim_disk_sync') before they send.
+** A read that fails its checksum is read again: the disk's read faults are
+** transient, and only a record that fails RAFT_READ_TRIES times in a row is
+** taken as torn (absent).
 ** Planted bug 'vote_not_persisted': the vote is kept in memory only, so a
 ** node that crashes and restarts in the same term may vote twice.
 */
 #include "raft.h"
 
+#define RAFT_READ_TRIES 8
+
 typedef struct raft_hard {
     uint64_t term;
+    uint64_t seq;
     int32_t voted_for, pad;
 } raft_hard;
+
+int raft_disk_get(dsim_node *n, const char *key, void *buf, uint32_t cap, uint32_t *len)
+{
+    int rc = DSIM_DISK_CORRUPT;
+    for (int i = 0; i < RAFT_READ_TRIES && rc == DSIM_DISK_CORRUPT; i++)
+        rc = dsim_disk_get(n, key, buf, cap, len);
+    return rc;
+}
+
+static int disk_read_retry(dsim_node *n, uint64_t index, void *buf, uint32_t cap, uint32_t *len)
+{
+    int rc = DSIM_DISK_CORRUPT;
+    for (int i = 0; i < RAFT_READ_TRIES && rc == DSIM_DISK_CORRUPT; i++)
+        rc = dsim_disk_read(n, index, buf, cap, len);
+    return rc;
+}
 
 void raft_persist_hard(dsim_node *n)
 {
     raft_state *s = raft_of(n);
-    raft_hard h = {.term = s->term, .voted_for = s->voted_for};
+    raft_hard h = {.term = s->term, .seq = ++s->hard_seq, .voted_for = s->voted_for};
     if (dsim_bug(n, "vote_not_persisted"))
         h.voted_for = RAFT_NONE;
-    dsim_disk_put(n, "hard", &h, sizeof h);
+    dsim_disk_put(n, h.seq & 1 ? "hard1" : "hard0", &h, sizeof h);
+}
+
+/* The newest intact (term, vote) record, or term 0 and no vote. */
+static void recover_hard(dsim_node *n, raft_state *s)
+{
+    s->term = 0;
+    s->voted_for = RAFT_NONE;
+    s->hard_seq = 0;
+    static const char *const keys[2] = {"hard0", "hard1"};
+    for (int k = 0; k < 2; k++) {
+        raft_hard h;
+        uint32_t len;
+        if (raft_disk_get(n, keys[k], &h, sizeof h, &len) == DSIM_DISK_OK && len == sizeof h &&
+            h.seq > s->hard_seq) {
+            s->hard_seq = h.seq;
+            s->term = h.term;
+            s->voted_for = h.voted_for;
+        }
+    }
 }
 
 /* Appends 'e' (its index must be last_index + 1) to memory and disk; the
@@ -75,16 +118,10 @@ void raft_persist_snapshot(dsim_node *n, const raft_snapshot *snap, bool keep_lo
 void raft_recover(dsim_node *n)
 {
     raft_state *s = raft_of(n);
-    raft_hard h;
     uint32_t len;
-    s->term = 0;
-    s->voted_for = RAFT_NONE;
-    if (dsim_disk_get(n, "hard", &h, sizeof h, &len) == DSIM_DISK_OK && len == sizeof h) {
-        s->term = h.term;
-        s->voted_for = h.voted_for;
-    }
+    recover_hard(n, s);
     raft_snapshot snap_buf, *snap = &snap_buf;
-    if (dsim_disk_get(n, "snap", snap, sizeof *snap, &len) != DSIM_DISK_OK || len != sizeof *snap) {
+    if (raft_disk_get(n, "snap", snap, sizeof *snap, &len) != DSIM_DISK_OK || len != sizeof *snap) {
         memset(snap, 0, sizeof *snap);
         snap->members = s->cfg.initial_members;
     }
@@ -99,7 +136,7 @@ void raft_recover(dsim_node *n)
     uint64_t last = dsim_disk_last(n);
     for (uint64_t d = dsim_disk_first(n); d <= last && d > 0; d++) {
         raft_entry e;
-        int rc = dsim_disk_read(n, d, &e, sizeof e, &len);
+        int rc = disk_read_retry(n, d, &e, sizeof e, &len);
         bool ok = rc == DSIM_DISK_OK && len == sizeof e;
         if (ok && e.index <= s->snap_index)
             continue;

@@ -50,7 +50,7 @@ void raft_send_snapshot(dsim_node *n, int peer)
     raft_state *s = raft_of(n);
     raft_snap_req m = {.term = s->term, .round = s->round};
     uint32_t len;
-    if (dsim_disk_get(n, "snap", &m.snap, sizeof m.snap, &len) != DSIM_DISK_OK || len != sizeof m.snap)
+    if (raft_disk_get(n, "snap", &m.snap, sizeof m.snap, &len) != DSIM_DISK_OK || len != sizeof m.snap)
         return;   /* unreadable now; the next heartbeat tries again */
     DSIM_ASSERT(m.snap.index == s->snap_index);
     dsim_send(n, peer, RAFT_MSG_SNAP, &m, sizeof m);

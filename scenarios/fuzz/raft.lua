@@ -22,7 +22,8 @@
 --   dsim run scenarios/fuzz/raft.lua --seed 594 -D bug=figure8 -D nodes=3
 --   dsim fuzz scenarios/fuzz/raft.lua --seeds 1..1000 -D bug=stale_read
 -- Parameters: bug (a planted bug), nodes, clients, duration, interval,
--- recovery, faults ("all" or a comma list of: partition, pause, crash,
+-- recovery, faults ("all", "nemesis" for the kernel's c:nemesis so that dsim shrink
+-- works, or a comma list of: partition, pause, crash,
 -- clock, net), invariants (check every N events), any Raft option.
 
 -- Swarm testing: the seed also draws the fault rate and the Raft options
@@ -56,7 +57,7 @@ local c = dsim.cluster {
 }
 
 local kinds = {}
-for k in string.gmatch(faults == "all" and "partition,pause,crash,clock,net" or faults, "[^,]+") do
+for k in string.gmatch((faults == "all" or faults == "nemesis") and "partition,pause,crash,clock,net" or faults, "[^,]+") do
   kinds[#kinds + 1] = k
 end
 
@@ -144,6 +145,11 @@ local function bounce(n, after)
     c:after(math.random(1, 30), function() if not crashed[n] then c:restart(n) end end)
   end)
 end
+if faults == "nemesis" then
+  -- The kernel's nemesis instead: its schedule is data, so dsim shrink can
+  -- cut a failing run down and dsim replay can rerun it.
+  c:nemesis { faults = "all", interval = interval, start = interval, stop = duration, recovery = 0 }
+else
 c:on("election", function(ev)
   if c:now() < duration and math.random() < 0.2 then
     bounce(random_node(), math.random(0, 10))
@@ -164,6 +170,7 @@ end)
 
 for t = interval, duration - interval, interval do
   c:at(t, function() actions[kinds[math.random(1, #kinds)]]() end)
+end
 end
 
 -- Liveness phase: everything healed and up.
