@@ -180,6 +180,7 @@ typedef struct raft_state {
     uint64_t last_index;
     int64_t disk_delta;            /* disk index = raft index + disk_delta */
     uint64_t hard_seq;             /* writes of (term, vote) so far; picks the key */
+    int snap_slot;                 /* the latest snapshot is in key "snap<slot>" */
     raft_entry log[RAFT_LOG_MAX];
     /* the configuration: the latest config entry in the log, else snapshot */
     uint32_t members;
@@ -262,6 +263,8 @@ void raft_persist_snapshot(dsim_node *n, const raft_snapshot *snap, bool keep_lo
 void raft_recover(dsim_node *n);
 /* Disk reads that ride out transient read faults (see raft_persist.c). */
 int raft_disk_get(dsim_node *n, const char *key, void *buf, uint32_t cap, uint32_t *len);
+/* The key of the latest snapshot ("snap0" or "snap1"). */
+const char *raft_snap_key(const raft_state *s);
 void raft_write_log(dsim_node *n, const uint64_t *terms, int len, uint64_t term);
 
 /* raft_election.c */

@@ -3,8 +3,11 @@
 **
 ** On disk: keys "hard0" and "hard1" hold (term, voted_for) in turn, each
 ** with a sequence number, so a crash that tears the newest (never synced,
-** so never acted on) leaves the one before intact; key "snap" holds the latest
-** snapshot (raft_snapshot); the disk log holds one raft_entry per record,
+** so never acted on) leaves the one before intact; keys "snap0" and "snap1"
+** hold the latest two snapshots (raft_snapshot), written in turn for the
+** same reason (recovery takes the intact one with the highest index, and a
+** compaction is synced with the snapshot that covers it, so a crash before
+** the sync undoes both); the disk log holds one raft_entry per record,
 ** each naming its own Raft index. The disk log is a run of stale records
 ** (indices at or below the snapshot, left by a crash between snapshot and
 ** compaction) followed by the contiguous window snap_index+1 .. last_index.
@@ -55,6 +58,23 @@ void raft_persist_hard(dsim_node *n)
     dsim_disk_put(n, h.seq & 1 ? "hard1" : "hard0", &h, sizeof h);
 }
 
+/* The intact snapshot with the highest index into 'snap' (0), or -1. */
+static int recover_snapshot(dsim_node *n, raft_state *s, raft_snapshot *snap)
+{
+    int found = -1;
+    for (int k = 0; k < 2; k++) {
+        raft_snapshot x;
+        uint32_t len;
+        if (raft_disk_get(n, k ? "snap1" : "snap0", &x, sizeof x, &len) == DSIM_DISK_OK &&
+            len == sizeof x && (found < 0 || x.index > snap->index)) {
+            *snap = x;
+            s->snap_slot = k;
+            found = 0;
+        }
+    }
+    return found;
+}
+
 /* The newest intact (term, vote) record, or term 0 and no vote. */
 static void recover_hard(dsim_node *n, raft_state *s)
 {
@@ -99,10 +119,16 @@ void raft_truncate(dsim_node *n, uint64_t from)
 
 /* Stores 'snap' durably and drops the log records it covers; without
 ** 'keep_log' (InstallSnapshot replacing a log) every record goes. */
+const char *raft_snap_key(const raft_state *s)
+{
+    return s->snap_slot ? "snap1" : "snap0";
+}
+
 void raft_persist_snapshot(dsim_node *n, const raft_snapshot *snap, bool keep_log)
 {
     raft_state *s = raft_of(n);
-    dsim_disk_put(n, "snap", snap, sizeof *snap);
+    s->snap_slot ^= 1;   /* never over the latest one */
+    dsim_disk_put(n, raft_snap_key(s), snap, sizeof *snap);
     if (!keep_log || snap->index >= s->last_index) {
         dsim_disk_truncate(n, dsim_disk_first(n));
     } else {
@@ -121,7 +147,7 @@ void raft_recover(dsim_node *n)
     uint32_t len;
     recover_hard(n, s);
     raft_snapshot snap_buf, *snap = &snap_buf;
-    if (raft_disk_get(n, "snap", snap, sizeof *snap, &len) != DSIM_DISK_OK || len != sizeof *snap) {
+    if (recover_snapshot(n, s, snap) != 0) {
         memset(snap, 0, sizeof *snap);
         snap->members = s->cfg.initial_members;
     }
@@ -159,7 +185,8 @@ void raft_write_log(dsim_node *n, const uint64_t *terms, int len, uint64_t term)
 {
     raft_state *s = raft_of(n);
     dsim_disk_truncate(n, dsim_disk_first(n));
-    dsim_disk_del(n, "snap");
+    dsim_disk_del(n, "snap0");
+    dsim_disk_del(n, "snap1");
     s->snap_index = s->snap_term = s->snap_chain = 0;
     s->last_index = 0;
     for (int i = 0; i < len; i++) {

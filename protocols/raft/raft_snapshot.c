@@ -3,7 +3,7 @@
 **
 ** Every node snapshots on its own: once 'snapshot_every' entries have been
 ** applied past the last snapshot, the state machine at 'applied' is
-** written to disk (key "snap") with the index, term and chain of its last
+** written to disk (keys "snap0"/"snap1" in turn, see raft_persist.c) with the index, term and chain of its last
 ** entry and the configuration in force there; then the log records it
 ** covers are dropped. A leader whose follower needs a compacted entry
 ** sends the snapshot from its disk instead. A follower keeps the part of
@@ -50,7 +50,8 @@ void raft_send_snapshot(dsim_node *n, int peer)
     raft_state *s = raft_of(n);
     raft_snap_req m = {.term = s->term, .round = s->round};
     uint32_t len;
-    if (raft_disk_get(n, "snap", &m.snap, sizeof m.snap, &len) != DSIM_DISK_OK || len != sizeof m.snap)
+    if (raft_disk_get(n, raft_snap_key(s), &m.snap, sizeof m.snap, &len) != DSIM_DISK_OK ||
+        len != sizeof m.snap)
         return;   /* unreadable now; the next heartbeat tries again */
     DSIM_ASSERT(m.snap.index == s->snap_index);
     dsim_send(n, peer, RAFT_MSG_SNAP, &m, sizeof m);
