@@ -96,6 +96,8 @@ done
 [ $? -eq 1 ] && grep -q "convergence: fail" "$tmp/cv" && ok "a replica cut off to the end fails convergence" || bad "convergence without heal"
 "$bin" run "$sc/checks_budget.lua" > "$tmp/cb" 2>&1
 [ $? -eq 4 ] && grep -q "linearizable: unknown" "$tmp/cb" && ok "an exhausted budget gives unknown and exit 4" || bad "budget exit 4"
+expect2 "raft refuses 33 nodes" "protocol 'raft': at most 32 nodes" run "$sc/protocol_nodes.lua" -D nodes=33
+expect2 "lock refuses a layout with no client" "protocol 'lock': 2 nodes leave no lock client" run "$sc/protocol_nodes.lua" -D protocol=lock -D nodes=2
 expect2 "unknown check" "unknown check 'nonesuch'" run "$sc/checks_bad.lua"
 
 echo "kernel_cli: $fails failed"

@@ -36,6 +36,17 @@ static void read_config(dsim_node *n, raft_config *c)
     DSIM_ASSERT(c->batch >= 1 && c->batch <= RAFT_BATCH_MAX);
 }
 
+/* Checked when the cluster is made: the membership mask has 32 bits. */
+static int validate(dsim_world *w, char *err, size_t cap)
+{
+    if (dsim_node_count(w) > RAFT_NODES_MAX) {
+        snprintf(err, cap, "at most %d nodes (membership is a %d-bit mask), got %d",
+                 RAFT_NODES_MAX, RAFT_NODES_MAX, dsim_node_count(w));
+        return -1;
+    }
+    return 0;
+}
+
 static void start(dsim_node *n)
 {
     raft_state *s = raft_of(n);
@@ -269,4 +280,5 @@ const dsim_protocol raft_protocol = {
     .describe = describe,
     .invariants = raft_invariants,
     .control = raft_control,
+    .validate = validate,
 };
