@@ -218,7 +218,9 @@ static void open_dsim(lua_State *L, const script_config *cfg)
 
 /* ---- the run ----------------------------------------------------------- */
 
-static int traceback(lua_State *L)
+/* The message handler of every protected call into the scenario: keeps a
+** string error ("FILE:LINE: message") and names one that is not. */
+int script_error_handler(lua_State *L)
 {
     const char *msg = lua_tostring(L, 1);
     lua_pushstring(L, msg ? msg : "(error object is not a string)");
@@ -304,7 +306,7 @@ void script_run(const script_config *cfg, script_result *r)
     lua_newtable(L);
     s.on_table = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_sethook(L, budget_hook, LUA_MASKCOUNT, SCRIPT_HOOK_COUNT);
-    lua_pushcfunction(L, traceback);
+    lua_pushcfunction(L, script_error_handler);
     int st = luaL_loadfilex(L, cfg->path, "t");
     if (st == LUA_OK)
         st = lua_pcall(L, 0, 0, 1);

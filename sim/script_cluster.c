@@ -324,13 +324,6 @@ int cluster_new(lua_State *L)
 
 /* ---- scheduling and callbacks ------------------------------------------ */
 
-static int traceback(lua_State *L)
-{
-    const char *msg = lua_tostring(L, 1);
-    lua_pushstring(L, msg ? msg : "(error object is not a string)");
-    return 1;
-}
-
 /* Runs the Lua function in registry slot 'ref'; an error stops the world. */
 static void call_lua(dsim_world *w, int ref, int nargs_on_stack)
 {
@@ -338,7 +331,7 @@ static void call_lua(dsim_world *w, int ref, int nargs_on_stack)
     lua_State *L = s->L;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     lua_insert(L, -1 - nargs_on_stack);
-    lua_pushcfunction(L, traceback);
+    lua_pushcfunction(L, script_error_handler);
     lua_insert(L, -2 - nargs_on_stack);
     int base = lua_gettop(L) - nargs_on_stack - 1;
     if (lua_pcall(L, nargs_on_stack, 0, base) != LUA_OK)

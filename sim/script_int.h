@@ -31,6 +31,9 @@ static inline script *script_of(lua_State *L)
     return *(script **)lua_getextraspace(L);
 }
 
+/* script.c: message handler for lua_pcall into scenario code */
+int script_error_handler(lua_State *L);
+
 /* script_cluster.c */
 int cluster_new(lua_State *L);
 void cluster_open(lua_State *L);

@@ -107,6 +107,9 @@ static inline const hist_value *lin_value(lin_state s)
 const hist_value *lin_invoke_value(lin_ctx *c, const hist_op *op);
 const hist_value *lin_result_value(lin_ctx *c, const hist_op *op);
 bool lin_f_is(lin_ctx *c, const hist_op *op, const char *name);
+/* A model that cannot build a state stops the process: a verdict must never
+** come from running out of memory. Does not return. */
+_Noreturn void lin_out_of_memory(const char *model);
 /* Transition cache: 0 when absent (0 is never a stored result handle). */
 uint64_t lin_memo_get(lin_memo *m, uint64_t state, uint64_t arg, uint32_t kind);
 void lin_memo_put(lin_memo *m, uint64_t state, uint64_t arg, uint32_t kind, uint64_t next);

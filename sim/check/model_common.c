@@ -8,6 +8,7 @@
 ** distinct transitions the search makes, itself bounded by its budget).
 */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,4 +134,10 @@ void lin_memo_put(lin_memo *m, uint64_t state, uint64_t arg, uint32_t kind, uint
     }
     m->slots[j] = (memo_slot){state, arg, next, kind};
     m->count++;
+}
+
+_Noreturn void lin_out_of_memory(const char *model)
+{
+    fprintf(stderr, "dsim: out of memory in the %s model\n", model);
+    abort();
 }

@@ -244,10 +244,8 @@ static lin_state kv_init(lin_ctx *c)
 {
     kv_store *k = store(c);
     uint32_t x = k ? root_of(k, hist_str(c->h, "", 0)) : 0;
-    if (x == 0) {   /* see kv_step: no verdict may come from OOM */
-        fprintf(stderr, "dsim: out of memory in the kv model\n");
-        abort();
-    }
+    if (x == 0)
+        lin_out_of_memory("kv");
     return x;
 }
 
@@ -284,10 +282,8 @@ static bool kv_step(lin_ctx *c, lin_state s, const lin_op *op, lin_state *next)
     lin_state r = intern(k, (kv_node){.hash = p->hash * op->b + op->out,
                                       .len = p->len + v->len, .parent = (uint32_t)s,
                                       .text = v});
-    if (r == 0) {
-        fprintf(stderr, "dsim: out of memory in the kv model\n");
-        abort();
-    }
+    if (r == 0)
+        lin_out_of_memory("kv");
     *next = r;
     return true;
 }

@@ -69,10 +69,8 @@ static bool q_step(lin_ctx *c, lin_state s, const lin_op *op, lin_state *next)
     if (op->kind == Q_DEQUEUE && op->out_known && lin_handle(v->items[0]) != op->out)
         return false;
     *next = q_next(c, s, op->kind == Q_ENQUEUE ? op->a : 0, op->kind);
-    if (*next == 0) {   /* see model_kv.c: no verdict may come from OOM */
-        fprintf(stderr, "dsim: out of memory in the queue model\n");
-        abort();
-    }
+    if (*next == 0)
+        lin_out_of_memory("queue");
     return true;
 }
 

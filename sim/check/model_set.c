@@ -92,10 +92,8 @@ static bool set_step(lin_ctx *c, lin_state s, const lin_op *op, lin_state *next)
         return s == op->out;
     }
     *next = set_add(c, s, op->a);
-    if (*next == 0) {   /* see model_kv.c: no verdict may come from OOM */
-        fprintf(stderr, "dsim: out of memory in the set model\n");
-        abort();
-    }
+    if (*next == 0)
+        lin_out_of_memory("set");
     return true;
 }
 
