@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include "check/check.h"
+#include "check/txn.h"
 #include "world.h"
 
-static json_t *check_invariants(dsim_world *w, const json_t *args, char *err, size_t cap)
+static json_t *check_invariants(dsim_world *w, const char *name, const json_t *args, char *err, size_t cap)
 {
+    (void)name;
     (void)args, (void)err, (void)cap;
     if (!w->proto->invariants)
         return json_pack("{s:b, s:s}", "valid", 1, "note", "the protocol defines no invariants");
@@ -38,8 +40,9 @@ static check_budget budget_of(const json_t *args)
     return b;
 }
 
-static json_t *check_lin(dsim_world *w, const json_t *args, char *err, size_t cap)
+static json_t *check_lin(dsim_world *w, const char *name, const json_t *args, char *err, size_t cap)
 {
+    (void)name;
     json_t *report = json_object();
     check_budget budget = budget_of(args);
     const char *model = json_string_value(json_object_get(args, "model"));
@@ -55,8 +58,9 @@ static json_t *check_lin(dsim_world *w, const json_t *args, char *err, size_t ca
 
 /* Mutual exclusion of lock holders from the emitted events; the end of the
 ** run goes along as "t_end" for the liveness argument. */
-static json_t *check_mutex_run(dsim_world *w, const json_t *args, char *err, size_t cap)
+static json_t *check_mutex_run(dsim_world *w, const char *name, const json_t *args, char *err, size_t cap)
 {
+    (void)name;
     json_t *a = json_is_object(args) ? json_deep_copy(args) : json_object();
     json_object_set_new(a, "t_end", json_integer((json_int_t)w->now));
     json_t *report = json_object();
@@ -88,21 +92,24 @@ static json_t *text_check(dsim_world *w, const json_t *args, char *err, size_t c
 }
 
 /* Causal consistency (CC, CM, CCv; option criterion = "cc"|"cm"|"ccv"|"all"). */
-static json_t *check_causal_run(dsim_world *w, const json_t *args, char *err, size_t cap)
+static json_t *check_causal_run(dsim_world *w, const char *name, const json_t *args, char *err, size_t cap)
 {
+    (void)name;
     return text_check(w, args, err, cap, true);
 }
 
-static json_t *check_sequential_run(dsim_world *w, const json_t *args, char *err, size_t cap)
+static json_t *check_sequential_run(dsim_world *w, const char *name, const json_t *args, char *err, size_t cap)
 {
+    (void)name;
     return text_check(w, args, err, cap, false);
 }
 
 /* Convergence: every up node's replica state must be equal. The state is
 ** the "kv" object of the protocol's inspect, or else its "state_digest";
 ** option nodes = {...} limits the comparison to those nodes (1-based). */
-static json_t *check_convergence_run(dsim_world *w, const json_t *args, char *err, size_t cap)
+static json_t *check_convergence_run(dsim_world *w, const char *name, const json_t *args, char *err, size_t cap)
 {
+    (void)name;
     json_t *only = json_object_get(args, "nodes");
     json_t *replicas = json_array();
     for (int i = 0; i < w->nodes_len; i++) {
@@ -135,6 +142,25 @@ static json_t *check_convergence_run(dsim_world *w, const json_t *args, char *er
     return report;
 }
 
+/* Transactional isolation (issue 13): every consistency model of txn.h is
+** a check name ("serializable", "snapshot-isolation", ...), judged on the
+** run's history. A history of other operations (read, write, cas) is an
+** error naming its first line: the txn checks need txn-append or txn-rw
+** histories, and a silent pass would be false. */
+static json_t *check_txn_run(dsim_world *w, const char *name, const json_t *args, char *err,
+                             size_t cap)
+{
+    json_t *report = json_object();
+    check_budget budget = budget_of(args);
+    check_verdict v = check_txn(w->hist ? w->hist : "", w->hist_len, "history", "json", NULL,
+                                name, &budget, report, err, cap);
+    if (v == CHECK_BAD_INPUT) {
+        json_decref(report);
+        return NULL;
+    }
+    return report;
+}
+
 typedef struct check_entry {
     const char *name;
     world_check_fn fn;
@@ -155,10 +181,18 @@ world_check_fn checks_find(const char *name)
     for (const check_entry *c = checks; c->name; c++)
         if (strcmp(c->name, name) == 0)
             return c->fn;
-    return NULL;
+    return txn_model_find(name) != NULL ? check_txn_run : NULL;
 }
 
-const char *checks_names(void)
+const char *checks_names(char *buf, size_t cap)
 {
-    return "linearizable, invariants, mutex, causal, sequential, convergence";
+    size_t n = 0;
+    buf[0] = '\0';
+    for (const check_entry *c = checks; c->name; c++)
+        n += (size_t)snprintf(buf + (n < cap ? n : cap - 1), n < cap ? cap - n : 1, "%s%s",
+                              n ? ", " : "", c->name);
+    for (const txn_model_def *m = txn_models; m->name; m++)
+        n += (size_t)snprintf(buf + (n < cap ? n : cap - 1), n < cap ? cap - n : 1, ", %s",
+                              m->name);
+    return buf;
 }

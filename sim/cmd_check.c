@@ -33,6 +33,7 @@
 #include "args.h"
 #include "check/causal.h"
 #include "check/check.h"
+#include "check/txn.h"
 #include "cmd.h"
 
 enum { INPUT_BYTES_MAX = 1 << 30 };   /* 1 GiB: larger histories are refused */
@@ -44,6 +45,7 @@ typedef struct check_request {
     const char *format;      /* "auto", "json", "edn", "etcd", "kv" */
     const char *model;       /* the row's name */
     const char *criterion;   /* causal: cc, cm, ccv or all (NULL: all) */
+    const char *consistency; /* txn: comma-separated consistency models */
     check_budget budget;
 } check_request;
 
@@ -77,6 +79,13 @@ static check_verdict run_sequential(const check_request *rq, json_t *report, cha
                             err, cap);
 }
 
+/* Transactional isolation (issue 13): --workload txn-append|txn-rw. */
+static check_verdict run_txn(const check_request *rq, json_t *report, char *err, size_t cap)
+{
+    return check_txn(rq->text, rq->len, rq->source, rq->format, rq->model, rq->consistency,
+                     &rq->budget, report, err, cap);
+}
+
 static const check_model check_models[] = {
     {"register", run_linearizable, print_linearizable,
      "linearizable register: read, write (per key when events carry \"key\")"},
@@ -93,6 +102,11 @@ static const check_model check_models[] = {
      "causal consistency of a read/write register history: --criterion cc|cm|ccv|all"},
     {"sequential", run_sequential, causal_print_text,
      "sequential consistency of a read/write register history (search, budget)"},
+    /* transactional isolation (issue 13); also --workload */
+    {"txn-append", run_txn, txn_print_text,
+     "Elle's anomalies in list-append transactions: --consistency-models M[,M...]"},
+    {"txn-rw", run_txn, txn_print_text,
+     "Elle's anomalies in rw-register transactions: --consistency-models M[,M...]"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -104,6 +118,9 @@ static int usage(FILE *f)
             "Checks a recorded history (a file, or - for standard input).\n"
             "  --model M           the model or criterion (below)\n"
             "  --criterion C       causal: cc, cm, ccv or all (default all)\n"
+            "  --workload W        txn-append or txn-rw (the same as --model W)\n"
+            "  --consistency-models M[,M...]  txn: the models to check (default\n"
+            "                      strict-serializable; listed below)\n"
             "  --format F          auto (default), json (dsim JSON lines), edn (Jepsen),\n"
             "                      etcd (Porcupine's Jepsen etcd logs), kv (Porcupine's KV logs)\n"
             "  --budget-states N   give up (unknown) after N search states per partition\n"
@@ -112,6 +129,9 @@ static int usage(FILE *f)
             "models:\n");
     for (const check_model *m = check_models; m->name; m++)
         fprintf(f, "  %-14s %s\n", m->name, m->summary);
+    fprintf(f, "\nconsistency models (txn):\n");
+    for (const txn_model_def *m = txn_models; m->name; m++)
+        fprintf(f, "  %-34s %s\n", m->name, m->summary);
     fprintf(f, "\nexit status: 0 ok, 1 violation, 2 bad input or usage, 3 internal error,\n"
                "4 unknown (budget exhausted)\n");
     return f == stdout ? EXIT_PASS : EXIT_USAGE;
@@ -154,7 +174,7 @@ static char *slurp(const char *path, size_t *len)
 }
 
 typedef struct options {
-    const char *model, *format, *path, *criterion;
+    const char *model, *format, *path, *criterion, *consistency;
     check_budget budget;
     bool json;
 } options;
@@ -167,7 +187,8 @@ static int parse_options(int argc, char **argv, options *o)
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = strcmp(a, "--model") == 0 || strcmp(a, "--format") == 0 ||
-                     strcmp(a, "--criterion") == 0 ||
+                     strcmp(a, "--criterion") == 0 || strcmp(a, "--workload") == 0 ||
+                     strcmp(a, "--consistency-models") == 0 ||
                      strcmp(a, "--budget-states") == 0 || strcmp(a, "--budget-seconds") == 0;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             return usage(stdout);
@@ -175,8 +196,12 @@ static int parse_options(int argc, char **argv, options *o)
             return args_usage_error("check", "%s needs a value", a);
         if (strcmp(a, "--json") == 0) {
             o->json = true;
-        } else if (strcmp(a, "--model") == 0) {
+        } else if (strcmp(a, "--model") == 0 || strcmp(a, "--workload") == 0) {
+            if (o->model != NULL)
+                return args_usage_error("check", "one --model or --workload only");
             o->model = val;
+        } else if (strcmp(a, "--consistency-models") == 0) {
+            o->consistency = val;
         } else if (strcmp(a, "--format") == 0) {
             o->format = val;
         } else if (strcmp(a, "--criterion") == 0) {
@@ -199,7 +224,7 @@ static int parse_options(int argc, char **argv, options *o)
         i += takes;
     }
     if (o->model == NULL)
-        return args_usage_error("check", "--model is required");
+        return args_usage_error("check", "--model (or --workload) is required");
     if (o->path == NULL)
         return args_usage_error("check", "HISTORY is required (a file, or - for stdin)");
     return -1;
@@ -236,6 +261,8 @@ int cmd_check(int argc, char **argv)
                                 o.model);
     if (o.criterion != NULL && strcmp(m->name, "causal") != 0)
         return args_usage_error("check", "--criterion applies to --model causal only");
+    if (o.consistency != NULL && m->run != run_txn)
+        return args_usage_error("check", "--consistency-models applies to --workload txn-append|txn-rw only");
     size_t len = 0;
     char *text = slurp(o.path, &len);
     if (text == NULL) {
@@ -244,7 +271,8 @@ int cmd_check(int argc, char **argv)
     }
     check_request rq = {.text = text, .len = len, .format = o.format, .model = m->name,
                         .source = strcmp(o.path, "-") == 0 ? "<stdin>" : o.path,
-                        .budget = o.budget, .criterion = o.criterion};
+                        .budget = o.budget, .criterion = o.criterion,
+                        .consistency = o.consistency};
     json_t *report = json_object();
     char err[512] = "";
     check_verdict v = m->run(&rq, report, err, sizeof err);

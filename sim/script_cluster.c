@@ -741,11 +741,13 @@ static int c_check(lua_State *L)
         const char *name = lua_tostring(L, -1);
         world_check_fn fn = name ? checks_find(name) : NULL;
         if (!fn) {
+            char names[1024];
             json_decref(args);
-            return luaL_error(L, "c:check: unknown check '%s' (known: %s)", name ? name : "?", checks_names());
+            return luaL_error(L, "c:check: unknown check '%s' (known: %s)", name ? name : "?",
+                              checks_names(names, sizeof names));
         }
         char err[512] = "";
-        json_t *r = fn(w, args, err, sizeof err);
+        json_t *r = fn(w, name, args, err, sizeof err);
         if (!r) {
             json_decref(args);
             return luaL_error(L, "c:check %s: %s", name, err);

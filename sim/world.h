@@ -238,9 +238,11 @@ json_t *client_stats(const dsim_world *w, int c);
 void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t value, bool has_value);
 
 /* checks.c: the checks c:check knows, by name */
-typedef json_t *(*world_check_fn)(dsim_world *w, const json_t *args, char *err, size_t cap);
+typedef json_t *(*world_check_fn)(dsim_world *w, const char *name, const json_t *args,
+                                  char *err, size_t cap);
 world_check_fn checks_find(const char *name);
-const char *checks_names(void);   /* "linearizable, invariants, ..." */
+/* "linearizable, invariants, ...", from the registries, into 'buf'. */
+const char *checks_names(char *buf, size_t cap);
 
 /* trace.c */
 static inline bool trace_on(const dsim_world *w)
