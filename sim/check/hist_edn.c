@@ -1,7 +1,9 @@
 /*
 ** hist_edn.c — the Jepsen EDN reader (also Porcupine's KV logs).
 **
-** The subset Jepsen writes: one map per line with keyword keys; values are
+** The subset Jepsen writes: one map per line with keyword keys, or a
+** vector of such maps ('[' first, ']' last; any number of maps per line
+** inside it, as 'pr-str' of a history writes them); values are
 ** nil, true/false, integers, strings, keywords, vectors, lists and sets
 ** (#{...}, read as lists). Fields
 ** used: :process :type :f :value, optional :key and :time; others (:index,
@@ -212,9 +214,6 @@ static int parse_map(edn *e, edn_fields *fl)
             if (strcmp(k->s, names[i]) == 0)
                 *slots[i] = v;
     }
-    skip_ws(e);
-    if (e->p < e->end)
-        return fail(e, "the end of the line after the map"), -1;
     return 0;
 }
 
@@ -231,12 +230,15 @@ static int type_of(const hist_value *v, hist_type *t)
     return -1;
 }
 
-static int edn_line(edn *e)
+/* One map at 'e->p'; leaves 'e->p' after it. */
+static int edn_map(edn *e)
 {
     edn_fields fl;
+    const char *map_start = e->p;
     if (parse_map(e, &fl) != 0)
         return -1;
-    e->p = e->start;
+    const char *after = e->p;
+    e->p = map_start;   /* errors below point at the map */
     if (fl.process != NULL && fl.process->kind == HIST_KEYWORD)
         return 0;   /* :nemesis and friends: not a client operation */
     hist_type t;
@@ -264,7 +266,36 @@ static int edn_line(edn *e)
     if (hist_add(e->h, fl.process->i, t, fl.f->s, key, fl.value,
                  fl.time ? fl.time->i : -1, e->line) != 0)
         return fail(e, "less input (out of memory)"), -1;
+    e->p = after;
     return 0;
+}
+
+/* One line: a map, or (inside a vector of maps) any number of maps and
+** the vector's brackets. '*vec': 0 no vector, 1 inside, 2 closed. */
+static int edn_line(edn *e, int *vec, bool first)
+{
+    for (;;) {
+        skip_ws(e);
+        if (e->p >= e->end || *e->p == ';')
+            return 0;
+        if (*vec == 2)
+            return fail(e, "nothing after the vector's closing ']'"), -1;
+        if (*e->p == '[' && *vec == 0 && first) {
+            *vec = 1;
+            e->p++;
+            continue;
+        }
+        if (*e->p == ']' && *vec == 1) {
+            *vec = 2;
+            e->p++;
+            continue;
+        }
+        if (edn_map(e) != 0)
+            return -1;
+        skip_ws(e);
+        if (*vec == 0 && e->p < e->end && *e->p != ';')
+            return fail(e, "the end of the line after the map"), -1;
+    }
 }
 
 /* Jepsen 'independent' histories: see the file comment. */
@@ -274,8 +305,8 @@ static int split_tuples(hist *h)
     for (size_t i = 0; i < h->count && all_pairs; i++) {
         const hist_event *ev = &h->events[i];
         const hist_value *v = ev->value;
-        if (ev->key != NULL || v->kind != HIST_LIST || v->len != 2)
-            all_pairs = false;
+        if (ev->key != NULL || v->kind != HIST_LIST || v->len != 2 || strcmp(ev->f, "txn") == 0)
+            all_pairs = false;   /* a transaction of two micro-operations is no tuple */
         else if (strcmp(ev->f, "cas") != 0 || v->items[0]->kind != HIST_INT ||
                  v->items[1]->kind != HIST_INT)
             only_int_cas = false;
@@ -308,6 +339,7 @@ static int split_tuples(hist *h)
 int hist_read_edn(hist *h, const char *text, size_t len, char *err, size_t cap)
 {
     edn e = {.h = h, .err = err, .cap = cap};
+    int vec = 0;
     if (cap > 0)
         err[0] = '\0';
     for (size_t i = 0; i < len;) {
@@ -317,10 +349,13 @@ int hist_read_edn(hist *h, const char *text, size_t len, char *err, size_t cap)
         e.line++;
         e.start = e.p = text + i;
         e.end = text + end;
-        skip_ws(&e);
-        if (e.p < e.end && *e.p != ';' && edn_line(&e) != 0)
+        if (edn_line(&e, &vec, h->count == 0 && vec == 0) != 0)
             return -1;
         i = end + 1;
+    }
+    if (vec == 1) {
+        hist_error(err, cap, h->source, e.line, "expected the vector's closing ']'");
+        return -1;
     }
     if (split_tuples(h) != 0) {
         hist_error(err, cap, h->source, 0, "out of memory");

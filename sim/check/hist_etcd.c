@@ -152,6 +152,11 @@ hist_format hist_detect(const char *text, size_t len)
         i++;
     if (len - i >= 4 && memcmp(text + i, "INFO", 4) == 0)
         return HIST_FMT_ETCD;
+    if (i < len && text[i] == '[') {   /* a vector of EDN maps */
+        i++;
+        while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+            i++;
+    }
     if (i < len && text[i] == '{') {
         i++;
         while (i < len && (text[i] == ' ' || text[i] == '\t'))

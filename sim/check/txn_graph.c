@@ -262,12 +262,13 @@ static uint32_t state(uint32_t v, bool rw_last, bool rw_seen)
 }
 
 /* Shortest path from state 'from' to state 'goal' over edges in 'mask'
-** inside 'within[..] == id'. PLAIN uses states with both flags clear.
+** inside component 'comp_id' (and, when 'sub' is not NULL, inside its
+** sub-component 'sub_id': 'sub' holds stale ids outside the component). PLAIN uses states with both flags clear.
 ** Writes the steps (node, kind of edge to the next) of the path without
 ** its goal into 'path' (capacity 'g->n'); returns its length, 0 when no
 ** path exists, NONE when the budget ran out. */
 static uint32_t bfs(search *s, bfs_mode mode, uint32_t from, uint32_t goal, uint32_t mask,
-                    const uint32_t *within, uint32_t id, txn_step *path)
+                    uint32_t comp_id, const uint32_t *sub, uint32_t sub_id, txn_step *path)
 {
     const graph *g = s->g;
     uint32_t head = 0, tail = 0, serial = ++s->serial;
@@ -282,7 +283,7 @@ static uint32_t bfs(search *s, bfs_mode mode, uint32_t from, uint32_t goal, uint
             s->out->work++;
             if (over_budget(s))
                 return NONE;
-            if (k == 0 || within[w] != id)
+            if (k == 0 || s->comp[w] != comp_id || (sub != NULL && sub[w] != sub_id))
                 continue;
             uint32_t nrw = pick(k & ~(uint32_t)TXN_EDGE_RW), next[2], kinds[2], nn = 0;
             if (mode == BFS_PLAIN) {
@@ -395,7 +396,8 @@ static int search_nonrw(search *s, comp_ctx *cc, bool no_wr, uint32_t *sub_next)
             uint32_t v = members[i];
             for (uint32_t e = s->g->first[v]; e < s->g->first[v + 1] && a == NONE; e++) {
                 uint32_t w = s->g->to[e], k = s->g->kinds[e] & mask;
-                if (k && s->sub[w] == s->sub[v] && (no_wr || (k & TXN_EDGE_WR))) {
+                if (k && s->comp[w] == cc->id && s->sub[w] == s->sub[v] &&
+                    (no_wr || (k & TXN_EDGE_WR))) {
                     a = v, b = w;
                     kind = no_wr ? pick(k) : TXN_EDGE_WR;
                 }
@@ -405,7 +407,7 @@ static int search_nonrw(search *s, comp_ctx *cc, bool no_wr, uint32_t *sub_next)
             continue;
         cc->path[0] = (txn_step){a, kind};
         uint32_t len = bfs(s, BFS_PLAIN, state(b, false, false), state(a, false, false), mask,
-                           s->sub, s->sub[a], cc->path + 1);
+                           cc->id, s->sub, s->sub[a], cc->path + 1);
         if (len == NONE)
             break;
         found = len > 0 ? (report(s, cc->path, len + 1) ? -1 : 1) : found;
@@ -449,10 +451,10 @@ static int search_rw(search *s, comp_ctx *cc, txn_anomaly want)
             uint32_t len;
             if (want == TXN_GNONADJ)
                 len = bfs(s, BFS_NONADJ, state(b, true, false), state(a, false, true), mask,
-                          s->comp, cc->id, cc->path + 1);
+                          cc->id, NULL, 0, cc->path + 1);
             else
                 len = bfs(s, BFS_PLAIN, state(b, false, false), state(a, false, false), mask,
-                          s->comp, cc->id, cc->path + 1);
+                          cc->id, NULL, 0, cc->path + 1);
             if (len == NONE)
                 return best_len ? (report(s, cc->best, best_len) ? -1 : 1) : 2;
             if (len == 0)
