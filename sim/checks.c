@@ -184,15 +184,24 @@ world_check_fn checks_find(const char *name)
     return txn_model_find(name) != NULL ? check_txn_run : NULL;
 }
 
+/* Appends ", name" (or "name" first) when it fits. */
+static void add_name(char *buf, size_t cap, size_t *n, const char *name)
+{
+    size_t sep = *n ? 2 : 0, len = strlen(name);
+    if (*n + sep + len + 1 > cap)
+        return;
+    memcpy(buf + *n, ", ", sep);
+    memcpy(buf + *n + sep, name, len + 1);
+    *n += sep + len;
+}
+
 const char *checks_names(char *buf, size_t cap)
 {
     size_t n = 0;
     buf[0] = '\0';
     for (const check_entry *c = checks; c->name; c++)
-        n += (size_t)snprintf(buf + (n < cap ? n : cap - 1), n < cap ? cap - n : 1, "%s%s",
-                              n ? ", " : "", c->name);
+        add_name(buf, cap, &n, c->name);
     for (const txn_model_def *m = txn_models; m->name; m++)
-        n += (size_t)snprintf(buf + (n < cap ? n : cap - 1), n < cap ? cap - n : 1, ", %s",
-                              m->name);
+        add_name(buf, cap, &n, m->name);
     return buf;
 }

@@ -27,6 +27,7 @@
 #include "hist.h"
 #include "hosttime.h"
 #include "lin.h"
+#include "txn.h"
 
 enum { REPEAT_DEFAULT = 7, REPEAT_MAX = 1000, PATH_CAP = 4096 };
 
@@ -196,6 +197,7 @@ static void print_results(const bench *b)
         json_object_set_new(o, "peak_rss_kb", json_integer(host_peak_rss_kb()));
         /* causal checker (issue 4): generated histories, see causal_bench.c */
         json_object_set_new(o, "causal", causal_bench_default());
+        json_object_set_new(o, "txn", txn_bench_default());   /* issue 13: txn_bench.c */
         json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         fputc('\n', stdout);
         json_decref(o);
@@ -212,6 +214,9 @@ static void print_results(const bench *b)
     json_t *causal = causal_bench_default();   /* issue 4: see causal_bench.c */
     causal_bench_print(causal, stdout);
     json_decref(causal);
+    json_t *txn = txn_bench_default();   /* issue 13: see txn_bench.c */
+    txn_bench_print(txn, stdout);
+    json_decref(txn);
 }
 
 int bench_check(int argc, char **argv)

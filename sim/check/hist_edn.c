@@ -239,8 +239,10 @@ static int edn_map(edn *e)
         return -1;
     const char *after = e->p;
     e->p = map_start;   /* errors below point at the map */
-    if (fl.process != NULL && fl.process->kind == HIST_KEYWORD)
+    if (fl.process != NULL && fl.process->kind == HIST_KEYWORD) {
+        e->p = after;
         return 0;   /* :nemesis and friends: not a client operation */
+    }
     hist_type t;
     const char *why = NULL;
     if (fl.process == NULL || fl.process->kind != HIST_INT)
