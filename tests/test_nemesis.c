@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "faults/fault.h"
+#include "fault.h"
 
 static nemesis_cfg all_kinds(void)
 {

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "check/check.h"
+#include "check.h"
 #include "world.h"
 
 static json_t *check_invariants(dsim_world *w, const json_t *args, char *err, size_t cap)

@@ -11,7 +11,7 @@
 #include "args.h"
 #include "cmd.h"
 #include "dsim.h"
-#include "faults/fault.h"
+#include "fault.h"
 
 static const char *const type_names[] = {"int", "bool", "string", "ms", "ms-range"};
 

@@ -22,7 +22,7 @@
 
 #include <lauxlib.h>
 
-#include "faults/fault.h"
+#include "fault.h"
 #include "luajson.h"
 #include "script_int.h"
 

@@ -31,8 +31,8 @@
 #include <jansson.h>
 
 #include "args.h"
-#include "check/causal.h"
-#include "check/check.h"
+#include "causal.h"
+#include "check.h"
 #include "cmd.h"
 
 enum { INPUT_BYTES_MAX = 1 << 30 };   /* 1 GiB: larger histories are refused */
