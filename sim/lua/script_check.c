@@ -1,5 +1,5 @@
 /*
-** checks.c — the checks a scenario can ask for with c:check{...}, by name.
+** script_check.c — the checks a scenario can ask for with c:check{...}, by name.
 **
 ** Each entry turns what the run left behind (the client history as JSON
 ** lines, the protocol's emitted events, the nodes' inspected state, the
