@@ -8,7 +8,12 @@
 #   declared, with every field, in its 'events' table, and every declared
 #   event is emitted somewhere in its source;
 # - Raft's invariant record survives a crash of every node between two
-#   checks (tests/scenarios/ghost_total_crash.lua).
+#   checks (tests/scenarios/ghost_total_crash.lua);
+# - versions: 'dsim --version'; the build id in run summaries (text and
+#   --json, which also carries the -D params and alone reproduces the run),
+#   trace headers, fuzz results, reproduction lines and schedule files;
+#   replay and report warn on a file whose build field was edited;
+#   tools/version_c.sh says "unknown" outside a git checkout.
 set -u
 bin=${DSIM_BIN:?DSIM_BIN is not set}
 src=${DSIM_SOURCE:?DSIM_SOURCE is not set}
@@ -114,6 +119,61 @@ PY
     && ok "a violation across a crash of every node is caught" || bad "ghost across a total crash: $(cat out.txt)"
 "$bin" run "$sc/ghost_total_crash.lua" >out.txt 2>&1
 [ $? -eq 0 ] && ok "the same schedule without the bug passes" || bad "ghost_total_crash.lua: $(cat out.txt)"
+
+# -- versions ----------------------------------------------------------------
+"$bin" --version >version.txt
+release=$(sed -n 's/^dsim \([0-9][0-9.]*\)$/\1/p' version.txt)
+build=$(sed -n 's/^build *//p' version.txt)
+grep -q "version: '$release'" "$src/meson.build" && [ -n "$build" ] \
+    && ok "dsim --version: $release, build $build" || bad "dsim --version: $(cat version.txt)"
+"$bin" --version extra >/dev/null 2>&1
+[ $? -eq 2 ] && ok "dsim --version takes no arguments (exit 2)" || bad "dsim --version extra"
+demo=$src/scenarios/demos/single_kv.lua
+"$bin" run "$demo" --seed 3 -D bug=ack_before_sync --json --trace trace.jsonl >run.json 2>/dev/null
+python3 - "$release" "$build" <<'PY' && ok "the --json summary carries version, build and params" || bad "run --json: $(cat run.json)"
+import json, sys
+d = json.load(open("run.json"))
+assert d["version"] == sys.argv[1] and d["build"] == sys.argv[2], d
+assert d["params"] == {"bug": "ack_before_sync"}, d["params"]
+h = json.loads(open("trace.jsonl").readline())
+assert h["version"] == sys.argv[1] and h["build"] == sys.argv[2], h
+PY
+# The summary alone reproduces the run: scenario, seed and params.
+args=$(python3 -c 'import json; d=json.load(open("run.json")); print(d["scenario"], "--seed", d["seed"], *["-D %s=%s" % kv for kv in d["params"].items()])')
+# shellcheck disable=SC2086
+again=$("$bin" run $args --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])')
+[ "$again" = "$(python3 -c 'import json; print(json.load(open("run.json"))["fingerprint"])')" ] \
+    && ok "the --json summary alone reproduces the run" || bad "rerun from the summary: $again"
+"$bin" run "$demo" -D bug=ack_before_sync >run.txt 2>&1
+grep -q "^dsim  *$release, build $build$" run.txt && grep -q "^params  *-D bug=ack_before_sync$" run.txt \
+    && ok "the text summary names the build and the params" || bad "text summary: $(cat run.txt)"
+"$bin" fuzz "$src/scenarios/fuzz/single.lua" --seeds 1..4 -D bug=ack_before_sync --out r.jsonl >fuzz.txt 2>&1
+python3 - "$build" <<'PY' && ok "every fuzz result line carries the build" || bad "fuzz results: $(head -2 r.jsonl)"
+import json, sys
+lines = [json.loads(l) for l in open("r.jsonl")]
+assert lines and all(l["build"] == sys.argv[1] for l in lines)
+PY
+grep -q "^  dsim run .*# .*build $build$" fuzz.txt && ok "the printed reproduction line names the build" \
+    || bad "fuzz reproduction line: $(cat fuzz.txt)"
+seed=$(python3 -c 'import json; print(next(json.loads(l)["seed"] for l in open("r.jsonl") if json.loads(l)["status"] == "fail"))')
+"$bin" replay r.jsonl --seed "$seed" >/dev/null 2>err.txt
+[ ! -s err.txt ] && ok "replay by the same build: no warning" || bad "replay warned: $(cat err.txt)"
+sed 's/"build":"[^"]*"/"build":"0123456789ab.00000000"/' r.jsonl >other.jsonl
+"$bin" replay other.jsonl --seed "$seed" --json >replay.json 2>err.txt
+grep -q "warning: other.jsonl was recorded by dsim $release, build 0123456789ab.00000000; this is dsim $release, build $build" err.txt \
+    && python3 -c 'import json; d=json.load(open("replay.json")); assert d["same_build"] is False and d["same_fingerprint"]' \
+    && ok "replay warns when the file names another build" || bad "replay of another build: $(cat err.txt)"
+"$bin" report other.jsonl >/dev/null 2>err.txt
+[ "$(grep -c "warning: other.jsonl was recorded by dsim $release, build 0123456789ab" err.txt)" = 1 ] \
+    && ok "report warns once per file of another build" || bad "report of another build: $(cat err.txt)"
+"$bin" report r.jsonl >/dev/null 2>err.txt
+[ ! -s err.txt ] && ok "report of this build's file: no warning" || bad "report warned: $(cat err.txt)"
+"$bin" shrink "$src/scenarios/fuzz/single.lua" --seed "$seed" -D bug=ack_before_sync --out shrunk.json >/dev/null 2>&1
+python3 -c 'import json,sys; d=json.load(open("shrunk.json")); assert d["build"] == sys.argv[1]' "$build" \
+    && ok "the shrunk schedule file carries the build" || bad "shrink: $(head -c 300 shrunk.json)"
+mkdir nogit && sh "$src/tools/version_c.sh" "$PWD/nogit" v.c 9.9.9 "cc flags" \
+    && grep -q 'version_commit(void) { return "unknown"; }' v.c && grep -q 'version_build(void) { return "unknown\.[0-9a-f]\{8\}"; }' v.c \
+    && ok "outside a git checkout the commit is unknown" || bad "version_c.sh without git: $(cat v.c)"
 
 [ $fails -eq 0 ] && echo "contract_cli: ok"
 exit $((fails > 0))
