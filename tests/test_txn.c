@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "check/txn.h"
+#include "txn.h"
 
 #define INV(p, v) "{:process " #p " :type :invoke :f :txn :value " v "}\n"
 #define OK(p, v) "{:process " #p " :type :ok :f :txn :value " v "}\n"

@@ -33,7 +33,7 @@
 
 #include <cmocka.h>
 
-#include "check/txn.h"
+#include "txn.h"
 
 enum { TXNS_MAX = 6, MOPS_MAX = 3, KEYS_MAX = 3, LIST_MAX = 24, HISTORIES = 3000 };
 

@@ -211,14 +211,5 @@ const char *script_check_names(char *buf, size_t cap)
         int n = snprintf(buf + used, cap - used, "%s%s", c == script_checks ? "" : ", ", c->name);
         used += n > 0 ? (size_t)n : 0;
     }
-    for (const txn_model_def *m = txn_models; m->name && used < cap; m++) {
-        bool listed = false;   /* the txn row's own name is listed already */
-        for (const script_check *c = script_checks; c->name && !listed; c++)
-            listed = strcmp(c->name, m->name) == 0;
-        if (listed)
-            continue;
-        int n = snprintf(buf + used, cap - used, ", %s", m->name);
-        used += n > 0 ? (size_t)n : 0;
-    }
     return buf;
 }
