@@ -160,6 +160,9 @@ uint32_t txn_infer_writer(const txn_infer *inf, const hist_value *key, const his
     return k == NONE || value == NULL ? NONE : map_get((const u64map *)inf->writes, wkey(k, value));
 }
 
+/* Records from -> to unless it is a self-loop or an end is not "in" (a
+** transaction not known to have happened constrains nothing). -2 on OOM,
+** like every helper here (-1 is bad input). */
 static int add_edge(txn_infer *inf, uint32_t from, uint32_t to, uint32_t kind)
 {
     if (from == to || from == NONE || to == NONE || !inf->in[from] || !inf->in[to])
@@ -168,7 +171,7 @@ static int add_edge(txn_infer *inf, uint32_t from, uint32_t to, uint32_t kind)
         size_t nc = inf->edge_cap ? inf->edge_cap * 2 : 4096;
         txn_edge *ne = realloc(inf->edges, nc * sizeof *ne);
         if (ne == NULL)
-            return -1;
+            return -2;
         inf->edges = ne;
         inf->edge_cap = nc;
     }
@@ -182,7 +185,7 @@ static int add_finding(txn_infer *inf, txn_finding f)
         size_t nc = inf->finding_cap ? inf->finding_cap * 2 : 64;
         txn_finding *nf = realloc(inf->findings, nc * sizeof *nf);
         if (nf == NULL)
-            return -1;
+            return -2;
         inf->findings = nf;
         inf->finding_cap = nc;
     }
@@ -544,73 +547,91 @@ static int lost_appends(ctx *c)
 
 /* For each transaction that reads key k = a (external) and then writes
 ** k = b (its final write): the pair a < b. 'succ' maps (k, a) to a chain
-** of such write mops through 'next'. */
-static int rw_edges(ctx *c)
+** of such write mops through 'next'; 'first' chains, per key, the writes
+** with no known predecessor but nil (through 'first_next'). */
+typedef struct rw_ctx {
+    u64map succ;
+    uint32_t *next, *first, *first_next;
+    bool *has_pred;
+} rw_ctx;
+
+static int rw_pairs(ctx *c, rw_ctx *x)
 {
     const txn_hist *th = c->th;
     txn_infer *inf = c->inf;
-    u64map succ = {0};
-    uint32_t *next = malloc((th->mop_count ? th->mop_count : 1) * sizeof *next);
-    bool *has_pred = calloc(th->mop_count + 1, sizeof *has_pred);
-    int rc = next && has_pred ? 0 : -2;
-    for (size_t m = 0; m < th->mop_count && rc == 0; m++) {   /* write-follows-read */
+    for (size_t m = 0; m < th->mop_count; m++) {   /* write-follows-read */
         const txn_mop *mp = &th->mops[m];
         uint32_t t = inf->mop_txn[m];
         if (mp->kind != TXN_MOP_WRITE || !inf->in[t] || !final_write(th, inf, (uint32_t)m))
             continue;
-        const txn *tx = &th->txns[t];
-        for (uint32_t r = tx->mop_first; r < m; r++) {
+        for (uint32_t r = th->txns[t].mop_first; r < m; r++) {
             if (th->mops[r].key != mp->key || !c->external[r] || th->mops[r].arg == NULL)
                 continue;
             uint32_t k = txn_infer_key(inf, mp->key);
             const hist_value *a = th->mops[r].arg;
             bool created;
-            has_pred[m] = a->kind != HIST_NIL;
-            uint32_t *head = map_ref(&succ, wkey(k, a), &created);
-            if (head == NULL) {
-                rc = -2;
-                break;
-            }
-            next[m] = *head;   /* a chain; the map keeps the newest head */
+            x->has_pred[m] = a->kind != HIST_NIL;
+            uint32_t *head = map_ref(&x->succ, wkey(k, a), &created);
+            if (head == NULL)
+                return -2;
+            x->next[m] = *head;   /* a chain; the map keeps the newest head */
             *head = (uint32_t)m;
-            if (a->kind != HIST_NIL)
-                rc = add_edge(inf, writer_txn(c, k, a), t, TXN_EDGE_WW);
+            if (a->kind != HIST_NIL && add_edge(inf, writer_txn(c, k, a), t, TXN_EDGE_WW) != 0)
+                return -2;
         }
     }
-    /* per key, the chain of its first versions: the writes that follow nil */
-    uint32_t *first = malloc((inf->key_count + 1) * sizeof *first);
-    uint32_t *first_next = malloc((th->mop_count + 1) * sizeof *first_next);
-    rc = rc ? rc : first && first_next ? 0 : -2;
-    for (size_t k = 0; k < inf->key_count && rc == 0; k++)
-        first[k] = NONE;
-    for (size_t m = 0; m < th->mop_count && rc == 0; m++) {
+    for (size_t k = 0; k < inf->key_count; k++)
+        x->first[k] = NONE;
+    for (size_t m = 0; m < th->mop_count; m++) {
         const txn_mop *mp = &th->mops[m];
-        if (mp->kind != TXN_MOP_WRITE || !inf->in[inf->mop_txn[m]] || has_pred[m] ||
+        if (mp->kind != TXN_MOP_WRITE || !inf->in[inf->mop_txn[m]] || x->has_pred[m] ||
             !final_write(th, inf, (uint32_t)m))
             continue;
         uint32_t k = txn_infer_key(inf, mp->key);
-        first_next[m] = first[k];
-        first[k] = (uint32_t)m;
+        x->first_next[m] = x->first[k];
+        x->first[k] = (uint32_t)m;
     }
-    for (size_t m = 0; m < th->mop_count && rc == 0; m++) {   /* reads: wr, rw */
+    return 0;
+}
+
+/* Reads: wr from the value's writer, rw to the writes that follow it. */
+static int rw_reads(ctx *c, rw_ctx *x)
+{
+    const txn_hist *th = c->th;
+    txn_infer *inf = c->inf;
+    int rc = 0;
+    for (size_t m = 0; m < th->mop_count && rc == 0; m++) {
         const txn_mop *mp = &th->mops[m];
         if (mp->kind != TXN_MOP_READ || mp->arg == NULL || !c->external[m])
             continue;
         uint32_t k = txn_infer_key(inf, mp->key), t = inf->mop_txn[m];
         if (mp->arg->kind != HIST_NIL) {
             rc = add_edge(inf, writer_txn(c, k, mp->arg), t, TXN_EDGE_WR);
-            for (uint32_t w = map_get(&succ, wkey(k, mp->arg)); w != NONE && rc == 0; w = next[w])
+            for (uint32_t w = map_get(&x->succ, wkey(k, mp->arg)); w != NONE && rc == 0;
+                 w = x->next[w])
                 rc = add_edge(inf, t, inf->mop_txn[w], TXN_EDGE_RW);
             continue;
         }
-        for (uint32_t w = first[k]; w != NONE && rc == 0; w = first_next[w])   /* nil */
+        for (uint32_t w = x->first[k]; w != NONE && rc == 0; w = x->first_next[w])   /* nil */
             rc = add_edge(inf, t, inf->mop_txn[w], TXN_EDGE_RW);
     }
-    free(first);
-    free(first_next);
-    map_free(&succ);
-    free(next);
-    free(has_pred);
+    return rc;
+}
+
+static int rw_edges(ctx *c)
+{
+    size_t mops = c->th->mop_count + 1;
+    rw_ctx x = {.next = malloc(mops * sizeof *x.next), .has_pred = calloc(mops, sizeof(bool)),
+                .first = malloc((c->inf->key_count + 1) * sizeof *x.first),
+                .first_next = malloc(mops * sizeof *x.first_next)};
+    int rc = x.next && x.has_pred && x.first && x.first_next ? 0 : -2;
+    rc = rc ? rc : rw_pairs(c, &x);
+    rc = rc ? rc : rw_reads(c, &x);
+    map_free(&x.succ);
+    free(x.next);
+    free(x.has_pred);
+    free(x.first);
+    free(x.first_next);
     return rc;
 }
 
