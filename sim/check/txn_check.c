@@ -234,7 +234,8 @@ static bool why_wr(const explain_ctx *x, uint32_t a, uint32_t b, text *t)
     char rb[256], kb[64], eb[64];
     for (uint32_t j = 0; j < x->th->txns[b].mop_count; j++) {
         const txn_mop *r = mop_of(x, b, j);
-        if (!external_read(x, b, j) || r->arg->kind == HIST_NIL)
+        if (!external_read(x, b, j) || r->arg->kind == HIST_NIL ||
+            (r->arg->kind == HIST_LIST && r->arg->len == 0))
             continue;
         const hist_value *last = r->arg->kind == HIST_LIST ? r->arg->items[r->arg->len - 1]
                                                            : r->arg;

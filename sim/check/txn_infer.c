@@ -346,24 +346,26 @@ static bool final_write(const txn_hist *th, const txn_infer *inf, uint32_t w)
 }
 
 /* Checks one element 'el' read by ok mop 'm' on key 'k': garbage, aborted
-** read; marks its writer observed. Returns the writing mop or NONE. */
+** read (reported once per read: '*bad'); marks its writer observed, so
+** that no edge treats a write that was read as unread. */
 static int check_element(ctx *c, uint32_t m, uint32_t k, const hist_value *el, bool *bad,
                          uint32_t *writer)
 {
     txn_infer *inf = c->inf;
     uint32_t w = map_get(&c->writes, wkey(k, el));
     uint32_t t = inf->mop_txn[m];
+    bool first = !*bad;
     *writer = w;
     if (w == NONE) {
         *bad = true;
-        return add_finding(inf, finding(TXN_GARBAGE, t, m, NONE, NONE, el)) ? -2 : 0;
+        return first && add_finding(inf, finding(TXN_GARBAGE, t, m, NONE, NONE, el)) ? -2 : 0;
     }
+    c->observed[w] = true;
     uint32_t wt = inf->mop_txn[w];
     if (c->th->txns[wt].status == HIST_OP_FAIL) {
         *bad = true;
-        return add_finding(inf, finding(TXN_G1A, t, m, wt, w, el)) ? -2 : 0;
+        return first && add_finding(inf, finding(TXN_G1A, t, m, wt, w, el)) ? -2 : 0;
     }
-    c->observed[w] = true;
     return 0;
 }
 
@@ -378,7 +380,7 @@ static int check_reads(ctx *c)
         uint32_t k = txn_infer_key(c->inf, mp->key), w = NONE;
         bool bad = false;
         size_t n = th->workload == TXN_WL_APPEND ? mp->arg->len : 1;
-        for (size_t i = 0; i < n && !bad; i++) {
+        for (size_t i = 0; i < n; i++) {
             const hist_value *el = th->workload == TXN_WL_APPEND ? mp->arg->items[i] : mp->arg;
             if (check_element(c, (uint32_t)m, k, el, &bad, &w) != 0)
                 return -2;
