@@ -720,6 +720,13 @@ static void print_txn(const json_t *t, FILE *out)
             (long long)json_integer_value(json_object_get(t, "invoke_line")));
     if (cl > 0)
         fprintf(out, "-%lld", (long long)cl);
+    const json_t *t0 = json_object_get(t, "invoke_time"), *t1 = json_object_get(t, "complete_time");
+    if (t0 != NULL)
+        fprintf(out, "  t=%.3f", (double)json_integer_value(t0) / 1e6);
+    if (t0 != NULL && t1 != NULL)
+        fprintf(out, "-%.3f ms", (double)json_integer_value(t1) / 1e6);
+    else if (t0 != NULL)
+        fprintf(out, " ms");
     fprintf(out, "  %s\n", v ? v : "?");
     free(v);
 }
