@@ -88,4 +88,28 @@ EOF
 verdict "c:check{\"snapshot-isolation\"} on an empty history holds" 0 "snapshot-isolation: ok" run "$tmp/empty.lua"
 verdict "c:check{\"serializable\"} on a register history: a clear error (exit 2)" 2 'c:check serializable: history:1: expected an operation "txn"' run "$tmp/register.lua"
 
+# The viewer outlines the transactions of a cycle as it does a linearizability
+# counterexample: a failing verdict's report names them by 'invoke_line'. No
+# simulated client issues transactions yet, so the txn report of skew.jsonl
+# goes into the trace of a register run whose first two history lines are
+# the two invocations the report names.
+cat > "$tmp/reg.lua" <<'EOF'
+local c = dsim.cluster { nodes = 1, clients = { count = 2, workload = "register", rate = 50 } }
+c:run { until_ms = 300 }
+return c:check { "linearizable" }
+EOF
+"$bin" run "$tmp/reg.lua" --trace "$tmp/reg.trace" > /dev/null 2>&1
+"$bin" check --workload txn-append --consistency-models serializable --json "$tmp/skew.jsonl" > "$tmp/skew.json"
+python3 - "$tmp/reg.trace" "$tmp/skew.json" "$tmp/txn.trace" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+report = json.load(open(sys.argv[2]))
+verdict = json.dumps({"t": 0, "ev": "verdict", "check": "serializable", "valid": False, "report": report})
+open(sys.argv[3], "w").write("\n".join(lines[:-1] + [verdict, lines[-1]]) + "\n")
+PY
+"$bin" view "$tmp/txn.trace" -o "$tmp/txn.svg" > /dev/null 2>&1
+cx=$(grep -o 'class="[^"]* cx' "$tmp/txn.svg" | wc -l)
+[ "$cx" -eq 2 ] && ok "the viewer outlines the cycle's two transactions" \
+    || bad "the viewer outlines $cx operations, want 2"
+
 [ $fails -eq 0 ] || exit 1
