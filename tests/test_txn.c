@@ -179,6 +179,37 @@ static void test_txn_g_single_realtime_and_lost_append(void **state)
     assert_true(r.found & bit_of("lost-append"));
 }
 
+/* Appends one after the other in real time, read in the other order. */
+static void test_txn_g0_realtime_and_process(void **state)
+{
+    (void)state;
+    const char *bad = TX(0, "[[:append 1 1]]", "[[:append 1 1]]")
+                      TX(1, "[[:append 1 2]]", "[[:append 1 2]]")
+                      TX(2, "[[:r 1 nil]]", "[[:r 1 [2 1]]]");
+    expect(bad, TX(0, "[[:append 1 1]]", "[[:append 1 1]]") TX(1, "[[:append 1 2]]", "[[:append 1 2]]")
+           TX(2, "[[:r 1 nil]]", "[[:r 1 [1 2]]]"),
+           TXN_WL_APPEND, "G0-realtime", "strict-serializable", "strong-session-serializable");
+    expect(TX(0, "[[:append 1 1]]", "[[:append 1 1]]") TX(0, "[[:append 1 2]]", "[[:append 1 2]]")
+           TX(2, "[[:r 1 nil]]", "[[:r 1 [2 1]]]"),
+           TX(0, "[[:append 1 1]]", "[[:append 1 1]]") TX(0, "[[:append 1 2]]", "[[:append 1 2]]")
+           TX(2, "[[:r 1 nil]]", "[[:r 1 [1 2]]]"),
+           TXN_WL_APPEND, "G0-process", "strong-session-read-uncommitted", "serializable");
+}
+
+/* T0 -process-> T1 -wr-> T2 -wr-> T0, T2 spanning both. */
+static void test_txn_g1c_process(void **state)
+{
+    (void)state;
+    const char *head = INV(1, "[[:r 1 nil] [:append 2 1]]")
+                       TX(0, "[[:r 2 nil]]", "[[:r 2 [1]]]")
+                       TX(0, "[[:append 1 1]]", "[[:append 1 1]]");
+    char bad[2048], good[2048];
+    snprintf(bad, sizeof bad, "%s%s", head, OK(1, "[[:r 1 [1]] [:append 2 1]]"));
+    snprintf(good, sizeof good, "%s%s", head, OK(1, "[[:r 1 []] [:append 2 1]]"));
+    expect(bad, good, TXN_WL_APPEND, "G1c-process", "strong-session-read-committed",
+           "serializable");
+}
+
 static void test_txn_internal_inconsistency(void **state)
 {
     (void)state;
@@ -402,6 +433,8 @@ int main(void)
         cmocka_unit_test(test_txn_g2_item_write_skew_is_snapshot_isolated),
         cmocka_unit_test(test_txn_g_single_process),
         cmocka_unit_test(test_txn_g_single_realtime_and_lost_append),
+        cmocka_unit_test(test_txn_g0_realtime_and_process),
+        cmocka_unit_test(test_txn_g1c_process),
         cmocka_unit_test(test_txn_internal_inconsistency),
         cmocka_unit_test(test_txn_duplicate_elements),
         cmocka_unit_test(test_txn_incompatible_order),
