@@ -121,7 +121,7 @@ static json_t *given_schedule(lua_State *L, int t, int64_t start, int64_t recove
                      "until_ms", (json_int_t)(stop + recovery), "swarm", json_object(), "faults", faults);
 }
 
-int c_nemesis(lua_State *L)
+static int c_nemesis(lua_State *L)
 {
     static const char *const keys[] = {"faults", "interval", "start", "stop", "recovery", "swarm",
                                        "quiet", "schedule", NULL};
@@ -189,6 +189,11 @@ int c_nemesis(lua_State *L)
     lua_pushinteger(L, nm->len);
     return 2;
 }
+
+const luaL_Reg script_nemesis_methods[] = {
+    {"nemesis", c_nemesis},
+    {NULL, NULL},
+};
 
 json_t *nemesis_summary(script *s)
 {
