@@ -13,6 +13,9 @@
 ** ../shared/corpora/porcupine from the current directory or its parent
 ** (the source tree, or a build directory inside it).
 **
+** Then the causal (causal_bench.c) and txn (txn_bench.c: 10^4 to 10^6
+** list-append transactions) sections, from generated histories.
+**
 ** Host time only through hosttime.h. Build in release mode for figures.
 */
 #include <stdio.h>
