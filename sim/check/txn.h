@@ -120,6 +120,13 @@ enum {
 
 typedef struct txn_edge { uint32_t from, to; uint32_t kinds; } txn_edge;
 
+/* At most this many edges (12 bytes each, and as much again in the graph):
+** a history that needs more (quadratic cases: a million reads of a key
+** before a million unread appends to it, a crowd of transactions all
+** concurrent) keeps the first ones and leaves every cycle kind it did not
+** find unknown, never absent. */
+enum { TXN_EDGES_MAX = 1 << 25 };
+
 /* A non-cycle anomaly: the transaction and micro-operation that show it,
 ** and the other transaction involved (UINT32_MAX when none). */
 typedef struct txn_finding {
@@ -141,6 +148,7 @@ typedef struct txn_infer {
     bool *in;                    /* per transaction: known to have happened */
     size_t edge_count, edge_cap;
     txn_edge *edges;
+    bool edges_dropped;          /* TXN_EDGES_MAX was reached */
     size_t finding_count, finding_cap;
     txn_finding *findings;
     size_t key_count;

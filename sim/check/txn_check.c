@@ -610,6 +610,9 @@ static void fill_report(json_t *report, const explain_ctx *x, const txn_cycles *
                                                   "fail", (json_int_t)st[1], "info",
                                                   (json_int_t)(st[2] + st[3])));
     json_object_set_new(report, "edges", json_integer((json_int_t)x->inf->edge_count));
+    if (x->inf->edges_dropped)
+        json_object_set_new(report, "note", json_string("too many edges: cycle kinds not found "
+                                                        "are unknown"));
     json_object_set_new(report, "search_work", json_integer((json_int_t)cy->work));
     json_t *mj = json_object(), *fj = json_object();
     for (size_t i = 0; i < nm; i++) {
@@ -648,6 +651,8 @@ static check_verdict judge(const txn_hist *th, const txn_model_def *const *model
     for (size_t i = 0; i < inf.finding_count; i++)
         found |= BIT(inf.findings[i].anomaly);
     unknown = cy.unknown & ~found;
+    if (inf.edges_dropped)   /* a cycle may need an edge that was not kept */
+        unknown |= (BIT(3 * TXN_CYCLE_KINDS) - 1) & ~found;
     for (size_t i = 0; i < nm; i++)
         forbidden |= models[i]->forbidden;
     check_verdict v = CHECK_OK;
@@ -780,6 +785,8 @@ void txn_print_text(const json_t *report, FILE *out)
     json_object_foreach((json_t *)json_object_get(report, "models"), name, v)
         fprintf(out, "  %s: %s\n", name, json_is_true(v) ? "ok" : json_is_false(v) ? "VIOLATED"
                                                                                   : "unknown");
+    if (json_is_string(json_object_get(report, "note")))
+        fprintf(out, "note: %s\n", json_string_value(json_object_get(report, "note")));
     print_list("anomalies found", json_object_get(report, "anomaly_types"), out);
     if (json_array_size(json_object_get(report, "unknown_types")) > 0)
         print_list("not decided (budget)", json_object_get(report, "unknown_types"), out);

@@ -167,6 +167,10 @@ static int add_edge(txn_infer *inf, uint32_t from, uint32_t to, uint32_t kind)
 {
     if (from == to || from == NONE || to == NONE || !inf->in[from] || !inf->in[to])
         return 0;
+    if (inf->edge_count >= TXN_EDGES_MAX) {
+        inf->edges_dropped = true;
+        return 0;
+    }
     if (inf->edge_count == inf->edge_cap) {
         size_t nc = inf->edge_cap ? inf->edge_cap * 2 : 4096;
         txn_edge *ne = realloc(inf->edges, nc * sizeof *ne);
@@ -516,7 +520,7 @@ static int append_edges(ctx *c)
         if (o->count > 0 && add_edge(inf, writer_txn(c, k, o->elements[o->count - 1]), t,
                                      TXN_EDGE_WW) != 0)
             return -2;
-        for (uint32_t i = c->read_first[k]; i < c->read_first[k + 1]; i++) {
+        for (uint32_t i = c->read_first[k]; i < c->read_first[k + 1] && !inf->edges_dropped; i++) {
             uint32_t r = c->reads[i];
             if (c->external[r] && list_len(th->mops[r].arg) == o->count &&
                 add_edge(inf, inf->mop_txn[r], t, TXN_EDGE_RW) != 0)
@@ -614,7 +618,8 @@ static int rw_reads(ctx *c, rw_ctx *x)
                 rc = add_edge(inf, t, inf->mop_txn[w], TXN_EDGE_RW);
             continue;
         }
-        for (uint32_t w = x->first[k]; w != NONE && rc == 0; w = x->first_next[w])   /* nil */
+        for (uint32_t w = x->first[k]; w != NONE && rc == 0 && !inf->edges_dropped;
+             w = x->first_next[w])   /* nil */
             rc = add_edge(inf, t, inf->mop_txn[w], TXN_EDGE_RW);
     }
     return rc;
@@ -688,26 +693,34 @@ static int realtime_edges(ctx *c)
         }
     if (rc == 0)
         qsort(done, n, 2 * sizeof *done, cmp_pos);
-    size_t fn = 0, di = 0;
-    for (size_t t = 0; t <= th->count && rc == 0; t++) {
-        size_t pos = t < th->count ? th->txns[t].invoke_pos : SIZE_MAX;
-        for (; di < n && done[2 * di] < pos; di++) {   /* completions before */
+    /* The frontier drops covered members lazily (compacted when half are
+    ** dead), so a crowd of concurrent transactions costs no quadratic
+    ** sweep; once edges are dropped (TXN_EDGES_MAX) the sweep stops. */
+    size_t fn = 0, dead = 0, di = 0;
+    for (size_t t = 0; t < th->count && rc == 0 && !inf->edges_dropped; t++) {
+        for (; di < n && done[2 * di] < th->txns[t].invoke_pos; di++) {   /* completed before */
             uint32_t d = (uint32_t)done[2 * di + 1];
-            for (size_t e = rt_first[d]; e < rt_first[d] + rt_n[d]; e++)
+            for (size_t e = rt_first[d]; e < rt_first[d] + rt_n[d]; e++) {
+                dead += live[inf->edges[e].from];
                 live[inf->edges[e].from] = false;
-            size_t keep = 0;
-            for (size_t i = 0; i < fn; i++)
-                if (live[frontier[i]])
-                    frontier[keep++] = frontier[i];
-            fn = keep;
+            }
+            if (2 * dead > fn) {
+                size_t keep = 0;
+                for (size_t i = 0; i < fn; i++)
+                    if (live[frontier[i]])
+                        frontier[keep++] = frontier[i];
+                fn = keep;
+                dead = 0;
+            }
             frontier[fn++] = d;
             live[d] = true;
         }
-        if (t == th->count || !inf->in[t])
+        if (!inf->in[t])
             continue;
         rt_first[t] = inf->edge_count;
         for (size_t i = 0; i < fn && rc == 0; i++)
-            rc = add_edge(inf, frontier[i], (uint32_t)t, TXN_EDGE_REALTIME);
+            if (live[frontier[i]])
+                rc = add_edge(inf, frontier[i], (uint32_t)t, TXN_EDGE_REALTIME);
         rt_n[t] = inf->edge_count - rt_first[t];
     }
     free(done);
