@@ -63,6 +63,19 @@ EOF
 verdict "rw-register read skew: G-single" 1 "G-single" check --workload txn-rw --consistency-models serializable "$tmp/rw.jsonl"
 verdict "rw-register: nil is the initial state, explained" 1 'read key "y" = nil \(the initial state\)' check --workload txn-rw --consistency-models serializable "$tmp/rw.jsonl"
 
+# A crowd: 6000 concurrent transactions, then 6000 more, each after all of
+# the first: 3.6e7 real-time edges, over the cap. Undecided (exit 4), quickly.
+python3 - "$tmp/crowd.jsonl" <<'PY'
+import sys
+with open(sys.argv[1], "w") as out:
+    for batch in range(2):
+        for t in ("invoke", "ok"):
+            for p in range(6000):
+                r = "null" if t == "invoke" else "[]"
+                out.write('{"process":%d,"type":"%s","f":"txn","value":[["r",%d,%s]]}\n' % (p, t, p % 50, r))
+PY
+verdict "too many edges: undecided, not a hang (exit 4)" 4 "note: too many edges" $c --consistency-models strict-serializable "$tmp/crowd.jsonl"
+
 # bad input and usage
 printf '%s\n' '{"process":0,"type":"invoke","f":"txn","value":[["append","x",1]]}' \
     '{"process":0,"type":"ok","f":"txn","value":[["append","x",1]]}' \
