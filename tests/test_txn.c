@@ -218,6 +218,19 @@ static void test_txn_internal_inconsistency(void **state)
            "internal", "read-uncommitted", NULL);
 }
 
+/* A re-read shows another committed version: read committed allows it,
+** snapshot isolation does not. */
+static void test_txn_non_repeatable_read(void **state)
+{
+    (void)state;
+    const char *head = INV(0, "[[:r 1 nil] [:r 1 nil]]") TX(1, "[[:append 1 1]]", "[[:append 1 1]]");
+    char bad[2048], good[2048];
+    snprintf(bad, sizeof bad, "%s%s", head, OK(0, "[[:r 1 []] [:r 1 [1]]]"));
+    snprintf(good, sizeof good, "%s%s", head, OK(0, "[[:r 1 []] [:r 1 []]]"));
+    expect(bad, good, TXN_WL_APPEND, "non-repeatable-read", "snapshot-isolation",
+           "read-committed");
+}
+
 static void test_txn_duplicate_elements(void **state)
 {
     (void)state;
@@ -436,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_txn_g0_realtime_and_process),
         cmocka_unit_test(test_txn_g1c_process),
         cmocka_unit_test(test_txn_internal_inconsistency),
+        cmocka_unit_test(test_txn_non_repeatable_read),
         cmocka_unit_test(test_txn_duplicate_elements),
         cmocka_unit_test(test_txn_incompatible_order),
         cmocka_unit_test(test_txn_garbage_read),

@@ -6,7 +6,8 @@
 ** Models (Adya; Elle's names): each forbids a set of anomalies. Read
 ** uncommitted forbids G0; read committed adds G1a, G1b, G1c; snapshot
 ** isolation adds G-single and G-nonadjacent (SI allows a cycle only with
-** two adjacent rw edges: write skew); serializable adds G2-item. On these
+** two adjacent rw edges: write skew) and non-repeatable reads inside a
+** transaction (read committed allows those); serializable adds G2-item. On these
 ** item histories (no predicate reads) Adya's repeatable read (PL-2.99: G1
 ** and G2-item) forbids the same as serializable. The "strong-session-"
 ** models also forbid the -process variants, the "strong-" models and
@@ -36,7 +37,7 @@ enum { EXAMPLES_MAX = 8, MODELS_MAX = 32 };
 #define ALWAYS (BIT(TXN_INTERNAL) | BIT(TXN_DUPLICATE) | BIT(TXN_INCOMPATIBLE) | BIT(TXN_GARBAGE))
 #define RU (ALWAYS | BIT(TXN_G0))
 #define RC (RU | BIT(TXN_G1A) | BIT(TXN_G1B) | BIT(TXN_G1C))
-#define SI (RC | BIT(TXN_GSINGLE) | BIT(TXN_GNONADJ))
+#define SI (RC | BIT(TXN_GSINGLE) | BIT(TXN_GNONADJ) | BIT(TXN_NONREPEATABLE))
 #define SER (SI | BIT(TXN_G2ITEM))
 
 const txn_anomaly_def txn_anomalies[] = {
@@ -57,12 +58,14 @@ const txn_anomaly_def txn_anomalies[] = {
     {"G2-item-realtime", TXN_G2ITEM_RT, "G2-item that needs real-time order"},
     {"G1a", TXN_G1A, "aborted read: a read saw a write of a failed transaction"},
     {"G1b", TXN_G1B, "intermediate read: a read saw a write its transaction later replaced"},
-    {"internal", TXN_INTERNAL, "a transaction did not see its own earlier writes or reads"},
+    {"internal", TXN_INTERNAL, "a transaction did not see its own earlier writes"},
     {"duplicate-elements", TXN_DUPLICATE, "a read shows one appended element twice"},
     {"incompatible-order", TXN_INCOMPATIBLE, "two reads of a key are not prefixes of one order"},
     {"garbage-read", TXN_GARBAGE, "a read saw a value no transaction wrote"},
     {"lost-append", TXN_LOST_APPEND,
      "an ok append no read shows, though a read began after it committed"},
+    {"non-repeatable-read", TXN_NONREPEATABLE,
+     "a transaction read a key twice and saw another version the second time"},
     {NULL, TXN_ANOMALY_COUNT_, NULL},
 };
 
@@ -382,6 +385,11 @@ static void why_finding(const explain_ctx *x, const txn_finding *f, text *t)
         break;
     case TXN_DUPLICATE:
         say(t, "T%u read key %s = %s, where an element appears twice", f->txn, kb, rt);
+        break;
+    case TXN_NONREPEATABLE:
+        say(t, "T%u read key %s = %s (micro-operation %u), another version than its earlier "
+               "read of the key showed (non-repeatable read)", f->txn, kb, rt,
+            f->mop - x->th->txns[f->txn].mop_first + 1);
         break;
     case TXN_INCOMPATIBLE: {
         char ob[256];

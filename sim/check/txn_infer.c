@@ -297,7 +297,8 @@ static bool append_read_consistent(const txn_hist *th, const hist_value *r,
 }
 
 /* One ok transaction: its reads after its own accesses must agree with
-** them. Per key: the last read (or NULL) and the writes since. */
+** them. Per key: the last read (or NULL) and the writes since. Marks the
+** external reads (a transaction's first access to a key). */
 static int internal_txn(ctx *c, uint32_t t)
 {
     const txn_hist *th = c->th;
@@ -328,12 +329,19 @@ static int internal_txn(ctx *c, uint32_t t)
         c->external[m] = !seen;
         if (!seen || overflow)
             continue;
-        bool ok;
-        if (th->workload == TXN_WL_APPEND)
+        /* Own writes unseen: internal. Own writes seen (or none) but an
+        ** earlier read of the key not repeated: a non-repeatable read,
+        ** which read committed allows. */
+        bool ok, own;
+        if (th->workload == TXN_WL_APPEND) {
             ok = append_read_consistent(th, mp->arg, last_read, app, napp);
-        else
-            ok = napp > 0 ? mp->arg == th->mops[app[napp - 1]].arg : mp->arg == last_read;
-        if (!ok && add_finding(c->inf, finding(TXN_INTERNAL, t, m, NONE, NONE, NULL)) != 0)
+            own = ok || append_read_consistent(th, mp->arg, NULL, app, napp);
+        } else {
+            own = napp == 0 || mp->arg == th->mops[app[napp - 1]].arg;
+            ok = napp > 0 ? own : mp->arg == last_read;
+        }
+        txn_anomaly a = own ? TXN_NONREPEATABLE : TXN_INTERNAL;
+        if (!ok && add_finding(c->inf, finding(a, t, m, NONE, NONE, NULL)) != 0)
             return -2;
     }
     return 0;
