@@ -73,7 +73,7 @@ const txn_model_def txn_models[] = {
     {"read-uncommitted", RU, "forbids G0 (dirty writes)"},
     {"read-committed", RC, "forbids G0, G1a, G1b, G1c"},
     {"repeatable-read", SER, "forbids G1 and G2-item (Adya PL-2.99; = serializable on items)"},
-    {"snapshot-isolation", SI, "forbids G1, G-single, G-nonadjacent"},
+    {"snapshot-isolation", SI, "forbids G1, G-single, G-nonadjacent, non-repeatable reads"},
     {"serializable", SER, "forbids G1 and every cycle with rw edges"},
     {"strong-session-read-uncommitted", RU | PROCESS_OF(RU), "read-uncommitted + process order"},
     {"strong-session-read-committed", RC | PROCESS_OF(RC), "read-committed + process order"},
