@@ -88,8 +88,7 @@ expect 2 "operation the model does not know" -- "$DSIM" check --model register "
 contains "$T/err" "b5.jsonl:3:" "unknown operation line"
 printf '%s\n' '{"process":0,"type":"invoke","f":"read","time":200}' \
     '{"process":0,"type":"ok","f":"read","value":null,"time":100}' >"$T/b6.jsonl"
-expect 2 "history not in time order" -- "$DSIM" check --model register "$T/b6.jsonl"
-contains "$T/err" "b6.jsonl:2:" "time order line"
+expect 0 "time is display only: out of order is fine" -- "$DSIM" check --model register "$T/b6.jsonl"
 
 # bench check: usage only (timing runs belong to release builds, not tests)
 expect 0 "bench check --help" -- "$DSIM" bench check --help
