@@ -144,6 +144,13 @@ static void quoted(strbuf *sb, const char *s)
     raw(sb, "'");
 }
 
+char *fuzz_quote(const char *s)
+{
+    strbuf sb = {0};
+    quoted(&sb, s);
+    return sb.b;
+}
+
 char *fuzz_command(const char *scenario, uint64_t seed, const json_t *params)
 {
     strbuf sb = {0};
@@ -199,4 +206,40 @@ bool fuzz_write_json(const char *path, const json_t *v)
     bool ok = json_dumpf(v, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0;
     ok = fputc('\n', f) != EOF && ok;
     return fclose(f) == 0 && ok;
+}
+
+void fuzz_build_id(char *buf, size_t cap)
+{
+    FILE *f = fopen("/proc/self/exe", "rb");
+    if (f == NULL) {
+        snprintf(buf, cap, "unknown");
+        return;
+    }
+    uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a */
+    unsigned char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ chunk[i]) * 0x100000001b3ULL;
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (bad)
+        snprintf(buf, cap, "unknown");
+    else
+        snprintf(buf, cap, "exe-%016" PRIx64, h);
+}
+
+json_t *fuzz_results_header(const char *scenario, const json_t *params, uint64_t lo, uint64_t hi,
+                            uint64_t shard_i, uint64_t shard_n, const char *build)
+{
+    char shard[48];
+    snprintf(shard, sizeof shard, "%" PRIu64 "/%" PRIu64, shard_i, shard_n);
+    return json_pack("{s:i, s:s, s:O, s:[I,I], s:s, s:s}", "dsim_results", 1, "scenario", scenario,
+                     "params", params, "range", (json_int_t)lo, (json_int_t)hi, "shard", shard,
+                     "build", build);
+}
+
+bool fuzz_is_header(const json_t *line)
+{
+    return json_is_integer(json_object_get(line, "dsim_results"));
 }

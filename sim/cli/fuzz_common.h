@@ -11,6 +11,12 @@
 **    "schedule"}
 ** It holds nothing that depends on the host (no wall time), so the same
 ** seeds give byte-identical lines with any number of jobs.
+** A results file starts with a header line (what fuzz writes first and
+** report checks):
+**   {"dsim_results": 1, "scenario", "params", "range": [A, B],
+**    "shard": "i/n", "build"}
+** 'build' names the binary that ran the seeds (fuzz_build_id): seeds are
+** reproductions only of the binary that ran them.
 ** A schedule file (what shrink writes and replay reads; a failing result
 ** line is one too):
 **   {"scenario", "seed", "params", "protocol", "nodes", "schedule",
@@ -46,12 +52,23 @@ void fuzz_outcome_free(fuzz_outcome *o);
 json_t *fuzz_result_line(const char *scenario, uint64_t seed, const json_t *params, const fuzz_outcome *o);
 /* "dsim run SCENARIO --seed N -D k=v ...", shell-quoted; a new string. */
 char *fuzz_command(const char *scenario, uint64_t seed, const json_t *params);
+/* 's' as one shell word (single-quoted when needed); a new string. */
+char *fuzz_quote(const char *s);
 /* "A..B" (or one number) into a range with A <= B. */
 bool fuzz_parse_range(const char *s, uint64_t *lo, uint64_t *hi);
 /* "i/n" with 1 <= i <= n into a shard. */
 bool fuzz_parse_shard(const char *s, uint64_t *i, uint64_t *n);
 /* Number of faults in a summary's schedule (0 without one). */
 int fuzz_faults(const json_t *summary);
+/* The identity of the running binary: "exe-" and a 64-bit hash of the
+** executable's bytes (/proc/self/exe), or "unknown" when it cannot be
+** read. Two builds that differ in any byte differ here. */
+void fuzz_build_id(char *buf, size_t cap);
+/* The header line of a results file (a new object). */
+json_t *fuzz_results_header(const char *scenario, const json_t *params, uint64_t lo, uint64_t hi,
+                            uint64_t shard_i, uint64_t shard_n, const char *build);
+/* Is 'line' a results header? */
+bool fuzz_is_header(const json_t *line);
 /* Writes 'v' to 'path' as indented JSON; false on error. */
 bool fuzz_write_json(const char *path, const json_t *v);
 
