@@ -11,8 +11,7 @@
 # capped number; SIGINT keeps what is done and --resume finishes it; report
 # names missing shards and refuses traces, unknown statuses, conflicts and
 # mixed builds; bad input exits 2 with a message. The GNU parallel recipe
-# (tests/campaign_cli.sh runs it from a clone) runs when 'parallel' is
-# installed.
+# is tests/campaign_cli.sh's.
 set -u
 bin=${DSIM_BIN:?DSIM_BIN is not set}
 src=${DSIM_SOURCE:?DSIM_SOURCE is not set}
@@ -243,14 +242,7 @@ bad "schedule for another cluster" "$bin" replay wrong.json
 bad "passing seed" "$bin" shrink single.lua --seed 1
 for c in fuzz shrink replay report; do "$bin" $c --help >/dev/null || fail "dsim $c --help"; done
 
-# --- the GNU parallel recipe, locally
-if command -v parallel >/dev/null 2>&1; then
-    DSIM="$bin" bash "$src/tools/campaign/parallel.sh" single.lua 1..24 3 camp $BUG >camp.txt 2>&1
-    [ $? -eq 1 ] || fail "parallel recipe: $(cat camp.txt)"
-    cmp -s camp/merged.jsonl j1.jsonl || fail "parallel recipe results differ from one process"
-else
-    echo "SKIP: GNU parallel is not installed (apt-get install parallel)"
-fi
+# (the GNU parallel recipe: tests/campaign_cli.sh)
 
 [ $fails -eq 0 ] && echo "fuzz_cli: ok"
 exit $((fails > 0))
