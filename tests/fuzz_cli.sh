@@ -89,7 +89,7 @@ head -1 many.jsonl | python3 -c "
 import json, sys
 h = json.loads(sys.stdin.readline())
 assert h['scenario'] == 'single.lua' and h['range'] == [1, 120] and h['shard'] == '1/1', h
-assert h['params'] == {'bug': 'ack_before_sync'} and h['build'].startswith('exe-'), h
+assert h['params'] == {'bug': 'ack_before_sync'} and h['build'] and h['version'], h
 " || fail "results header: $(head -1 many.jsonl)"
 
 # --- SIGINT keeps the seeds done, prints a resume command; --resume finishes

@@ -50,6 +50,7 @@
 #include "dsim.h"
 #include "fuzz_common.h"
 #include "hosttime.h"
+#include "version.h"
 
 #define FUZZ_JOBS_MAX 256
 #define FUZZ_SEEDS_MAX 1000000000000ULL
@@ -170,7 +171,7 @@ typedef struct campaign {
     uint64_t *retried;         /* indices already retried after a worker's death */
     uint64_t retried_len, retried_cap;
     uint64_t streamed;         /* failing seeds printed as found */
-    char build[32];
+    const char *build;         /* version_build(): in the header and summary */
     bool interrupted;
     FILE *out;
     worker w[FUZZ_JOBS_MAX];
@@ -406,6 +407,8 @@ static void on_death(campaign *c, worker *w)
                                  "detail", detail, "scenario", c->a->scenario, "params", c->a->params,
                                  "command", cmd);
         free(cmd);
+        json_object_set_new(line, "version", json_string(version_release()));
+        json_object_set_new(line, "build", json_string(version_build()));
         record(c, w->inflight[0], json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER), FUZZ_ERROR);
         json_decref(line);
     }
@@ -572,6 +575,7 @@ static json_t *summary_json(campaign *c, double wall_s)
         "build", c->build, "seeds", (json_int_t)c->count, "done", (json_int_t)c->done, "failed", failed,
         "errors", errors, "jobs", c->a->jobs, "wall_s", wall_s,
         "seeds_per_s", wall_s > 0 ? (double)c->done / wall_s : 0.0, "reproduce", repro);
+    json_object_set_new(s, "version", json_string(version_release()));
     if (c->a->out)
         json_object_set_new(s, "out", json_string(c->a->out));
     if (c->interrupted) {
@@ -607,8 +611,9 @@ static void print_summary(const json_t *s)
     json_array_foreach(repro, i, r) {
         if (i == FUZZ_LISTED_MAX)
             break;
-        printf("  %s   # %s\n", json_string_value(json_object_get(r, "command")),
-               json_string_value(json_object_get(r, "violation")));
+        printf("  %s   # %s, dsim %s build %s\n", json_string_value(json_object_get(r, "command")),
+               json_string_value(json_object_get(r, "violation")),
+               json_string_value(json_object_get(s, "version")), json_string_value(json_object_get(s, "build")));
     }
     if (json_is_true(json_object_get(s, "interrupted"))) {
         printf("interrupted  after %lld seeds; %lld kept in seed order%s%s\n",
@@ -743,7 +748,7 @@ int cmd_fuzz(int argc, char **argv)
     }
     fclose(probe);
     campaign c = {.a = &a, .tty = isatty(STDERR_FILENO)};
-    fuzz_build_id(c.build, sizeof c.build);
+    c.build = version_build();
     uint64_t span = a.hi - a.lo + 1;   /* 0 when the range is all of uint64 */
     c.count = a.shard_i - 1 < span ? (span - (a.shard_i - 1) + a.shard_n - 1) / a.shard_n : 0;
     if (span == 0 || c.count > FUZZ_SEEDS_MAX) {

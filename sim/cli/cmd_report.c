@@ -15,6 +15,8 @@
 ** (an interrupted shard, resumable with fuzz --resume), instead of listing
 ** the seed ranges that happen to be there.
 **
+** A file recorded by another build than this binary gets one warning on
+** stderr (its commands may not reproduce with this one).
 ** Lines are keyed by seed. The same seed twice with the same status and
 ** fingerprint is a duplicate (harmless); with another status or
 ** fingerprint it is a conflict: reported, and the exit status is 2.
@@ -111,6 +113,7 @@ static int read_file(report *r, const char *path)
     size_t bcap = 0;
     long lineno = 0, meaningful = 0;
     int rc = 0;
+    bool warned = false;   /* one warning per file recorded by another build */
     while (rc == 0 && getline(&buf, &bcap, f) > 0) {
         lineno++;
         if (buf[strspn(buf, " \t\r\n")] == '\0')
@@ -119,6 +122,8 @@ static int read_file(report *r, const char *path)
         json_t *v = json_loads(buf, 0, NULL);
         json_t *seed = json_object_get(v, "seed");
         const char *st = json_string_value(json_object_get(v, "status"));
+        if (!warned && json_is_object(v))
+            warned = fuzz_build_differs("report", path, v);
         if (!json_is_object(v)) {
             rc = bad_line(path, lineno, "expected a JSON result line (dsim report reads the files "
                           "of dsim fuzz --out)");

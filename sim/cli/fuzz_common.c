@@ -12,6 +12,7 @@
 #include "args.h"
 #include "dsim.h"
 #include "script.h"
+#include "version.h"
 
 static void first_violation(const json_t *verdicts, fuzz_outcome *o)
 {
@@ -82,6 +83,7 @@ static const char *const status_names[] = {"pass", "fail", "error"};
 json_t *fuzz_result_line(const char *scenario, uint64_t seed, const json_t *params, const fuzz_outcome *o)
 {
     json_t *line = json_pack("{s:I, s:s}", "seed", (json_int_t)seed, "status", status_names[o->status]);
+    version_stamp(line);
     json_t *verdicts = json_object_get(o->summary, "verdicts");
     json_object_set_new(line, "verdicts", verdicts ? json_incref(verdicts) : json_object());
     json_object_set_new(line, "fingerprint", json_string(o->fingerprint));
@@ -198,6 +200,18 @@ bool fuzz_parse_shard(const char *s, uint64_t *i, uint64_t *n)
     return args_u64(a, i) && args_u64(slash + 1, n) && *i >= 1 && *i <= *n;
 }
 
+bool fuzz_build_differs(const char *cmd, const char *file, const json_t *rec)
+{
+    const char *build = json_string_value(json_object_get(rec, "build"));
+    if (!build || strcmp(build, version_build()) == 0)
+        return false;
+    const char *release = json_string_value(json_object_get(rec, "version"));
+    fprintf(stderr, "dsim %s: warning: %s was recorded by dsim %s, build %s; this is dsim %s, build %s: "
+            "the same seed may run differently\n", cmd, file, release ? release : "?", build,
+            version_release(), version_build());
+    return true;
+}
+
 bool fuzz_write_json(const char *path, const json_t *v)
 {
     FILE *f = fopen(path, "w");
@@ -208,35 +222,14 @@ bool fuzz_write_json(const char *path, const json_t *v)
     return fclose(f) == 0 && ok;
 }
 
-void fuzz_build_id(char *buf, size_t cap)
-{
-    FILE *f = fopen("/proc/self/exe", "rb");
-    if (f == NULL) {
-        snprintf(buf, cap, "unknown");
-        return;
-    }
-    uint64_t h = 0xcbf29ce484222325ULL;   /* FNV-1a */
-    unsigned char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        for (size_t i = 0; i < n; i++)
-            h = (h ^ chunk[i]) * 0x100000001b3ULL;
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    if (bad)
-        snprintf(buf, cap, "unknown");
-    else
-        snprintf(buf, cap, "exe-%016" PRIx64, h);
-}
-
 json_t *fuzz_results_header(const char *scenario, const json_t *params, uint64_t lo, uint64_t hi,
                             uint64_t shard_i, uint64_t shard_n, const char *build)
 {
     char shard[48];
     snprintf(shard, sizeof shard, "%" PRIu64 "/%" PRIu64, shard_i, shard_n);
-    return json_pack("{s:i, s:s, s:O, s:[I,I], s:s, s:s}", "dsim_results", 1, "scenario", scenario,
-                     "params", params, "range", (json_int_t)lo, (json_int_t)hi, "shard", shard,
-                     "build", build);
+    return json_pack("{s:i, s:s, s:O, s:[I,I], s:s, s:s, s:s}", "dsim_results", 1, "scenario",
+                     scenario, "params", params, "range", (json_int_t)lo, (json_int_t)hi, "shard",
+                     shard, "version", version_release(), "build", build);
 }
 
 bool fuzz_is_header(const json_t *line)

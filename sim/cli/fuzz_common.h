@@ -5,7 +5,8 @@
 ** schedule files, and the parsing of seed ranges and shards.
 **
 ** A result line (JSON, one per seed, what fuzz writes and report reads):
-**   {"seed": N, "status": "pass"|"fail"|"error", "verdicts": {check: ok|fail|unknown},
+**   {"seed": N, "status": "pass"|"fail"|"error", "version", "build" (version.h),
+**    "verdicts": {check: ok|fail|unknown},
 **    "fingerprint": "...", "faults": K, "violation": CHECK or null, "kind" (when failed),
 **    and for failures and errors: "detail", "scenario", "params", "command",
 **    "schedule"}
@@ -14,13 +15,13 @@
 ** A results file starts with a header line (what fuzz writes first and
 ** report checks):
 **   {"dsim_results": 1, "scenario", "params", "range": [A, B],
-**    "shard": "i/n", "build"}
+**    "shard": "i/n", "version", "build"}
 ** 'build' names the binary that ran the seeds (fuzz_build_id): seeds are
 ** reproductions only of the binary that ran them.
 ** A schedule file (what shrink writes and replay reads; a failing result
 ** line is one too):
 **   {"scenario", "seed", "params", "protocol", "nodes", "schedule",
-**    "fingerprint", "violation"}
+**    "fingerprint", "violation", "version", "build"}
 */
 #ifndef DSIM_FUZZ_COMMON_H
 #define DSIM_FUZZ_COMMON_H
@@ -60,11 +61,13 @@ bool fuzz_parse_range(const char *s, uint64_t *lo, uint64_t *hi);
 bool fuzz_parse_shard(const char *s, uint64_t *i, uint64_t *n);
 /* Number of faults in a summary's schedule (0 without one). */
 int fuzz_faults(const json_t *summary);
-/* The identity of the running binary: "exe-" and a 64-bit hash of the
-** executable's bytes (/proc/self/exe), or "unknown" when it cannot be
-** read. Two builds that differ in any byte differ here. */
-void fuzz_build_id(char *buf, size_t cap);
-/* The header line of a results file (a new object). */
+/* When record 'rec' (a result line, a schedule file) names a build other
+** than this one, warns on stderr ("dsim CMD: warning: FILE was recorded
+** by ...") and returns true. A record without "build" is not warned about
+** (files written before builds were recorded). */
+bool fuzz_build_differs(const char *cmd, const char *file, const json_t *rec);
+/* The header line of a results file (a new object); 'build' is
+** version_build() of the binary that runs the seeds. */
 json_t *fuzz_results_header(const char *scenario, const json_t *params, uint64_t lo, uint64_t hi,
                             uint64_t shard_i, uint64_t shard_n, const char *build);
 /* Is 'line' a results header? */
