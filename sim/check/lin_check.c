@@ -92,6 +92,18 @@ static int explain(lin_ctx *c, const lin_model *m, const lin_parts *ps, const li
     for (size_t i = 0; i < o->prefix_count; i++)
         json_array_append_new(lin, json_integer(p->ops[o->prefix[i]].src));
     json_object_set_new(prefix, "linearization", lin);
+    /* the model's state after the prefix: what the blocked operation met */
+    lin_state st = m->init(c);
+    for (size_t i = 0; i < o->prefix_count; i++) {
+        lin_state next = st;
+        bool legal = m->step(c, st, &p->ops[o->prefix[i]], &next);
+        assert(legal);   /* a linearization: every step is legal */
+        (void)legal;
+        st = next;
+    }
+    char buf[512];
+    m->describe(c, st, buf, sizeof buf);
+    json_object_set_new(prefix, "state", json_string(buf));
     json_object_set_new(pj, "prefix", prefix);
     uint32_t *keep = NULL;
     size_t kn = 0;

@@ -33,6 +33,7 @@
 #include "args.h"
 #include "causal.h"
 #include "check.h"
+#include "check_html.h"
 #include "cmd.h"
 #include "lin.h"
 
@@ -134,7 +135,7 @@ static void model_line(const check_model *m, void *f)
 static int usage(FILE *f)
 {
     fprintf(f,
-            "usage: dsim check --model M [--format F] [--initial V] [--budget-states N]\n"
+            "usage: dsim check --model M [--format F] [--initial V] [--html FILE] [--budget-states N]\n"
             "                  [--budget-seconds S] [--json] HISTORY\n\n"
             "Checks a recorded history (a file, or - for standard input).\n"
             "  --model M           the model or criterion (below)\n"
@@ -145,7 +146,9 @@ static int usage(FILE *f)
             "                      etcd (Porcupine's Jepsen etcd logs), kv (Porcupine's KV logs)\n"
             "  --budget-states N   give up (unknown) after N search states per partition\n"
             "  --budget-seconds S  give up (unknown) after S seconds of host time\n"
-            "  --json              print the report as JSON\n\n"
+            "  --json              print the report as JSON\n"
+            "  --html FILE         also write the history as a timeline page: a lane per\n"
+            "                      process, the counterexample outlined, the model's state\n\n"
             "models:\n");
     each_model(model_line, f);
     fprintf(f, "\nexit status: 0 ok, 1 violation, 2 bad input or usage, 3 internal error,\n"
@@ -190,7 +193,7 @@ static char *slurp(const char *path, size_t *len)
 }
 
 typedef struct options {
-    const char *model, *format, *path, *criterion, *initial;
+    const char *model, *format, *path, *criterion, *initial, *html;
     check_budget budget;
     bool json;
 } options;
@@ -204,6 +207,7 @@ static int parse_options(int argc, char **argv, options *o)
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = strcmp(a, "--model") == 0 || strcmp(a, "--format") == 0 ||
                      strcmp(a, "--criterion") == 0 || strcmp(a, "--initial") == 0 ||
+                     strcmp(a, "--html") == 0 ||
                      strcmp(a, "--budget-states") == 0 || strcmp(a, "--budget-seconds") == 0;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             return usage(stdout);
@@ -219,6 +223,8 @@ static int parse_options(int argc, char **argv, options *o)
             o->criterion = val;
         } else if (strcmp(a, "--initial") == 0) {
             o->initial = val;
+        } else if (strcmp(a, "--html") == 0) {
+            o->html = val;
         } else if (strcmp(a, "--budget-states") == 0) {
             if (!args_u64(val, &o->budget.states_max) || o->budget.states_max == 0)
                 return args_usage_error("check", "--budget-states: expected a positive integer, got '%s'", val);
@@ -314,6 +320,11 @@ int cmd_check(int argc, char **argv)
         fputc('\n', stdout);
     } else {
         m->by->print(report, stdout);
+    }
+    if (v != CHECK_BAD_INPUT && o.html != NULL &&
+        check_html_write(o.html, text, len, rq.source, o.format, report, err, sizeof err) != 0) {
+        fprintf(stderr, "dsim check: --html: %s\n", err);
+        v = CHECK_BAD_INPUT;
     }
     json_decref(report);
     free(text);
