@@ -111,6 +111,12 @@ resume=$(sed -n 's/^resume with  dsim //p' int.txt)
 "$bin" $resume >resume.txt 2>&1
 "$bin" fuzz single.lua --seeds 1..600 --jobs 2 $BUG --out full.jsonl >/dev/null 2>&1
 cmp -s int.jsonl full.jsonl || fail "interrupted + resumed results differ from one run"
+"$bin" fuzz single.lua --seeds 1..30 $BUG --out plain.jsonl >/dev/null 2>&1
+"$bin" fuzz single.lua --seeds 1..30 $BUG --out fresh.jsonl --resume >/dev/null 2>&1
+cmp -s fresh.jsonl plain.jsonl || fail "--resume of a file not there yet starts it, header first"
+head -c 700 plain.jsonl >torn.jsonl   # killed mid-line
+"$bin" fuzz single.lua --seeds 1..30 $BUG --out torn.jsonl --resume >/dev/null 2>&1
+cmp -s torn.jsonl plain.jsonl || fail "--resume drops a torn last line and goes on"
 bad_rc=0; "$bin" fuzz single.lua --seeds 1..500 $BUG --out int.jsonl --resume >/dev/null 2>&1 || bad_rc=$?
 [ $bad_rc -eq 2 ] || fail "--resume of another campaign's file should exit 2, got $bad_rc"
 

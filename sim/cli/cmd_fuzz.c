@@ -171,6 +171,7 @@ typedef struct campaign {
     uint64_t *retried;         /* indices already retried after a worker's death */
     uint64_t retried_len, retried_cap;
     uint64_t streamed;         /* failing seeds printed as found */
+    uint64_t resumed;          /* seeds a --resume found already done */
     const char *build;         /* version_build(): in the header and summary */
     bool interrupted;
     FILE *out;
@@ -574,7 +575,9 @@ static json_t *summary_json(campaign *c, double wall_s)
         "scenario", c->a->scenario, "range", (json_int_t)c->a->lo, (json_int_t)c->a->hi, "shard", shard,
         "build", c->build, "seeds", (json_int_t)c->count, "done", (json_int_t)c->done, "failed", failed,
         "errors", errors, "jobs", c->a->jobs, "wall_s", wall_s,
-        "seeds_per_s", wall_s > 0 ? (double)c->done / wall_s : 0.0, "reproduce", repro);
+        "seeds_per_s", wall_s > 0 ? (double)(c->done - c->resumed) / wall_s : 0.0, "reproduce", repro);
+    if (c->resumed > 0)
+        json_object_set_new(s, "resumed", json_integer((json_int_t)c->resumed));
     json_object_set_new(s, "version", json_string(version_release()));
     if (c->a->out)
         json_object_set_new(s, "out", json_string(c->a->out));
@@ -626,16 +629,14 @@ static void print_summary(const json_t *s)
 /* --resume: reads the results file back. Its header must be this
 ** campaign's; its result lines are the first K seeds of the slice in order
 ** (fuzz writes nothing else); a torn last line is dropped. The file is
-** rewritten with what is kept and left open for appending. Returns -1, or
-** an exit status. */
+** rewritten with what is kept and left open for appending. Returns -1, -2
+** when there is no file yet (a fresh start), or an exit status. */
 static int resume_from(campaign *c, const json_t *header)
 {
     const char *path = c->a->out;
     FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        c->out = fopen(path, "w");
-        return c->out ? -1 : args_usage_error("fuzz", "cannot write '%s'", path);
-    }
+    if (f == NULL)
+        return -2;   /* nothing to resume: a new file */
     char *buf = NULL;
     size_t cap = 0;
     long lineno = 0;
@@ -679,7 +680,7 @@ static int resume_from(campaign *c, const json_t *header)
     }
     free(buf);
     fclose(f);
-    c->next = c->flushed;
+    c->next = c->resumed = c->flushed;
     if (rc < 0 && !(c->out = fopen(path, "w")))
         rc = args_usage_error("fuzz", "cannot write '%s'", path);
     size_t i;
@@ -706,16 +707,15 @@ static int open_out(campaign *c)
         return -1;
     json_t *header = fuzz_results_header(a->scenario, a->params, a->lo, a->hi, a->shard_i,
                                          a->shard_n, c->build);
-    int rc = -1;
-    if (a->resume) {
-        rc = resume_from(c, header);
-    } else if (!(c->out = fopen(a->out, "w"))) {
+    int rc = a->resume ? resume_from(c, header) : -2;
+    if (rc == -2 && !(c->out = fopen(a->out, "w"))) {
         rc = args_usage_error("fuzz", "cannot write '%s'", a->out);
-    } else {
+    } else if (rc == -2) {   /* a fresh file: the header first */
         char *h = json_dumps(header, JSON_COMPACT | JSON_PRESERVE_ORDER);
         fprintf(c->out, "%s\n", h);
         fflush(c->out);
         free(h);
+        rc = -1;
     }
     json_decref(header);
     return rc;
