@@ -7,7 +7,7 @@
 #   cas-register/bad   not linearizable  (the same)
 #   mutex              good-* ok, bad-* not; any other name: read without error
 #   multi-register     :txn: refused as the transactional checker's business
-# Undecided files (exit 4 within the budget) are counted, not failed.
+# Undecided files (exit 4 within 20 s of search) are counted, not failed.
 #
 # Env: DSIM_BIN, DSIM_SOURCE, DSIM_SHARED (may be absent: that part skips).
 set -u
@@ -27,7 +27,7 @@ judge() {
     for f in "$root"/cas-register/good/*.edn "$root"/cas-register/bad/*.edn; do
         [ -f "$f" ] || continue
         case $f in */good/*) want=0 ;; *) want=1 ;; esac
-        "$DSIM" check --model cas-register --initial 0 --budget-seconds 60 "$f" >"$T/out" 2>"$T/err"
+        "$DSIM" check --model cas-register --initial 0 --budget-seconds 20 "$f" >"$T/out" 2>"$T/err"
         rc=$?
         judged=$((judged + 1))
         if [ "$rc" = 4 ]; then undecided=$((undecided + 1)); continue; fi
@@ -35,7 +35,7 @@ judge() {
     done
     for f in "$root"/mutex/*.edn; do
         [ -f "$f" ] || continue
-        "$DSIM" check --model mutex --budget-seconds 60 "$f" >"$T/out" 2>"$T/err"
+        "$DSIM" check --model mutex --budget-seconds 20 "$f" >"$T/out" 2>"$T/err"
         rc=$?
         judged=$((judged + 1))
         case $(basename "$f") in good*) want=0 ;; bad*) want=1 ;; *) want=any ;; esac
@@ -92,7 +92,7 @@ local_judged=$judged
 K=${DSIM_SHARED:-/nonexistent}/corpora/knossos/data
 if [ -d "$K" ]; then
     judge "$K"
-    echo "knossos corpus: $((judged - local_judged)) files judged ($undecided undecided within 60 s)"
+    echo "knossos corpus: $((judged - local_judged)) files judged ($undecided undecided within 20 s)"
 else
     echo "knossos corpus: $K absent, only the local Knossos-shaped files were judged"
 fi
