@@ -53,6 +53,10 @@ verdict "a vector of maps on one line reads the same" 1 "G2-item" $c --consisten
 verdict "--model txn-append is --workload txn-append" 1 "G-single" check --model txn-append --consistency-models serializable "$tmp/skew.jsonl"
 verdict "a budget too small: snapshot isolation undecided (exit 4)" 4 "UNKNOWN" $c --consistency-models snapshot-isolation --budget-states 1 "$tmp/wskew.edn"
 
+verdict "--html writes the history's page too" 1 "G-single" $c --consistency-models serializable --html "$tmp/skew.html" "$tmp/skew.jsonl"
+grep -q '"invoke_line"' "$tmp/skew.html" && ok "the page carries the report's transactions" \
+    || bad "the --html page lacks the report"
+
 # rw-register
 cat > "$tmp/rw.jsonl" <<'EOF'
 {"process":0,"type":"invoke","f":"txn","value":[["w","x",1],["w","y",1]]}
