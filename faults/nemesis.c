@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "partition.h"
 
 #define NEMESIS_FAULTS_MAX 10000
 
@@ -408,7 +407,7 @@ static void nemesis_call(dsim_world *w, uint64_t a, uint64_t b);
 static void push(nemesis *nm, int64_t at, int op, int idx, uint32_t arg)
 {
     uint64_t b = (uint32_t)idx | ((uint64_t)op << 32) | ((uint64_t)(arg & 0xffffff) << 40);
-    world_call_at(nm->w, at, nemesis_call, (uint64_t)(uintptr_t)nm, b);
+    dsim_call_at(nm->w, at, nemesis_call, (uint64_t)(uintptr_t)nm, b);
 }
 
 void fault_tick_at(nemesis *nm, int64_t at, int idx, uint32_t arg)
@@ -437,16 +436,16 @@ static void recover(nemesis *nm)
         fault_trace(nm, i, e, "end", nm->target[i]);
     }
     if (nm->partition_gen > 0)
-        partition_heal(nm->w);
+        dsim_partition_heal(nm->w);
     fault_net_apply(nm);
-    for (int n = 0; n < nm->w->nodes_len; n++)
+    for (int n = 0; n < dsim_node_count(nm->w); n++)
         if (nm->clock_touched[n])
             fault_clock_reset(nm, n);
-    world_fp_bytes(nm->w, "recovery", 8);
-    json_t *ev = trace_event(nm->w, "fault");
+    dsim_fp_bytes(nm->w, "recovery", 8);
+    json_t *ev = dsim_trace_event(nm->w, "fault");
     if (ev) {
         json_object_set_new(ev, "phase", json_string("recovery"));
-        trace_emit(nm->w, ev);
+        dsim_trace_emit(nm->w, ev);
     }
 }
 
@@ -471,7 +470,7 @@ static void nemesis_call(dsim_world *w, uint64_t a, uint64_t b)
         if (nm->active[idx] && !k->stop)
             nm->active[idx] = false;   /* instantaneous */
         else if (nm->active[idx])
-            push(nm, w->now + DSIM_MS(json_integer_value(json_object_get(e, "dur_ms"))), OP_STOP, idx, 0);
+            push(nm, dsim_now(w) + DSIM_MS(json_integer_value(json_object_get(e, "dur_ms"))), OP_STOP, idx, 0);
     } else if (op == OP_STOP && nm->active[idx]) {
         nm->active[idx] = false;
         k->stop(nm, idx, e);
@@ -492,13 +491,13 @@ int nemesis_init(nemesis *nm, dsim_world *w, json_t *schedule, char *err, size_t
     nm->target = calloc(n, sizeof *nm->target);
     nm->gen = calloc(n, sizeof *nm->gen);
     nm->active = calloc(n, sizeof *nm->active);
-    nm->clock_touched = calloc((size_t)w->nodes_len, sizeof *nm->clock_touched);
+    nm->clock_touched = calloc((size_t)dsim_node_count(w), sizeof *nm->clock_touched);
     DSIM_ASSERT(nm->target && nm->gen && nm->active && nm->clock_touched);
     int64_t stop = DSIM_MS(json_integer_value(json_object_get(schedule, "stop_ms")));
     int64_t first = nm->len ? DSIM_MS(json_integer_value(json_object_get(json_array_get(faults, 0), "at_ms"))) : stop;
-    if (first < w->now || stop < w->now) {
+    if (first < dsim_now(w) || stop < dsim_now(w)) {
         snprintf(err, cap, "the schedule starts at %.0f ms, which is in the past (now %.3f ms)",
-                 (double)first / 1e6, (double)w->now / 1e6);
+                 (double)first / 1e6, (double)dsim_now(w) / 1e6);
         return -1;
     }
     for (int i = 0; i < nm->len; i++)
@@ -521,44 +520,21 @@ void nemesis_free(nemesis *nm)
 
 /* ---- helpers for the kinds ---------------------------------------------- */
 
-int fault_leader(dsim_world *w)
-{
-    int best = -1, other = -1;
-    json_int_t best_term = -1;
-    for (int i = 0; i < w->nodes_len && w->proto->inspect; i++) {
-        dsim_node *n = &w->nodes[i];
-        if (n->status != NODE_UP)
-            continue;
-        json_t *o = json_object();
-        w->proto->inspect(n, o);
-        const char *role = json_string_value(json_object_get(o, "role"));
-        json_int_t term = json_integer_value(json_object_get(o, "term"));
-        if (role && strcmp(role, "leader") == 0 && term > best_term) {
-            best = i;
-            best_term = term;
-        } else if (role && other < 0 && (strcmp(role, "primary") == 0 || strcmp(role, "server") == 0)) {
-            other = i;
-        }
-        json_decref(o);
-    }
-    return best >= 0 ? best : other;
-}
-
 int fault_node(nemesis *nm, const json_t *e)
 {
     json_t *v = json_object_get(e, "node");
     if (json_is_string(v))
-        return fault_leader(nm->w);
+        return dsim_leader(nm->w);
     json_int_t k = json_integer_value(v);
-    return k >= 1 && k <= nm->w->nodes_len ? (int)k - 1 : -1;
+    return k >= 1 && k <= dsim_node_count(nm->w) ? (int)k - 1 : -1;
 }
 
 void fault_trace(nemesis *nm, int idx, const json_t *e, const char *phase, int node)
 {
     dsim_world *w = nm->w;
-    world_fp_bytes(w, phase, strlen(phase));
-    world_fp(w, 0xfa017ULL ^ ((uint64_t)idx << 16) ^ (uint64_t)(node + 1));
-    json_t *ev = trace_event(w, "fault");
+    dsim_fp_bytes(w, phase, strlen(phase));
+    dsim_fp(w, 0xfa017ULL ^ ((uint64_t)idx << 16) ^ (uint64_t)(node + 1));
+    json_t *ev = dsim_trace_event(w, "fault");
     if (!ev)
         return;
     json_object_set_new(ev, "phase", json_string(phase));
@@ -570,7 +546,7 @@ void fault_trace(nemesis *nm, int idx, const json_t *e, const char *phase, int n
             json_object_set(ev, k, v);   /* a skipped fault keeps what it named */
     if (node >= 0) {
         char buf[16];
-        json_object_set_new(ev, "node", json_string(endpoint_name(w, node, buf, sizeof buf)));
+        json_object_set_new(ev, "node", json_string(dsim_endpoint_name(w, node, buf, sizeof buf)));
     }
-    trace_emit(w, ev);
+    dsim_trace_emit(w, ev);
 }

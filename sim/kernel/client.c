@@ -46,10 +46,8 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
         snprintf(err, cap, "clients.count must be between 0 and %d", WORLD_CLIENTS_MAX);
         return -1;
     }
-    /* Clients are endpoints after the nodes; links are sized for all of
-    ** them, so clients come before any per-link network setting. */
-    DSIM_ASSERT(!w->net.cut && !w->net.link_profile && !w->net.fifo_last);
-    w->net.endpoints = w->nodes_len + cfg->count;
+    /* Clients are endpoints after the nodes (world_create sized the links). */
+    DSIM_ASSERT(w->net.endpoints == w->nodes_len + cfg->count);
     w->workload = *cfg;
     w->clients_len = cfg->count;
     w->clients = calloc(cfg->count ? (size_t)cfg->count : 1, sizeof *w->clients);

@@ -22,10 +22,10 @@
 
 #include "world.h"
 
-int net_init(dsim_world *w, int nodes)
+int net_init(dsim_world *w, int endpoints)
 {
     net_state *s = &w->net;
-    s->endpoints = nodes;
+    s->endpoints = endpoints;
     s->profiles_len = 1;
     s->profiles[0] = (net_profile){
         .latency = {.kind = LATENCY_UNIFORM, .a = DSIM_MS(1), .b = DSIM_MS(5)},
@@ -89,11 +89,20 @@ void net_set_shape(dsim_world *w, json_t *shape)
     w->net.shape = shape;
 }
 
+/* Field by field: a struct's padding bytes are indeterminate, so memcmp
+** would make the dedup (and so which links follow a later change of the
+** default) depend on the compiler. */
+static bool profiles_equal(const net_profile *a, const net_profile *b)
+{
+    return a->latency.kind == b->latency.kind && a->latency.a == b->latency.a &&
+           a->latency.b == b->latency.b && a->drop == b->drop && a->dup == b->dup;
+}
+
 int net_profile_add(dsim_world *w, const net_profile *p)
 {
     net_state *s = &w->net;
     for (int i = 0; i < s->profiles_len; i++)
-        if (memcmp(&s->profiles[i], p, sizeof *p) == 0)
+        if (profiles_equal(&s->profiles[i], p))
             return i;
     if (s->profiles_len == WORLD_PROFILES_MAX)
         return -1;

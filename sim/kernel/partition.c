@@ -1,5 +1,6 @@
 /*
-** partition.c — partition shapes over the reachability matrix of net.c.
+** partition.c — partition shapes over the reachability matrix of net.c
+** (the network operations of dsim_ops.h).
 **
 ** Every shape except 'cut' replaces the previous one (heal, then apply), as
 ** Jepsen's nemesis replaces its grudge; 'cut' adds one directed cut so
@@ -11,7 +12,6 @@
 */
 #include <stdlib.h>
 
-#include "partition.h"
 #include "world.h"
 
 static json_t *names_of(const dsim_world *w, const int *eps, int len)
@@ -36,7 +36,7 @@ static void trace_shape(dsim_world *w, json_t *shape)
 
 /* 'group_of[ep]' is a group number >= 0, or -1: a node not listed joins one
 ** extra group of all unlisted nodes, a client not listed reaches everyone. */
-void partition_groups(dsim_world *w, const int *group_of)
+void dsim_partition_groups(dsim_world *w, const int *group_of)
 {
     int eps = w->net.endpoints;
     int extra = 0;
@@ -71,7 +71,28 @@ void partition_groups(dsim_world *w, const int *group_of)
     trace_shape(w, shape);
 }
 
-void partition_isolate(dsim_world *w, int node)
+void dsim_partition_oneway(dsim_world *w, const int *side_of)
+{
+    net_heal(w);
+    for (int a = 0; a < w->nodes_len; a++)
+        for (int b = 0; b < w->nodes_len; b++)
+            if (side_of[a] == 0 && side_of[b] == 1)
+                net_set_cut(w, a, b, true);
+    json_t *groups = json_array();
+    int *members = malloc(sizeof(int) * (size_t)w->nodes_len);
+    DSIM_ASSERT(members != NULL);
+    for (int side = 0; side < 2; side++) {
+        int len = 0;
+        for (int a = 0; a < w->nodes_len; a++)
+            if (side_of[a] == side)
+                members[len++] = a;
+        json_array_append_new(groups, names_of(w, members, len));
+    }
+    free(members);
+    trace_shape(w, json_pack("{s:s, s:o}", "shape", "oneway", "groups", groups));
+}
+
+void dsim_partition_isolate(dsim_world *w, int node)
 {
     DSIM_ASSERT(node >= 0 && node < w->nodes_len);
     net_heal(w);
@@ -84,7 +105,7 @@ void partition_isolate(dsim_world *w, int node)
     trace_shape(w, shape);
 }
 
-void partition_cut(dsim_world *w, int from, int to)
+void dsim_partition_cut(dsim_world *w, int from, int to)
 {
     net_set_cut(w, from, to, true);
     int pair[2] = {from, to};
@@ -95,7 +116,7 @@ void partition_cut(dsim_world *w, int from, int to)
 
 /* Two halves of the other nodes that cannot reach each other; 'bridge'
 ** reaches both. */
-void partition_bridge(dsim_world *w, int bridge)
+void dsim_partition_bridge(dsim_world *w, int bridge)
 {
     int n = w->nodes_len;
     DSIM_ASSERT(bridge >= 0 && bridge < n);
@@ -136,7 +157,7 @@ void partition_bridge(dsim_world *w, int bridge)
 /* Majorities ring: node i hears only the majority window of the ring that
 ** is centred on it, so every node sees a majority and no two see the same
 ** one. The cut is directed (i drops what comes from outside its window). */
-void partition_ring(dsim_world *w)
+void dsim_partition_ring(dsim_world *w)
 {
     int n = w->nodes_len;
     int m = n / 2 + 1;
@@ -152,7 +173,7 @@ void partition_ring(dsim_world *w)
     trace_shape(w, json_pack("{s:s}", "shape", "ring"));
 }
 
-void partition_heal(dsim_world *w)
+void dsim_partition_heal(dsim_world *w)
 {
     net_heal(w);
     world_fp_bytes(w, "heal", 4);

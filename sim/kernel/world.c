@@ -76,53 +76,115 @@ void world_fail(dsim_world *w, const char *fmt, ...)
     w->failed = true;
 }
 
-static void world_defaults(dsim_world *w)
+void world_config_defaults(world_config *cfg)
 {
-    w->limits.events_max = 50000000;
-    w->limits.pending_max = 4000000;
-    w->limits.time_ns_max = DSIM_SEC(86400) * 365;
-    w->limits.lua_instructions_max = 100000000;
+    *cfg = (world_config){
+        .nodes = 3,
+        .workload = {.name = "register", .keys = 1},
+        .limits = {.events_max = 50000000, .pending_max = 4000000,
+                   .time_ns_max = DSIM_SEC(86400) * 365, .lua_instructions_max = 100000000},
+        .invariants_every = 1,
+    };
+}
+
+/* The world's memory for 'nodes' nodes and 'endpoints' network endpoints,
+** every stream seeded; NULL when out of memory. */
+static dsim_world *world_alloc(const world_config *cfg, int endpoints)
+{
+    DSIM_ASSERT(cfg->nodes >= 1);
+    DSIM_ASSERT(cfg->nodes <= WORLD_NODES_MAX);
+    DSIM_ASSERT(endpoints >= cfg->nodes);
+    dsim_world *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->seed = cfg->seed;
+    w->proto = cfg->protocol;
+    w->limits = cfg->limits;
+    w->invariants_every = cfg->invariants_every;
     w->msg_id_next = 1;
     w->op_id_next = 1;
     w->fingerprint = 0x6473696d2d667021ULL ^ w->seed;
-}
-
-/* Makes a world of 'nodes' nodes of protocol 'p'; options, clients and
-** network settings are applied by the caller before the first run. */
-dsim_world *world_new(const dsim_protocol *p, int nodes, uint64_t seed, char *err, size_t cap)
-{
-    DSIM_ASSERT(p != NULL);
-    if (nodes < 1 || nodes > WORLD_NODES_MAX) {
-        snprintf(err, cap, "nodes must be between 1 and %d, got %d", WORLD_NODES_MAX, nodes);
-        return NULL;
-    }
-    dsim_world *w = calloc(1, sizeof *w);
-    if (!w) {
-        snprintf(err, cap, "out of memory");
-        return NULL;
-    }
-    w->seed = seed;
-    w->proto = p;
-    world_defaults(w);
-    rng_stream(&w->rng_net, seed, "net", 0);
-    rng_stream(&w->rng_workload, seed, "workload", 0);
-    rng_stream(&w->rng_lua, seed, "lua", 0);
-    w->nodes_len = nodes;
-    w->nodes = calloc((size_t)nodes, sizeof *w->nodes);
+    rng_stream(&w->rng_net, w->seed, "net", 0);
+    rng_stream(&w->rng_workload, w->seed, "workload", 0);
+    rng_stream(&w->rng_lua, w->seed, "lua", 0);
+    w->nodes_len = cfg->nodes;
+    w->nodes = calloc((size_t)cfg->nodes, sizeof *w->nodes);
     w->options = json_object();
     w->emitted = json_array();
-    if (!w->nodes || !w->options || queue_init(&w->q, w->limits.pending_max) != 0)
-        goto oom;
-    for (int i = 0; i < nodes; i++)
-        if (node_init(w, &w->nodes[i], i) != 0)
-            goto oom;
-    if (net_init(w, nodes) != 0)
-        goto oom;
+    bool ok = w->nodes && w->options && w->emitted && queue_init(&w->q, w->limits.pending_max) == 0;
+    for (int i = 0; ok && i < cfg->nodes; i++)
+        ok = node_init(w, &w->nodes[i], i) == 0;
+    if (!ok || net_init(w, endpoints) != 0) {
+        world_free(w);
+        return NULL;
+    }
     return w;
-oom:
-    snprintf(err, cap, "out of memory making a world of %d nodes", nodes);
-    world_free(w);
-    return NULL;
+}
+
+/* Everything but the memory, in the one order that works: options before
+** the protocol's check of them, links sized for clients before any link
+** setting, observers last (the set-up is not traced). */
+static int world_setup(dsim_world *w, const world_config *cfg, char *err, size_t cap)
+{
+    json_t *none = json_object();
+    int rc = options_build(w, cfg->options ? (json_t *)cfg->options : none, err, cap);
+    json_decref(none);
+    if (rc != 0 || clients_init(w, &cfg->workload, err, cap) != 0)
+        return -1;
+    const dsim_protocol *p = w->proto;
+    char why[400];
+    if (p->validate && p->validate(w, why, sizeof why) != 0) {
+        snprintf(err, cap, "protocol '%s': %s", p->name, why);
+        return -1;
+    }
+    if (cfg->net_given && dsim_net_change(w, &cfg->net_set, cfg->net_from, cfg->net_from_len,
+                                          cfg->net_to, cfg->net_to_len, err, cap) != 0)
+        return -1;
+    w->trace = cfg->trace;
+    w->log = cfg->log;
+    w->log_color = cfg->log_color;
+    w->log_filter = cfg->log_filter;
+    w->hook_ctx = cfg->hook_ctx;
+    if (cfg->scenario)
+        trace_header(w, cfg->scenario, (json_t *)cfg->params);
+    return 0;
+}
+
+dsim_world *world_create(const world_config *cfg, char *err, size_t cap)
+{
+    DSIM_ASSERT(cfg->protocol != NULL);
+    DSIM_ASSERT(cfg->invariants_every >= 0);
+    if (cfg->nodes < 1 || cfg->nodes > WORLD_NODES_MAX) {
+        snprintf(err, cap, "nodes must be between 1 and %d, got %d", WORLD_NODES_MAX, cfg->nodes);
+        return NULL;
+    }
+    if (cfg->workload.count < 0 || cfg->workload.count > WORLD_CLIENTS_MAX) {
+        snprintf(err, cap, "clients.count must be between 0 and %d", WORLD_CLIENTS_MAX);
+        return NULL;
+    }
+    dsim_world *w = world_alloc(cfg, cfg->nodes + cfg->workload.count);
+    if (!w) {
+        snprintf(err, cap, "out of memory making a world of %d nodes", cfg->nodes);
+        return NULL;
+    }
+    if (world_setup(w, cfg, err, cap) != 0) {
+        world_free(w);
+        return NULL;
+    }
+    DSIM_ASSERT(w->net.endpoints == w->nodes_len + w->clients_len);
+    return w;
+}
+
+void world_start(dsim_world *w)
+{
+    if (w->started)
+        return;
+    w->started = true;
+    for (int i = 0; i < w->nodes_len; i++)
+        if (w->nodes[i].status == NODE_UP)
+            node_boot(&w->nodes[i]);
+    clients_start(w);
+    DSIM_ASSERT(w->started);
 }
 
 void world_free(dsim_world *w)
