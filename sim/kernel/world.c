@@ -112,6 +112,8 @@ static dsim_world *world_alloc(const world_config *cfg, int endpoints)
     w->options = json_object();
     w->emitted = json_array();
     bool ok = w->nodes && w->options && w->emitted && queue_init(&w->q, w->limits.pending_max) == 0;
+    if (ok && w->proto->checker_state_size > 0)
+        ok = (w->checker_state = calloc(1, w->proto->checker_state_size)) != NULL;
     for (int i = 0; ok && i < cfg->nodes; i++)
         ok = node_init(w, &w->nodes[i], i) == 0;
     if (!ok || net_init(w, endpoints) != 0) {
@@ -218,6 +220,7 @@ void world_free(dsim_world *w)
     json_decref(w->emits_pending);
     json_decref(w->emitted);
     free(w->invariant_violation);
+    free(w->checker_state);
     free(w);
 }
 
@@ -330,6 +333,13 @@ bool world_run(dsim_world *w, int64_t until_ns)
 
 int dsim_node_count(const dsim_world *w) { return w->nodes_len; }
 int64_t dsim_now(const dsim_world *w) { return w->now; }
+
+void *dsim_checker_state(dsim_world *w)
+{
+    DSIM_ASSERT(w->checker_state != NULL);   /* the protocol declared a size */
+    DSIM_ASSERT(w->in_protocol == 0);        /* never from a node callback */
+    return w->checker_state;
+}
 
 dsim_node *dsim_node_at(dsim_world *w, int id)
 {

@@ -86,13 +86,15 @@ static json_t *kinds_arg(lua_State *L, int t)
         json_decref(given);
     } else {
         json_decref(kinds);
+        char known[256];
         luaL_error(L, "c:nemesis: 'faults' must be a list of kinds, a table kind = {...}, or \"all\" "
-                      "(kinds: %s)", fault_kind_names());
+                      "(kinds: %s)", fault_kind_names(known, sizeof known));
     }
     lua_pop(L, 1);
     if (json_object_size(kinds) == 0) {
         json_decref(kinds);
-        luaL_error(L, "c:nemesis: no fault kinds given (kinds: %s)", fault_kind_names());
+        char known[256];
+        luaL_error(L, "c:nemesis: no fault kinds given (kinds: %s)", fault_kind_names(known, sizeof known));
     }
     return kinds;
 }

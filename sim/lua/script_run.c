@@ -171,13 +171,15 @@ static int c_check(lua_State *L)
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, 2, i);
         const char *name = lua_tostring(L, -1);
-        world_check_fn fn = name ? checks_find(name) : NULL;
-        if (!fn) {
+        const script_check *chk = script_check_find(name);
+        if (!chk) {
+            char known[256];
             json_decref(args);
-            return luaL_error(L, "c:check: unknown check '%s' (known: %s)", name ? name : "?", checks_names());
+            return luaL_error(L, "c:check: unknown check '%s' (known: %s)", name ? name : "?",
+                              script_check_names(known, sizeof known));
         }
         char err[512] = "";
-        json_t *r = fn(w, args, err, sizeof err);
+        json_t *r = chk->fn(w, args, err, sizeof err);
         if (!r) {
             json_decref(args);
             return luaL_error(L, "c:check %s: %s", name, err);
