@@ -5,7 +5,9 @@
 # out-of-range number, a wrong type or an unknown field exits 2 with the
 # line of the field itself (the call's line when the field is not written
 # out); c:leader() is nil while nobody leads and the node error then says
-# so; c:leader() falls back to a "server" role.
+# so; c:leader() falls back to a "server" role; a latency model the kernel
+# would assert on (uniform lo > hi, lognormal sigma > 10, pareto shape ~0)
+# is refused as input.
 set -u
 bin=${DSIM_BIN:?DSIM_BIN is not set}
 src=${DSIM_SOURCE:?DSIM_SOURCE is not set}
@@ -85,6 +87,14 @@ local c = dsim.cluster {
 }
 EOF
 expect2 "invariants = 2.5 names its line" "inv.lua:3: dsim.cluster: 'invariants' must be" "$tmp/inv.lua"
+
+# -- latency models the kernel would refuse are refused as input -------------------
+n=0
+for m in "dsim.lognormal(10, 20)" "{kind = 'uniform', a = 10, b = 1}" "dsim.pareto(1, 0.0001)"; do
+    n=$((n + 1))
+    printf 'local c = dsim.cluster { nodes = 2, clients = { count = 1 },\n  net = { latency = %s } }\nc:run { until_ms = 100 }\n' "$m" >"$tmp/lat$n.lua"
+    expect2 "latency $m is bad input, not an assertion" "lat$n.lua:2: dsim.cluster net: 'latency' must be" "$tmp/lat$n.lua"
+done
 
 # -- c:leader() --------------------------------------------------------------------
 cat >"$tmp/noleader.lua" <<'EOF'

@@ -11,7 +11,7 @@
 */
 #include "hist.h"
 
-#include <assert.h>
+#include "check_assert.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,7 +85,7 @@ void *hist_alloc(hist *h, size_t size)
     }
     void *p = b->data + b->used;
     b->used += size;
-    assert(b->used <= b->cap);
+    CHECK_ASSERT(b->used <= b->cap);
     return p;
 }
 
@@ -232,7 +232,7 @@ const hist_value *hist_keyword(hist *h, const char *s, size_t len)
 const hist_value *hist_list(hist *h, const hist_value *const *items, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        assert(items[i] != NULL);
+        CHECK_ASSERT(items[i] != NULL);
     return value_intern(h, &(hist_value){.kind = HIST_LIST, .len = n, .items = items});
 }
 
@@ -254,7 +254,7 @@ hist *hist_new(const char *source)
         hist_free(h);
         return NULL;
     }
-    assert(h->arena->nil->id == 0);
+    CHECK_ASSERT(h->arena->nil->id == 0);
     return h;
 }
 
@@ -300,7 +300,7 @@ int hist_add(hist *h, int64_t process, hist_type type, const char *f, const char
 const char *hist_type_name(hist_type t)
 {
     static const char *const names[] = {"invoke", "ok", "fail", "info"};
-    assert((unsigned)t < 4);
+    CHECK_ASSERT((unsigned)t < 4);
     return names[t];
 }
 
@@ -370,7 +370,7 @@ int hist_format_parse(const char *name, hist_format *out)
 const char *hist_format_name(hist_format fmt)
 {
     static const char *const names[] = {"auto", "json", "edn", "etcd", "kv"};
-    assert((unsigned)fmt < 5);
+    CHECK_ASSERT((unsigned)fmt < 5);
     return names[fmt];
 }
 

@@ -6,7 +6,7 @@
 ** has at most one outstanding operation (Jepsen's rule), so a second invoke
 ** or a stray completion is bad input, reported with its line.
 */
-#include <assert.h>
+#include "check_assert.h"
 #include <stdlib.h>
 
 #include "hist_internal.h"
@@ -137,7 +137,7 @@ int hist_pair(const hist *h, hist_op **ops_out, size_t *count, char *err, size_t
         free(ops);
         return -1;
     }
-    assert(n <= h->count);
+    CHECK_ASSERT(n <= h->count);
     *ops_out = ops;
     *count = n;
     return 0;

@@ -20,7 +20,7 @@
 ** An operation in the report: {index, process, f, value, result, status,
 ** invoke_line, complete_line}.
 */
-#include <assert.h>
+#include "check_assert.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

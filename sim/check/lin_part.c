@@ -12,7 +12,7 @@
 ** their operations by call position, so the output never depends on
 ** pointer or hash order.
 */
-#include <assert.h>
+#include "check_assert.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +58,7 @@ static long prepare_all(lin_ctx *c, const lin_model *m, lin_parts *out, keyed *k
             out->dropped++;
             continue;
         }
-        assert(op.out_known == (hop->status == HIST_OP_OK));
+        CHECK_ASSERT(op.out_known == (hop->status == HIST_OP_OK));
         op.src = (uint32_t)i;
         op.call_pos = hop->invoke;
         op.ret_pos = hop->status == HIST_OP_OK ? hop->complete : LIN_POS_INF + hop->invoke;
@@ -81,7 +81,7 @@ static int prune(lin_ctx *c, const lin_model *m, lin_part *p, const keyed *ks, s
     m->prune(c, p->ops, p->count, drop);
     size_t n = 0;
     for (size_t k = 0; k < p->count; k++) {
-        assert(!drop[k] || !p->ops[k].out_known);
+        CHECK_ASSERT(!drop[k] || !p->ops[k].out_known);
         if (!drop[k])
             p->ops[n++] = p->ops[k];
     }

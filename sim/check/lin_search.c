@@ -46,7 +46,7 @@
 ** return form a linearizable prefix (the stack is its witness). The
 ** furthest such return over the whole search ends the longest one.
 */
-#include <assert.h>
+#include "check_assert.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,7 +164,7 @@ static int build_list(search *s)
     }
     uint64_t seed = 0x6c696e6561726973ULL;   /* fixed: runs are repeatable */
     for (size_t i = 0; i < n; i++) {
-        assert(s->ops[i].call_pos < s->ops[i].ret_pos);
+        CHECK_ASSERT(s->ops[i].call_pos < s->ops[i].ret_pos);
         evs[2 * i] = (ev){s->ops[i].call_pos, (uint32_t)i, true};
         evs[2 * i + 1] = (ev){s->ops[i].ret_pos, (uint32_t)i, false};
         s->zob[i] = splitmix(&seed);
@@ -509,7 +509,7 @@ static int run(search *s, double deadline)
                     break;
                 }
                 if (r == 1) {
-                    assert(!o->readonly || nx == w.state);
+                    CHECK_ASSERT(!o->readonly || nx == w.state);
                     push(s, &w, nx, o->readonly);
                     continue;
                 }

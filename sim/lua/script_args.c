@@ -209,7 +209,14 @@ bool latency_from_lua(lua_State *L, int idx, latency_model *m)
         /* sigma and shape are dimensionless: thousandths, see latency.h */
         m->b = (ks[i] == LATENCY_LOGNORMAL || ks[i] == LATENCY_PARETO) ? (int64_t)llround(b * 1000)
                                                                        : (int64_t)llround(b * 1e6);
-        return a >= 0 && b >= 0 && a <= 3.6e6 && b <= 3.6e6;
+        if (!(a >= 0 && b >= 0 && a <= 3.6e6 && b <= 3.6e6))
+            return false;
+        /* what latency_sample asserts, checked here: a table may be hand-made */
+        if (ks[i] == LATENCY_UNIFORM && m->a > m->b)
+            return false;
+        if (ks[i] == LATENCY_LOGNORMAL && m->b > LATENCY_SIGMA_MILLI_MAX)
+            return false;
+        return ks[i] != LATENCY_PARETO || m->b >= LATENCY_ALPHA_MILLI_MIN;
     }
     return false;
 }
