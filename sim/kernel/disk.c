@@ -121,8 +121,19 @@ struct disk {
     uint64_t bytes;
 };
 
+_Static_assert(sizeof crc32c_table / sizeof crc32c_table[0] == 256, "one entry per byte value");
+
+/* The log's invariants: its window lies in the array, and 'disk_last' is
+** log_first + count - 1 (log_first >= 1, so last >= 0). */
+static void log_check(const disk *d)
+{
+    DSIM_ASSERT(d->log_head + d->log_count <= d->log_cap);
+    DSIM_ASSERT(d->log_first >= 1);
+}
+
 static uint32_t crc32c(const unsigned char *p, uint32_t len)
 {
+    DSIM_ASSERT(p != NULL || len == 0);
     uint32_t c = 0xffffffffu;
     for (uint32_t i = 0; i < len; i++)
         c = crc32c_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
@@ -168,6 +179,7 @@ static disk_rec *rec_torn(const disk_rec *src)
 ** checksum as read back, so the comparison below is what rejects it. */
 static bool rec_check(disk *d, const disk_rec *r)
 {
+    DSIM_ASSERT(r != NULL);
     uint32_t crc_read = r->crc;
     if (d->corrupt_reads > 0) {
         d->corrupt_reads--;
@@ -201,6 +213,7 @@ disk *disk_new(void)
     if (d == NULL)
         return NULL;
     d->log_first = 1;
+    DSIM_ASSERT(disk_last(d) == 0);
     return d;
 }
 
@@ -414,6 +427,7 @@ void disk_put(disk *d, const char *key, const void *val, uint32_t len)
     char *key_copy = strdup(key);
     DSIM_ASSERT(key_copy != NULL);
     journal_add(d, (undo){ .kind = UNDO_PUT, .key = key_copy, .old = old });
+    DSIM_ASSERT(d->journal_len > 0);
 }
 
 int disk_get(disk *d, const char *key, void *buf, uint32_t cap, uint32_t *len)
@@ -421,6 +435,7 @@ int disk_get(disk *d, const char *key, void *buf, uint32_t cap, uint32_t *len)
     check_key(key);
     bool found;
     size_t pos = kv_find(d, key, &found);
+    DSIM_ASSERT(!found || pos < d->kv_len);
     return rec_read(d, found ? d->kv[pos].rec : NULL, buf, cap, len);
 }
 
@@ -433,19 +448,23 @@ void disk_del(disk *d, const char *key)
     if (!found)
         return;
     kv_entry e = kv_remove_at(d, pos);
+    DSIM_ASSERT(e.key != NULL);
     journal_add(d, (undo){ .kind = UNDO_DEL, .key = e.key, .old = e.rec });
 }
 
 uint64_t disk_append(disk *d, const void *rec, uint32_t len)
 {
+    uint64_t last = disk_last(d);
     log_push(d, rec_new(rec, len));
     journal_add(d, (undo){ .kind = UNDO_APPEND });
+    DSIM_ASSERT(disk_last(d) == last + 1);
     return disk_last(d);
 }
 
 int disk_read(disk *d, uint64_t index, void *buf, uint32_t cap, uint32_t *len)
 {
     const disk_rec *r = NULL;
+    log_check(d);
     if (index >= d->log_first && index - d->log_first < d->log_count)
         r = d->log[d->log_head + (index - d->log_first)];
     return rec_read(d, r, buf, cap, len);
@@ -464,6 +483,7 @@ void disk_truncate(disk *d, uint64_t from)
     disk_rec **recs = log_take(d, keep, count);
     d->log_count = keep;
     journal_add(d, (undo){ .kind = UNDO_TRUNCATE, .recs = recs, .count = count });
+    DSIM_ASSERT(disk_last(d) == from - 1);
 }
 
 /* Drops indices <= 'upto', clamped to 'disk_last': compaction never moves
@@ -480,15 +500,19 @@ void disk_compact(disk *d, uint64_t upto)
     d->log_count -= count;
     d->log_first += count;
     journal_add(d, (undo){ .kind = UNDO_COMPACT, .recs = recs, .count = count });
+    DSIM_ASSERT(d->log_first <= disk_last(d) + 1);
+    log_check(d);
 }
 
 uint64_t disk_first(const disk *d)
 {
+    log_check(d);
     return d->log_first;
 }
 
 uint64_t disk_last(const disk *d)
 {
+    log_check(d);
     return d->log_first + d->log_count - 1;
 }
 
@@ -497,6 +521,7 @@ void disk_sync(disk *d)
     for (size_t i = 0; i < d->journal_len; i++)
         undo_release(&d->journal[i]);
     d->journal_len = 0;
+    DSIM_ASSERT(disk_unsynced(d) == 0);
 }
 
 /* The torn copy of the last unsynced write, when it is a put or an append;
@@ -534,10 +559,13 @@ void disk_crash(disk *d, bool tear)
     else if (torn != NULL)
         log_push(d, torn);
     free(torn_key);
+    DSIM_ASSERT(d->journal_len == 0);
+    log_check(d);
 }
 
 void disk_corrupt_reads(disk *d, uint32_t count)
 {
+    DSIM_ASSERT(d != NULL);
     d->corrupt_reads = count;
 }
 
@@ -548,5 +576,6 @@ uint32_t disk_unsynced(const disk *d)
 
 uint64_t disk_bytes(const disk *d)
 {
+    DSIM_ASSERT(d != NULL);
     return d->bytes;
 }
