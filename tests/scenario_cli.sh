@@ -96,6 +96,12 @@ for m in "dsim.lognormal(10, 20)" "{kind = 'uniform', a = 10, b = 1}" "dsim.pare
     expect2 "latency $m is bad input, not an assertion" "lat$n.lua:2: dsim.cluster net: 'latency' must be" "$tmp/lat$n.lua"
 done
 
+# -- a NaN option is bad input, not an empty message -------------------------------
+"$bin" run "$src/scenarios/demos/single_kv.lua" -D flush=nan >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "option 'flush' wants milliseconds" "$tmp/err"; then ok "-D flush=nan is refused with the option's range"
+else bad "-D flush=nan: exit $rc, $(head -c 300 "$tmp/err")"; fi
+
 # -- c:leader() --------------------------------------------------------------------
 cat >"$tmp/noleader.lua" <<'EOF'
 local c = dsim.cluster { protocol = "raft", nodes = 3 }
