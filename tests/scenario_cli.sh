@@ -102,6 +102,9 @@ rc=$?
 if [ $rc -eq 2 ] && grep -q "option 'flush' wants milliseconds" "$tmp/err"; then ok "-D flush=nan is refused with the option's range"
 else bad "-D flush=nan: exit $rc, $(head -c 300 "$tmp/err")"; fi
 
+printf 'local c = dsim.cluster { nodes = 2 }\nc:ring()\n' >"$tmp/ring.lua"
+expect2 "c:ring on two nodes is refused, as the nemesis refuses it" "ring.lua:2: c:ring needs at least 3 nodes" "$tmp/ring.lua"
+
 # -- c:leader() --------------------------------------------------------------------
 cat >"$tmp/noleader.lua" <<'EOF'
 local c = dsim.cluster { protocol = "raft", nodes = 3 }

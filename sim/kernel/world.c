@@ -37,6 +37,7 @@ void dsim_assert_fail(const char *expr, const char *file, int line)
 ** bit of 'x' reaches the state. */
 void world_fp(dsim_world *w, uint64_t x)
 {
+    DSIM_ASSERT(w != NULL);
     uint64_t h = w->fingerprint ^ x;
     h *= 0x100000001b3ULL;
     h ^= h >> 29;
@@ -48,6 +49,7 @@ void world_fp(dsim_world *w, uint64_t x)
 ** machine, so the fingerprint is the same everywhere), then the tail. */
 void world_fp_bytes(dsim_world *w, const void *p, size_t len)
 {
+    DSIM_ASSERT(p != NULL || len == 0);
     const unsigned char *b = p;
     uint64_t h = 0xcbf29ce484222325ULL;
     size_t i = 0;
@@ -62,6 +64,7 @@ void world_fp_bytes(dsim_world *w, const void *p, size_t len)
     }
     for (; i < len; i++)
         h = (h ^ b[i]) * 0x100000001b3ULL;
+    DSIM_ASSERT(i == len);
     world_fp(w, h ^ len);
 }
 
@@ -73,11 +76,15 @@ void world_fail(dsim_world *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(w->error, sizeof w->error, fmt, ap);
     va_end(ap);
+    if (w->error[0] == 0)   /* error("") in a callback: still say something */
+        snprintf(w->error, sizeof w->error, "an error without a message");
     w->failed = true;
+    DSIM_ASSERT(w->error[0] != 0);   /* a failure always says why */
 }
 
 void world_config_defaults(world_config *cfg)
 {
+    DSIM_ASSERT(cfg != NULL);
     *cfg = (world_config){
         .nodes = 3,
         .workload = {.name = "register", .keys = 1},
@@ -85,6 +92,7 @@ void world_config_defaults(world_config *cfg)
                    .time_ns_max = DSIM_SEC(86400) * 365, .lua_instructions_max = 100000000},
         .invariants_every = 1,
     };
+    DSIM_ASSERT(cfg->limits.events_max > 0);
 }
 
 /* The world's memory for 'nodes' nodes and 'endpoints' network endpoints,
@@ -120,6 +128,7 @@ static dsim_world *world_alloc(const world_config *cfg, int endpoints)
         world_free(w);
         return NULL;
     }
+    DSIM_ASSERT(w->net.endpoints == endpoints);
     return w;
 }
 
@@ -128,6 +137,8 @@ static dsim_world *world_alloc(const world_config *cfg, int endpoints)
 ** setting, observers last (the set-up is not traced). */
 static int world_setup(dsim_world *w, const world_config *cfg, char *err, size_t cap)
 {
+    DSIM_ASSERT(!w->started);
+    DSIM_ASSERT(w->trace == NULL);   /* the set-up is not traced */
     json_t *none = json_object();
     int rc = options_build(w, cfg->options ? (json_t *)cfg->options : none, err, cap);
     json_decref(none);
@@ -227,6 +238,8 @@ void world_free(dsim_world *w)
 uint64_t world_push(dsim_world *w, int64_t at, const queue_item *it)
 {
     DSIM_ASSERT(at >= w->now);
+    DSIM_ASSERT(it->kind >= EV_DELIVER);
+    DSIM_ASSERT(it->kind <= EV_RESUME);
     uint64_t h = queue_push(&w->q, at, it);
     if (h == 0)
         world_fail(w, "pending-event limit (%u) reached at t=%.3f ms: an event storm?",
@@ -238,6 +251,8 @@ typedef union call_fn_box { world_call_fn fn; void *ptr; } call_fn_box;
 
 void world_call_at(dsim_world *w, int64_t at, world_call_fn fn, uint64_t a, uint64_t b)
 {
+    _Static_assert(sizeof(call_fn_box) == sizeof(void *), "a function pointer rides in 'ptr'");
+    DSIM_ASSERT(fn != NULL);
     call_fn_box box = {.fn = fn};
     queue_item it = {.kind = EV_CALL, .node = -1, .peer = -1, .a = a, .b = b, .ptr = box.ptr};
     world_push(w, at, &it);
@@ -245,6 +260,7 @@ void world_call_at(dsim_world *w, int64_t at, world_call_fn fn, uint64_t a, uint
 
 static void check_invariants(dsim_world *w)
 {
+    DSIM_ASSERT(w->invariants_every > 0);
     if (!w->proto->invariants || w->invariant_violation)
         return;
     w->stats.invariant_checks++;
@@ -252,6 +268,7 @@ static void check_invariants(dsim_world *w)
     if (!v)
         return;
     w->invariant_violation = strdup(v);
+    DSIM_ASSERT(w->invariant_violation != NULL);
     w->invariant_violation_t = w->now;
     json_t *e = trace_event(w, "invariant");
     if (e) {
@@ -309,7 +326,8 @@ bool world_run(dsim_world *w, int64_t until_ns)
             break;
         queue_item it;
         bool popped = queue_pop(&w->q, &t, &it);
-        DSIM_ASSERT(popped && t >= w->now);
+        DSIM_ASSERT(popped);
+        DSIM_ASSERT(t >= w->now);   /* time never goes backwards */
         w->now = t;
         if (++w->stats.events > w->limits.events_max) {
             world_fail(w, "event limit (%" PRIu64 " events) reached at t=%.3f ms: an event storm? "
@@ -325,6 +343,8 @@ bool world_run(dsim_world *w, int64_t until_ns)
     }
     if (!w->failed && until_ns != INT64_MAX && w->now < until_ns)
         w->now = until_ns;
+    if (!w->failed)
+        DSIM_ASSERT(w->now <= until_ns);
     assert_world = saved;
     return !w->failed;
 }

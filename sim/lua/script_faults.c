@@ -46,7 +46,14 @@ static int c_partition(lua_State *L)
 }
 
 static int c_heal(lua_State *L) { dsim_partition_heal(script_cluster_arg(L)->w); return 0; }
-static int c_ring(lua_State *L) { dsim_partition_ring(script_cluster_arg(L)->w); return 0; }
+static int c_ring(lua_State *L)
+{
+    script *s = script_cluster_arg(L);
+    if (dsim_node_count(s->w) < 3)
+        return luaL_error(L, "c:ring needs at least 3 nodes");
+    dsim_partition_ring(s->w);
+    return 0;
+}
 
 static int c_isolate(lua_State *L)
 {
