@@ -265,7 +265,8 @@ static json_t *draw_one(rng *r, const kind_pick *p, busy *b, int nodes, int *can
         json_object_set_new(e, "node", json_integer(node));
     p->k->draw(&d, e);
     int64_t dur = json_integer_value(json_object_get(e, "dur_ms"));
-    DSIM_ASSERT(dur >= 0 && t + dur <= end);
+    DSIM_ASSERT(dur >= 0);
+    DSIM_ASSERT(t + dur <= end);
     int64_t *slot = busy_slot(b, p->k->slot, node);
     if (slot)
         *slot = t + dur + 1;
@@ -278,7 +279,9 @@ static void draw_bursts(const nemesis_cfg *cfg, rng *r, const kind_pick *pick, i
     b.process = calloc((size_t)nodes + 1, sizeof(int64_t));
     b.clock = calloc((size_t)nodes + 1, sizeof(int64_t));
     int *cand = malloc(sizeof(int) * ((size_t)nodes + 1));
-    DSIM_ASSERT(b.process && b.clock && cand);
+    DSIM_ASSERT(b.process != NULL);
+    DSIM_ASSERT(b.clock != NULL);
+    DSIM_ASSERT(cand != NULL);
     int64_t iv = cfg->interval_ms, t = cfg->start_ms;
     while (t < cfg->stop_ms && json_array_size(faults) < NEMESIS_FAULTS_MAX) {
         int64_t end = cfg->quiet ? t + iv * rng_range(r, 4, 12) : cfg->stop_ms;
@@ -303,7 +306,8 @@ static void draw_bursts(const nemesis_cfg *cfg, rng *r, const kind_pick *pick, i
 
 json_t *nemesis_draw(const nemesis_cfg *cfg, uint64_t seed, int nodes, char *err, size_t cap)
 {
-    DSIM_ASSERT(cfg->interval_ms > 0 && cfg->start_ms <= cfg->stop_ms);
+    DSIM_ASSERT(cfg->interval_ms > 0);
+    DSIM_ASSERT(cfg->start_ms <= cfg->stop_ms);
     json_t *params_of = json_object();
     const char *name;
     json_t *given;
@@ -462,7 +466,8 @@ static void nemesis_call(dsim_world *w, uint64_t a, uint64_t b)
         recover(nm);
         return;
     }
-    DSIM_ASSERT(idx >= 0 && idx < nm->len);
+    DSIM_ASSERT(idx >= 0);
+    DSIM_ASSERT(idx < nm->len);
     json_t *e = json_array_get(json_object_get(nm->schedule, "faults"), (size_t)idx);
     const fault_kind *k = kind_of(e);
     if (op == OP_START) {
@@ -495,7 +500,10 @@ int nemesis_init(nemesis *nm, dsim_world *w, json_t *schedule, char *err, size_t
     nm->gen = calloc(n, sizeof *nm->gen);
     nm->active = calloc(n, sizeof *nm->active);
     nm->clock_touched = calloc((size_t)dsim_node_count(w), sizeof *nm->clock_touched);
-    DSIM_ASSERT(nm->target && nm->gen && nm->active && nm->clock_touched);
+    DSIM_ASSERT(nm->target != NULL);
+    DSIM_ASSERT(nm->gen != NULL);
+    DSIM_ASSERT(nm->active != NULL);
+    DSIM_ASSERT(nm->clock_touched != NULL);
     int64_t stop = DSIM_MS(json_integer_value(json_object_get(schedule, "stop_ms")));
     int64_t first = nm->len ? DSIM_MS(json_integer_value(json_object_get(json_array_get(faults, 0), "at_ms"))) : stop;
     if (first < dsim_now(w) || stop < dsim_now(w)) {

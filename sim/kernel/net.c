@@ -131,7 +131,8 @@ int net_profile_add(dsim_world *w, const net_profile *p)
 void net_set_link_profile(dsim_world *w, int from, int to, int profile)
 {
     net_state *s = &w->net;
-    DSIM_ASSERT(profile >= 0 && profile < s->profiles_len);
+    DSIM_ASSERT(profile >= 0);
+    DSIM_ASSERT(profile < s->profiles_len);
     if (!s->link_profile) {
         if (profile == 0)
             return;

@@ -298,7 +298,8 @@ void node_dispatch(dsim_node *n, const queue_item *it)
             dsim_msg pm = {.type = m->type, .len = m->len, .data = m->data, .id = m->id};
             w->proto->on_message(n, m->from, &pm);
         } else {
-            DSIM_ASSERT(m->kind == MSG_REQUEST && m->len == sizeof(dsim_op));
+            DSIM_ASSERT(m->kind == MSG_REQUEST);
+            DSIM_ASSERT(m->len == sizeof(dsim_op));
             dsim_op op;
             memcpy(&op, m->data, sizeof op);
             if (w->proto->on_request)

@@ -118,8 +118,10 @@ int dsim_net_change(dsim_world *w, const dsim_link_set *c, const int *from, int 
 {
     bool all = from == NULL;
     DSIM_ASSERT((from == NULL) == (to == NULL));
-    DSIM_ASSERT(!c->drop_set || (c->drop >= 0 && c->drop <= 1));
-    DSIM_ASSERT(!c->dup_set || (c->dup >= 0 && c->dup <= 1));
+    DSIM_ASSERT(!c->drop_set || c->drop >= 0);
+    DSIM_ASSERT(!c->drop_set || c->drop <= 1);
+    DSIM_ASSERT(!c->dup_set || c->dup >= 0);
+    DSIM_ASSERT(!c->dup_set || c->dup <= 1);
     if (c->fifo_set)
         net_set_fifo(w, c->fifo);
     if (all)

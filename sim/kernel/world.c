@@ -291,7 +291,8 @@ static void dispatch(dsim_world *w, queue_item *it)
     }
     case EV_TIMER:
     case EV_RESUME:
-        DSIM_ASSERT(it->node >= 0 && it->node < w->nodes_len);
+        DSIM_ASSERT(it->node >= 0);
+        DSIM_ASSERT(it->node < w->nodes_len);
         node_dispatch(&w->nodes[it->node], it);
         return;
     case EV_CLIENT_NEXT:
@@ -363,6 +364,7 @@ void *dsim_checker_state(dsim_world *w)
 
 dsim_node *dsim_node_at(dsim_world *w, int id)
 {
-    DSIM_ASSERT(id >= 0 && id < w->nodes_len);
+    DSIM_ASSERT(id >= 0);
+    DSIM_ASSERT(id < w->nodes_len);
     return &w->nodes[id];
 }
