@@ -69,6 +69,7 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
 
 void clients_free(dsim_world *w)
 {
+    DSIM_ASSERT(w->clients_len >= 0);
     free(w->clients);
     free(w->key_next_value);
     w->clients = NULL;
@@ -77,6 +78,8 @@ void clients_free(dsim_world *w)
 
 static void schedule_next(dsim_world *w, client *cl)
 {
+    DSIM_ASSERT(!cl->busy);
+    DSIM_ASSERT(w->workload.rate_per_s >= 0);
     int64_t think = 0;
     if (w->workload.rate_per_s > 0) {
         int64_t mean = DSIM_SEC(1) / w->workload.rate_per_s;

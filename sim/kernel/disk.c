@@ -219,6 +219,8 @@ disk *disk_new(void)
 
 static void undo_release(undo *u)
 {
+    DSIM_ASSERT(u != NULL);
+    DSIM_ASSERT(u->recs != NULL || u->count == 0);
     free(u->key);
     free(u->old);
     for (uint64_t i = 0; i < u->count; i++)
@@ -231,6 +233,8 @@ void disk_free(disk *d)
 {
     if (d == NULL)
         return;
+    DSIM_ASSERT(d->journal_len <= d->journal_cap);
+    DSIM_ASSERT(d->kv_len <= d->kv_cap);
     for (size_t i = 0; i < d->journal_len; i++)
         undo_release(&d->journal[i]);
     for (size_t i = 0; i < d->kv_len; i++) {
@@ -256,6 +260,7 @@ static void check_key(const char *key)
 /* Binary search: the position of 'key', or where it would be inserted. */
 static size_t kv_find(const disk *d, const char *key, bool *found)
 {
+    DSIM_ASSERT(key != NULL);
     size_t lo = 0, hi = d->kv_len;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -270,6 +275,8 @@ static size_t kv_find(const disk *d, const char *key, bool *found)
             hi = mid;
     }
     *found = false;
+    DSIM_ASSERT(lo <= d->kv_len);
+    DSIM_ASSERT(lo == d->kv_len || strcmp(d->kv[lo].key, key) > 0);   /* sorted: insert here */
     return lo;
 }
 
@@ -331,19 +338,24 @@ static void log_reserve(disk *d, uint64_t front, uint64_t back)
     }
     memmove(&d->log[front], &d->log[d->log_head], d->log_count * sizeof *d->log);
     d->log_head = front;
+    DSIM_ASSERT(d->log_head >= front);
+    DSIM_ASSERT(d->log_head + d->log_count + back <= d->log_cap);
 }
 
 static void log_push(disk *d, disk_rec *rec)
 {
+    DSIM_ASSERT(rec != NULL);
     log_reserve(d, 0, 1);
     d->log[d->log_head + d->log_count++] = rec;
     d->bytes += rec->len;
+    DSIM_ASSERT(d->log_head + d->log_count <= d->log_cap);
 }
 
 static disk_rec *log_pop(disk *d)
 {
     DSIM_ASSERT(d->log_count > 0);
     disk_rec *rec = d->log[d->log_head + --d->log_count];
+    DSIM_ASSERT(d->bytes >= rec->len);
     d->bytes -= rec->len;
     return rec;
 }
@@ -363,6 +375,8 @@ static disk_rec **log_take(disk *d, uint64_t pos, uint64_t count)
 
 static void journal_add(disk *d, undo u)
 {
+    DSIM_ASSERT(u.kind <= UNDO_COMPACT);
+    DSIM_ASSERT(d->journal_len <= d->journal_cap);
     if (d->journal_len == d->journal_cap) {
         d->journal_cap = d->journal_cap ? d->journal_cap * 2 : 16;
         d->journal = disk_realloc(d->journal, d->journal_cap * sizeof *d->journal);

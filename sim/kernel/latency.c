@@ -77,6 +77,7 @@ const char *latency_name(latency_kind k)
     _Static_assert(sizeof names / sizeof names[0] == LATENCY_PARETO + 1, "a name per model");
     if ((unsigned)k >= sizeof names / sizeof names[0])
         return "unknown";
+    DSIM_ASSERT(names[k] != NULL);
     return names[k];
 }
 

@@ -191,6 +191,8 @@ void net_msg_release(dsim_world *w, wmsg *m)
 
 static const char *msg_name(const dsim_world *w, const wmsg *m, char *buf, size_t cap)
 {
+    DSIM_ASSERT(m->kind <= MSG_REPLY);
+    DSIM_ASSERT(cap >= 16);   /* "type4294967295" */
     if (m->kind == MSG_REQUEST)
         return "request";
     if (m->kind == MSG_REPLY)
@@ -205,9 +207,9 @@ static const char *msg_name(const dsim_world *w, const wmsg *m, char *buf, size_
 
 static void trace_msg_on(dsim_world *w, const char *ev, const wmsg *m, const char *why)
 {
+    DSIM_ASSERT(trace_on(w));   /* trace_msg checked */
     json_t *e = trace_event(w, ev);
-    if (!e)
-        return;
+    DSIM_ASSERT(e != NULL);
     char a[16], b[16], nb[24];
     json_object_set_new(e, "from", json_string(endpoint_name(w, m->from, a, sizeof a)));
     json_object_set_new(e, "to", json_string(endpoint_name(w, m->to, b, sizeof b)));

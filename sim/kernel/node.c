@@ -57,6 +57,7 @@ static void deferred_clear(dsim_node *n)
 
 void node_free(dsim_node *n)
 {
+    DSIM_ASSERT(n->w != NULL);
     deferred_clear(n);
     free(n->deferred);
     disk_free(n->disk);
@@ -352,6 +353,8 @@ static void emits_flush(dsim_world *w, uint64_t a, uint64_t b)
     (void)a;
     (void)b;
     json_t *list = w->emits_pending;
+    DSIM_ASSERT(json_is_array(list));   /* scheduled with its first event */
+    DSIM_ASSERT(w->on_emit != NULL);
     w->emits_pending = NULL;
     size_t i;
     json_t *ev;
@@ -367,7 +370,9 @@ static void emits_flush(dsim_world *w, uint64_t a, uint64_t b)
 /* Is 'key' one of the "key: type" items of 'decl' ("node: node, term: int")? */
 static bool field_declared(const char *decl, const char *key)
 {
+    DSIM_ASSERT(key != NULL);
     size_t len = strlen(key);
+    DSIM_ASSERT(len > 0);
     for (const char *p = decl; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
         while (*p == ' ')
             p++;
@@ -406,6 +411,8 @@ static void emit_check_declared(const dsim_world *w, const char *name, const jso
 void dsim_emit(dsim_node *n, const char *name, json_t *fields)
 {
     dsim_world *w = n->w;
+    DSIM_ASSERT(name != NULL);
+    DSIM_ASSERT(fields == NULL || json_is_object(fields));
     emit_check_declared(w, name, fields);
     world_fp_bytes(w, name, strlen(name));
     json_t *rec = json_pack("{s:I, s:i, s:s}", "t", (json_int_t)w->now, "node", n->id + 1, "name", name);
@@ -430,6 +437,7 @@ void dsim_emit(dsim_node *n, const char *name, json_t *fields)
             world_call_at(w, w->now, emits_flush, 0, 0);
         }
         json_array_append_new(w->emits_pending, ev);
+        DSIM_ASSERT(json_array_size(w->emits_pending) > 0);
     }
     json_decref(fields);
 }

@@ -84,6 +84,7 @@ int dsim_leader(dsim_world *w)
 
 static void trace_net_change(dsim_world *w, const dsim_link_set *c, bool all)
 {
+    DSIM_ASSERT(c != NULL);
     json_t *e = trace_event(w, "net");
     if (!e)
         return;
@@ -110,6 +111,8 @@ static dsim_link link_changed(dsim_link p, const dsim_link_set *c)
         p.drop = c->drop;
     if (c->dup_set)
         p.dup = c->dup;
+    DSIM_ASSERT(p.drop >= 0);
+    DSIM_ASSERT(p.dup >= 0);
     return p;
 }
 
