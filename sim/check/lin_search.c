@@ -222,6 +222,8 @@ static int table_grow(search *s)
     free(s->table);
     s->table = t;
     s->table_cap = cap;
+    CHECK_ASSERT((cap & (cap - 1)) == 0);   /* a power of two: masks index it */
+    CHECK_ASSERT(2 * s->entries_count <= cap);
     return 0;
 }
 
@@ -233,6 +235,7 @@ static int entries_grow(search *s)
         return -1;
     s->entries = e;
     s->entries_cap = cap;
+    CHECK_ASSERT(s->entries_count < s->entries_cap);
     return 0;
 }
 
@@ -249,6 +252,7 @@ static int words_reserve(search *s, size_t need)
         return -1;
     s->words = w;
     s->words_cap = cap;
+    CHECK_ASSERT(s->words_count + need <= s->words_cap);
     return 0;
 }
 
@@ -276,6 +280,8 @@ static void window_with(const search *s, size_t pos, size_t *lo, size_t *end)
 
 static void set_pos(search *s, size_t pos)
 {
+    CHECK_ASSERT(pos / 64 < s->kwords + s->iwords);
+    CHECK_ASSERT((s->cur[pos / 64] & (uint64_t)1 << (pos % 64)) == 0);   /* not linearized yet */
     size_t lo, end;
     window_with(s, pos, &lo, &end);
     s->cur[pos / 64] |= (uint64_t)1 << (pos % 64);
@@ -286,6 +292,8 @@ static void set_pos(search *s, size_t pos)
 static void clear_pos(search *s, size_t pos)
 {
     size_t w = pos / 64;
+    CHECK_ASSERT(w < s->kwords + s->iwords);
+    CHECK_ASSERT((s->cur[w] & (uint64_t)1 << (pos % 64)) != 0);   /* it was linearized */
     s->cur[w] &= ~((uint64_t)1 << (pos % 64));
     if (w >= s->kwords)
         return;
@@ -309,6 +317,8 @@ static int memo_insert(search *s, uint64_t zhash, size_t op, lin_state st)
         iend = s->kwords + s->iwords;
     }
     uint32_t len = (uint32_t)(end - lo + iend - ilo);
+    CHECK_ASSERT(lo <= end);
+    CHECK_ASSERT(2 * s->entries_count <= s->table_cap);   /* probing ends at an empty slot */
     size_t j = h & (s->table_cap - 1);
     for (; s->table[j] != 0; j = (j + 1) & (s->table_cap - 1)) {
         if ((s->table[j] & HASH_HIGH) != (h & HASH_HIGH))
@@ -344,6 +354,7 @@ static int memo_insert(search *s, uint64_t zhash, size_t op, lin_state st)
         *b++ = s->cur[i] | (i == w ? bit : 0);
     for (size_t i = ilo; i < iend; i++)
         *b++ = s->cur[i] | (i == w ? bit : 0);
+    CHECK_ASSERT(b == (inline_words ? me->w : s->words + s->words_count - len) + len);
     s->table[j] = (h & HASH_HIGH) | (k + 1);
     if (2 * s->entries_count > s->table_cap && table_grow(s) != 0)
         return -1;
