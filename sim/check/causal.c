@@ -14,12 +14,12 @@
 */
 #include "causal.h"
 
-#include "check_assert.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "check_assert.h"
 #include "hosttime.h"
 
 static const char *const pattern_names[CAUSAL_PATTERN_COUNT] = {

@@ -22,11 +22,11 @@
 */
 #include "causal.h"
 
-#include "check_assert.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "hosttime.h"
 
 enum { BENCH_SESSIONS = 8, BENCH_KEYS = 100 };

@@ -38,8 +38,8 @@
 **   session. Only histories it flags pay for the exact per-session ones.
 */
 #include "causal.h"
-
 #include "check_assert.h"
+
 #include <stdlib.h>
 #include <string.h>
 

@@ -25,8 +25,8 @@
 **   reach it by po. So CF has at most (reads * sessions) edges.
 */
 #include "causal.h"
-
 #include "check_assert.h"
+
 #include <stdlib.h>
 #include <string.h>
 

@@ -14,8 +14,8 @@
 ** id, so the result does not depend on the order processes first appear.
 */
 #include "causal.h"
-
 #include "check_assert.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

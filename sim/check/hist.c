@@ -9,9 +9,9 @@
 ** value's content to its one node. Values are built bottom-up, so a list's
 ** items are already canonical and a list is hashed by its items' ids.
 */
+#include "check_assert.h"
 #include "hist.h"
 
-#include "check_assert.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

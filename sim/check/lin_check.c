@@ -20,12 +20,12 @@
 ** An operation in the report: {index, process, f, value, result, status,
 ** invoke_line, complete_line}.
 */
-#include "check_assert.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "check_assert.h"
 #include "hosttime.h"
 #include "lin.h"
 

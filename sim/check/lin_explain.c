@@ -28,10 +28,10 @@
 ** Trade-off: each trial is a full search, O(trials) searches in all; the
 ** sets are small in practice (a stale read and the writes around it).
 */
-#include "check_assert.h"
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "hosttime.h"
 #include "lin.h"
 

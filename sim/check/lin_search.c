@@ -46,10 +46,10 @@
 ** return form a linearizable prefix (the stack is its witness). The
 ** furthest such return over the whole search ends the longest one.
 */
-#include "check_assert.h"
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "hosttime.h"
 #include "lin.h"
 
@@ -77,7 +77,6 @@ typedef struct walk {
     uint32_t e;
     bool info_phase;   /* false: try operations with a known result first */
 } walk;
-
 
 struct lin_run {
     const lin_model *m;

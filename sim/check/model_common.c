@@ -7,11 +7,11 @@
 ** reached by the same step; it only grows (bounded by the number of
 ** distinct transitions the search makes, itself bounded by its budget).
 */
-#include "check_assert.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "lin.h"
 
 static const lin_model *const models[] = {

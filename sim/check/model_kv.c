@@ -23,11 +23,11 @@
 ** compares (length, hash) and then the content, once per (node, result):
 ** a node remembers the last string value it was proven equal to.
 */
-#include "check_assert.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "lin.h"
 
 enum { KV_GET, KV_PUT, KV_APPEND };

@@ -32,13 +32,13 @@
 **    stack is explicit (no recursion): a schedule is as deep as the history
 **    is long.
 */
-#include "check_assert.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "causal.h"
 #include "check.h"
+#include "check_assert.h"
 #include "hosttime.h"
 
 enum { SEQ_STATES_DEFAULT = 10000000 };
