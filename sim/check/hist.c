@@ -9,9 +9,9 @@
 ** value's content to its one node. Values are built bottom-up, so a list's
 ** items are already canonical and a list is hashed by its items' ids.
 */
+#include "check_assert.h"
 #include "hist.h"
 
-#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,15 +28,11 @@ typedef struct block {
 } block;
 
 typedef struct slot_str { const char *s; size_t len; uint64_t hash; } slot_str;
-/* A value slot keeps the hash, so a probe compares it before touching the
-** node (one cache miss less per colliding probe: hash-consing is most of
-** the cost of reading a large txn history). */
-typedef struct slot_val { uint64_t hash; const hist_value *v; } slot_val;
 
 struct hist_arena {
     block *blocks;
     slot_str *strs; size_t strs_cap, strs_count;
-    slot_val *vals; size_t vals_cap, vals_count;
+    const hist_value **vals; size_t vals_cap, vals_count;
     size_t events_cap;
     const hist_value *nil;
 };
@@ -70,6 +66,7 @@ static uint64_t mix64(uint64_t x)
 void *hist_alloc(hist *h, size_t size)
 {
     size = (size + 15) & ~(size_t)15;
+    CHECK_ASSERT(size % 16 == 0);   /* every allocation stays 16-byte aligned */
     block *b = h->arena->blocks;
     if (b == NULL || b->cap - b->used < size) {
         size_t cap = size > BLOCK_SIZE ? size : BLOCK_SIZE;
@@ -89,7 +86,7 @@ void *hist_alloc(hist *h, size_t size)
     }
     void *p = b->data + b->used;
     b->used += size;
-    assert(b->used <= b->cap);
+    CHECK_ASSERT(b->used <= b->cap);
     return p;
 }
 
@@ -110,6 +107,8 @@ static int strs_grow(hist_arena *a)
     free(a->strs);
     a->strs = t;
     a->strs_cap = cap;
+    CHECK_ASSERT((cap & (cap - 1)) == 0);   /* a power of two: masks index it */
+    CHECK_ASSERT(2 * a->strs_count < cap);
     return 0;
 }
 
@@ -118,6 +117,8 @@ const char *hist_intern(hist *h, const char *s, size_t len)
     hist_arena *a = h->arena;
     if (2 * (a->strs_count + 1) > a->strs_cap && strs_grow(a) != 0)
         return NULL;
+    CHECK_ASSERT(s != NULL || len == 0);
+    CHECK_ASSERT(a->strs_count < a->strs_cap);   /* probing ends at an empty slot */
     uint64_t hash = hash_bytes(s, len, 0);
     size_t j = hash & (a->strs_cap - 1);
     for (; a->strs[j].s != NULL; j = (j + 1) & (a->strs_cap - 1)) {
@@ -146,6 +147,8 @@ static uint64_t value_hash(const hist_value *v)
 
 static bool value_same(const hist_value *a, const hist_value *b)
 {
+    CHECK_ASSERT(a != NULL);
+    CHECK_ASSERT(b != NULL);
     if (a->kind != b->kind || a->i != b->i || a->s != b->s || a->len != b->len)
         return false;
     if (a->kind == HIST_LIST)
@@ -158,20 +161,22 @@ static bool value_same(const hist_value *a, const hist_value *b)
 static int vals_grow(hist_arena *a)
 {
     size_t cap = a->vals_cap ? a->vals_cap * 2 : 256;
-    slot_val *t = calloc(cap, sizeof *t);
+    const hist_value **t = calloc(cap, sizeof *t);
     if (t == NULL)
         return -1;
     for (size_t i = 0; i < a->vals_cap; i++) {
-        if (a->vals[i].v == NULL)
+        if (a->vals[i] == NULL)
             continue;
-        size_t j = a->vals[i].hash & (cap - 1);
-        while (t[j].v != NULL)
+        size_t j = value_hash(a->vals[i]) & (cap - 1);
+        while (t[j] != NULL)
             j = (j + 1) & (cap - 1);
         t[j] = a->vals[i];
     }
     free(a->vals);
     a->vals = t;
     a->vals_cap = cap;
+    CHECK_ASSERT((cap & (cap - 1)) == 0);   /* a power of two: masks index it */
+    CHECK_ASSERT(2 * a->vals_count < cap);
     return 0;
 }
 
@@ -182,11 +187,11 @@ static const hist_value *value_intern(hist *h, const hist_value *proto)
     hist_arena *a = h->arena;
     if (2 * (a->vals_count + 1) > a->vals_cap && vals_grow(a) != 0)
         return NULL;
-    uint64_t hash = value_hash(proto);
-    size_t j = hash & (a->vals_cap - 1);
-    for (; a->vals[j].v != NULL; j = (j + 1) & (a->vals_cap - 1))
-        if (a->vals[j].hash == hash && value_same(a->vals[j].v, proto))
-            return a->vals[j].v;
+    CHECK_ASSERT(a->vals_count < a->vals_cap);   /* probing ends at an empty slot */
+    size_t j = value_hash(proto) & (a->vals_cap - 1);
+    for (; a->vals[j] != NULL; j = (j + 1) & (a->vals_cap - 1))
+        if (value_same(a->vals[j], proto))
+            return a->vals[j];
     hist_value *v = hist_alloc(h, sizeof *v);
     if (v == NULL)
         return NULL;
@@ -199,8 +204,9 @@ static const hist_value *value_intern(hist *h, const hist_value *proto)
         memcpy(items, proto->items, proto->len * sizeof *items);
         v->items = items;
     }
-    a->vals[j] = (slot_val){hash, v};
+    a->vals[j] = v;
     a->vals_count++;
+    CHECK_ASSERT(v->id + 1 == a->vals_count);   /* ids are dense, in order of first sight */
     return v;
 }
 
@@ -237,7 +243,7 @@ const hist_value *hist_keyword(hist *h, const char *s, size_t len)
 const hist_value *hist_list(hist *h, const hist_value *const *items, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        assert(items[i] != NULL);
+        CHECK_ASSERT(items[i] != NULL);
     return value_intern(h, &(hist_value){.kind = HIST_LIST, .len = n, .items = items});
 }
 
@@ -259,7 +265,7 @@ hist *hist_new(const char *source)
         hist_free(h);
         return NULL;
     }
-    assert(h->arena->nil->id == 0);
+    CHECK_ASSERT(h->arena->nil->id == 0);
     return h;
 }
 
@@ -305,7 +311,7 @@ int hist_add(hist *h, int64_t process, hist_type type, const char *f, const char
 const char *hist_type_name(hist_type t)
 {
     static const char *const names[] = {"invoke", "ok", "fail", "info"};
-    assert((unsigned)t < 4);
+    CHECK_ASSERT((unsigned)t < 4);
     return names[t];
 }
 
@@ -375,7 +381,7 @@ int hist_format_parse(const char *name, hist_format *out)
 const char *hist_format_name(hist_format fmt)
 {
     static const char *const names[] = {"auto", "json", "edn", "etcd", "kv"};
-    assert((unsigned)fmt < 5);
+    CHECK_ASSERT((unsigned)fmt < 5);
     return names[fmt];
 }
 

@@ -20,12 +20,12 @@
 ** ok. "strongest" lists the models of the registry the history is proven
 ** compatible with and that no stronger compatible model implies.
 */
-#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "txn.h"
 
 enum { EXAMPLES_MAX = 8, MODELS_MAX = 32 };
@@ -103,7 +103,7 @@ const txn_model_def *txn_model_find(const char *name)
 
 static const char *anomaly_name(txn_anomaly a)
 {
-    assert((unsigned)a < TXN_ANOMALY_COUNT_);
+    CHECK_ASSERT((unsigned)a < TXN_ANOMALY_COUNT_);
     return txn_anomalies[a].name;
 }
 
@@ -355,9 +355,7 @@ static void why_edge(const explain_ctx *x, uint32_t a, uint32_t b, uint32_t kind
         break;
     default: break;
     }
-    assert(done);
-    if (!done)
-        say(t, "T%u < T%u", a, b);
+    CHECK_ASSERT(done);   /* every edge the inference makes has a reason here */
 }
 
 /* --- explanations of the other anomalies ------------------------------------ */
@@ -411,7 +409,7 @@ static void why_finding(const explain_ctx *x, const txn_finding *f, text *t)
         break;
     }
     default:
-        assert(!"not a finding");
+        CHECK_ASSERT(!"not a finding");
     }
 }
 
@@ -474,6 +472,8 @@ static const char *edge_name(uint32_t kind)
 
 static json_t *cycle_json(const explain_ctx *x, const txn_cycle *c)
 {
+    CHECK_ASSERT(c->len >= 2);   /* no self-loops */
+    CHECK_ASSERT(c->anomaly < TXN_CYCLE_KINDS * 3);
     json_t *txns = json_array(), *steps = json_array();
     char buf[1024];
     for (uint32_t i = 0; i < c->len; i++) {

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "hosttime.h"
 #include "txn.h"
 
@@ -94,6 +95,8 @@ static int graph_build(const txn_infer *inf, graph *g)
     memcpy(fill, g->first, (n + 1) * sizeof *fill);
     for (size_t i = 0; i < e; i++) {   /* bucket by source: (to << 8 | kind) */
         const txn_edge *x = &inf->edges[i];
+        CHECK_ASSERT(x->from != x->to);
+        CHECK_ASSERT(x->kinds <= TXN_EDGE_ALL);
         pairs[fill[x->from]++] = (uint64_t)x->to << 8 | x->kinds;
     }
     free(fill);
@@ -312,6 +315,7 @@ static uint32_t bfs(search *s, bfs_mode mode, uint32_t from, uint32_t goal, uint
     }
     if (!found)
         return 0;
+    CHECK_ASSERT(s->stamp[goal] == serial);
     uint32_t len = 0;
     for (uint32_t st = goal; st != from; st = s->parent[st])
         len++;
@@ -345,6 +349,8 @@ txn_anomaly txn_cycle_classify(const txn_step *steps, uint32_t len)
 /* Records the cycle 'steps' (copied) unless its kind has enough examples. */
 static int report(search *s, const txn_step *steps, uint32_t len)
 {
+    CHECK_ASSERT(len >= 2);
+    CHECK_ASSERT(len <= 4 * s->g->n);   /* a walk over (node, flags) states */
     txn_cycles *o = s->out;
     txn_anomaly a = txn_cycle_classify(steps, len);
     o->found |= 1u << a;

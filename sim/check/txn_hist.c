@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "hist_internal.h"
 #include "txn.h"
 
@@ -133,6 +134,7 @@ static int add_txn(const hist *h, const hist_op *op, txn_workload wl, txn_hist *
         hist_error(err, cap, h->source, line, "expected %s", why);
         return -1;
     }
+    CHECK_ASSERT(th->mop_count <= UINT32_MAX - src->value->len);   /* mop indices are 32-bit */
     txn *t = &th->txns[th->count++];
     *t = (txn){.mop_first = (uint32_t)th->mop_count, .mop_count = (uint32_t)src->value->len,
                .process = inv->process, .status = op->status, .invoke_pos = op->invoke,

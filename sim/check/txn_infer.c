@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "hist_internal.h"
 #include "txn.h"
 
@@ -165,8 +166,12 @@ uint32_t txn_infer_writer(const txn_infer *inf, const hist_value *key, const his
 ** like every helper here (-1 is bad input). */
 static int add_edge(txn_infer *inf, uint32_t from, uint32_t to, uint32_t kind)
 {
+    CHECK_ASSERT(kind != 0);
+    CHECK_ASSERT((kind & (kind - 1)) == 0);   /* one kind per call */
     if (from == to || from == NONE || to == NONE || !inf->in[from] || !inf->in[to])
         return 0;
+    CHECK_ASSERT(from < inf->th->count);
+    CHECK_ASSERT(to < inf->th->count);
     if (inf->edge_count >= TXN_EDGES_MAX) {
         inf->edges_dropped = true;
         return 0;
@@ -185,6 +190,8 @@ static int add_edge(txn_infer *inf, uint32_t from, uint32_t to, uint32_t kind)
 
 static int add_finding(txn_infer *inf, txn_finding f)
 {
+    CHECK_ASSERT(f.anomaly >= TXN_G1A);   /* cycles are txn_graph.c's */
+    CHECK_ASSERT(f.txn < inf->th->count);
     if (inf->finding_count == inf->finding_cap) {
         size_t nc = inf->finding_cap ? inf->finding_cap * 2 : 64;
         txn_finding *nf = realloc(inf->findings, nc * sizeof *nf);
