@@ -62,6 +62,25 @@ c:at(160, function() try("n1 campaigns", function() c:control(1, "campaign") end
 c:at(300, function()
   for i = 1, 5 do print(string.format("%7.1f ms  n%d %s of term %d, members {%s}", c:now(), i,
     c:state(i).role, c:state(i).term, members(i))) end
+  local by_term = {}
+  for i = 1, 5 do
+    local st = c:state(i)
+    if st.role == "leader" then
+      by_term[st.term] = by_term[st.term] or {}
+      table.insert(by_term[st.term], i)
+    end
+  end
+  for term, ls in pairs(by_term) do
+    if #ls > 1 then
+      print(string.format("           two leaders of term %d: n%d and n%d, each elected by a majority of the\n" ..
+        "           configuration it holds ({%s} and {%s}); the two majorities share no server",
+        term, ls[1], ls[2], members(ls[1]), members(ls[2])))
+    end
+  end
+  if method ~= "direct" then
+    print("           one leader at most per term: every majority of the old configuration meets\n" ..
+          "           every majority of the new one (they differ by one server)")
+  end
   c:heal()
   print("  300.0 ms  heal")
 end)
