@@ -42,17 +42,45 @@ local c = dsim.cluster {
 }
 c:control(1, "validate", { delay_ms = 5 })
 
+local bug = dsim.param("bug", "")   -- also the planted bug (-D)
 if part == "a" then
+  local wakeups, acquired = 0, 0
+  c:on("lock_wakeup", function() wakeups = wakeups + 1 end)
+  c:on("lock_acquired", function() acquired = acquired + 1 end)
   c:run { until_ms = 3000 }
   local s = c:stats()
-  print(string.format("messages sent: %d", s.sent))
+  print(string.format("messages sent: %d; %d acquisitions, %d wakeups (%.1f per acquisition)",
+    s.sent, acquired, wakeups, acquired > 0 and wakeups / acquired or 0))
+  if bug == "herd" then
+    print("what happened: every waiter watches the parent, so each release wakes them all and they\n" ..
+          "  all list the parent again (the herd); fix: watch only the entry just before your own")
+  else
+    print("why it passes: each waiter watches only its predecessor's entry, so a release wakes\n" ..
+          "  exactly one waiter, and the lock goes in the order the entries were created")
+  end
   return c:check { "mutex", wakeups_per_acquire_max = 1.5, fifo = true }
 elseif part == "b" then
   -- n3 holds from 120 ms and releases at 205 ms + a round trip to the
   -- storage; n4's exists() reaches the service just after the delete.
+  local n4_at = nil
+  c:on("lock_acquired", function(ev)
+    print(string.format("%8.1f ms  n%d holds the lock", c:now(), ev.client))
+    if ev.client == 4 then n4_at = c:now() end
+  end)
+  c:on("lock_released", function(ev)
+    print(string.format("%8.1f ms  n%d releases the lock (its entry is deleted)", c:now(), ev.client))
+  end)
   c:at(100, function() c:control(3, "acquire", { work_ms = 85 }) end)
   c:at(200, function() c:control(4, "acquire", { work_ms = 50 }) end)
   c:run { until_ms = 3000 }
+  if n4_at then
+    print(string.format("why it passes: n4's exists() on n3's entry came back \"no such entry\" (n3 had\n" ..
+      "  just released); n4 listed the entries again, found itself first and took the lock at %.1f ms", n4_at))
+  else
+    print("what happened: n4 saw n3's entry in its list, but n3 released before n4's exists() arrived;\n" ..
+          "  n4 waits for a watch on an entry that no longer exists, which never fires: stuck.\n" ..
+          "  Fix: on \"no such entry\", list again.")
+  end
   return c:check { "mutex", liveness_ms = 1000 }
 end
 
