@@ -90,9 +90,20 @@ c:at(300, function() c:control(4, "acquire", { work_ms = 100 }) end)
 c:on("session_expired", function(ev)
   print(string.format("%8.1f ms  the service expired n%d's session", c:now(), ev.client))
 end)
+local rejected = 0
 c:on("storage_write", function(ev)
+  if not ev.accepted then rejected = rejected + 1 end
   print(string.format("%8.1f ms  storage: n%d writes with token %d: %s", c:now(), ev.client,
     ev.token, ev.accepted and "accepted" or "REJECTED (stale token)"))
 end)
+c:at(200, function() print("   200.0 ms  n3 (holding the lock) pauses for 2 s; the session timeout is 1 s") end)
 c:run { until_ms = 4000 }
+if rejected > 0 then
+  print("why it passes: n3 wrote after its session expired, but its entry number (the token) is\n" ..
+        "  lower than n4's, which the storage had already seen: rejected (fencing)")
+else
+  print("what happened: n3's session expired during its pause, the service deleted its entry and\n" ..
+        "  n4 took the lock and wrote; n3 woke up still believing it held the lock and wrote too.\n" ..
+        "  Fix: -D fencing=true.")
+end
 return c:check { "mutex" }
