@@ -15,7 +15,9 @@
 **   from a leadership transfer (dissertation §4.2.3 and §6.4.1): removed
 **   servers cannot disrupt, and leases stay sound.
 ** - PreVote (dissertation §9.6): a node first asks whether it could win,
-**   without changing any term; only then does it campaign.
+**   without changing any term; only then does it campaign. A candidate
+**   whose election timed out pre-votes as a follower (its term and vote
+**   stay), so the grants count and never mix with its old election's.
 */
 #include "raft.h"
 
