@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "check/check.h"
+#include "check.h"
 
 static char corpus[1024];
 

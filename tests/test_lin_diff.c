@@ -29,7 +29,7 @@
 
 #include <cmocka.h>
 
-#include "check/lin.h"
+#include "lin.h"
 
 enum { OPS_MAX = 7, HISTORIES = 2500, PREFIX_MAX = 110 };
 

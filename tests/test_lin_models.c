@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "check/check.h"
+#include "check.h"
 
 /* "P TYPE F VALUE" shorthand -> one JSON line (VALUE is JSON text). */
 #define EV(p, type, f, v) "{\"process\":" #p ",\"type\":\"" type "\",\"f\":\"" f "\",\"value\":" v "}\n"

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "check/check.h"
+#include "check.h"
 
 #define MS 1000000LL
 

@@ -1,5 +1,5 @@
 /*
-** test_queue.c — unit tests of the event queue (sim/queue.c).
+** test_queue.c — unit tests of the event queue (sim/kernel/queue.c).
 **
 ** Covers ordering by time, ties in push order, cancel at every position
 ** and with stale handles, growth up to 'cap_max' and failure at the bound,

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../protocols/raft/raft.h"
+#include "raft.h"
 
 static raft_state *new_state(void)
 {
