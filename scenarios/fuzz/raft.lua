@@ -31,8 +31,8 @@
 --
 --   dsim run scenarios/fuzz/raft.lua --seed 7
 --   dsim fuzz scenarios/fuzz/raft.lua --seeds 1..1000 --jobs 2 -D bug=figure8
---   dsim shrink scenarios/fuzz/raft.lua --seed 35 -D bug=stale_read
---   dsim replay shrunk-seed-35.json
+--   dsim shrink scenarios/fuzz/raft.lua --seed 1 -D bug=stale_read
+--   dsim replay shrunk-seed-1.json
 -- First failing seed of 1..1000 at the defaults, per planted bug: see
 -- tests/raft_fuzz.sh, which pins them.
 -- Parameters: bug (a planted bug), nodes, clients, duration, interval,
