@@ -26,6 +26,8 @@ static script *cluster_check(lua_State *L)
     luaL_checkudata(L, 1, CLUSTER_MT);
     script *s = script_of(L);
     DSIM_ASSERT(s->w != NULL);
+    if (s->closing)
+        luaL_error(L, "the scenario has finished: the cluster cannot be used any more");
     return s;
 }
 
@@ -55,7 +57,7 @@ static int node_arg(lua_State *L, int idx, dsim_world *w)
     }
     if (k < 1 || k > w->nodes_len)
         return luaL_error(L, "bad node %s: nodes are 1..%d or \"n1\"..\"n%d\"",
-                          luaL_tolstring(L, idx, NULL), w->nodes_len, w->nodes_len);
+                          script_tolstring(L, idx, NULL), w->nodes_len, w->nodes_len);
     return (int)k - 1;
 }
 
@@ -144,14 +146,15 @@ static const char *str_field(lua_State *L, int t, const char *k, const char *def
     return s;
 }
 
+/* False when the value is not a latency spec at all; a spec with bad
+** parameters is an error that names them (latency_from_ms). */
 bool latency_from_lua(lua_State *L, int idx, latency_model *m)
 {
     idx = lua_absindex(L, idx);
+    char err[160];
     if (lua_type(L, idx) == LUA_TNUMBER) {
-        lua_Number x = lua_tonumber(L, idx);
-        if (!(x >= 0 && x <= 3.6e6))
-            return false;
-        *m = (latency_model){.kind = LATENCY_CONSTANT, .a = (int64_t)llround(x * 1e6)};
+        if (!latency_from_ms(LATENCY_CONSTANT, lua_tonumber(L, idx), 0, m, err, sizeof err))
+            luaL_error(L, "net: 'latency': %s", err);
         return true;
     }
     if (!lua_istable(L, idx))
@@ -164,16 +167,14 @@ bool latency_from_lua(lua_State *L, int idx, latency_model *m)
     lua_getfield(L, idx, "b");
     const char *kind = lua_tostring(L, -3);
     lua_Number a = lua_tonumber(L, -2), b = lua_tonumber(L, -1);
+    bool nums = lua_type(L, -2) == LUA_TNUMBER && lua_type(L, -1) != LUA_TSTRING;
     lua_pop(L, 3);
-    for (int i = 0; kind && kinds[i]; i++) {
+    for (int i = 0; kind && nums && kinds[i]; i++) {
         if (strcmp(kinds[i], kind) != 0)
             continue;
-        m->kind = ks[i];
-        m->a = (int64_t)llround(a * 1e6);
-        /* sigma and shape are dimensionless: thousandths, see latency.h */
-        m->b = (ks[i] == LATENCY_LOGNORMAL || ks[i] == LATENCY_PARETO) ? (int64_t)llround(b * 1000)
-                                                                       : (int64_t)llround(b * 1e6);
-        return a >= 0 && b >= 0 && a <= 3.6e6 && b <= 3.6e6;
+        if (!latency_from_ms(ks[i], a, b, m, err, sizeof err))
+            luaL_error(L, "net: 'latency' %s: %s", kind, err);
+        return true;
     }
     return false;
 }
