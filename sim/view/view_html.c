@@ -168,7 +168,10 @@ static long shape_of(shapes *sh, const json_t *o)
 static void put_row(FILE *out, shapes *sh, const json_t *o)
 {
     json_t *t = json_object_get(o, "t");
-    long id = json_is_object(o) && (!t || json_is_integer(t)) ? shape_of(sh, o) : -1;
+    json_int_t delta;   /* times are written as deltas: only when one fits */
+    bool fits = !t || (json_is_integer(t) &&
+                       !__builtin_sub_overflow(json_integer_value(t), sh->t_prev, &delta));
+    long id = json_is_object(o) && fits ? shape_of(sh, o) : -1;
     if (id < 0) {
         put_json(out, o);
         if (json_is_integer(t))
