@@ -36,14 +36,15 @@ bool latency_from_ms(latency_kind kind, double a_ms, double b, latency_model *m,
         return false;
     }
     if (!(a_ms >= 0 && a_ms <= LATENCY_MS_MAX)) {
-        snprintf(err, cap, "%s must be milliseconds from 0 to %.0f, got %g", an, LATENCY_MS_MAX, a_ms);
+        snprintf(err, cap, "%s must be milliseconds from 0 to %.0f, got %g", an, LATENCY_MS_MAX,
+                 isnan(a_ms) ? NAN : a_ms);   /* "nan", not "-nan" */
         return false;
     }
     double b_lo = kind == LATENCY_PARETO ? ALPHA_MILLI_MIN / 1000.0 : kind == LATENCY_UNIFORM ? a_ms : 0;
     double b_hi = b_ms ? LATENCY_MS_MAX : kind == LATENCY_PARETO ? SHAPE_MAX : SIGMA_MILLI_MAX / 1000.0;
     if (two && !(b >= b_lo && b <= b_hi)) {
         snprintf(err, cap, "%s must be %sfrom %g to %g, got %g", bn, b_ms ? "milliseconds " : "",
-                 b_lo, b_hi, b);
+                 b_lo, b_hi, isnan(b) ? NAN : b);
         return false;
     }
     /* Sigma and shape are kept in thousandths (latency.h): a value that is

@@ -125,6 +125,7 @@ static int match_class(int c, int cl)
     case 'u': res = isupper(c); break;
     case 'w': res = isalnum(c); break;
     case 'x': res = isxdigit(c); break;
+    case 'z': res = c == 0; break;   /* deprecated in Lua 5.2, still there */
     default: return cl == c;
     }
     if (isupper(cl))
@@ -241,11 +242,11 @@ static const char *end_capture(match_state *ms, const char *s, const char *p)
 static const char *match_capture(match_state *ms, const char *s, int l)
 {
     l = check_capture(ms, l);
-    size_t len = (size_t)ms->capture[l].len;
+    size_t len = (size_t)ms->capture[l].len;   /* a position capture: huge, never fits */
+    if ((size_t)(ms->src_end - s) < len)
+        return NULL;
     step(ms, 1 + len / 16);
-    if ((size_t)(ms->src_end - s) >= len && memcmp(ms->capture[l].init, s, len) == 0)
-        return s + len;
-    return NULL;
+    return memcmp(ms->capture[l].init, s, len) == 0 ? s + len : NULL;
 }
 
 /* The default case of 'match': a single-character class, maybe with a
