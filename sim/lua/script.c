@@ -120,7 +120,7 @@ const char *script_tolstring(lua_State *L, int idx, size_t *len)
     case LUA_TNUMBER:
     case LUA_TSTRING:
         return luaL_tolstring(L, idx, len);
-    default:
+    default: {
         /* Lua's own form is "NAME: 0x55..." or "table: 0x55...": the name
         ** alone, never the address. */
         int t = luaL_getmetafield(L, idx, "__name");
@@ -130,6 +130,7 @@ const char *script_tolstring(lua_State *L, int idx, size_t *len)
             lua_pop(L, 1);
         lua_pushstring(L, luaL_typename(L, idx));
         return lua_tolstring(L, -1, len);
+    }
     }
 }
 
