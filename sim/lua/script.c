@@ -439,7 +439,11 @@ static void top_error(script *s, int st)
     r->error = true;
     if (st == LUA_ERRFILE)
         snprintf(r->message, sizeof r->message, "%s: cannot read the scenario file", s->cfg->path);
-    else if (s->mem_over)
+    else if (s->host_oom && !s->mem_over) {
+        snprintf(r->message, sizeof r->message, "%s: out of memory (the host refused an "
+                 "allocation)", s->cfg->path);
+        r->internal = true;
+    } else if (s->mem_over)
         snprintf(r->message, sizeof r->message, "%smemory limit of %zu bytes exceeded (a runaway "
                  "script? raise limits.memory)", s->mem_where[0] ? s->mem_where : s->cfg->path,
                  s->mem_max);
@@ -475,7 +479,7 @@ void script_run(const script_config *cfg, script_result *r)
     int st = luaL_loadfilex(L, cfg->path, "t");
     if (st == LUA_OK)
         st = lua_pcall(L, 0, 0, 1);
-    if (st != LUA_OK || s.mem_over)
+    if (st != LUA_OK || s.mem_over || s.host_oom)
         top_error(&s, st);
     finish(&s);
     /* The run is handed off: finalizers that lua_close runs must not

@@ -92,8 +92,10 @@ void *script_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
                         nsize > SIZE_MAX - sizeof(mem_hdr)))
         return refuse(s);
     mem_hdr *h = realloc(ptr ? (mem_hdr *)ptr - 1 : NULL, nsize + sizeof(mem_hdr));
-    if (!h)
+    if (!h) {
+        s->host_oom = true;   /* not the script's limit: an internal error */
         return NULL;
+    }
     if (!ptr) {
         *h = (mem_hdr){0, 0};
         if (is_object_type(osize)) {

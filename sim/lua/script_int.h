@@ -31,6 +31,7 @@ typedef struct script {
     /* script_alloc.c: memory limit and creation serials */
     size_t mem_used, mem_max; /* bytes Lua holds; limits.memory */
     bool mem_over;            /* an allocation was refused: the run ends */
+    bool host_oom;            /* the host's allocator failed: exit 3 */
     char mem_where[256];      /* "FILE:LINE: " of the refused allocation */
     uint64_t serial_next;     /* the last creation serial handed out */
     void *last_object;        /* the last object block (calibration only) */
