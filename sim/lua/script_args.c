@@ -123,9 +123,13 @@ lua_Integer script_int_field(lua_State *L, int t, const char *k, lua_Integer def
     int ty = lua_getfield(L, t, k);
     lua_Integer x = def;
     if (ty != LUA_TNIL) {
-        if (!lua_isinteger(L, -1))
+        /* 5e7 is a float in Lua 5.4: any number with an integer value is
+        ** accepted (NaN, infinities and fractions are not). */
+        int exact = 0;
+        if (ty == LUA_TNUMBER)
+            x = lua_tointegerx(L, -1, &exact);
+        if (!exact)
             luaL_error(L, "%s: '%s' must be an integer", what, k);
-        x = lua_tointeger(L, -1);
         if (x < lo || x > hi)
             luaL_error(L, "%s: '%s' must be from %I to %I, got %I", what, k, lo, hi, x);
     }
