@@ -96,6 +96,10 @@ expect 2 "-D with an infinite number" "-D case=1e999: a finite number" \
     run "$src/tests/scenarios/sandbox/param_number.lua" -D case=1e999
 
 # -- numeric options of the commands ----------------------------------------------
+for v in nan inf -inf nan,1 1,nan; do
+    expect 2 "-D flush=$v (a protocol option)" "option 'flush' wants milliseconds" \
+        run "$src/scenarios/demos/single_kv.lua" -D flush=$v
+done
 "$bin" run "$src/scenarios/demos/single_kv.lua" --trace "$tmp/t.jsonl" > /dev/null 2>&1
 for v in nan inf -inf NaN 1e999; do
     expect 2 "view --from-ms $v" "--from-ms wants milliseconds" view "$tmp/t.jsonl" -o "$tmp/x.svg" --from-ms $v

@@ -28,7 +28,7 @@ static bool parse_number(json_t *v, double *out)
     char *end;
     errno = 0;
     *out = strtod(s, &end);
-    return *s && !*end && errno == 0;
+    return *s && !*end && errno == 0 && isfinite(*out);   /* "nan", "inf": no */
 }
 
 static bool parse_range(json_t *v, double *lo, double *hi)
@@ -43,7 +43,7 @@ static bool parse_range(json_t *v, double *lo, double *hi)
             return false;
         const char *t = end + 1;
         *hi = strtod(t, &end);
-        return end != t && !*end;
+        return end != t && !*end && isfinite(*lo) && isfinite(*hi);
     }
     if (parse_number(v, lo)) {
         *hi = *lo;
