@@ -117,7 +117,8 @@ static void print_summary(const json_t *s, const char *recorded)
     printf("fingerprint  %s", fp);
     if (recorded && recorded[0])
         printf(" (%s the recorded %s)", strcmp(recorded, fp) == 0 ? "same as" : "DIFFERS from", recorded);
-    printf("\n");
+    printf("\ndsim         %s, build %s\n", json_string_value(json_object_get(s, "version")),
+           json_string_value(json_object_get(s, "build")));
 }
 
 /* Exit 2 with a message when the run does not fit the recorded one. */
