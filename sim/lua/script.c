@@ -431,6 +431,19 @@ static int panic(lua_State *L)
     return 0;   /* Lua aborts */
 }
 
+/* Calibrates the allocator, opens the libraries and the dsim table. */
+static int setup(lua_State *L)
+{
+    script *s = script_of(L);
+    script_alloc_calibrate(L);
+    open_libs(L, s->cfg->unsafe);
+    open_dsim(L, s->cfg);
+    script_alloc_number_functions(L);
+    lua_newtable(L);
+    s->on_table = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
 /* The message of a failed load or call at top level. */
 static void top_error(script *s, int st)
 {
@@ -468,15 +481,15 @@ void script_run(const script_config *cfg, script_result *r)
     s.L = L;
     lua_atpanic(L, panic);
     *(script **)lua_getextraspace(L) = &s;
-    script_alloc_calibrate(L);
-    open_libs(L, cfg->unsafe);
-    open_dsim(L, cfg);
-    script_alloc_number_functions(L);
-    lua_newtable(L);
-    s.on_table = luaL_ref(L, LUA_REGISTRYINDEX);
-    lua_sethook(L, budget_hook, LUA_MASKCOUNT, SCRIPT_HOOK_COUNT);
-    lua_pushcfunction(L, script_error_handler);
-    int st = luaL_loadfilex(L, cfg->path, "t");
+    /* Setting up allocates: protected, so running out of memory here is an
+    ** error like any other, not a panic. */
+    lua_pushcfunction(L, setup);
+    int st = lua_pcall(L, 0, 0, 0);
+    if (st == LUA_OK) {
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT, SCRIPT_HOOK_COUNT);
+        lua_pushcfunction(L, script_error_handler);
+        st = luaL_loadfilex(L, cfg->path, "t");
+    }
     if (st == LUA_OK)
         st = lua_pcall(L, 0, 0, 1);
     if (st != LUA_OK || s.mem_over || s.host_oom)
