@@ -473,8 +473,9 @@ void script_run(const script_config *cfg, script_result *r)
     rng_stream(&s.rng, cfg->seed, "lua", 0);
     lua_State *L = lua_newstate(script_alloc, &s);
     if (!L) {
-        snprintf(r->message, sizeof r->message, "out of memory starting Lua");
+        snprintf(r->message, sizeof r->message, "%s: out of memory starting Lua", cfg->path);
         r->error = true;
+        r->internal = true;
         json_decref(s.params_used);
         return;
     }
@@ -492,6 +493,7 @@ void script_run(const script_config *cfg, script_result *r)
     }
     if (st == LUA_OK)
         st = lua_pcall(L, 0, 0, 1);
+    s.mem_over = s.mem_over || (st == LUA_ERRMEM && s.mem_retry);
     if (st != LUA_OK || s.mem_over || s.host_oom)
         top_error(&s, st);
     finish(&s);

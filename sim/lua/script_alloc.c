@@ -65,12 +65,23 @@ static void where_now(script *s)
     }
 }
 
-static void *refuse(script *s)
+/* Over the limit. Lua answers a refusal with an emergency full collection
+** and the same request again: only a refused retry ends the run, so garbage
+** alone never trips the limit. A refusal that Lua does not retry (it
+** cannot collect at that moment) ends the run at the next allocation. */
+static void *refuse(script *s, void *ptr, size_t osize, size_t nsize)
 {
-    if (!s->mem_over) {
+    if (s->mem_retry && s->mem_retry_ptr == ptr && s->mem_retry_osize == osize &&
+        s->mem_retry_nsize == nsize) {
+        s->mem_retry = false;
         s->mem_over = true;
-        where_now(s);
+        return NULL;
     }
+    where_now(s);
+    s->mem_retry = true;
+    s->mem_retry_ptr = ptr;
+    s->mem_retry_osize = osize;
+    s->mem_retry_nsize = nsize;
     return NULL;
 }
 
@@ -90,7 +101,15 @@ void *script_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     ** a shrink cannot fail). */
     if (nsize > old && (s->mem_used > s->mem_max || nsize - old > s->mem_max - s->mem_used ||
                         nsize > SIZE_MAX - sizeof(mem_hdr)))
-        return refuse(s);
+        return refuse(s, ptr, osize, nsize);
+    if (s->mem_retry) {
+        /* The refused request came back and fits now, or Lua gave up on
+        ** it (the error was raised) and moved on. */
+        bool retried = s->mem_retry_ptr == ptr && s->mem_retry_osize == osize &&
+                       s->mem_retry_nsize == nsize;
+        s->mem_retry = false;
+        s->mem_over = !retried;
+    }
     mem_hdr *h = realloc(ptr ? (mem_hdr *)ptr - 1 : NULL, nsize + sizeof(mem_hdr));
     if (!h) {
         s->host_oom = true;   /* not the script's limit: an internal error */

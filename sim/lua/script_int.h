@@ -32,6 +32,9 @@ typedef struct script {
     size_t mem_used, mem_max; /* bytes Lua holds; limits.memory */
     bool mem_over;            /* an allocation was refused: the run ends */
     bool host_oom;            /* the host's allocator failed: exit 3 */
+    bool mem_retry;           /* a refused request Lua may retry after a GC */
+    void *mem_retry_ptr;
+    size_t mem_retry_osize, mem_retry_nsize;
     char mem_where[256];      /* "FILE:LINE: " of the refused allocation */
     uint64_t serial_next;     /* the last creation serial handed out */
     void *last_object;        /* the last object block (calibration only) */
