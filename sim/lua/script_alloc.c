@@ -85,6 +85,13 @@ static void *refuse(script *s, void *ptr, size_t osize, size_t nsize)
     return NULL;
 }
 
+#ifdef DSIM_ALLOC_FAIL_HOOK
+/* Test builds only: tests/test_alloc_sweep.c compiles this file with the
+** hook and fails the allocation numbered 'script_alloc_fail_nth' (counted
+** in 'script_alloc_count', 1-based). Release builds carry none of it. */
+long script_alloc_fail_nth, script_alloc_count;
+#endif
+
 void *script_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     script *s = ud;
@@ -110,7 +117,11 @@ void *script_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         s->mem_retry = false;
         s->mem_over = !retried;
     }
-    mem_hdr *h = realloc(ptr ? (mem_hdr *)ptr - 1 : NULL, nsize + sizeof(mem_hdr));
+    mem_hdr *h = NULL;
+#ifdef DSIM_ALLOC_FAIL_HOOK
+    if (++script_alloc_count != script_alloc_fail_nth)
+#endif
+        h = realloc(ptr ? (mem_hdr *)ptr - 1 : NULL, nsize + sizeof(mem_hdr));
     if (!h) {
         s->host_oom = true;   /* not the script's limit: an internal error */
         return NULL;
