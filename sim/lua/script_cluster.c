@@ -117,6 +117,8 @@ int cluster_new(lua_State *L)
     script *s = script_of(L);
     if (s->w)
         return luaL_error(L, "dsim.cluster: a scenario makes one cluster");
+    if (s->closing)
+        return luaL_error(L, "dsim.cluster: the scenario has finished");
     luaL_checktype(L, 1, LUA_TTABLE);
     script_only_keys(L, 1, "dsim.cluster", keys);
     const char *pname = script_str_field(L, 1, "protocol", "single", "dsim.cluster");
