@@ -91,6 +91,8 @@ expect 2 "error({}) in a coroutine names file and line" \
     "error_object.lua:7: error object is a table value" run "$sc/error_object.lua" -D where=coroutine
 expect 2 "an error object's __tostring is used" "error_object.lua:9: custom error" \
     run "$sc/error_object.lua" -D where=tostring
+expect 2 "an error object whose __tostring fails still names file and line" \
+    "error_object.lua:16: error object is a table value" run "$sc/error_object.lua" -D where=bad_tostring
 expect 2 "error({}) in a callback names file and line" \
     "error_object.lua:12: error object is a table value" run "$sc/error_object.lua" -D where=callback
 expect 2 "-D with an infinite number" "-D case=1e999: a finite number" \

@@ -355,9 +355,14 @@ int script_error_handler(lua_State *L)
     while (lua_getstack(L, level, &ar) && lua_getinfo(L, "l", &ar) && ar.currentline <= 0)
         level++;
     luaL_where(L, level);
-    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) {
-        lua_concat(L, 2);
-        return 1;
+    /* '__tostring' runs protected: an error in it must not become "error
+    ** in error handling" without a position. */
+    if (luaL_getmetafield(L, 1, "__tostring") != LUA_TNIL) {
+        lua_pushvalue(L, 1);
+        if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_type(L, -1) == LUA_TSTRING) {
+            lua_concat(L, 2);
+            return 1;
+        }
     }
     lua_settop(L, 2);
     lua_pushfstring(L, "error object is a %s value (not a string)", luaL_typename(L, 1));

@@ -12,3 +12,6 @@ elseif where == "callback" then
   c:at(5, function() error({}) end)
   c:run { until_ms = 10 }
 end
+if where == "bad_tostring" then
+  error(setmetatable({}, { __tostring = function() error("again") end }))
+end
