@@ -139,6 +139,9 @@ static bool sig_add(char *buf, size_t *n, const char *a, const char *b, const ch
     return true;
 }
 
+/* The row's shape, or -1 when it has none (the line stays an object): a
+** key the signature cannot hold ('\n', '\t', or a leading '=', which marks
+** the constants) has none. */
 static long shape_of(shapes *sh, const json_t *o)
 {
     char buf[SHAPE_TEXT_MAX] = "";
@@ -146,7 +149,7 @@ static long shape_of(shapes *sh, const json_t *o)
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)o, k, v)
-        if (strchr(k, '\n') || strchr(k, '\t') || !sig_add(buf, &n, k, "\n", ""))
+        if (strchr(k, '\n') || strchr(k, '\t') || k[0] == '=' || !sig_add(buf, &n, k, "\n", ""))
             return -1;
     json_object_foreach((json_t *)o, k, v) {
         if (!is_const(k, v))
