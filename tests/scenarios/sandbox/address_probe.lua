@@ -19,6 +19,17 @@ for k, v in pairs(t) do out[#out + 1] = v end
 for k, v in pairs(fs) do out[#out + 1] = v end
 local k = nil
 repeat k = next(t, k); if k then out[#out + 1] = t[k] end until k == nil
+-- memory counts and finalizer timing follow string-keyed tables with
+-- deletions (Lua's string hash is seeded from time and addresses)
+local h = {}
+for r = 1, 30 do
+  for i = 1, 300 do h["key" .. i .. "_" .. r] = i end
+  for i = 1, 300, 2 do h["key" .. i .. "_" .. r] = nil end
+end
+local fin = {}
+for i = 1, 2000 do setmetatable({}, { __gc = function() fin[#fin + 1] = i end }); local x = { "k" .. i } end
+out[#out + 1] = collectgarbage("count")
+out[#out + 1] = #fin .. ":" .. tostring(fin[1]) .. ":" .. tostring(fin[#fin])
 local s = table.concat(out, " ")
 assert(not s:find("0x"), "an address: " .. s)
 print(s)
