@@ -32,6 +32,14 @@ expect 0 "finalizers cannot drive the world after the run" "verdicts +linearizab
     run "$sc/finalizer_run.lua"
 grep -q "finalizer ran" "$tmp/out" && bad "a finalizer printed after the summary" ||
     ok "finalizers stop at their first instruction"
+"$bin" run "$sc/finalizer_replay.lua" --json 2>/dev/null | tail -n 1 > "$tmp/fr.json"
+python3 - "$tmp/fr.json" "$sc/finalizer_replay.lua" > "$tmp/fr.sched" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(json.dumps({"scenario": sys.argv[2], "seed": s["seed"], "schedule": s["schedule"], "params": {}}))
+PY
+expect 0 "a schedule file whose scenario's finalizer drives the world (dsim replay)" \
+    "fingerprint" replay "$tmp/fr.sched"
 for c in pareto_tiny pareto_round pareto_huge lognormal_sigma lognormal_round uniform_order \
          constant_nan constant_inf normal_nan; do
     expect 2 "latency $c: exit 2 at the call" "latency.lua:[0-9]+: dsim\.[a-z]+: " \
