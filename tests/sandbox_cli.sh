@@ -46,7 +46,7 @@ for c in pareto_tiny pareto_round pareto_huge lognormal_sigma lognormal_round un
         run "$sc/latency.lua" -D case=$c
 done
 for c in table_pareto table_inf number_nan; do
-    expect 2 "latency $c: exit 2 at the cluster" "latency.lua:18: net: 'latency'" \
+    expect 2 "latency $c: exit 2 at the cluster" "latency.lua:18: dsim.cluster net: 'latency'" \
         run "$sc/latency.lua" -D case=$c
 done
 
