@@ -5,11 +5,20 @@
 ** The sandbox (unless --unsafe): base, table, string, math, utf8 and
 ** coroutine libraries only; no io, os, package/require, dofile, loadfile,
 ** and 'load' takes text chunks only. Determinism: 'math.random' draws from
-** the run's "lua" stream, 'pairs'/'next' visit keys in sorted order,
-** 'tostring' of a table or function never shows an address, and an
-** instruction budget (counted by a hook every SCRIPT_HOOK_COUNT
-** instructions) stops runaway scripts with an error.
-** Every error reaches the caller as "FILE:LINE: message" and exit 2.
+** the run's "lua" stream, 'pairs'/'next' visit keys in sorted order
+** (luajson.c; objects by creation serial, script_alloc.c), and no address
+** is ever visible: 'tostring', string.format's '%s' and error messages name
+** types ('script_tolstring'), '%p' is refused. Bounds: an instruction
+** budget (counted by a hook every SCRIPT_HOOK_COUNT instructions, and by
+** the pattern matcher's steps, script_match.c) and a memory limit (the
+** allocator, script_alloc.c) stop runaway scripts with an error.
+** Every error reaches the caller as "FILE:LINE: message" and exit 2; the
+** host refusing memory is an internal error (exit 3).
+**
+** Invariant: once 'finish' has handed off the history and summary
+** ('closing'), no Lua code runs: the finalizers lua_close calls stop at
+** their first call or instruction (closed_hook), so nothing drives the
+** world after its results are out.
 */
 #include "script.h"
 
