@@ -25,6 +25,7 @@
 */
 #include <errno.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,8 +261,9 @@ static int parse_options(int argc, char **argv, options *o)
         } else if (strcmp(a, "--budget-seconds") == 0) {
             char *end;
             o->budget.seconds_max = strtod(val, &end);
-            if (*end != '\0' || end == val || !(o->budget.seconds_max > 0))
-                return args_usage_error("check", "--budget-seconds: expected a positive number, got '%s'", val);
+            if (*end != '\0' || end == val || !(o->budget.seconds_max > 0) ||
+                !isfinite(o->budget.seconds_max))
+                return args_usage_error("check", "--budget-seconds: expected a positive finite number, got '%s'", val);
         } else if (a[0] == '-' && a[1] != '\0') {
             return args_usage_error("check", "unknown option '%s'", a);
         } else if (o->path != NULL) {

@@ -33,6 +33,7 @@ typedef struct script_config {
 
 typedef struct script_result {
     bool error;              /* bad input: the script failed (exit 2) */
+    bool internal;           /* with 'error': out of memory, not the input (exit 3) */
     char message[1024];      /* what went wrong, "FILE:LINE: ..." */
     bool checked;            /* c:check ran */
     bool violation;          /* a check failed (exit 1) */

@@ -117,6 +117,11 @@ static int c_run(lua_State *L)
     dsim_world *w = s->w;
     if (s->running)
         return luaL_error(L, "c:run cannot be called from inside a running callback");
+    /* A verdict covers the whole run: running on after c:check would leave
+    ** operations no check judged (a false pass), so it is an error. */
+    if (s->res->checked)
+        return luaL_error(L, "c:run after c:check: a verdict must cover the whole run "
+                             "(check once, after the last c:run)");
     int64_t until;
     if (lua_type(L, 2) == LUA_TNUMBER) {
         until = script_ms_arg(L, 2, "c:run time");
