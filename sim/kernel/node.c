@@ -38,6 +38,7 @@ int node_init(dsim_world *w, dsim_node *n, int id)
     size_t size = w->proto->state_size ? w->proto->state_size : 1;
     n->state = calloc(1, size);
     n->term_seen = -1;
+    n->synced_ns = -1;
     return (n->disk && n->state) ? 0 : -1;
 }
 
@@ -178,10 +179,50 @@ void node_boot(dsim_node *n)
     observe_role(n);
 }
 
+/* The crash line: what the disk loses with it (the unsynced writes, by
+** kind, and their keys) and when the node last synced, so a report can
+** name the acknowledged writes a crash dropped. Built before the disk
+** forgets them; observes only. */
+static void trace_crash(dsim_node *n, bool tear)
+{
+    json_t *e = trace_event(n->w, "crash");
+    if (!e)
+        return;
+    char buf[16];
+    disk_unsynced_info lost;
+    disk_unsynced_describe(n->disk, &lost);
+    json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->id, buf, sizeof buf)));
+    uint32_t writes = lost.puts + lost.dels + lost.appends + lost.truncates + lost.compacts;
+    json_t *l = json_pack("{s:i}", "writes", (int)writes);
+    if (lost.puts + lost.dels > 0) {
+        json_t *keys = json_array();
+        for (uint32_t k = 0; k < lost.keys_len; k++)
+            json_array_append_new(keys, json_string(lost.keys[k]));
+        json_object_set_new(l, "keys", keys);
+        if (lost.keys_more > 0)
+            json_object_set_new(l, "keys_more", json_integer(lost.keys_more));
+    }
+    if (lost.appends > 0)
+        json_object_set_new(l, "appends", json_integer(lost.appends));
+    if (lost.truncates + lost.compacts > 0)
+        json_object_set_new(l, "log_cuts", json_integer(lost.truncates + lost.compacts));
+    json_object_set_new(e, "lost", l);
+    if (n->synced_ns >= 0)
+        json_object_set_new(e, "last_sync", json_integer((json_int_t)n->synced_ns));
+    if (tear)
+        json_object_set_new(e, "tear", json_true());
+    trace_emit(n->w, e);
+}
+
 void node_crash(dsim_node *n, bool tear)
 {
-    if (n->status == NODE_CRASHED)
+    if (n->status == NODE_CRASHED) {
+        char buf[16];
+        world_warn(n->w, "crash of %s ignored: it is already crashed",
+                   endpoint_name(n->w, n->id, buf, sizeof buf));
         return;
+    }
+    trace_crash(n, tear);
     world_fp(n->w, 0xc7a5 ^ (uint64_t)n->id);
     n->status = NODE_CRASHED;
     n->incarnation++;
@@ -191,13 +232,16 @@ void node_crash(dsim_node *n, bool tear)
     disk_crash(n->disk, tear);
     n->role[0] = 0;
     n->term_seen = -1;
-    trace_node(n, "crash");
 }
 
 void node_restart(dsim_node *n)
 {
-    if (n->status != NODE_CRASHED)
+    if (n->status != NODE_CRASHED) {
+        char buf[16];
+        world_warn(n->w, "restart of %s ignored: it is %s, not crashed",
+                   endpoint_name(n->w, n->id, buf, sizeof buf), node_status_name(n->status));
         return;
+    }
     n->status = NODE_UP;
     trace_node(n, "restart");
     node_boot(n);
@@ -376,4 +420,8 @@ void dsim_disk_truncate(dsim_node *n, uint64_t from) { disk_truncate(n->disk, fr
 void dsim_disk_compact(dsim_node *n, uint64_t upto) { disk_compact(n->disk, upto); }
 uint64_t dsim_disk_first(dsim_node *n) { return disk_first(n->disk); }
 uint64_t dsim_disk_last(dsim_node *n) { return disk_last(n->disk); }
-void dsim_disk_sync(dsim_node *n) { disk_sync(n->disk); }
+void dsim_disk_sync(dsim_node *n)
+{
+    disk_sync(n->disk);
+    n->synced_ns = n->w->now;
+}

@@ -76,6 +76,21 @@ void world_fail(dsim_world *w, const char *fmt, ...)
     w->failed = true;
 }
 
+void world_warn(dsim_world *w, const char *fmt, ...)
+{
+    if (!w->warnings)
+        w->warnings = json_array();
+    if (json_array_size(w->warnings) >= WORLD_WARNINGS_MAX)
+        return;
+    char text[400], line[448];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    snprintf(line, sizeof line, "%.3f ms: %s", (double)w->now / 1e6, text);
+    json_array_append_new(w->warnings, json_string(line));
+}
+
 static void world_defaults(dsim_world *w)
 {
     w->limits.events_max = 50000000;
@@ -155,6 +170,8 @@ void world_free(dsim_world *w)
     free(w->timers_free);
     json_decref(w->emits_pending);
     json_decref(w->emitted);
+    json_decref(w->faults);
+    json_decref(w->warnings);
     free(w->invariant_violation);
     free(w);
 }
