@@ -158,7 +158,7 @@ struct dsim_world {
     const struct logfilter *log_filter;  /* --log=FILTERS; NULL: every event */
     json_t *trace_tail;         /* events kept for --html (or NULL) */
     /* Fault events (crash, restart, pause, resume, partition, heal, clock,
-    ** net, fault, invariant) as their trace lines, traced or not, for the
+    ** net, fault) as their trace lines, traced or not, for the
     ** failure report: at most WORLD_FAULTS_MAX, 'faults_more' past it. */
     json_t *faults;
     uint64_t faults_more;
