@@ -5,7 +5,8 @@
 # command that reproduces the run; every demo's broken variant prints a
 # report; 'dsim check' explains the state; what the report reads (the node
 # in the history and the trace, the writes a crash lost) is recorded
-# without changing the fingerprint; scenario warnings reach stderr.
+# without changing the fingerprint; scenario warnings reach stderr; a fuzz
+# campaign counts scenario errors (and runs without c:check) as errors.
 set -u
 bin=${DSIM_BIN:?DSIM_BIN is not set}
 src=${DSIM_SOURCE:?DSIM_SOURCE is not set}
@@ -101,6 +102,30 @@ has "$tmp/d" "n3 (token 1, acquired at 104.000 ms) and n4 (token 2" "the mutex r
 has "$tmp/err" "warning: 100.000 ms: restart of n2 ignored: it is up, not crashed" "restart of a running node warns"
 has "$tmp/err" "warning: 250.000 ms: crash of n1 ignored: it is already crashed" "crash of a crashed node warns"
 has "$tmp/err" "never calls c:check" "a scenario without c:check warns"
+
+# -- fuzzing: scenario errors are errors, not bugs -----------------------------
+cat > "$tmp/boom.lua" <<'LUA'
+local c = dsim.cluster { protocol = "single", nodes = 3,
+  clients = { count = 1, workload = "register", rate = 50, timeout = 200 } }
+c:run { until_ms = 100 }
+if dsim.seed % 2 == 0 then error("boom on an even seed") end
+return c:check { "linearizable" }
+LUA
+"$bin" fuzz "$tmp/boom.lua" --seeds 1..6 --json > "$tmp/f.json" 2>/dev/null; rc=$?
+[ $rc = 2 ] && ok "fuzz: seeds whose scenario errored exit 2" || bad "fuzz with errors exits $rc"
+python3 -c "
+import json, sys
+d = json.load(open('$tmp/f.json'))
+assert d['errors'] == [2, 4, 6] and d['failed'] == [], d
+" && ok "fuzz: errors are listed apart from failures" || bad "fuzz summary: $(cat "$tmp/f.json")"
+"$bin" fuzz "$tmp/boom.lua" --seeds 1..6 > "$tmp/f.txt" 2>/dev/null
+has "$tmp/f.txt" "failed       0" "fuzz text: no bug counted"
+has "$tmp/f.txt" "errors       3 (the scenario did not run to a verdict; not bugs)" "fuzz text: the errors"
+has "$tmp/f.txt" "boom on an even seed" "fuzz text: the error message"
+cp tests/scenarios/warn_faults.lua "$tmp/nocheck.lua"
+"$bin" fuzz "$tmp/nocheck.lua" --seeds 1..2 --json > "$tmp/f.json" 2>/dev/null; rc=$?
+[ $rc = 2 ] && grep -q 'never calls c:check' "$tmp/f.json" &&
+    ok "fuzz: a scenario that never calls c:check passes no seed" || bad "no c:check: exit $rc $(cat "$tmp/f.json")"
 
 echo "$fails failures"
 [ $fails = 0 ]

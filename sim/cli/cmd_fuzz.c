@@ -57,7 +57,8 @@ static const char help[] =
     "  --json          print the summary as one JSON object\n"
     "A progress line shows on a terminal. Each failing seed is printed with the\n"
     "command that reproduces it; merge result files of many shards with dsim report.\n"
-    "exit status: 0 every seed passed, 1 some seed failed, 2 bad input, 3 internal error\n";
+    "exit status: 0 every seed passed, 1 some seed failed a check, 2 bad input or a seed\n"
+    "             whose scenario errored (Lua error, limit, no c:check), 3 internal error\n";
 
 typedef struct fuzz_args {
     const char *scenario, *out;
@@ -478,12 +479,23 @@ static void print_summary(const json_t *s)
     printf("speed        %.1f seeds/s (%.2f s)\n", json_real_value(json_object_get(s, "seeds_per_s")),
            json_real_value(json_object_get(s, "wall_s")));
     json_t *repro = json_object_get(s, "reproduce");
-    printf("failed       %zu%s\n", json_array_size(repro), json_array_size(repro) ? ", reproduce each with:" : "");
+    size_t failed = json_array_size(json_object_get(s, "failed"));
+    size_t errors = json_array_size(json_object_get(s, "errors"));
+    printf("failed       %zu%s\n", failed, failed ? " (a check failed), reproduce each with:" : "");
     size_t i;
     json_t *r;
     json_array_foreach(repro, i, r)
-        printf("  %s   # %s\n", json_string_value(json_object_get(r, "command")),
-               json_string_value(json_object_get(r, "violation")));
+        if (strcmp(json_string_value(json_object_get(r, "violation")), "error") != 0)
+            printf("  %s   # %s\n", json_string_value(json_object_get(r, "command")),
+                   json_string_value(json_object_get(r, "violation")));
+    if (errors == 0)
+        return;
+    /* scenario errors (a Lua error(), a limit, no c:check) are not bugs found */
+    printf("errors       %zu (the scenario did not run to a verdict; not bugs):\n", errors);
+    json_array_foreach(repro, i, r)
+        if (strcmp(json_string_value(json_object_get(r, "violation")), "error") == 0)
+            printf("  %s\n      %s\n", json_string_value(json_object_get(r, "command")),
+                   json_string_value(json_object_get(r, "detail")));
 }
 
 int cmd_fuzz(int argc, char **argv)
@@ -534,14 +546,14 @@ int cmd_fuzz(int argc, char **argv)
                 json_string_value(json_object_get(first, "detail")));
         json_decref(first);
         rc = EXIT_USAGE;
-    } else {
-        rc = c.failed + c.errors > 0 ? EXIT_VIOLATION : EXIT_PASS;
+    } else {   /* a found bug first; scenario errors are errors, never bugs */
+        rc = c.failed > 0 ? EXIT_VIOLATION : c.errors > 0 ? EXIT_USAGE : EXIT_PASS;
     }
     if (a.json) {
         char *t = json_dumps(s, JSON_COMPACT | JSON_PRESERVE_ORDER);
         printf("%s\n", t);
         free(t);
-    } else if (rc != EXIT_USAGE) {
+    } else if (!(c.done > 0 && c.errors == c.done)) {
         print_summary(s);
     }
     json_decref(s);

@@ -15,6 +15,7 @@
 
 #include "args.h"
 #include "cmd.h"
+#include "fuzz_common.h"
 #include "hosttime.h"
 #include "logfilter.h"
 #include "report.h"
@@ -128,7 +129,7 @@ static void print_summary(const json_t *s, double wall_ms)
 ** reproduces the run; the full reports are in --json and --trace. */
 static void print_violations(const run_args *a, const script_result *r)
 {
-    char *repro = report_repro_run(a->scenario, (unsigned long long)a->seed, a->params);
+    char *repro = fuzz_command(a->scenario, a->seed, a->params);
     report_ctx ctx = {.faults = r->faults ? r->faults : json_null(),
                       .clients = (int)json_integer_value(json_object_get(r->summary, "clients")),
                       .repro = repro};

@@ -36,8 +36,4 @@ void report_linearizable(FILE *out, const json_t *report, const report_ctx *ctx)
 /* Only the failing partitions of a linearizability report (no header). */
 void report_lin_parts(FILE *out, const json_t *report, const report_ctx *ctx);
 
-/* "dsim run SCENARIO --seed N -D k=v ..." (malloc'ed), quoting what a
-** shell would split; 'params' holds the -D pairs as strings. */
-char *report_repro_run(const char *scenario, unsigned long long seed, const json_t *params);
-
 #endif
