@@ -145,6 +145,22 @@ static void print_wrapped(FILE *out, int indent, const char *text)
     }
 }
 
+/* Paragraphs are written to memory, then wrapped ('print_wrapped'). */
+static FILE *para_open(char **buf, size_t *len)
+{
+    *buf = NULL;
+    return open_memstream(buf, len);
+}
+
+static void para_print(FILE *out, FILE *m, char **buf)
+{
+    if (m == NULL)
+        return;
+    if (fclose(m) == 0 && *buf != NULL)
+        print_wrapped(out, 2, *buf);
+    free(*buf);
+}
+
 /* ---- faults ------------------------------------------------------------- */
 
 typedef struct window {
@@ -276,7 +292,7 @@ static void print_faults(FILE *out, const json_t *faults, window w)
         }
         char text[512];
         fault_text(e, text, sizeof text);
-        fprintf(out, "    %9.1f ms  %s\n", (double)t / NS_PER_MS, text);
+        fprintf(out, "    %7.1f ms  %s\n", (double)t / NS_PER_MS, text);
         shown++;
     }
     if (shown == 0)
@@ -304,9 +320,14 @@ static void print_lost_write(FILE *out, const json_t *write, const json_t *fault
             (has_time(e, "last_sync") && int_of(e, "last_sync") >= acked))
             return;   /* the next crash of that node lost nothing of it */
         char p[200];
-        fprintf(out, "  So %s was lost: %s acknowledged it at %.1f ms without\n"
-                     "  syncing it to disk, then crashed at %.1f ms, which drops unsynced writes.\n",
-                phrase(write, ctx, p, sizeof p), node, (double)acked / NS_PER_MS, ms_of(e, "t"));
+        char *buf;
+        size_t len;
+        FILE *m = para_open(&buf, &len);
+        if (m != NULL)
+            fprintf(m, "So %s was lost: %s acknowledged it at %.1f ms without syncing it to disk, "
+                       "then crashed at %.1f ms, which drops unsynced writes.",
+                    phrase(write, ctx, p, sizeof p), node, (double)acked / NS_PER_MS, ms_of(e, "t"));
+        para_print(out, m, &buf);
         return;
     }
 }
@@ -323,47 +344,54 @@ static void print_why(FILE *out, const json_t *p, const char *model, const repor
         return;
     const json_t *key = json_object_get(p, "key"), *set_by = json_object_get(why, "set_by");
     const json_t *seen = json_object_get(why, "state_op"), *ended = json_object_get(why, "ended_by");
-    char name[80], a[200], b[200];
+    char name[80], a[200], b[200], *buf;
+    size_t len;
     if (json_is_string(key))
         snprintf(name, sizeof name, "%s", json_string_value(key));
     else
         snprintf(name, sizeof name, "the %s", strstr(model, "register") ? "register"
                                               : strcmp(model, "mutex") == 0 ? "lock" : model);
-    fprintf(out, "  %c%s was %s", toupper((unsigned char)name[0]), name + 1, str_of(why, "state"));
+    FILE *m = para_open(&buf, &len);
+    if (m == NULL)
+        return;
+    fprintf(m, "%c%s was %s", toupper((unsigned char)name[0]), name + 1, str_of(why, "state"));
     if (set_by != NULL) {
-        fprintf(out, " after %s (%s%s%s", phrase(set_by, ctx, a, sizeof a),
-                str_of(set_by, "status"), *str_of(set_by, "node") ? " from " : "",
-                str_of(set_by, "node"));
+        fprintf(m, " after %s (%s%s%s", phrase(set_by, ctx, a, sizeof a), str_of(set_by, "status"),
+                *str_of(set_by, "node") ? " from " : "", str_of(set_by, "node"));
         if (has_time(set_by, "complete_time"))
-            fprintf(out, " at %.1f ms", ms_of(set_by, "complete_time"));
-        fputc(')', out);
+            fprintf(m, " at %.1f ms", ms_of(set_by, "complete_time"));
+        fputc(')', m);
     } else {
-        fputs(" (the initial state)", out);
+        fputs(" (the initial state)", m);
     }
     if (seen != NULL && !json_equal((json_t *)seen, (json_t *)set_by) &&
         strcmp(str_of(seen, "f"), "read") == 0) {
-        fprintf(out, ";\n  %s saw it", phrase(seen, ctx, a, sizeof a));
+        fprintf(m, "; %s saw it", phrase(seen, ctx, a, sizeof a));
         if (has_time(seen, "complete_time"))
-            fprintf(out, " at %.1f ms", ms_of(seen, "complete_time"));
+            fprintf(m, " at %.1f ms", ms_of(seen, "complete_time"));
     }
-    fputs(".\n", out);
+    fputc('.', m);
+    para_print(out, m, &buf);
+    if ((m = para_open(&buf, &len)) == NULL)
+        return;
     bool read = strcmp(str_of(blk, "f"), "read") == 0;
     phrase(blk, ctx, a, sizeof a);
     char at[48] = "";
     if (ended != NULL && has_time(ended, "complete_time"))
         snprintf(at, sizeof at, " at %.1f ms", ms_of(ended, "complete_time"));
     if (ended != NULL && read)
-        fprintf(out, "  %s returned %s, a value overwritten%s by %s.\n", a,
+        fprintf(m, "%s returned %s, a value overwritten%s by %s.", a,
                 value_text(json_object_get(blk, "result"), b, sizeof b), at,
                 phrase(ended, ctx, name, sizeof name));
     else if (ended != NULL)
-        fprintf(out, "  %s needs the state %s, which ended%s with %s.\n", a,
-                str_of(why, "needs"), at, phrase(ended, ctx, name, sizeof name));
+        fprintf(m, "%s needs the state %s, which ended%s with %s.", a, str_of(why, "needs"), at,
+                phrase(ended, ctx, name, sizeof name));
     else if (json_is_true(json_object_get(why, "legal_there")))
-        fprintf(out, "  %s fits that state, but no order of the operations before it\n"
-                     "  admits it in real time.\n", a);
+        fprintf(m, "%s fits that state, but no order of the operations before it admits it "
+                   "in real time.", a);
     else
-        fprintf(out, "  %s fits no state the history reached.\n", a);
+        fprintf(m, "%s fits no state the history reached.", a);
+    para_print(out, m, &buf);
 }
 
 static void print_failed_part(FILE *out, const json_t *p, const char *model,
