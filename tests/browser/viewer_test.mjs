@@ -5,7 +5,8 @@
 // - a failing run (single_kv.lua, bug=ack_before_sync): lanes == nodes +
 //   clients, arrows == delivered messages in the trace (in the model and
 //   drawn when the whole run is in view), the checker's counterexample is
-//   highlighted and listed, clicking an arrow shows its details, no console
+//   highlighted and listed, the page opens on it (and the crash before it),
+//   the verdict explains it in words, no two legend colours are close, clicking an arrow shows its details, no console
 //   errors; a screenshot is kept in the current directory (the build dir);
 // - a passing run: no counterexample listed;
 // - scale: a ~10^5-event trace (scenarios/regress/big_trace.lua) opens; the
