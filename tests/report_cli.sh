@@ -103,6 +103,13 @@ has "$tmp/err" "warning: 100.000 ms: restart of n2 ignored: it is up, not crashe
 has "$tmp/err" "warning: 250.000 ms: crash of n1 ignored: it is already crashed" "crash of a crashed node warns"
 has "$tmp/err" "never calls c:check" "a scenario without c:check warns"
 
+# -- replay prints the same report ----------------------------------------------
+"$bin" fuzz scenarios/fuzz/single.lua --seeds 2..2 -D bug=ack_before_sync --out "$tmp/f2.jsonl" > /dev/null 2>&1
+"$bin" replay "$tmp/f2.jsonl" --seed 2 > "$tmp/rep"; rc=$?
+[ $rc = 1 ] && ok "replay of a failing seed exits 1" || bad "replay exits $rc"
+has "$tmp/rep" "linearizable: FAILED" "replay: the report"
+has "$tmp/rep" "reproduce: dsim replay $tmp/f2.jsonl --seed 2" "replay: its reproduction line"
+
 # -- fuzzing: scenario errors are errors, not bugs -----------------------------
 cat > "$tmp/boom.lua" <<'LUA'
 local c = dsim.cluster { protocol = "single", nodes = 3,

@@ -132,7 +132,8 @@ static void print_violations(const run_args *a, const script_result *r)
     char *repro = fuzz_command(a->scenario, a->seed, a->params);
     report_ctx ctx = {.faults = r->faults ? r->faults : json_null(),
                       .clients = (int)json_integer_value(json_object_get(r->summary, "clients")),
-                      .repro = repro};
+                      .repro = repro,
+                      .more = "the same with --json (full reports), --html run.html (the viewer)"};
     report_verdicts(stdout, r->verdicts, &ctx);
     free(repro);
 }

@@ -15,13 +15,12 @@
 */
 #include "report.h"
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPS_SHOWN = 8, FAULTS_SHOWN = 8, PARTS_SHOWN = 2 };
+enum { OPS_SHOWN = 8, FAULTS_SHOWN = 8, PARTS_SHOWN = 2, GENERIC_LINES = 24 };
 
 #define NS_PER_MS 1e6
 
@@ -140,7 +139,11 @@ static void print_wrapped(FILE *out, int indent, const char *text)
         }
         fprintf(out, "%*s%.*s\n", indent, "", len, p);
         p += len;
-        while (*p == ' ' || *p == '\n')
+        if (*p == '\n') {   /* the text's own line break: keep the next line's indent */
+            p++;
+            continue;
+        }
+        while (*p == ' ')
             p++;
     }
 }
@@ -347,14 +350,14 @@ static void print_why(FILE *out, const json_t *p, const char *model, const repor
     char name[80], a[200], b[200], *buf;
     size_t len;
     if (json_is_string(key))
-        snprintf(name, sizeof name, "%s", json_string_value(key));
+        snprintf(name, sizeof name, "Key %s", json_string_value(key));
     else
-        snprintf(name, sizeof name, "the %s", strstr(model, "register") ? "register"
+        snprintf(name, sizeof name, "The %s", strstr(model, "register") ? "register"
                                               : strcmp(model, "mutex") == 0 ? "lock" : model);
     FILE *m = para_open(&buf, &len);
     if (m == NULL)
         return;
-    fprintf(m, "%c%s was %s", toupper((unsigned char)name[0]), name + 1, str_of(why, "state"));
+    fprintf(m, "%s was %s", name, str_of(why, "state"));
     if (set_by != NULL) {
         fprintf(m, " after %s (%s%s%s", phrase(set_by, ctx, a, sizeof a), str_of(set_by, "status"),
                 *str_of(set_by, "node") ? " from " : "", str_of(set_by, "node"));
@@ -460,13 +463,14 @@ void report_lin_parts(FILE *out, const json_t *report, const report_ctx *ctx)
         if (shown++ >= PARTS_SHOWN)
             continue;
         if (json_is_string(key) || parts > 1)
-            fprintf(out, " key %s (%lld operations): %s\n", json_is_string(key) ? json_string_value(key) : "-",
+            fprintf(out, "  Key %s (%lld operations): %s\n", json_is_string(key) ? json_string_value(key) : "-",
                     int_of(p, "ops"), json_is_false(pv) ? "not linearizable" : str_of(p, "reason"));
         if (json_is_false(pv))
             print_failed_part(out, p, model, ctx);
     }
     if (shown > PARTS_SHOWN)
-        fprintf(out, "  ... %zu more keys not linearizable or undecided (--json)\n", shown - PARTS_SHOWN);
+        fprintf(out, "  ... %zu more key%s not linearizable or undecided (--json)\n", shown - PARTS_SHOWN,
+                shown - PARTS_SHOWN == 1 ? "" : "s");
 }
 
 /* ---- the other checks --------------------------------------------------- */
@@ -519,7 +523,15 @@ static void print_generic(FILE *out, const char *name, const json_t *report)
         const char *s = json_string_value(json_object_get(report, fields[i]));
         if (s == NULL)
             continue;
-        print_wrapped(out, 2, s);
+        int lines = 0;   /* at most GENERIC_LINES lines of its text */
+        const char *cut = s;
+        while (*cut && lines < GENERIC_LINES)
+            lines += *cut++ == '\n';
+        char *head = strndup(s, (size_t)(cut - s));
+        print_wrapped(out, 2, head ? head : "");
+        free(head);
+        if (*cut)
+            fputs("  ... (--json for the rest)\n", out);
         return;
     }
     char *s = json_dumps(report, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -548,6 +560,7 @@ void report_verdicts(FILE *out, const json_t *verdicts, const report_ctx *ctx)
             print_generic(out, name, r);
     }
     if (failed && ctx->repro)
-        fprintf(out, "\nreproduce: %s\nmore:      the same with --json (full reports), --html run.html (the viewer)\n",
-                ctx->repro);
+        fprintf(out, "\nreproduce: %s\n", ctx->repro);
+    if (failed && ctx->more)
+        fprintf(out, "more:      %s\n", ctx->more);
 }

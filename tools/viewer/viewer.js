@@ -916,7 +916,7 @@
     };
     var at = function (o) { return typeof o.complete_time === 'number' ? ' at ' + fmtMs(o.complete_time) : ''; };
     var w = p.why, b = p.fails_at;
-    var t = (p.key ? p.key : rep.model && rep.model.indexOf('register') >= 0 ? 'the register' : 'the state') + ' was ' + w.state;
+    var t = (p.key ? 'key ' + p.key : rep.model && rep.model.indexOf('register') >= 0 ? 'the register' : 'the state') + ' was ' + w.state;
     if (w.set_by) t += ' after ' + who(w.set_by) + "'s " + what(w.set_by) + ' (' + w.set_by.status + (w.set_by.node ? ' from ' + w.set_by.node : '') + at(w.set_by) + ')';
     t += '; ' + who(b) + "'s " + what(b);
     if (w.ended_by && b.f === 'read') t += ' returned ' + short(b.result) + ', a value overwritten' + at(w.ended_by) + ' by ' + who(w.ended_by) + "'s " + what(w.ended_by);
