@@ -105,6 +105,14 @@ static void print_summary(const json_t *s, double wall_ms)
 #define I(obj, k) ((long long)json_integer_value(json_object_get(obj, k)))
     printf("scenario     %s\n", json_string_value(json_object_get(s, "scenario")));
     printf("seed         %lld\n", I(s, "seed"));
+    const char *k;
+    json_t *v;
+    if (json_object_size(json_object_get(s, "params")) > 0) {
+        printf("params      ");
+        json_object_foreach((json_t *)json_object_get(s, "params"), k, v)
+            printf(" -D %s=%s", k, json_is_string(v) ? json_string_value(v) : "?");
+        printf("\n");
+    }
     printf("protocol     %s (%lld nodes, %lld clients)\n", json_string_value(json_object_get(s, "protocol")),
            I(s, "nodes"), I(s, "clients"));
     printf("sim time     %.3f ms\n", json_real_value(json_object_get(s, "sim_ms")));
@@ -115,14 +123,14 @@ static void print_summary(const json_t *s, double wall_ms)
            I(o, "invoked"), I(o, "ok"), I(o, "fail"), I(o, "info"));
 #undef I
     printf("verdicts    ");
-    const char *k;
-    json_t *v;
     int n = 0;
     json_object_foreach((json_t *)json_object_get(s, "verdicts"), k, v)
         printf("%s %s: %s", n++ ? "," : "", k, json_string_value(v));
     printf("%s\n", n ? "" : " (no checks ran)");
     printf("fingerprint  %s\n", json_string_value(json_object_get(s, "fingerprint")));
     printf("wall time    %.1f ms\n", wall_ms);
+    printf("dsim         %s, build %s\n", json_string_value(json_object_get(s, "version")),
+           json_string_value(json_object_get(s, "build")));
 }
 
 /* The short report of each failed check (report.c), with the command that
@@ -130,9 +138,15 @@ static void print_summary(const json_t *s, double wall_ms)
 static void print_violations(const run_args *a, const script_result *r)
 {
     char *repro = fuzz_command(a->scenario, a->seed, a->params);
+    const char *ver = json_string_value(json_object_get(r->summary, "version"));
+    const char *bid = json_string_value(json_object_get(r->summary, "build"));
+    char build[256] = "";   /* what the reproduction needs besides the command */
+    if (ver && bid)
+        snprintf(build, sizeof build, "dsim %s build %s", ver, bid);
     report_ctx ctx = {.faults = r->faults ? r->faults : json_null(),
                       .clients = (int)json_integer_value(json_object_get(r->summary, "clients")),
                       .repro = repro,
+                      .build = build[0] ? build : NULL,
                       .more = "the same with --json (full reports), --html run.html (the viewer)"};
     report_verdicts(stdout, r->verdicts, &ctx);
     free(repro);

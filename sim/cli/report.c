@@ -561,6 +561,8 @@ void report_verdicts(FILE *out, const json_t *verdicts, const report_ctx *ctx)
     }
     if (failed && ctx->repro)
         fprintf(out, "\nreproduce: %s\n", ctx->repro);
+    if (failed && ctx->repro && ctx->build)
+        fprintf(out, "           # with %s\n", ctx->build);
     if (failed && ctx->more)
         fprintf(out, "more:      %s\n", ctx->more);
 }

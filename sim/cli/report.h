@@ -23,6 +23,7 @@ typedef struct report_ctx {
     const json_t *faults;   /* fault events as trace lines (script.h), or NULL */
     int clients;            /* names clients c1.. from processes; 0: processes only */
     const char *repro;      /* the command that reproduces the run, or NULL */
+    const char *build;      /* "dsim 0.1.0 build ID" the reproduction needs, or NULL */
     const char *more;       /* where the long forms are ("the same with --json"), or NULL */
     bool lines;             /* show history line numbers (dsim check) */
 } report_ctx;

@@ -169,6 +169,8 @@ struct dsim_world {
     char *hist;                 /* JSON lines of client operations */
     size_t hist_len, hist_cap;
     /* invariants */
+    void *checker_state;        /* proto->checker_state_size bytes; never zeroed by crashes */
+    int in_protocol;            /* inside a node callback: the checker's state is off limits */
     int invariants_every;       /* check after every N events; 0: off */
     char *invariant_violation;  /* first one seen, owned */
     int64_t invariant_violation_t;
@@ -251,11 +253,6 @@ json_t *client_stats(const dsim_world *w, int c);
 /* 'node': the node that answered (a completion from a reply), or -1. */
 void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t value, bool has_value,
                     int node);
-
-/* checks.c: the checks c:check knows, by name */
-typedef json_t *(*world_check_fn)(dsim_world *w, const json_t *args, char *err, size_t cap);
-world_check_fn checks_find(const char *name);
-const char *checks_names(void);   /* "linearizable, invariants, ..." */
 
 /* trace.c */
 static inline bool trace_on(const dsim_world *w)
