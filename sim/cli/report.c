@@ -186,6 +186,12 @@ static void window_add(window *w, const json_t *op)
     }
 }
 
+static bool is_cut(const json_t *e)
+{
+    return strcmp(str_of(e, "ev"), "partition") == 0 && strcmp(str_of(e, "shape"), "cut") == 0 &&
+           json_array_size(json_object_get(e, "link")) == 2;
+}
+
 /* "crash n1: 7 unsynced disk writes lost (keys k0), last sync 2450.0 ms" */
 static void fault_text(const json_t *e, char *buf, size_t cap)
 {
@@ -218,11 +224,14 @@ static void fault_text(const json_t *e, char *buf, size_t cap)
             snprintf(extra + n, sizeof extra - n, "; last sync %.1f ms", ms_of(e, "last_sync"));
         snprintf(buf, cap, "crash %s%s%s", node, extra,
                  json_is_true(json_object_get(e, "tear")) ? " (torn last write)" : "");
+    } else if (is_cut(e)) {
+        const json_t *link = json_object_get(e, "link");
+        snprintf(buf, cap, "one-way cut %s->%s", json_string_value(json_array_get(link, 0)),
+                 json_string_value(json_array_get(link, 1)));
     } else if (strcmp(ev, "partition") == 0) {
-        const json_t *groups = json_object_get(e, "groups"), *link = json_object_get(e, "link");
+        const json_t *groups = json_object_get(e, "groups");
         char g[200];
-        snprintf(buf, cap, "partition %s %s", str_of(e, "shape"),
-                 value_text(groups ? groups : link, g, sizeof g));
+        snprintf(buf, cap, "partition %s %s", str_of(e, "shape"), value_text(groups, g, sizeof g));
     } else if (strcmp(ev, "clock") == 0) {
         if (has_time(e, "step_ns"))
             snprintf(buf, cap, "clock %s stepped %+.1f ms", node, ms_of(e, "step_ns"));
@@ -269,7 +278,9 @@ static bool in_effect(const json_t *faults, size_t idx, int64_t at_ns)
     return true;
 }
 
-/* Lists the faults in 'w' (and those in effect at its start). */
+/* Lists the faults in 'w' (and those in effect at its start), one line
+** each (cuts made at the same time share one); when there are more than
+** FAULTS_SHOWN, the last ones, nearest the failure. */
 static void print_faults(FILE *out, const json_t *faults, window w)
 {
     if (!json_is_array(faults) || !w.set) {
@@ -278,30 +289,42 @@ static void print_faults(FILE *out, const json_t *faults, window w)
         fputs("  No faults in that window.\n", out);
         return;
     }
-    size_t shown = 0, more = 0, i;
-    const json_t *e;
+    enum { LINE_CAP = 560 };
+    char lines[FAULTS_SHOWN][LINE_CAP];   /* a ring of the last lines */
+    size_t count = 0, i;
+    const json_t *e, *last = NULL;
+    char text[LINE_CAP - 40] = "";
     json_array_foreach(faults, i, e) {
         int64_t t = int_of(e, "t");
         if (strcmp(str_of(e, "ev"), "fault") == 0 || (strcmp(str_of(e, "ev"), "net") == 0 && t == 0))
             continue;   /* the nemesis's entry (its effect has its own line); the initial network */
         if (t > w.to_ns || (t < w.from_ns && !in_effect(faults, i, w.from_ns)))
             continue;
-        if (shown == 0)
-            fprintf(out, "  Faults in and before that window (%.1f-%.1f ms):\n",
-                     (double)w.from_ns / NS_PER_MS, (double)w.to_ns / NS_PER_MS);
-        if (shown >= FAULTS_SHOWN) {
-            more++;
+        size_t n = strlen(text);
+        if (last && is_cut(last) && is_cut(e) && int_of(last, "t") == t && n + 30 < sizeof text) {
+            const json_t *link = json_object_get(e, "link");   /* cuts made together: one line */
+            snprintf(text + n, sizeof text - n, ", %s->%s", json_string_value(json_array_get(link, 0)),
+                     json_string_value(json_array_get(link, 1)));
             continue;
         }
-        char text[512];
+        if (last)
+            snprintf(lines[count++ % FAULTS_SHOWN], LINE_CAP, "%7.1f ms  %s", ms_of(last, "t"), text);
+        last = e;
         fault_text(e, text, sizeof text);
-        fprintf(out, "    %7.1f ms  %s\n", (double)t / NS_PER_MS, text);
-        shown++;
     }
-    if (shown == 0)
+    if (last)
+        snprintf(lines[count++ % FAULTS_SHOWN], LINE_CAP, "%7.1f ms  %s", ms_of(last, "t"), text);
+    if (count == 0) {
         fputs("  No faults in or before that window.\n", out);
-    if (more > 0)
-        fprintf(out, "    ... %zu more (--trace FILE, or the viewer)\n", more);
+        return;
+    }
+    fprintf(out, "  Faults in and before that window (%.1f-%.1f ms):\n", (double)w.from_ns / NS_PER_MS,
+            (double)w.to_ns / NS_PER_MS);
+    size_t first = count > FAULTS_SHOWN ? count - FAULTS_SHOWN : 0;
+    if (first > 0)
+        fprintf(out, "    ... %zu earlier (--trace FILE, or the viewer)\n", first);
+    for (size_t k = first; k < count; k++)
+        fprintf(out, "    %s\n", lines[k % FAULTS_SHOWN]);
 }
 
 /* When the write that made the state was acknowledged by a node that then
@@ -358,8 +381,11 @@ static void print_why(FILE *out, const json_t *p, const char *model, const repor
     if (m == NULL)
         return;
     fprintf(m, "%s was %s", name, str_of(why, "state"));
-    if (set_by != NULL) {
-        fprintf(m, " after %s (%s%s%s", phrase(set_by, ctx, a, sizeof a), str_of(set_by, "status"),
+    if (set_by != NULL && strcmp(str_of(set_by, "status"), "ok") != 0) {
+        fprintf(m, " after %s (its outcome is unknown: in this order it took effect)",
+                phrase(set_by, ctx, a, sizeof a));
+    } else if (set_by != NULL) {
+        fprintf(m, " after %s (ok%s%s", phrase(set_by, ctx, a, sizeof a),
                 *str_of(set_by, "node") ? " from " : "", str_of(set_by, "node"));
         if (has_time(set_by, "complete_time"))
             fprintf(m, " at %.1f ms", ms_of(set_by, "complete_time"));
