@@ -276,8 +276,9 @@
       });
     }
     if (!(t1 >= t0)) return null;
-    var span = Math.max(t1 - t0, 2e7), from = t0 - span;
-    /* faults that started within one window-length before and still hold */
+    var span = Math.max(t1 - t0, 2e7), from = t0 - Math.max(span, m.tEnd / 4);
+    /* faults that started shortly before (a window-length, or a quarter of
+    ** the run) and still hold at its start */
     m.spans.forEach(function (s) {
       if ((s.kind === 'crashed' || s.kind === 'paused' || s.kind === 'partition') &&
           s.t0 < t0 && s.t0 >= from && (s.t1 === null || s.t1 >= t0)) t0 = s.t0;
