@@ -93,6 +93,9 @@ LIST
 "$bin" run scenarios/demos/raft_election.lua -D bug=vote_not_persisted > "$tmp/d" 2>&1
 has "$tmp/d" "invariants: FAILED at" "an invariant report names the time"
 has "$tmp/d" "Election Safety: n1 and n4 were both leaders of term 3" "an invariant report names the nodes and term"
+"$bin" run scenarios/demos/raft_partition_stale_leader.lua -D bug=stale_read > "$tmp/d" 2>&1
+has "$tmp/d" "partition {n1 n2 c1} | {n3 n4 n5 c2}" "a partition names its sides"
+has "$tmp/d" "n1, which answered c1's read, was cut off from n5, which acknowledged c2's" "a stale read from the minority is named"
 "$bin" run scenarios/demos/lock_wrong_unlock.lua -D bug=unsafe_unlock > "$tmp/d" 2>&1
 has "$tmp/d" "n3 (token 1, acquired at 104.000 ms) and n4 (token 2" "the mutex report names the holders and tokens"
 

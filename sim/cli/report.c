@@ -228,10 +228,22 @@ static void fault_text(const json_t *e, char *buf, size_t cap)
         const json_t *link = json_object_get(e, "link");
         snprintf(buf, cap, "one-way cut %s->%s", json_string_value(json_array_get(link, 0)),
                  json_string_value(json_array_get(link, 1)));
-    } else if (strcmp(ev, "partition") == 0) {
-        const json_t *groups = json_object_get(e, "groups");
-        char g[200];
-        snprintf(buf, cap, "partition %s %s", str_of(e, "shape"), value_text(groups, g, sizeof g));
+    } else if (strcmp(ev, "partition") == 0) {   /* "partition {n1 n2} | {n3 n4 n5}" */
+        const json_t *groups = json_object_get(e, "groups"), *g, *x;
+        size_t n = (size_t)snprintf(buf, cap, "%s", strcmp(str_of(e, "shape"), "groups") == 0
+                                                        ? "partition" : str_of(e, "shape"));
+        size_t gi, xi;
+        json_array_foreach(groups, gi, g) {
+            json_array_foreach(g, xi, x)
+                if (n < cap)
+                    n += (size_t)snprintf(buf + n, cap - n, "%s%s", xi ? " " : gi ? " | {" : " {",
+                                          json_string_value(x));
+            if (n < cap)
+                n += (size_t)snprintf(buf + n, cap - n, "}");
+        }
+        if (json_is_array(json_object_get(e, "bridge")) && n < cap)
+            snprintf(buf + n, cap - n, " through %s",
+                     json_string_value(json_array_get(json_object_get(e, "bridge"), 0)));
     } else if (strcmp(ev, "clock") == 0) {
         if (has_time(e, "step_ns"))
             snprintf(buf, cap, "clock %s stepped %+.1f ms", node, ms_of(e, "step_ns"));
@@ -358,6 +370,50 @@ static void print_lost_write(FILE *out, const json_t *write, const json_t *fault
     }
 }
 
+/* Index of the group of 'name' in a partition event, -1 when in none. */
+static int side_of(const json_t *e, const char *name)
+{
+    size_t gi, xi;
+    const json_t *g, *x;
+    json_array_foreach(json_object_get(e, "groups"), gi, g)
+        json_array_foreach(g, xi, x)
+            if (strcmp(json_string_value(x), name) == 0)
+                return (int)gi;
+    return -1;
+}
+
+/* When the node that answered 'stale' and the node that acknowledged
+** 'newer' were on two sides of a partition in effect when 'stale' was
+** invoked: says so (a stale read from a minority). */
+static void print_split(FILE *out, const json_t *stale, const json_t *newer, const json_t *faults,
+                        const report_ctx *ctx)
+{
+    const char *a = str_of(stale, "node"), *b = str_of(newer, "node");
+    if (!*a || !*b || strcmp(a, b) == 0 || !json_is_array(faults) || !has_time(stale, "invoke_time"))
+        return;
+    int64_t at = int_of(stale, "invoke_time");
+    const json_t *cut = NULL, *e;
+    size_t i;
+    json_array_foreach(faults, i, e) {   /* the partition in effect at 'at' */
+        if (int_of(e, "t") > at)
+            break;
+        const char *ev = str_of(e, "ev");
+        if (strcmp(ev, "heal") == 0 || (strcmp(ev, "partition") == 0 && !is_cut(e)))
+            cut = strcmp(ev, "heal") == 0 ? NULL : e;
+    }
+    int sa = cut ? side_of(cut, a) : -1, sb = cut ? side_of(cut, b) : -1;
+    if (sa < 0 || sb < 0 || sa == sb)
+        return;
+    char p1[200], p2[200], *buf;
+    size_t len;
+    FILE *m = para_open(&buf, &len);
+    if (m != NULL)
+        fprintf(m, "%s, which answered %s, was cut off from %s, which acknowledged %s, by the "
+                   "partition at %.1f ms.", a, phrase(stale, ctx, p1, sizeof p1), b,
+                phrase(newer, ctx, p2, sizeof p2), ms_of(cut, "t"));
+    para_print(out, m, &buf);
+}
+
 /* ---- linearizability --------------------------------------------------- */
 
 /* "The register was 295 after c1's write of 295 (ok from n1 at 2489.4 ms); c2's read
@@ -459,6 +515,8 @@ static void print_failed_part(FILE *out, const json_t *p, const char *model,
     print_faults(out, ctx->faults, w);
     if (json_object_get(why, "set_by") != NULL)
         print_lost_write(out, json_object_get(why, "set_by"), ctx->faults, ctx);
+    if (json_object_get(why, "ended_by") != NULL)
+        print_split(out, blk, json_object_get(why, "ended_by"), ctx->faults, ctx);
 }
 
 void report_linearizable(FILE *out, const json_t *report, const report_ctx *ctx)
