@@ -295,9 +295,9 @@ static bool in_effect(const json_t *faults, size_t idx, int64_t at_ns)
 ** FAULTS_SHOWN, the last ones, nearest the failure. */
 static void print_faults(FILE *out, const json_t *faults, window w)
 {
-    if (!json_is_array(faults) || !w.set) {
-        if (faults == NULL)
-            return;
+    if (faults == NULL || !w.set)
+        return;   /* a history alone (dsim check), or a report without times */
+    if (!json_is_array(faults)) {
         fputs("  No faults in that window.\n", out);
         return;
     }
@@ -579,6 +579,14 @@ static void print_mutex(FILE *out, const json_t *report, const report_ctx *ctx)
     json_array_foreach(json_object_get(report, "violations"), i, v) {
         if (i < 3)
             print_wrapped(out, 2, str_of(v, "explain"));
+        if (json_is_number(json_object_get(v, "requested_ms")) &&
+            json_is_number(json_object_get(v, "waited_ms"))) {   /* a stuck waiter: until now */
+            json_t *op = json_pack("{s:I}", "invoke_time", (json_int_t)((
+                json_number_value(json_object_get(v, "requested_ms")) +
+                json_number_value(json_object_get(v, "waited_ms"))) * NS_PER_MS));
+            window_add(&w, op);
+            json_decref(op);
+        }
         const char *spans[] = {"acquired_ms", "writes_ms", "requested_ms"};
         for (int s = 0; s < 3; s++) {
             const json_t *a = json_object_get(v, spans[s]);
