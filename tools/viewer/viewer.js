@@ -210,7 +210,11 @@
       o[k] = s;
     };
     switch (e.ev) {
-      case 'crash': close('role'); close('pause'); if (!o.crash) start('crash', 'crashed', 'crashed'); break;
+      case 'crash': {   /* the label says what the disk lost (trace.md, "crash") */
+        var lost = e.lost && e.lost.writes ? ': lost ' + e.lost.writes + ' unsynced write' + (e.lost.writes > 1 ? 's' : '') : '';
+        close('role'); close('pause'); if (!o.crash) start('crash', 'crashed', 'crashed' + lost);
+        break;
+      }
       case 'restart': close('crash'); break;
       case 'pause': if (!o.pause) start('pause', 'paused', 'paused'); break;
       case 'resume': close('pause'); break;
@@ -375,11 +379,11 @@
     stats.arrows = drawMsgs(model.arrows, t0, t1, tc);
     stats.inflight = drawMsgs(model.inflight, t0, t1, tc);
     stats.drops = drawMsgs(model.drops, t0, t1, tc);
+    flushRoleLabels();   /* above the arrows, below the marks' own labels */
     labelEnd = {};
     markBatch = { timers: [], emits: [] };
     visible(model.marks, t0, t1, function (k) { if (shown(k)) { drawMark(k); stats.marks++; } });
     flushMarks();
-    flushRoleLabels();
     if (selected) drawSelection(selected);
     if (cursor >= 0 && tc >= t0 && tc <= t1) {
       ctx.strokeStyle = COLORS.cursor; ctx.lineWidth = 2;
@@ -425,7 +429,11 @@
         ctx.strokeStyle = '#e57373'; ctx.lineWidth = 2; ctx.beginPath();
         for (var x = x0 - b.h; x < x0 + w; x += 8) { ctx.moveTo(x, b.top + b.h); ctx.lineTo(x + b.h, b.top); }
         ctx.stroke(); ctx.restore();
-        if (w > 50) { ctx.fillStyle = '#fff'; ctx.font = 'bold 10px sans-serif'; ctx.fillText('crashed', Math.max(x0, LABEL_W) + 3, b.top + 12); }
+        if (w > 50) {
+          ctx.fillStyle = '#fff'; ctx.font = 'bold 10px sans-serif';
+          var ct = w > 8 + 6 * s.label.length ? s.label : 'crashed';
+          ctx.fillText(ct, Math.max(x0, LABEL_W) + 3, b.top + 12);
+        }
         break;
       case 'paused':
         ctx.fillStyle = 'rgba(120,144,156,0.55)'; ctx.fillRect(x0, b.top + 1, w, b.h - 2);
