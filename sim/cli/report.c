@@ -1,10 +1,20 @@
 /*
 ** report.c — the short human report of failed checks (report.h).
 **
-** One printer per check, in 'printers'; a check without one prints its
-** "text", "explain" or "violation" field, or its JSON on one line. Each
-** printer keeps to a screen: at most OPS_SHOWN operations, FAULTS_SHOWN
-** faults and PARTS_SHOWN failing partitions, then says where the rest is.
+** 'report_verdicts' picks a printer by check name (linearizable,
+** invariants, mutex); any other check prints its "text", "explain" or
+** "violation" field (at most GENERIC_LINES lines), or its JSON on one line.
+** Each printer keeps to a screen: at most OPS_SHOWN operations,
+** FAULTS_SHOWN faults and PARTS_SHOWN failing partitions, then says where
+** the rest is. Sentences are wrapped at WRAP_COLUMNS.
+**
+** The linearizability printer puts the checker's account (lin_why.c) in
+** words: the state after the last core operation and the write that made
+** it, and why the blocked operation cannot follow. Two inferences join it
+** to the run's faults: a write acknowledged by a node that then crashed
+** with unsynced writes, before syncing again, was lost; a stale answer from
+** a node on the other side of a partition from the one that acknowledged
+** the newer write was served across the cut.
 **
 ** Faults come from the run (report_ctx.faults: crash, restart, pause,
 ** resume, partition, heal, clock, net, nemesis entries) as trace lines.
@@ -91,7 +101,7 @@ static const char *phrase(const json_t *op, const report_ctx *ctx, char *buf, si
 }
 
 /* One aligned line: client, process, operation and result, interval, status, node. */
-static void print_op_line(FILE *out, const json_t *op, const report_ctx *ctx, const char *tag)
+static void print_op_line(FILE *out, const json_t *op, const report_ctx *ctx)
 {
     char w[32], x[160], r[64], opr[240], iv[64];
     const char *status = str_of(op, "status");
@@ -121,7 +131,7 @@ static void print_op_line(FILE *out, const json_t *op, const report_ctx *ctx, co
         fprintf(out, ", line %lld", int_of(op, "invoke_line"));
     if (strcmp(status, "info") == 0 || strcmp(status, "open") == 0)
         fputs(" (outcome unknown)", out);
-    fprintf(out, "%s%s\n", tag ? "  " : "", tag ? tag : "");
+    fputc('\n', out);
 }
 
 /* Prints 'text' indented by 'indent' spaces, wrapped at WRAP_COLUMNS. */
@@ -493,7 +503,7 @@ static void print_failed_part(FILE *out, const json_t *p, const char *model,
     window w = {0};
     json_array_foreach(core, i, op) {
         if (i < OPS_SHOWN)
-            print_op_line(out, op, ctx, NULL);
+            print_op_line(out, op, ctx);
         blk_in_core |= json_equal((json_t *)op, (json_t *)blk);
         window_add(&w, op);
     }
@@ -501,7 +511,7 @@ static void print_failed_part(FILE *out, const json_t *p, const char *model,
         fprintf(out, "    ... %zu more (--json)\n", n - OPS_SHOWN);
     if (!blk_in_core) {
         fputs("  The search stopped at:\n", out);
-        print_op_line(out, blk, ctx, NULL);
+        print_op_line(out, blk, ctx);
     }
     window_add(&w, blk);
     window_add(&w, json_object_get(why, "set_by"));
@@ -551,6 +561,9 @@ void report_lin_parts(FILE *out, const json_t *report, const report_ctx *ctx)
                     int_of(p, "ops"), json_is_false(pv) ? "not linearizable" : str_of(p, "reason"));
         if (json_is_false(pv))
             print_failed_part(out, p, model, ctx);
+        else if (!json_is_string(key) && parts <= 1)
+            fprintf(out, "  Undecided: %s.\n  Not a pass; a bigger budget may decide it.\n",
+                    str_of(p, "reason"));
     }
     if (shown > PARTS_SHOWN)
         fprintf(out, "  ... %zu more key%s not linearizable or undecided (--json)\n", shown - PARTS_SHOWN,
