@@ -102,8 +102,8 @@ has "$tmp/d" "n3 (token 1, acquired at 104.000 ms) and n4 (token 2" "the mutex r
 # -- warnings ------------------------------------------------------------------
 "$bin" run tests/scenarios/warn_faults.lua > "$tmp/out" 2> "$tmp/err"; rc=$?
 [ $rc = 0 ] && ok "a scenario with no-op faults still runs" || bad "warn_faults exits $rc"
-has "$tmp/err" "warning: 100.000 ms: restart of n2 ignored: it is up, not crashed" "restart of a running node warns"
-has "$tmp/err" "warning: 250.000 ms: crash of n1 ignored: it is already crashed" "crash of a crashed node warns"
+has "$tmp/err" "warning: 100.000 ms: c:restart(2) ignored: n2 is up, not crashed" "restart of a running node warns"
+has "$tmp/err" "warning: 250.000 ms: c:crash(1) ignored: n1 is already crashed" "crash of a crashed node warns"
 has "$tmp/err" "never calls c:check" "a scenario without c:check warns"
 
 # -- replay prints the same report ----------------------------------------------

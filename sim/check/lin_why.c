@@ -21,6 +21,7 @@
 */
 #include <stdlib.h>
 
+#include "check_assert.h"
 #include "lin.h"
 
 static bool same(const lin_model *m, lin_state a, lin_state b)
@@ -32,6 +33,8 @@ int lin_why(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
             const uint32_t *prefix, size_t count, uint32_t block_op,
             const uint32_t *core, size_t core_count, lin_why_out *out)
 {
+    CHECK_ASSERT(block_op < n);
+    CHECK_ASSERT(count <= n);
     *out = (lin_why_out){.anchor = -1, .set_by = -1, .ended_by = -1};
     lin_state *st = malloc((count + 1) * sizeof *st);
     bool *in_core = calloc(n + 1, sizeof *in_core);
