@@ -49,6 +49,8 @@ check(whole.get('cx', 0) >= 1, f"counterexample operations marked: {whole.get('c
 labels = [el.text or '' for el in ET.parse('view_svg_win.svg').getroot().iter() if el.get('class') == 'oplabel']
 check(len(labels) > 10 and any(t.startswith('read') for t in labels) and all(t for t in labels),
       f"operation bars are labelled ({len(labels)} labels in the window, e.g. {labels[:3]})")
+texts = [el.text or '' for el in ET.parse('view_svg_win.svg').getroot().iter() if el.get('class') == 'label']
+check(any(t.startswith('crashed: lost ') for t in texts), "the crash says what it lost: " + str([t for t in texts if t.startswith('crashed')]))
 lo, hi = 1400e6, 1800e6
 inwin = sum(1 for s, d in delivers if s <= hi and d >= lo)
 win = classes('view_svg_win.svg')
