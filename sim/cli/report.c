@@ -575,8 +575,8 @@ void report_lin_parts(FILE *out, const json_t *report, const report_ctx *ctx)
 static void print_invariants(FILE *out, const json_t *report, const report_ctx *ctx)
 {
     double t_ms = json_number_value(json_object_get(report, "t_ms"));
-    fprintf(out, "invariants: FAILED at %.1f ms\n", t_ms);
-    print_wrapped(out, 2, str_of(report, "violation"));
+    /* the violation on one line, as the protocol wrote it: people grep for it */
+    fprintf(out, "invariants: FAILED at %.1f ms\n  %s\n", t_ms, str_of(report, "violation"));
     int64_t t = (int64_t)(t_ms * NS_PER_MS);
     print_faults(out, ctx->faults, (window){.from_ns = t > 1000 * 1000000LL ? t - 1000 * 1000000LL : 0,
                                             .to_ns = t, .set = true});
@@ -590,8 +590,8 @@ static void print_mutex(FILE *out, const json_t *report, const report_ctx *ctx)
     const json_t *v, *x;
     window w = {0};
     json_array_foreach(json_object_get(report, "violations"), i, v) {
-        if (i < 3)
-            print_wrapped(out, 2, str_of(v, "explain"));
+        if (i < 3)   /* one line, as the checker wrote it: people grep for it */
+            fprintf(out, "  %s\n", str_of(v, "explain"));
         if (json_is_number(json_object_get(v, "requested_ms")) &&
             json_is_number(json_object_get(v, "waited_ms"))) {   /* a stuck waiter: until now */
             json_t *op = json_pack("{s:I}", "invoke_time", (json_int_t)((
