@@ -38,6 +38,7 @@
 #include "txn.h"
 #include "cmd.h"
 #include "lin.h"
+#include "report.h"
 
 enum { INPUT_BYTES_MAX = 1 << 30 };   /* 1 GiB: larger histories are refused */
 
@@ -366,64 +367,6 @@ int cmd_check(int argc, char **argv)
 
 /* --- text output of the linearizability report ------------------------ */
 
-static void print_value(const json_t *v, FILE *out)
-{
-    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-    fputs(s ? s : "?", out);
-    free(s);
-}
-
-/* "#12    line 20-25  process 3  write 4  ok", "read -> 3", "cas [1,2] -> false" */
-static void print_op(const json_t *op, FILE *out)
-{
-    const char *status = json_string_value(json_object_get(op, "status"));
-    const json_t *value = json_object_get(op, "value"), *result = json_object_get(op, "result");
-    json_int_t cl = json_integer_value(json_object_get(op, "complete_line"));
-    fprintf(out, "#%-5lld line %lld", (long long)json_integer_value(json_object_get(op, "index")),
-            (long long)json_integer_value(json_object_get(op, "invoke_line")));
-    if (cl > 0)
-        fprintf(out, "-%lld", (long long)cl);
-    fprintf(out, "  process %lld  %s", (long long)json_integer_value(json_object_get(op, "process")),
-            json_string_value(json_object_get(op, "f")));
-    if (!json_is_null(value)) {
-        fputc(' ', out);
-        print_value(value, out);
-    }
-    if (status != NULL && strcmp(status, "ok") == 0) {
-        if (json_equal((json_t *)value, (json_t *)result)) {
-            fputs("  ok", out);
-        } else {
-            fputs(" -> ", out);
-            print_value(result, out);
-        }
-    } else {
-        fprintf(out, "  (%s: may or may not have happened)", status ? status : "?");
-    }
-    fputc('\n', out);
-}
-
-static void print_failed_part(const json_t *p, FILE *out)
-{
-    const json_t *core = json_object_get(p, "core"), *prefix = json_object_get(p, "prefix");
-    fprintf(out, "  no linearization reaches the completion of:\n    ");
-    print_op(json_object_get(p, "fails_at"), out);
-    fprintf(out, "  these %zu operations, as observed, cannot be linearized together%s\n"
-                 "  (even if any other operation called before may not have happened at all):\n",
-            json_array_size(core),
-            json_is_true(json_object_get(p, "core_minimal")) ? " (a minimal set)" : "");
-    size_t i;
-    const json_t *op;
-    json_array_foreach(core, i, op) {
-        fputs("    ", out);
-        print_op(op, out);
-    }
-    fprintf(out, "  longest linearizable prefix: the first %lld events (to line %lld), "
-                 "%lld operations linearized\n",
-            (long long)json_integer_value(json_object_get(prefix, "events")),
-            (long long)json_integer_value(json_object_get(prefix, "end_line")),
-            (long long)json_integer_value(json_object_get(prefix, "ops")));
-}
-
 static void print_linearizable(const json_t *report, FILE *out)
 {
     const json_t *valid = json_object_get(report, "valid");
@@ -440,18 +383,6 @@ static void print_linearizable(const json_t *report, FILE *out)
     if (failed > 0 || unknown > 0)
         fprintf(out, "%lld failed, %lld unknown, %lld ok\n", failed, unknown,
                 parts - failed - unknown);
-    size_t i;
-    const json_t *p;
-    json_array_foreach(json_object_get(report, "partitions"), i, p) {
-        const json_t *key = json_object_get(p, "key"), *pv = json_object_get(p, "valid");
-        if (json_is_true(pv))
-            continue;
-        fprintf(out, "%s", json_is_string(key) ? "key " : "history");
-        if (json_is_string(key))
-            print_value(key, out);
-        fprintf(out, " (%lld operations): %s\n", (long long)json_integer_value(json_object_get(p, "ops")),
-                json_is_false(pv) ? "not linearizable" : json_string_value(json_object_get(p, "reason")));
-        if (json_is_false(pv))
-            print_failed_part(p, out);
-    }
+    report_ctx ctx = {.lines = true};   /* the short report (report.c) */
+    report_lin_parts(out, report, &ctx);
 }

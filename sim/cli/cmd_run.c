@@ -15,8 +15,10 @@
 
 #include "args.h"
 #include "cmd.h"
+#include "fuzz_common.h"
 #include "hosttime.h"
 #include "logfilter.h"
+#include "report.h"
 #include "script.h"
 #include "view.h"
 
@@ -131,17 +133,23 @@ static void print_summary(const json_t *s, double wall_ms)
            json_string_value(json_object_get(s, "build")));
 }
 
-static void print_violations(const json_t *verdicts)
+/* The short report of each failed check (report.c), with the command that
+** reproduces the run; the full reports are in --json and --trace. */
+static void print_violations(const run_args *a, const script_result *r)
 {
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)verdicts, k, v) {
-        if (!json_is_false(json_object_get(v, "valid")))
-            continue;
-        char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        printf("\n%s FAILED:\n%s\n", k, s ? s : "");
-        free(s);
-    }
+    char *repro = fuzz_command(a->scenario, a->seed, a->params);
+    const char *ver = json_string_value(json_object_get(r->summary, "version"));
+    const char *bid = json_string_value(json_object_get(r->summary, "build"));
+    char build[256] = "";   /* what the reproduction needs besides the command */
+    if (ver && bid)
+        snprintf(build, sizeof build, "dsim %s build %s", ver, bid);
+    report_ctx ctx = {.faults = r->faults ? r->faults : json_null(),
+                      .clients = (int)json_integer_value(json_object_get(r->summary, "clients")),
+                      .repro = repro,
+                      .build = build[0] ? build : NULL,
+                      .more = "the same with --json (full reports), --html run.html (the viewer)"};
+    report_verdicts(stdout, r->verdicts, &ctx);
+    free(repro);
 }
 
 static bool write_file(const char *path, const char *data, size_t len)
@@ -161,6 +169,13 @@ static int report(const run_args *a, script_result *r, double wall_ms)
             printf("%s\n", json_dumps(json_pack("{s:s}", "error", r->message), JSON_COMPACT));
         return r->internal ? EXIT_INTERNAL : EXIT_USAGE;
     }
+    size_t i;
+    json_t *w;
+    json_array_foreach(r->warnings, i, w)
+        fprintf(stderr, "dsim run: warning: %s\n", json_string_value(w));
+    if (!r->checked && r->summary)
+        fprintf(stderr, "dsim run: warning: %s never calls c:check: nothing was judged\n",
+                a->scenario);
     if (a->history && !write_file(a->history, r->history ? r->history : "", r->history_len)) {
         fprintf(stderr, "dsim run: cannot write history '%s'\n", a->history);
         return EXIT_USAGE;
@@ -179,7 +194,7 @@ static int report(const run_args *a, script_result *r, double wall_ms)
         json_decref(o);
     } else {
         print_summary(r->summary, wall_ms);
-        print_violations(r->verdicts);
+        print_violations(a, r);
     }
     return r->violation ? EXIT_VIOLATION : r->unknown ? EXIT_UNKNOWN : EXIT_PASS;
 }

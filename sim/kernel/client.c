@@ -148,17 +148,18 @@ void client_next(dsim_world *w, int c, uint64_t gen)
     cl->redirects = 0;
     w->stats.ops_invoked++;
     world_fp(w, 0x09 ^ cl->op.id);
-    history_record(w, "invoke", &cl->op, 0, false);
+    history_record(w, "invoke", &cl->op, 0, false, -1);
     queue_item it = {.kind = EV_CLIENT_TIMEOUT, .node = c, .peer = -1, .a = cl->op.id};
     DSIM_ASSERT(w->workload.timeout_ns > 0);
     cl->timeout_handle = world_push(w, w->now + w->workload.timeout_ns, &it);
     send_request(w, cl);
 }
 
-static void finish(dsim_world *w, client *cl, const char *type, int64_t value, bool has_value)
+static void finish(dsim_world *w, client *cl, const char *type, int64_t value, bool has_value,
+                   int node)
 {
     DSIM_ASSERT(cl->busy);
-    history_record(w, type, &cl->op, value, has_value);
+    history_record(w, type, &cl->op, value, has_value, node);
     world_fp_bytes(w, type, strlen(type));
     cl->busy = false;
     schedule_next(w, cl);
@@ -170,7 +171,7 @@ static void give_up(dsim_world *w, client *cl)
 {
     w->stats.ops_info++;
     cl->timeout_handle = 0;
-    finish(w, cl, "info", 0, false);
+    finish(w, cl, "info", 0, false, -1);
     cl->process += w->clients_len;   /* the old process may still act */
     cl->target = (cl->target + 1) % w->nodes_len;
     DSIM_ASSERT(cl->process % w->clients_len == cl->idx);
@@ -209,11 +210,11 @@ void client_on_reply(dsim_world *w, int c, const reply_body *r)
         w->stats.ops_ok++;
         cl->ok_count++;
         cl->last_ok_ns = w->now;
-        finish(w, cl, "ok", r->value, cl->op.f == DSIM_F_READ);
+        finish(w, cl, "ok", r->value, cl->op.f == DSIM_F_READ, r->node);
     } else {
         DSIM_ASSERT(r->status == DSIM_FAIL);
         w->stats.ops_fail++;
-        finish(w, cl, "fail", 0, false);
+        finish(w, cl, "fail", 0, false, r->node);
     }
 }
 

@@ -3,7 +3,9 @@
 **
 ** One line per invoke and per completion, in the order they happened, in
 ** Jepsen's shape: process, type, f, key (multi-key workloads only), value,
-** time (true ns, for display). The buffer only grows; checkers read the
+** time (true ns, for display), and on a completion that a node answered
+** (ok, fail) the node that served it ("node": "n1"; not Jepsen's, which
+** readers that do not know it ignore). The buffer only grows; checkers read the
 ** text, never kernel structures. The same event also goes to the trace as
 ** an "op" event with the operation id and client, for the viewer.
 */
@@ -57,16 +59,20 @@ static int format_value(char *buf, size_t cap, const char *type, const dsim_op *
     }
 }
 
-void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t value, bool has_value)
+void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t value, bool has_value,
+                    int node)
 {
     DSIM_ASSERT(op->f < DSIM_F_COUNT_);
-    char val[64], key[32] = "", line[256];
+    DSIM_ASSERT(node < w->nodes_len);
+    char val[64], key[32] = "", served[32] = "", line[256];
     format_value(val, sizeof val, type, op, value, has_value);
     if (w->workload.keys > 1)
         snprintf(key, sizeof key, "\"key\":\"k%u\",", op->key);
+    if (node >= 0)
+        snprintf(served, sizeof served, ",\"node\":\"n%d\"", node + 1);
     int len = snprintf(line, sizeof line,
-                       "{\"process\":%d,\"type\":\"%s\",\"f\":\"%s\",%s\"value\":%s,\"time\":%" PRId64 "}\n",
-                       op->process, type, f_names[op->f], key, val, w->now);
+                       "{\"process\":%d,\"type\":\"%s\",\"f\":\"%s\",%s\"value\":%s,\"time\":%" PRId64 "%s}\n",
+                       op->process, type, f_names[op->f], key, val, w->now, served);
     DSIM_ASSERT(len > 0);
     DSIM_ASSERT((size_t)len < sizeof line);
     hist_append(w, line, (size_t)len);
@@ -84,5 +90,7 @@ void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t 
         json_object_set_new(e, "key", json_string(key));
     }
     json_object_set_new(e, "value", json_loads(val, JSON_DECODE_ANY, NULL));
+    if (node >= 0)
+        json_object_set_new(e, "node", json_string(endpoint_name(w, node, buf, sizeof buf)));
     trace_emit(w, e);
 }

@@ -82,6 +82,21 @@ void world_fail(dsim_world *w, const char *fmt, ...)
     DSIM_ASSERT(w->error[0] != 0);   /* a failure always says why */
 }
 
+void world_warn(dsim_world *w, const char *fmt, ...)
+{
+    if (!w->warnings)
+        w->warnings = json_array();
+    if (json_array_size(w->warnings) >= WORLD_WARNINGS_MAX)
+        return;
+    char text[400], line[448];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    snprintf(line, sizeof line, "%.3f ms: %s", (double)w->now / 1e6, text);
+    json_array_append_new(w->warnings, json_string(line));
+}
+
 void world_config_defaults(world_config *cfg)
 {
     DSIM_ASSERT(cfg != NULL);
@@ -231,6 +246,8 @@ void world_free(dsim_world *w)
     free(w->timers_free);
     json_decref(w->emits_pending);
     json_decref(w->emitted);
+    json_decref(w->faults);
+    json_decref(w->warnings);
     free(w->invariant_violation);
     free(w->checker_state);
     free(w);

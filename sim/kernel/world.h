@@ -23,6 +23,8 @@
 #define WORLD_NODES_MAX 10000
 #define WORLD_CLIENTS_MAX 1000
 #define WORLD_PROFILES_MAX 4096
+#define WORLD_FAULTS_MAX 4096    /* fault events kept for the report */
+#define WORLD_WARNINGS_MAX 64
 
 /* Kinds of queued events. */
 enum {
@@ -73,6 +75,7 @@ struct dsim_node {
     uint32_t deferred_len, deferred_cap;
     char role[16];              /* last role seen by inspect (for traces) */
     int64_t term_seen;
+    int64_t synced_ns;          /* last dsim_disk_sync, -1 before the first */
 };
 
 typedef dsim_link net_profile;  /* link behaviour; profile 0 is the default */
@@ -179,6 +182,14 @@ struct dsim_world {
     bool log_color;
     const struct logfilter *log_filter;  /* --log=FILTERS; NULL: every event */
     json_t *trace_tail;         /* events kept for --html (or NULL) */
+    /* Fault events (crash, restart, pause, resume, partition, heal, clock,
+    ** net, fault) as their trace lines, traced or not, for the
+    ** failure report: at most WORLD_FAULTS_MAX, 'faults_more' past it. */
+    json_t *faults;
+    uint64_t faults_more;
+    /* Warnings about the scenario (a crash of a crashed node ...), as
+    ** "T ms: text" strings: at most WORLD_WARNINGS_MAX. */
+    json_t *warnings;
     /* history */
     char *hist;                 /* JSON lines of client operations */
     size_t hist_len, hist_cap;
@@ -227,6 +238,8 @@ void world_call_at(dsim_world *w, int64_t at, world_call_fn fn, uint64_t a, uint
 void world_fail(dsim_world *w, const char *fmt, ...);
 void world_fp(dsim_world *w, uint64_t x);   /* mixes a value into the fingerprint */
 void world_fp_bytes(dsim_world *w, const void *p, size_t len);
+/* Notes a warning about the scenario (printf format); observes only. */
+void world_warn(dsim_world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* options.c */
 int options_build(dsim_world *w, json_t *given, char *err, size_t cap);
@@ -270,14 +283,19 @@ const char *workload_model(const workload_cfg *cfg);
 json_t *client_stats(const dsim_world *w, int c);
 
 /* history.c */
-void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t value, bool has_value);
+/* 'node': the node that answered (a completion from a reply), or -1. */
+void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t value, bool has_value,
+                    int node);
 
 /* trace.c */
 static inline bool trace_on(const dsim_world *w)
 {
     return w->trace != NULL || w->log != NULL;
 }
-json_t *trace_event(dsim_world *w, const char *ev);   /* NULL when off */
+/* A new event line; NULL when tracing and logging are off, except for
+** fault kinds, which are always made: 'trace_emit' keeps them in
+** 'w->faults' for the failure report. */
+json_t *trace_event(dsim_world *w, const char *ev);
 void trace_emit(dsim_world *w, json_t *e);            /* takes ownership */
 void trace_header(dsim_world *w, const char *scenario, json_t *params);
 void trace_summary(dsim_world *w, json_t *summary);
