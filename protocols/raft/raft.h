@@ -43,7 +43,7 @@
 
 #define RAFT_NODES_MAX 32        /* members are a 32-bit mask */
 #define RAFT_LOG_MAX 1024        /* in-memory entries past the snapshot */
-#define RAFT_KEYS_MAX 256
+#define RAFT_KEYS_MAX DSIM_STORE_KEYS
 #define RAFT_CLIENTS_MAX 64      /* sessions; later clients get no dedupe */
 #define RAFT_BATCH_MAX 64        /* entries per AppendEntries */
 #define RAFT_PENDING_MAX 128     /* client writes waiting for commit */
@@ -76,15 +76,16 @@ typedef struct raft_session {
     uint64_t seq;        /* last applied sequence number of the client */
     int64_t value;       /* its result */
     int32_t status;      /* dsim_status of its result */
-    int32_t pad;
+    int32_t words;       /* its result had words (not kept: no second answer) */
 } raft_session;
 
-/* The state machine: the store, the sessions, and a digest of both. */
+/* The state machine: the kernel's reference store (every workload), the
+** sessions, and a digest of both. */
 typedef struct raft_kv {
-    int64_t value[RAFT_KEYS_MAX];
-    uint8_t present[RAFT_KEYS_MAX];
+    dsim_store store;
     raft_session session[RAFT_CLIENTS_MAX];
-    uint64_t digest;     /* sum of hashes of (key, value) and (client, seq) */
+    uint64_t session_digest;   /* sum of hashes of (client, seq) */
+    uint64_t digest;     /* session_digest + the store's digest */
 } raft_kv;
 
 /* A snapshot: the state after applying every entry up to 'index'. */
@@ -293,8 +294,9 @@ void raft_set_commit(dsim_node *n, uint64_t commit);
 void raft_apply_committed(dsim_node *n);
 void raft_on_client_write(dsim_node *n, const dsim_op *op);
 void raft_drop_pending(dsim_node *n);
-void raft_kv_apply_op(raft_kv *kv, const dsim_op *op, dsim_status *st, int64_t *value);
-int64_t raft_kv_read(const raft_kv *kv, uint32_t key);
+void raft_kv_apply_op(raft_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res);
+/* Answers a read-only op from this node's state machine. */
+void raft_kv_answer_read(dsim_node *n, const dsim_op *op);
 
 /* raft_read.c */
 void raft_on_client_read(dsim_node *n, const dsim_op *op);

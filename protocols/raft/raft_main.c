@@ -141,7 +141,7 @@ static void on_timer(dsim_node *n, uint32_t kind, uint64_t arg)
 
 static void on_request(dsim_node *n, const dsim_op *op)
 {
-    if (op->f == DSIM_F_READ)
+    if (dsim_op_readonly(op))   /* reads, and transactions of reads only */
         raft_on_client_read(n, op);
     else
         raft_on_client_write(n, op);

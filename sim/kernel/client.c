@@ -10,9 +10,11 @@
 ** effect. Giving up after redirects is not 'fail': a duplicated copy of the
 ** request may still be in flight to a node that will apply it. Late replies
 ** to a finished operation are ignored.
-** Workloads: "register" (one key; read, write), "cas-register" (one key;
-** read, write, cas), "kv" (many keys; read, write, cas). Every written value
-** is unique per key, so histories are differentiated.
+** What a client asks for comes from its workload (workload.h: the
+** registry); this file only moves operations and results. A request
+** carries 'dsim_op_bytes' of the op (a plain op has no micro-op tail), a
+** reply its 'reply_body' and, for reads of lists and transactions, the
+** result words after it.
 ** Randomness: the client's own stream ("client", index).
 */
 #include <stdlib.h>
@@ -35,11 +37,6 @@ struct client {
     rng rng;
 };
 
-const char *workload_model(const workload_cfg *cfg)
-{
-    return strcmp(cfg->name, "register") == 0 ? "register" : "cas-register";
-}
-
 int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
 {
     if (cfg->count < 0 || cfg->count > WORLD_CLIENTS_MAX) {
@@ -49,12 +46,28 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
     /* Clients are endpoints after the nodes; links are sized for all of
     ** them, so clients come before any per-link network setting. */
     DSIM_ASSERT(!w->net.cut && !w->net.link_profile && !w->net.fifo_last);
+    const workload *wl = workload_find(cfg->name);
+    if (wl == NULL) {
+        snprintf(err, cap, "unknown workload '%s' (see: dsim list workloads)", cfg->name);
+        return -1;
+    }
+    for (const workload_param *p = wl->params; p->name; p++) {
+        int v = *workload_param_slot((workload_cfg *)cfg, p);
+        if (v < p->min || v > p->max) {
+            snprintf(err, cap, "workload %s: '%s' must be from %d to %d, got %d", wl->name, p->name,
+                     p->min, p->max, v);
+            return -1;
+        }
+    }
+    if (wl->validate && wl->validate(cfg, err, cap) != 0)
+        return -1;
     w->net.endpoints = w->nodes_len + cfg->count;
     w->workload = *cfg;
+    w->wl = wl;
     w->clients_len = cfg->count;
     w->clients = calloc(cfg->count ? (size_t)cfg->count : 1, sizeof *w->clients);
-    w->key_next_value = calloc((size_t)cfg->keys + 1, sizeof *w->key_next_value);
-    if (!w->clients || !w->key_next_value) {
+    w->wl_state = calloc(1, sizeof *w->wl_state);
+    if (!w->clients || !w->wl_state) {
         snprintf(err, cap, "out of memory");
         return -1;
     }
@@ -72,9 +85,13 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
 void clients_free(dsim_world *w)
 {
     free(w->clients);
-    free(w->key_next_value);
+    free(w->wl_state);
+    free(w->result);
+    free(w->hist_value.p);
+    w->result = NULL;
+    w->hist_value = (wl_text){0};
     w->clients = NULL;
-    w->key_next_value = NULL;
+    w->wl_state = NULL;
 }
 
 static void schedule_next(dsim_world *w, client *cl)
@@ -99,35 +116,20 @@ void clients_start(dsim_world *w)
 
 static void make_op(dsim_world *w, client *cl)
 {
-    const workload_cfg *cfg = &w->workload;
     dsim_op *op = &cl->op;
     memset(op, 0, sizeof *op);
     op->id = w->op_id_next++;
     op->client = cl->idx;
     op->process = cl->process;
     op->seq = ++cl->seq;
-    op->key = cfg->keys > 1 ? (uint32_t)rng_below(&cl->rng, (uint64_t)cfg->keys) : 0;
-    int64_t roll = rng_range(&cl->rng, 0, 99);
-    bool cas_ok = strcmp(cfg->name, "register") != 0;
-    if (roll < cfg->read_pct) {
-        op->f = DSIM_F_READ;
-        op->value = DSIM_NIL;
-    } else if (roll < cfg->read_pct + cfg->write_pct || !cas_ok) {
-        op->f = DSIM_F_WRITE;
-        op->value = ++w->key_next_value[op->key];
-    } else {
-        op->f = DSIM_F_CAS;
-        int64_t last = w->key_next_value[op->key];
-        /* Expect a recent value, so some cas succeed and some fail. */
-        op->value = last > 0 ? rng_range(&cl->rng, last > 3 ? last - 3 : 1, last) : 1;
-        op->value2 = ++w->key_next_value[op->key];
-    }
+    w->wl->generate(&w->workload, w->wl_state, &cl->rng, op);
+    DSIM_ASSERT(op->f < DSIM_F_COUNT_ && (op->f == DSIM_F_TXN || op->mops_len == 0));
 }
 
 static void send_request(dsim_world *w, client *cl)
 {
-    net_send(w, w->nodes_len + cl->idx, cl->target, MSG_REQUEST, 0, &cl->op, sizeof cl->op,
-             w->msg_id_next++);
+    net_send(w, w->nodes_len + cl->idx, cl->target, MSG_REQUEST, 0, &cl->op,
+             (uint32_t)dsim_op_bytes(&cl->op), w->msg_id_next++);
 }
 
 void client_next(dsim_world *w, int c, uint64_t gen)
@@ -141,15 +143,15 @@ void client_next(dsim_world *w, int c, uint64_t gen)
     cl->redirects = 0;
     w->stats.ops_invoked++;
     world_fp(w, 0x09 ^ cl->op.id);
-    history_record(w, "invoke", &cl->op, 0, false);
+    history_record(w, "invoke", &cl->op, NULL);
     queue_item it = {.kind = EV_CLIENT_TIMEOUT, .node = c, .peer = -1, .a = cl->op.id};
     cl->timeout_handle = world_push(w, w->now + w->workload.timeout_ns, &it);
     send_request(w, cl);
 }
 
-static void finish(dsim_world *w, client *cl, const char *type, int64_t value, bool has_value)
+static void finish(dsim_world *w, client *cl, const char *type, const dsim_result *res)
 {
-    history_record(w, type, &cl->op, value, has_value);
+    history_record(w, type, &cl->op, res);
     world_fp_bytes(w, type, strlen(type));
     cl->busy = false;
     schedule_next(w, cl);
@@ -161,7 +163,7 @@ static void give_up(dsim_world *w, client *cl)
 {
     w->stats.ops_info++;
     cl->timeout_handle = 0;
-    finish(w, cl, "info", 0, false);
+    finish(w, cl, "info", NULL);
     cl->process += w->clients_len;   /* the old process may still act */
     cl->target = (cl->target + 1) % w->nodes_len;
 }
@@ -175,7 +177,23 @@ void client_timeout(dsim_world *w, int c, uint64_t op_id)
     give_up(w, cl);
 }
 
-void client_on_reply(dsim_world *w, int c, const reply_body *r)
+/* The reply's result, in a buffer of the world's (results can be large). */
+static const dsim_result *result_of(dsim_world *w, const reply_body *r, const void *words,
+                                    uint32_t words_len)
+{
+    DSIM_ASSERT(words_len <= DSIM_RESULT_WORDS_MAX);
+    if (w->result == NULL) {
+        w->result = malloc(sizeof *w->result);
+        DSIM_ASSERT(w->result != NULL);
+    }
+    w->result->value = r->value;
+    w->result->len = words_len;
+    if (words_len > 0)
+        memcpy(w->result->words, words, words_len * sizeof(int64_t));
+    return w->result;
+}
+
+void client_on_reply(dsim_world *w, int c, const reply_body *r, const void *words, uint32_t words_len)
 {
     DSIM_ASSERT(c >= 0 && c < w->clients_len);
     client *cl = &w->clients[c];
@@ -197,11 +215,11 @@ void client_on_reply(dsim_world *w, int c, const reply_body *r)
         w->stats.ops_ok++;
         cl->ok_count++;
         cl->last_ok_ns = w->now;
-        finish(w, cl, "ok", r->value, cl->op.f == DSIM_F_READ);
+        finish(w, cl, "ok", result_of(w, r, words, words_len));
     } else {
         DSIM_ASSERT(r->status == DSIM_FAIL);
         w->stats.ops_fail++;
-        finish(w, cl, "fail", 0, false);
+        finish(w, cl, "fail", NULL);
     }
 }
 
@@ -216,13 +234,39 @@ json_t *client_stats(const dsim_world *w, int c)
     return o;
 }
 
-void dsim_reply(dsim_node *n, const dsim_op *op, dsim_status status, int64_t value)
+/* The reply body and 'len' result words, as one message. */
+static void reply_send(dsim_node *n, const dsim_op *op, dsim_status status, int64_t value,
+                       const int64_t *words, uint32_t len)
 {
     dsim_world *w = dsim_world_of(n);
     DSIM_ASSERT(status == DSIM_OK || status == DSIM_FAIL || status == DSIM_REDIRECT);
     DSIM_ASSERT(op->client >= 0 && op->client < w->clients_len);
-    DSIM_ASSERT(dsim_is_up(n));
+    DSIM_ASSERT(dsim_is_up(n) && len <= DSIM_RESULT_WORDS_MAX);
     reply_body r = {.op_id = op->id, .value = value, .status = (int32_t)status, .node = dsim_id(n)};
-    net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
+    if (len == 0) {
+        net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
+                 w->msg_id_next++);
+        return;
+    }
+    size_t bytes = sizeof r + len * sizeof *words;
+    unsigned char *buf = malloc(bytes);
+    DSIM_ASSERT(buf != NULL);
+    memcpy(buf, &r, sizeof r);
+    memcpy(buf + sizeof r, words, len * sizeof *words);
+    net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, buf, (uint32_t)bytes,
              w->msg_id_next++);
+    free(buf);
+}
+
+void dsim_reply(dsim_node *n, const dsim_op *op, dsim_status status, int64_t value)
+{
+    reply_send(n, op, status, value, NULL, 0);
+}
+
+void dsim_reply_result(dsim_node *n, const dsim_op *op, dsim_status status, const dsim_result *r)
+{
+    if (status != DSIM_OK)
+        reply_send(n, op, status, r ? r->value : 0, NULL, 0);
+    else
+        reply_send(n, op, status, r->value, r->words, r->len);
 }

@@ -316,10 +316,12 @@ void net_deliver(dsim_world *w, wmsg *m)
         queue_item it = {.kind = EV_DELIVER, .node = m->to, .peer = m->from, .ptr = m};
         node_dispatch(&w->nodes[m->to], &it);
     } else {
-        DSIM_ASSERT(m->kind == MSG_REPLY && m->len == sizeof(reply_body));
+        DSIM_ASSERT(m->kind == MSG_REPLY && m->len >= sizeof(reply_body));
+        DSIM_ASSERT((m->len - sizeof(reply_body)) % sizeof(int64_t) == 0);
         reply_body r;
         memcpy(&r, m->data, sizeof r);
-        client_on_reply(w, m->to - w->nodes_len, &r);
+        client_on_reply(w, m->to - w->nodes_len, &r, m->data + sizeof r,
+                        (uint32_t)((m->len - sizeof r) / sizeof(int64_t)));
     }
     net_msg_release(w, m);
 }

@@ -18,6 +18,7 @@
 #include "latency.h"
 #include "queue.h"
 #include "rng.h"
+#include "workload.h"
 
 #define WORLD_NODES_MAX 10000
 #define WORLD_CLIENTS_MAX 1000
@@ -105,16 +106,20 @@ typedef struct script script;
 typedef void (*world_call_fn)(dsim_world *w, uint64_t a, uint64_t b);
 typedef void (*world_emit_fn)(dsim_world *w, int node, const char *name, json_t *fields);
 
-typedef struct workload_cfg {
-    const char *name;           /* register, cas-register, kv */
+struct workload_cfg {
+    const char *name;           /* a name in the workload registry */
     int count;                  /* clients */
     int64_t rate_per_s;         /* per client; 0: back to back */
     int64_t timeout_ns;
-    int keys;
-    int read_pct, write_pct, cas_pct;
     int redirects_max;
     int64_t stop_ns;            /* no new operations from then on; 0: never */
-} workload_cfg;
+    /* the workloads' parameters (workload.h; each workload names its own) */
+    int keys;
+    int read_pct, write_pct, cas_pct;
+    int negative;               /* counter: percent of adds that subtract */
+    int txn_min, txn_max;       /* micro-operations per transaction */
+    int writes_per_key;         /* key rotation: writes before a key retires */
+};
 
 typedef struct world_stats {
     uint64_t events, sent, delivered, dropped, duplicated;
@@ -140,7 +145,9 @@ struct dsim_world {
     int clients_len;
     client *clients;
     workload_cfg workload;
-    int64_t *key_next_value;    /* per key: next unique value to write */
+    const workload *wl;         /* the registry entry of 'workload.name' */
+    workload_state *wl_state;   /* shared by the generators */
+    dsim_result *result;        /* the last reply's result (client.c) */
     net_state net;
     queue q;
     rng rng_net, rng_workload, rng_lua;
@@ -157,6 +164,7 @@ struct dsim_world {
     /* history */
     char *hist;                 /* JSON lines of client operations */
     size_t hist_len, hist_cap;
+    wl_text hist_value;         /* scratch for one event's value */
     /* invariants */
     int invariants_every;       /* check after every N events; 0: off */
     char *invariant_violation;  /* first one seen, owned */
@@ -229,13 +237,15 @@ void clients_free(dsim_world *w);
 void clients_start(dsim_world *w);
 void client_next(dsim_world *w, int c, uint64_t gen);
 void client_timeout(dsim_world *w, int c, uint64_t op_id);
-void client_on_reply(dsim_world *w, int c, const reply_body *r);
-const char *workload_model(const workload_cfg *cfg);
+/* 'words' are the 'words_len' result words after the reply body (bytes:
+** any alignment). */
+void client_on_reply(dsim_world *w, int c, const reply_body *r, const void *words, uint32_t words_len);
 /* {process, ok, busy, last_ok_ms?} of client 'c', for scripts. */
 json_t *client_stats(const dsim_world *w, int c);
 
 /* history.c */
-void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t value, bool has_value);
+/* One event of 'op'; 'res' is an ok completion's result, else NULL. */
+void history_record(dsim_world *w, const char *type, const dsim_op *op, const dsim_result *res);
 
 /* checks.c: the checks c:check knows, by name */
 typedef json_t *(*world_check_fn)(dsim_world *w, const json_t *args, char *err, size_t cap);

@@ -43,8 +43,16 @@ static json_t *check_lin(dsim_world *w, const json_t *args, char *err, size_t ca
     json_t *report = json_object();
     check_budget budget = budget_of(args);
     const char *model = json_string_value(json_object_get(args, "model"));
+    if (model == NULL)
+        model = w->wl ? w->wl->model : NULL;
+    if (model == NULL) {
+        json_decref(report);
+        snprintf(err, cap, "workload '%s' has no linearizability model (name one: model = ...)",
+                 w->workload.name);
+        return NULL;
+    }
     check_verdict v = check_linearizable(w->hist ? w->hist : "", w->hist_len, "history", "json",
-                                         model ? model : workload_model(&w->workload), &budget,
+                                         model, &budget,
                                          report, err, cap);
     if (v == CHECK_BAD_INPUT) {
         json_decref(report);
