@@ -308,7 +308,7 @@ check_verdict check_linearizable(const char *text, size_t len, const char *sourc
     }
     if (m == NULL) {
         snprintf(err, err_cap, "%s: unknown model '%s' (expected register, cas-register, kv, "
-                 "counter, set, queue or mutex)", source, model ? model : "(none)");
+                 "counter, set, queue, mutex or list-append)", source, model ? model : "(none)");
         return CHECK_BAD_INPUT;
     }
     if (fmt == HIST_FMT_AUTO)

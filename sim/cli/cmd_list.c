@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "dsim.h"
 #include "fault.h"
+#include "world.h"
 
 static const char *const type_names[] = {"int", "bool", "string", "ms", "ms-range"};
 
@@ -30,21 +31,25 @@ static json_t *protocol_json(const dsim_protocol *p)
 
 int cmd_list(int argc, char **argv)
 {
-    bool as_json = false, faults = false;
+    bool as_json = false, faults = false, wls = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             as_json = true;
         } else if (strcmp(argv[i], "--help") == 0) {
-            printf("usage: dsim list [protocols | faults] [--json]\n");
+            printf("usage: dsim list [protocols | faults | workloads] [--json]\n");
             return EXIT_PASS;
         } else if (strcmp(argv[i], "faults") == 0) {
             faults = true;
+        } else if (strcmp(argv[i], "workloads") == 0) {
+            wls = true;
         } else if (strcmp(argv[i], "protocols") != 0) {
             return args_usage_error("list", "unknown argument '%s'", argv[i]);
         }
     }
     if (faults)
         return fault_list(stdout, as_json) == 0 ? EXIT_PASS : EXIT_INTERNAL;
+    if (wls)
+        return workload_list(stdout, as_json) == 0 ? EXIT_PASS : EXIT_INTERNAL;
     json_t *all = json_array();
     for (int i = 0; dsim_protocols[i]; i++)
         json_array_append_new(all, protocol_json(dsim_protocols[i]));

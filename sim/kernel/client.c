@@ -122,7 +122,7 @@ static void make_op(dsim_world *w, client *cl)
     op->client = cl->idx;
     op->process = cl->process;
     op->seq = ++cl->seq;
-    w->wl->generate(&w->workload, w->wl_state, &cl->rng, op);
+    w->wl->generate(&w->workload, w->wl_state, &cl->rng, w->now, op);
     DSIM_ASSERT(op->f < DSIM_F_COUNT_ && (op->f == DSIM_F_TXN || op->mops_len == 0));
 }
 

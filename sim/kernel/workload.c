@@ -73,3 +73,51 @@ void wl_int(wl_text *t, int64_t v)
     else
         wl_printf(t, "%" PRId64, v);
 }
+
+json_t *workload_json(const workload *wl)
+{
+    json_t *params = json_array(), *checks = json_array();
+    for (const workload_param *p = wl->params; p->name; p++)
+        json_array_append_new(params, json_pack("{s:s, s:s, s:i, s:i, s:i, s:s}", "name", p->name,
+                                                "type", "int", "default", p->def, "min", p->min,
+                                                "max", p->max, "help", p->help));
+    for (int i = 0; wl->checks[i]; i++)
+        json_array_append_new(checks, json_string(wl->checks[i]));
+    json_t *o = json_pack("{s:s, s:s, s:o, s:o}", "name", wl->name, "summary", wl->summary,
+                          "params", params, "checks", checks);
+    json_object_set_new(o, "model", wl->model ? json_string(wl->model) : json_null());
+    return o;
+}
+
+int workload_list(FILE *out, bool as_json)
+{
+    json_t *all = json_array();
+    for (int i = 0; workloads[i]; i++)
+        json_array_append_new(all, workload_json(workloads[i]));
+    if (as_json) {
+        char *s = json_dumps(all, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fprintf(out, "%s\n", s ? s : "[]");
+        free(s);
+        json_decref(all);
+        return s ? 0 : -1;
+    }
+    size_t i, j;
+    json_t *w, *p, *c;
+    json_array_foreach(all, i, w) {
+        fprintf(out, "%s — %s\n    checks:", json_string_value(json_object_get(w, "name")),
+                json_string_value(json_object_get(w, "summary")));
+        json_array_foreach(json_object_get(w, "checks"), j, c)
+            fprintf(out, " %s", json_string_value(c));
+        const char *model = json_string_value(json_object_get(w, "model"));
+        fprintf(out, "%s%s\n", model ? "; model " : "", model ? model : "");
+        json_array_foreach(json_object_get(w, "params"), j, p)
+            fprintf(out, "    %-16s default %-6lld %lld..%lld  %s\n",
+                    json_string_value(json_object_get(p, "name")),
+                    (long long)json_integer_value(json_object_get(p, "default")),
+                    (long long)json_integer_value(json_object_get(p, "min")),
+                    (long long)json_integer_value(json_object_get(p, "max")),
+                    json_string_value(json_object_get(p, "help")));
+    }
+    json_decref(all);
+    return 0;
+}

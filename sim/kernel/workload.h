@@ -23,6 +23,7 @@
 #define DSIM_WORKLOAD_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "dsim.h"
@@ -63,8 +64,9 @@ struct workload {
     bool keyed;                      /* events carry "key" when keys > 1 */
     /* Checks parameters against each other: 0, or -1 with a message. */
     int (*validate)(const workload_cfg *cfg, char *err, size_t cap);
-    /* Fills op->f, key, value, value2 and the micro-ops. */
-    void (*generate)(const workload_cfg *cfg, workload_state *st, rng *r, dsim_op *op);
+    /* Fills op->f, key, value, value2 and the micro-ops ('now_ns': true
+    ** virtual time, for phases such as a queue's final drain). */
+    void (*generate)(const workload_cfg *cfg, workload_state *st, rng *r, int64_t now_ns, dsim_op *op);
     /* The history's 'f' of 'op'. */
     const char *(*f_name)(const dsim_op *op);
     /* The invoke's value (res == NULL), or an ok completion's (res set). */
@@ -77,6 +79,11 @@ const workload *workload_find(const char *name);
 /* Sets every parameter of 'wl' in 'cfg' to its default. */
 void workload_defaults(const workload *wl, workload_cfg *cfg);
 int *workload_param_slot(workload_cfg *cfg, const workload_param *p);
+/* {name, summary, params: [{name, type, default, min, max, help}], checks,
+** model} for `dsim list workloads --json`. */
+json_t *workload_json(const workload *wl);
+/* Prints every workload (text, or one JSON array); 0, or -1 on error. */
+int workload_list(FILE *out, bool as_json);
 
 /* Shared by the register family and txn generators. */
 void wl_int(wl_text *t, int64_t v);   /* DSIM_NIL -> null */

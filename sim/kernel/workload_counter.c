@@ -12,8 +12,9 @@
 
 #include "world.h"
 
-static void generate(const workload_cfg *cfg, workload_state *st, rng *r, dsim_op *op)
+static void generate(const workload_cfg *cfg, workload_state *st, rng *r, int64_t now_ns, dsim_op *op)
 {
+    (void)now_ns;
     (void)st;
     op->key = 0;
     if (rng_range(r, 0, 99) < cfg->read_pct) {

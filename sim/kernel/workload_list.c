@@ -10,8 +10,9 @@
 
 #include "world.h"
 
-static void generate(const workload_cfg *cfg, workload_state *st, rng *r, dsim_op *op)
+static void generate(const workload_cfg *cfg, workload_state *st, rng *r, int64_t now_ns, dsim_op *op)
 {
+    (void)now_ns;
     op->key = (uint32_t)rng_below(r, (uint64_t)cfg->keys);
     if (rng_range(r, 0, 99) < cfg->read_pct) {
         op->f = DSIM_F_READ_LIST;

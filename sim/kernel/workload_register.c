@@ -33,13 +33,15 @@ static void generate(const workload_cfg *cfg, workload_state *st, rng *r, dsim_o
     }
 }
 
-static void gen_plain(const workload_cfg *cfg, workload_state *st, rng *r, dsim_op *op)
+static void gen_plain(const workload_cfg *cfg, workload_state *st, rng *r, int64_t now_ns, dsim_op *op)
 {
+    (void)now_ns;
     generate(cfg, st, r, op, false);
 }
 
-static void gen_cas(const workload_cfg *cfg, workload_state *st, rng *r, dsim_op *op)
+static void gen_cas(const workload_cfg *cfg, workload_state *st, rng *r, int64_t now_ns, dsim_op *op)
 {
+    (void)now_ns;
     generate(cfg, st, r, op, true);
 }
 

@@ -46,13 +46,15 @@ static void generate(const workload_cfg *cfg, workload_state *st, rng *r, dsim_o
     }
 }
 
-static void gen_append(const workload_cfg *cfg, workload_state *st, rng *r, dsim_op *op)
+static void gen_append(const workload_cfg *cfg, workload_state *st, rng *r, int64_t now_ns, dsim_op *op)
 {
+    (void)now_ns;
     generate(cfg, st, r, op, DSIM_F_APPEND, DSIM_F_READ_LIST);
 }
 
-static void gen_rw(const workload_cfg *cfg, workload_state *st, rng *r, dsim_op *op)
+static void gen_rw(const workload_cfg *cfg, workload_state *st, rng *r, int64_t now_ns, dsim_op *op)
 {
+    (void)now_ns;
     generate(cfg, st, r, op, DSIM_F_WRITE, DSIM_F_READ);
 }
 

@@ -119,6 +119,7 @@ struct workload_cfg {
     int negative;               /* counter: percent of adds that subtract */
     int txn_min, txn_max;       /* micro-operations per transaction */
     int writes_per_key;         /* key rotation: writes before a key retires */
+    int drain_ms;               /* queue: only dequeue from this time on */
 };
 
 typedef struct world_stats {

@@ -143,6 +143,39 @@ static json_t *check_convergence_run(dsim_world *w, const json_t *args, char *er
     return report;
 }
 
+/* The workload checkers of check.h on the run's history ("counter",
+** "set-full" with option linearizable = true|false, "total-queue"). */
+static json_t *workload_check(dsim_world *w, const json_t *args, char *err, size_t cap, char which)
+{
+    json_t *report = json_object();
+    const char *text = w->hist ? w->hist : "";
+    check_verdict v = which == 'c' ? check_counter(text, w->hist_len, "history", "json", report, err, cap)
+        : which == 's' ? check_set_full(text, w->hist_len, "history", "json",
+                                        json_is_true(json_object_get(args, "linearizable")), report,
+                                        err, cap)
+        : check_total_queue(text, w->hist_len, "history", "json", report, err, cap);
+    if (v == CHECK_BAD_INPUT) {
+        json_decref(report);
+        return NULL;
+    }
+    return report;
+}
+
+static json_t *check_counter_run(dsim_world *w, const json_t *args, char *err, size_t cap)
+{
+    return workload_check(w, args, err, cap, 'c');
+}
+
+static json_t *check_set_full_run(dsim_world *w, const json_t *args, char *err, size_t cap)
+{
+    return workload_check(w, args, err, cap, 's');
+}
+
+static json_t *check_total_queue_run(dsim_world *w, const json_t *args, char *err, size_t cap)
+{
+    return workload_check(w, args, err, cap, 'q');
+}
+
 typedef struct check_entry {
     const char *name;
     world_check_fn fn;
@@ -155,6 +188,9 @@ static const check_entry checks[] = {
     {"causal", check_causal_run},
     {"sequential", check_sequential_run},
     {"convergence", check_convergence_run},
+    {"counter", check_counter_run},
+    {"set-full", check_set_full_run},
+    {"total-queue", check_total_queue_run},
     {NULL, NULL},
 };
 
@@ -168,5 +204,6 @@ world_check_fn checks_find(const char *name)
 
 const char *checks_names(void)
 {
-    return "linearizable, invariants, mutex, causal, sequential, convergence";
+    return "linearizable, invariants, mutex, causal, sequential, convergence, counter, set-full, "
+           "total-queue";
 }

@@ -908,6 +908,28 @@ static int c_stats(lua_State *L)
     return 1;
 }
 
+/* c:workload(): {name, model, checks = {...}} of the run's workload, so a
+** scenario can ask for its default checks: c:check(c:workload().checks). */
+static int c_workload(lua_State *L)
+{
+    script *s = cluster_check(L);
+    const workload *wl = s->w->wl;
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, wl ? wl->name : s->w->workload.name);
+    lua_setfield(L, -2, "name");
+    if (wl && wl->model) {
+        lua_pushstring(L, wl->model);
+        lua_setfield(L, -2, "model");
+    }
+    lua_newtable(L);
+    for (int i = 0; wl && wl->checks[i]; i++) {
+        lua_pushstring(L, wl->checks[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "checks");
+    return 1;
+}
+
 /* c:clients(): per client {process, ok, busy, last_ok_ms}, for liveness
 ** checks without scanning the history. */
 static int c_clients(lua_State *L)
@@ -946,6 +968,7 @@ void cluster_open(lua_State *L)
         {"clock", c_clock}, {"net", c_net}, {"run", c_run}, {"check", c_check},
         {"state", c_state}, {"leader", c_leader}, {"now", c_now}, {"stats", c_stats},
         {"history", c_history}, {"nodes", c_nodes}, {"control", c_control}, {"clients", c_clients},
+        {"workload", c_workload},
         {"add_node", c_add_node}, {"remove_node", c_remove_node},
         {"nemesis", c_nemesis},
         {NULL, NULL},
