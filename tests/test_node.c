@@ -148,6 +148,7 @@ static void test_client_timeout_records_info_and_retires_the_process(void **st)
     w->workload.read_pct = 0;
     w->workload.cas_pct = 100;            /* the probe never answers cas */
     w->workload.name = "cas-register";
+    w->wl = workload_find("cas-register");   /* clients_init resolved "register" */
     w->workload.stop_ns = DSIM_MS(250);
     probe_boot_all(w);
     clients_start(w);
