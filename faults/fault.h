@@ -91,7 +91,8 @@ typedef struct fault_kind {
 
 extern const fault_kind *const fault_kinds[];   /* NULL terminated */
 const fault_kind *fault_kind_find(const char *name);
-const char *fault_kind_names(void);              /* "partition, crash, ..." */
+/* "partition, crash, ...", from the table, into 'buf'; returns 'buf'. */
+const char *fault_kind_names(char *buf, size_t cap);
 /* 'dsim list faults': every kind with its parameters and entry fields. */
 int fault_list(FILE *f, bool as_json);
 

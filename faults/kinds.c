@@ -23,9 +23,17 @@ const fault_kind *fault_kind_find(const char *name)
     return NULL;
 }
 
-const char *fault_kind_names(void)
+/* The names joined from the table (so they never drift from it); cut
+** short when 'cap' is too small. */
+const char *fault_kind_names(char *buf, size_t cap)
 {
-    return "partition, crash, pause, clock, net, disk";
+    DSIM_ASSERT(cap > 0);
+    buf[0] = '\0';
+    for (size_t i = 0, used = 0; fault_kinds[i] && used < cap; i++) {
+        int n = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", fault_kinds[i]->name);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    return buf;
 }
 
 static json_t *kind_json(const fault_kind *k)

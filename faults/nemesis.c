@@ -311,7 +311,9 @@ json_t *nemesis_draw(const nemesis_cfg *cfg, uint64_t seed, int nodes, char *err
     json_object_foreach(cfg->kinds, name, given) {
         const fault_kind *k = fault_kind_find(name);
         if (!k) {
-            snprintf(err, cap, "unknown fault kind '%s' (known: %s)", name, fault_kind_names());
+            char known[256];
+            snprintf(err, cap, "unknown fault kind '%s' (known: %s)", name,
+                     fault_kind_names(known, sizeof known));
             json_decref(params_of);
             return NULL;
         }
@@ -369,9 +371,10 @@ int nemesis_check(json_t *schedule, int nodes, char *err, size_t cap)
         int64_t at, dur;
         const char *kn = json_string_value(json_object_get(e, "kind"));
         const fault_kind *k = kn ? fault_kind_find(kn) : NULL;
-        char why[256] = "";
+        char why[256] = "", known[192];
         if (!k)
-            snprintf(why, sizeof why, "unknown kind '%s' (known: %s)", kn ? kn : "?", fault_kind_names());
+            snprintf(why, sizeof why, "unknown kind '%s' (known: %s)", kn ? kn : "?",
+                     fault_kind_names(known, sizeof known));
         else if (int_field(e, "at_ms", &at) || int_field(e, "dur_ms", &dur))
             snprintf(why, sizeof why, "'at_ms' and 'dur_ms' must be whole milliseconds >= 0");
         else if (at < start || at + dur > stop)

@@ -216,9 +216,34 @@ uint64_t dsim_store_digest(const dsim_store *s);
 
 /* ---- named protocol events ---------------------------------------------- */
 
+/* One event a protocol may emit, declared in its 'events' table: the
+** contract c:on(name, fn) handlers are written against ('dsim list' prints
+** it). 'fields' names every key of the emitted fields object with its type,
+** as "key: type" joined by ", " ("node: node, term: int"); types are int,
+** bool, string, node (1-based node number) and client (1-based client
+** number, like "c1"'s 1). "" when the event has no fields. */
+typedef struct dsim_event {
+    const char *name;   /* "leader" */
+    const char *fields; /* "node: node, term: int" */
+    const char *help;   /* when it is emitted, in one line */
+} dsim_event;
+
 /* Records a protocol event ("leader", "commit", ...) in the trace and hands
-** it to Lua's c:on(name, fn). Takes ownership of 'fields' (may be NULL). */
+** it to Lua's c:on(name, fn) (with "node" added). Takes ownership of
+** 'fields' (may be NULL). 'name' and every key of 'fields' must be declared
+** in the protocol's 'events' table: an undeclared one is a programmer error
+** (the assertion names it). */
 void dsim_emit(dsim_node *n, const char *name, json_t *fields);
+
+/* ---- the invariant checker's own state ----------------------------------
+** One block of 'checker_state_size' bytes per world, zeroed when the world
+** is made and never again: crashes do not touch it, and nodes cannot see
+** it. It is the checker's memory of the run ("at most one leader per term,
+** ever"), which a node's state block cannot hold since a crash zeroes it.
+** Only the 'invariants' callback and observers outside the protocol's node
+** callbacks (tests, tools) may call this; asking from a node callback, or
+** when 'checker_state_size' is 0, asserts. */
+void *dsim_checker_state(dsim_world *w);
 
 /* ---- the protocol plug-in ----------------------------------------------- */
 
@@ -233,7 +258,7 @@ typedef struct dsim_protocol {
     void (*on_message)(dsim_node *n, int from, const dsim_msg *m);
     void (*on_timer)(dsim_node *n, uint32_t kind, uint64_t arg);
     void (*on_request)(dsim_node *n, const dsim_op *op);
-    void (*inspect)(dsim_node *n, json_t *out);   /* role, term, ... ; may be NULL */
+    void (*inspect)(dsim_node *n, json_t *out);   /* see "inspect" below; may be NULL */
     void (*describe)(const dsim_msg *m, json_t *out); /* may be NULL */
     const char *(*invariants)(dsim_world *w);     /* NULL or a violation; may be NULL */
     /* Administrative commands from the scenario (c:control, c:add_node,
@@ -245,7 +270,36 @@ typedef struct dsim_protocol {
     ** through dsim_node_at(w, 0)): returns 0, or -1 with a message in 'err',
     ** and the scenario fails with exit 2. May be NULL. */
     int (*validate)(dsim_world *w, char *err, size_t cap);
+    /* Every event 'dsim_emit' may send, terminated by {NULL}; NULL when
+    ** the protocol emits none. */
+    const dsim_event *events;
+    /* Bytes of the invariant checker's world-level block
+    ** ('dsim_checker_state'); 0 when it keeps none. */
+    size_t checker_state_size;
 } dsim_protocol;
+
+/* ---- inspect: the keys the kernel and the tools read --------------------
+** 'inspect(n, out)' fills 'out' with the node's state as the protocol sees
+** it, for c:state(n), traces, the viewer and some checks; it must not
+** change any state (it runs only when someone looks). Every key is
+** optional; these have a meaning outside the protocol, so a protocol that
+** has the concept should use exactly these names and types:
+**   "role"          string   the node's role: "leader" marks the node that
+**                            c:leader() returns, that the nemesis aims at
+**                            (node = "leader") and that the viewer draws as
+**                            leading; any other text ("follower",
+**                            "candidate", "server", "standby") is shown as
+**                            is, in the trace's "role" events and the
+**                            viewer's lanes. Without it: no leader, no lanes.
+**   "term"          integer  the epoch of that role (>= 0): c:leader() and
+**                            the nemesis pick the leader with the highest
+**                            term when two claim it; traces note changes.
+**   "kv"            object   the replica's state machine, key -> value: the
+**                            "convergence" check compares it across nodes.
+**   "state_digest"  string   a digest of the replica state, compared by
+**                            "convergence" when there is no "kv".
+** The kernel adds "status" ("up", "paused", "crashed"; a crashed node is
+** not inspected). Other keys are the protocol's own, shown as they are. */
 
 /* The registry: NULL-terminated, defined in protocols/registry.c. */
 extern const dsim_protocol *const dsim_protocols[];

@@ -355,6 +355,33 @@ static const dsim_option options[] = {
 
 static const char *const bugs[] = {"setnx_expire", "unsafe_unlock", "herd", "watch_race", NULL};
 
+/* What lock_emit and dsim_emit send; the "mutex" check reads the lock_*
+** and storage_write events. A lock client is a node ("client" is its
+** 1-based node number). */
+static const dsim_event events[] = {
+    {"lock_request", "client: node, round: int", "a client starts a round: it asks for the lock"},
+    {"lock_acquired", "value: int, token: int, client: node, round: int",
+     "a client holds the lock; 'value' it will write, 'token' its fencing token (not with redlock)"},
+    {"lock_released", "why: string, client: node, round: int",
+     "a client gave the lock up ('why': done, expired, lost, ...)"},
+    {"lock_wakeup", "seq: int, client: node, round: int",
+     "zk-lock: a waiting client was woken by the watch on its predecessor"},
+    {"lock_grant", "client: node, token: int, expires: bool",
+     "a lock server granted the lock ('expires': with a lease)"},
+    {"lock_foreign_delete", "client: node, holder: node",
+     "a server deleted a lock held by another client (an unsafe unlock)"},
+    {"failover", "epoch: int, holder: int",
+     "the standby promoted itself; 'holder' the node it believes holds the lock, 0 for none"},
+    {"storage_write", "client: node, round: int, token: int, accepted: bool, fencing: bool, token_max: int",
+     "the storage node received a write; 'accepted' false when a stale token was refused"},
+    {"redlock_failed", "client: node, votes: int, answers: int, why: string",
+     "redlock: an attempt got no majority in time and is released"},
+    {"session_expired", "client: node, session: int, why: string",
+     "zk-lock: a client's session ended; its ephemeral entries are gone"},
+    {"disk_unreadable", "record: string", "a record on disk failed its checksum on every read"},
+    {NULL, NULL, NULL},
+};
+
 const dsim_protocol lock_protocol = {
     .name = "lock",
     .summary = "distributed locks: redis lease, redlock, fencing tokens, zk sequential lock",
@@ -371,4 +398,5 @@ const dsim_protocol lock_protocol = {
     .invariants = NULL,
     .control = control,
     .validate = validate_world,
+    .events = events,
 };

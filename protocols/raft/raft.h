@@ -32,7 +32,9 @@
 ** - commit <= last_index, applied <= commit, snap_index <= applied.
 ** - 'term' and 'voted_for' on disk are never behind the ones in memory when
 **   the node sends anything that depends on them.
-** - 'ghost' belongs to the invariant checker; the protocol never reads it.
+** - 'ghost_checked_*' belong to the invariant checker; the protocol never
+**   reads them. The checker's record ('raft_ghost') is not in the node
+**   state at all: it is the world's checker state (dsim_checker_state).
 */
 #ifndef RAFT_H
 #define RAFT_H
@@ -140,14 +142,14 @@ typedef struct raft_ghost_state {
     uint64_t index, digest;
 } raft_ghost_state;
 
-typedef struct raft_ghost {
-    uint32_t valid;
+typedef struct raft_ghost {   /* dsim_checker_state: survives every crash */
     int32_t leader_node[RAFT_GHOST_TERMS];     /* by term % size */
     uint64_t leader_term[RAFT_GHOST_TERMS];
     raft_ghost_entry committed[RAFT_GHOST_INDEXES];   /* by index % size */
     raft_ghost_state applied[RAFT_GHOST_INDEXES];     /* by index % size */
     uint64_t cterm[RAFT_GHOST_CTERMS];         /* highest committed index ... */
     uint64_t cterm_index[RAFT_GHOST_CTERMS];   /* ... first seen in that term */
+    char violation[256];                        /* the text 'raft_invariants' returns */
 } raft_ghost;
 
 /* ---- the node -------------------------------------------------------- */
@@ -211,8 +213,6 @@ typedef struct raft_state {
     uint32_t reads_len;
     /* the invariant checker's, never read by the protocol */
     uint64_t ghost_checked_commit, ghost_checked_applied;
-    raft_ghost ghost;
-    char violation[256];
     char liveness[160];            /* set by control "liveness_failed" */
 } raft_state;
 

@@ -12,12 +12,11 @@
 **   State Machine Safety no two nodes commit different entries at one
 **                       index, nor reach different states at one index
 **
-** "Ever" needs memory that outlives crashes, but a protocol has only
-** per-node state blocks, zeroed on crash. The record ('raft_ghost') is
-** therefore kept in every node's block, crashed ones included: each update
-** is written to all of them, and a block zeroed by a crash is refilled
-** from any other before the next check. The record is lost only if every
-** node crashes between two checks. The protocol never reads it.
+** "Ever" needs memory that outlives crashes, which a node's state block
+** (zeroed on crash) cannot give. The record ('raft_ghost') is the world's
+** checker state (dsim_checker_state): one block, untouched by crashes,
+** invisible to nodes, so a violation across a crash of every node is still
+** caught. The protocol never reads it.
 ** The record is bounded: leaders of the last RAFT_GHOST_TERMS terms and
 ** entries of the last RAFT_GHOST_INDEXES indices (older ones go unchecked).
 ** Cost per check: O(nodes^2) plus the newly committed entries.
@@ -31,7 +30,7 @@
 typedef struct inv {
     dsim_world *w;
     int nodes;
-    raft_state *first;   /* holds the violation text */
+    raft_ghost *g;       /* the record; holds the violation text */
 } inv;
 
 static raft_state *node_state(inv *c, int i)
@@ -43,60 +42,33 @@ static const char *violation(inv *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->first->violation, sizeof c->first->violation, fmt, ap);
+    vsnprintf(c->g->violation, sizeof c->g->violation, fmt, ap);
     va_end(ap);
-    return c->first->violation;
-}
-
-/* Refills the record of nodes zeroed by a crash; returns one copy to read. */
-static const raft_ghost *ghost_sync(inv *c)
-{
-    const raft_ghost *src = NULL;
-    for (int i = 0; i < c->nodes && !src; i++)
-        if (node_state(c, i)->ghost.valid)
-            src = &node_state(c, i)->ghost;
-    for (int i = 0; i < c->nodes; i++) {
-        raft_state *s = node_state(c, i);
-        if (s->ghost.valid)
-            continue;
-        if (src)
-            s->ghost = *src;
-        s->ghost.valid = 1;
-        if (!src)
-            src = &s->ghost;
-    }
-    return src;
+    return c->g->violation;
 }
 
 static void put_leader(inv *c, uint64_t term, int node)
 {
-    for (int i = 0; i < c->nodes; i++) {
-        raft_ghost *g = &node_state(c, i)->ghost;
-        g->leader_term[term % RAFT_GHOST_TERMS] = term;
-        g->leader_node[term % RAFT_GHOST_TERMS] = node;
-    }
+    c->g->leader_term[term % RAFT_GHOST_TERMS] = term;
+    c->g->leader_node[term % RAFT_GHOST_TERMS] = node;
 }
 
 static void put_committed(inv *c, const raft_ghost_entry *r)
 {
+    raft_ghost *g = c->g;
     uint32_t ct = (uint32_t)(r->commit_term % RAFT_GHOST_CTERMS);
-    for (int i = 0; i < c->nodes; i++) {
-        raft_ghost *g = &node_state(c, i)->ghost;
-        g->committed[r->index % RAFT_GHOST_INDEXES] = *r;
-        if (g->cterm[ct] != r->commit_term) {
-            g->cterm[ct] = r->commit_term;
-            g->cterm_index[ct] = 0;
-        }
-        if (r->index > g->cterm_index[ct])
-            g->cterm_index[ct] = r->index;
+    g->committed[r->index % RAFT_GHOST_INDEXES] = *r;
+    if (g->cterm[ct] != r->commit_term) {
+        g->cterm[ct] = r->commit_term;
+        g->cterm_index[ct] = 0;
     }
+    if (r->index > g->cterm_index[ct])
+        g->cterm_index[ct] = r->index;
 }
 
 static void put_applied(inv *c, uint64_t index, uint64_t digest)
 {
-    for (int i = 0; i < c->nodes; i++)
-        node_state(c, i)->ghost.applied[index % RAFT_GHOST_INDEXES] =
-            (raft_ghost_state){.index = index, .digest = digest};
+    c->g->applied[index % RAFT_GHOST_INDEXES] = (raft_ghost_state){.index = index, .digest = digest};
 }
 
 static const char *election_safety(inv *c, const raft_ghost *g, int id, const raft_state *s)
@@ -198,9 +170,8 @@ static const char *log_matching(inv *c, int a, const raft_state *sa, int b, cons
 
 const char *raft_invariants(dsim_world *w)
 {
-    inv c = {.w = w, .nodes = dsim_node_count(w)};
-    c.first = node_state(&c, 0);
-    const raft_ghost *g = ghost_sync(&c);
+    inv c = {.w = w, .nodes = dsim_node_count(w), .g = dsim_checker_state(w)};
+    const raft_ghost *g = c.g;
     const char *v = NULL;
     for (int i = 0; i < c.nodes && !v; i++) {
         raft_state *s = node_state(&c, i);

@@ -260,6 +260,14 @@ static const char *const bugs[] = {
     "lease_no_drift_margin", "snapshot_off_by_one", "vote_any_log", NULL,
 };
 
+static const dsim_event events[] = {
+    {"election", "node: node, term: int", "a node starts a campaign for 'term' (after PreVote, if on)"},
+    {"leader", "node: node, term: int", "a node won the election of 'term'"},
+    {"commit", "node: node, index: int, term: int",
+     "the leader's commit index advanced to 'index' in its 'term'"},
+    {NULL, NULL, NULL},
+};
+
 static const char *const msg_names[] = {
     "RequestVote", "RequestVoteReply", "AppendEntries", "AppendEntriesReply",
     "InstallSnapshot", "InstallSnapshotReply", "TimeoutNow", NULL,
@@ -281,4 +289,6 @@ const dsim_protocol raft_protocol = {
     .invariants = raft_invariants,
     .control = raft_control,
     .validate = validate,
+    .events = events,
+    .checker_state_size = sizeof(raft_ghost),
 };

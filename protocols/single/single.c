@@ -187,6 +187,10 @@ static const dsim_option options[] = {
 static const char *const bugs[] = {"ack_before_sync", NULL};
 static const char *const msg_names[] = {"Forward", NULL};
 
+static const dsim_event events[] = {   /* single emits none */
+    {NULL, NULL, NULL},
+};
+
 const dsim_protocol single_protocol = {
     .name = "single",
     .summary = "one server holds a kv store; other nodes forward to it (reference)",
@@ -201,4 +205,5 @@ const dsim_protocol single_protocol = {
     .inspect = inspect,
     .describe = describe,
     .invariants = NULL,
+    .events = events,
 };

@@ -7,6 +7,8 @@
 #ifndef DSIM_CMD_H
 #define DSIM_CMD_H
 
+#include <jansson.h>
+
 enum { EXIT_PASS = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3, EXIT_UNKNOWN = 4 };
 
 int cmd_run(int argc, char **argv);
@@ -18,6 +20,10 @@ int cmd_replay(int argc, char **argv);
 int cmd_shrink(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_view(int argc, char **argv);
+
+/* Every model 'dsim check --model' knows: [{name, checker, summary}] (a new
+** array), for 'dsim list models'. */
+json_t *check_models_json(void);
 
 /* 'dsim bench kernel' and 'dsim bench check' (argv[0] is the subcommand). */
 int bench_kernel(int argc, char **argv);

@@ -6,9 +6,9 @@
 **              [--budget-seconds S] [--json] HISTORY
 **
 ** HISTORY is a file, or '-' for standard input. The model is looked up in
-** 'check_models' below, one row per model: the linearizability models all
-** share 'run_linearizable'; other checkers (causal, sequential) add their
-** own rows with their own run and print functions.
+** 'checkers' below: the linearizability models come from the checker's
+** own registry (lin.h) and share 'run_linearizable'; other checkers
+** (causal, sequential) are one row each with their own run and print.
 **
 ** Exit status (cmd.h, plus one code of this command):
 **   0  the history satisfies the model (every partition ok)
@@ -35,6 +35,7 @@
 #include "check.h"
 #include "cmd.h"
 #include "world.h"
+#include "lin.h"
 
 enum { INPUT_BYTES_MAX = 1 << 30 };   /* 1 GiB: larger histories are refused */
 
@@ -48,11 +49,22 @@ typedef struct check_request {
     check_budget budget;
 } check_request;
 
-typedef struct check_model {
-    const char *name;
+/* One row per checker. The linearizability row stands for every model
+** of the checker's own registry ('lin_models()', each with its name and
+** summary); the other rows are one model each. 'dsim check --help' and
+** 'dsim list models' read this table, so no model name or summary is
+** written twice. */
+typedef struct checker {
+    const char *kind;        /* linearizable, causal, sequential */
     check_verdict (*run)(const check_request *rq, json_t *report, char *err, size_t cap);
     void (*print)(const json_t *report, FILE *out);   /* text verdict */
+    const char *name;        /* the model; NULL: the linearizability models */
     const char *summary;
+} checker;
+
+typedef struct check_model {  /* a model found by name */
+    const checker *by;
+    const char *name, *summary;
 } check_model;
 
 static check_verdict run_linearizable(const check_request *rq, json_t *report, char *err,
@@ -78,26 +90,45 @@ static check_verdict run_sequential(const check_request *rq, json_t *report, cha
                             err, cap);
 }
 
-static const check_model check_models[] = {
-    {"register", run_linearizable, print_linearizable,
-     "linearizable register: read, write (per key when events carry \"key\")"},
-    {"cas-register", run_linearizable, print_linearizable,
-     "linearizable register with cas [from to]"},
-    {"kv", run_linearizable, print_linearizable,
-     "linearizable key-value store: get, put, append on strings, per key"},
-    {"counter", run_linearizable, print_linearizable, "linearizable counter: add, read"},
-    {"set", run_linearizable, print_linearizable, "linearizable set: add, read"},
-    {"queue", run_linearizable, print_linearizable, "linearizable FIFO queue: enqueue, dequeue"},
-    {"mutex", run_linearizable, print_linearizable, "linearizable lock: acquire, release"},
-    {"list-append", run_linearizable, print_linearizable,
-     "linearizable lists: append V, read the whole list (per key)"},
-    /* causal checker (issue 4) */
-    {"causal", run_causal, causal_print_text,
+static const checker checkers[] = {
+    {"linearizable", run_linearizable, print_linearizable, NULL, NULL},
+    {"causal", run_causal, causal_print_text, "causal",
      "causal consistency of a read/write register history: --criterion cc|cm|ccv|all"},
-    {"sequential", run_sequential, causal_print_text,
+    {"sequential", run_sequential, causal_print_text, "sequential",
      "sequential consistency of a read/write register history (search, budget)"},
-    {NULL, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
+
+/* Calls 'fn' for every model, in table order. */
+static void each_model(void (*fn)(const check_model *m, void *ctx), void *ctx)
+{
+    for (const checker *c = checkers; c->kind; c++) {
+        if (c->name) {
+            fn(&(check_model){c, c->name, c->summary}, ctx);
+            continue;
+        }
+        for (const lin_model *const *l = lin_models(); *l; l++)
+            fn(&(check_model){c, (*l)->name, (*l)->summary}, ctx);
+    }
+}
+
+static void model_json(const check_model *m, void *all)
+{
+    json_array_append_new(all, json_pack("{s:s, s:s, s:s}", "name", m->name, "checker",
+                                         m->by->kind, "summary", m->summary));
+}
+
+json_t *check_models_json(void)
+{
+    json_t *all = json_array();
+    each_model(model_json, all);
+    return all;
+}
+
+static void model_line(const check_model *m, void *f)
+{
+    fprintf(f, "  %-14s %s: %s\n", m->name, m->by->kind, m->summary);
+}
 
 static int usage(FILE *f)
 {
@@ -115,8 +146,7 @@ static int usage(FILE *f)
             "  --budget-seconds S  give up (unknown) after S seconds of host time\n"
             "  --json              print the report as JSON\n\n"
             "models:\n");
-    for (const check_model *m = check_models; m->name; m++)
-        fprintf(f, "  %-14s %s\n", m->name, m->summary);
+    each_model(model_line, f);
     fprintf(f, "\nexit status: 0 ok, 1 violation, 2 bad input or usage, 3 internal error,\n"
                "4 unknown (budget exhausted)\n");
     return f == stdout ? EXIT_PASS : EXIT_USAGE;
@@ -215,12 +245,25 @@ static int parse_options(int argc, char **argv, options *o)
     return -1;
 }
 
-static const check_model *find_model(const char *name)
+typedef struct model_query {
+    const char *name;
+    check_model found;
+} model_query;
+
+static void model_match(const check_model *m, void *ctx)
 {
-    for (const check_model *m = check_models; m->name; m++)
-        if (strcmp(m->name, name) == 0)
-            return m;
-    return NULL;
+    model_query *q = ctx;
+    if (q->found.by == NULL && strcmp(m->name, q->name) == 0)
+        q->found = *m;
+}
+
+/* false when 'name' is no model */
+static bool find_model(const char *name, check_model *out)
+{
+    model_query q = {.name = name};
+    each_model(model_match, &q);
+    *out = q.found;
+    return q.found.by != NULL;
 }
 
 static int exit_of(check_verdict v)
@@ -372,8 +415,9 @@ int cmd_check(int argc, char **argv)
         return rc;
     if (o.workload)
         return cmd_check_workload(&o);
-    const check_model *m = find_model(o.model);
-    if (m == NULL)
+    check_model found;
+    const check_model *m = &found;
+    if (!find_model(o.model, &found))
         return args_usage_error("check", "unknown model '%s' (dsim check --help lists them)",
                                 o.model);
     if (o.criterion != NULL && strcmp(m->name, "causal") != 0)
@@ -389,14 +433,14 @@ int cmd_check(int argc, char **argv)
                         .budget = o.budget, .criterion = o.criterion};
     json_t *report = json_object();
     char err[512] = "";
-    check_verdict v = m->run(&rq, report, err, sizeof err);
+    check_verdict v = m->by->run(&rq, report, err, sizeof err);
     if (v == CHECK_BAD_INPUT) {
         fprintf(stderr, "dsim check: %s\n", err[0] ? err : "bad input");
     } else if (o.json) {
         json_dumpf(report, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         fputc('\n', stdout);
     } else {
-        m->print(report, stdout);
+        m->by->print(report, stdout);
     }
     json_decref(report);
     free(text);

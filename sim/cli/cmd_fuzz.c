@@ -41,6 +41,7 @@
 #include "dsim.h"
 #include "fuzz_common.h"
 #include "hosttime.h"
+#include "version.h"
 
 #define FUZZ_JOBS_MAX 256
 #define FUZZ_SEEDS_MAX 1000000000000ULL
@@ -330,6 +331,8 @@ static void on_death(campaign *c, worker *w)
                                  "detail", detail, "scenario", c->a->scenario, "params", c->a->params,
                                  "command", cmd);
         free(cmd);
+        json_object_set_new(line, "version", json_string(version_release()));
+        json_object_set_new(line, "build", json_string(version_build()));
         record(c, w->inflight[0], json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER), FUZZ_ERROR);
         json_decref(line);
     }
@@ -459,11 +462,11 @@ static json_t *summary_json(campaign *c, double wall_s)
     }
     char shard[48];
     snprintf(shard, sizeof shard, "%" PRIu64 "/%" PRIu64, c->a->shard_i, c->a->shard_n);
-    return json_pack("{s:s, s:[I,I], s:s, s:I, s:I, s:o, s:o, s:i, s:f, s:f, s:o}",
+    return json_pack("{s:s, s:[I,I], s:s, s:I, s:I, s:o, s:o, s:i, s:f, s:f, s:o, s:s, s:s}",
         "scenario", c->a->scenario, "range", (json_int_t)c->a->lo, (json_int_t)c->a->hi, "shard", shard,
         "seeds", (json_int_t)c->count, "done", (json_int_t)c->done, "failed", failed, "errors", errors,
         "jobs", c->a->jobs, "wall_s", wall_s, "seeds_per_s", wall_s > 0 ? (double)c->done / wall_s : 0.0,
-        "reproduce", repro);
+        "reproduce", repro, "version", version_release(), "build", version_build());
 }
 
 static void print_summary(const json_t *s)
@@ -482,8 +485,9 @@ static void print_summary(const json_t *s)
     size_t i;
     json_t *r;
     json_array_foreach(repro, i, r)
-        printf("  %s   # %s\n", json_string_value(json_object_get(r, "command")),
-               json_string_value(json_object_get(r, "violation")));
+        printf("  %s   # %s, dsim %s build %s\n", json_string_value(json_object_get(r, "command")),
+               json_string_value(json_object_get(r, "violation")),
+               json_string_value(json_object_get(s, "version")), json_string_value(json_object_get(s, "build")));
 }
 
 int cmd_fuzz(int argc, char **argv)

@@ -9,6 +9,9 @@
 ** "protocol", "nodes", "fingerprint"). The schedule replaces the one
 ** c:nemesis would draw; the rest of the run comes from the seed as usual,
 ** so the replay is the recorded run, event for event.
+** A file that names another build ("build", version.h) than this binary
+** gets a warning on stderr: the same seed and schedule are promised the
+** same run only by the same build.
 ** Exit status: that of the run's checks (0 pass, 1 a check failed); 2 when
 ** the file is not a schedule or does not fit the scenario (another
 ** protocol, too few nodes, no c:nemesis in the scenario).
@@ -154,6 +157,7 @@ int cmd_replay(int argc, char **argv)
         return args_usage_error("replay", "'%s' is not a schedule file (want an object with scenario, "
                                 "seed and schedule, as dsim shrink writes)", a.file);
     }
+    bool other_build = fuzz_build_differs("replay", a.file, rec);
     FILE *trace = a.trace ? fopen(a.trace, "w") : NULL;
     if (a.trace && !trace) {
         json_decref(rec);
@@ -180,6 +184,9 @@ int cmd_replay(int argc, char **argv)
             json_object_set_new(o, "recorded_fingerprint", recorded ? json_string(recorded) : json_null());
             json_object_set_new(o, "same_fingerprint", json_boolean(recorded &&
                 strcmp(recorded, json_string_value(json_object_get(r.summary, "fingerprint"))) == 0));
+            json_t *build = json_object_get(rec, "build");
+            json_object_set_new(o, "recorded_build", build ? json_incref(build) : json_null());
+            json_object_set_new(o, "same_build", json_boolean(!other_build));
             char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
             printf("%s\n", s);
             free(s);

@@ -11,6 +11,8 @@
 ** Trade-off: every line is held in memory to sort and merge them (about a
 ** kilobyte of JSON objects per seed); for campaigns of tens of millions of
 ** seeds merge in stages (report --out of groups of shards, then of those).
+** A file whose lines name another build than this binary gets one warning
+** on stderr (its commands may not reproduce with this one).
 ** Exit status: 0 every seed passed, 1 some failed, 2 bad input.
 */
 #include <inttypes.h>
@@ -21,6 +23,7 @@
 #include "args.h"
 #include "cmd.h"
 #include "dsim.h"
+#include "fuzz_common.h"
 
 static const char help[] =
     "usage: dsim report FILE... [--out FILE] [--json]\n"
@@ -50,6 +53,7 @@ static long read_file(const char *path, entry **all, size_t *len, size_t *cap)
     char *buf = NULL;
     size_t bcap = 0;
     long n = 0, lineno = 0;
+    bool warned = false;
     while (getline(&buf, &bcap, f) > 0) {
         lineno++;
         if (buf[0] == '\n')
@@ -61,6 +65,8 @@ static long read_file(const char *path, entry **all, size_t *len, size_t *cap)
             fclose(f);
             return -1;
         }
+        if (!warned)
+            warned = fuzz_build_differs("report", path, v);
         if (!json_is_integer(json_object_get(v, "seed"))) {
             json_decref(v);
             continue;

@@ -104,6 +104,14 @@ static void print_summary(const json_t *s, double wall_ms)
 #define I(obj, k) ((long long)json_integer_value(json_object_get(obj, k)))
     printf("scenario     %s\n", json_string_value(json_object_get(s, "scenario")));
     printf("seed         %lld\n", I(s, "seed"));
+    const char *k;
+    json_t *v;
+    if (json_object_size(json_object_get(s, "params")) > 0) {
+        printf("params      ");
+        json_object_foreach((json_t *)json_object_get(s, "params"), k, v)
+            printf(" -D %s=%s", k, json_is_string(v) ? json_string_value(v) : "?");
+        printf("\n");
+    }
     printf("protocol     %s (%lld nodes, %lld clients)\n", json_string_value(json_object_get(s, "protocol")),
            I(s, "nodes"), I(s, "clients"));
     printf("sim time     %.3f ms\n", json_real_value(json_object_get(s, "sim_ms")));
@@ -114,14 +122,14 @@ static void print_summary(const json_t *s, double wall_ms)
            I(o, "invoked"), I(o, "ok"), I(o, "fail"), I(o, "info"));
 #undef I
     printf("verdicts    ");
-    const char *k;
-    json_t *v;
     int n = 0;
     json_object_foreach((json_t *)json_object_get(s, "verdicts"), k, v)
         printf("%s %s: %s", n++ ? "," : "", k, json_string_value(v));
     printf("%s\n", n ? "" : " (no checks ran)");
     printf("fingerprint  %s\n", json_string_value(json_object_get(s, "fingerprint")));
     printf("wall time    %.1f ms\n", wall_ms);
+    printf("dsim         %s, build %s\n", json_string_value(json_object_get(s, "version")),
+           json_string_value(json_object_get(s, "build")));
 }
 
 static void print_violations(const json_t *verdicts)

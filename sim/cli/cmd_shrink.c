@@ -31,6 +31,7 @@
 #include "cmd.h"
 #include "fuzz_common.h"
 #include "hosttime.h"
+#include "version.h"
 
 static const char help[] =
     "usage: dsim shrink SCENARIO --seed N [options]\n"
@@ -283,10 +284,10 @@ static void print_fault(const json_t *e)
 static json_t *schedule_file(shrinker *s)
 {
     const json_t *sum = s->best_run.summary;
-    return json_pack("{s:s, s:I, s:O, s:O, s:O, s:s, s:s, s:O}", "scenario", s->a->scenario,
+    return version_stamp(json_pack("{s:s, s:I, s:O, s:O, s:O, s:s, s:s, s:O}", "scenario", s->a->scenario,
                      "seed", (json_int_t)s->a->seed, "params", s->params,
                      "protocol", json_object_get(sum, "protocol"), "nodes", json_object_get(sum, "nodes"),
-                     "fingerprint", s->best_run.fingerprint, "violation", s->kind, "schedule", s->best);
+                     "fingerprint", s->best_run.fingerprint, "violation", s->kind, "schedule", s->best));
 }
 
 static int finish(shrinker *s, const char *out, int before, int64_t until_before, int64_t clients_before,
@@ -306,6 +307,7 @@ static int finish(shrinker *s, const char *out, int before, int64_t until_before
             "clients_before", (json_int_t)clients_before, "clients_after", (json_int_t)clients,
             "trials", (json_int_t)s->trials, "seconds", secs, "fingerprint", s->best_run.fingerprint,
             "faults", faults_of(s->best));
+        version_stamp(o);
         char *t = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
         printf("%s\n", t);
         free(t);
@@ -322,7 +324,8 @@ static int finish(shrinker *s, const char *out, int before, int64_t until_before
     json_t *e;
     json_array_foreach(faults_of(s->best), i, e)
         print_fault(e);
-    printf("schedule     %s   (dsim replay %s gives fingerprint %s)\n", out, out, s->best_run.fingerprint);
+    printf("schedule     %s   (dsim replay %s gives fingerprint %s with dsim %s, build %s)\n", out, out,
+           s->best_run.fingerprint, version_release(), version_build());
     return EXIT_PASS;
 }
 

@@ -12,6 +12,7 @@
 #include "args.h"
 #include "dsim.h"
 #include "script.h"
+#include "version.h"
 
 static void first_violation(const json_t *verdicts, fuzz_outcome *o)
 {
@@ -82,6 +83,7 @@ static const char *const status_names[] = {"pass", "fail", "error"};
 json_t *fuzz_result_line(const char *scenario, uint64_t seed, const json_t *params, const fuzz_outcome *o)
 {
     json_t *line = json_pack("{s:I, s:s}", "seed", (json_int_t)seed, "status", status_names[o->status]);
+    version_stamp(line);
     json_t *verdicts = json_object_get(o->summary, "verdicts");
     json_object_set_new(line, "verdicts", verdicts ? json_incref(verdicts) : json_object());
     json_object_set_new(line, "fingerprint", json_string(o->fingerprint));
@@ -189,6 +191,18 @@ bool fuzz_parse_shard(const char *s, uint64_t *i, uint64_t *n)
     memcpy(a, s, (size_t)(slash - s));
     a[slash - s] = 0;
     return args_u64(a, i) && args_u64(slash + 1, n) && *i >= 1 && *i <= *n;
+}
+
+bool fuzz_build_differs(const char *cmd, const char *file, const json_t *rec)
+{
+    const char *build = json_string_value(json_object_get(rec, "build"));
+    if (!build || strcmp(build, version_build()) == 0)
+        return false;
+    const char *release = json_string_value(json_object_get(rec, "version"));
+    fprintf(stderr, "dsim %s: warning: %s was recorded by dsim %s, build %s; this is dsim %s, build %s: "
+            "the same seed may run differently\n", cmd, file, release ? release : "?", build,
+            version_release(), version_build());
+    return true;
 }
 
 bool fuzz_write_json(const char *path, const json_t *v)

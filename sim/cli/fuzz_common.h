@@ -5,7 +5,8 @@
 ** schedule files, and the parsing of seed ranges and shards.
 **
 ** A result line (JSON, one per seed, what fuzz writes and report reads):
-**   {"seed": N, "status": "pass"|"fail"|"error", "verdicts": {check: ok|fail|unknown},
+**   {"seed": N, "status": "pass"|"fail"|"error", "version", "build" (version.h),
+**    "verdicts": {check: ok|fail|unknown},
 **    "fingerprint": "...", "faults": K, "violation": CHECK or null, "kind" (when failed),
 **    and for failures and errors: "detail", "scenario", "params", "command",
 **    "schedule"}
@@ -14,7 +15,7 @@
 ** A schedule file (what shrink writes and replay reads; a failing result
 ** line is one too):
 **   {"scenario", "seed", "params", "protocol", "nodes", "schedule",
-**    "fingerprint", "violation"}
+**    "fingerprint", "violation", "version", "build"}
 */
 #ifndef DSIM_FUZZ_COMMON_H
 #define DSIM_FUZZ_COMMON_H
@@ -52,6 +53,11 @@ bool fuzz_parse_range(const char *s, uint64_t *lo, uint64_t *hi);
 bool fuzz_parse_shard(const char *s, uint64_t *i, uint64_t *n);
 /* Number of faults in a summary's schedule (0 without one). */
 int fuzz_faults(const json_t *summary);
+/* When record 'rec' (a result line, a schedule file) names a build other
+** than this one, warns on stderr ("dsim CMD: warning: FILE was recorded
+** by ...") and returns true. A record without "build" is not warned about
+** (files written before builds were recorded). */
+bool fuzz_build_differs(const char *cmd, const char *file, const json_t *rec);
 /* Writes 'v' to 'path' as indented JSON; false on error. */
 bool fuzz_write_json(const char *path, const json_t *v);
 

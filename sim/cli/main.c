@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "version.h"
 
 typedef struct command {
     const char *name;
@@ -32,10 +33,20 @@ static const command commands[] = {
 
 static int usage(FILE *f)
 {
-    fprintf(f, "usage: dsim COMMAND [ARGS]   (dsim COMMAND --help for each)\n\ncommands:\n");
+    fprintf(f, "usage: dsim COMMAND [ARGS]   (dsim COMMAND --help for each; dsim --version)\n\n"
+               "commands:\n");
     for (const command *c = commands; c->name; c++)
         fprintf(f, "  %-8s %s\n", c->name, c->summary);
     return f == stdout ? EXIT_PASS : EXIT_USAGE;
+}
+
+/* The release and the build id that files record (version.h), then what
+** the id is made of. */
+static int print_version(void)
+{
+    printf("dsim %s\nbuild   %s\ncommit  %s\nflags   %s\n", version_release(), version_build(),
+           version_commit(), version_flags());
+    return EXIT_PASS;
 }
 
 int main(int argc, char **argv)
@@ -47,6 +58,8 @@ int main(int argc, char **argv)
         return usage(stderr);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
         return usage(stdout);
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0)
+        return argc == 2 ? print_version() : usage(stderr);
     for (const command *c = commands; c->name; c++)
         if (strcmp(c->name, argv[1]) == 0)
             return c->fn(argc - 1, argv + 1);

@@ -173,8 +173,11 @@ void node_boot(dsim_node *n)
 {
     DSIM_ASSERT(n->status == NODE_UP);
     world_fp(n->w, 0xb007 ^ (uint64_t)n->id);
-    if (n->w->proto->start)
+    if (n->w->proto->start) {
+        n->w->in_protocol++;
         n->w->proto->start(n);
+        n->w->in_protocol--;
+    }
     observe_role(n);
 }
 
@@ -268,6 +271,7 @@ void node_dispatch(dsim_node *n, const queue_item *it)
     if (it->kind == EV_DELIVER) {   /* protocol or request message, reachable */
         wmsg *m = it->ptr;
         dsim_world *w = n->w;
+        w->in_protocol++;
         if (m->kind == MSG_PROTOCOL) {
             dsim_msg pm = {.type = m->type, .len = m->len, .data = m->data, .id = m->id};
             w->proto->on_message(n, m->from, &pm);
@@ -280,6 +284,7 @@ void node_dispatch(dsim_node *n, const queue_item *it)
             if (w->proto->on_request)
                 w->proto->on_request(n, &op);
         }
+        w->in_protocol--;
         observe_role(n);
         return;
     }
@@ -295,7 +300,9 @@ void node_dispatch(dsim_node *n, const queue_item *it)
         json_object_set_new(e, "kind", json_integer(kind));
         trace_emit(n->w, e);
     }
+    n->w->in_protocol++;
     n->w->proto->on_timer(n, kind, it->b);
+    n->w->in_protocol--;
     observe_role(n);
 }
 
@@ -335,11 +342,49 @@ static void emits_flush(dsim_world *w, uint64_t a, uint64_t b)
     json_decref(list);
 }
 
+/* Is 'key' one of the "key: type" items of 'decl' ("node: node, term: int")? */
+static bool field_declared(const char *decl, const char *key)
+{
+    size_t len = strlen(key);
+    for (const char *p = decl; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+        while (*p == ' ')
+            p++;
+        if (strncmp(p, key, len) == 0 && p[len] == ':')
+            return true;
+    }
+    return false;
+}
+
+/* The event's row in the protocol's table, checked against what is sent:
+** an undeclared name or field is a programmer error, named before the
+** assertion stops the run. */
+static void emit_check_declared(const dsim_world *w, const char *name, const json_t *fields)
+{
+    const dsim_event *e = w->proto->events;
+    while (e && e->name && strcmp(e->name, name) != 0)
+        e++;
+    if (!e || !e->name) {
+        fprintf(stderr, "dsim: protocol '%s' emitted '%s', which its 'events' table does not declare\n",
+                w->proto->name, name);
+        DSIM_ASSERT(!"every emitted event is declared in the protocol's 'events'");
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)fields, key, v) {
+        if (field_declared(e->fields, key))
+            continue;
+        fprintf(stderr, "dsim: protocol '%s' emitted '%s' with field '%s', which its 'events' table "
+                "does not declare (\"%s\")\n", w->proto->name, name, key, e->fields);
+        DSIM_ASSERT(!"every emitted field is declared in the protocol's 'events'");
+    }
+}
+
 /* Named protocol events reach the trace at once and the script just after
 ** the current event, so a Lua handler never runs inside protocol code. */
 void dsim_emit(dsim_node *n, const char *name, json_t *fields)
 {
     dsim_world *w = n->w;
+    emit_check_declared(w, name, fields);
     world_fp_bytes(w, name, strlen(name));
     json_t *rec = json_pack("{s:I, s:i, s:s}", "t", (json_int_t)w->now, "node", n->id + 1, "name", name);
     if (fields)

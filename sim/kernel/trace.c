@@ -1,8 +1,8 @@
 /*
 ** trace.c — the run's trace (JSON lines) and its readable log.
 **
-** Line 1 is a header (format version, scenario, seed, protocol, sizes,
-** options), then one line per kernel event ("t" true ns, "ev" kind, then
+** Line 1 is a header (format version, dsim's version and build id,
+** scenario, seed, protocol, sizes, options), then one line per kernel event ("t" true ns, "ev" kind, then
 ** the event's fields), a "verdict" line per check report, then a summary
 ** line (docs/trace.md). Keys keep insertion order, so
 ** the same run gives byte-identical trace files. Tracing only observes:
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "logfilter.h"
+#include "version.h"
 #include "world.h"
 
 const char *endpoint_name(const dsim_world *w, int ep, char *buf, size_t cap)
@@ -95,8 +96,9 @@ void trace_header(dsim_world *w, const char *scenario, json_t *params)
 {
     if (!w->trace)
         return;
-    json_t *h = json_pack("{s:i, s:s, s:I, s:s, s:i, s:i, s:O, s:O}",
-                          "dsim_trace", 1, "scenario", scenario, "seed", (json_int_t)w->seed,
+    json_t *h = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s, s:i, s:i, s:O, s:O}",
+                          "dsim_trace", 1, "version", version_release(), "build", version_build(),
+                          "scenario", scenario, "seed", (json_int_t)w->seed,
                           "protocol", w->proto->name, "nodes", w->nodes_len,
                           "clients", w->clients_len, "options", w->options,
                           "params", params ? params : json_null());

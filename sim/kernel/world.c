@@ -111,6 +111,8 @@ dsim_world *world_new(const dsim_protocol *p, int nodes, uint64_t seed, char *er
     w->nodes = calloc((size_t)nodes, sizeof *w->nodes);
     w->options = json_object();
     w->emitted = json_array();
+    if (p->checker_state_size > 0 && !(w->checker_state = calloc(1, p->checker_state_size)))
+        goto oom;
     if (!w->nodes || !w->options || queue_init(&w->q, w->limits.pending_max) != 0)
         goto oom;
     for (int i = 0; i < nodes; i++)
@@ -156,6 +158,7 @@ void world_free(dsim_world *w)
     json_decref(w->emits_pending);
     json_decref(w->emitted);
     free(w->invariant_violation);
+    free(w->checker_state);
     free(w);
 }
 
@@ -268,6 +271,13 @@ bool world_run(dsim_world *w, int64_t until_ns)
 
 int dsim_node_count(const dsim_world *w) { return w->nodes_len; }
 int64_t dsim_now(const dsim_world *w) { return w->now; }
+
+void *dsim_checker_state(dsim_world *w)
+{
+    DSIM_ASSERT(w->checker_state != NULL);   /* the protocol declared a size */
+    DSIM_ASSERT(w->in_protocol == 0);        /* never from a node callback */
+    return w->checker_state;
+}
 
 dsim_node *dsim_node_at(dsim_world *w, int id)
 {

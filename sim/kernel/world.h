@@ -167,6 +167,8 @@ struct dsim_world {
     size_t hist_len, hist_cap;
     wl_text hist_value;         /* scratch for one event's value */
     /* invariants */
+    void *checker_state;        /* proto->checker_state_size bytes; never zeroed by crashes */
+    int in_protocol;            /* inside a node callback: the checker's state is off limits */
     int invariants_every;       /* check after every N events; 0: off */
     char *invariant_violation;  /* first one seen, owned */
     int64_t invariant_violation_t;
@@ -247,11 +249,6 @@ json_t *client_stats(const dsim_world *w, int c);
 /* history.c */
 /* One event of 'op'; 'res' is an ok completion's result, else NULL. */
 void history_record(dsim_world *w, const char *type, const dsim_op *op, const dsim_result *res);
-
-/* checks.c: the checks c:check knows, by name */
-typedef json_t *(*world_check_fn)(dsim_world *w, const json_t *args, char *err, size_t cap);
-world_check_fn checks_find(const char *name);
-const char *checks_names(void);   /* "linearizable, invariants, ..." */
 
 /* trace.c */
 static inline bool trace_on(const dsim_world *w)

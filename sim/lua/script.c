@@ -22,6 +22,7 @@
 
 #include "luajson.h"
 #include "script_int.h"
+#include "version.h"
 
 /* ---- sandbox ---------------------------------------------------------- */
 
@@ -255,7 +256,7 @@ static json_t *summary_of(script *s)
         json_object_set_new(verdicts, k, json_string(json_is_true(valid) ? "ok"
                                                      : json_is_false(valid) ? "fail" : "unknown"));
     }
-    return json_pack("{s:I, s:s, s:s, s:i, s:i, s:f, s:I, s:{s:I,s:I,s:I,s:I}, s:{s:I,s:I,s:I,s:I}, s:o, s:s}",
+    json_t *summary = json_pack("{s:I, s:s, s:s, s:i, s:i, s:f, s:I, s:{s:I,s:I,s:I,s:I}, s:{s:I,s:I,s:I,s:I}, s:o, s:s}",
         "seed", (json_int_t)w->seed, "scenario", s->cfg->path, "protocol", w->proto->name,
         "nodes", w->nodes_len, "clients", w->clients_len,
         "sim_ms", (double)w->now / 1e6, "events", (json_int_t)w->stats.events,
@@ -264,6 +265,10 @@ static json_t *summary_of(script *s)
         "ops", "invoked", (json_int_t)w->stats.ops_invoked, "ok", (json_int_t)w->stats.ops_ok,
         "fail", (json_int_t)w->stats.ops_fail, "info", (json_int_t)w->stats.ops_info,
         "verdicts", verdicts, "fingerprint", fp);
+    /* With the scenario and the seed, the -D parameters and the build make
+    ** the summary alone enough to reproduce the run. */
+    json_object_set_new(summary, "params", s->cfg->params ? json_deep_copy(s->cfg->params) : json_object());
+    return version_stamp(summary);
 }
 
 static void finish(script *s)

@@ -47,4 +47,20 @@ typedef struct script_result {
 void script_run(const script_config *cfg, script_result *r);
 void script_result_free(script_result *r);
 
+/* The checks c:check knows (script_check.c), the one table their names,
+** summaries and options come from. Each turns what the run left into a
+** report {"valid": true|false|"unknown", ...}, or NULL with 'err' (bad
+** arguments: a script error). */
+typedef json_t *(*script_check_fn)(dsim_world *w, const json_t *args, char *err, size_t cap);
+typedef struct script_check {
+    const char *name;        /* c:check{"name", ...} */
+    script_check_fn fn;
+    const char *summary;     /* one line for 'dsim list checks' */
+    const char *options;     /* what c:check{..., k = v} passes it; "" when none */
+} script_check;
+extern const script_check script_checks[];   /* ends with a NULL name */
+const script_check *script_check_find(const char *name);   /* NULL: unknown */
+/* "linearizable, invariants, ..." into 'buf'; returns 'buf'. */
+const char *script_check_names(char *buf, size_t cap);
+
 #endif

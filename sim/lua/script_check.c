@@ -1,17 +1,20 @@
 /*
-** checks.c — the checks a scenario can ask for with c:check{...}, by name.
+** script_check.c — the checks a scenario can ask for with c:check{...}, by name.
 **
 ** Each entry turns what the run left behind (the client history as JSON
 ** lines, the protocol's emitted events, the nodes' inspected state, the
 ** invariant record) into a report: a JSON object with at least "valid":
 ** true, false or "unknown". History checkers live in sim/check/ and see
 ** text only; this file is the one place that hands them the run.
-** Adding a check: one function and one row in 'checks'.
+** Adding a check: one function and one row in 'script_checks' (its name,
+** summary and options are what 'dsim list checks' and c:check's errors
+** print: they are written nowhere else).
 */
 #include <stdio.h>
 #include <string.h>
 
 #include "check.h"
+#include "script.h"
 #include "world.h"
 
 static json_t *check_invariants(dsim_world *w, const json_t *args, char *err, size_t cap)
@@ -176,34 +179,51 @@ static json_t *check_total_queue_run(dsim_world *w, const json_t *args, char *er
     return workload_check(w, args, err, cap, 'q');
 }
 
-typedef struct check_entry {
-    const char *name;
-    world_check_fn fn;
-} check_entry;
-
-static const check_entry checks[] = {
-    {"linearizable", check_lin},
-    {"invariants", check_invariants},
-    {"mutex", check_mutex_run},
-    {"causal", check_causal_run},
-    {"sequential", check_sequential_run},
-    {"convergence", check_convergence_run},
-    {"counter", check_counter_run},
-    {"set-full", check_set_full_run},
-    {"total-queue", check_total_queue_run},
-    {NULL, NULL},
+const script_check script_checks[] = {
+    {"linearizable", check_lin,
+     "the client history is linearizable (per key; the workload's model unless 'model')",
+     "model (a 'dsim list models' linearizability model), budget_states, budget_seconds"},
+    {"invariants", check_invariants,
+     "the protocol's invariants held at every check (the cluster's 'invariants' field)", ""},
+    {"mutex", check_mutex_run,
+     "mutual exclusion from the lock events: no two holders wrote, no stale fencing token accepted",
+     "fencing (bool; default: whether tokens were seen), liveness_ms, fifo (bool), "
+     "wakeups_per_acquire_max"},
+    {"causal", check_causal_run,
+     "causal consistency of the register history (CC, CM, CCv by bad patterns)",
+     "criterion (cc, cm, ccv or all; default all)"},
+    {"sequential", check_sequential_run,
+     "sequential consistency of the register history (search with memoisation)",
+     "budget_states, budget_seconds"},
+    {"convergence", check_convergence_run,
+     "every up replica holds the same state (inspect's \"kv\", else \"state_digest\")",
+     "nodes (list of 1-based nodes to compare; default all)"},
+    {"counter", check_counter_run,
+     "every read of the counter lies between the acknowledged and the attempted sums (Jepsen)", ""},
+    {"set-full", check_set_full_run,
+     "no acknowledged add is lost from the set; with linearizable, none is missed by a later read",
+     "linearizable (bool; default false)"},
+    {"total-queue", check_total_queue_run,
+     "every dequeued value was enqueued, none twice, none acknowledged lost (after a drain)", ""},
+    {NULL, NULL, NULL, NULL},
 };
 
-world_check_fn checks_find(const char *name)
+const script_check *script_check_find(const char *name)
 {
-    for (const check_entry *c = checks; c->name; c++)
+    for (const script_check *c = script_checks; name && c->name; c++)
         if (strcmp(c->name, name) == 0)
-            return c->fn;
+            return c;
     return NULL;
 }
 
-const char *checks_names(void)
+const char *script_check_names(char *buf, size_t cap)
 {
-    return "linearizable, invariants, mutex, causal, sequential, convergence, counter, set-full, "
-           "total-queue";
+    DSIM_ASSERT(cap > 0);
+    buf[0] = '\0';
+    size_t used = 0;
+    for (const script_check *c = script_checks; c->name && used < cap; c++) {
+        int n = snprintf(buf + used, cap - used, "%s%s", c == script_checks ? "" : ", ", c->name);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    return buf;
 }

@@ -1,11 +1,13 @@
 /*
 ** script_int.h — shared by script.c (the sandbox and the run) and
-** script_cluster.c (the cluster object's methods). Not for protocols.
+** the files of the cluster object (script_cluster.c, script_args.c,
+** script_run.c, script_faults.c, script_look.c, script_nemesis.c).
 */
 #ifndef DSIM_SCRIPT_INT_H
 #define DSIM_SCRIPT_INT_H
 
 #include <lua.h>
+#include <lauxlib.h>
 
 #include "rng.h"
 #include "script.h"
@@ -34,14 +36,46 @@ static inline script *script_of(lua_State *L)
 /* script.c: message handler for lua_pcall into scenario code */
 int script_error_handler(lua_State *L);
 
-/* script_cluster.c */
+#define SCRIPT_CLUSTER_MT "dsim.cluster"
+
+/* script_cluster.c: dsim.cluster{...} and the cluster's metatable */
 int cluster_new(lua_State *L);
 void cluster_open(lua_State *L);
-/* script_nemesis.c: c:nemesis{...}; the schedule that ran, for the
-** summary (a new reference), or NULL when the scenario has no nemesis. */
-int c_nemesis(lua_State *L);
+
+/* The cluster's methods, one table per file, each ending in {NULL, NULL}:
+** script_run.c (at, after, every, on, run, check), script_faults.c
+** (partition ... net, control, add_node, remove_node), script_look.c
+** (state, leader, now, stats, clients, history, nodes), script_nemesis.c. */
+extern const luaL_Reg script_run_methods[];
+extern const luaL_Reg script_fault_methods[];
+extern const luaL_Reg script_look_methods[];
+extern const luaL_Reg script_nemesis_methods[];
+
+/* script_nemesis.c: the schedule that ran, for the summary (a new
+** reference), or NULL when the scenario has no nemesis. */
 json_t *nemesis_summary(script *s);
+
+/* script_args.c: argument helpers; each raises a Lua error naming what was
+** wrong and changes nothing. */
+script *script_cluster_arg(lua_State *L);   /* argument 1 is the cluster */
+int64_t script_ms_arg(lua_State *L, int idx, const char *what);   /* ms -> ns */
+int script_node_arg(lua_State *L, int idx, dsim_world *w);        /* 0-based node */
+int script_endpoint_arg(lua_State *L, int idx, dsim_world *w);    /* node or client */
+void script_only_keys(lua_State *L, int t, const char *what, const char *const *allowed);
+lua_Number script_num_field(lua_State *L, int t, const char *k, lua_Number def,
+                            lua_Number lo, lua_Number hi, const char *what);
+lua_Integer script_int_field(lua_State *L, int t, const char *k, lua_Integer def,
+                             lua_Integer lo, lua_Integer hi, const char *what);
+const char *script_str_field(lua_State *L, int t, const char *k, const char *def, const char *what);
 /* Latency spec at 'idx' (number or dsim.uniform(...) table) -> model. */
 bool latency_from_lua(lua_State *L, int idx, latency_model *m);
+
+/* script_faults.c: a net table {latency, drop, dup, fifo, from, to}
+** (dsim.cluster's 'net' when 'at_start', else c:net's). */
+void script_net_table(lua_State *L, int t, script *s, bool at_start);
+/* script_run.c: hands protocol events to the c:on handlers */
+void emit_to_lua(dsim_world *w, int node, const char *name, json_t *fields);
+/* script_look.c: c:leader() */
+int script_leader(lua_State *L);
 
 #endif

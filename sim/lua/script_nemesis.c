@@ -86,13 +86,15 @@ static json_t *kinds_arg(lua_State *L, int t)
         json_decref(given);
     } else {
         json_decref(kinds);
+        char known[256];
         luaL_error(L, "c:nemesis: 'faults' must be a list of kinds, a table kind = {...}, or \"all\" "
-                      "(kinds: %s)", fault_kind_names());
+                      "(kinds: %s)", fault_kind_names(known, sizeof known));
     }
     lua_pop(L, 1);
     if (json_object_size(kinds) == 0) {
         json_decref(kinds);
-        luaL_error(L, "c:nemesis: no fault kinds given (kinds: %s)", fault_kind_names());
+        char known[256];
+        luaL_error(L, "c:nemesis: no fault kinds given (kinds: %s)", fault_kind_names(known, sizeof known));
     }
     return kinds;
 }
@@ -119,7 +121,7 @@ static json_t *given_schedule(lua_State *L, int t, int64_t start, int64_t recove
                      "until_ms", (json_int_t)(stop + recovery), "swarm", json_object(), "faults", faults);
 }
 
-int c_nemesis(lua_State *L)
+static int c_nemesis(lua_State *L)
 {
     static const char *const keys[] = {"faults", "interval", "start", "stop", "recovery", "swarm",
                                        "quiet", "schedule", NULL};
@@ -187,6 +189,11 @@ int c_nemesis(lua_State *L)
     lua_pushinteger(L, nm->len);
     return 2;
 }
+
+const luaL_Reg script_nemesis_methods[] = {
+    {"nemesis", c_nemesis},
+    {NULL, NULL},
+};
 
 json_t *nemesis_summary(script *s)
 {

@@ -1,0 +1,126 @@
+/*
+** script_look.c — looking at the run: c:state, c:leader, c:now, c:stats,
+** c:clients, c:history, c:nodes. None of them changes the world.
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "luajson.h"
+#include "script_int.h"
+
+static int c_state(lua_State *L)
+{
+    script *s = script_cluster_arg(L);
+    int n = script_node_arg(L, 2, s->w);
+    json_t *o = json_object();
+    node_inspect(&s->w->nodes[n], o);
+    lj_push_json(L, o);
+    json_decref(o);
+    return 1;
+}
+
+/* The node that 'inspect' calls "leader" with the highest term, or nil. */
+int script_leader(lua_State *L)
+{
+    script *s = script_cluster_arg(L);
+    int best = -1;
+    json_int_t best_term = -1;
+    for (int i = 0; i < s->w->nodes_len; i++) {
+        dsim_node *n = &s->w->nodes[i];
+        if (n->status != NODE_UP || !s->w->proto->inspect)
+            continue;
+        json_t *o = json_object();
+        s->w->proto->inspect(n, o);
+        const char *role = json_string_value(json_object_get(o, "role"));
+        json_int_t term = json_integer_value(json_object_get(o, "term"));
+        if (role && strcmp(role, "leader") == 0 && term > best_term) {
+            best = i;
+            best_term = term;
+        }
+        json_decref(o);
+    }
+    if (best < 0)
+        lua_pushnil(L);
+    else
+        lua_pushinteger(L, best + 1);
+    return 1;
+}
+
+static int c_now(lua_State *L)
+{
+    lua_pushnumber(L, (lua_Number)script_cluster_arg(L)->w->now / 1e6);
+    return 1;
+}
+
+static int c_stats(lua_State *L)
+{
+    dsim_world *w = script_cluster_arg(L)->w;
+    json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+        "events", (json_int_t)w->stats.events, "sent", (json_int_t)w->stats.sent,
+        "delivered", (json_int_t)w->stats.delivered, "dropped", (json_int_t)w->stats.dropped,
+        "duplicated", (json_int_t)w->stats.duplicated, "invoked", (json_int_t)w->stats.ops_invoked,
+        "ok", (json_int_t)w->stats.ops_ok, "fail", (json_int_t)w->stats.ops_fail,
+        "info", (json_int_t)w->stats.ops_info);
+    lj_push_json(L, o);
+    json_decref(o);
+    return 1;
+}
+
+/* c:workload(): {name, model, checks = {...}} of the run's workload, so a
+** scenario can ask for its default checks: c:check(c:workload().checks). */
+static int c_workload(lua_State *L)
+{
+    script *s = script_cluster_arg(L);
+    const workload *wl = s->w->wl;
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, wl ? wl->name : s->w->workload.name);
+    lua_setfield(L, -2, "name");
+    if (wl && wl->model) {
+        lua_pushstring(L, wl->model);
+        lua_setfield(L, -2, "model");
+    }
+    lua_newtable(L);
+    for (int i = 0; wl && wl->checks[i]; i++) {
+        lua_pushstring(L, wl->checks[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "checks");
+    return 1;
+}
+
+/* c:clients(): per client {process, ok, busy, last_ok_ms}, for liveness
+** checks without scanning the history. */
+static int c_clients(lua_State *L)
+{
+    dsim_world *w = script_cluster_arg(L)->w;
+    lua_createtable(L, w->clients_len, 0);
+    for (int c = 0; c < w->clients_len; c++) {
+        json_t *o = client_stats(w, c);
+        lj_push_json(L, o);
+        json_decref(o);
+        lua_rawseti(L, -2, c + 1);
+    }
+    return 1;
+}
+
+static int c_history(lua_State *L)
+{
+    dsim_world *w = script_cluster_arg(L)->w;
+    lua_pushlstring(L, w->hist ? w->hist : "", w->hist_len);
+    return 1;
+}
+
+static int c_nodes(lua_State *L)
+{
+    lua_pushinteger(L, script_cluster_arg(L)->w->nodes_len);
+    return 1;
+}
+
+const luaL_Reg script_look_methods[] = {
+    {"state", c_state}, {"leader", script_leader}, {"now", c_now}, {"stats", c_stats},
+    {"clients", c_clients}, {"workload", c_workload}, {"history", c_history}, {"nodes", c_nodes},
+    {NULL, NULL},
+};
