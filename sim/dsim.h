@@ -205,7 +205,7 @@ void dsim_reply_result(dsim_node *n, const dsim_op *op, dsim_status status, cons
 ** no pointers, zeroed when empty: copy it into snapshots, messages and disk
 ** records. An operation past a bound fails and changes nothing. */
 #define DSIM_STORE_KEYS 256
-typedef struct dsim_store { uint64_t words[6947]; } dsim_store;
+typedef struct dsim_store { uint64_t words[8995]; } dsim_store;
 /* Applies 'op' (reads too) and fills 'r' (may be NULL when the caller
 ** needs no answer); returns DSIM_OK or DSIM_FAIL. */
 dsim_status dsim_store_apply(dsim_store *s, const dsim_op *op, dsim_result *r);
@@ -213,6 +213,10 @@ dsim_status dsim_store_apply(dsim_store *s, const dsim_op *op, dsim_result *r);
 dsim_status dsim_store_read(const dsim_store *s, const dsim_op *op, dsim_result *r);
 /* A hash of the contents, kept up to date by every change (O(1)). */
 uint64_t dsim_store_digest(const dsim_store *s);
+/* The store's contents are its first dsim_store_bytes(s) bytes (the rest
+** was never used): copy that prefix into a zeroed store to get an equal
+** one, so snapshots and messages need not carry the whole pool. */
+size_t dsim_store_bytes(const dsim_store *s);
 
 /* ---- named protocol events ---------------------------------------------- */
 

@@ -84,13 +84,16 @@ typedef struct raft_session {
 /* The state machine: the kernel's reference store (every workload), the
 ** sessions, and a digest of both. */
 typedef struct raft_kv {
-    dsim_store store;
     raft_session session[RAFT_CLIENTS_MAX];
     uint64_t session_digest;   /* sum of hashes of (client, seq) */
     uint64_t digest;     /* session_digest + the store's digest */
+    dsim_store store;    /* last: its contents are a prefix (raft_snapshot_bytes) */
 } raft_kv;
 
-/* A snapshot: the state after applying every entry up to 'index'. */
+/* A snapshot: the state after applying every entry up to 'index'. Its
+** contents are its first raft_snapshot_bytes() bytes (the store's unused
+** pool is left out on disk and on the wire; read it back into a zeroed
+** snapshot). */
 typedef struct raft_snapshot {
     uint64_t index, term, chain;
     uint32_t members, pad;
@@ -119,7 +122,7 @@ typedef struct raft_append_reply {
     uint32_t success, pad;
 } raft_append_reply;
 
-typedef struct raft_snap_req {
+typedef struct raft_snap_req {   /* sent as a prefix: snap is last */
     uint64_t term, round;
     raft_snapshot snap;
 } raft_snap_req;
@@ -218,6 +221,14 @@ typedef struct raft_state {
 
 static inline raft_state *raft_of(dsim_node *n) { return dsim_state(n); }
 
+/* The bytes of an entry's disk record: a plain op leaves out the
+** micro-op tail (op is last; read it back into a zeroed entry). */
+static inline uint32_t raft_entry_bytes(const raft_entry *e)
+{
+    _Static_assert(offsetof(raft_entry, op) + sizeof(dsim_op) == sizeof(raft_entry), "op is last");
+    return (uint32_t)(offsetof(raft_entry, op) + dsim_op_bytes(&e->op));
+}
+
 static inline bool raft_is_member(const raft_state *s, int id)
 {
     return id >= 0 && id < RAFT_NODES_MAX && ((s->members >> id) & 1u);
@@ -295,6 +306,8 @@ void raft_apply_committed(dsim_node *n);
 void raft_on_client_write(dsim_node *n, const dsim_op *op);
 void raft_drop_pending(dsim_node *n);
 void raft_kv_apply_op(raft_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res);
+/* The bytes of 'snap' that hold its contents (a prefix; kv is last). */
+size_t raft_snapshot_bytes(const raft_snapshot *snap);
 /* Answers a read-only op from this node's state machine. */
 void raft_kv_answer_read(dsim_node *n, const dsim_op *op);
 

@@ -25,6 +25,13 @@ static uint64_t session_hash(int32_t client, uint64_t seq)
     return raft_mix(raft_mix(0x5e55, (uint64_t)(uint32_t)client), seq);
 }
 
+size_t raft_snapshot_bytes(const raft_snapshot *snap)
+{
+    _Static_assert(offsetof(raft_snapshot, kv) + sizeof(raft_kv) == sizeof(raft_snapshot), "kv is last");
+    _Static_assert(offsetof(raft_kv, store) + sizeof(dsim_store) == sizeof(raft_kv), "store is last");
+    return offsetof(raft_snapshot, kv) + offsetof(raft_kv, store) + dsim_store_bytes(&snap->kv.store);
+}
+
 void raft_kv_answer_read(dsim_node *n, const dsim_op *op)
 {
     dsim_result res;
@@ -80,7 +87,9 @@ static void apply_one(dsim_node *n, const raft_entry *e)
 {
     raft_state *s = raft_of(n);
     dsim_status st = DSIM_OK;
-    dsim_result res = {.value = 0, .len = 0};
+    dsim_result res;   /* large: only the used words are written, never zeroed whole */
+    res.value = 0;
+    res.len = 0;
     if (e->kind == RAFT_E_OP)
         raft_kv_apply_op(&s->kv, &e->op, &st, &res);
     s->applied = e->index;

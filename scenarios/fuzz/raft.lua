@@ -11,7 +11,8 @@
 -- the leader cut off alone with its clock slowed. Then a liveness phase:
 -- faults healed, every node up, for 'recovery' ms; a leader must be
 -- elected and every client must complete an operation.
--- The verdict: linearizability of the clients' history, the Raft
+-- The verdict: the workload's default checks of the clients' history
+-- (kv: linearizability; -D workload=NAME for another workload), the Raft
 -- invariants after every 'invariants' events (default every 10: checked
 -- periodically while fuzzing; the ghost record of committed entries keeps a
 -- violation visible until the next check; -D invariants=1 for every event), and
@@ -22,7 +23,7 @@
 --   dsim run scenarios/fuzz/raft.lua --seed 594 -D bug=figure8 -D nodes=3
 --   dsim fuzz scenarios/fuzz/raft.lua --seeds 1..1000 -D bug=stale_read
 -- Parameters: bug (a planted bug), nodes, clients, duration, interval,
--- recovery, faults ("all", "nemesis" for the kernel's c:nemesis so that dsim shrink
+-- recovery, workload (a workload name, default kv), faults ("all", "nemesis" for the kernel's c:nemesis so that dsim shrink
 -- works, or a comma list of: partition, pause, crash,
 -- clock, net), invariants (check every N events), any Raft option.
 
@@ -48,11 +49,18 @@ local options  = {
   lease_read     = math.random() < 0.5,
 }
 
+-- The clients' workload (dsim list workloads): kv by default; a queue
+-- drains in the liveness phase, so total-queue can count what was lost.
+local workload = dsim.param("workload", "kv")
+local wl_table = { count = clients, workload = workload, rate = 40, timeout = 400 }
+if workload == "kv" then wl_table.keys = 8 end
+if workload == "queue" then wl_table.drain = duration end
+
 local c = dsim.cluster {
   protocol   = "raft", nodes = nodes,
   options    = options,
   net        = { latency = dsim.uniform(1, 8) },
-  clients    = { count = clients, workload = "kv", keys = 8, rate = 40, timeout = 400 },
+  clients    = wl_table,
   invariants = every,
 }
 
@@ -202,4 +210,9 @@ end
 if problem then c:control(1, "liveness_failed", { why = problem }) end
 end)
 c:run { until_ms = duration + recovery }
-return c:check { "linearizable", "invariants" }
+-- The workload's default checks (c:workload().checks: those in this
+-- build), a set's judged linearizably: Raft promises it.
+local checks = c:workload().checks
+checks[#checks + 1] = "invariants"
+checks.linearizable = workload == "set"
+return c:check(checks)

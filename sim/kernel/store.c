@@ -25,6 +25,14 @@
 #define STORE_CELLS 4096        /* cell 0 is "none" */
 #define STORE_LIST_MAX 1024
 
+typedef struct store_cell {
+    int64_t value;
+    uint32_t next;              /* the next cell of the list, or of the free list */
+    uint32_t pad;
+} store_cell;
+
+/* The layout keeps the contents in a prefix: everything up to the pool's
+** high-water mark ('dsim_store_bytes'); cells past it were never used. */
 typedef struct store_in {
     uint64_t digest;
     uint32_t cells_used;        /* high-water mark of the pool */
@@ -35,8 +43,7 @@ typedef struct store_in {
     uint8_t present[DSIM_STORE_KEYS];
     uint32_t head[DSIM_STORE_KEYS], tail[DSIM_STORE_KEYS];
     uint32_t len[DSIM_STORE_KEYS], popped[DSIM_STORE_KEYS];
-    uint32_t next[STORE_CELLS];
-    int64_t cell[STORE_CELLS];
+    store_cell cell[STORE_CELLS];
 } store_in;
 
 _Static_assert(sizeof(store_in) <= sizeof(dsim_store), "dsim_store is too small");
@@ -77,6 +84,13 @@ bool dsim_op_readonly(const dsim_op *op)
     return true;
 }
 
+size_t dsim_store_bytes(const dsim_store *st)
+{
+    const store_in *s = (const store_in *)st;
+    DSIM_ASSERT(s->cells_used < STORE_CELLS);
+    return offsetof(store_in, cell) + (s->cells_used + 1) * sizeof(store_cell);
+}
+
 uint64_t dsim_store_digest(const dsim_store *s)
 {
     return ((const store_in *)s)->digest;
@@ -101,16 +115,16 @@ static void list_push(store_in *s, uint32_t key, int64_t v)
 {
     uint32_t c = s->free_head;
     if (c != 0)
-        s->free_head = s->next[c];
+        s->free_head = s->cell[c].next;
     else
         c = ++s->cells_used;
     DSIM_ASSERT(c > 0 && c < STORE_CELLS && s->len[key] < STORE_LIST_MAX);
-    s->cell[c] = v;
-    s->next[c] = 0;
+    s->cell[c].value = v;
+    s->cell[c].next = 0;
     if (s->len[key] == 0)
         s->head[key] = c;
     else
-        s->next[s->tail[key]] = c;
+        s->cell[s->tail[key]].next = c;
     s->tail[key] = c;
     s->cells_live++;
     s->digest += elem_hash(key, s->popped[key] + s->len[key], v);
@@ -122,10 +136,10 @@ static int64_t list_pop(store_in *s, uint32_t key)
     if (s->len[key] == 0)
         return DSIM_NIL;
     uint32_t c = s->head[key];
-    int64_t v = s->cell[c];
+    int64_t v = s->cell[c].value;
     s->digest -= elem_hash(key, s->popped[key], v);
-    s->head[key] = s->next[c];
-    s->next[c] = s->free_head;
+    s->head[key] = s->cell[c].next;
+    s->cell[c].next = s->free_head;
     s->free_head = c;
     s->popped[key]++;
     s->cells_live--;
@@ -142,9 +156,9 @@ static void list_out(const store_in *s, uint32_t key, dsim_result *r, bool count
     if (counted)
         r->words[r->len++] = s->len[key];
     uint32_t c = s->head[key];
-    for (uint32_t i = 0; i < s->len[key]; i++, c = s->next[c]) {
+    for (uint32_t i = 0; i < s->len[key]; i++, c = s->cell[c].next) {
         DSIM_ASSERT(c != 0 && r->len < DSIM_RESULT_WORDS_MAX);
-        r->words[r->len++] = s->cell[c];
+        r->words[r->len++] = s->cell[c].value;
     }
 }
 

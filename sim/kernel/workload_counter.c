@@ -51,7 +51,7 @@ static const workload_param params[] = {
     {NULL, 0, 0, 0, 0, NULL},
 };
 
-static const char *const checks[] = {"linearizable", "counter", NULL};
+static const char *const checks[] = {"counter", NULL};
 
 const workload workload_counter = {
     .name = "counter", .summary = "one counter: add a delta in 1..5 (optionally negative), read the sum",

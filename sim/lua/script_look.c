@@ -69,8 +69,10 @@ static int c_stats(lua_State *L)
     return 1;
 }
 
-/* c:workload(): {name, model, checks = {...}} of the run's workload, so a
-** scenario can ask for its default checks: c:check(c:workload().checks). */
+/* c:workload(): {name, model, checks = {...}, missing = {...}} of the run's
+** workload, so a scenario can ask for its default checks:
+** c:check(c:workload().checks). 'checks' holds those this build has,
+** 'missing' the others. */
 static int c_workload(lua_State *L)
 {
     script *s = script_cluster_arg(L);
@@ -82,11 +84,14 @@ static int c_workload(lua_State *L)
         lua_pushstring(L, wl->model);
         lua_setfield(L, -2, "model");
     }
-    lua_newtable(L);
-    for (int i = 0; wl && wl->checks[i]; i++) {
+    lua_newtable(L);   /* checks: the default checks this build has */
+    lua_newtable(L);   /* missing: the others (the txn checker before it lands) */
+    for (int i = 0, have = 0, miss = 0; wl && wl->checks[i]; i++) {
+        bool known = script_check_find(wl->checks[i]) != NULL;
         lua_pushstring(L, wl->checks[i]);
-        lua_rawseti(L, -2, i + 1);
+        lua_rawseti(L, known ? -3 : -2, known ? ++have : ++miss);
     }
+    lua_setfield(L, -3, "missing");
     lua_setfield(L, -2, "checks");
     return 1;
 }
