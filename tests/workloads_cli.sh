@@ -66,6 +66,13 @@ expect 2 "a parameter of another workload" -- "$DSIM" run "$T/bad.lua"
 contains "$T/err" "unknown field 'txn_min'" "counter has no txn_min"
 expect 2 "txn_min above txn_max" -- "$DSIM" run "$T/bad.lua" -D wl=txn-append -D tmin=6
 contains "$T/err" "txn_min must not exceed txn_max" "the txn generator's bounds"
+cat >"$T/send.lua" <<'LUA'
+local c = dsim.cluster { clients = { count = 1, send = dsim.param("send", "all"), replies = dsim.param("replies", 1) } }
+LUA
+expect 2 "unknown send mode" -- "$DSIM" run "$T/send.lua" -D send=nope
+contains "$T/err" "'send' must be leader, own, random or all, got 'nope'" "send modes come from the client's table"
+expect 2 "more replies than nodes" -- "$DSIM" run "$T/send.lua" -D replies=4
+contains "$T/err" "replies must be from 1 to 3" "a quorum larger than the cluster"
 expect 2 "check: unknown workload" -- "$DSIM" check --workload nope "$T/bad.lua"
 expect 2 "check: --model and --workload" -- "$DSIM" check --model counter --workload counter "$T/bad.lua"
 

@@ -10,6 +10,15 @@
 ** effect. Giving up after redirects is not 'fail': a duplicated copy of the
 ** request may still be in flight to a node that will apply it. Late replies
 ** to a finished operation are ignored.
+** Where it sends ('send', client_send_modes): "leader" (the default)
+** starts at its own node and stays where redirects lead it, across
+** operations (session stickiness); "own" starts every operation at its own
+** node; "random" at a node drawn from its stream; "all" sends every
+** operation to every node and ignores redirects. 'replies_min' = k accepts
+** an answer only once k distinct nodes gave identical ones (a PBFT client
+** waits for f+1); 'retransmit' resends the operation to every node every so
+** many ms until the timeout. Each operation is still one invoke and one
+** completion in the history.
 ** What a client asks for comes from its workload (workload.h: the
 ** registry); this file only moves operations and results. A request
 ** carries 'dsim_op_bytes' of the op (a plain op has no micro-op tail), a
@@ -32,10 +41,13 @@ struct client {
     uint64_t timeout_handle;
     uint64_t gen;              /* generation of the next-op event */
     int redirects;
+    uint64_t *answers;         /* replies_min > 1: per node, hash of its answer; 0 none */
     uint64_t ok_count;         /* completions with ok */
     int64_t last_ok_ns;        /* time of the latest, -1 before the first */
     rng rng;
 };
+
+const char *const client_send_modes[] = {"leader", "own", "random", "all", NULL};
 
 int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
 {
@@ -71,8 +83,20 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
         snprintf(err, cap, "out of memory");
         return -1;
     }
+    if (cfg->replies_min < 0 || cfg->replies_min > w->nodes_len ||
+        cfg->send < CLIENT_SEND_LEADER || cfg->send > CLIENT_SEND_ALL || cfg->retransmit_ns < 0) {
+        snprintf(err, cap, "clients: replies must be from 1 to %d (the nodes)", w->nodes_len);
+        return -1;
+    }
     for (int c = 0; c < cfg->count; c++) {
         client *cl = &w->clients[c];
+        if (cfg->replies_min > 1) {
+            cl->answers = calloc((size_t)w->nodes_len, sizeof *cl->answers);
+            if (cl->answers == NULL) {
+                snprintf(err, cap, "out of memory");
+                return -1;
+            }
+        }
         cl->idx = c;
         cl->process = c;
         cl->target = c % w->nodes_len;
@@ -84,6 +108,8 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
 
 void clients_free(dsim_world *w)
 {
+    for (int c = 0; w->clients && c < w->clients_len; c++)
+        free(w->clients[c].answers);
     free(w->clients);
     free(w->wl_state);
     free(w->result);
@@ -126,10 +152,39 @@ static void make_op(dsim_world *w, client *cl)
     DSIM_ASSERT(op->f < DSIM_F_COUNT_ && (op->f == DSIM_F_TXN || op->mops_len == 0));
 }
 
+static void send_to(dsim_world *w, client *cl, int node)
+{
+    net_send(w, w->nodes_len + cl->idx, node, MSG_REQUEST, 0, &cl->op,
+             (uint32_t)dsim_op_bytes(&cl->op), w->msg_id_next++);
+}
+
 static void send_request(dsim_world *w, client *cl)
 {
-    net_send(w, w->nodes_len + cl->idx, cl->target, MSG_REQUEST, 0, &cl->op,
-             (uint32_t)dsim_op_bytes(&cl->op), w->msg_id_next++);
+    if (w->workload.send != CLIENT_SEND_ALL) {
+        send_to(w, cl, cl->target);
+        return;
+    }
+    for (int n = 0; n < w->nodes_len; n++)
+        send_to(w, cl, n);
+}
+
+/* Where a new operation starts, by the send mode. */
+static void pick_target(dsim_world *w, client *cl)
+{
+    if (w->workload.send == CLIENT_SEND_OWN)
+        cl->target = cl->idx % w->nodes_len;
+    else if (w->workload.send == CLIENT_SEND_RANDOM)
+        cl->target = (int)rng_below(&cl->rng, (uint64_t)w->nodes_len);
+    if (cl->answers)
+        memset(cl->answers, 0, (size_t)w->nodes_len * sizeof *cl->answers);
+}
+
+static void arm_retransmit(dsim_world *w, client *cl)
+{
+    if (w->workload.retransmit_ns <= 0)
+        return;
+    queue_item it = {.kind = EV_CLIENT_TIMEOUT, .node = cl->idx, .peer = -1, .a = cl->op.id, .b = 1};
+    world_push(w, w->now + w->workload.retransmit_ns, &it);
 }
 
 void client_next(dsim_world *w, int c, uint64_t gen)
@@ -139,6 +194,7 @@ void client_next(dsim_world *w, int c, uint64_t gen)
     if (cl->busy || gen != cl->gen)
         return;
     make_op(w, cl);
+    pick_target(w, cl);
     cl->busy = true;
     cl->redirects = 0;
     w->stats.ops_invoked++;
@@ -147,6 +203,7 @@ void client_next(dsim_world *w, int c, uint64_t gen)
     queue_item it = {.kind = EV_CLIENT_TIMEOUT, .node = c, .peer = -1, .a = cl->op.id};
     cl->timeout_handle = world_push(w, w->now + w->workload.timeout_ns, &it);
     send_request(w, cl);
+    arm_retransmit(w, cl);
 }
 
 static void finish(dsim_world *w, client *cl, const char *type, const dsim_result *res)
@@ -168,13 +225,40 @@ static void give_up(dsim_world *w, client *cl)
     cl->target = (cl->target + 1) % w->nodes_len;
 }
 
-void client_timeout(dsim_world *w, int c, uint64_t op_id)
+void client_timeout(dsim_world *w, int c, uint64_t op_id, bool retransmit)
 {
     DSIM_ASSERT(c >= 0 && c < w->clients_len);
     client *cl = &w->clients[c];
     if (!cl->busy || cl->op.id != op_id)
         return;
-    give_up(w, cl);
+    if (!retransmit) {
+        give_up(w, cl);
+        return;
+    }
+    for (int n = 0; n < w->nodes_len; n++)   /* the same op: sessions keep it exactly-once */
+        send_to(w, cl, n);
+    arm_retransmit(w, cl);
+}
+
+/* With replies_min = k > 1: whether k distinct nodes have now given this
+** same answer (status, value and words). */
+static bool enough_alike(dsim_world *w, client *cl, const reply_body *r, const void *words,
+                         uint32_t words_len)
+{
+    if (cl->answers == NULL)
+        return true;
+    DSIM_ASSERT(r->node >= 0 && r->node < w->nodes_len);
+    uint64_t h = 0x9e3779b97f4a7c15u ^ (uint64_t)r->status;
+    h = (h ^ (uint64_t)r->value) * 0xbf58476d1ce4e5b9u;
+    const unsigned char *p = words;
+    for (size_t i = 0; i < words_len * sizeof(int64_t); i++)
+        h = (h ^ p[i]) * 0x100000001b3u;
+    h |= 1;   /* 0 means "no answer" */
+    cl->answers[r->node] = h;
+    int same = 0;
+    for (int n = 0; n < w->nodes_len; n++)
+        same += cl->answers[n] == h;
+    return same >= w->workload.replies_min;
 }
 
 /* The reply's result, in a buffer of the world's (results can be large). */
@@ -200,6 +284,10 @@ void client_on_reply(dsim_world *w, int c, const reply_body *r, const void *word
     if (!cl->busy || cl->op.id != r->op_id)
         return;   /* a late or duplicated reply */
     if (r->status == DSIM_REDIRECT) {
+        if (w->workload.send == CLIENT_SEND_ALL)
+            return;   /* it already asked every node */
+        if (w->workload.retransmit_ns > 0 && r->node != cl->target)
+            return;   /* a retransmission's redirect: only the node in charge moves us */
         if (++cl->redirects > w->workload.redirects_max) {
             queue_cancel(&w->q, cl->timeout_handle);
             give_up(w, cl);
@@ -210,6 +298,8 @@ void client_on_reply(dsim_world *w, int c, const reply_body *r, const void *word
         send_request(w, cl);
         return;
     }
+    if (!enough_alike(w, cl, r, words, words_len))
+        return;
     queue_cancel(&w->q, cl->timeout_handle);
     if (r->status == DSIM_OK) {
         w->stats.ops_ok++;

@@ -219,7 +219,7 @@ static void dispatch(dsim_world *w, queue_item *it)
         client_next(w, it->node, it->a);
         return;
     case EV_CLIENT_TIMEOUT:
-        client_timeout(w, it->node, it->a);
+        client_timeout(w, it->node, it->a, it->b != 0);
         return;
     case EV_CALL: {
         call_fn_box box = {.ptr = it->ptr};

@@ -113,6 +113,10 @@ struct workload_cfg {
     int64_t timeout_ns;
     int redirects_max;
     int64_t stop_ns;            /* no new operations from then on; 0: never */
+    /* how clients talk to the cluster (client.c, client_send_modes) */
+    int send;                   /* CLIENT_SEND_* */
+    int replies_min;            /* identical answers from distinct nodes to accept */
+    int64_t retransmit_ns;      /* resend to every node this often; 0: never */
     /* the workloads' parameters (workload.h; each workload names its own) */
     int keys;
     int read_pct, write_pct, cas_pct;
@@ -235,11 +239,15 @@ void net_set_fifo(dsim_world *w, bool on);
 void net_set_shape(dsim_world *w, json_t *shape);   /* takes ownership */
 
 /* client.c */
+enum { CLIENT_SEND_LEADER = 0, CLIENT_SEND_OWN, CLIENT_SEND_RANDOM, CLIENT_SEND_ALL };
+/* The names of the CLIENT_SEND_* modes, in order, NULL-terminated. */
+extern const char *const client_send_modes[];
 int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap);
 void clients_free(dsim_world *w);
 void clients_start(dsim_world *w);
 void client_next(dsim_world *w, int c, uint64_t gen);
-void client_timeout(dsim_world *w, int c, uint64_t op_id);
+/* 'retransmit': the retransmission timer, not the operation's timeout. */
+void client_timeout(dsim_world *w, int c, uint64_t op_id, bool retransmit);
 /* 'words' are the 'words_len' result words after the reply body (bytes:
 ** any alignment). */
 void client_on_reply(dsim_world *w, int c, const reply_body *r, const void *words, uint32_t words_len);

@@ -23,10 +23,10 @@
 static void parse_workload(lua_State *L, int t, workload_cfg *wl)
 {
     static const char *const common[] = {"count", "workload", "rate", "timeout", "redirects",
-                                         "stop", NULL};
+                                         "stop", "send", "replies", "retransmit", NULL};
     const char *what = "dsim.cluster clients";
     *wl = (workload_cfg){.name = "register", .rate_per_s = 20, .timeout_ns = DSIM_MS(500),
-                         .redirects_max = 5};
+                         .redirects_max = 5, .replies_min = 1};
     workload_defaults(workload_find(wl->name), wl);
     if (lua_isnil(L, t))
         return;
@@ -57,6 +57,14 @@ static void parse_workload(lua_State *L, int t, workload_cfg *wl)
     wl->timeout_ns = (int64_t)llround(script_num_field(L, t, "timeout", 500, 0.001, 3.6e6, what) * 1e6);
     wl->redirects_max = (int)script_int_field(L, t, "redirects", 5, 0, 100, what);
     wl->stop_ns = (int64_t)llround(script_num_field(L, t, "stop", 0, 0, 1e12, what) * 1e6);
+    const char *send = script_str_field(L, t, "send", client_send_modes[0], what);
+    for (wl->send = 0; client_send_modes[wl->send] && strcmp(client_send_modes[wl->send], send); )
+        wl->send++;
+    if (client_send_modes[wl->send] == NULL)
+        luaL_error(L, "%s: 'send' must be %s, %s, %s or %s, got '%s'", what, client_send_modes[0],
+                   client_send_modes[1], client_send_modes[2], client_send_modes[3], send);
+    wl->replies_min = (int)script_int_field(L, t, "replies", 1, 1, WORLD_NODES_MAX, what);
+    wl->retransmit_ns = (int64_t)llround(script_num_field(L, t, "retransmit", 0, 0, 3.6e6, what) * 1e6);
     for (const workload_param *p = def->params; p->name; p++)
         *workload_param_slot(wl, p) = (int)script_int_field(L, t, p->name, p->def, p->min, p->max, what);
     char err[256];
