@@ -116,7 +116,8 @@ static dsim_world *flood_world(int nodes, int64_t pending)
         fprintf(stderr, "dsim bench kernel: %s\n", err);
         return NULL;
     }
-    workload_cfg none = {.name = "register", .keys = 1};
+    workload_cfg none = {.name = "register"};   /* no clients; the registry's defaults */
+    workload_defaults(workload_find(none.name), &none);
     snprintf(num, sizeof num, "%" PRId64, pending);
     json_t *given = json_pack("{s:s}", "pending", num);
     int rc = clients_init(w, &none, err, sizeof err);
