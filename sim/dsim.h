@@ -245,8 +245,10 @@ void dsim_emit(dsim_node *n, const char *name, json_t *fields);
 ** it. It is the checker's memory of the run ("at most one leader per term,
 ** ever"), which a node's state block cannot hold since a crash zeroes it.
 ** Only the 'invariants' callback and observers outside the protocol's node
-** callbacks (tests, tools) may call this; asking from a node callback, or
-** when 'checker_state_size' is 0, asserts. */
+** callbacks (tests, tools) may call this. Asking from 'start',
+** 'on_message', 'on_request' or 'on_timer', or when 'checker_state_size'
+** is 0, asserts ('inspect' and 'control' must not ask either; they are not
+** guarded). */
 void *dsim_checker_state(dsim_world *w);
 
 /* ---- the protocol plug-in ----------------------------------------------- */

@@ -197,15 +197,18 @@ static void test_client_gives_up_after_too_many_redirects_with_info(void **st)
 static dsim_world *probe_world_sending(int nodes, int send, int replies, int64_t retransmit_ns)
 {
     char err[256];
-    dsim_world *w = world_new(&probe_protocol, nodes, 1, err, sizeof err);
+    world_config cfg;
+    world_config_defaults(&cfg);
+    cfg.protocol = &probe_protocol;
+    cfg.nodes = nodes;
+    cfg.seed = 1;
+    cfg.invariants_every = 0;
+    cfg.workload = (workload_cfg){.name = "register", .count = 1, .timeout_ns = DSIM_MS(100),
+                                  .keys = 1, .read_pct = 100, .redirects_max = 3,
+                                  .stop_ns = DSIM_MS(1), .send = send, .replies_min = replies,
+                                  .retransmit_ns = retransmit_ns};
+    dsim_world *w = world_create(&cfg, err, sizeof err);
     DSIM_ASSERT(w != NULL);
-    workload_cfg cfg = {.name = "register", .count = 1, .timeout_ns = DSIM_MS(100), .keys = 1,
-                        .read_pct = 100, .redirects_max = 3, .stop_ns = DSIM_MS(1),
-                        .send = send, .replies_min = replies, .retransmit_ns = retransmit_ns};
-    DSIM_ASSERT(clients_init(w, &cfg, err, sizeof err) == 0);
-    json_t *none = json_object();
-    DSIM_ASSERT(options_build(w, none, err, sizeof err) == 0);
-    json_decref(none);
     probe_boot_all(w);
     return w;
 }

@@ -6,9 +6,9 @@
 ** has at most one outstanding operation (Jepsen's rule), so a second invoke
 ** or a stray completion is bad input, reported with its line.
 */
-#include <assert.h>
 #include <stdlib.h>
 
+#include "check_assert.h"
 #include "hist_internal.h"
 
 typedef struct proc_slot { int64_t process; size_t op; bool used; } proc_slot;
@@ -42,6 +42,8 @@ static proc_slot *proc_find(proc_table *t, int64_t p)
         t->slots = s;
         t->cap = cap;
     }
+    CHECK_ASSERT((t->cap & (t->cap - 1)) == 0);   /* a power of two: masks index it */
+    CHECK_ASSERT(2 * t->count < t->cap);           /* probing ends at a free slot */
     size_t j = proc_hash(p) & (t->cap - 1);
     while (t->slots[j].used && t->slots[j].process != p)
         j = (j + 1) & (t->cap - 1);
@@ -111,24 +113,11 @@ int hist_pair(const hist *h, hist_op **ops_out, size_t *count, char *err, size_t
     hist_op *ops = malloc((h->count + 1) * sizeof *ops);
     proc_table t = {0};
     size_t n = 0;
-    int64_t last_time = -1;
-    uint32_t last_line = 0;
     int rc = ops == NULL ? -1 : 0;
     if (rc != 0)
         hist_error(err, cap, h->source, 0, "out of memory");
     for (size_t i = 0; rc == 0 && i < h->count; i++) {
         const hist_event *e = &h->events[i];
-        if (e->time >= 0 && last_time >= 0 && e->time < last_time) {
-            hist_error(err, cap, h->source, e->line,
-                       "expected events in time order: time %lld is before %lld (line %u)",
-                       (long long)e->time, (long long)last_time, last_line);
-            rc = -1;
-            break;
-        }
-        if (e->time >= 0) {
-            last_time = e->time;
-            last_line = e->line;
-        }
         rc = e->type == HIST_INVOKE ? invoke(h, &t, ops, &n, i, err, cap)
                                     : complete(h, &t, ops, i, err, cap);
     }
@@ -137,7 +126,7 @@ int hist_pair(const hist *h, hist_op **ops_out, size_t *count, char *err, size_t
         free(ops);
         return -1;
     }
-    assert(n <= h->count);
+    CHECK_ASSERT(n <= h->count);
     *ops_out = ops;
     *count = n;
     return 0;

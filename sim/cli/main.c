@@ -26,7 +26,7 @@ static const command commands[] = {
     {"shrink", cmd_shrink, "shrink a failing seed's fault schedule to the faults that matter"},
     {"replay", cmd_replay, "rerun a recorded (or shrunk) fault schedule"},
     {"report", cmd_report, "merge fuzz results from many shards or machines"},
-    {"list", cmd_list, "list protocols, their options and planted bugs; list faults: fault kinds"},
+    {"list", cmd_list, "what the registries hold: protocols, faults, models, checks (--json)"},
     {"bench", cmd_bench, "benchmarks: kernel, check (release build)"},
     {NULL, NULL, NULL},
 };

@@ -55,9 +55,8 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
         snprintf(err, cap, "clients.count must be between 0 and %d", WORLD_CLIENTS_MAX);
         return -1;
     }
-    /* Clients are endpoints after the nodes; links are sized for all of
-    ** them, so clients come before any per-link network setting. */
-    DSIM_ASSERT(!w->net.cut && !w->net.link_profile && !w->net.fifo_last);
+    /* Clients are endpoints after the nodes (world_create sized the links). */
+    DSIM_ASSERT(w->net.endpoints == w->nodes_len + cfg->count);
     const workload *wl = workload_find(cfg->name);
     if (wl == NULL) {
         snprintf(err, cap, "unknown workload '%s' (see: dsim list workloads)", cfg->name);
@@ -73,7 +72,6 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
     }
     if (wl->validate && wl->validate(cfg, err, cap) != 0)
         return -1;
-    w->net.endpoints = w->nodes_len + cfg->count;
     w->workload = *cfg;
     w->wl = wl;
     w->clients_len = cfg->count;
@@ -108,6 +106,7 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
 
 void clients_free(dsim_world *w)
 {
+    DSIM_ASSERT(w->clients_len >= 0);
     for (int c = 0; w->clients && c < w->clients_len; c++)
         free(w->clients[c].answers);
     free(w->clients);
@@ -122,6 +121,8 @@ void clients_free(dsim_world *w)
 
 static void schedule_next(dsim_world *w, client *cl)
 {
+    DSIM_ASSERT(!cl->busy);
+    DSIM_ASSERT(w->workload.rate_per_s >= 0);
     int64_t think = 0;
     if (w->workload.rate_per_s > 0) {
         int64_t mean = DSIM_SEC(1) / w->workload.rate_per_s;
@@ -149,11 +150,16 @@ static void make_op(dsim_world *w, client *cl)
     op->process = cl->process;
     op->seq = ++cl->seq;
     w->wl->generate(&w->workload, w->wl_state, &cl->rng, w->now, op);
-    DSIM_ASSERT(op->f < DSIM_F_COUNT_ && (op->f == DSIM_F_TXN || op->mops_len == 0));
+    DSIM_ASSERT(op->f < DSIM_F_COUNT_);
+    DSIM_ASSERT(op->f == DSIM_F_TXN || op->mops_len == 0);
+    DSIM_ASSERT(op->key < DSIM_STORE_KEYS);
 }
 
 static void send_to(dsim_world *w, client *cl, int node)
 {
+    DSIM_ASSERT(cl->busy);
+    DSIM_ASSERT(node >= 0);
+    DSIM_ASSERT(node < w->nodes_len);
     net_send(w, w->nodes_len + cl->idx, node, MSG_REQUEST, 0, &cl->op,
              (uint32_t)dsim_op_bytes(&cl->op), w->msg_id_next++);
 }
@@ -189,7 +195,8 @@ static void arm_retransmit(dsim_world *w, client *cl)
 
 void client_next(dsim_world *w, int c, uint64_t gen)
 {
-    DSIM_ASSERT(c >= 0 && c < w->clients_len);
+    DSIM_ASSERT(c >= 0);
+    DSIM_ASSERT(c < w->clients_len);
     client *cl = &w->clients[c];
     if (cl->busy || gen != cl->gen)
         return;
@@ -201,6 +208,7 @@ void client_next(dsim_world *w, int c, uint64_t gen)
     world_fp(w, 0x09 ^ cl->op.id);
     history_record(w, "invoke", &cl->op, NULL);
     queue_item it = {.kind = EV_CLIENT_TIMEOUT, .node = c, .peer = -1, .a = cl->op.id};
+    DSIM_ASSERT(w->workload.timeout_ns > 0);
     cl->timeout_handle = world_push(w, w->now + w->workload.timeout_ns, &it);
     send_request(w, cl);
     arm_retransmit(w, cl);
@@ -208,6 +216,7 @@ void client_next(dsim_world *w, int c, uint64_t gen)
 
 static void finish(dsim_world *w, client *cl, const char *type, const dsim_result *res)
 {
+    DSIM_ASSERT(cl->busy);
     history_record(w, type, &cl->op, res);
     world_fp_bytes(w, type, strlen(type));
     cl->busy = false;
@@ -223,11 +232,13 @@ static void give_up(dsim_world *w, client *cl)
     finish(w, cl, "info", NULL);
     cl->process += w->clients_len;   /* the old process may still act */
     cl->target = (cl->target + 1) % w->nodes_len;
+    DSIM_ASSERT(cl->process % w->clients_len == cl->idx);
 }
 
 void client_timeout(dsim_world *w, int c, uint64_t op_id, bool retransmit)
 {
-    DSIM_ASSERT(c >= 0 && c < w->clients_len);
+    DSIM_ASSERT(c >= 0);
+    DSIM_ASSERT(c < w->clients_len);
     client *cl = &w->clients[c];
     if (!cl->busy || cl->op.id != op_id)
         return;
@@ -279,7 +290,8 @@ static const dsim_result *result_of(dsim_world *w, const reply_body *r, const vo
 
 void client_on_reply(dsim_world *w, int c, const reply_body *r, const void *words, uint32_t words_len)
 {
-    DSIM_ASSERT(c >= 0 && c < w->clients_len);
+    DSIM_ASSERT(c >= 0);
+    DSIM_ASSERT(c < w->clients_len);
     client *cl = &w->clients[c];
     if (!cl->busy || cl->op.id != r->op_id)
         return;   /* a late or duplicated reply */
@@ -315,7 +327,8 @@ void client_on_reply(dsim_world *w, int c, const reply_body *r, const void *word
 
 json_t *client_stats(const dsim_world *w, int c)
 {
-    DSIM_ASSERT(c >= 0 && c < w->clients_len);
+    DSIM_ASSERT(c >= 0);
+    DSIM_ASSERT(c < w->clients_len);
     const client *cl = &w->clients[c];
     json_t *o = json_pack("{s:i, s:I, s:b}", "process", cl->process, "ok", (json_int_t)cl->ok_count,
                           "busy", cl->busy);
@@ -330,8 +343,10 @@ static void reply_send(dsim_node *n, const dsim_op *op, dsim_status status, int6
 {
     dsim_world *w = dsim_world_of(n);
     DSIM_ASSERT(status == DSIM_OK || status == DSIM_FAIL || status == DSIM_REDIRECT);
-    DSIM_ASSERT(op->client >= 0 && op->client < w->clients_len);
-    DSIM_ASSERT(dsim_is_up(n) && len <= DSIM_RESULT_WORDS_MAX);
+    DSIM_ASSERT(op->client >= 0);
+    DSIM_ASSERT(op->client < w->clients_len);
+    DSIM_ASSERT(dsim_is_up(n));
+    DSIM_ASSERT(len <= DSIM_RESULT_WORDS_MAX);
     reply_body r = {.op_id = op->id, .value = value, .status = (int32_t)status, .node = dsim_id(n)};
     if (len == 0) {
         net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,

@@ -15,6 +15,8 @@
 
 static void hist_append(dsim_world *w, const char *s, size_t len)
 {
+    DSIM_ASSERT(len > 0);
+    DSIM_ASSERT(w->hist_len <= w->hist_cap);
     if (w->hist_len + len + 1 > w->hist_cap) {
         size_t cap = w->hist_cap ? w->hist_cap : 4096;
         while (cap < w->hist_len + len + 1)
@@ -27,6 +29,7 @@ static void hist_append(dsim_world *w, const char *s, size_t len)
     memcpy(w->hist + w->hist_len, s, len);
     w->hist_len += len;
     w->hist[w->hist_len] = 0;
+    DSIM_ASSERT(w->hist[w->hist_len - 1] == '\n');   /* JSON lines, one per record */
 }
 
 /* The event's value as JSON text (the workload's shape), in 'w's scratch
@@ -34,6 +37,7 @@ static void hist_append(dsim_world *w, const char *s, size_t len)
 static const char *value_text(dsim_world *w, const char *type, const dsim_op *op,
                               const dsim_result *res)
 {
+    DSIM_ASSERT(type != NULL);
     wl_text *t = &w->hist_value;
     t->len = 0;
     bool ok = type[0] == 'o';
@@ -48,19 +52,15 @@ void history_record(dsim_world *w, const char *type, const dsim_op *op, const ds
     DSIM_ASSERT(strcmp(type, "ok") == 0 || res == NULL);
     const char *val = value_text(w, type, op, res);
     const char *f = w->wl->f_name(op);
-    char key[32] = "", head[160];
+    char key[32] = "";
     bool keyed = w->wl->keyed && w->workload.keys > 1;
     if (keyed)
         snprintf(key, sizeof key, "\"key\":\"k%u\",", op->key);
-    int len = snprintf(head, sizeof head, "{\"process\":%d,\"type\":\"%s\",\"f\":\"%s\",%s\"value\":",
-                       op->process, type, f, key);
-    DSIM_ASSERT(len > 0 && (size_t)len < sizeof head);
-    hist_append(w, head, (size_t)len);
-    hist_append(w, val, strlen(val));
-    char tail[48];
-    len = snprintf(tail, sizeof tail, ",\"time\":%" PRId64 "}\n", w->now);
-    DSIM_ASSERT(len > 0 && (size_t)len < sizeof tail);
-    hist_append(w, tail, (size_t)len);
+    wl_text *line = &w->hist_line;   /* one append per record: hist_append wants whole lines */
+    line->len = 0;
+    wl_printf(line, "{\"process\":%d,\"type\":\"%s\",\"f\":\"%s\",%s\"value\":%s,\"time\":%" PRId64 "}\n",
+              op->process, type, f, key, val, w->now);
+    hist_append(w, line->p, line->len);
     json_t *e = trace_event(w, "op");
     if (!e)
         return;
