@@ -83,6 +83,35 @@ static void test_written_values_are_unique_per_key(void **st)
     }
 }
 
+static void test_counter_subtracts_when_asked(void **st)
+{
+    (void)st;
+    static dsim_op ops[OPS];
+    const workload *wl = workload_find("counter");
+    workload_cfg cfg = defaults_of(wl);
+    draw(wl, &cfg, 5, ops, OPS);
+    for (int i = 0; i < OPS; i++)
+        assert_true(ops[i].f == DSIM_F_READ || (ops[i].value >= 1 && ops[i].value <= 5));
+    cfg.negative = 50;
+    draw(wl, &cfg, 5, ops, OPS);
+    int negative = 0;
+    for (int i = 0; i < OPS; i++)
+        negative += ops[i].f == DSIM_F_ADD && ops[i].value < 0;
+    assert_true(negative > 20);
+}
+
+static void test_queue_only_dequeues_once_draining(void **st)
+{
+    (void)st;
+    static dsim_op ops[OPS];
+    const workload *wl = workload_find("queue");
+    workload_cfg cfg = defaults_of(wl);
+    cfg.drain_ms = 100;   /* draw() gives operation i the time i ms */
+    draw(wl, &cfg, 5, ops, OPS);
+    for (int i = 100; i < OPS; i++)
+        assert_int_equal(ops[i].f, DSIM_F_DEQUEUE);
+}
+
 static void test_txn_generator_keeps_lengths_and_rotates_keys(void **st)
 {
     (void)st;
@@ -268,6 +297,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_generator_gives_the_same_operations_for_the_same_seed),
         cmocka_unit_test(test_written_values_are_unique_per_key),
+        cmocka_unit_test(test_counter_subtracts_when_asked),
+        cmocka_unit_test(test_queue_only_dequeues_once_draining),
         cmocka_unit_test(test_txn_generator_keeps_lengths_and_rotates_keys),
         cmocka_unit_test(test_store_counts_appends_dequeues_and_reads_lists),
         cmocka_unit_test(test_store_applies_a_transaction_whole_or_not_at_all),

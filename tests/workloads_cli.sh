@@ -6,7 +6,9 @@
 # history, written as JSON lines and as Jepsen EDN, gets the same verdict
 # from 'dsim check --workload'. Transactional histories (txn-append,
 # txn-rw) are checked for Elle's shape; their verdict is "unknown" (exit 4)
-# until the txn checker is in the build.
+# until the txn checker is in the build. The Raft fuzz scenario runs each
+# workload over a few seeds, and the planted stale read fails the
+# read-bearing ones.
 #
 # Env: DSIM_BIN (the dsim binary), DSIM_SOURCE (the source tree).
 set -u
@@ -119,6 +121,15 @@ grep -q '"f":"txn","value":\[\["append",[0-9]*,[0-9]*\]' "$T/t.jsonl" ||
     { echo "FAIL: txn-append history is not in Elle's shape"; failures=$((failures + 1)); }
 grep -q '\["r",[0-9]*,\[[0-9,]*\]\]' "$T/t.jsonl" ||
     { echo "FAIL: txn-append reads record no lists"; failures=$((failures + 1)); }
+
+# The Raft fuzz scenario serves every workload and passes its checks; the
+# planted stale read fails the read-bearing ones (seeds 1..20, pinned).
+for wl in counter set list-append txn-append txn-rw queue; do
+    expect 0 "raft fuzz, workload $wl" -- "$DSIM" fuzz "$SRC/scenarios/fuzz/raft.lua" --seeds 1..5 --jobs 1 -D workload=$wl
+done
+for wl in counter set list-append; do
+    expect 1 "raft fuzz, workload $wl, bug=stale_read" -- "$DSIM" fuzz "$SRC/scenarios/fuzz/raft.lua" --seeds 1..20 --jobs 1 -D workload=$wl -D bug=stale_read
+done
 
 if [ "$failures" -gt 0 ]; then
     echo "$failures failure(s)"

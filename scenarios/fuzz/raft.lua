@@ -22,10 +22,12 @@
 --   dsim run scenarios/fuzz/raft.lua --seed 325 -D bug=vote_not_persisted
 --   dsim run scenarios/fuzz/raft.lua --seed 594 -D bug=figure8 -D nodes=3
 --   dsim fuzz scenarios/fuzz/raft.lua --seeds 1..1000 -D bug=stale_read
+--   dsim fuzz scenarios/fuzz/raft.lua --seeds 1..100 -D workload=set -D bug=stale_read
 -- Parameters: bug (a planted bug), nodes, clients, duration, interval,
--- recovery, workload (a workload name, default kv), faults ("all", "nemesis" for the kernel's c:nemesis so that dsim shrink
--- works, or a comma list of: partition, pause, crash,
--- clock, net), invariants (check every N events), any Raft option.
+-- recovery, workload (a name from dsim list workloads, default kv),
+-- faults ("all", "nemesis" for the kernel's c:nemesis so that dsim shrink
+-- works, or a comma list of: partition, pause, crash, clock, net),
+-- invariants (check every N events), any Raft option.
 
 -- Swarm testing: the seed also draws the fault rate and the Raft options
 -- (each -D given on the command line wins over the draw).
