@@ -355,6 +355,8 @@ static void reply_send(dsim_node *n, const dsim_op *op, dsim_status status, int6
                  w->msg_id_next++);
         return;
     }
+    /* Trade-off: one allocation per reply that carries words (reads of
+    ** lists, transactions); plain replies, the common case, allocate none. */
     size_t bytes = sizeof r + len * sizeof *words;
     unsigned char *buf = malloc(bytes);
     DSIM_ASSERT(buf != NULL);
