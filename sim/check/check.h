@@ -94,4 +94,11 @@ check_verdict check_elle_shape(const char *text, size_t len, const char *source,
 ** text and its length, or NULL with "history:LINE: ..." in 'err'. */
 char *check_history_to_edn(const char *text, size_t len, size_t *out_len, char *err, size_t cap);
 
+/* Transactional isolation (txn.h): 'workload' is "txn-append", "txn-rw" or
+** NULL (guessed from the micro-operations); 'models' a comma-separated
+** list of consistency models (NULL: strict-serializable). */
+check_verdict check_txn(const char *text, size_t len, const char *source, const char *format,
+                        const char *workload, const char *models, const check_budget *budget,
+                        json_t *report, char *err, size_t cap);
+
 #endif

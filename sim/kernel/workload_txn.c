@@ -113,7 +113,7 @@ static const workload_param params[] = {
     {NULL, 0, 0, 0, 0, NULL},
 };
 
-static const char *const checks[] = {"serializable", NULL};
+static const char *const checks[] = {"strict-serializable", NULL};
 
 const workload workload_txn_append = {
     .name = "txn-append", .summary = "transactions of appends to lists and list reads (Elle)",
