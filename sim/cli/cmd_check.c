@@ -425,7 +425,9 @@ static int cmd_check_workload(const options *o)
 {
     const workload *wl = workload_find(o->workload);
     if (wl == NULL)
-        return args_usage_error("check", "unknown workload '%s' (dsim list workloads)", o->workload);
+        return args_usage_error("check", "unknown model '%s': neither a workload (dsim list "
+                                "workloads) nor a model of the txn checker (dsim check --help)",
+                                o->workload);
     size_t len = 0;
     char *text = slurp(o->path, &len);
     if (text == NULL) {
