@@ -94,7 +94,7 @@ typedef struct lin_model {
 } lin_model;
 
 extern const lin_model lin_model_register, lin_model_cas_register, lin_model_kv,
-    lin_model_counter, lin_model_set, lin_model_queue, lin_model_mutex;
+    lin_model_counter, lin_model_set, lin_model_queue, lin_model_mutex, lin_model_list_append;
 
 /* NULL when 'name' is not a model; the table ends with NULL. */
 const lin_model *lin_model_find(const char *name);

@@ -369,7 +369,7 @@ check_verdict check_linearizable_opts(const char *text, size_t len, const char *
     }
     if (m == NULL) {
         snprintf(err, err_cap, "%s: unknown model '%s' (expected register, cas-register, kv, "
-                 "counter, set, queue or mutex)", source, model ? model : "(none)");
+                 "counter, set, queue, mutex or list-append)", source, model ? model : "(none)");
         return CHECK_BAD_INPUT;
     }
     if (initial != NULL && m != &lin_model_register && m != &lin_model_cas_register) {

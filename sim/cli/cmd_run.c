@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "check.h"
 #include "cmd.h"
 #include "fuzz_common.h"
 #include "hosttime.h"
@@ -27,7 +28,7 @@ static const char help[] =
     "  --seed N        the run's seed (default 1); the same seed gives the same run\n"
     "  -D key=value    scenario parameter (dsim.param) or protocol option (e.g. -D bug=NAME)\n"
     "  --trace FILE    write the JSON-lines trace\n"
-    "  --history FILE  write the client history (JSON lines)\n"
+    "  --history FILE  write the client history (JSON lines; Jepsen EDN when FILE ends in .edn)\n"
     "  --html FILE     write the run as a self-contained HTML page (dsim view)\n"
     "  --log           print one line per event (coloured on a terminal)\n"
     "  --log=FILTERS   only the events that match, e.g. node:n1,ev:deliver,msg:Append*\n"
@@ -161,6 +162,24 @@ static bool write_file(const char *path, const char *data, size_t len)
     return fclose(f) == 0 && ok;
 }
 
+/* The history as JSON lines, or as Jepsen EDN when the name ends in ".edn". */
+static bool write_history(const char *path, const char *text, size_t len)
+{
+    size_t n = strlen(path);
+    if (n < 4 || strcmp(path + n - 4, ".edn") != 0)
+        return write_file(path, text, len);
+    char err[256];
+    size_t edn_len = 0;
+    char *edn = check_history_to_edn(text, len, &edn_len, err, sizeof err);
+    if (edn == NULL) {
+        fprintf(stderr, "dsim run: %s\n", err);
+        return false;
+    }
+    bool ok = write_file(path, edn, edn_len);
+    free(edn);
+    return ok;
+}
+
 static int report(const run_args *a, script_result *r, double wall_ms)
 {
     if (r->error) {
@@ -176,7 +195,7 @@ static int report(const run_args *a, script_result *r, double wall_ms)
     if (!r->checked && r->summary)
         fprintf(stderr, "dsim run: warning: %s never calls c:check: nothing was judged\n",
                 a->scenario);
-    if (a->history && !write_file(a->history, r->history ? r->history : "", r->history_len)) {
+    if (a->history && !write_history(a->history, r->history ? r->history : "", r->history_len)) {
         fprintf(stderr, "dsim run: cannot write history '%s'\n", a->history);
         return EXIT_USAGE;
     }

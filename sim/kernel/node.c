@@ -336,9 +336,11 @@ void node_dispatch(dsim_node *n, const queue_item *it)
             w->proto->on_message(n, m->from, &pm);
         } else {
             DSIM_ASSERT(m->kind == MSG_REQUEST);
-            DSIM_ASSERT(m->len == sizeof(dsim_op));
+            DSIM_ASSERT(m->len <= sizeof(dsim_op));
             dsim_op op;
-            memcpy(&op, m->data, sizeof op);
+            memset(&op, 0, sizeof op);
+            memcpy(&op, m->data, m->len);
+            DSIM_ASSERT(m->len == dsim_op_bytes(&op));
             if (w->proto->on_request)
                 w->proto->on_request(n, &op);
         }

@@ -107,6 +107,8 @@ void world_config_defaults(world_config *cfg)
                    .time_ns_max = DSIM_SEC(86400) * 365, .lua_instructions_max = 100000000},
         .invariants_every = 1,
     };
+    workload_defaults(workload_find(cfg->workload.name), &cfg->workload);   /* the registry's */
+    cfg->workload.replies_min = 1;
     DSIM_ASSERT(cfg->limits.events_max > 0);
 }
 
@@ -317,7 +319,7 @@ static void dispatch(dsim_world *w, queue_item *it)
         client_next(w, it->node, it->a);
         return;
     case EV_CLIENT_TIMEOUT:
-        client_timeout(w, it->node, it->a);
+        client_timeout(w, it->node, it->a, it->b != 0);
         return;
     case EV_CALL: {
         call_fn_box box = {.ptr = it->ptr};
