@@ -242,12 +242,11 @@ bool world_run(dsim_world *w, int64_t until_ns)
     const dsim_world *saved = assert_world;
     assert_world = w;
     while (!w->failed) {
-        int64_t t = queue_peek_time(&w->q);
-        if (t > until_ns)
-            break;
+        int64_t t;
         queue_item it;
-        bool popped = queue_pop(&w->q, &t, &it);
-        DSIM_ASSERT(popped && t >= w->now);
+        if (!queue_pop_until(&w->q, until_ns, &t, &it))
+            break;
+        DSIM_ASSERT(t >= w->now);
         w->now = t;
         if (++w->stats.events > w->limits.events_max) {
             world_fail(w, "event limit (%" PRIu64 " events) reached at t=%.3f ms: an event storm? "
