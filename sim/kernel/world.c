@@ -33,17 +33,6 @@ void dsim_assert_fail(const char *expr, const char *file, int line)
     abort();
 }
 
-/* FNV-1a style mixing with a final avalanche per value: cheap, and every
-** bit of 'x' reaches the state. */
-void world_fp(dsim_world *w, uint64_t x)
-{
-    uint64_t h = w->fingerprint ^ x;
-    h *= 0x100000001b3ULL;
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    w->fingerprint = h ^ (h >> 32);
-}
-
 /* Eight bytes a step as little-endian words (swapped on a big-endian
 ** machine, so the fingerprint is the same everywhere), then the tail. */
 void world_fp_bytes(dsim_world *w, const void *p, size_t len)
