@@ -67,6 +67,7 @@ struct queue_slot {
 _Static_assert(sizeof(queue_key) == 16, "four keys per cache line");
 _Static_assert(QUEUE_LINE % sizeof(queue_key) == 0, "keys tile a line");
 _Static_assert(QUEUE_CAP_INITIAL >= 1, "initial capacity must be positive");
+_Static_assert(sizeof(((queue_key *)0)->ord) == 8, "seq and slot share one 64-bit word");
 
 /* Keys offset by three so that children 4i+1..4i+4 start on a line. */
 #define HEAP_OFFSET 3u
@@ -98,6 +99,7 @@ static void sift_up(queue *q, uint32_t pos, queue_key k)
         pos = parent;
     }
     h[pos] = k;
+    DSIM_ASSERT(pos == 0 || key_less(h[(pos - 1) / 4], h[pos]));   /* strict: seq is unique */
 }
 
 /* Moves 'k' down from the hole at 'pos' to its place. */
@@ -131,6 +133,8 @@ static void sift_down(queue *q, uint32_t pos, queue_key k)
         pos = best;
     }
     h[pos] = k;
+    /* strict: seq is unique (the parent may be out of order during a heapify) */
+    DSIM_ASSERT((uint64_t)pos * 4 + 1 >= len || key_less(k, h[pos * 4 + 1]));
 }
 
 /* Removes the key at the front. */
@@ -149,6 +153,7 @@ static inline void slot_release(queue *q, uint32_t s)
     slot->state = SLOT_FREE;
     slot->generation++;
     q->free_list[q->free_len++] = s;
+    DSIM_ASSERT(q->free_len <= q->cap);
 }
 
 /* Drops every cancelled key and restores heap order (Floyd's heapify; the
@@ -251,6 +256,7 @@ int queue_init(queue *q, uint32_t capacity_max)
         queue_free(q);
         return -1;
     }
+    DSIM_ASSERT(q->free_len == q->cap);
     return 0;
 }
 
@@ -299,6 +305,7 @@ uint64_t queue_push(queue *q, int64_t time, const queue_item *item)
     q->len++;
     q->live++;
     sift_up(q, q->len - 1, k);
+    DSIM_ASSERT(q->len + q->free_len == q->cap);
     return (uint64_t)slot->generation << 32 | ((uint64_t)s + 1);
 }
 
@@ -347,6 +354,7 @@ bool queue_pop_until(queue *q, int64_t until, int64_t *time, queue_item *out)
     heap_remove_top(q);
     slot_release(q, s);
     q->live--;
+    DSIM_ASSERT(q->len + q->free_len == q->cap);
     return true;
 }
 
@@ -358,10 +366,13 @@ bool queue_pop(queue *q, int64_t *time, queue_item *out)
 int64_t queue_peek_time(queue *q)
 {
     queue_skip_cancelled(q);
+    DSIM_ASSERT(q->len <= q->cap);
     return q->len == 0 ? INT64_MAX : (int64_t)(q->heap[0].time ^ KEY_SIGN);
 }
 
 uint32_t queue_len(const queue *q)
 {
+    DSIM_ASSERT(q->live <= q->len);
+    DSIM_ASSERT(q->len + q->free_len == q->cap);
     return q->live;
 }

@@ -26,6 +26,9 @@
 #define FNV_PRIME 0x100000001b3ull
 #define NORMAL_ROUNDS_MAX 1000   /* polar method: accepts ~79% per round */
 
+_Static_assert(sizeof(rng) == 32, "xoshiro256** keeps four 64-bit words");
+_Static_assert(sizeof(unsigned __int128) == 16, "Lemire's method needs a 128-bit product");
+
 uint64_t rng_splitmix64(uint64_t *state)
 {
     uint64_t z = (*state += GOLDEN_GAMMA);
@@ -65,11 +68,15 @@ void rng_stream(rng *r, uint64_t seed, const char *name, uint64_t index)
     key = mix64(key ^ fnv1a64(name));
     key = mix64(key ^ index);
     rng_seed(r, key);
+    DSIM_ASSERT((r->s[0] | r->s[1] | r->s[2] | r->s[3]) != 0);
 }
 
 double rng_unit(rng *r)
 {
-    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+    double x = (double)(rng_next(r) >> 11) * 0x1.0p-53;
+    DSIM_ASSERT(x >= 0.0);
+    DSIM_ASSERT(x < 1.0);
+    return x;
 }
 
 bool rng_chance(rng *r, double p)
@@ -81,6 +88,7 @@ bool rng_chance(rng *r, double p)
         return true;
     /* p * 2^53 is exact; the draw is below it with probability p, to 2^-53. */
     uint64_t bound = (uint64_t)(p * 0x1.0p53);
+    DSIM_ASSERT(bound <= (1ull << 53));
     return (rng_next(r) >> 11) < bound;
 }
 
@@ -92,8 +100,11 @@ double rng_normal(rng *r)
         double u = 2.0 * rng_unit(r) - 1.0;
         double v = 2.0 * rng_unit(r) - 1.0;
         double s = u * u + v * v;
-        if (s > 0.0 && s < 1.0)
-            return u * sqrt(-2.0 * log(s) / s);
+        if (s > 0.0 && s < 1.0) {
+            double x = u * sqrt(-2.0 * log(s) / s);
+            DSIM_ASSERT(x == x);   /* not NaN */
+            return x;
+        }
     }
     DSIM_ASSERT(!"rng_normal: the generator never landed in the unit disc");
     return 0.0;

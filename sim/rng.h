@@ -49,6 +49,7 @@ static inline uint64_t rng_next(rng *r)
     s[0] ^= s[3];
     s[2] ^= t;
     s[3] = rng_rotl(s[3], 45);
+    DSIM_ASSERT((s[0] | s[1] | s[2] | s[3]) != 0);   /* xoshiro never reaches all zero */
     return result;
 }
 
@@ -69,7 +70,9 @@ static inline uint64_t rng_below(rng *r, uint64_t n)
             low = (uint64_t)m;
         }
     }
-    return (uint64_t)(m >> 64);
+    uint64_t x = (uint64_t)(m >> 64);
+    DSIM_ASSERT(x < n);
+    return x;
 }
 
 static inline int64_t rng_range(rng *r, int64_t lo, int64_t hi)
@@ -78,7 +81,10 @@ static inline int64_t rng_range(rng *r, int64_t lo, int64_t hi)
     uint64_t span = (uint64_t)hi - (uint64_t)lo;   /* hi - lo, mod 2^64 */
     uint64_t draw = span == UINT64_MAX ? rng_next(r) : rng_below(r, span + 1);
     /* lo + draw mod 2^64, back in range; gcc converts modulo 2^64. */
-    return (int64_t)((uint64_t)lo + draw);
+    int64_t x = (int64_t)((uint64_t)lo + draw);
+    DSIM_ASSERT(x >= lo);
+    DSIM_ASSERT(x <= hi);
+    return x;
 }
 
 #endif
