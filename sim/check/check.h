@@ -70,4 +70,11 @@ check_verdict check_convergence(const json_t *replicas, json_t *report);
 ** "fencing", "liveness_ms", "wakeups_per_acquire_max" and "t_end" (ns). */
 check_verdict check_mutex(const json_t *events, const json_t *args, json_t *report);
 
+/* Transactional isolation (txn.h): 'workload' is "txn-append", "txn-rw" or
+** NULL (guessed from the micro-operations); 'models' a comma-separated
+** list of consistency models (NULL: strict-serializable). */
+check_verdict check_txn(const char *text, size_t len, const char *source, const char *format,
+                        const char *workload, const char *models, const check_budget *budget,
+                        json_t *report, char *err, size_t cap);
+
 #endif

@@ -34,6 +34,7 @@ static int c_partition(lua_State *L)
             return luaL_error(L, "c:partition: group %d must be a list of nodes", (int)g);
         for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
             int ep = script_endpoint_arg(L, -1, w);
+            DSIM_ASSERT(ep < eps);
             if (group_of[ep] >= 0)
                 return luaL_error(L, "c:partition: %s is in two groups", lua_tostring(L, -1));
             group_of[ep] = (int)g - 1;
@@ -180,10 +181,11 @@ void script_net_parse(lua_State *L, int t, const char *what, int nodes, int clie
     *out = (script_net){0};
     dsim_link_set *c = &out->set;
     c->latency_set = lua_getfield(L, t, "latency") != LUA_TNIL;
-    if (c->latency_set && !latency_from_lua(L, -1, &c->latency))
+    char why[160];
+    if (c->latency_set && !latency_from_lua(L, -1, &c->latency, why, sizeof why))
         script_field_error(L, what, "latency", "%s: 'latency' must be milliseconds or dsim.uniform(lo, hi) "
-                           "and the like (lo <= hi, lognormal sigma <= 10, pareto shape >= 0.001)",
-                           what);
+                           "and the like (lo <= hi, lognormal sigma <= 10, pareto shape >= 0.001)%s%s",
+                           what, why[0] ? ": " : "", why);
     lua_pop(L, 1);
     c->drop = script_num_field(L, t, "drop", NAN, 0, 1, what);
     c->dup = script_num_field(L, t, "dup", NAN, 0, 1, what);
@@ -200,10 +202,13 @@ void script_net_parse(lua_State *L, int t, const char *what, int nodes, int clie
     if (all)
         return;
     int eps = nodes + clients;
+    DSIM_ASSERT(nodes >= 1);
     out->from = lua_newuserdatauv(L, sizeof(int) * (size_t)eps * 2, 0);   /* stays on the stack */
     out->to = out->from + eps;
     out->from_len = endpoint_list(L, t, "from", nodes, clients, out->from);
     out->to_len = endpoint_list(L, t, "to", nodes, clients, out->to);
+    DSIM_ASSERT(out->from_len <= eps);
+    DSIM_ASSERT(out->to_len <= eps);
 }
 
 static int c_net(lua_State *L)
