@@ -72,6 +72,10 @@ void script_match_open(lua_State *L);
 /* Charges 'steps' to the instruction budget; errors when it is spent. */
 void script_charge(lua_State *L, uint64_t steps);
 
+/* script_dsim.c: the global 'dsim' table (cluster, param, latency models,
+** seed), and the cluster's metatable. */
+void script_open_dsim(lua_State *L, const script_config *cfg);
+
 #define SCRIPT_CLUSTER_MT "dsim.cluster"
 
 /* script_cluster.c: dsim.cluster{...} and the cluster's metatable */

@@ -1,17 +1,16 @@
 /*
-** script_match.c — string.find, string.match, string.gmatch and
-** string.gsub for scenarios: Lua 5.4's pattern language with a step budget.
+** script_match.c — the matcher behind string.find, string.match,
+** string.gmatch and string.gsub for scenarios (script_strlib.c): Lua 5.4's
+** pattern language with a step budget.
 **
 ** Lua's own matcher runs in C, where the instruction hook does not count,
 ** and backtracks: string.find(("a"):rep(2000), ("a-"):rep(6) .. "b") runs
 ** for hours. These functions implement the same language (classes, sets,
 ** anchors, captures and position captures, back-references, %b, %f, the
-** quantifiers * + - ?) and the same API rules (negative and out-of-range
-** 'init', plain find, gmatch's 'init' and empty-match rule, gsub's string,
-** table and function replacements and its limit), and charge every step of
-** the search to the scenario's instruction budget ('script_charge'), so a
-** pathological pattern ends the run with the usual budget error at the
-** line that called it.
+** quantifiers * + - ?) and charge every step of the search to the
+** scenario's instruction budget ('script_charge'), so a pathological
+** pattern ends the run with the usual budget error at the line that
+** called it.
 **
 ** Written for dsim after the semantics of Lua 5.4 (lstrlib.c, MIT licence,
 ** Copyright (C) 1994-2022 Lua.org, PUC-Rio); tests/fuzz/fuzz_match.c checks
@@ -30,30 +29,10 @@
 #include <lauxlib.h>
 
 #include "script_int.h"
+#include "script_match.h"
 
-#define MATCH_CAPTURES_MAX 32   /* LUA_MAXCAPTURES */
-#define MATCH_DEPTH_MAX 200     /* MAXCCALLS in lstrlib.c */
-#define CAP_UNFINISHED (-1)
-#define CAP_POSITION (-2)
-#define ESC '%'
-#define SPECIALS "^$*+?.([%-"
-#define STEPS_FLUSH 4096        /* steps are charged to the budget in batches */
 
-typedef struct match_state {
-    const char *src_init, *src_end, *p_end;
-    lua_State *L;
-    int depth_left;
-    int level;                  /* captures open or closed */
-    uint64_t steps;             /* not yet charged */
-    struct {
-        const char *init;
-        ptrdiff_t len;
-    } capture[MATCH_CAPTURES_MAX];
-} match_state;
-
-static const char *match(match_state *ms, const char *s, const char *p);
-
-static void step(match_state *ms, uint64_t n)
+void smatch_step(match_state *ms, uint64_t n)
 {
     ms->steps += n;
     if (ms->steps >= STEPS_FLUSH) {
@@ -63,7 +42,7 @@ static void step(match_state *ms, uint64_t n)
     }
 }
 
-static void flush_steps(match_state *ms)
+void smatch_flush(match_state *ms)
 {
     uint64_t k = ms->steps;
     ms->steps = 0;
@@ -178,7 +157,7 @@ static const char *match_balance(match_state *ms, const char *s, const char *p)
         return NULL;
     int b = *p, e = *(p + 1), cont = 1;
     while (++s < ms->src_end) {
-        step(ms, 1);
+        smatch_step(ms, 1);
         if (*s == e) {
             if (--cont == 0)
                 return s + 1;
@@ -193,11 +172,11 @@ static const char *max_expand(match_state *ms, const char *s, const char *p, con
 {
     ptrdiff_t i = 0;
     while (single_match(ms, s + i, p, ep)) {
-        step(ms, 1);
+        smatch_step(ms, 1);
         i++;
     }
     for (; i >= 0; i--) {   /* try with the longest repetition first */
-        const char *res = match(ms, s + i, ep + 1);
+        const char *res = smatch_run(ms, s + i, ep + 1);
         if (res)
             return res;
     }
@@ -207,7 +186,7 @@ static const char *max_expand(match_state *ms, const char *s, const char *p, con
 static const char *min_expand(match_state *ms, const char *s, const char *p, const char *ep)
 {
     for (;;) {
-        const char *res = match(ms, s, ep + 1);
+        const char *res = smatch_run(ms, s, ep + 1);
         if (res)
             return res;
         if (!single_match(ms, s, p, ep))
@@ -223,7 +202,7 @@ static const char *start_capture(match_state *ms, const char *s, const char *p, 
     ms->capture[ms->level].init = s;
     ms->capture[ms->level].len = what;
     ms->level++;
-    const char *res = match(ms, s, p);
+    const char *res = smatch_run(ms, s, p);
     if (!res)
         ms->level--;   /* undo the capture */
     return res;
@@ -233,7 +212,7 @@ static const char *end_capture(match_state *ms, const char *s, const char *p)
 {
     int l = capture_to_close(ms);
     ms->capture[l].len = s - ms->capture[l].init;
-    const char *res = match(ms, s, p);
+    const char *res = smatch_run(ms, s, p);
     if (!res)
         ms->capture[l].len = CAP_UNFINISHED;
     return res;
@@ -245,7 +224,7 @@ static const char *match_capture(match_state *ms, const char *s, int l)
     size_t len = (size_t)ms->capture[l].len;   /* a position capture: huge, never fits */
     if ((size_t)(ms->src_end - s) < len)
         return NULL;
-    step(ms, 1 + len / 16);
+    smatch_step(ms, 1 + len / 16);
     return memcmp(ms->capture[l].init, s, len) == 0 ? s + len : NULL;
 }
 
@@ -267,7 +246,7 @@ static const char *match_default(match_state *ms, const char *s, const char **pp
     }
     switch (*ep) {
     case '?': {
-        const char *res = match(ms, s + 1, ep + 1);
+        const char *res = smatch_run(ms, s + 1, ep + 1);
         if (res)
             return res;
         *pp = ep + 1;
@@ -284,12 +263,12 @@ static const char *match_default(match_state *ms, const char *s, const char **pp
     }
 }
 
-static const char *match(match_state *ms, const char *s, const char *p)
+const char *smatch_run(match_state *ms, const char *s, const char *p)
 {
     if (ms->depth_left-- == 0)
         luaL_error(ms->L, "pattern too complex");
     for (;;) {
-        step(ms, 1);
+        smatch_step(ms, 1);
         if (p == ms->p_end)
             break;
         bool again = false;
@@ -363,7 +342,7 @@ static const char *match(match_state *ms, const char *s, const char *p)
 
 /* Capture 'i' (or the whole match s..e when there are none): its start in
 ** '*cap' and its length, or CAP_POSITION with the position pushed. */
-static ptrdiff_t get_capture(match_state *ms, int i, const char *s, const char *e, const char **cap)
+ptrdiff_t smatch_get_capture(match_state *ms, int i, const char *s, const char *e, const char **cap)
 {
     if (i >= ms->level) {
         if (i != 0)
@@ -380,26 +359,26 @@ static ptrdiff_t get_capture(match_state *ms, int i, const char *s, const char *
     return len;
 }
 
-static void push_capture(match_state *ms, int i, const char *s, const char *e)
+void smatch_push_capture(match_state *ms, int i, const char *s, const char *e)
 {
     const char *cap;
-    ptrdiff_t len = get_capture(ms, i, s, e, &cap);
+    ptrdiff_t len = smatch_get_capture(ms, i, s, e, &cap);
     if (len != CAP_POSITION)
         lua_pushlstring(ms->L, cap, (size_t)len);
 }
 
-static int push_captures(match_state *ms, const char *s, const char *e)
+int smatch_push_captures(match_state *ms, const char *s, const char *e)
 {
     int n = (ms->level == 0 && s) ? 1 : ms->level;
     luaL_checkstack(ms->L, n, "too many captures");
     for (int i = 0; i < n; i++)
-        push_capture(ms, i, s, e);
+        smatch_push_capture(ms, i, s, e);
     return n;
 }
 
 /* ---- the library functions ---------------------------------------------- */
 
-static void prep_state(match_state *ms, lua_State *L, const char *s, size_t ls, const char *p,
+void smatch_prep(match_state *ms, lua_State *L, const char *s, size_t ls, const char *p,
                        size_t lp)
 {
     ms->L = L;
@@ -409,261 +388,8 @@ static void prep_state(match_state *ms, lua_State *L, const char *s, size_t ls, 
     ms->steps = 0;
 }
 
-static void reprep_state(match_state *ms)
+void smatch_reprep(match_state *ms)
 {
     ms->level = 0;
     ms->depth_left = MATCH_DEPTH_MAX;
-}
-
-/* A relative initial position: negative counts from the end; 0 is 1. */
-static size_t pos_relative(lua_Integer pos, size_t len)
-{
-    if (pos > 0)
-        return (size_t)pos;
-    if (pos == 0)
-        return 1;
-    if (pos < -(lua_Integer)len)
-        return 1;
-    return len + (size_t)pos + 1;
-}
-
-static bool no_specials(const char *p, size_t l)
-{
-    size_t upto = 0;
-    do {
-        if (strpbrk(p + upto, SPECIALS))
-            return false;
-        upto += strlen(p + upto) + 1;   /* the pattern may contain '\0' */
-    } while (upto <= l);
-    return true;
-}
-
-static const char *mem_find(match_state *ms, const char *s1, size_t l1, const char *s2, size_t l2)
-{
-    if (l2 == 0)
-        return s1;
-    if (l2 > l1)
-        return NULL;
-    l2--;   /* the first character is found by memchr */
-    l1 -= l2;
-    const char *init;
-    while (l1 > 0 && (init = memchr(s1, *s2, l1)) != NULL) {
-        step(ms, 1 + l2 / 16);
-        init++;
-        if (memcmp(init, s2 + 1, l2) == 0)
-            return init - 1;
-        l1 -= (size_t)(init - s1);
-        s1 = init;
-    }
-    return NULL;
-}
-
-static int find_aux(lua_State *L, bool find)
-{
-    size_t ls, lp;
-    const char *s = luaL_checklstring(L, 1, &ls);
-    const char *p = luaL_checklstring(L, 2, &lp);
-    size_t init = pos_relative(luaL_optinteger(L, 3, 1), ls) - 1;
-    if (init > ls) {
-        luaL_pushfail(L);
-        return 1;
-    }
-    match_state ms;
-    if (find && (lua_toboolean(L, 4) || no_specials(p, lp))) {
-        prep_state(&ms, L, s, ls, p, lp);
-        const char *s2 = mem_find(&ms, s + init, ls - init, p, lp);
-        flush_steps(&ms);
-        if (s2) {
-            lua_pushinteger(L, (s2 - s) + 1);
-            lua_pushinteger(L, (lua_Integer)((size_t)(s2 - s) + lp));
-            return 2;
-        }
-    } else {
-        const char *s1 = s + init;
-        bool anchor = *p == '^';
-        if (anchor) {
-            p++;
-            lp--;
-        }
-        prep_state(&ms, L, s, ls, p, lp);
-        do {
-            reprep_state(&ms);
-            const char *res = match(&ms, s1, p);
-            if (res) {
-                flush_steps(&ms);
-                if (find) {
-                    lua_pushinteger(L, (s1 - s) + 1);
-                    lua_pushinteger(L, res - s);
-                    return push_captures(&ms, NULL, 0) + 2;
-                }
-                return push_captures(&ms, s1, res);
-            }
-        } while (s1++ < ms.src_end && !anchor);
-        flush_steps(&ms);
-    }
-    luaL_pushfail(L);
-    return 1;
-}
-
-static int l_find(lua_State *L) { return find_aux(L, true); }
-static int l_match(lua_State *L) { return find_aux(L, false); }
-
-typedef struct gmatch_state {
-    const char *src, *p, *lastmatch;
-    match_state ms;
-} gmatch_state;
-
-static int gmatch_aux(lua_State *L)
-{
-    gmatch_state *gm = lua_touserdata(L, lua_upvalueindex(3));
-    gm->ms.L = L;
-    gm->ms.steps = 0;
-    for (const char *src = gm->src; src <= gm->ms.src_end; src++) {
-        reprep_state(&gm->ms);
-        const char *e = match(&gm->ms, src, gm->p);
-        if (e && e != gm->lastmatch) {
-            flush_steps(&gm->ms);
-            gm->src = gm->lastmatch = e;
-            return push_captures(&gm->ms, src, e);
-        }
-    }
-    flush_steps(&gm->ms);
-    return 0;
-}
-
-static int l_gmatch(lua_State *L)
-{
-    size_t ls, lp;
-    const char *s = luaL_checklstring(L, 1, &ls);
-    const char *p = luaL_checklstring(L, 2, &lp);
-    size_t init = pos_relative(luaL_optinteger(L, 3, 1), ls) - 1;
-    lua_settop(L, 2);   /* the strings stay alive as upvalues */
-    gmatch_state *gm = lua_newuserdatauv(L, sizeof *gm, 0);
-    if (init > ls)
-        init = ls + 1;   /* starts after the end: no match */
-    prep_state(&gm->ms, L, s, ls, p, lp);
-    gm->src = s + init;
-    gm->p = p;
-    gm->lastmatch = NULL;
-    lua_pushcclosure(L, gmatch_aux, 3);
-    return 1;
-}
-
-static void add_string(match_state *ms, luaL_Buffer *b, const char *s, const char *e)
-{
-    lua_State *L = ms->L;
-    size_t l;
-    const char *news = lua_tolstring(L, 3, &l);
-    const char *p;
-    while ((p = memchr(news, ESC, l)) != NULL) {
-        luaL_addlstring(b, news, (size_t)(p - news));
-        p++;   /* the character after the '%' */
-        if (*p == ESC) {
-            luaL_addchar(b, *p);
-        } else if (*p == '0') {
-            luaL_addlstring(b, s, (size_t)(e - s));
-        } else if (isdigit((unsigned char)*p)) {
-            const char *cap;
-            ptrdiff_t len = get_capture(ms, *p - '1', s, e, &cap);
-            if (len == CAP_POSITION)
-                luaL_addvalue(b);
-            else
-                luaL_addlstring(b, cap, (size_t)len);
-        } else {
-            luaL_error(L, "invalid use of '%c' in replacement string", ESC);
-        }
-        l -= (size_t)(p + 1 - news);
-        news = p + 1;
-    }
-    luaL_addlstring(b, news, l);
-}
-
-/* Adds the replacement of the match s..e; false when the original text is
-** kept (a function or table gave false or nil). */
-static bool add_value(match_state *ms, luaL_Buffer *b, const char *s, const char *e, int tr)
-{
-    lua_State *L = ms->L;
-    switch (tr) {
-    case LUA_TFUNCTION: {
-        lua_pushvalue(L, 3);
-        int n = push_captures(ms, s, e);
-        lua_call(L, n, 1);
-        break;
-    }
-    case LUA_TTABLE:
-        push_capture(ms, 0, s, e);
-        lua_gettable(L, 3);
-        break;
-    default:
-        add_string(ms, b, s, e);
-        return true;
-    }
-    if (!lua_toboolean(L, -1)) {
-        lua_pop(L, 1);
-        luaL_addlstring(b, s, (size_t)(e - s));
-        return false;
-    }
-    if (!lua_isstring(L, -1))
-        luaL_error(L, "invalid replacement value (a %s)", luaL_typename(L, -1));
-    luaL_addvalue(b);
-    return true;
-}
-
-static int l_gsub(lua_State *L)
-{
-    size_t srcl, lp;
-    const char *src = luaL_checklstring(L, 1, &srcl);
-    const char *p = luaL_checklstring(L, 2, &lp);
-    const char *lastmatch = NULL;
-    int tr = lua_type(L, 3);
-    lua_Integer max_s = luaL_optinteger(L, 4, (lua_Integer)srcl + 1);
-    bool anchor = *p == '^';
-    lua_Integer n = 0;
-    bool changed = false;
-    luaL_argexpected(L, tr == LUA_TNUMBER || tr == LUA_TSTRING || tr == LUA_TFUNCTION ||
-                     tr == LUA_TTABLE, 3, "string/function/table");
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    if (anchor) {
-        p++;
-        lp--;
-    }
-    match_state ms;
-    prep_state(&ms, L, src, srcl, p, lp);
-    while (n < max_s) {
-        reprep_state(&ms);
-        const char *e = match(&ms, src, p);
-        if (e && e != lastmatch) {
-            n++;
-            flush_steps(&ms);   /* a function replacement runs Lua code */
-            changed = add_value(&ms, &b, src, e, tr) || changed;
-            src = lastmatch = e;
-        } else if (src < ms.src_end) {
-            luaL_addchar(&b, *src++);
-        } else {
-            break;
-        }
-        if (anchor)
-            break;
-    }
-    flush_steps(&ms);
-    if (!changed) {
-        lua_pushvalue(L, 1);
-    } else {
-        luaL_addlstring(&b, src, (size_t)(ms.src_end - src));
-        luaL_pushresult(&b);
-    }
-    lua_pushinteger(L, n);
-    return 2;
-}
-
-void script_match_open(lua_State *L)
-{
-    static const luaL_Reg fns[] = {
-        {"find", l_find}, {"match", l_match}, {"gmatch", l_gmatch}, {"gsub", l_gsub},
-        {NULL, NULL},
-    };
-    lua_getglobal(L, "string");
-    luaL_setfuncs(L, fns, 0);
-    lua_pop(L, 1);
 }
