@@ -194,4 +194,4 @@ c:at(duration + recovery - 300, function()
   if problem then c:control(1, "liveness_failed", { why = problem }) end
 end)
 c:run { until_ms = duration + recovery }
-return c:check(basic and { "linearizable", "invariants" } or { "linearizable", "invariants" })
+return c:check(basic and { "linearizable", "consensus", "invariants" } or { "linearizable", "invariants" })

@@ -138,6 +138,20 @@ static json_t *check_convergence_run(dsim_world *w, const json_t *args, char *er
     return report;
 }
 
+/* Consensus on one value from the history: 'write v' proposes (ok: v was
+** chosen), 'read' learns. */
+static json_t *check_consensus_run(dsim_world *w, const json_t *args, char *err, size_t cap)
+{
+    (void)args;
+    json_t *report = json_object();
+    check_verdict v = check_consensus(w->hist ? w->hist : "", w->hist_len, "history", report, err, cap);
+    if (v == CHECK_BAD_INPUT) {
+        json_decref(report);
+        return NULL;
+    }
+    return report;
+}
+
 const script_check script_checks[] = {
     {"linearizable", check_lin,
      "the client history is linearizable (per key; the workload's model unless 'model')",
@@ -157,6 +171,9 @@ const script_check script_checks[] = {
     {"convergence", check_convergence_run,
      "every up replica holds the same state (inspect's \"kv\", else \"state_digest\")",
      "nodes (list of 1-based nodes to compare; default all)"},
+    {"consensus", check_consensus_run,
+     "one value decided: every client that learnt a value (ok write v, or read v) learnt the same, "
+     "and some client proposed it", ""},
     {NULL, NULL, NULL, NULL},
 };
 
