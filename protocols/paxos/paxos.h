@@ -291,6 +291,9 @@ bool paxos_adopt_better(const paxos_entry *have, const paxos_entry *got, bool by
 void paxos_reset_election_timer(dsim_node *n, bool backoff);
 void paxos_become_follower(dsim_node *n, int32_t leader);
 void paxos_on_election_timer(dsim_node *n);
+void paxos_rec_merge(paxos_entry *rec, uint64_t *hi, uint64_t commit, uint64_t snap,
+                     const paxos_entry *e, bool by_value);
+paxos_cmd paxos_rec_value(const paxos_entry *rec, const paxos_entry *own, uint64_t slot);
 void paxos_on_promise(dsim_node *n, int from, const paxos_promise *m,
                       const paxos_snapshot *snap, const paxos_entry *es);
 

@@ -62,19 +62,40 @@ void paxos_become_follower(dsim_node *n, int32_t leader)
         paxos_reset_election_timer(n, true);
 }
 
-/* Folds a reported entry into the recovery table. */
+/* Folds entry 'e', reported by a promise, into the recovery table 'rec'
+** (indexed by slot % PAXOS_LOG_MAX) of a candidate whose commit point is
+** 'commit' and whose window starts after 'snap': the entry of the highest
+** ballot wins (the largest value with 'by_value', planted bug
+** 'highest_by_value'); '*hi' follows the highest slot reported. */
+void paxos_rec_merge(paxos_entry *rec, uint64_t *hi, uint64_t commit, uint64_t snap,
+                     const paxos_entry *e, bool by_value)
+{
+    if (e->slot <= commit || e->slot <= snap || e->slot > snap + PAXOS_LOG_MAX)
+        return;
+    paxos_entry *r = &rec[e->slot % PAXOS_LOG_MAX];
+    if (r->slot != e->slot)
+        memset(r, 0, sizeof *r);
+    if (paxos_adopt_better(r, e, by_value))
+        *r = *e;
+    if (e->slot > *hi)
+        *hi = e->slot;
+}
+
+/* What a new leader proposes in 'slot': the recovered value, else its
+** own, else a no-op (a hole nobody reported: nothing was chosen there). */
+paxos_cmd paxos_rec_value(const paxos_entry *rec, const paxos_entry *own, uint64_t slot)
+{
+    const paxos_entry *r = &rec[slot % PAXOS_LOG_MAX];
+    paxos_cmd noop = {.kind = PAXOS_C_NOOP};
+    if (r->slot == slot && r->ballot)
+        return r->cmd;
+    return own ? own->cmd : noop;
+}
+
 static void recover_entry(dsim_node *n, const paxos_entry *e)
 {
     paxos_state *s = paxos_of(n);
-    if (e->slot <= s->commit || e->slot <= s->snap || e->slot > s->snap + PAXOS_LOG_MAX)
-        return;
-    paxos_entry *r = &s->rec[e->slot % PAXOS_LOG_MAX];
-    if (r->slot != e->slot)
-        memset(r, 0, sizeof *r);
-    if (paxos_adopt_better(r, e, dsim_bug(n, "highest_by_value")))
-        *r = *e;
-    if (e->slot > s->rec_hi)
-        s->rec_hi = e->slot;
+    paxos_rec_merge(s->rec, &s->rec_hi, s->commit, s->snap, e, dsim_bug(n, "highest_by_value"));
 }
 
 static void win(dsim_node *n)
@@ -89,14 +110,7 @@ static void win(dsim_node *n)
     s->recover_hi = hi;
     for (uint64_t i = s->commit + 1; i <= hi; i++) {
         paxos_entry e = {.slot = i, .ballot = s->ballot};
-        const paxos_entry *r = &s->rec[i % PAXOS_LOG_MAX];
-        const paxos_entry *own = paxos_entry_at(s, i);
-        if (r->slot == i && r->ballot)
-            e.cmd = r->cmd;
-        else if (own)
-            e.cmd = own->cmd;
-        else
-            e.cmd.kind = PAXOS_C_NOOP;
+        e.cmd = paxos_rec_value(s->rec, paxos_entry_at(s, i), i);
         paxos_store(n, &e);
     }
     dsim_disk_sync(n);
