@@ -55,14 +55,24 @@ static void describe_cmd(const paxos_cmd *cmd, char *buf, size_t cap)
         snprintf(buf, cap, "c%d's op %" PRIu64, cmd->op.client + 1, cmd->op.seq);
 }
 
+static void ballot_text(uint64_t b, char *buf, size_t cap)
+{
+    if (b == 0)
+        snprintf(buf, cap, "none");
+    else
+        snprintf(buf, cap, "%" PRIu64 ".n%d", paxos_round(b), paxos_ballot_node(b) + 1);
+}
+
 static const char *promises(inv *c, int id, const paxos_state *s)
 {
     uint64_t *was = &c->g->promised[id];
-    if (s->promised < *was)
-        return violation(c, "Promises: n%d promised ballot %" PRIu64 ".%" PRIu64
-                         " and now holds %" PRIu64 ".%" PRIu64 " (a promise went back)",
-                         id + 1, paxos_round(*was), (uint64_t)paxos_ballot_node(*was) + 1,
-                         paxos_round(s->promised), (uint64_t)paxos_ballot_node(s->promised) + 1);
+    if (s->promised < *was) {
+        char a[32], b[32];
+        ballot_text(*was, a, sizeof a);
+        ballot_text(s->promised, b, sizeof b);
+        return violation(c, "Promises: n%d promised ballot %s and now holds %s (a promise went back)",
+                         id + 1, a, b);
+    }
     *was = s->promised;
     return NULL;
 }
@@ -77,9 +87,9 @@ static const char *one_slot(inv *c, int id, const paxos_entry *e)
     if (r->slot == e->slot && r->hash != h) {
         char now[64];
         describe_cmd(&e->cmd, now, sizeof now);
-        return violation(c, "Agreement: slot %" PRIu64 " was chosen by n%d's view and n%d now "
-                         "learnt %s there (ballot %" PRIu64 ".%d), a different command",
-                         e->slot, r->node + 1, id + 1, now, paxos_round(e->ballot),
+        return violation(c, "Agreement: n%d learnt one command in slot %" PRIu64 ", n%d now "
+                         "learnt another there: %s (ballot %" PRIu64 ".n%d)",
+                         r->node + 1, e->slot, id + 1, now, paxos_round(e->ballot),
                          paxos_ballot_node(e->ballot) + 1);
     }
     if (r->slot < e->slot)
@@ -149,8 +159,8 @@ static const char *basic(inv *c)
             g->basic_value = value;
             g->basic_ballot = ballot;
         } else if (g->basic_value != value) {
-            return violation(c, "Agreement: %" PRId64 " was chosen at ballot %" PRIu64 ".%d and %"
-                             PRId64 " at ballot %" PRIu64 ".%d (n%d %s it)",
+            return violation(c, "Agreement: %" PRId64 " was chosen at ballot %" PRIu64 ".n%d and %"
+                             PRId64 " at ballot %" PRIu64 ".n%d (n%d %s it)",
                              g->basic_value, paxos_round(g->basic_ballot),
                              paxos_ballot_node(g->basic_ballot) + 1, value, paxos_round(ballot),
                              paxos_ballot_node(ballot) + 1, i + 1,
