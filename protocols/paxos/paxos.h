@@ -285,6 +285,7 @@ void paxos_basic_request(dsim_node *n, const dsim_op *op);
 void paxos_basic_on_promise(dsim_node *n, int from, const paxos_promise *m, const paxos_entry *es);
 void paxos_basic_on_accepted(dsim_node *n, int from, const paxos_accepted *m);
 void paxos_basic_on_retry(dsim_node *n);
+void paxos_basic_propose(dsim_node *n, int64_t value);
 bool paxos_adopt_better(const paxos_entry *have, const paxos_entry *got, bool by_value);
 
 /* paxos_leader.c */

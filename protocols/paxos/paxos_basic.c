@@ -85,6 +85,8 @@ static void start_round(dsim_node *n)
 
 static void answer(dsim_node *n, const dsim_op *op, int64_t chosen)
 {
+    if (op->client < 0)
+        return;   /* a scripted proposal: nobody to answer */
     if (op->f == DSIM_F_READ)
         dsim_reply(n, op, DSIM_OK, chosen);
     else
@@ -138,6 +140,18 @@ void paxos_basic_request(dsim_node *n, const dsim_op *op)
         start_round(n);
 }
 
+/* A scripted proposal (control "propose"): as a client's write, unanswered. */
+void paxos_basic_propose(dsim_node *n, int64_t value)
+{
+    paxos_state *s = paxos_of(n);
+    dsim_op op = {.client = -1, .f = DSIM_F_WRITE, .value = value, .id = (uint64_t)value};
+    if (s->decided || s->pending_len == PAXOS_PENDING_MAX)
+        return;
+    s->pending[s->pending_len++] = (paxos_pending){.op = op};
+    if (!s->proposing)
+        start_round(n);
+}
+
 /* Refused by an acceptor that promised a higher ballot: back off. */
 static void preempted(dsim_node *n, uint64_t promised)
 {
@@ -160,6 +174,7 @@ static void phase2(dsim_node *n)
             }
         if (!any) {   /* only reads, and nothing was chosen before the promises */
             for (uint32_t i = 0; i < s->pending_len; i++)
+                if (s->pending[i].op.client >= 0)
                 dsim_reply(n, &s->pending[i].op, DSIM_OK, DSIM_NIL);
             s->pending_len = 0;
             s->proposing = false;

@@ -28,7 +28,7 @@ const char *paxos_role_name(const paxos_state *s)
 {
     static const char *const names[] = {"follower", "candidate", "leader"};
     if (!s->cfg.multi)
-        return paxos_has(s->cfg.proposers, 0) && s->proposing ? "proposer" : "acceptor";
+        return s->proposing ? "proposer" : "acceptor";
     DSIM_ASSERT(s->role >= PAXOS_FOLLOWER && s->role <= PAXOS_LEADER);
     return names[s->role];
 }

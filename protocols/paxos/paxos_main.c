@@ -370,7 +370,8 @@ static void describe(const dsim_msg *m, json_t *out)
     }
 }
 
-/* Verbs: set_log {slots = {{slot, value}, ...}, round = r} (scripted
+/* Verbs: propose {value = V} (basic: this proposer proposes V, as a
+** client would, without a client to answer); set_log {slots = {{slot, value}, ...}, round = r} (scripted
 ** logs, demo P3: accepted at ballot (r, this node)); campaign (start
 ** phase 1 now); liveness_failed {why = "..."} (a scenario's liveness
 ** check failed: reported by the invariants). */
@@ -392,6 +393,15 @@ static int control(dsim_node *n, const char *verb, const json_t *args, json_t *r
         paxos_write_log(n, slots, paxos_ballot((uint64_t)json_integer_value(round), dsim_id(n)));
         return 0;
     }
+    if (strcmp(verb, "propose") == 0) {
+        json_t *v = json_object_get(args, "value");
+        if (s->cfg.multi || !json_is_integer(v)) {
+            json_object_set_new(result, "error", json_string("propose {value = V}: variant=basic only"));
+            return -1;
+        }
+        paxos_basic_propose(n, json_integer_value(v));
+        return 0;
+    }
     if (strcmp(verb, "campaign") == 0) {
         if (!s->cfg.multi || s->role == PAXOS_LEADER) {
             json_object_set_new(result, "error", json_string("campaign: Multi-Paxos followers only"));
@@ -401,7 +411,7 @@ static int control(dsim_node *n, const char *verb, const json_t *args, json_t *r
         paxos_on_election_timer(n);
         return 0;
     }
-    json_object_set_new(result, "error", json_string("unknown verb (known: set_log, campaign, liveness_failed)"));
+    json_object_set_new(result, "error", json_string("unknown verb (known: propose, set_log, campaign, liveness_failed)"));
     return -1;
 }
 
