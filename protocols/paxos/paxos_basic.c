@@ -10,12 +10,13 @@
 ** highest ballot reported, or proposes its own (phase 2a, Accept(b, v));
 ** when there is none and only reads wait, nothing was chosen before the
 ** promises, and the reads are answered nil.
+** Retries: with 'backoff' "random", a refusal ends the round and the next
+** starts after a random wait in the election timeout range (and a round
+** without a quorum is retried after two low ends more); with "fixed",
+** every proposer starts a new round exactly the range's low end after the
+** last one began, refusals or not: symmetric timers, duelling proposers.
 ** Every acceptor's Accepted goes to the proposer and every learner; a
 ** learner decides v when q2 acceptors accepted (b, v) for one ballot b.
-** A refusal, or no quorum within the retry time, ends the round; the next
-** starts after a back-off, random in the election timeout range, or the
-** range's low end when 'backoff' is "fixed" (symmetric proposers then
-** pre-empt each other for ever: demo P2).
 ** Planted bugs: 'ignore_accepted' proposes its own value whatever phase 1
 ** reported; 'highest_by_value' adopts the largest reported value instead
 ** of the one with the highest ballot.
@@ -80,7 +81,7 @@ static void start_round(dsim_node *n)
                                        "ballot", (json_int_t)s->ballot));
     paxos_prepare p = {.ballot = s->ballot, .from_slot = 1};
     send_all_acceptors(n, PAXOS_MSG_PREPARE, &p, sizeof p);
-    arm_retry(n, backoff_ns(n) + 2 * s->cfg.elect_lo_ns);
+    arm_retry(n, s->cfg.fixed_backoff ? s->cfg.elect_lo_ns : backoff_ns(n) + 2 * s->cfg.elect_lo_ns);
 }
 
 static void answer(dsim_node *n, const dsim_op *op, int64_t chosen)
@@ -158,7 +159,8 @@ static void preempted(dsim_node *n, uint64_t promised)
     paxos_state *s = paxos_of(n);
     paxos_note_ballot(n, promised);
     s->proposing = false;
-    arm_retry(n, backoff_ns(n));
+    if (!s->cfg.fixed_backoff)   /* fixed: the round's own timer retries */
+        arm_retry(n, backoff_ns(n));
 }
 
 static void phase2(dsim_node *n)
