@@ -224,7 +224,7 @@ typedef struct paxos_state {
     uint64_t decided_ballot;
     paxos_tally tally[PAXOS_LEARN_MAX];
     /* the invariant checker's, never read by the protocol */
-    uint64_t ghost_checked_commit, ghost_checked_applied;
+    uint64_t ghost_checked_commit, ghost_checked_applied, ghost_checked_accepted;
     char liveness[160];
 } paxos_state;
 

@@ -3,7 +3,9 @@
 ** simulator's global view after every event (or every N events).
 **
 **   Agreement    at most one value is chosen per slot: every node that
-**                learnt a slot learnt the same command (Multi), every
+**                learnt a slot learnt the same command, and so did every
+**                q2 quorum of acceptors that accepted it at one ballot
+**                (Multi), every
 **                learner decided the same value, and no two ballots
 **                reached a q2 quorum of acceptors with different values
 **                (basic, from the acceptors' state)
@@ -87,9 +89,9 @@ static const char *one_slot(inv *c, int id, const paxos_entry *e)
     if (r->slot == e->slot && r->hash != h) {
         char now[64];
         describe_cmd(&e->cmd, now, sizeof now);
-        return violation(c, "Agreement: n%d learnt one command in slot %" PRIu64 ", n%d now "
-                         "learnt another there: %s (ballot %" PRIu64 ".n%d)",
-                         r->node + 1, e->slot, id + 1, now, paxos_round(e->ballot),
+        return violation(c, "Agreement: slot %" PRIu64 " was chosen (seen at n%d) with another command "
+                         "than n%d now holds chosen there: %s (ballot %" PRIu64 ".n%d)",
+                         e->slot, r->node + 1, id + 1, now, paxos_round(e->ballot),
                          paxos_ballot_node(e->ballot) + 1);
     }
     if (r->slot < e->slot)
@@ -109,6 +111,33 @@ static const char *learnt(inv *c, int id, paxos_state *s)
             v = one_slot(c, id, e);
     }
     s->ghost_checked_commit = s->commit;
+    return v;
+}
+
+/* Multi: slots accepted by a q2 quorum at one ballot are chosen, whether
+** anybody learnt them or not (checked from the slots accepted since the
+** last check). */
+static const char *quorum_chosen(inv *c, int id, paxos_state *s)
+{
+    const char *v = NULL;
+    uint64_t from = s->ghost_checked_accepted > s->snap ? s->ghost_checked_accepted : s->snap;
+    for (uint64_t i = from + 1; i <= s->last && !v; i++) {
+        const paxos_entry *e = paxos_entry_at(s, i);
+        if (!e)
+            continue;
+        uint64_t h = paxos_cmd_hash(&e->cmd);
+        int count = 0;
+        for (int j = 0; j < c->nodes; j++) {
+            paxos_state *t = dsim_state(dsim_node_at(c->w, j));
+            if (!dsim_is_up(dsim_node_at(c->w, j)) || !t->started || !paxos_has(t->cfg.acceptors, j))
+                continue;
+            const paxos_entry *f = paxos_entry_at(t, i);
+            count += f && f->ballot == e->ballot && paxos_cmd_hash(&f->cmd) == h;
+        }
+        if (count >= s->cfg.q2)
+            v = one_slot(c, id, e);
+    }
+    s->ghost_checked_accepted = s->last;
     return v;
 }
 
@@ -185,6 +214,8 @@ const char *paxos_invariants(dsim_world *w)
         v = promises(&c, i, s);
         if (!v && multi)
             v = learnt(&c, i, s);
+        if (!v && multi)
+            v = quorum_chosen(&c, i, s);
         if (!v && multi)
             v = replicas(&c, i, s);
     }

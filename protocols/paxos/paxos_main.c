@@ -302,6 +302,22 @@ static void inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "elections", json_integer((json_int_t)s->elections));
     if (s->cfg.multi) {
         json_object_set_new(out, "state_digest", json_string(digest));
+        json_t *log = json_array();   /* the first slots of the window */
+        for (uint64_t i = s->snap + 1; i <= s->last && i <= s->snap + 16; i++) {
+            const paxos_entry *e = paxos_entry_at(s, i);
+            char buf[64];
+            if (!e)
+                snprintf(buf, sizeof buf, "%" PRIu64 ":-", i);
+            else if (e->cmd.kind == PAXOS_C_NOOP)
+                snprintf(buf, sizeof buf, "%" PRIu64 ":noop@%" PRIu64 ".n%d", i, paxos_round(e->ballot),
+                         paxos_ballot_node(e->ballot) + 1);
+            else
+                snprintf(buf, sizeof buf, "%" PRIu64 ":%s%" PRId64 "@%" PRIu64 ".n%d", i,
+                         e->cmd.op.f == DSIM_F_READ ? "r" : "w", e->cmd.op.f == DSIM_F_READ ? (int64_t)e->cmd.op.key : e->cmd.op.value,
+                         paxos_round(e->ballot), paxos_ballot_node(e->ballot) + 1);
+            json_array_append_new(log, json_string(buf));
+        }
+        json_object_set_new(out, "log", log);
         return;
     }
     const paxos_entry *e = paxos_entry_at(s, 1);
@@ -371,8 +387,10 @@ static void describe(const dsim_msg *m, json_t *out)
 }
 
 /* Verbs: propose {value = V} (basic: this proposer proposes V, as a
-** client would, without a client to answer); set_log {slots = {{slot, value}, ...}, round = r} (scripted
-** logs, demo P3: accepted at ballot (r, this node)); campaign (start
+** client would, without a client to answer); set_log {slots = {{slot,
+** value}, ...}, round = R, node = K} (scripted logs, demo P3: accepted at
+** ballot (R, nK), K this node by default; memory follows at the next
+** restart); campaign (start
 ** phase 1 now); liveness_failed {why = "..."} (a scenario's liveness
 ** check failed: reported by the invariants). */
 static int control(dsim_node *n, const char *verb, const json_t *args, json_t *result)
@@ -385,12 +403,15 @@ static int control(dsim_node *n, const char *verb, const json_t *args, json_t *r
     }
     if (strcmp(verb, "set_log") == 0) {
         json_t *slots = json_object_get(args, "slots");
-        json_t *round = json_object_get(args, "round");
-        if (!json_is_array(slots) || !json_is_integer(round) || json_integer_value(round) < 1) {
-            json_object_set_new(result, "error", json_string("set_log wants {slots = {{slot, value}, ...}, round = R >= 1}"));
+        json_t *round = json_object_get(args, "round"), *by = json_object_get(args, "node");
+        json_int_t k = json_is_integer(by) ? json_integer_value(by) : dsim_id(n) + 1;
+        if (!json_is_array(slots) || !json_is_integer(round) || json_integer_value(round) < 1 ||
+            k < 1 || k > dsim_cluster_size(n)) {
+            json_object_set_new(result, "error", json_string(
+                "set_log wants {slots = {{slot, value}, ...}, round = R >= 1, node = K (the proposer)}"));
             return -1;
         }
-        paxos_write_log(n, slots, paxos_ballot((uint64_t)json_integer_value(round), dsim_id(n)));
+        paxos_write_log(n, slots, paxos_ballot((uint64_t)json_integer_value(round), (int)k - 1));
         return 0;
     }
     if (strcmp(verb, "propose") == 0) {

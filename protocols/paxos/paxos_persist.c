@@ -86,6 +86,8 @@ void paxos_store(dsim_node *n, const paxos_entry *e)
     ** (planted bug 'no_persist_promise'): the Promises invariant reports it */
     if (have->slot == e->slot && e->slot <= s->ghost_checked_commit)
         s->ghost_checked_commit = e->slot - 1;   /* the checker looks again */
+    if (e->slot <= s->ghost_checked_accepted)
+        s->ghost_checked_accepted = e->slot - 1;
     *have = *e;
     if (e->slot > s->last)
         s->last = e->slot;
@@ -173,7 +175,7 @@ void paxos_recover(dsim_node *n)
 
 /* For scripted set-ups (control "set_log", demo P3): replaces the disk
 ** with the given accepted slots, each {slot, value} (a write of 'value' to
-** key 0 by no client), accepted at 'ballot'; a value of 0 is a no-op. */
+** the last key by no client), accepted at 'ballot'; a value of 0 is a no-op. */
 void paxos_write_log(dsim_node *n, const json_t *slots, uint64_t ballot)
 {
     paxos_state *s = paxos_of(n);
@@ -190,6 +192,7 @@ void paxos_write_log(dsim_node *n, const json_t *slots, uint64_t ballot)
         e.cmd.kind = v ? PAXOS_C_OP : PAXOS_C_NOOP;
         e.cmd.op.client = -1;
         e.cmd.op.f = DSIM_F_WRITE;
+        e.cmd.op.key = PAXOS_KEYS_MAX - 1;   /* a key no workload uses unless it asks for all */
         e.cmd.op.value = v;
         e.cmd.op.id = (uint64_t)v;
         if (e.slot >= 1 && e.slot <= PAXOS_LOG_MAX)
