@@ -1,4 +1,4 @@
--- multipaxos_failover.lua — P3: a Multi-Paxos leader fails over and recovers
+-- paxos_failover.lua — P3 (multipaxos_failover in DEMOS.md): a Multi-Paxos leader fails over and recovers
 -- the slots it never saw.
 --
 -- What it teaches: a new Multi-Paxos leader runs phase 1 once for every
@@ -17,8 +17,8 @@
 -- fail with "Agreement: slot 3 was chosen (seen at n1) with another
 -- command than n2 now holds chosen there: no-op".
 --
--- Correct (passes):  dsim run scenarios/demos/multipaxos_failover.lua
--- Broken (fails):    dsim run scenarios/demos/multipaxos_failover.lua -D bug=skip_recovery
+-- Correct (passes):  dsim run scenarios/demos/paxos_failover.lua
+-- Broken (fails):    dsim run scenarios/demos/paxos_failover.lua -D bug=skip_recovery
 -- Compare: scenarios/demos/raft_log_repair.lua, where the leader's log
 -- overwrites the followers' and no log ever has a hole.
 
