@@ -195,6 +195,7 @@ typedef struct paxos_state {
     int32_t leader_hint;
     uint64_t ballot;              /* the ballot this node leads or campaigns with */
     uint64_t seen_max;            /* highest ballot seen in any message */
+    uint64_t accepted_max;        /* highest ballot accepted since boot (events only) */
     uint64_t commit, applied;     /* learned prefix; applied prefix */
     paxos_kv kv;
     dsim_timer_id election_timer, heartbeat_timer, retry_timer;

@@ -150,7 +150,13 @@ void paxos_on_accept(dsim_node *n, int from, const paxos_accept *m, const paxos_
         r.last = e.slot;
     }
     dsim_disk_sync(n);
-    if (m->count)
+    /* Every accept in the single-decree variant; in Multi-Paxos only the
+    ** first at a new ballot (one event per slot would cost more than the
+    ** protocol itself). */
+    bool first_at_ballot = m->ballot > s->accepted_max;
+    if (m->ballot > s->accepted_max)
+        s->accepted_max = m->ballot;
+    if (m->count && (!s->cfg.multi || first_at_ballot))
         dsim_emit(n, "accept", json_pack("{s:i, s:I, s:I, s:I}", "node", dsim_id(n) + 1,
                                          "ballot", (json_int_t)m->ballot,
                                          "first", (json_int_t)r.first, "last", (json_int_t)r.last));

@@ -285,6 +285,29 @@ static json_t *ballot_json(uint64_t b)
     return json_string(buf);
 }
 
+/* The first 16 slots of the window as text ("3:w103@1.n1", "4:-" for a
+** hole, "5:noop@2.n2"): control "log", for demos (inspect stays cheap). */
+static json_t *log_text(paxos_state *s)
+{
+    json_t *log = json_array();   /* the first slots of the window */
+    for (uint64_t i = s->snap + 1; i <= s->last && i <= s->snap + 16; i++) {
+        const paxos_entry *e = paxos_entry_at(s, i);
+        char buf[64];
+        if (!e)
+            snprintf(buf, sizeof buf, "%" PRIu64 ":-", i);
+        else if (e->cmd.kind == PAXOS_C_NOOP)
+            snprintf(buf, sizeof buf, "%" PRIu64 ":noop@%" PRIu64 ".n%d", i, paxos_round(e->ballot),
+                 paxos_ballot_node(e->ballot) + 1);
+        else
+            snprintf(buf, sizeof buf, "%" PRIu64 ":%s%" PRId64 "@%" PRIu64 ".n%d", i,
+                     e->cmd.op.f == DSIM_F_READ ? "r" : "w",
+                     e->cmd.op.f == DSIM_F_READ ? (int64_t)e->cmd.op.key : e->cmd.op.value,
+                     paxos_round(e->ballot), paxos_ballot_node(e->ballot) + 1);
+        json_array_append_new(log, json_string(buf));
+    }
+    return log;
+}
+
 static void inspect(dsim_node *n, json_t *out)
 {
     paxos_state *s = paxos_of(n);
@@ -302,22 +325,6 @@ static void inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "elections", json_integer((json_int_t)s->elections));
     if (s->cfg.multi) {
         json_object_set_new(out, "state_digest", json_string(digest));
-        json_t *log = json_array();   /* the first slots of the window */
-        for (uint64_t i = s->snap + 1; i <= s->last && i <= s->snap + 16; i++) {
-            const paxos_entry *e = paxos_entry_at(s, i);
-            char buf[64];
-            if (!e)
-                snprintf(buf, sizeof buf, "%" PRIu64 ":-", i);
-            else if (e->cmd.kind == PAXOS_C_NOOP)
-                snprintf(buf, sizeof buf, "%" PRIu64 ":noop@%" PRIu64 ".n%d", i, paxos_round(e->ballot),
-                         paxos_ballot_node(e->ballot) + 1);
-            else
-                snprintf(buf, sizeof buf, "%" PRIu64 ":%s%" PRId64 "@%" PRIu64 ".n%d", i,
-                         e->cmd.op.f == DSIM_F_READ ? "r" : "w", e->cmd.op.f == DSIM_F_READ ? (int64_t)e->cmd.op.key : e->cmd.op.value,
-                         paxos_round(e->ballot), paxos_ballot_node(e->ballot) + 1);
-            json_array_append_new(log, json_string(buf));
-        }
-        json_object_set_new(out, "log", log);
         return;
     }
     const paxos_entry *e = paxos_entry_at(s, 1);
@@ -390,7 +397,7 @@ static void describe(const dsim_msg *m, json_t *out)
 ** client would, without a client to answer); set_log {slots = {{slot,
 ** value}, ...}, round = R, node = K} (scripted logs, demo P3: accepted at
 ** ballot (R, nK), K this node by default; memory follows at the next
-** restart); campaign (start
+** restart); log (the first slots, as text); campaign (start
 ** phase 1 now); liveness_failed {why = "..."} (a scenario's liveness
 ** check failed: reported by the invariants). */
 static int control(dsim_node *n, const char *verb, const json_t *args, json_t *result)
@@ -423,6 +430,10 @@ static int control(dsim_node *n, const char *verb, const json_t *args, json_t *r
         paxos_basic_propose(n, json_integer_value(v));
         return 0;
     }
+    if (strcmp(verb, "log") == 0) {
+        json_object_set_new(result, "log", log_text(s));
+        return 0;
+    }
     if (strcmp(verb, "campaign") == 0) {
         if (!s->cfg.multi || s->role == PAXOS_LEADER) {
             json_object_set_new(result, "error", json_string("campaign: Multi-Paxos followers only"));
@@ -432,7 +443,7 @@ static int control(dsim_node *n, const char *verb, const json_t *args, json_t *r
         paxos_on_election_timer(n);
         return 0;
     }
-    json_object_set_new(result, "error", json_string("unknown verb (known: propose, set_log, campaign, liveness_failed)"));
+    json_object_set_new(result, "error", json_string("unknown verb (known: propose, set_log, log, campaign, liveness_failed)"));
     return -1;
 }
 
@@ -470,7 +481,7 @@ static const dsim_event events[] = {
     {"election", "node: node, ballot: int", "a proposer starts phase 1 with 'ballot'"},
     {"promise", "node: node, ballot: int, to: node", "an acceptor promised 'ballot' to 'to'"},
     {"accept", "node: node, ballot: int, first: int, last: int",
-     "an acceptor accepted slots first..last at 'ballot' (synced)"},
+     "an acceptor accepted slots first..last at 'ballot' (synced; Multi: the first Accept of each ballot)"},
     {"leader", "node: node, ballot: int, from: int, to: int",
      "Multi: phase 1 won; slots from..to recovered and proposed again"},
     {"chosen", "node: node, slot: int, ballot: int", "Multi: the leader's commit point reached 'slot'"},

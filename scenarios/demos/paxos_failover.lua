@@ -34,9 +34,9 @@ local function say(fmt, ...) print(string.format("%7.1f ms  " .. fmt, c:now(), .
 local function show()
   for i, name in ipairs { "A", "B", "C" } do
     local s = c:state(i)
-    if not s.log then say("%s=n%d: down", name, i) else
+    if not s.role then say("%s=n%d: down", name, i) else
       say("%s=n%d: %-8s promised %-6s commit %d, log %s", name, i, s.role, s.promised or "none",
-          s.commit, table.concat(s.log, " "))
+          s.commit, table.concat(c:control(i, "log").log, " "))
     end
   end
 end
