@@ -155,7 +155,7 @@ assert lines and all(l["build"] == sys.argv[1] for l in lines)
 PY
 grep -q "^  dsim run .*# .*build $build$" fuzz.txt && ok "the printed reproduction line names the build" \
     || bad "fuzz reproduction line: $(cat fuzz.txt)"
-seed=$(python3 -c 'import json; print(next(json.loads(l)["seed"] for l in open("r.jsonl") if json.loads(l)["status"] == "fail"))')
+seed=$(python3 -c 'import json; print(next(json.loads(l)["seed"] for l in open("r.jsonl") if json.loads(l).get("status") == "fail"))')
 "$bin" replay r.jsonl --seed "$seed" >replay.txt 2>err.txt
 [ ! -s err.txt ] && grep -q "^dsim  *$release, build $build$" replay.txt \
     && ok "replay by the same build: no warning; the summary names the build" || bad "replay: $(cat err.txt replay.txt)"

@@ -324,6 +324,64 @@ static void test_lin_long_history_is_decided(void **st)
     free(text);
 }
 
+/* Jepsen's and Knossos's EDN shapes, and :time never decides anything. */
+static void test_lin_edn_as_jepsen_and_knossos_write_it(void **st)
+{
+    (void)st;
+    /* a vector of maps spread over lines, comments, discards, tags, sets */
+    const char *vec =
+        "; a comment\n"
+        "[{:process 0,\n  :type :invoke, :f :write, :value 1, :time 50}\n"
+        " {:process :nemesis, :type :info, :f :start, :value {:cut #{\"n1\"}}}\n"
+        " #_ {:process 5, :type :ok}\n"
+        " {:process 0, :type :ok, :f :write, :value 1, :time 40,\n"
+        "  :at #inst \"2020-01-01T00:00:00Z\", :latency 1.5, :my.ns/tag :x/y}\n"
+        " {:process 1, :type :invoke, :f :read, :value nil}\n"
+        " {:process 1, :type :ok, :f :read, :value 1}]\n";
+    assert_int_equal(check("register", vec), CHECK_OK);
+    /* Jepsen 0.3 records, one per line; time goes backwards */
+    assert_int_equal(check("register",
+        "#jepsen.history.Op{:index 0, :time 9, :type :invoke, :process 0, :f :write, :value 2}\n"
+        "#jepsen.history.Op{:index 1, :time 3, :type :ok, :process 0, :f :write, :value 2}\n"),
+        CHECK_OK);
+    /* :index orders the operations when every one has it */
+    const char *shuffled =
+        "({:index 1, :process 0, :type :ok, :f :write, :value 1}\n"
+        " {:index 0, :process 0, :type :invoke, :f :write, :value 1}\n"
+        " {:index 3, :process 1, :type :ok, :f :read, :value 1}\n"
+        " {:index 2, :process 1, :type :invoke, :f :read, :value nil})\n";
+    assert_int_equal(check("register", shuffled), CHECK_OK);
+    /* JSON lines whose time goes backwards: display only */
+    assert_int_equal(check("register",
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"time\":200}\n"
+        "{\"process\":0,\"type\":\"ok\",\"f\":\"read\",\"value\":null,\"time\":100}\n"),
+        CHECK_OK);
+}
+
+/* Knossos starts its register at 0; --initial says so. */
+static void test_lin_initial_value_of_a_register(void **st)
+{
+    (void)st;
+    const char *h = "[{:process 0, :type :invoke, :f :read, :value nil}\n"
+                    " {:process 0, :type :ok, :f :read, :value 0}\n"
+                    " {:process 0, :type :invoke, :f :cas, :value [0 1]}\n"
+                    " {:process 0, :type :ok, :f :cas, :value [0 1]}]\n";
+    char err[512];
+    check_lin_options zero = {.initial = "0"}, nil = {.initial = "nil"}, bad = {.initial = "[0"};
+    json_t *r = json_object();
+    assert_int_equal(check_linearizable_opts(h, strlen(h), "history", "auto", "cas-register",
+                                             NULL, &zero, r, err, sizeof err), CHECK_OK);
+    assert_int_equal(json_integer_value(json_object_get(r, "initial")), 0);
+    assert_int_equal(check_linearizable_opts(h, strlen(h), "history", "auto", "cas-register",
+                                             NULL, &nil, r, err, sizeof err), CHECK_VIOLATION);
+    assert_int_equal(check("cas-register", h), CHECK_VIOLATION);
+    assert_int_equal(check_linearizable_opts(h, strlen(h), "history", "auto", "cas-register",
+                                             NULL, &bad, r, err, sizeof err), CHECK_BAD_INPUT);
+    assert_int_equal(check_linearizable_opts(h, strlen(h), "history", "auto", "counter",
+                                             NULL, &zero, r, err, sizeof err), CHECK_BAD_INPUT);
+    json_decref(r);
+}
+
 static void test_lin_bad_input_names_the_line(void **st)
 {
     (void)st;
@@ -339,10 +397,18 @@ static void test_lin_bad_input_names_the_line(void **st)
     /* an operation the model does not know (cas is not a plain register's) */
     assert_bad_at("register", "json", EV(0, "invoke", "write", "1") EV(0, "ok", "write", "1")
                                       EV(0, "invoke", "cas", "[1,2]") EV(0, "ok", "cas", "[1,2]"), 3);
-    /* a history not in time order */
+    /* integers beyond 64 bits are refused, never clamped (EDN and JSON) */
+    assert_bad_at("register", "edn",
+                  "{:process 0, :type :invoke, :f :write, :value 1}\n"
+                  "{:process 0, :type :ok, :f :write, :value 99999999999999999999999999999N}\n", 2);
+    assert_bad_at("register", "edn",
+                  "{:process 0, :type :invoke, :f :write, :value 9223372036854775808}\n", 1);
     assert_bad_at("register", "json",
-                  "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"time\":200}\n"
-                  "{\"process\":0,\"type\":\"ok\",\"f\":\"read\",\"value\":null,\"time\":100}\n", 2);
+                  "{\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"value\":99999999999999999999999}\n", 1);
+    /* a value no model holds, where an operation needs it */
+    assert_bad_at("register", "edn", "[{:process 0, :type :invoke, :f :write,\n :value {:a 1}}]", 1);
+    /* an unclosed vector of operations: the line where the input ended */
+    assert_bad_at("register", "edn", "[{:process 0, :type :invoke, :f :read}\n\n", 3);
     /* an etcd line that is not one */
     assert_bad_at("cas-register", "etcd", "INFO  jepsen.util - 0\t:invoke\t:read\tnil\nhello\n", 2);
     /* unknown model and format */
@@ -368,6 +434,8 @@ int main(void)
         cmocka_unit_test(test_lin_edn_independent_tuples),
         cmocka_unit_test(test_lin_budget_ends_in_unknown),
         cmocka_unit_test(test_lin_long_history_is_decided),
+        cmocka_unit_test(test_lin_edn_as_jepsen_and_knossos_write_it),
+        cmocka_unit_test(test_lin_initial_value_of_a_register),
         cmocka_unit_test(test_lin_bad_input_names_the_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,6 +37,19 @@ check_verdict check_linearizable(const char *text, size_t len, const char *sourc
                                  const check_budget *budget, json_t *report,
                                  char *err, size_t err_cap);
 
+/* The same with options: 'initial' is the register's first value as EDN or
+** JSON text ("0", "nil"; NULL: nil) for "register" and "cas-register"
+** (Knossos starts its register at 0: '(cas-register 0)'); any other model
+** with an 'initial' is bad input. */
+typedef struct check_lin_options {
+    const char *initial;
+} check_lin_options;
+check_verdict check_linearizable_opts(const char *text, size_t len, const char *source,
+                                      const char *format, const char *model,
+                                      const check_budget *budget,
+                                      const check_lin_options *opts, json_t *report,
+                                      char *err, size_t err_cap);
+
 /* Causal consistency of a differentiated register history: 'criterion' is
 ** "cc", "cm", "ccv" or "all" (all three reported). */
 check_verdict check_causal(const char *text, size_t len, const char *source,

@@ -52,7 +52,7 @@ typedef struct hist_event {
     const char *f;             /* interned, never NULL */
     const char *key;           /* interned, NULL when the event has no key */
     const hist_value *value;   /* never NULL (nil node when absent) */
-    int64_t time;              /* -1 when absent; only for display and order */
+    int64_t time;              /* -1 when absent; only for display */
     uint32_t line;             /* 1-based source line, 0 when built in memory */
 } hist_event;
 
@@ -81,6 +81,11 @@ hist_format hist_detect(const char *text, size_t len);
 ** 'hist_free'. Pure syntax: pairing and model checks come later. */
 hist *hist_read(const char *text, size_t len, const char *source, hist_format fmt,
                 char *err, size_t err_cap);
+
+/* One value written as EDN or JSON text ("0", "nil", "null", "\"a\"",
+** "[1 2]"), owned by 'h'; NULL with "SOURCE: expected ..." in 'err' when
+** 'text' is not exactly one such value. For options like --initial. */
+const hist_value *hist_parse_value(hist *h, const char *text, char *err, size_t cap);
 
 /* An empty history, for building one in memory (tests, converters). */
 hist *hist_new(const char *source);
@@ -124,8 +129,9 @@ typedef struct hist_op {
 /* Pairs each invoke with the next completion of the same process, in event
 ** order. Bad input (returns -1, "SOURCE:LINE: ..." in 'err'): a completion
 ** without an invoke, an invoke while the process has one outstanding, a
-** completion whose 'f' or 'key' differs from its invoke's, events whose
-** 'time' (when both have one) goes backwards. '*ops' is malloc'ed, ordered
+** completion whose 'f' or 'key' differs from its invoke's. 'time' is not
+** looked at (it is display only: Knossos's own histories have times out of
+** order). '*ops' is malloc'ed, ordered
 ** by invoke index; the caller frees it. Returns 0 on success. */
 int hist_pair(const hist *h, hist_op **ops, size_t *count, char *err, size_t err_cap);
 

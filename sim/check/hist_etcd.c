@@ -12,6 +12,7 @@
 ** - ':info ... :timed-out' stays info; an invocation never completed stays
 **   open (the pairing treats both as "may or may not have happened").
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,21 +146,60 @@ int hist_read_etcd(hist *h, const char *text, size_t len, char *err, size_t cap)
     return 0;
 }
 
-hist_format hist_detect(const char *text, size_t len)
+/* The first byte that is not white space or part of a ';' comment line;
+** '*line' is its 1-based line. */
+static size_t first_meaningful(const char *text, size_t len, uint32_t *line)
 {
     size_t i = 0;
-    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+    *line = 1;
+    while (i < len) {
+        char c = text[i];
+        if (c == '\n')
+            (*line)++;
+        if (c == ';' ) {
+            while (i < len && text[i] != '\n')
+                i++;
+            continue;
+        }
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ',')
+            break;
         i++;
+    }
+    return i;
+}
+
+static hist_format detect_at(const char *text, size_t len, uint32_t *line)
+{
+    size_t i = first_meaningful(text, len, line);
     if (len - i >= 4 && memcmp(text + i, "INFO", 4) == 0)
         return HIST_FMT_ETCD;
+    if (i < len && (text[i] == '[' || text[i] == '(' || text[i] == '#' || text[i] == ';'))
+        return HIST_FMT_EDN;   /* a vector or list of maps, a tagged record */
     if (i < len && text[i] == '{') {
         i++;
-        while (i < len && (text[i] == ' ' || text[i] == '\t'))
+        while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' ||
+                           text[i] == '\n' || text[i] == ','))
             i++;
         if (i < len && text[i] == ':')
             return HIST_FMT_EDN;
     }
     return HIST_FMT_JSON;
+}
+
+hist_format hist_detect(const char *text, size_t len)
+{
+    uint32_t line;
+    return detect_at(text, len, &line);
+}
+
+static const char *format_title(hist_format fmt)
+{
+    switch (fmt) {
+    case HIST_FMT_EDN: return "Jepsen EDN";
+    case HIST_FMT_ETCD: return "Porcupine's etcd log";
+    case HIST_FMT_KV: return "Porcupine's KV log";
+    default: return "dsim JSON lines";
+    }
 }
 
 hist *hist_read(const char *text, size_t len, const char *source, hist_format fmt,
@@ -170,12 +210,18 @@ hist *hist_read(const char *text, size_t len, const char *source, hist_format fm
         hist_error(err, err_cap, source ? source : "history", 0, "out of memory");
         return NULL;
     }
-    if (fmt == HIST_FMT_AUTO)
-        fmt = hist_detect(text, len);
+    bool guessed = fmt == HIST_FMT_AUTO;
+    uint32_t guess_line = 0;
+    if (guessed)
+        fmt = detect_at(text, len, &guess_line);
     int rc = fmt == HIST_FMT_ETCD ? hist_read_etcd(h, text, len, err, err_cap)
            : fmt == HIST_FMT_JSON ? hist_read_json(h, text, len, err, err_cap)
                                   : hist_read_edn(h, text, len, err, err_cap);
     if (rc != 0) {
+        size_t n = strnlen(err, err_cap);
+        if (guessed && n + 1 < err_cap)
+            snprintf(err + n, err_cap - n, " (read as %s, the format guessed from line %u; "
+                     "--format json|edn|etcd|kv chooses)", format_title(fmt), guess_line);
         hist_free(h);
         return NULL;
     }

@@ -111,24 +111,11 @@ int hist_pair(const hist *h, hist_op **ops_out, size_t *count, char *err, size_t
     hist_op *ops = malloc((h->count + 1) * sizeof *ops);
     proc_table t = {0};
     size_t n = 0;
-    int64_t last_time = -1;
-    uint32_t last_line = 0;
     int rc = ops == NULL ? -1 : 0;
     if (rc != 0)
         hist_error(err, cap, h->source, 0, "out of memory");
     for (size_t i = 0; rc == 0 && i < h->count; i++) {
         const hist_event *e = &h->events[i];
-        if (e->time >= 0 && last_time >= 0 && e->time < last_time) {
-            hist_error(err, cap, h->source, e->line,
-                       "expected events in time order: time %lld is before %lld (line %u)",
-                       (long long)e->time, (long long)last_time, last_line);
-            rc = -1;
-            break;
-        }
-        if (e->time >= 0) {
-            last_time = e->time;
-            last_line = e->line;
-        }
         rc = e->type == HIST_INVOKE ? invoke(h, &t, ops, &n, i, err, cap)
                                     : complete(h, &t, ops, i, err, cap);
     }

@@ -58,6 +58,7 @@ typedef struct lin_ctx {
     lin_memo *memo;    /* (state, argument) -> state transition cache */
     void *model_data;  /* a model's own store, created by it on first use */
     void (*model_free)(void *model_data);   /* set with 'model_data' */
+    const hist_value *initial;   /* register models' first value; NULL: nil */
 } lin_ctx;
 
 /* 0, or -1 when out of memory. 'lin_ctx_free' releases the memo and the

@@ -92,6 +92,18 @@ static int explain(lin_ctx *c, const lin_model *m, const lin_parts *ps, const li
     for (size_t i = 0; i < o->prefix_count; i++)
         json_array_append_new(lin, json_integer(p->ops[o->prefix[i]].src));
     json_object_set_new(prefix, "linearization", lin);
+    /* the model's state after the prefix: what the blocked operation met */
+    lin_state st = m->init(c);
+    for (size_t i = 0; i < o->prefix_count; i++) {
+        lin_state next = st;
+        bool legal = m->step(c, st, &p->ops[o->prefix[i]], &next);
+        assert(legal);   /* a linearization: every step is legal */
+        (void)legal;
+        st = next;
+    }
+    char buf[512];
+    m->describe(c, st, buf, sizeof buf);
+    json_object_set_new(prefix, "state", json_string(buf));
     json_object_set_new(pj, "prefix", prefix);
     uint32_t *keep = NULL;
     size_t kn = 0;
@@ -297,8 +309,29 @@ check_verdict check_linearizable(const char *text, size_t len, const char *sourc
                                  const check_budget *budget, json_t *report,
                                  char *err, size_t err_cap)
 {
+    return check_linearizable_opts(text, len, source, format, model, budget, NULL, report,
+                                   err, err_cap);
+}
+
+/* A :txn operation is a multi-register transaction (Knossos's
+** multi-register data): not a model of this checker. NULL when none. */
+static const hist_event *first_txn(const hist *h)
+{
+    for (size_t i = 0; i < h->count; i++)
+        if (strcmp(h->events[i].f, "txn") == 0)
+            return &h->events[i];
+    return NULL;
+}
+
+check_verdict check_linearizable_opts(const char *text, size_t len, const char *source,
+                                      const char *format, const char *model,
+                                      const check_budget *budget,
+                                      const check_lin_options *opts, json_t *report,
+                                      char *err, size_t err_cap)
+{
     hist_format fmt = HIST_FMT_AUTO;
     const lin_model *m = model ? lin_model_find(model) : NULL;
+    const char *initial = opts != NULL ? opts->initial : NULL;
     if (source == NULL)
         source = "history";
     if (format != NULL && hist_format_parse(format, &fmt) != 0) {
@@ -311,18 +344,39 @@ check_verdict check_linearizable(const char *text, size_t len, const char *sourc
                  "counter, set, queue or mutex)", source, model ? model : "(none)");
         return CHECK_BAD_INPUT;
     }
-    if (fmt == HIST_FMT_AUTO)
-        fmt = hist_detect(text, len);
+    if (initial != NULL && m != &lin_model_register && m != &lin_model_cas_register) {
+        snprintf(err, err_cap, "%s: --initial applies to the register and cas-register models, "
+                 "not %s", source, m->name);
+        return CHECK_BAD_INPUT;
+    }
     hist *h = hist_read(text, len, source, fmt, err, err_cap);
     if (h == NULL)
         return CHECK_BAD_INPUT;
+    if (fmt == HIST_FMT_AUTO)
+        fmt = hist_detect(text, len);
+    const hist_event *txn = first_txn(h);
     lin_ctx c;
     check_verdict v = CHECK_BAD_INPUT;
-    if (lin_ctx_init(&c, h) != 0)
+    if (txn != NULL) {
+        snprintf(err, err_cap, "%s:%u: expected operations of the %s model, got "
+                   ":txn (a multi-register transaction): transactions are the transactional "
+                   "checker's business, not a linearizable register's", source, txn->line, m->name);
+    } else if (lin_ctx_init(&c, h) != 0) {
         snprintf(err, err_cap, "%s: out of memory", source);
-    else
-        v = run_checks(&c, m, fmt, budget, report, err, err_cap);
-    lin_ctx_free(&c);
+    } else {
+        if (initial != NULL && (c.initial = hist_parse_value(h, initial, err, err_cap)) == NULL) {
+            size_t n = strlen(err);
+            snprintf(err + n, err_cap - n, " (--initial)");
+        } else {
+            v = run_checks(&c, m, fmt, budget, report, err, err_cap);
+            if (report != NULL && initial != NULL) {
+                char buf[256];
+                hist_value_format(c.initial, buf, sizeof buf);
+                json_object_set_new(report, "initial", json_loads(buf, JSON_DECODE_ANY, NULL));
+            }
+        }
+        lin_ctx_free(&c);
+    }
     hist_free(h);
     return v;
 }

@@ -2,7 +2,8 @@
 ** model_register.c — the register and the compare-and-set register.
 **
 ** State: the handle of the register's current value (a canonical
-** 'hist_value'), nil at the start: a read of a key never written returns
+** 'hist_value'), nil at the start unless 'lin_ctx.initial' says otherwise
+** (--initial 0 for Knossos's histories): a read of a key never written returns
 ** nil (null). Operations: read (the completion's value is what it read),
 ** write (the invoke's value), and for cas-register cas with [from, to]: it
 ** swaps when the register equals 'from'. An ok cas swapped, unless its
@@ -65,7 +66,10 @@ static int cas_prepare(lin_ctx *c, const hist_op *op, lin_op *o, char *err, size
     return prepare_common(c, op, o, true, err, cap);
 }
 
-static lin_state reg_init(lin_ctx *c) { return lin_handle(hist_nil(c->h)); }
+static lin_state reg_init(lin_ctx *c)
+{
+    return lin_handle(c->initial != NULL ? c->initial : hist_nil(c->h));
+}
 
 static bool reg_step(lin_ctx *c, lin_state s, const lin_op *op, lin_state *next)
 {
@@ -133,14 +137,14 @@ static void reg_describe(lin_ctx *c, lin_state s, char *buf, size_t cap)
 
 const lin_model lin_model_register = {
     .name = "register",
-    .summary = "read, write; starts nil",
+    .summary = "read, write; starts nil (--initial V)",
     .prepare = reg_prepare, .init = reg_init, .step = reg_step, .describe = reg_describe,
     .prune = reg_prune,
 };
 
 const lin_model lin_model_cas_register = {
     .name = "cas-register",
-    .summary = "read, write, cas [from to]; starts nil",
+    .summary = "read, write, cas [from to]; starts nil (--initial V)",
     .prepare = cas_prepare, .init = reg_init, .step = reg_step, .describe = reg_describe,
     .prune = reg_prune,
 };

@@ -11,7 +11,11 @@
 ** verdict must equal the expected one: a mismatch makes the run fail
 ** (exit 1). The corpus defaults to $DSIM_SHARED/corpora/porcupine, else
 ** ../shared/corpora/porcupine from the current directory or its parent
-** (the source tree, or a build directory inside it).
+** (the source tree, or a build directory inside it). Without one (a user's
+** clone has no ../shared) it generates its corpus: the histories of
+** scenarios/fuzz/single.lua for seeds 1..GEN_SEEDS with the planted bug
+** ack_before_sync and without, each expected to get the verdict the run's
+** own check gave (group "dsim" instead of "etcd" and "kv").
 **
 ** Host time only through hosttime.h. Build in release mode for figures.
 */
@@ -27,8 +31,9 @@
 #include "hist.h"
 #include "hosttime.h"
 #include "lin.h"
+#include "script.h"
 
-enum { REPEAT_DEFAULT = 7, REPEAT_MAX = 1000, PATH_CAP = 4096 };
+enum { REPEAT_DEFAULT = 7, REPEAT_MAX = 1000, PATH_CAP = 4096, GEN_SEEDS = 12 };
 
 typedef struct group_stats {
     const char *name;          /* "etcd", "kv" */
@@ -41,7 +46,7 @@ typedef struct group_stats {
 typedef struct bench {
     char dir[PATH_CAP];
     int repeat;
-    bool json;
+    bool json, generated;
     group_stats groups[2];
     double c50_ok_ms;
 } bench;
@@ -176,6 +181,74 @@ static bool find_corpus(bench *b, const char *given)
     return false;
 }
 
+/* The generated corpus (see the file comment): the scenario is found from
+** the current directory, its parent or grandparent (a build directory). */
+static int generate_corpus(bench *b)
+{
+    static const char *const rel[] = {"scenarios/fuzz/single.lua", "../scenarios/fuzz/single.lua",
+                                      "../../scenarios/fuzz/single.lua"};
+    const char *scenario = NULL;
+    for (size_t i = 0; i < 3 && scenario == NULL; i++) {
+        FILE *f = fopen(rel[i], "r");
+        if (f != NULL) {
+            fclose(f);
+            scenario = rel[i];
+        }
+    }
+    if (scenario == NULL) {
+        fprintf(stderr, "dsim bench check: no corpus (expected.tsv) and no scenarios/fuzz/single.lua "
+                        "to generate one from: run it in the source tree, use --corpus DIR or set "
+                        "DSIM_SHARED\n");
+        return -1;
+    }
+    snprintf(b->dir, sizeof b->dir, "histories of %s (generated)", scenario);
+    b->generated = true;
+    b->groups[0].name = "dsim";
+    FILE *devnull = fopen("/dev/null", "w");
+    int rc = 0;
+    for (int bug = 1; bug >= 0 && rc == 0; bug--) {
+        json_t *params = bug ? json_pack("{s:s}", "bug", "ack_before_sync") : json_object();
+        for (uint64_t seed = 1; seed <= GEN_SEEDS && rc == 0; seed++) {
+            script_config cfg = {.path = scenario, .seed = seed, .params = params,
+                                 .out = devnull ? devnull : stderr};
+            script_result r;
+            script_run(&cfg, &r);
+            json_t *lin = json_object_get(r.verdicts, "linearizable");
+            const lin_model *m = lin_model_find(json_string_value(json_object_get(lin, "model")));
+            if (r.error || r.history == NULL || m == NULL) {
+                fprintf(stderr, "dsim bench check: %s --seed %llu: %s\n", scenario,
+                        (unsigned long long)seed, r.error ? r.message : "no history or no model");
+                rc = -1;
+            } else {
+                json_t *valid = json_object_get(lin, "valid");
+                const char *expected = json_is_true(valid) ? "ok" : json_is_false(valid) ? "fail" : "unknown";
+                char name[64];
+                snprintf(name, sizeof name, "seed-%llu%s", (unsigned long long)seed, bug ? "-bug" : "");
+                group_stats *g = &b->groups[0];
+                double pm = 0, cm = 0, cmin = 0;
+                const char *got = time_file(b, r.history, r.history_len, name, m, &pm, &cm, &cmin);
+                g->files++;
+                g->parse_ms += pm;
+                g->check_ms += cm;
+                g->check_ms_min += cmin;
+                if (cm > g->slowest_ms) {
+                    g->slowest_ms = cm;
+                    snprintf(g->slowest, sizeof g->slowest, "%s", name);
+                }
+                if (strcmp(got, expected) != 0) {
+                    g->mismatches++;
+                    fprintf(stderr, "dsim bench check: %s: expected %s, got %s\n", name, expected, got);
+                }
+            }
+            script_result_free(&r);
+        }
+        json_decref(params);
+    }
+    if (devnull)
+        fclose(devnull);
+    return rc;
+}
+
 static json_t *group_json(const group_stats *g)
 {
     return json_pack("{s:I, s:f, s:f, s:f, s:s, s:f, s:I}", "files", (json_int_t)g->files,
@@ -189,8 +262,13 @@ static void print_results(const bench *b)
 {
     if (b->json) {
         json_t *o = json_object();
-        json_object_set_new(o, "etcd", group_json(&b->groups[0]));
-        json_object_set_new(o, "kv", group_json(&b->groups[1]));
+        json_object_set_new(o, "corpus", json_string(b->dir));
+        if (b->generated) {
+            json_object_set_new(o, "dsim", group_json(&b->groups[0]));
+        } else {
+            json_object_set_new(o, "etcd", group_json(&b->groups[0]));
+            json_object_set_new(o, "kv", group_json(&b->groups[1]));
+        }
         json_object_set_new(o, "c50_ok_ms", json_real(b->c50_ok_ms));
         json_object_set_new(o, "repeat", json_integer(b->repeat));
         json_object_set_new(o, "peak_rss_kb", json_integer(host_peak_rss_kb()));
@@ -204,11 +282,15 @@ static void print_results(const bench *b)
     printf("linearizability checker on %s (median of %d runs each)\n", b->dir, b->repeat);
     for (int i = 0; i < 2; i++) {
         const group_stats *g = &b->groups[i];
+        if (b->generated && g->files == 0)
+            continue;
         printf("  %-4s %3zu files  check %8.2f ms (fastest runs %.2f)  parse %8.2f ms  "
                "slowest %7.2f ms (%s)%s\n", g->name, g->files, g->check_ms, g->check_ms_min,
                g->parse_ms, g->slowest_ms, g->slowest, g->mismatches ? "  VERDICT MISMATCH" : "");
     }
-    printf("  c50-ok %.2f ms; peak RSS %ld KiB\n", b->c50_ok_ms, host_peak_rss_kb());
+    if (!b->generated)
+        printf("  c50-ok %.2f ms;", b->c50_ok_ms);
+    printf("  peak RSS %ld KiB\n", host_peak_rss_kb());
     json_t *causal = causal_bench_default();   /* issue 4: see causal_bench.c */
     causal_bench_print(causal, stdout);
     json_decref(causal);
@@ -221,7 +303,10 @@ int bench_check(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         uint64_t r;
         if (strcmp(argv[i], "--help") == 0) {
-            printf("usage: dsim bench check [--corpus DIR] [--json] [--repeat N]\n");
+            printf("usage: dsim bench check [--corpus DIR] [--json] [--repeat N]\n"
+                   "  --corpus DIR  Porcupine's corpus (DIR/expected.tsv); default\n"
+                   "                $DSIM_SHARED/corpora/porcupine or ../shared/corpora/porcupine,\n"
+                   "                else histories generated from scenarios/fuzz/single.lua\n");
             return EXIT_PASS;
         } else if (strcmp(argv[i], "--json") == 0) {
             b.json = true;
@@ -236,9 +321,14 @@ int bench_check(int argc, char **argv)
         }
     }
     if (!find_corpus(&b, corpus)) {
-        fprintf(stderr, "dsim bench check: no corpus (expected.tsv) found: use --corpus DIR "
-                        "or set DSIM_SHARED\n");
-        return EXIT_USAGE;
+        if (corpus != NULL) {
+            fprintf(stderr, "dsim bench check: %s: no expected.tsv there\n", corpus);
+            return EXIT_USAGE;
+        }
+        if (generate_corpus(&b) != 0)
+            return EXIT_USAGE;
+        print_results(&b);
+        return b.groups[0].mismatches ? EXIT_VIOLATION : EXIT_PASS;
     }
     char tsv[PATH_CAP + 32], line[1024];
     snprintf(tsv, sizeof tsv, "%s/expected.tsv", b.dir);

@@ -33,6 +33,7 @@
 #include "args.h"
 #include "causal.h"
 #include "check.h"
+#include "check_html.h"
 #include "cmd.h"
 #include "lin.h"
 
@@ -45,6 +46,7 @@ typedef struct check_request {
     const char *format;      /* "auto", "json", "edn", "etcd", "kv" */
     const char *model;       /* the row's name */
     const char *criterion;   /* causal: cc, cm, ccv or all (NULL: all) */
+    const char *initial;     /* register models: the first value (NULL: nil) */
     check_budget budget;
 } check_request;
 
@@ -69,8 +71,9 @@ typedef struct check_model {  /* a model found by name */
 static check_verdict run_linearizable(const check_request *rq, json_t *report, char *err,
                                       size_t cap)
 {
-    return check_linearizable(rq->text, rq->len, rq->source, rq->format, rq->model,
-                              &rq->budget, report, err, cap);
+    check_lin_options lo = {.initial = rq->initial};
+    return check_linearizable_opts(rq->text, rq->len, rq->source, rq->format, rq->model,
+                                   &rq->budget, &lo, report, err, cap);
 }
 
 static void print_linearizable(const json_t *report, FILE *out);
@@ -132,16 +135,20 @@ static void model_line(const check_model *m, void *f)
 static int usage(FILE *f)
 {
     fprintf(f,
-            "usage: dsim check --model M [--format F] [--budget-states N]\n"
+            "usage: dsim check --model M [--format F] [--initial V] [--html FILE] [--budget-states N]\n"
             "                  [--budget-seconds S] [--json] HISTORY\n\n"
             "Checks a recorded history (a file, or - for standard input).\n"
             "  --model M           the model or criterion (below)\n"
             "  --criterion C       causal: cc, cm, ccv or all (default all)\n"
+            "  --initial V         register, cas-register: the first value (default nil;\n"
+            "                      Knossos's histories start at 0: --initial 0)\n"
             "  --format F          auto (default), json (dsim JSON lines), edn (Jepsen),\n"
             "                      etcd (Porcupine's Jepsen etcd logs), kv (Porcupine's KV logs)\n"
             "  --budget-states N   give up (unknown) after N search states per partition\n"
             "  --budget-seconds S  give up (unknown) after S seconds of host time\n"
-            "  --json              print the report as JSON\n\n"
+            "  --json              print the report as JSON\n"
+            "  --html FILE         also write the history as a timeline page: a lane per\n"
+            "                      process, the counterexample outlined, the model's state\n\n"
             "models:\n");
     each_model(model_line, f);
     fprintf(f, "\nexit status: 0 ok, 1 violation, 2 bad input or usage, 3 internal error,\n"
@@ -186,7 +193,7 @@ static char *slurp(const char *path, size_t *len)
 }
 
 typedef struct options {
-    const char *model, *format, *path, *criterion;
+    const char *model, *format, *path, *criterion, *initial, *html;
     check_budget budget;
     bool json;
 } options;
@@ -199,7 +206,8 @@ static int parse_options(int argc, char **argv, options *o)
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = strcmp(a, "--model") == 0 || strcmp(a, "--format") == 0 ||
-                     strcmp(a, "--criterion") == 0 ||
+                     strcmp(a, "--criterion") == 0 || strcmp(a, "--initial") == 0 ||
+                     strcmp(a, "--html") == 0 ||
                      strcmp(a, "--budget-states") == 0 || strcmp(a, "--budget-seconds") == 0;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             return usage(stdout);
@@ -213,6 +221,10 @@ static int parse_options(int argc, char **argv, options *o)
             o->format = val;
         } else if (strcmp(a, "--criterion") == 0) {
             o->criterion = val;
+        } else if (strcmp(a, "--initial") == 0) {
+            o->initial = val;
+        } else if (strcmp(a, "--html") == 0) {
+            o->html = val;
         } else if (strcmp(a, "--budget-states") == 0) {
             if (!args_u64(val, &o->budget.states_max) || o->budget.states_max == 0)
                 return args_usage_error("check", "--budget-states: expected a positive integer, got '%s'", val);
@@ -277,9 +289,15 @@ int cmd_check(int argc, char **argv)
         return rc;
     check_model found;
     const check_model *m = &found;
+    if (!find_model(o.model, &found) && strcmp(o.model, "multi-register") == 0)
+        return args_usage_error("check", "multi-register (Knossos's :txn histories) is the "
+                                "transactional checker's business, not a model of dsim check's "
+                                "linearizability checker");
     if (!find_model(o.model, &found))
         return args_usage_error("check", "unknown model '%s' (dsim check --help lists them)",
                                 o.model);
+    if (o.initial != NULL && m->by->run != run_linearizable)
+        return args_usage_error("check", "--initial applies to the register models only");
     if (o.criterion != NULL && strcmp(m->name, "causal") != 0)
         return args_usage_error("check", "--criterion applies to --model causal only");
     size_t len = 0;
@@ -290,7 +308,8 @@ int cmd_check(int argc, char **argv)
     }
     check_request rq = {.text = text, .len = len, .format = o.format, .model = m->name,
                         .source = strcmp(o.path, "-") == 0 ? "<stdin>" : o.path,
-                        .budget = o.budget, .criterion = o.criterion};
+                        .budget = o.budget, .criterion = o.criterion,
+                        .initial = o.initial};
     json_t *report = json_object();
     char err[512] = "";
     check_verdict v = m->by->run(&rq, report, err, sizeof err);
@@ -301,6 +320,11 @@ int cmd_check(int argc, char **argv)
         fputc('\n', stdout);
     } else {
         m->by->print(report, stdout);
+    }
+    if (v != CHECK_BAD_INPUT && o.html != NULL &&
+        check_html_write(o.html, text, len, rq.source, o.format, report, err, sizeof err) != 0) {
+        fprintf(stderr, "dsim check: --html: %s\n", err);
+        v = CHECK_BAD_INPUT;
     }
     json_decref(report);
     free(text);

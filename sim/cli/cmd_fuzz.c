@@ -16,6 +16,15 @@
 ** handing out seeds after K failures (more may finish with several jobs).
 ** When the first four seeds all fail to run, the scenario itself is bad:
 ** no more seeds are handed out and the exit status is 2.
+** The results file starts with a header (fuzz_common.h: scenario, params,
+** range, shard, build). Failing seeds are printed as they are found (the
+** first FUZZ_LISTED_MAX; the summary lists as many, the results file holds
+** them all). A worker killed by a signal has its seed retried once in a
+** fresh worker (a kill from outside is not a finding); a second death makes
+** it an error result. SIGINT or SIGTERM stops the campaign: workers are
+** killed, the results in seed order so far are kept, and the summary says
+** how far it got and prints the command that resumes it (--resume, which
+** reads the results file back and goes on after its last seed).
 ** A progress line (seeds, seeds/s, failures, ETA) is drawn on stderr only
 ** when stderr is a terminal. Host time is read through hosttime.h only.
 ** Memory stays bounded whatever the range: results wait for their turn in
@@ -46,6 +55,16 @@
 #define FUZZ_JOBS_MAX 256
 #define FUZZ_SEEDS_MAX 1000000000000ULL
 #define FUZZ_INFLIGHT 2
+#define FUZZ_LISTED_MAX 20   /* failing seeds printed (as found, and in the summary) */
+
+/* Set by the SIGINT/SIGTERM handler, read by the main loop: the one
+** file-scope mutable, because a signal handler has no other way in. */
+static volatile sig_atomic_t fuzz_stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    fuzz_stop_signal = sig;
+}
 
 static const char help[] =
     "usage: dsim fuzz SCENARIO --seeds A..B [options]\n"
@@ -53,18 +72,22 @@ static const char help[] =
     "  --jobs J        worker processes (default: 1)\n"
     "  --shard i/n     run only slice i of n (1 <= i <= n): seeds A+i-1, A+i-1+n, ...\n"
     "  --stop-after K  stop after K failing seeds\n"
-    "  --out FILE      write one JSON result line per seed, in seed order\n"
+    "  --out FILE      write a header and one JSON result line per seed, in seed order\n"
+    "  --resume        with --out: keep the seeds FILE already holds, run the rest\n"
     "  -D key=value    scenario parameter or protocol option, for every seed\n"
     "  --json          print the summary as one JSON object\n"
-    "A progress line shows on a terminal. Each failing seed is printed with the\n"
-    "command that reproduces it; merge result files of many shards with dsim report.\n"
-    "exit status: 0 every seed passed, 1 some seed failed, 2 bad input, 3 internal error\n";
+    "A progress line shows on a terminal. Failing seeds are printed as they are found,\n"
+    "each with the command that reproduces it (the first 20; --out keeps them all);\n"
+    "merge result files of many shards with dsim report. Ctrl-C stops the campaign,\n"
+    "keeps what is done and prints the command that resumes it.\n"
+    "exit status: 0 every seed passed, 1 some seed failed, 2 bad input, 3 internal error,\n"
+    "4 interrupted before every seed ran (and none failed)\n";
 
 typedef struct fuzz_args {
     const char *scenario, *out;
     uint64_t lo, hi, shard_i, shard_n, stop_after;
     int jobs;
-    bool json, have_seeds;
+    bool json, have_seeds, resume;
     json_t *params;
 } fuzz_args;
 
@@ -105,6 +128,8 @@ static int parse(int argc, char **argv, fuzz_args *a)
             i += o[2] ? 0 : 1;
         } else if (strcmp(o, "--json") == 0) {
             a->json = true;
+        } else if (strcmp(o, "--resume") == 0) {
+            a->resume = true;
         } else if (o[0] == '-') {
             return args_usage_error("fuzz", "unknown option '%s'", o);
         } else if (a->scenario) {
@@ -117,6 +142,8 @@ static int parse(int argc, char **argv, fuzz_args *a)
         return args_usage_error("fuzz", "which scenario? e.g. dsim fuzz scenarios/fuzz/single.lua --seeds 1..100");
     if (!a->have_seeds)
         return args_usage_error("fuzz", "--seeds A..B is required");
+    if (a->resume && !a->out)
+        return args_usage_error("fuzz", "--resume continues a results file: give it with --out FILE");
     return 0;
 }
 
@@ -141,6 +168,12 @@ typedef struct campaign {
     uint64_t next, done, failed, errors, flushed;
     uint64_t *requeue;         /* indices of dead workers' prefetched seeds */
     uint64_t requeue_len;      /* <= jobs * FUZZ_INFLIGHT: each was in flight */
+    uint64_t *retried;         /* indices already retried after a worker's death */
+    uint64_t retried_len, retried_cap;
+    uint64_t streamed;         /* failing seeds printed as found */
+    uint64_t resumed;          /* seeds a --resume found already done */
+    const char *build;         /* version_build(): in the header and summary */
+    bool interrupted;
     FILE *out;
     worker w[FUZZ_JOBS_MAX];
     double t0, last_progress;
@@ -208,6 +241,8 @@ static int worker_spawn(campaign *c, worker *w)
     if (pid < 0)
         return -1;
     if (pid == 0) {
+        signal(SIGINT, SIG_IGN);   /* Ctrl-C reaches the whole group: the parent decides */
+        signal(SIGTERM, SIG_DFL);
         close(down[1]);
         close(up[0]);
         for (int j = 0; j < c->a->jobs; j++) {   /* other workers' pipes */
@@ -227,7 +262,8 @@ static int worker_spawn(campaign *c, worker *w)
 
 static bool take_index(campaign *c, uint64_t *idx)
 {
-    bool stopping = c->a->stop_after && c->failed + c->errors >= c->a->stop_after;
+    bool stopping = (c->a->stop_after && c->failed + c->errors >= c->a->stop_after) ||
+                    fuzz_stop_signal != 0;
     bool broken = c->done >= 4 && c->errors == c->done;   /* the scenario itself is bad */
     if (stopping || broken)
         return false;
@@ -272,6 +308,31 @@ static void flush_lines(campaign *c, bool all)
         fflush(c->out);
 }
 
+/* Prints a failing seed as it is found (the first FUZZ_LISTED_MAX). */
+static void stream_failure(campaign *c, const char *text)
+{
+    if (c->a->json)
+        return;
+    if (c->streamed == FUZZ_LISTED_MAX) {
+        printf("(more failing seeds are counted, not printed%s%s)\n",
+               c->a->out ? "; all are in " : ": --out FILE keeps them all",
+               c->a->out ? c->a->out : "");
+    }
+    if (c->streamed++ >= FUZZ_LISTED_MAX)
+        return;
+    json_t *line = json_loads(text, 0, NULL);
+    const char *st = json_string_value(json_object_get(line, "status"));
+    const char *kind = json_string_value(json_object_get(line, "kind"));
+    if (c->tty)
+        fprintf(stderr, "\r\033[K");
+    printf("%-5s seed %-8lld %s   # %s\n", st ? st : "?",
+           (long long)json_integer_value(json_object_get(line, "seed")),
+           json_string_value(json_object_get(line, "command")),
+           kind ? kind : json_string_value(json_object_get(line, "detail")));
+    fflush(stdout);
+    json_decref(line);
+}
+
 static void record(campaign *c, uint64_t idx, char *line, int status)
 {
     DSIM_ASSERT(idx < c->count && idx >= c->flushed && idx < c->flushed + c->window);
@@ -284,6 +345,7 @@ static void record(campaign *c, uint64_t idx, char *line, int status)
             DSIM_ASSERT(c->fails != NULL);
         }
         c->fails[c->fails_len++] = strdup(line);
+        stream_failure(c, line);
     }
     c->done++;
     c->failed += status == FUZZ_FAIL;
@@ -320,9 +382,24 @@ static void on_death(campaign *c, worker *w)
             continue;
         }
         uint64_t seed = seed_of(c, w->inflight[0]);
-        char detail[128];
+        bool again = false;
+        for (uint64_t r = 0; r < c->retried_len; r++)
+            again = again || c->retried[r] == w->inflight[0];
+        if (WIFSIGNALED(st) && !again) {   /* killed from outside? once more, in a fresh worker */
+            if (c->retried_len == c->retried_cap) {
+                c->retried_cap = c->retried_cap ? 2 * c->retried_cap : 16;
+                c->retried = realloc(c->retried, c->retried_cap * sizeof *c->retried);
+                DSIM_ASSERT(c->retried != NULL);
+            }
+            c->retried[c->retried_len++] = w->inflight[0];
+            DSIM_ASSERT(c->requeue_len < (uint64_t)c->a->jobs * FUZZ_INFLIGHT);
+            c->requeue[c->requeue_len++] = w->inflight[0];
+            continue;
+        }
+        char detail[160];
         if (WIFSIGNALED(st))
-            snprintf(detail, sizeof detail, "the run died of signal %d (an assertion?)", WTERMSIG(st));
+            snprintf(detail, sizeof detail, "the run died of signal %d twice, in two fresh workers "
+                     "(an assertion?)", WTERMSIG(st));
         else
             snprintf(detail, sizeof detail, "the worker exited with status %d", WEXITSTATUS(st));
         char *cmd = fuzz_command(c->a->scenario, seed, c->a->params);
@@ -408,7 +485,7 @@ static int run_campaign(campaign *c)
                 who[live++] = j;
             }
         }
-        if (live == 0)
+        if (live == 0 || fuzz_stop_signal != 0)
             break;
         int n = poll(pf, (nfds_t)live, 200);
         if (n < 0 && errno != EINTR)
@@ -418,10 +495,13 @@ static int run_campaign(campaign *c)
                 on_readable(c, &c->w[who[i]]);
         progress(c, false);
     }
+    c->interrupted = fuzz_stop_signal != 0;
     for (int j = 0; j < jobs; j++) {
         worker *w = &c->w[j];
         if (w->pid <= 0)
             continue;
+        if (c->interrupted)
+            kill(w->pid, SIGKILL);   /* its seeds in flight are dropped: resume reruns them */
         close(w->to_fd);   /* EOF: the worker exits */
         close(w->from_fd);
         waitpid(w->pid, NULL, 0);
@@ -446,6 +526,35 @@ static int by_seed(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+/* The command that goes on where an interrupted campaign stopped: with
+** --out, the same campaign with --resume; without, the seeds not kept (the
+** same slice: from a seed of shard i, shard 1 of n walks the same seeds). */
+static char *resume_command(const campaign *c)
+{
+    const fuzz_args *a = c->a;
+    char *scen = fuzz_quote(a->scenario), *out = a->out ? fuzz_quote(a->out) : NULL;
+    char head[256];
+    uint64_t from = c->flushed < c->count ? seed_of(c, c->flushed) : a->hi;
+    int n = snprintf(head, sizeof head, " --seeds %" PRIu64 "..%" PRIu64, a->out ? a->lo : from, a->hi);
+    if (a->shard_n > 1)
+        n += snprintf(head + n, sizeof head - (size_t)n, " --shard %" PRIu64 "/%" PRIu64,
+                      a->out ? a->shard_i : 1, a->shard_n);
+    if (a->jobs > 1)
+        snprintf(head + n, sizeof head - (size_t)n, " --jobs %d", a->jobs);
+    char *run = fuzz_command(a->scenario, 0, a->params);   /* for its quoted -D list */
+    const char *defs = strstr(run, " --seed 0");
+    defs = defs ? defs + strlen(" --seed 0") : "";
+    size_t need = strlen(scen) + strlen(head) + strlen(defs) + (out ? strlen(out) : 0) + 48;
+    char *cmd = malloc(need);
+    DSIM_ASSERT(cmd != NULL);
+    snprintf(cmd, need, "dsim fuzz %s%s%s%s%s%s", scen, head, defs, out ? " --out " : "",
+             out ? out : "", out ? " --resume" : "");
+    free(run);
+    free(scen);
+    free(out);
+    return cmd;
+}
+
 static json_t *summary_json(campaign *c, double wall_s)
 {
     json_t *failed = json_array(), *errors = json_array(), *repro = json_array();
@@ -462,11 +571,24 @@ static json_t *summary_json(campaign *c, double wall_s)
     }
     char shard[48];
     snprintf(shard, sizeof shard, "%" PRIu64 "/%" PRIu64, c->a->shard_i, c->a->shard_n);
-    return json_pack("{s:s, s:[I,I], s:s, s:I, s:I, s:o, s:o, s:i, s:f, s:f, s:o, s:s, s:s}",
+    json_t *s = json_pack("{s:s, s:[I,I], s:s, s:s, s:I, s:I, s:o, s:o, s:i, s:f, s:f, s:o}",
         "scenario", c->a->scenario, "range", (json_int_t)c->a->lo, (json_int_t)c->a->hi, "shard", shard,
-        "seeds", (json_int_t)c->count, "done", (json_int_t)c->done, "failed", failed, "errors", errors,
-        "jobs", c->a->jobs, "wall_s", wall_s, "seeds_per_s", wall_s > 0 ? (double)c->done / wall_s : 0.0,
-        "reproduce", repro, "version", version_release(), "build", version_build());
+        "build", c->build, "seeds", (json_int_t)c->count, "done", (json_int_t)c->done, "failed", failed,
+        "errors", errors, "jobs", c->a->jobs, "wall_s", wall_s,
+        "seeds_per_s", wall_s > 0 ? (double)(c->done - c->resumed) / wall_s : 0.0, "reproduce", repro);
+    if (c->resumed > 0)
+        json_object_set_new(s, "resumed", json_integer((json_int_t)c->resumed));
+    json_object_set_new(s, "version", json_string(version_release()));
+    if (c->a->out)
+        json_object_set_new(s, "out", json_string(c->a->out));
+    if (c->interrupted) {
+        char *cmd = resume_command(c);
+        json_object_set_new(s, "interrupted", json_true());
+        json_object_set_new(s, "kept", json_integer((json_int_t)c->flushed));
+        json_object_set_new(s, "resume", json_string(cmd));
+        free(cmd);
+    }
+    return s;
 }
 
 static void print_summary(const json_t *s)
@@ -481,13 +603,134 @@ static void print_summary(const json_t *s)
     printf("speed        %.1f seeds/s (%.2f s)\n", json_real_value(json_object_get(s, "seeds_per_s")),
            json_real_value(json_object_get(s, "wall_s")));
     json_t *repro = json_object_get(s, "reproduce");
-    printf("failed       %zu%s\n", json_array_size(repro), json_array_size(repro) ? ", reproduce each with:" : "");
+    size_t n = json_array_size(repro);
+    const char *out = json_string_value(json_object_get(s, "out"));
+    printf("failed       %zu%s", n, n == 0 ? "\n" : n <= FUZZ_LISTED_MAX ? ", reproduce each with:\n" : "");
+    if (n > FUZZ_LISTED_MAX)
+        printf(", the first %d by seed (%s%s):\n", FUZZ_LISTED_MAX, out ? "all are in " : "--out FILE keeps them all",
+               out ? out : "");
     size_t i;
     json_t *r;
-    json_array_foreach(repro, i, r)
+    json_array_foreach(repro, i, r) {
+        if (i == FUZZ_LISTED_MAX)
+            break;
         printf("  %s   # %s, dsim %s build %s\n", json_string_value(json_object_get(r, "command")),
                json_string_value(json_object_get(r, "violation")),
                json_string_value(json_object_get(s, "version")), json_string_value(json_object_get(s, "build")));
+    }
+    if (json_is_true(json_object_get(s, "interrupted"))) {
+        printf("interrupted  after %lld seeds; %lld kept in seed order%s%s\n",
+               (long long)json_integer_value(json_object_get(s, "done")),
+               (long long)json_integer_value(json_object_get(s, "kept")), out ? " in " : "", out ? out : "");
+        printf("resume with  %s\n", json_string_value(json_object_get(s, "resume")));
+    }
+}
+
+/* --resume: reads the results file back. Its header must be this
+** campaign's; its result lines are the first K seeds of the slice in order
+** (fuzz writes nothing else); a torn last line is dropped. The file is
+** rewritten with what is kept and left open for appending. Returns -1, -2
+** when there is no file yet (a fresh start), or an exit status. */
+static int resume_from(campaign *c, const json_t *header)
+{
+    const char *path = c->a->out;
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -2;   /* nothing to resume: a new file */
+    char *buf = NULL;
+    size_t cap = 0;
+    long lineno = 0;
+    int rc = -1;
+    json_t *kept = json_array();
+    while (rc < 0 && getline(&buf, &cap, f) > 0) {
+        lineno++;
+        json_t *v = buf[strlen(buf) - 1] == '\n' ? json_loads(buf, 0, NULL) : NULL;
+        if (v == NULL)   /* a torn last line (the process was killed mid-write) */
+            break;
+        if (lineno == 1) {
+            if (!fuzz_is_header(v) || !json_equal(v, (json_t *)header)) {
+                char *want = json_dumps(header, JSON_COMPACT | JSON_PRESERVE_ORDER);
+                rc = args_usage_error("fuzz", "--resume: %s:1: expected the header of this campaign "
+                                      "(%s): another scenario, range, shard, -D or build", path, want);
+                free(want);
+            }
+        } else if (!json_is_integer(json_object_get(v, "seed")) || c->flushed >= c->count ||
+                   (uint64_t)json_integer_value(json_object_get(v, "seed")) != seed_of(c, c->flushed)) {
+            rc = args_usage_error("fuzz", "--resume: %s:%ld: expected the result of seed %" PRIu64,
+                                  path, lineno, c->flushed < c->count ? seed_of(c, c->flushed) : c->a->hi);
+        } else {
+            const char *st = json_string_value(json_object_get(v, "status"));
+            int status = st && strcmp(st, "fail") == 0 ? FUZZ_FAIL
+                       : st && strcmp(st, "error") == 0 ? FUZZ_ERROR : FUZZ_PASS;
+            json_array_append(kept, v);
+            c->flushed++;
+            c->done++;
+            c->failed += status == FUZZ_FAIL;
+            c->errors += status == FUZZ_ERROR;
+            if (status != FUZZ_PASS) {
+                if (c->fails_len == c->fails_cap) {
+                    c->fails_cap = c->fails_cap ? c->fails_cap * 2 : 64;
+                    c->fails = realloc(c->fails, c->fails_cap * sizeof *c->fails);
+                    DSIM_ASSERT(c->fails != NULL);
+                }
+                c->fails[c->fails_len++] = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            }
+        }
+        json_decref(v);
+    }
+    free(buf);
+    fclose(f);
+    c->next = c->resumed = c->flushed;
+    if (rc < 0 && !(c->out = fopen(path, "w")))
+        rc = args_usage_error("fuzz", "cannot write '%s'", path);
+    size_t i;
+    json_t *v;
+    if (rc < 0) {
+        char *h = json_dumps(header, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fprintf(c->out, "%s\n", h);
+        free(h);
+        json_array_foreach(kept, i, v) {
+            char *t = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            fprintf(c->out, "%s\n", t);
+            free(t);
+        }
+        fflush(c->out);
+    }
+    json_decref(kept);
+    return rc;
+}
+
+static int open_out(campaign *c)
+{
+    const fuzz_args *a = c->a;
+    if (!a->out)
+        return -1;
+    json_t *header = fuzz_results_header(a->scenario, a->params, a->lo, a->hi, a->shard_i,
+                                         a->shard_n, c->build);
+    int rc = a->resume ? resume_from(c, header) : -2;
+    if (rc == -2 && !(c->out = fopen(a->out, "w"))) {
+        rc = args_usage_error("fuzz", "cannot write '%s'", a->out);
+    } else if (rc == -2) {   /* a fresh file: the header first */
+        char *h = json_dumps(header, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        fprintf(c->out, "%s\n", h);
+        fflush(c->out);
+        free(h);
+        rc = -1;
+    }
+    json_decref(header);
+    return rc;
+}
+
+static void free_campaign(campaign *c)
+{
+    for (uint64_t i = 0; i < c->fails_len; i++)
+        free(c->fails[i]);
+    free(c->fails);
+    for (uint64_t i = 0; c->ring && i < c->window; i++)
+        free(c->ring[i]);
+    free(c->ring);
+    free(c->requeue);
+    free(c->retried);
 }
 
 int cmd_fuzz(int argc, char **argv)
@@ -505,6 +748,7 @@ int cmd_fuzz(int argc, char **argv)
     }
     fclose(probe);
     campaign c = {.a = &a, .tty = isatty(STDERR_FILENO)};
+    c.build = version_build();
     uint64_t span = a.hi - a.lo + 1;   /* 0 when the range is all of uint64 */
     c.count = a.shard_i - 1 < span ? (span - (a.shard_i - 1) + a.shard_n - 1) / a.shard_n : 0;
     if (span == 0 || c.count > FUZZ_SEEDS_MAX) {
@@ -513,19 +757,27 @@ int cmd_fuzz(int argc, char **argv)
     }
     if (c.count > 0 && (uint64_t)a.jobs > c.count)
         a.jobs = (int)c.count;   /* no idle workers */
-    if (a.out && !(c.out = fopen(a.out, "w"))) {
+    if ((rc = open_out(&c)) >= 0) {
+        free_campaign(&c);
         json_decref(a.params);
-        return args_usage_error("fuzz", "cannot write '%s'", a.out);
+        return rc;
     }
     c.window = (uint64_t)a.jobs * FUZZ_INFLIGHT * 8 + 64;
     c.ring = calloc(c.window, sizeof *c.ring);
     c.requeue = calloc((size_t)a.jobs * FUZZ_INFLIGHT + 1, sizeof *c.requeue);
     DSIM_ASSERT(c.ring && c.requeue);
     signal(SIGPIPE, SIG_IGN);
+    struct sigaction stop = {.sa_handler = on_stop_signal}, old_int, old_term;
+    sigemptyset(&stop.sa_mask);
+    fuzz_stop_signal = 0;
+    sigaction(SIGINT, &stop, &old_int);
+    sigaction(SIGTERM, &stop, &old_term);
     c.t0 = host_seconds();
     rc = run_campaign(&c);
     double wall_s = host_seconds() - c.t0;
-    flush_lines(&c, true);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    flush_lines(&c, !c.interrupted);   /* interrupted: only the seeds in order, for --resume */
     if (c.out && fclose(c.out) != 0)
         rc = -1;
     json_t *s = summary_json(&c, wall_s);
@@ -539,7 +791,7 @@ int cmd_fuzz(int argc, char **argv)
         json_decref(first);
         rc = EXIT_USAGE;
     } else {
-        rc = c.failed + c.errors > 0 ? EXIT_VIOLATION : EXIT_PASS;
+        rc = c.failed + c.errors > 0 ? EXIT_VIOLATION : c.interrupted ? EXIT_UNKNOWN : EXIT_PASS;
     }
     if (a.json) {
         char *t = json_dumps(s, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -549,13 +801,7 @@ int cmd_fuzz(int argc, char **argv)
         print_summary(s);
     }
     json_decref(s);
-    for (uint64_t i = 0; i < c.fails_len; i++)
-        free(c.fails[i]);
-    free(c.fails);
-    for (uint64_t i = 0; i < c.window; i++)
-        free(c.ring[i]);
-    free(c.ring);
-    free(c.requeue);
+    free_campaign(&c);
     json_decref(a.params);
     return rc;
 }

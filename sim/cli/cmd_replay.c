@@ -74,23 +74,37 @@ static int parse(int argc, char **argv, replay_args *a)
 }
 
 /* The record to replay: the whole file as one JSON value, or the line of a
-** JSON-lines file with the wanted seed (or the first with a schedule). */
-static json_t *load_record(const replay_args *a)
+** JSON-lines file with the wanted seed (or the first with a schedule).
+** NULL with the reason in 'why' (empty: not JSON lines at all). */
+static json_t *load_record(const replay_args *a, char *why, size_t cap)
 {
     json_error_t je;
+    why[0] = '\0';
     json_t *whole = json_load_file(a->file, 0, &je);
     if (whole)
         return whole;
     FILE *f = fopen(a->file, "r");
-    if (!f)
+    if (!f) {
+        snprintf(why, cap, "cannot read '%s'", a->file);
         return NULL;
+    }
     char *line = NULL;
-    size_t cap = 0;
+    size_t cap_line = 0;
     json_t *found = NULL;
-    while (!found && getline(&line, &cap, f) > 0) {
+    long results = 0, scheduled = 0;
+    json_int_t lo = 0, hi = 0;
+    while (!found && getline(&line, &cap_line, f) > 0) {
         json_t *v = json_loads(line, 0, NULL);
-        bool seed_ok = !a->have_seed ||
-                       (uint64_t)json_integer_value(json_object_get(v, "seed")) == a->seed;
+        json_t *seed = json_object_get(v, "seed");
+        if (json_is_integer(seed)) {
+            json_int_t s = json_integer_value(seed);
+            lo = results == 0 || s < lo ? s : lo;
+            hi = results == 0 || s > hi ? s : hi;
+            results++;
+            scheduled += json_object_get(v, "schedule") != NULL;
+        }
+        bool seed_ok = !a->have_seed || (json_is_integer(seed) &&
+                                         (uint64_t)json_integer_value(seed) == a->seed);
         if (v && json_object_get(v, "schedule") && seed_ok)
             found = v;
         else
@@ -98,6 +112,14 @@ static json_t *load_record(const replay_args *a)
     }
     free(line);
     fclose(f);
+    if (found == NULL && results > 0 && a->have_seed)
+        snprintf(why, cap, "'%s' has no failing result line for seed %" PRIu64 " (%ld result lines, "
+                 "seeds %lld..%lld, %ld with a schedule: only failing seeds can be replayed; "
+                 "pass ones rerun with dsim run --seed)", a->file, a->seed, results,
+                 (long long)lo, (long long)hi, scheduled);
+    else if (found == NULL && results > 0)
+        snprintf(why, cap, "'%s' is a results file without a failing seed (%ld result lines, "
+                 "none with a schedule)", a->file, results);
     return found;
 }
 
@@ -148,7 +170,10 @@ int cmd_replay(int argc, char **argv)
     int rc = parse(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? EXIT_PASS : rc;
-    json_t *rec = load_record(&a);
+    char why[512];
+    json_t *rec = load_record(&a, why, sizeof why);
+    if (!rec && why[0])
+        return args_usage_error("replay", "%s", why);
     const char *scenario = a.scenario ? a.scenario : json_string_value(json_object_get(rec, "scenario"));
     json_t *seed = json_object_get(rec, "seed"), *schedule = json_object_get(rec, "schedule");
     json_t *params = json_object_get(rec, "params");
@@ -157,6 +182,12 @@ int cmd_replay(int argc, char **argv)
         json_decref(rec);
         return args_usage_error("replay", "'%s' is not a schedule file (want an object with scenario, "
                                 "seed and schedule, as dsim shrink writes)", a.file);
+    }
+    if (json_integer_value(seed) < 0) {
+        json_int_t bad = json_integer_value(seed);
+        json_decref(rec);
+        return args_usage_error("replay", "%s: seed: expected an integer from 0 to 2^63-1, got %lld",
+                                a.file, (long long)bad);
     }
     bool other_build = fuzz_build_differs("replay", a.file, rec);
     FILE *trace = a.trace ? fopen(a.trace, "w") : NULL;

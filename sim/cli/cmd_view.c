@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "check_html.h"
 #include "cmd.h"
 #include "view.h"
 
@@ -20,7 +21,9 @@ static const char help[] =
     "  --from-ms MS    start of the time window (default 0; HTML: the first view)\n"
     "  --to-ms MS      end of the time window (default: the end of the run)\n"
     "  --width PX      SVG: width of the time axis in pixels (default 1200)\n"
-    "make a trace with: dsim run SCENARIO --trace run.jsonl (or dsim run ... --html run.html)\n";
+    "make a trace with: dsim run SCENARIO --trace run.jsonl (or dsim run ... --html run.html)\n"
+    "A history (dsim JSON lines, Jepsen EDN, ...) instead of a trace is drawn as a\n"
+    "timeline per process (HTML only; dsim check --html adds the checker's verdict).\n";
 
 typedef struct view_args {
     const char *trace, *out, *format;
@@ -101,6 +104,21 @@ int cmd_view(int argc, char **argv)
     if (!text) {
         fprintf(stderr, "dsim view: %s\n", err);
         return EXIT_USAGE;
+    }
+    if (check_html_is_history(text, len)) {
+        if (a.format[0] == 's') {
+            free(text);
+            return args_usage_error("view", "%s is a history, not a trace: a history draws as HTML "
+                                    "(-o PAGE.html)", a.trace);
+        }
+        rc = check_html_write(a.out, text, len, a.trace, "auto", NULL, err, sizeof err);
+        free(text);
+        if (rc != 0) {
+            fprintf(stderr, "dsim view: %s is neither a dsim trace (its first line has no "
+                    "\"dsim_trace\") nor a history: %s\n", a.trace, err);
+            return EXIT_USAGE;
+        }
+        return EXIT_PASS;
     }
     bool to_stdout = strcmp(a.out, "-") == 0;
     FILE *out = to_stdout ? stdout : fopen(a.out, "w");

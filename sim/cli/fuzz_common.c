@@ -146,6 +146,13 @@ static void quoted(strbuf *sb, const char *s)
     raw(sb, "'");
 }
 
+char *fuzz_quote(const char *s)
+{
+    strbuf sb = {0};
+    quoted(&sb, s);
+    return sb.b;
+}
+
 char *fuzz_command(const char *scenario, uint64_t seed, const json_t *params)
 {
     strbuf sb = {0};
@@ -213,4 +220,19 @@ bool fuzz_write_json(const char *path, const json_t *v)
     bool ok = json_dumpf(v, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0;
     ok = fputc('\n', f) != EOF && ok;
     return fclose(f) == 0 && ok;
+}
+
+json_t *fuzz_results_header(const char *scenario, const json_t *params, uint64_t lo, uint64_t hi,
+                            uint64_t shard_i, uint64_t shard_n, const char *build)
+{
+    char shard[48];
+    snprintf(shard, sizeof shard, "%" PRIu64 "/%" PRIu64, shard_i, shard_n);
+    return json_pack("{s:i, s:s, s:O, s:[I,I], s:s, s:s, s:s}", "dsim_results", 1, "scenario",
+                     scenario, "params", params, "range", (json_int_t)lo, (json_int_t)hi, "shard",
+                     shard, "version", version_release(), "build", build);
+}
+
+bool fuzz_is_header(const json_t *line)
+{
+    return json_is_integer(json_object_get(line, "dsim_results"));
 }

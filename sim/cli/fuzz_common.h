@@ -12,6 +12,12 @@
 **    "schedule"}
 ** It holds nothing that depends on the host (no wall time), so the same
 ** seeds give byte-identical lines with any number of jobs.
+** A results file starts with a header line (what fuzz writes first and
+** report checks):
+**   {"dsim_results": 1, "scenario", "params", "range": [A, B],
+**    "shard": "i/n", "version", "build"}
+** 'build' names the binary that ran the seeds (fuzz_build_id): seeds are
+** reproductions only of the binary that ran them.
 ** A schedule file (what shrink writes and replay reads; a failing result
 ** line is one too):
 **   {"scenario", "seed", "params", "protocol", "nodes", "schedule",
@@ -47,6 +53,8 @@ void fuzz_outcome_free(fuzz_outcome *o);
 json_t *fuzz_result_line(const char *scenario, uint64_t seed, const json_t *params, const fuzz_outcome *o);
 /* "dsim run SCENARIO --seed N -D k=v ...", shell-quoted; a new string. */
 char *fuzz_command(const char *scenario, uint64_t seed, const json_t *params);
+/* 's' as one shell word (single-quoted when needed); a new string. */
+char *fuzz_quote(const char *s);
 /* "A..B" (or one number) into a range with A <= B. */
 bool fuzz_parse_range(const char *s, uint64_t *lo, uint64_t *hi);
 /* "i/n" with 1 <= i <= n into a shard. */
@@ -58,6 +66,12 @@ int fuzz_faults(const json_t *summary);
 ** by ...") and returns true. A record without "build" is not warned about
 ** (files written before builds were recorded). */
 bool fuzz_build_differs(const char *cmd, const char *file, const json_t *rec);
+/* The header line of a results file (a new object); 'build' is
+** version_build() of the binary that runs the seeds. */
+json_t *fuzz_results_header(const char *scenario, const json_t *params, uint64_t lo, uint64_t hi,
+                            uint64_t shard_i, uint64_t shard_n, const char *build);
+/* Is 'line' a results header? */
+bool fuzz_is_header(const json_t *line);
 /* Writes 'v' to 'path' as indented JSON; false on error. */
 bool fuzz_write_json(const char *path, const json_t *v);
 

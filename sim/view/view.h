@@ -29,6 +29,12 @@ int view_html_write(FILE *out, const char *text, size_t len, const char *title,
 ** 'mem' is NULL, in the file 'trace_path'. Prints its own error; 0 or -1. */
 int view_html_after_run(const char *trace_path, const char *mem, size_t len, const char *html_path);
 
+/* The timeline page of a checked history (tools/viewer/history.html):
+** 'data_json' is its data (an object with "ops", "events", "source" and
+** the checker's "report", or null), 'title' names the page. 0, or -1 with
+** a message in 'err'. */
+int view_history_write(FILE *out, const char *data_json, const char *title, char *err, size_t cap);
+
 typedef struct view_svg_opts {
     int64_t from_ns, to_ns;   /* the time window; to_ns < 0: the end of the run */
     int width_px;             /* drawing width of the time axis */

@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 extern const unsigned char view_asset_template_html[], view_asset_viewer_css[],
-    view_asset_viewer_js[];
+    view_asset_viewer_js[], view_asset_history_html[];
 extern const size_t view_asset_template_html_len, view_asset_viewer_css_len,
-    view_asset_viewer_js_len;
+    view_asset_viewer_js_len, view_asset_history_html_len;
 
 #endif

@@ -378,6 +378,12 @@ static int on_header(view_trace *vt, const json_t *h, char *err, size_t cap)
                            "dsim run SCENARIO --trace FILE)");
         return -1;
     }
+    json_int_t version = json_integer_value(json_object_get(h, "dsim_trace"));
+    if (version != 1) {   /* trace.c writes version 1; a later one may mean other fields */
+        snprintf(err, cap, "line 1: dsim_trace: expected version 1 (the one this dsim reads), "
+                           "got %lld", (long long)version);
+        return -1;
+    }
     vt->nodes = (int)json_integer_value(json_object_get(h, "nodes"));
     vt->clients = (int)json_integer_value(json_object_get(h, "clients"));
     vt->seed = (uint64_t)json_integer_value(json_object_get(h, "seed"));
