@@ -49,6 +49,12 @@ check_verdict check_consensus(const char *text, size_t len, const char *source, 
         return CHECK_BAD_INPUT;
     }
     int64_t *proposed = malloc((count + 1) * sizeof *proposed);
+    if (!proposed) {
+        snprintf(err, err_cap, "%s: out of memory", source);
+        free(ops);
+        hist_free(h);
+        return CHECK_BAD_INPUT;
+    }
     size_t nproposed = 0, learners = 0;
     const hist_op *first = NULL;
     int64_t first_v = 0;
