@@ -13,7 +13,9 @@
 ** - One promise covers every slot (Multi-Paxos's phase 1 "for all slots").
 ** - With 'lease_read' (Multi), an acceptor that heard from a live leader
 **   less than a minimum election timeout ago refuses other ballots'
-**   Prepare: the leader's lease rests on that.
+**   Prepare: the leader's lease rests on that. A restarted acceptor does
+**   not know whether it counted towards a lease, so it refuses every
+**   Prepare for an election timeout after boot.
 ** Refusals carry the promise, so the proposer learns what to beat.
 */
 #include <stdlib.h>

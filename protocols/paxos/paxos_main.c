@@ -166,6 +166,12 @@ static void start(dsim_node *n)
     s->role = PAXOS_FOLLOWER;
     s->leader_hint = PAXOS_NONE;
     s->started = true;
+    if (s->cfg.multi && s->cfg.lease_read) {
+        /* A leader may hold a lease that counted this acceptor before the
+        ** crash: promise nobody else for an election timeout after boot. */
+        s->leader_seen = true;
+        s->leader_seen_mono = dsim_mono(n);
+    }
     if (s->cfg.multi)
         paxos_reset_election_timer(n, false);
 }
