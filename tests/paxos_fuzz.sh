@@ -48,7 +48,7 @@ highest_by_value 50 invariants Agreement:
 minority_quorum 2 linearizable Agreement:
 bad_flexible_quorums 4 linearizable Agreement:
 stale_leader_read 8 linearizable "valid":_false
-skip_recovery 3 linearizable Agreement:
+skip_recovery 2 invariants Agreement:
 no_persist_promise 2 invariants Promises: -D variant=basic
 ignore_accepted 2 consensus Agreement:_process -D variant=basic
 minority_quorum 5 consensus Agreement:_process -D variant=basic
