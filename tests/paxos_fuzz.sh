@@ -70,15 +70,17 @@ for variant in multi basic; do
 done
 
 # The nemesis is the default fault source: a failing seed shrinks to
-# fewer faults, and the shrunk schedule replays and still fails.
-(cd "$tmp" && "$bin" shrink "$scen" --seed 8 -D bug=stale_leader_read --json > shrink.json 2>/dev/null)
+# fewer faults, and the shrunk schedule replays and still fails. (An
+# invariant violation: a linearizability verdict has a host-time budget,
+# which a slow ASan build can run out of during the shrink's trials.)
+(cd "$tmp" && "$bin" shrink "$scen" --seed 2 -D bug=skip_recovery --json > shrink.json 2>/dev/null)
 read -r before after < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["faults_before"], d["faults_after"])' "$tmp/shrink.json" 2>/dev/null)
 if [ -z "${after:-}" ] || [ "$after" -ge "$before" ]; then
-    echo "FAIL: shrink of bug=stale_leader_read seed 8: '${before:-?}' -> '${after:-?}' faults"
+    echo "FAIL: shrink of bug=skip_recovery seed 2: '${before:-?}' -> '${after:-?}' faults"
     failures=$((failures + 1))
 else
-    echo "ok   bug=stale_leader_read seed 8 shrinks from $before to $after faults"
-    (cd "$tmp" && "$bin" replay shrunk-seed-8.json > replay.out 2>&1)
+    echo "ok   bug=skip_recovery seed 2 shrinks from $before to $after faults"
+    (cd "$tmp" && "$bin" replay shrunk-seed-2.json > replay.out 2>&1)
     rc=$?
     if [ "$rc" -eq 1 ] && grep -q "same as the recorded" "$tmp/replay.out"; then
         echo "ok   the shrunk schedule replays and still fails"
