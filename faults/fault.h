@@ -4,9 +4,10 @@
 ** A fault kind is a module (faults/<kind>.c) with a documented parameter
 ** table, a 'draw' that makes one schedule entry from the nemesis's RNG, a
 ** 'check' that validates an entry given from outside (a replayed or shrunk
-** schedule), and 'start'/'stop' that act on the world through the kernel's
-** internal functions (partition_*, node_*, clock_*, the net profiles, the
-** disk). Kinds are listed in 'fault_kinds' (registry.c), in the order the
+** schedule), and 'start'/'stop' that act on the world only through the
+** kernel's operations (sim/dsim_ops.h: dsim_partition_*, dsim_crash,
+** dsim_clock_change, dsim_links_replace ...); no kernel header is seen
+** here, so a kind is a thin adapter from a schedule entry to one operation. Kinds are listed in 'fault_kinds' (registry.c), in the order the
 ** nemesis draws them and 'dsim list faults' prints them.
 **
 ** A schedule is data (JSON), so it can be stored in a run's summary, edited,
@@ -17,8 +18,9 @@
 ** 'at_ms'; every fault ends by 'stop_ms', where a final recovery heals
 ** whatever is left; 'until_ms' >= 'stop_ms' is where the run should end.
 ** Nodes are 1-based, as in Lua; a node field may be "leader", resolved when
-** the fault starts (the node 'inspect' calls leader with the highest term,
-** else one it calls primary or server).
+** the fault starts (dsim_leader: the node 'inspect' calls leader with the
+** highest term, else the first it calls primary or server; c:leader() is
+** the same lookup).
 ** Invariants: applying a schedule consumes no randomness, so a run with a
 ** forced schedule equal to the drawn one has the same fingerprint; drawing
 ** uses only the "nemesis" stream, so adding a fault kind shifts no other
@@ -33,8 +35,7 @@
 
 #include <jansson.h>
 
-#include "rng.h"
-#include "world.h"
+#include "dsim_ops.h"
 
 /* One parameter of a fault kind, as c:nemesis takes it and docs print it.
 ** 'def' is the default as JSON text; its JSON type is the parameter's type
@@ -114,7 +115,7 @@ struct nemesis {
     uint32_t *gen;           /* per entry: what 'stop' must still find */
     bool *active;
     uint32_t partition_gen;  /* bumps with every shape the nemesis sets */
-    net_profile *net_base;   /* profiles before the first link fault, or NULL */
+    dsim_link *net_base;     /* link settings before the first link fault, or NULL */
     int net_base_len;
     bool *clock_touched;     /* per node */
 };
@@ -136,8 +137,6 @@ void nemesis_free(nemesis *nm);
 
 /* The node an entry names, resolved now (0-based), or -1 (no such node). */
 int fault_node(nemesis *nm, const json_t *e);
-/* The leader now (0-based), or -1: see "leader" above. */
-int fault_leader(dsim_world *w);
 /* Traces {"ev": "fault", "kind", "phase", ...entry fields} and mixes the
 ** fault into the fingerprint. */
 void fault_trace(nemesis *nm, int idx, const json_t *e, const char *phase, int node);

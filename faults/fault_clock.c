@@ -8,8 +8,9 @@
 ** 'period_ms', as a flapping NTP source does). At the end (and at the
 ** nemesis's recovery) the node's clocks are resynchronised: drift 0, wall
 ** clock = true time; the monotonic clock never steps.
-** Every change is traced as a "clock" event with the resulting drift and
-** wall-minus-true offset, as c:clock traces it.
+** Every change is one kernel operation (dsim_clock_change, the one c:clock
+** calls), traced as a "clock" event with the resulting drift and
+** wall-minus-true offset.
 */
 #include <string.h>
 
@@ -46,7 +47,7 @@ static void draw(const fault_draw *d, json_t *e)
     json_object_set_new(e, "dur_ms", json_integer(fault_draw_dur(d, "dur")));
     json_object_set_new(e, "mode", json_string(mode));
     if (strcmp(mode, "drift") == 0) {
-        json_object_set_new(e, "ppm", json_integer(amount(d, "drift_ppm", CLOCK_DRIFT_PPM_MAX)));
+        json_object_set_new(e, "ppm", json_integer(amount(d, "drift_ppm", DSIM_DRIFT_PPM_MAX)));
     } else if (strcmp(mode, "offset") == 0) {
         json_object_set_new(e, "offset_ms", json_integer(amount(d, "offset_ms", 1000000)));
     } else {
@@ -82,7 +83,7 @@ static int check(const json_t *e, int nodes, char *err, size_t cap)
         return -1;
     }
     if (strcmp(mode, "drift") == 0)
-        return check_int(e, "ppm", -CLOCK_DRIFT_PPM_MAX, CLOCK_DRIFT_PPM_MAX, err, cap);
+        return check_int(e, "ppm", -DSIM_DRIFT_PPM_MAX, DSIM_DRIFT_PPM_MAX, err, cap);
     if (strcmp(mode, "offset") == 0)
         return check_int(e, "offset_ms", -1000000, 1000000, err, cap);
     if (strcmp(mode, "strobe") == 0 && check_int(e, "period_ms", 1, 1000000, err, cap) != 0)
@@ -90,33 +91,9 @@ static int check(const json_t *e, int nodes, char *err, size_t cap)
     return check_int(e, "step_ms", -1000000, 1000000, err, cap);
 }
 
-static void trace_clock(nemesis *nm, int n, int64_t step_ns)
-{
-    dsim_world *w = nm->w;
-    nclock *c = &w->nodes[n].clock;
-    world_fp(w, 0xc10c ^ (uint64_t)n);
-    world_fp(w, (uint64_t)clock_wall(c, w->now));
-    json_t *ev = trace_event(w, "clock");
-    if (!ev)
-        return;
-    char buf[16];
-    json_object_set_new(ev, "node", json_string(endpoint_name(w, n, buf, sizeof buf)));
-    json_object_set_new(ev, "mono_drift_ppm", json_integer(c->mono_drift_ppm));
-    json_object_set_new(ev, "wall_drift_ppm", json_integer(c->wall_drift_ppm));
-    json_object_set_new(ev, "wall_minus_true_ns", json_integer(clock_wall(c, w->now) - w->now));
-    if (step_ns)
-        json_object_set_new(ev, "step_ns", json_integer(step_ns));
-    trace_emit(w, ev);
-}
-
 void fault_clock_reset(nemesis *nm, int n)
 {
-    dsim_world *w = nm->w;
-    nclock *c = &w->nodes[n].clock;
-    clock_set_mono_drift(c, w->now, 0);
-    clock_set_wall_drift(c, w->now, 0);
-    clock_set_wall_offset(c, w->now, 0);
-    trace_clock(nm, n, 0);
+    dsim_clock_resync(nm->w, n);
 }
 
 static void start(nemesis *nm, int idx, const json_t *e)
@@ -127,24 +104,24 @@ static void start(nemesis *nm, int idx, const json_t *e)
         return;
     }
     dsim_world *w = nm->w;
-    nclock *c = &w->nodes[n].clock;
     const char *mode = json_string_value(json_object_get(e, "mode"));
     nm->target[idx] = n;
     nm->clock_touched[n] = true;
-    int64_t step = 0;
+    dsim_clock_set c = {0};
     if (strcmp(mode, "drift") == 0) {
         int64_t ppm = json_integer_value(json_object_get(e, "ppm"));
-        clock_set_mono_drift(c, w->now, ppm);
-        clock_set_wall_drift(c, w->now, ppm);
+        c = (dsim_clock_set){.mono_drift_set = true, .wall_drift_set = true,
+                             .mono_drift_ppm = ppm, .wall_drift_ppm = ppm};
     } else if (strcmp(mode, "offset") == 0) {
-        clock_set_wall_offset(c, w->now, DSIM_MS(json_integer_value(json_object_get(e, "offset_ms"))));
+        c = (dsim_clock_set){.wall_offset_set = true,
+                             .wall_offset_ns = DSIM_MS(json_integer_value(json_object_get(e, "offset_ms")))};
     } else {
-        step = DSIM_MS(json_integer_value(json_object_get(e, "step_ms")));
-        clock_step_wall(c, w->now, step);
+        c = (dsim_clock_set){.step_set = true,
+                             .step_ns = DSIM_MS(json_integer_value(json_object_get(e, "step_ms")))};
         if (strcmp(mode, "strobe") == 0)
-            fault_tick_at(nm, w->now + DSIM_MS(json_integer_value(json_object_get(e, "period_ms"))), idx, 1);
+            fault_tick_at(nm, dsim_now(w) + DSIM_MS(json_integer_value(json_object_get(e, "period_ms"))), idx, 1);
     }
-    trace_clock(nm, n, step);
+    dsim_clock_change(w, n, &c);
 }
 
 /* Strobe: tick k steps back (k odd) or forward (k even), then re-arms
@@ -152,16 +129,14 @@ static void start(nemesis *nm, int idx, const json_t *e)
 static void tick(nemesis *nm, int idx, const json_t *e, uint32_t k)
 {
     dsim_world *w = nm->w;
-    int n = nm->target[idx];
     int64_t end = DSIM_MS(json_integer_value(json_object_get(e, "at_ms")) +
                           json_integer_value(json_object_get(e, "dur_ms")));
     int64_t period = DSIM_MS(json_integer_value(json_object_get(e, "period_ms")));
     int64_t step = DSIM_MS(json_integer_value(json_object_get(e, "step_ms")));
-    step = (k & 1) ? -step : step;
-    clock_step_wall(&w->nodes[n].clock, w->now, step);
-    trace_clock(nm, n, step);
-    if (w->now + period < end)
-        fault_tick_at(nm, w->now + period, idx, k + 1);
+    dsim_clock_set c = {.step_set = true, .step_ns = (k & 1) ? -step : step};
+    dsim_clock_change(w, nm->target[idx], &c);
+    if (dsim_now(w) + period < end)
+        fault_tick_at(nm, dsim_now(w) + period, idx, k + 1);
 }
 
 static void stop(nemesis *nm, int idx, const json_t *e)

@@ -41,7 +41,7 @@ static void start(nemesis *nm, int idx, const json_t *e)
         return;
     }
     nm->target[idx] = n;
-    disk_corrupt_reads(nm->w->nodes[n].disk, (uint32_t)json_integer_value(json_object_get(e, "reads")));
+    dsim_disk_fail_reads(nm->w, n, (uint32_t)json_integer_value(json_object_get(e, "reads")));
 }
 
 const fault_kind fault_disk = {

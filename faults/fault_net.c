@@ -13,7 +13,7 @@
 ** every active degradation in schedule order; when the last one ends the
 ** base comes back. Link settings the scenario makes during a degradation
 ** are overwritten at its end (a known trade-off: the nemesis owns the links
-** while it degrades them).
+** while it degrades them). The kernel's dsim_links_replace makes each change.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +72,7 @@ static int check(const json_t *e, int nodes, char *err, size_t cap)
     return -1;
 }
 
-static void degrade(net_profile *p, const json_t *e)
+static void degrade(dsim_link *p, const json_t *e)
 {
     const char *mode = json_string_value(json_object_get(e, "mode"));
     if (strcmp(mode, "loss") == 0) {
@@ -90,30 +90,15 @@ static void degrade(net_profile *p, const json_t *e)
     }
 }
 
-static void trace_net(dsim_world *w, const char *what)
-{
-    world_fp_bytes(w, "net", 3);
-    json_t *ev = trace_event(w, "net");
-    if (!ev)
-        return;
-    char buf[64];
-    const net_profile *p = &w->net.profiles[0];
-    latency_format(&p->latency, buf, sizeof buf);
-    json_object_set_new(ev, "latency", json_string(buf));
-    json_object_set_new(ev, "drop", json_real(p->drop));
-    json_object_set_new(ev, "dup", json_real(p->dup));
-    json_object_set_new(ev, "links", json_string("all"));
-    json_object_set_new(ev, "fault", json_string(what));
-    trace_emit(w, ev);
-}
-
+/* The links now: the base, degraded by every active net fault in schedule
+** order; the base itself once none is active. */
 void fault_net_apply(nemesis *nm)
 {
-    dsim_world *w = nm->w;
     if (!nm->net_base)
         return;
-    for (int i = 0; i < nm->net_base_len; i++)
-        w->net.profiles[i] = nm->net_base[i];
+    dsim_link *links = malloc(sizeof(dsim_link) * (size_t)nm->net_base_len);
+    DSIM_ASSERT(links != NULL);
+    memcpy(links, nm->net_base, sizeof(dsim_link) * (size_t)nm->net_base_len);
     bool any = false;
     json_t *faults = json_object_get(nm->schedule, "faults");
     for (int j = 0; j < nm->len; j++) {
@@ -122,14 +107,15 @@ void fault_net_apply(nemesis *nm)
             continue;
         any = true;
         for (int i = 0; i < nm->net_base_len; i++)
-            degrade(&w->net.profiles[i], e);
+            degrade(&links[i], e);
     }
+    dsim_links_replace(nm->w, links, nm->net_base_len, any ? "degraded" : "restored");
+    free(links);
     if (!any) {
         free(nm->net_base);
         nm->net_base = NULL;
         nm->net_base_len = 0;
     }
-    trace_net(w, any ? "degraded" : "restored");
 }
 
 static void start(nemesis *nm, int idx, const json_t *e)
@@ -137,10 +123,11 @@ static void start(nemesis *nm, int idx, const json_t *e)
     (void)idx, (void)e;
     dsim_world *w = nm->w;
     if (!nm->net_base) {
-        nm->net_base_len = w->net.profiles_len;
-        nm->net_base = malloc(sizeof(net_profile) * (size_t)nm->net_base_len);
+        nm->net_base_len = dsim_links_len(w);
+        nm->net_base = malloc(sizeof(dsim_link) * (size_t)nm->net_base_len);
         DSIM_ASSERT(nm->net_base != NULL);
-        memcpy(nm->net_base, w->net.profiles, sizeof(net_profile) * (size_t)nm->net_base_len);
+        for (int i = 0; i < nm->net_base_len; i++)
+            nm->net_base[i] = dsim_link_at(w, i);
     }
     fault_net_apply(nm);
 }

@@ -6,7 +6,8 @@
 ** node leads when the fault starts), 'bridge' (two halves that one node
 ** reaches both of), 'ring' (majorities ring: every node sees a majority, no
 ** two the same one), 'oneway' (the first group cannot send to the second;
-** the other direction works). Shapes replace each other (partition.c); the
+** the other direction works). Each is one kernel operation
+** (dsim_partition_*). Shapes replace each other; the
 ** fault's end heals only when its own shape is still the current one, so a
 ** later partition is never healed by an earlier one's end.
 */
@@ -14,7 +15,6 @@
 #include <string.h>
 
 #include "fault.h"
-#include "partition.h"
 
 static const char *const shapes[] = {"halves", "isolate", "leader", "bridge", "ring", "oneway", NULL};
 
@@ -113,30 +113,18 @@ static void side_of(const json_t *e, int side, int *group_of, int mark)
         group_of[json_integer_value(v) - 1] = mark;
 }
 
-static void oneway(dsim_world *w, int *group_of)
+/* Groups from the entry's "groups": side 0 and side 1 by endpoint, -1 for
+** the rest; a new array of every endpoint. */
+static int *sides_of(dsim_world *w, const json_t *e)
 {
-    net_heal(w);
-    for (int a = 0; a < w->nodes_len; a++)
-        for (int b = 0; b < w->nodes_len; b++)
-            if (group_of[a] == 0 && group_of[b] == 1)
-                net_set_cut(w, a, b, true);
-    json_t *groups = json_array();
-    for (int side = 0; side < 2; side++) {
-        json_t *names = json_array();
-        char buf[16];
-        for (int a = 0; a < w->nodes_len; a++)
-            if (group_of[a] == side)
-                json_array_append_new(names, json_string(endpoint_name(w, a, buf, sizeof buf)));
-        json_array_append_new(groups, names);
-    }
-    json_t *shape = json_pack("{s:s, s:o}", "shape", "oneway", "groups", groups);
-    world_fp_bytes(w, "partition", 9);
-    json_t *ev = trace_event(w, "partition");
-    if (ev) {
-        json_object_update(ev, shape);
-        trace_emit(w, ev);
-    }
-    net_set_shape(w, shape);
+    int eps = dsim_endpoint_count(w);
+    int *group_of = calloc((size_t)eps, sizeof(int));
+    DSIM_ASSERT(group_of != NULL);
+    for (int i = 0; i < eps; i++)
+        group_of[i] = -1;
+    side_of(e, 0, group_of, 0);
+    side_of(e, 1, group_of, 1);
+    return group_of;
 }
 
 static void start(nemesis *nm, int idx, const json_t *e)
@@ -145,7 +133,7 @@ static void start(nemesis *nm, int idx, const json_t *e)
     const char *shape = json_string_value(json_object_get(e, "shape"));
     int node = -1;
     if (strcmp(shape, "isolate") == 0 || strcmp(shape, "bridge") == 0 || strcmp(shape, "leader") == 0) {
-        node = strcmp(shape, "leader") == 0 ? fault_leader(w) : fault_node(nm, e);
+        node = strcmp(shape, "leader") == 0 ? dsim_leader(w) : fault_node(nm, e);
         if (node < 0) {
             nm->active[idx] = false;   /* no leader now: nothing to isolate */
             return;
@@ -154,22 +142,17 @@ static void start(nemesis *nm, int idx, const json_t *e)
     nm->gen[idx] = ++nm->partition_gen;
     nm->target[idx] = node;
     if (node >= 0 && strcmp(shape, "bridge") != 0) {
-        partition_isolate(w, node);
+        dsim_partition_isolate(w, node);
     } else if (node >= 0) {
-        partition_bridge(w, node);
+        dsim_partition_bridge(w, node);
     } else if (strcmp(shape, "ring") == 0) {
-        partition_ring(w);
+        dsim_partition_ring(w);
     } else {
-        int *group_of = calloc((size_t)w->net.endpoints, sizeof(int));
-        DSIM_ASSERT(group_of != NULL);
-        for (int i = 0; i < w->net.endpoints; i++)
-            group_of[i] = -1;
-        side_of(e, 0, group_of, 0);
-        side_of(e, 1, group_of, 1);
+        int *group_of = sides_of(w, e);
         if (strcmp(shape, "halves") == 0)
-            partition_groups(w, group_of);
+            dsim_partition_groups(w, group_of);
         else
-            oneway(w, group_of);
+            dsim_partition_oneway(w, group_of);
         free(group_of);
     }
 }
@@ -178,7 +161,7 @@ static void stop(nemesis *nm, int idx, const json_t *e)
 {
     (void)e;
     if (nm->gen[idx] == nm->partition_gen)
-        partition_heal(nm->w);
+        dsim_partition_heal(nm->w);
 }
 
 const fault_kind fault_partition = {

@@ -58,21 +58,19 @@ static int crash_check(const json_t *e, int nodes, char *err, size_t cap)
 static void crash_start(nemesis *nm, int idx, const json_t *e)
 {
     int n = fault_node(nm, e);
-    if (n < 0 || nm->w->nodes[n].status == NODE_CRASHED) {
+    uint32_t token = n < 0 ? 0 : dsim_crash(nm->w, n, json_is_true(json_object_get(e, "tear")));
+    if (token == 0) {   /* no such node now, or crashed already */
         nm->active[idx] = false;
         return;
     }
     nm->target[idx] = n;
-    node_crash(&nm->w->nodes[n], json_is_true(json_object_get(e, "tear")));
-    nm->gen[idx] = nm->w->nodes[n].incarnation;
+    nm->gen[idx] = token;
 }
 
 static void crash_stop(nemesis *nm, int idx, const json_t *e)
 {
     (void)e;
-    dsim_node *n = &nm->w->nodes[nm->target[idx]];
-    if (n->status == NODE_CRASHED && n->incarnation == nm->gen[idx])
-        node_restart(n);
+    dsim_restart(nm->w, nm->target[idx], nm->gen[idx]);
 }
 
 static void pause_draw(const fault_draw *d, json_t *e)
@@ -90,21 +88,19 @@ static int pause_check(const json_t *e, int nodes, char *err, size_t cap)
 static void pause_start(nemesis *nm, int idx, const json_t *e)
 {
     int n = fault_node(nm, e);
-    if (n < 0 || nm->w->nodes[n].status != NODE_UP) {
+    uint32_t token = n < 0 ? 0 : dsim_pause(nm->w, n, -1);
+    if (token == 0) {   /* no such node now, or not up */
         nm->active[idx] = false;
         return;
     }
     nm->target[idx] = n;
-    node_pause(&nm->w->nodes[n]);
-    nm->gen[idx] = nm->w->nodes[n].pause_gen;
+    nm->gen[idx] = token;
 }
 
 static void pause_stop(nemesis *nm, int idx, const json_t *e)
 {
     (void)e;
-    dsim_node *n = &nm->w->nodes[nm->target[idx]];
-    if (n->status == NODE_PAUSED && n->pause_gen == nm->gen[idx])
-        node_resume(n);
+    dsim_resume(nm->w, nm->target[idx], nm->gen[idx]);
 }
 
 const fault_kind fault_crash = {

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "partition.h"
 
 #define NEMESIS_FAULTS_MAX 10000
 
@@ -266,7 +265,8 @@ static json_t *draw_one(rng *r, const kind_pick *p, busy *b, int nodes, int *can
         json_object_set_new(e, "node", json_integer(node));
     p->k->draw(&d, e);
     int64_t dur = json_integer_value(json_object_get(e, "dur_ms"));
-    DSIM_ASSERT(dur >= 0 && t + dur <= end);
+    DSIM_ASSERT(dur >= 0);
+    DSIM_ASSERT(t + dur <= end);
     int64_t *slot = busy_slot(b, p->k->slot, node);
     if (slot)
         *slot = t + dur + 1;
@@ -279,7 +279,9 @@ static void draw_bursts(const nemesis_cfg *cfg, rng *r, const kind_pick *pick, i
     b.process = calloc((size_t)nodes + 1, sizeof(int64_t));
     b.clock = calloc((size_t)nodes + 1, sizeof(int64_t));
     int *cand = malloc(sizeof(int) * ((size_t)nodes + 1));
-    DSIM_ASSERT(b.process && b.clock && cand);
+    DSIM_ASSERT(b.process != NULL);
+    DSIM_ASSERT(b.clock != NULL);
+    DSIM_ASSERT(cand != NULL);
     int64_t iv = cfg->interval_ms, t = cfg->start_ms;
     while (t < cfg->stop_ms && json_array_size(faults) < NEMESIS_FAULTS_MAX) {
         int64_t end = cfg->quiet ? t + iv * rng_range(r, 4, 12) : cfg->stop_ms;
@@ -304,7 +306,8 @@ static void draw_bursts(const nemesis_cfg *cfg, rng *r, const kind_pick *pick, i
 
 json_t *nemesis_draw(const nemesis_cfg *cfg, uint64_t seed, int nodes, char *err, size_t cap)
 {
-    DSIM_ASSERT(cfg->interval_ms > 0 && cfg->start_ms <= cfg->stop_ms);
+    DSIM_ASSERT(cfg->interval_ms > 0);
+    DSIM_ASSERT(cfg->start_ms <= cfg->stop_ms);
     json_t *params_of = json_object();
     const char *name;
     json_t *given;
@@ -411,7 +414,7 @@ static void nemesis_call(dsim_world *w, uint64_t a, uint64_t b);
 static void push(nemesis *nm, int64_t at, int op, int idx, uint32_t arg)
 {
     uint64_t b = (uint32_t)idx | ((uint64_t)op << 32) | ((uint64_t)(arg & 0xffffff) << 40);
-    world_call_at(nm->w, at, nemesis_call, (uint64_t)(uintptr_t)nm, b);
+    dsim_call_at(nm->w, at, nemesis_call, (uint64_t)(uintptr_t)nm, b);
 }
 
 void fault_tick_at(nemesis *nm, int64_t at, int idx, uint32_t arg)
@@ -440,16 +443,16 @@ static void recover(nemesis *nm)
         fault_trace(nm, i, e, "end", nm->target[i]);
     }
     if (nm->partition_gen > 0)
-        partition_heal(nm->w);
+        dsim_partition_heal(nm->w);
     fault_net_apply(nm);
-    for (int n = 0; n < nm->w->nodes_len; n++)
+    for (int n = 0; n < dsim_node_count(nm->w); n++)
         if (nm->clock_touched[n])
             fault_clock_reset(nm, n);
-    world_fp_bytes(nm->w, "recovery", 8);
-    json_t *ev = trace_event(nm->w, "fault");
+    dsim_fp_bytes(nm->w, "recovery", 8);
+    json_t *ev = dsim_trace_event(nm->w, "fault");
     if (ev) {
         json_object_set_new(ev, "phase", json_string("recovery"));
-        trace_emit(nm->w, ev);
+        dsim_trace_emit(nm->w, ev);
     }
 }
 
@@ -463,7 +466,8 @@ static void nemesis_call(dsim_world *w, uint64_t a, uint64_t b)
         recover(nm);
         return;
     }
-    DSIM_ASSERT(idx >= 0 && idx < nm->len);
+    DSIM_ASSERT(idx >= 0);
+    DSIM_ASSERT(idx < nm->len);
     json_t *e = json_array_get(json_object_get(nm->schedule, "faults"), (size_t)idx);
     const fault_kind *k = kind_of(e);
     if (op == OP_START) {
@@ -474,7 +478,7 @@ static void nemesis_call(dsim_world *w, uint64_t a, uint64_t b)
         if (nm->active[idx] && !k->stop)
             nm->active[idx] = false;   /* instantaneous */
         else if (nm->active[idx])
-            push(nm, w->now + DSIM_MS(json_integer_value(json_object_get(e, "dur_ms"))), OP_STOP, idx, 0);
+            push(nm, dsim_now(w) + DSIM_MS(json_integer_value(json_object_get(e, "dur_ms"))), OP_STOP, idx, 0);
     } else if (op == OP_STOP && nm->active[idx]) {
         nm->active[idx] = false;
         k->stop(nm, idx, e);
@@ -495,13 +499,16 @@ int nemesis_init(nemesis *nm, dsim_world *w, json_t *schedule, char *err, size_t
     nm->target = calloc(n, sizeof *nm->target);
     nm->gen = calloc(n, sizeof *nm->gen);
     nm->active = calloc(n, sizeof *nm->active);
-    nm->clock_touched = calloc((size_t)w->nodes_len, sizeof *nm->clock_touched);
-    DSIM_ASSERT(nm->target && nm->gen && nm->active && nm->clock_touched);
+    nm->clock_touched = calloc((size_t)dsim_node_count(w), sizeof *nm->clock_touched);
+    DSIM_ASSERT(nm->target != NULL);
+    DSIM_ASSERT(nm->gen != NULL);
+    DSIM_ASSERT(nm->active != NULL);
+    DSIM_ASSERT(nm->clock_touched != NULL);
     int64_t stop = DSIM_MS(json_integer_value(json_object_get(schedule, "stop_ms")));
     int64_t first = nm->len ? DSIM_MS(json_integer_value(json_object_get(json_array_get(faults, 0), "at_ms"))) : stop;
-    if (first < w->now || stop < w->now) {
+    if (first < dsim_now(w) || stop < dsim_now(w)) {
         snprintf(err, cap, "the schedule starts at %.0f ms, which is in the past (now %.3f ms)",
-                 (double)first / 1e6, (double)w->now / 1e6);
+                 (double)first / 1e6, (double)dsim_now(w) / 1e6);
         return -1;
     }
     for (int i = 0; i < nm->len; i++)
@@ -524,44 +531,21 @@ void nemesis_free(nemesis *nm)
 
 /* ---- helpers for the kinds ---------------------------------------------- */
 
-int fault_leader(dsim_world *w)
-{
-    int best = -1, other = -1;
-    json_int_t best_term = -1;
-    for (int i = 0; i < w->nodes_len && w->proto->inspect; i++) {
-        dsim_node *n = &w->nodes[i];
-        if (n->status != NODE_UP)
-            continue;
-        json_t *o = json_object();
-        w->proto->inspect(n, o);
-        const char *role = json_string_value(json_object_get(o, "role"));
-        json_int_t term = json_integer_value(json_object_get(o, "term"));
-        if (role && strcmp(role, "leader") == 0 && term > best_term) {
-            best = i;
-            best_term = term;
-        } else if (role && other < 0 && (strcmp(role, "primary") == 0 || strcmp(role, "server") == 0)) {
-            other = i;
-        }
-        json_decref(o);
-    }
-    return best >= 0 ? best : other;
-}
-
 int fault_node(nemesis *nm, const json_t *e)
 {
     json_t *v = json_object_get(e, "node");
     if (json_is_string(v))
-        return fault_leader(nm->w);
+        return dsim_leader(nm->w);
     json_int_t k = json_integer_value(v);
-    return k >= 1 && k <= nm->w->nodes_len ? (int)k - 1 : -1;
+    return k >= 1 && k <= dsim_node_count(nm->w) ? (int)k - 1 : -1;
 }
 
 void fault_trace(nemesis *nm, int idx, const json_t *e, const char *phase, int node)
 {
     dsim_world *w = nm->w;
-    world_fp_bytes(w, phase, strlen(phase));
-    world_fp(w, 0xfa017ULL ^ ((uint64_t)idx << 16) ^ (uint64_t)(node + 1));
-    json_t *ev = trace_event(w, "fault");
+    dsim_fp_bytes(w, phase, strlen(phase));
+    dsim_fp(w, 0xfa017ULL ^ ((uint64_t)idx << 16) ^ (uint64_t)(node + 1));
+    json_t *ev = dsim_trace_event(w, "fault");
     if (!ev)
         return;
     json_object_set_new(ev, "phase", json_string(phase));
@@ -573,7 +557,7 @@ void fault_trace(nemesis *nm, int idx, const json_t *e, const char *phase, int n
             json_object_set(ev, k, v);   /* a skipped fault keeps what it named */
     if (node >= 0) {
         char buf[16];
-        json_object_set_new(ev, "node", json_string(endpoint_name(w, node, buf, sizeof buf)));
+        json_object_set_new(ev, "node", json_string(dsim_endpoint_name(w, node, buf, sizeof buf)));
     }
-    trace_emit(w, ev);
+    dsim_trace_emit(w, ev);
 }

@@ -87,15 +87,17 @@ static const dsim_protocol probe_protocol = {
 static inline dsim_world *probe_world(int nodes, int clients, uint64_t seed)
 {
     char err[256];
-    dsim_world *w = world_new(&probe_protocol, nodes, seed, err, sizeof err);
+    world_config cfg;
+    world_config_defaults(&cfg);
+    cfg.protocol = &probe_protocol;
+    cfg.nodes = nodes;
+    cfg.seed = seed;
+    cfg.invariants_every = 0;
+    cfg.workload = (workload_cfg){.name = "register", .count = clients, .rate_per_s = 0,
+                                  .timeout_ns = DSIM_MS(100), .keys = 1, .read_pct = 100,
+                                  .redirects_max = 3};
+    dsim_world *w = world_create(&cfg, err, sizeof err);
     DSIM_ASSERT(w != NULL);
-    workload_cfg cfg = {.name = "register", .count = clients, .rate_per_s = 0,
-                        .timeout_ns = DSIM_MS(100), .keys = 1, .read_pct = 100,
-                        .redirects_max = 3};
-    DSIM_ASSERT(clients_init(w, &cfg, err, sizeof err) == 0);
-    json_t *none = json_object();
-    DSIM_ASSERT(options_build(w, none, err, sizeof err) == 0);
-    json_decref(none);
     return w;
 }
 

@@ -17,7 +17,7 @@ allowed = {
     "sim":        [],
     "sim/kernel": ["sim"],
     "protocols":  ["sim:dsim.h"],
-    "faults":     ["sim", "sim/kernel"],
+    "faults":     ["sim"],
     "sim/lua":    ["sim", "sim/kernel", "sim/check", "faults"],
     "sim/view":   [],
     "sim/cli":    ["sim", "sim/kernel", "sim/check", "faults", "sim/lua", "sim/view"],
@@ -84,3 +84,16 @@ fi
 printf '%s\n' "$out" | grep -q "protocols/single/single.c:.*may not include 'world.h'" || {
     echo "layers: the planted crossing was reported wrongly: $out"; exit 1; }
 echo "layers: a planted crossing is caught"
+
+# Faults act through sim/dsim_ops.h only: a fault kind that includes a
+# kernel header is caught too.
+rm -rf "$tmp"/*
+cp -r "$src/sim" "$src/protocols" "$src/faults" "$tmp/"
+printf '#include "clock.h"\n' >> "$tmp/faults/fault_clock.c"
+if out=$(check "$tmp"); then
+    echo "layers: a planted crossing (faults -> clock.h) was not caught"
+    exit 1
+fi
+printf '%s\n' "$out" | grep -q "faults/fault_clock.c:.*may not include 'clock.h'" || {
+    echo "layers: the planted fault crossing was reported wrongly: $out"; exit 1; }
+echo "layers: a planted fault crossing is caught"

@@ -66,16 +66,16 @@ static const dsim_protocol keeper_protocol = {
 static dsim_world *keeper_world(int nodes)
 {
     char err[256];
-    dsim_world *w = world_new(&keeper_protocol, nodes, 1, err, sizeof err);
+    world_config cfg;
+    world_config_defaults(&cfg);
+    cfg.protocol = &keeper_protocol;
+    cfg.nodes = nodes;
+    cfg.seed = 1;
+    cfg.workload = (workload_cfg){.name = "register", .keys = 1, .read_pct = 100};
+    cfg.invariants_every = 1;
+    dsim_world *w = world_create(&cfg, err, sizeof err);
     assert_non_null(w);
-    workload_cfg cfg = {.name = "register", .keys = 1, .read_pct = 100};
-    assert_int_equal(clients_init(w, &cfg, err, sizeof err), 0);
-    json_t *none = json_object();
-    assert_int_equal(options_build(w, none, err, sizeof err), 0);
-    json_decref(none);
-    w->invariants_every = 1;
-    for (int i = 0; i < nodes; i++)
-        node_boot(&w->nodes[i]);
+    world_start(w);
     return w;
 }
 

@@ -12,7 +12,6 @@
 #include <cmocka.h>
 
 #include "kernel_fixture.h"
-#include "partition.h"
 
 /* Asserts the node-to-node matrix equals 'want' (row = from, "1" = reachable). */
 static void assert_matrix(dsim_world *w, const char *const *want)
@@ -30,13 +29,13 @@ static void test_groups_cut_between_groups_only(void **st)
     (void)st;
     dsim_world *w = probe_world(5, 2, 1);
     int g[7] = {0, 0, 1, 1, 1, -1, 1};   /* c1 unlisted, c2 with the majority */
-    partition_groups(w, g);
+    dsim_partition_groups(w, g);
     const char *want[] = {"11000", "11000", "00111", "00111", "00111"};
     assert_matrix(w, want);
     assert_true(net_reachable(w, 5, 0) && net_reachable(w, 5, 4));   /* c1 reaches all */
     assert_false(net_reachable(w, 6, 0));                            /* c2 only its group */
     assert_true(net_reachable(w, 6, 2));
-    partition_heal(w);
+    dsim_partition_heal(w);
     const char *all[] = {"11111", "11111", "11111", "11111", "11111"};
     assert_matrix(w, all);
     world_free(w);
@@ -47,7 +46,7 @@ static void test_groups_unlisted_nodes_form_one_group(void **st)
     (void)st;
     dsim_world *w = probe_world(5, 0, 1);
     int g[5] = {0, -1, 1, -1, -1};
-    partition_groups(w, g);
+    dsim_partition_groups(w, g);
     const char *want[] = {"10000", "01011", "00100", "01011", "01011"};
     assert_matrix(w, want);
     world_free(w);
@@ -57,7 +56,7 @@ static void test_isolate_cuts_node_from_everyone_including_clients(void **st)
 {
     (void)st;
     dsim_world *w = probe_world(3, 1, 1);
-    partition_isolate(w, 1);
+    dsim_partition_isolate(w, 1);
     const char *want[] = {"101", "010", "101"};
     assert_matrix(w, want);
     assert_false(net_reachable(w, 3, 1));
@@ -70,8 +69,8 @@ static void test_one_way_cut_is_directed_and_composes(void **st)
 {
     (void)st;
     dsim_world *w = probe_world(3, 0, 1);
-    partition_cut(w, 0, 1);
-    partition_cut(w, 2, 1);
+    dsim_partition_cut(w, 0, 1);
+    dsim_partition_cut(w, 2, 1);
     const char *want[] = {"101", "111", "101"};
     assert_matrix(w, want);
     world_free(w);
@@ -81,7 +80,7 @@ static void test_bridge_reaches_both_halves(void **st)
 {
     (void)st;
     dsim_world *w = probe_world(5, 0, 1);
-    partition_bridge(w, 2);
+    dsim_partition_bridge(w, 2);
     const char *want[] = {"11100", "11100", "11111", "00111", "00111"};
     assert_matrix(w, want);
     world_free(w);
@@ -91,7 +90,7 @@ static void test_majority_ring_gives_each_node_a_distinct_majority(void **st)
 {
     (void)st;
     dsim_world *w = probe_world(5, 0, 1);
-    partition_ring(w);
+    dsim_partition_ring(w);
     /* node i hears i-1, i, i+1 (mod 5) */
     for (int i = 0; i < 5; i++) {
         int heard = 0;
@@ -116,11 +115,11 @@ static void test_message_cut_at_delivery_time_is_dropped(void **st)
     dsim_world *w = probe_world(2, 0, 1);
     probe_boot_all(w);
     send_from(w, 0, 1, 0, 7);
-    partition_cut(w, 0, 1);           /* after the send, before delivery */
+    dsim_partition_cut(w, 0, 1);           /* after the send, before delivery */
     world_run(w, DSIM_SEC(1));
     assert_int_equal(probe_of(w, 1)->len, 0);
     assert_int_equal(w->stats.dropped, 1);
-    partition_heal(w);
+    dsim_partition_heal(w);
     send_from(w, 0, 1, 0, 8);
     world_run(w, DSIM_SEC(2));
     assert_int_equal(probe_of(w, 1)->len, 1);
@@ -181,8 +180,8 @@ static void test_fifo_cut_breaks_the_connection_even_after_heal(void **st)
     probe_boot_all(w);
     send_from(w, 0, 1, 0, 1);
     world_run(w, DSIM_MS(2));
-    partition_cut(w, 0, 1);
-    partition_heal(w);                /* healed before the message arrives */
+    dsim_partition_cut(w, 0, 1);
+    dsim_partition_heal(w);                /* healed before the message arrives */
     send_from(w, 0, 1, 0, 2);         /* a new connection */
     world_run(w, DSIM_SEC(1));
     probe_state *s = probe_of(w, 1);

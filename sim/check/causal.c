@@ -14,12 +14,12 @@
 */
 #include "causal.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "check_assert.h"
 #include "hosttime.h"
 
 static const char *const pattern_names[CAUSAL_PATTERN_COUNT] = {
@@ -67,8 +67,9 @@ void causal_result_free(causal_result *r)
 
 int causal_analyse(const causal_history *h, unsigned criteria, causal_result *r)
 {
-    assert(criteria != 0 && (criteria & ~(unsigned)CAUSAL_ALL) == 0);
-    assert((uint64_t)h->n_ops * h->n_sessions <= CAUSAL_VC_WORDS_MAX);
+    CHECK_ASSERT(criteria != 0);
+    CHECK_ASSERT((criteria & ~(unsigned)CAUSAL_ALL) == 0);
+    CHECK_ASSERT((uint64_t)h->n_ops * h->n_sessions <= CAUSAL_VC_WORDS_MAX);
     memset(r, 0, sizeof *r);
     uint32_t *vc = malloc(((size_t)h->n_ops * h->n_sessions + 1) * sizeof *vc);
     if (vc == NULL)

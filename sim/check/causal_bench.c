@@ -22,11 +22,11 @@
 */
 #include "causal.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "hosttime.h"
 
 enum { BENCH_SESSIONS = 8, BENCH_KEYS = 100 };
@@ -115,14 +115,14 @@ int causal_bench_generate(FILE *f, uint64_t seed, uint32_t n_ops)
     for (uint32_t i = 0; i < n_ops && rc == 0; i++) {
         uint32_t se = bench_below(&s, BENCH_SESSIONS), key = key_of[i];
         if (is_write[i]) {
-            assert(g.key_count[key] < (key + 1 < BENCH_KEYS ? g.key_cap_start[key + 1]
-                                                            : n_ops) - g.key_cap_start[key]);
+            CHECK_ASSERT(g.key_count[key] < (key + 1 < BENCH_KEYS ? g.key_cap_start[key + 1] : n_ops) -
+                                            g.key_cap_start[key]);
             g.key_pos[g.key_cap_start[key] + g.key_count[key]++] = g.log_len;
             uint32_t value = ++g.log_len;    /* log position + 1 */
             g.view[se] = g.log_len;
             rc = emit(f, se, "write", key, value, &t);
         } else {
-            assert(g.view[se] <= g.log_len);
+            CHECK_ASSERT(g.view[se] <= g.log_len);
             if (bench_below(&s, 4) == 0)     /* catch up part of the way */
                 g.view[se] += bench_below(&s, g.log_len - g.view[se] + 1);
             rc = emit(f, se, "read", key, gen_read(&g, key, g.view[se]), &t);

@@ -38,8 +38,8 @@
 **   session. Only histories it flags pay for the exact per-session ones.
 */
 #include "causal.h"
+#include "check_assert.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,7 +121,9 @@ static bool in_past(const cm_ctx *c, uint32_t id)
 ** propagation and, if a read of o's session, for a rescan. */
 static int merge(cm_ctx *c, uint32_t from, uint32_t to)
 {
-    assert(from != to && in_past(c, from) && in_past(c, to));
+    CHECK_ASSERT(from != to);
+    CHECK_ASSERT(in_past(c, from));
+    CHECK_ASSERT(in_past(c, to));
     uint32_t k = c->h->n_sessions;
     const uint32_t *a = clock_of(c, from), *b0 = clock_of(c, to);
     uint32_t t = 0;
@@ -180,8 +182,11 @@ static int propagate(cm_ctx *c)
 /* Adds the derived edge w1 -> w2 (justified by the read 'rd'). */
 static int add_edge(cm_ctx *c, uint32_t w1, uint32_t w2, uint32_t rd)
 {
-    assert(w1 != w2 && c->h->ops[w1].is_write && c->h->ops[w2].is_write);
-    assert(c->h->ops[w1].key == c->h->ops[w2].key && !hb_before(c, w2, w1));
+    CHECK_ASSERT(w1 != w2);
+    CHECK_ASSERT(c->h->ops[w1].is_write);
+    CHECK_ASSERT(c->h->ops[w2].is_write);
+    CHECK_ASSERT(c->h->ops[w1].key == c->h->ops[w2].key);
+    CHECK_ASSERT(!hb_before(c, w2, w1));
     if (causal_edges_push(&c->d, w1, w2, rd) != 0)
         return -1;
     if (c->d.cap > c->d_next_cap) {
@@ -207,7 +212,7 @@ static int cyclic_hb(cm_ctx *c, uint32_t w1, uint32_t w2, uint32_t rd, bool push
     causal_witness w = {0};
     w.pattern = CAUSAL_CYCLIC_HB;
     int rc = causal_topo(c->h, c->limit, &c->d, NULL, &w);
-    assert(rc != 0 && "the derived edge closes a cycle");
+    CHECK_ASSERT(rc != 0);   /* the derived edge closes a cycle */
     if (rc != 1)
         return -1;
     if (c->r->found[CAUSAL_CYCLIC_HB]) {

@@ -25,8 +25,8 @@
 **   reach it by po. So CF has at most (reads * sessions) edges.
 */
 #include "causal.h"
+#include "check_assert.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,7 +175,7 @@ static void finish(topo *t, uint32_t id, uint32_t *vc)
     }
     for (uint32_t i = t->out_start[id]; i < t->out_start[id + 1]; i++) {
         uint32_t d = t->extra->dst[t->out[i]];
-        assert(t->pend[d] > 0);
+        CHECK_ASSERT(t->pend[d] > 0);
         t->pend[d]--;
     }
     t->head[op->session]++;
@@ -199,7 +199,7 @@ static uint32_t blocker(const topo *t, uint32_t id, causal_edge *kind, int32_t *
             return t->extra->src[e];
         }
     }
-    assert(0 && "a stuck head has a blocker");
+    CHECK_ASSERT(!"a stuck head has a blocker");
     return id;
 }
 
@@ -224,7 +224,7 @@ static int topo_cycle(const topo *t, causal_witness *w)
         s++;
     uint32_t n = 0;
     while (step_of[s] == UINT32_MAX) {
-        assert(n <= k);
+        CHECK_ASSERT(n <= k);
         step_of[s] = n;
         hs[n] = causal_id(h, s, t->head[s]);
         bs[n] = blocker(t, hs[n], &kinds[n], &vias[n]);
@@ -249,7 +249,7 @@ static int topo_cycle(const topo *t, causal_witness *w)
             j++;
         }
     }
-    assert(j == count);
+    CHECK_ASSERT(j == count);
     rc = 0;
 out:
     free(step_of);
@@ -284,7 +284,7 @@ int causal_topo(const causal_history *h, const uint32_t *limit, const causal_edg
     for (uint32_t s = 0; s < k; s++) {
         uint32_t size = causal_session_len(h, s);
         t.len[s] = limit ? limit[s] : size;
-        assert(t.len[s] <= size);
+        CHECK_ASSERT(t.len[s] <= size);
         total += t.len[s];
     }
     /* Each sweep finishes at least one operation or ends the loop: at most
@@ -368,7 +368,7 @@ static int write_co_read(const causal_history *h, const uint32_t *vc, uint32_t r
             continue;   /* what r sees of session s, w sees too: nothing after w */
         int32_t w2 = causal_last_write_before(h, op->key, s, rv[s]);
         if (w2 >= 0 && (uint32_t)w2 != w && co_before(h, vc, w, (uint32_t)w2)) {
-            assert(co_before(h, vc, (uint32_t)w2, r));
+            CHECK_ASSERT(co_before(h, vc, (uint32_t)w2, r));
             uint32_t ops[3] = {w, (uint32_t)w2, r};
             causal_edge e[3] = {CAUSAL_E_CO, CAUSAL_E_CO, CAUSAL_E_NONE};
             return record(res, CAUSAL_WRITE_CO_READ, 3, ops, e);

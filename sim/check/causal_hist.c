@@ -14,8 +14,8 @@
 ** id, so the result does not depend on the order processes first appear.
 */
 #include "causal.h"
+#include "check_assert.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +55,7 @@ static void map_free(u64map *m)
 ** never fills (cap > 2 * count), so the probe ends. */
 static size_t map_slot(const u64map *m, uint64_t k)
 {
-    assert(k != 0);
+    CHECK_ASSERT(k != 0);
     size_t j = mix(k) & (m->cap - 1);
     while (m->keys[j] != 0 && m->keys[j] != k)
         j = (j + 1) & (m->cap - 1);
@@ -407,7 +407,8 @@ static uint32_t lower_bound(const uint32_t *a, uint32_t lo, uint32_t hi, uint32_
 int32_t causal_last_write_before(const causal_history *h, uint32_t key, uint32_t s,
                                  uint32_t pos_end)
 {
-    assert(key < h->n_keys && s < h->n_sessions);
+    CHECK_ASSERT(key < h->n_keys);
+    CHECK_ASSERT(s < h->n_sessions);
     uint32_t lo = h->key_write_start[key], hi = h->key_write_start[key + 1];
     if (h->key_session_start != NULL) {
         const uint32_t *ks = h->key_session_start + (size_t)key * h->n_sessions + s;
@@ -415,7 +416,7 @@ int32_t causal_last_write_before(const causal_history *h, uint32_t key, uint32_t
         hi = ks[1];
     }
     uint32_t end_slot = h->session_start[s] + pos_end;
-    assert(end_slot <= h->session_start[s + 1]);
+    CHECK_ASSERT(end_slot <= h->session_start[s + 1]);
     uint32_t i = lower_bound(h->key_writes, lo, hi, end_slot);
     if (i == lo || h->key_writes[i - 1] < h->session_start[s])
         return -1;
@@ -424,7 +425,8 @@ int32_t causal_last_write_before(const causal_history *h, uint32_t key, uint32_t
 
 int32_t causal_first_write(const causal_history *h, uint32_t key, uint32_t s)
 {
-    assert(key < h->n_keys && s < h->n_sessions);
+    CHECK_ASSERT(key < h->n_keys);
+    CHECK_ASSERT(s < h->n_sessions);
     uint32_t lo = h->key_write_start[key], hi = h->key_write_start[key + 1];
     if (h->key_session_start != NULL) {
         const uint32_t *ks = h->key_session_start + (size_t)key * h->n_sessions + s;

@@ -9,9 +9,9 @@
 ** value's content to its one node. Values are built bottom-up, so a list's
 ** items are already canonical and a list is hashed by its items' ids.
 */
+#include "check_assert.h"
 #include "hist.h"
 
-#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +66,7 @@ static uint64_t mix64(uint64_t x)
 void *hist_alloc(hist *h, size_t size)
 {
     size = (size + 15) & ~(size_t)15;
+    CHECK_ASSERT(size % 16 == 0);   /* every allocation stays 16-byte aligned */
     block *b = h->arena->blocks;
     if (b == NULL || b->cap - b->used < size) {
         size_t cap = size > BLOCK_SIZE ? size : BLOCK_SIZE;
@@ -85,7 +86,7 @@ void *hist_alloc(hist *h, size_t size)
     }
     void *p = b->data + b->used;
     b->used += size;
-    assert(b->used <= b->cap);
+    CHECK_ASSERT(b->used <= b->cap);
     return p;
 }
 
@@ -106,6 +107,8 @@ static int strs_grow(hist_arena *a)
     free(a->strs);
     a->strs = t;
     a->strs_cap = cap;
+    CHECK_ASSERT((cap & (cap - 1)) == 0);   /* a power of two: masks index it */
+    CHECK_ASSERT(2 * a->strs_count < cap);
     return 0;
 }
 
@@ -114,6 +117,8 @@ const char *hist_intern(hist *h, const char *s, size_t len)
     hist_arena *a = h->arena;
     if (2 * (a->strs_count + 1) > a->strs_cap && strs_grow(a) != 0)
         return NULL;
+    CHECK_ASSERT(s != NULL || len == 0);
+    CHECK_ASSERT(a->strs_count < a->strs_cap);   /* probing ends at an empty slot */
     uint64_t hash = hash_bytes(s, len, 0);
     size_t j = hash & (a->strs_cap - 1);
     for (; a->strs[j].s != NULL; j = (j + 1) & (a->strs_cap - 1)) {
@@ -142,6 +147,8 @@ static uint64_t value_hash(const hist_value *v)
 
 static bool value_same(const hist_value *a, const hist_value *b)
 {
+    CHECK_ASSERT(a != NULL);
+    CHECK_ASSERT(b != NULL);
     if (a->kind != b->kind || a->i != b->i || a->s != b->s || a->len != b->len)
         return false;
     if (a->kind == HIST_LIST)
@@ -168,6 +175,8 @@ static int vals_grow(hist_arena *a)
     free(a->vals);
     a->vals = t;
     a->vals_cap = cap;
+    CHECK_ASSERT((cap & (cap - 1)) == 0);   /* a power of two: masks index it */
+    CHECK_ASSERT(2 * a->vals_count < cap);
     return 0;
 }
 
@@ -178,6 +187,7 @@ static const hist_value *value_intern(hist *h, const hist_value *proto)
     hist_arena *a = h->arena;
     if (2 * (a->vals_count + 1) > a->vals_cap && vals_grow(a) != 0)
         return NULL;
+    CHECK_ASSERT(a->vals_count < a->vals_cap);   /* probing ends at an empty slot */
     size_t j = value_hash(proto) & (a->vals_cap - 1);
     for (; a->vals[j] != NULL; j = (j + 1) & (a->vals_cap - 1))
         if (value_same(a->vals[j], proto))
@@ -196,6 +206,7 @@ static const hist_value *value_intern(hist *h, const hist_value *proto)
     }
     a->vals[j] = v;
     a->vals_count++;
+    CHECK_ASSERT(v->id + 1 == a->vals_count);   /* ids are dense, in order of first sight */
     return v;
 }
 
@@ -232,7 +243,7 @@ const hist_value *hist_keyword(hist *h, const char *s, size_t len)
 const hist_value *hist_list(hist *h, const hist_value *const *items, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        assert(items[i] != NULL);
+        CHECK_ASSERT(items[i] != NULL);
     return value_intern(h, &(hist_value){.kind = HIST_LIST, .len = n, .items = items});
 }
 
@@ -254,7 +265,7 @@ hist *hist_new(const char *source)
         hist_free(h);
         return NULL;
     }
-    assert(h->arena->nil->id == 0);
+    CHECK_ASSERT(h->arena->nil->id == 0);
     return h;
 }
 
@@ -300,7 +311,7 @@ int hist_add(hist *h, int64_t process, hist_type type, const char *f, const char
 const char *hist_type_name(hist_type t)
 {
     static const char *const names[] = {"invoke", "ok", "fail", "info"};
-    assert((unsigned)t < 4);
+    CHECK_ASSERT((unsigned)t < 4);
     return names[t];
 }
 
@@ -370,7 +381,7 @@ int hist_format_parse(const char *name, hist_format *out)
 const char *hist_format_name(hist_format fmt)
 {
     static const char *const names[] = {"auto", "json", "edn", "etcd", "kv"};
-    assert((unsigned)fmt < 5);
+    CHECK_ASSERT((unsigned)fmt < 5);
     return names[fmt];
 }
 

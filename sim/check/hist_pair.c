@@ -6,9 +6,9 @@
 ** has at most one outstanding operation (Jepsen's rule), so a second invoke
 ** or a stray completion is bad input, reported with its line.
 */
-#include <assert.h>
 #include <stdlib.h>
 
+#include "check_assert.h"
 #include "hist_internal.h"
 
 typedef struct proc_slot { int64_t process; size_t op; bool used; } proc_slot;
@@ -42,6 +42,8 @@ static proc_slot *proc_find(proc_table *t, int64_t p)
         t->slots = s;
         t->cap = cap;
     }
+    CHECK_ASSERT((t->cap & (t->cap - 1)) == 0);   /* a power of two: masks index it */
+    CHECK_ASSERT(2 * t->count < t->cap);           /* probing ends at a free slot */
     size_t j = proc_hash(p) & (t->cap - 1);
     while (t->slots[j].used && t->slots[j].process != p)
         j = (j + 1) & (t->cap - 1);
@@ -124,7 +126,7 @@ int hist_pair(const hist *h, hist_op **ops_out, size_t *count, char *err, size_t
         free(ops);
         return -1;
     }
-    assert(n <= h->count);
+    CHECK_ASSERT(n <= h->count);
     *ops_out = ops;
     *count = n;
     return 0;

@@ -20,12 +20,12 @@
 ** An operation in the report: {index, process, f, value, result, status,
 ** invoke_line, complete_line}.
 */
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "check_assert.h"
 #include "hosttime.h"
 #include "lin.h"
 
@@ -97,7 +97,7 @@ static int explain(lin_ctx *c, const lin_model *m, const lin_parts *ps, const li
     for (size_t i = 0; i < o->prefix_count; i++) {
         lin_state next = st;
         bool legal = m->step(c, st, &p->ops[o->prefix[i]], &next);
-        assert(legal);   /* a linearization: every step is legal */
+        CHECK_ASSERT(legal);   /* a linearization: every step is legal */
         (void)legal;
         st = next;
     }

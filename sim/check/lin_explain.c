@@ -28,10 +28,10 @@
 ** Trade-off: each trial is a full search, O(trials) searches in all; the
 ** sets are small in practice (a stale read and the writes around it).
 */
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "hosttime.h"
 #include "lin.h"
 
@@ -108,7 +108,7 @@ int lin_explain(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
                 uint32_t block_op, double deadline, uint32_t **keep,
                 size_t *keep_count, bool *minimal)
 {
-    assert(block_op < n);
+    CHECK_ASSERT(block_op < n);
     uint64_t limit = ops[block_op].ret_pos;
     uint32_t *idx = malloc((n + 1) * sizeof *idx);
     shrink k = {.c = c, .m = m, .ops = ops, .scratch = malloc((n + 1) * sizeof(lin_op)),
@@ -123,7 +123,7 @@ int lin_explain(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
         if (ops[i].call_pos < limit)
             idx[cnt++] = (uint32_t)i;
     for (size_t i = 1; i < cnt; i++)
-        assert(ops[idx[i - 1]].call_pos < ops[idx[i]].call_pos);
+        CHECK_ASSERT(ops[idx[i - 1]].call_pos < ops[idx[i]].call_pos);
     k.n_base = cnt == 0 ? 0 : idx[cnt - 1] + 1;
     long r = 0;
     for (size_t len = cnt / 2; len > 1 && r >= 0; len /= 2)

@@ -12,11 +12,11 @@
 ** their operations by call position, so the output never depends on
 ** pointer or hash order.
 */
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "hist_internal.h"
 #include "lin.h"
 
@@ -58,7 +58,7 @@ static long prepare_all(lin_ctx *c, const lin_model *m, lin_parts *out, keyed *k
             out->dropped++;
             continue;
         }
-        assert(op.out_known == (hop->status == HIST_OP_OK));
+        CHECK_ASSERT(op.out_known == (hop->status == HIST_OP_OK));
         op.src = (uint32_t)i;
         op.call_pos = hop->invoke;
         op.ret_pos = hop->status == HIST_OP_OK ? hop->complete : LIN_POS_INF + hop->invoke;
@@ -81,7 +81,7 @@ static int prune(lin_ctx *c, const lin_model *m, lin_part *p, const keyed *ks, s
     m->prune(c, p->ops, p->count, drop);
     size_t n = 0;
     for (size_t k = 0; k < p->count; k++) {
-        assert(!drop[k] || !p->ops[k].out_known);
+        CHECK_ASSERT(!drop[k] || !p->ops[k].out_known);
         if (!drop[k])
             p->ops[n++] = p->ops[k];
     }
@@ -111,6 +111,7 @@ int lin_partition(lin_ctx *c, const lin_model *m, lin_parts *out, char *err, siz
         long j = i;
         while (j < n && ks[j].key == ks[i].key)
             j++;
+        CHECK_ASSERT(out->count <= out->hop_count);   /* no more keys than operations */
         lin_part *p = &out->parts[out->count++];
         p->key = ks[i].key;
         p->count = (size_t)(j - i);
@@ -121,14 +122,17 @@ int lin_partition(lin_ctx *c, const lin_model *m, lin_parts *out, char *err, siz
             lin_parts_free(out);
             return -1;
         }
+        CHECK_ASSERT(p->count <= (size_t)(j - i));   /* pruning only drops */
         i = j;
     }
     free(ks);
+    CHECK_ASSERT(n == 0 || out->count >= 1);
     return 0;
 }
 
 void lin_parts_free(lin_parts *p)
 {
+    CHECK_ASSERT(p != NULL);
     for (size_t i = 0; p->parts != NULL && i < p->count; i++)
         free(p->parts[i].ops);
     free(p->parts);

@@ -46,10 +46,10 @@
 ** return form a linearizable prefix (the stack is its witness). The
 ** furthest such return over the whole search ends the longest one.
 */
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "hosttime.h"
 #include "lin.h"
 
@@ -77,7 +77,6 @@ typedef struct walk {
     uint32_t e;
     bool info_phase;   /* false: try operations with a known result first */
 } walk;
-
 
 struct lin_run {
     const lin_model *m;
@@ -164,7 +163,7 @@ static int build_list(search *s)
     }
     uint64_t seed = 0x6c696e6561726973ULL;   /* fixed: runs are repeatable */
     for (size_t i = 0; i < n; i++) {
-        assert(s->ops[i].call_pos < s->ops[i].ret_pos);
+        CHECK_ASSERT(s->ops[i].call_pos < s->ops[i].ret_pos);
         evs[2 * i] = (ev){s->ops[i].call_pos, (uint32_t)i, true};
         evs[2 * i + 1] = (ev){s->ops[i].ret_pos, (uint32_t)i, false};
         s->zob[i] = splitmix(&seed);
@@ -222,6 +221,8 @@ static int table_grow(search *s)
     free(s->table);
     s->table = t;
     s->table_cap = cap;
+    CHECK_ASSERT((cap & (cap - 1)) == 0);   /* a power of two: masks index it */
+    CHECK_ASSERT(2 * s->entries_count <= cap);
     return 0;
 }
 
@@ -233,6 +234,7 @@ static int entries_grow(search *s)
         return -1;
     s->entries = e;
     s->entries_cap = cap;
+    CHECK_ASSERT(s->entries_count < s->entries_cap);
     return 0;
 }
 
@@ -249,6 +251,7 @@ static int words_reserve(search *s, size_t need)
         return -1;
     s->words = w;
     s->words_cap = cap;
+    CHECK_ASSERT(s->words_count + need <= s->words_cap);
     return 0;
 }
 
@@ -276,6 +279,8 @@ static void window_with(const search *s, size_t pos, size_t *lo, size_t *end)
 
 static void set_pos(search *s, size_t pos)
 {
+    CHECK_ASSERT(pos / 64 < s->kwords + s->iwords);
+    CHECK_ASSERT((s->cur[pos / 64] & (uint64_t)1 << (pos % 64)) == 0);   /* not linearized yet */
     size_t lo, end;
     window_with(s, pos, &lo, &end);
     s->cur[pos / 64] |= (uint64_t)1 << (pos % 64);
@@ -286,6 +291,8 @@ static void set_pos(search *s, size_t pos)
 static void clear_pos(search *s, size_t pos)
 {
     size_t w = pos / 64;
+    CHECK_ASSERT(w < s->kwords + s->iwords);
+    CHECK_ASSERT((s->cur[w] & (uint64_t)1 << (pos % 64)) != 0);   /* it was linearized */
     s->cur[w] &= ~((uint64_t)1 << (pos % 64));
     if (w >= s->kwords)
         return;
@@ -309,6 +316,8 @@ static int memo_insert(search *s, uint64_t zhash, size_t op, lin_state st)
         iend = s->kwords + s->iwords;
     }
     uint32_t len = (uint32_t)(end - lo + iend - ilo);
+    CHECK_ASSERT(lo <= end);
+    CHECK_ASSERT(2 * s->entries_count <= s->table_cap);   /* probing ends at an empty slot */
     size_t j = h & (s->table_cap - 1);
     for (; s->table[j] != 0; j = (j + 1) & (s->table_cap - 1)) {
         if ((s->table[j] & HASH_HIGH) != (h & HASH_HIGH))
@@ -344,6 +353,7 @@ static int memo_insert(search *s, uint64_t zhash, size_t op, lin_state st)
         *b++ = s->cur[i] | (i == w ? bit : 0);
     for (size_t i = ilo; i < iend; i++)
         *b++ = s->cur[i] | (i == w ? bit : 0);
+    CHECK_ASSERT(b == (inline_words ? me->w : s->words + s->words_count - len) + len);
     s->table[j] = (h & HASH_HIGH) | (k + 1);
     if (2 * s->entries_count > s->table_cap && table_grow(s) != 0)
         return -1;
@@ -509,7 +519,7 @@ static int run(search *s, double deadline)
                     break;
                 }
                 if (r == 1) {
-                    assert(!o->readonly || nx == w.state);
+                    CHECK_ASSERT(!o->readonly || nx == w.state);
                     push(s, &w, nx, o->readonly);
                     continue;
                 }

@@ -7,11 +7,11 @@
 ** reached by the same step; it only grows (bounded by the number of
 ** distinct transitions the search makes, itself bounded by its budget).
 */
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "lin.h"
 
 static const lin_model *const models[] = {
@@ -108,7 +108,7 @@ uint64_t lin_memo_get(lin_memo *m, uint64_t state, uint64_t arg, uint32_t kind)
 /* On allocation failure the entry is simply not cached (it is a cache). */
 void lin_memo_put(lin_memo *m, uint64_t state, uint64_t arg, uint32_t kind, uint64_t next)
 {
-    assert(next != 0);
+    CHECK_ASSERT(next != 0);
     if (2 * (m->count + 1) > m->cap) {
         size_t cap = 2 * m->cap;
         memo_slot *t = calloc(cap, sizeof *t);

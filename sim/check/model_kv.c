@@ -23,11 +23,11 @@
 ** compares (length, hash) and then the content, once per (node, result):
 ** a node remembers the last string value it was proven equal to.
 */
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_assert.h"
 #include "lin.h"
 
 enum { KV_GET, KV_PUT, KV_APPEND };
@@ -97,7 +97,7 @@ static bool node_is(const kv_store *k, uint32_t x, const char *start, size_t n)
     while (x != 0) {
         const kv_node *nd = &k->nodes[x];
         const hist_value *t = nd->text;
-        assert((size_t)(end - start) >= t->len);
+        CHECK_ASSERT((size_t)(end - start) >= t->len);
         if (memcmp(end - t->len, t->s, t->len) != 0)
             return false;
         end -= t->len;
@@ -115,7 +115,7 @@ static void node_text(const kv_store *k, uint32_t x, char *buf)
         end -= t->len;
         memcpy(end, t->s, t->len);
     }
-    assert(end == buf);
+    CHECK_ASSERT(end == buf);
 }
 
 #define HIGH 0xffffffff00000000ULL
@@ -268,7 +268,9 @@ static bool kv_get(kv_store *k, lin_state s, const lin_op *op)
 static bool kv_step(lin_ctx *c, lin_state s, const lin_op *op, lin_state *next)
 {
     kv_store *k = c->model_data;
-    assert(k != NULL && s > 0 && s < k->count);
+    CHECK_ASSERT(k != NULL);
+    CHECK_ASSERT(s > 0);
+    CHECK_ASSERT(s < k->count);
     if (op->kind == KV_GET) {
         *next = s;
         return kv_get(k, s, op);

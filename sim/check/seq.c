@@ -32,13 +32,13 @@
 **    stack is explicit (no recursion): a schedule is as deep as the history
 **    is long.
 */
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "causal.h"
 #include "check.h"
+#include "check_assert.h"
 #include "hosttime.h"
 
 enum { SEQ_STATES_DEFAULT = 10000000 };
@@ -92,8 +92,9 @@ static void hash_cur(seq *q, uint32_t key, int32_t w)
 /* Takes the next operation of session 's' (logging it for undo). */
 static void take(seq *q, uint32_t s)
 {
-    assert(q->head[s] < causal_session_len(q->h, s));
-    assert(q->n_trail == q->taken && q->taken < q->h->n_ops);
+    CHECK_ASSERT(q->head[s] < causal_session_len(q->h, s));
+    CHECK_ASSERT(q->n_trail == q->taken);
+    CHECK_ASSERT(q->taken < q->h->n_ops);
     const causal_op *op = &q->h->ops[causal_id(q->h, s, q->head[s])];
     seq_trail t = {s, UINT32_MAX, 0};
     if (op->is_write) {
@@ -116,7 +117,8 @@ static void take(seq *q, uint32_t s)
 
 static void undo_to(seq *q, uint32_t mark)
 {
-    assert(mark <= q->n_trail && q->n_trail == q->taken);
+    CHECK_ASSERT(mark <= q->n_trail);
+    CHECK_ASSERT(q->n_trail == q->taken);
     while (q->n_trail > mark) {
         seq_trail t = q->trail[--q->n_trail];
         hash_head(q, t.session, q->head[t.session]);
@@ -157,7 +159,7 @@ static bool settle(seq *q)
             const causal_op *op = &q->h->ops[id];
             int32_t c = q->cur[op->key];
             if (c == op->writer) {
-                assert(op->writer < 0 || q->readers_left[op->writer] > 0);
+                CHECK_ASSERT(op->writer < 0 || q->readers_left[op->writer] > 0);
                 take(q, s);
                 continue;
             }

@@ -111,25 +111,22 @@ __attribute__((noinline)) static double bare_run(bare_loop *b, uint64_t ops)
 static dsim_world *flood_world(int nodes, int64_t pending)
 {
     char err[256], num[32];
-    dsim_world *w = world_new(&flood, nodes, 42, err, sizeof err);
+    snprintf(num, sizeof num, "%" PRId64, pending);
+    json_t *given = json_pack("{s:s}", "pending", num);
+    world_config cfg;
+    world_config_defaults(&cfg);
+    cfg.protocol = &flood;
+    cfg.nodes = nodes;
+    cfg.seed = 42;
+    cfg.options = given;
+    cfg.invariants_every = 0;   /* the flood has none */
+    dsim_world *w = world_create(&cfg, err, sizeof err);
+    json_decref(given);
     if (!w) {
         fprintf(stderr, "dsim bench kernel: %s\n", err);
         return NULL;
     }
-    workload_cfg none = {.name = "register", .keys = 1};
-    snprintf(num, sizeof num, "%" PRId64, pending);
-    json_t *given = json_pack("{s:s}", "pending", num);
-    int rc = clients_init(w, &none, err, sizeof err);
-    if (rc == 0)
-        rc = options_build(w, given, err, sizeof err);
-    json_decref(given);
-    if (rc != 0) {
-        fprintf(stderr, "dsim bench kernel: %s\n", err);
-        world_free(w);
-        return NULL;
-    }
-    for (int i = 0; i < nodes; i++)
-        node_boot(&w->nodes[i]);
+    world_start(w);
     return w;
 }
 

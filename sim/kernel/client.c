@@ -46,10 +46,8 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
         snprintf(err, cap, "clients.count must be between 0 and %d", WORLD_CLIENTS_MAX);
         return -1;
     }
-    /* Clients are endpoints after the nodes; links are sized for all of
-    ** them, so clients come before any per-link network setting. */
-    DSIM_ASSERT(!w->net.cut && !w->net.link_profile && !w->net.fifo_last);
-    w->net.endpoints = w->nodes_len + cfg->count;
+    /* Clients are endpoints after the nodes (world_create sized the links). */
+    DSIM_ASSERT(w->net.endpoints == w->nodes_len + cfg->count);
     w->workload = *cfg;
     w->clients_len = cfg->count;
     w->clients = calloc(cfg->count ? (size_t)cfg->count : 1, sizeof *w->clients);
@@ -71,6 +69,7 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
 
 void clients_free(dsim_world *w)
 {
+    DSIM_ASSERT(w->clients_len >= 0);
     free(w->clients);
     free(w->key_next_value);
     w->clients = NULL;
@@ -79,6 +78,8 @@ void clients_free(dsim_world *w)
 
 static void schedule_next(dsim_world *w, client *cl)
 {
+    DSIM_ASSERT(!cl->busy);
+    DSIM_ASSERT(w->workload.rate_per_s >= 0);
     int64_t think = 0;
     if (w->workload.rate_per_s > 0) {
         int64_t mean = DSIM_SEC(1) / w->workload.rate_per_s;
@@ -122,17 +123,23 @@ static void make_op(dsim_world *w, client *cl)
         op->value = last > 0 ? rng_range(&cl->rng, last > 3 ? last - 3 : 1, last) : 1;
         op->value2 = ++w->key_next_value[op->key];
     }
+    DSIM_ASSERT(op->f < DSIM_F_COUNT_);
+    DSIM_ASSERT(op->key < (uint32_t)cfg->keys);
 }
 
 static void send_request(dsim_world *w, client *cl)
 {
+    DSIM_ASSERT(cl->busy);
+    DSIM_ASSERT(cl->target >= 0);
+    DSIM_ASSERT(cl->target < w->nodes_len);
     net_send(w, w->nodes_len + cl->idx, cl->target, MSG_REQUEST, 0, &cl->op, sizeof cl->op,
              w->msg_id_next++);
 }
 
 void client_next(dsim_world *w, int c, uint64_t gen)
 {
-    DSIM_ASSERT(c >= 0 && c < w->clients_len);
+    DSIM_ASSERT(c >= 0);
+    DSIM_ASSERT(c < w->clients_len);
     client *cl = &w->clients[c];
     if (cl->busy || gen != cl->gen)
         return;
@@ -143,12 +150,14 @@ void client_next(dsim_world *w, int c, uint64_t gen)
     world_fp(w, 0x09 ^ cl->op.id);
     history_record(w, "invoke", &cl->op, 0, false);
     queue_item it = {.kind = EV_CLIENT_TIMEOUT, .node = c, .peer = -1, .a = cl->op.id};
+    DSIM_ASSERT(w->workload.timeout_ns > 0);
     cl->timeout_handle = world_push(w, w->now + w->workload.timeout_ns, &it);
     send_request(w, cl);
 }
 
 static void finish(dsim_world *w, client *cl, const char *type, int64_t value, bool has_value)
 {
+    DSIM_ASSERT(cl->busy);
     history_record(w, type, &cl->op, value, has_value);
     world_fp_bytes(w, type, strlen(type));
     cl->busy = false;
@@ -164,11 +173,13 @@ static void give_up(dsim_world *w, client *cl)
     finish(w, cl, "info", 0, false);
     cl->process += w->clients_len;   /* the old process may still act */
     cl->target = (cl->target + 1) % w->nodes_len;
+    DSIM_ASSERT(cl->process % w->clients_len == cl->idx);
 }
 
 void client_timeout(dsim_world *w, int c, uint64_t op_id)
 {
-    DSIM_ASSERT(c >= 0 && c < w->clients_len);
+    DSIM_ASSERT(c >= 0);
+    DSIM_ASSERT(c < w->clients_len);
     client *cl = &w->clients[c];
     if (!cl->busy || cl->op.id != op_id)
         return;
@@ -177,7 +188,8 @@ void client_timeout(dsim_world *w, int c, uint64_t op_id)
 
 void client_on_reply(dsim_world *w, int c, const reply_body *r)
 {
-    DSIM_ASSERT(c >= 0 && c < w->clients_len);
+    DSIM_ASSERT(c >= 0);
+    DSIM_ASSERT(c < w->clients_len);
     client *cl = &w->clients[c];
     if (!cl->busy || cl->op.id != r->op_id)
         return;   /* a late or duplicated reply */
@@ -207,7 +219,8 @@ void client_on_reply(dsim_world *w, int c, const reply_body *r)
 
 json_t *client_stats(const dsim_world *w, int c)
 {
-    DSIM_ASSERT(c >= 0 && c < w->clients_len);
+    DSIM_ASSERT(c >= 0);
+    DSIM_ASSERT(c < w->clients_len);
     const client *cl = &w->clients[c];
     json_t *o = json_pack("{s:i, s:I, s:b}", "process", cl->process, "ok", (json_int_t)cl->ok_count,
                           "busy", cl->busy);
@@ -220,7 +233,8 @@ void dsim_reply(dsim_node *n, const dsim_op *op, dsim_status status, int64_t val
 {
     dsim_world *w = dsim_world_of(n);
     DSIM_ASSERT(status == DSIM_OK || status == DSIM_FAIL || status == DSIM_REDIRECT);
-    DSIM_ASSERT(op->client >= 0 && op->client < w->clients_len);
+    DSIM_ASSERT(op->client >= 0);
+    DSIM_ASSERT(op->client < w->clients_len);
     DSIM_ASSERT(dsim_is_up(n));
     reply_body r = {.op_id = op->id, .value = value, .status = (int32_t)status, .node = dsim_id(n)};
     net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,

@@ -33,6 +33,8 @@ static __int128 floor_div(__int128 x, __int128 y)
     __int128 q = x / y;
     if (x % y != 0 && x < 0)
         q--;
+    DSIM_ASSERT(q * y <= x);
+    DSIM_ASSERT(x - q * y < y);
     return q;
 }
 
@@ -40,7 +42,8 @@ static int64_t line_at(int64_t anchor, int64_t anchor_true, int64_t ppm, int64_t
 {
     __int128 elapsed = (__int128)now - anchor_true;
     __int128 v = (__int128)anchor + floor_div(elapsed * (PPM_ONE + ppm), PPM_ONE);
-    DSIM_ASSERT(v >= INT64_MIN && v <= INT64_MAX);
+    DSIM_ASSERT(v >= INT64_MIN);
+    DSIM_ASSERT(v <= INT64_MAX);
     return (int64_t)v;
 }
 
@@ -52,21 +55,25 @@ static void check_ppm(int64_t ppm)
 
 void clock_init(nclock *c)
 {
+    DSIM_ASSERT(c != NULL);
     c->mono_anchor_true = 0;
     c->mono_anchor = 0;
     c->mono_drift_ppm = 0;
     c->wall_anchor_true = 0;
     c->wall_anchor = 0;
     c->wall_drift_ppm = 0;
+    DSIM_ASSERT(clock_wall(c, 0) == 0);
 }
 
 int64_t clock_mono(const nclock *c, int64_t now)
 {
+    check_ppm(c->mono_drift_ppm);
     return line_at(c->mono_anchor, c->mono_anchor_true, c->mono_drift_ppm, now);
 }
 
 int64_t clock_wall(const nclock *c, int64_t now)
 {
+    check_ppm(c->wall_drift_ppm);
     return line_at(c->wall_anchor, c->wall_anchor_true, c->wall_drift_ppm, now);
 }
 
@@ -105,15 +112,18 @@ void clock_set_wall_drift(nclock *c, int64_t now, int64_t ppm)
 void clock_step_wall(nclock *c, int64_t now, int64_t delta_ns)
 {
     __int128 v = (__int128)clock_wall(c, now) + delta_ns;
-    DSIM_ASSERT(v >= INT64_MIN && v <= INT64_MAX);
+    DSIM_ASSERT(v >= INT64_MIN);
+    DSIM_ASSERT(v <= INT64_MAX);
     c->wall_anchor = (int64_t)v;
     c->wall_anchor_true = now;
+    DSIM_ASSERT(clock_wall(c, now) == (int64_t)v);
 }
 
 void clock_set_wall_offset(nclock *c, int64_t now, int64_t offset_ns)
 {
     __int128 v = (__int128)now + offset_ns;
-    DSIM_ASSERT(v >= INT64_MIN && v <= INT64_MAX);
+    DSIM_ASSERT(v >= INT64_MIN);
+    DSIM_ASSERT(v <= INT64_MAX);
     c->wall_anchor = (int64_t)v;
     c->wall_anchor_true = now;
     DSIM_ASSERT(clock_wall(c, now) == (int64_t)v);

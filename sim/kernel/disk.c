@@ -121,8 +121,19 @@ struct disk {
     uint64_t bytes;
 };
 
+_Static_assert(sizeof crc32c_table / sizeof crc32c_table[0] == 256, "one entry per byte value");
+
+/* The log's invariants: its window lies in the array, and 'disk_last' is
+** log_first + count - 1 (log_first >= 1, so last >= 0). */
+static void log_check(const disk *d)
+{
+    DSIM_ASSERT(d->log_head + d->log_count <= d->log_cap);
+    DSIM_ASSERT(d->log_first >= 1);
+}
+
 static uint32_t crc32c(const unsigned char *p, uint32_t len)
 {
+    DSIM_ASSERT(p != NULL || len == 0);
     uint32_t c = 0xffffffffu;
     for (uint32_t i = 0; i < len; i++)
         c = crc32c_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
@@ -168,6 +179,7 @@ static disk_rec *rec_torn(const disk_rec *src)
 ** checksum as read back, so the comparison below is what rejects it. */
 static bool rec_check(disk *d, const disk_rec *r)
 {
+    DSIM_ASSERT(r != NULL);
     uint32_t crc_read = r->crc;
     if (d->corrupt_reads > 0) {
         d->corrupt_reads--;
@@ -201,11 +213,14 @@ disk *disk_new(void)
     if (d == NULL)
         return NULL;
     d->log_first = 1;
+    DSIM_ASSERT(disk_last(d) == 0);
     return d;
 }
 
 static void undo_release(undo *u)
 {
+    DSIM_ASSERT(u != NULL);
+    DSIM_ASSERT(u->recs != NULL || u->count == 0);
     free(u->key);
     free(u->old);
     for (uint64_t i = 0; i < u->count; i++)
@@ -218,6 +233,8 @@ void disk_free(disk *d)
 {
     if (d == NULL)
         return;
+    DSIM_ASSERT(d->journal_len <= d->journal_cap);
+    DSIM_ASSERT(d->kv_len <= d->kv_cap);
     for (size_t i = 0; i < d->journal_len; i++)
         undo_release(&d->journal[i]);
     for (size_t i = 0; i < d->kv_len; i++) {
@@ -243,6 +260,7 @@ static void check_key(const char *key)
 /* Binary search: the position of 'key', or where it would be inserted. */
 static size_t kv_find(const disk *d, const char *key, bool *found)
 {
+    DSIM_ASSERT(key != NULL);
     size_t lo = 0, hi = d->kv_len;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -257,6 +275,8 @@ static size_t kv_find(const disk *d, const char *key, bool *found)
             hi = mid;
     }
     *found = false;
+    DSIM_ASSERT(lo <= d->kv_len);
+    DSIM_ASSERT(lo == d->kv_len || strcmp(d->kv[lo].key, key) > 0);   /* sorted: insert here */
     return lo;
 }
 
@@ -318,19 +338,24 @@ static void log_reserve(disk *d, uint64_t front, uint64_t back)
     }
     memmove(&d->log[front], &d->log[d->log_head], d->log_count * sizeof *d->log);
     d->log_head = front;
+    DSIM_ASSERT(d->log_head >= front);
+    DSIM_ASSERT(d->log_head + d->log_count + back <= d->log_cap);
 }
 
 static void log_push(disk *d, disk_rec *rec)
 {
+    DSIM_ASSERT(rec != NULL);
     log_reserve(d, 0, 1);
     d->log[d->log_head + d->log_count++] = rec;
     d->bytes += rec->len;
+    DSIM_ASSERT(d->log_head + d->log_count <= d->log_cap);
 }
 
 static disk_rec *log_pop(disk *d)
 {
     DSIM_ASSERT(d->log_count > 0);
     disk_rec *rec = d->log[d->log_head + --d->log_count];
+    DSIM_ASSERT(d->bytes >= rec->len);
     d->bytes -= rec->len;
     return rec;
 }
@@ -350,6 +375,8 @@ static disk_rec **log_take(disk *d, uint64_t pos, uint64_t count)
 
 static void journal_add(disk *d, undo u)
 {
+    DSIM_ASSERT(u.kind <= UNDO_COMPACT);
+    DSIM_ASSERT(d->journal_len <= d->journal_cap);
     if (d->journal_len == d->journal_cap) {
         d->journal_cap = d->journal_cap ? d->journal_cap * 2 : 16;
         d->journal = disk_realloc(d->journal, d->journal_cap * sizeof *d->journal);
@@ -414,6 +441,7 @@ void disk_put(disk *d, const char *key, const void *val, uint32_t len)
     char *key_copy = strdup(key);
     DSIM_ASSERT(key_copy != NULL);
     journal_add(d, (undo){ .kind = UNDO_PUT, .key = key_copy, .old = old });
+    DSIM_ASSERT(d->journal_len > 0);
 }
 
 int disk_get(disk *d, const char *key, void *buf, uint32_t cap, uint32_t *len)
@@ -421,6 +449,7 @@ int disk_get(disk *d, const char *key, void *buf, uint32_t cap, uint32_t *len)
     check_key(key);
     bool found;
     size_t pos = kv_find(d, key, &found);
+    DSIM_ASSERT(!found || pos < d->kv_len);
     return rec_read(d, found ? d->kv[pos].rec : NULL, buf, cap, len);
 }
 
@@ -433,19 +462,23 @@ void disk_del(disk *d, const char *key)
     if (!found)
         return;
     kv_entry e = kv_remove_at(d, pos);
+    DSIM_ASSERT(e.key != NULL);
     journal_add(d, (undo){ .kind = UNDO_DEL, .key = e.key, .old = e.rec });
 }
 
 uint64_t disk_append(disk *d, const void *rec, uint32_t len)
 {
+    uint64_t last = disk_last(d);
     log_push(d, rec_new(rec, len));
     journal_add(d, (undo){ .kind = UNDO_APPEND });
+    DSIM_ASSERT(disk_last(d) == last + 1);
     return disk_last(d);
 }
 
 int disk_read(disk *d, uint64_t index, void *buf, uint32_t cap, uint32_t *len)
 {
     const disk_rec *r = NULL;
+    log_check(d);
     if (index >= d->log_first && index - d->log_first < d->log_count)
         r = d->log[d->log_head + (index - d->log_first)];
     return rec_read(d, r, buf, cap, len);
@@ -464,6 +497,7 @@ void disk_truncate(disk *d, uint64_t from)
     disk_rec **recs = log_take(d, keep, count);
     d->log_count = keep;
     journal_add(d, (undo){ .kind = UNDO_TRUNCATE, .recs = recs, .count = count });
+    DSIM_ASSERT(disk_last(d) == from - 1);
 }
 
 /* Drops indices <= 'upto', clamped to 'disk_last': compaction never moves
@@ -480,15 +514,19 @@ void disk_compact(disk *d, uint64_t upto)
     d->log_count -= count;
     d->log_first += count;
     journal_add(d, (undo){ .kind = UNDO_COMPACT, .recs = recs, .count = count });
+    DSIM_ASSERT(d->log_first <= disk_last(d) + 1);
+    log_check(d);
 }
 
 uint64_t disk_first(const disk *d)
 {
+    log_check(d);
     return d->log_first;
 }
 
 uint64_t disk_last(const disk *d)
 {
+    log_check(d);
     return d->log_first + d->log_count - 1;
 }
 
@@ -497,6 +535,7 @@ void disk_sync(disk *d)
     for (size_t i = 0; i < d->journal_len; i++)
         undo_release(&d->journal[i]);
     d->journal_len = 0;
+    DSIM_ASSERT(disk_unsynced(d) == 0);
 }
 
 /* The torn copy of the last unsynced write, when it is a put or an append;
@@ -534,10 +573,13 @@ void disk_crash(disk *d, bool tear)
     else if (torn != NULL)
         log_push(d, torn);
     free(torn_key);
+    DSIM_ASSERT(d->journal_len == 0);
+    log_check(d);
 }
 
 void disk_corrupt_reads(disk *d, uint32_t count)
 {
+    DSIM_ASSERT(d != NULL);
     d->corrupt_reads = count;
 }
 
@@ -548,5 +590,6 @@ uint32_t disk_unsynced(const disk *d)
 
 uint64_t disk_bytes(const disk *d)
 {
+    DSIM_ASSERT(d != NULL);
     return d->bytes;
 }

@@ -17,6 +17,8 @@ static const char *const f_names[DSIM_F_COUNT_] = {"read", "write", "cas"};
 
 static void hist_append(dsim_world *w, const char *s, size_t len)
 {
+    DSIM_ASSERT(len > 0);
+    DSIM_ASSERT(w->hist_len <= w->hist_cap);
     if (w->hist_len + len + 1 > w->hist_cap) {
         size_t cap = w->hist_cap ? w->hist_cap : 4096;
         while (cap < w->hist_len + len + 1)
@@ -29,11 +31,14 @@ static void hist_append(dsim_world *w, const char *s, size_t len)
     memcpy(w->hist + w->hist_len, s, len);
     w->hist_len += len;
     w->hist[w->hist_len] = 0;
+    DSIM_ASSERT(w->hist[w->hist_len - 1] == '\n');   /* JSON lines, one per record */
 }
 
 static int format_value(char *buf, size_t cap, const char *type, const dsim_op *op,
                         int64_t value, bool has_value)
 {
+    DSIM_ASSERT(type != NULL);
+    DSIM_ASSERT(cap >= 64);   /* two 20-digit numbers and the brackets fit */
     if (strcmp(type, "ok") == 0 && op->f == DSIM_F_READ) {
         if (!has_value || value == DSIM_NIL)
             return snprintf(buf, cap, "null");
@@ -62,7 +67,8 @@ void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t 
     int len = snprintf(line, sizeof line,
                        "{\"process\":%d,\"type\":\"%s\",\"f\":\"%s\",%s\"value\":%s,\"time\":%" PRId64 "}\n",
                        op->process, type, f_names[op->f], key, val, w->now);
-    DSIM_ASSERT(len > 0 && (size_t)len < sizeof line);
+    DSIM_ASSERT(len > 0);
+    DSIM_ASSERT((size_t)len < sizeof line);
     hist_append(w, line, (size_t)len);
     json_t *e = trace_event(w, "op");
     if (!e)

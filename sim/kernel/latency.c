@@ -16,8 +16,6 @@
 
 #include "dsim.h"
 
-#define SIGMA_MILLI_MAX 10000   /* lognormal sigma <= 10 */
-#define ALPHA_MILLI_MIN 1       /* pareto shape >= 0.001 */
 
 /* Rounds a non-negative real to nanoseconds, capped; NaN reads as the cap. */
 static int64_t clamp_ns(double x)
@@ -27,11 +25,13 @@ static int64_t clamp_ns(double x)
     if (!(x < (double)LATENCY_NS_MAX))
         return LATENCY_NS_MAX;
     int64_t ns = (int64_t)(x + 0.5);   /* x < 2^42: exact enough, no overflow */
+    DSIM_ASSERT(ns >= 0);
     return ns > LATENCY_NS_MAX ? LATENCY_NS_MAX : ns;
 }
 
 static int64_t cap_ns(int64_t x)
 {
+    DSIM_ASSERT(x >= 0);
     return x > LATENCY_NS_MAX ? LATENCY_NS_MAX : x;
 }
 
@@ -48,12 +48,13 @@ int64_t latency_sample(const latency_model *m, rng *r)
         DSIM_ASSERT(m->b >= 0);
         return clamp_ns((double)m->a + (double)m->b * rng_normal(r));
     case LATENCY_LOGNORMAL: {
-        DSIM_ASSERT(m->b >= 0 && m->b <= SIGMA_MILLI_MAX);
+        DSIM_ASSERT(m->b >= 0);
+        DSIM_ASSERT(m->b <= LATENCY_SIGMA_MILLI_MAX);
         double sigma = (double)m->b / 1000.0;
         return clamp_ns((double)m->a * exp(sigma * rng_normal(r)));
     }
     case LATENCY_PARETO: {
-        DSIM_ASSERT(m->b >= ALPHA_MILLI_MIN);
+        DSIM_ASSERT(m->b >= LATENCY_ALPHA_MILLI_MIN);
         /* Inverse CDF: x = scale * u^(-1/alpha) with u uniform on (0, 1]. */
         double alpha = (double)m->b / 1000.0;
         double u = 1.0 - rng_unit(r);
@@ -73,8 +74,10 @@ const char *latency_name(latency_kind k)
         [LATENCY_LOGNORMAL] = "lognormal",
         [LATENCY_PARETO] = "pareto",
     };
+    _Static_assert(sizeof names / sizeof names[0] == LATENCY_PARETO + 1, "a name per model");
     if ((unsigned)k >= sizeof names / sizeof names[0])
         return "unknown";
+    DSIM_ASSERT(names[k] != NULL);
     return names[k];
 }
 
@@ -82,6 +85,7 @@ const char *latency_name(latency_kind k)
 ** zeros ("1", "0.25", "1.001"), then 'suffix'. */
 static void format_thousandths(int64_t thousandths, const char *suffix, char *buf, size_t cap)
 {
+    DSIM_ASSERT(cap > 0);
     const char *sign = thousandths < 0 ? "-" : "";
     uint64_t mag = thousandths < 0 ? 0 - (uint64_t)thousandths : (uint64_t)thousandths;
     unsigned frac = (unsigned)(mag % 1000);
@@ -95,6 +99,7 @@ static void format_thousandths(int64_t thousandths, const char *suffix, char *bu
         frac /= 10;
         digits--;
     }
+    DSIM_ASSERT(digits >= 1);
     snprintf(buf, cap, "%s%llu.%0*u%s", sign, whole, digits, frac, suffix);
 }
 
@@ -102,13 +107,15 @@ static void format_thousandths(int64_t thousandths, const char *suffix, char *bu
 static void format_ms(int64_t ns, char *buf, size_t cap)
 {
     /* Round half away from zero, in integers: no double can change digits. */
+    DSIM_ASSERT(cap > 0);
     int64_t us = ns >= 0 ? (ns / 1000) + (ns % 1000 >= 500) : (ns / 1000) - (ns % 1000 <= -500);
     format_thousandths(us, "ms", buf, cap);
 }
 
 void latency_format(const latency_model *m, char *buf, unsigned cap)
 {
-    DSIM_ASSERT(buf != NULL && cap > 0);
+    DSIM_ASSERT(buf != NULL);
+    DSIM_ASSERT(cap > 0);
     char a[48], b[48];
     format_ms(m->a, a, sizeof a);
     switch (m->kind) {

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsim.h"
+
 #define LOGFILTER_TERMS_MAX 64
 #define LOGFILTER_VALUE_MAX 64
 
@@ -36,14 +38,18 @@ struct logfilter {
     term terms[LOGFILTER_TERMS_MAX];
 };
 
+_Static_assert(sizeof keys / sizeof keys[0] - 1 <= 32, "a small, fixed key table");
+
 const char *logfilter_keys(void)
 {
+    DSIM_ASSERT(keys[KEY_NODE] != NULL);
     return "node (node, from, to or client), ev, msg, from, to, client, kind, role, term, "
            "f, type, why, name, shape, op, process, id, key";
 }
 
 static int key_index(const char *k, size_t len)
 {
+    DSIM_ASSERT(k != NULL);
     for (int i = 0; keys[i]; i++)
         if (strlen(keys[i]) == len && strncmp(keys[i], k, len) == 0)
             return i;
@@ -53,6 +59,7 @@ static int key_index(const char *k, size_t len)
 /* Parses one "key:value" term of 'len' bytes at 's' into 't'. */
 static bool parse_term(const char *s, size_t len, term *t, char *err, size_t cap)
 {
+    DSIM_ASSERT(t != NULL);
     const char *colon = memchr(s, ':', len);
     if (!colon || colon == s || colon == s + len - 1) {
         snprintf(err, cap, "log filter '%.*s' is not key:value (keys: %s)", (int)len, s,
@@ -70,6 +77,7 @@ static bool parse_term(const char *s, size_t len, term *t, char *err, size_t cap
         snprintf(err, cap, "log filter '%.*s': value too long", (int)len, s);
         return false;
     }
+    DSIM_ASSERT(vlen >= 1);   /* the colon is not last */
     memcpy(t->value, colon + 1, vlen);
     t->value[vlen] = 0;
     t->prefix = t->value[vlen - 1] == '*';
@@ -100,6 +108,7 @@ logfilter *logfilter_parse(const char *spec, char *err, size_t cap)
         if (!parse_term(s, len, &f->terms[f->len], err, cap))
             break;
         f->len++;
+        DSIM_ASSERT(f->len <= LOGFILTER_TERMS_MAX);
         if (!comma)
             return f;
         s = comma + 1;
@@ -115,6 +124,7 @@ void logfilter_free(logfilter *f)
 
 static bool value_matches(const term *t, const json_t *v)
 {
+    DSIM_ASSERT(t->key >= 0);
     char num[32];
     const char *s;
     if (json_is_string(v)) {
@@ -130,6 +140,7 @@ static bool value_matches(const term *t, const json_t *v)
 
 static bool term_matches(const term *t, const json_t *e)
 {
+    DSIM_ASSERT(json_is_object(e));
     if (t->key != KEY_NODE)
         return value_matches(t, json_object_get(e, keys[t->key]));
     static const char *const endpoint_fields[] = {"node", "from", "to", "client", NULL};
@@ -143,6 +154,8 @@ bool logfilter_match(const logfilter *f, const json_t *e)
 {
     if (!f)
         return true;
+    DSIM_ASSERT(f->len >= 1);
+    DSIM_ASSERT(f->len <= LOGFILTER_TERMS_MAX);
     for (int k = 0; keys[k]; k++) {
         bool constrained = false, any = false;
         for (int i = 0; i < f->len && !any; i++) {

@@ -22,19 +22,30 @@
 
 #include "world.h"
 
-int net_init(dsim_world *w, int nodes)
+/* Layouts relied on: message bytes reach the fingerprint (no padding may
+** carry garbage into it), and a free buffer keeps the pool's next pointer
+** in its data, so the smallest class must hold a header and a pointer. */
+_Static_assert(sizeof(dsim_op) == 48, "dsim_op has no padding: requests are hashed as bytes");
+_Static_assert(sizeof(reply_body) == 24, "reply_body has no padding: replies are hashed as bytes");
+_Static_assert(sizeof(wmsg) + sizeof(wmsg *) <= 64, "the smallest pool class holds a free-list link");
+_Static_assert(sizeof(((dsim_world *)0)->pool_free) / sizeof(wmsg *) == 24, "24 size classes");
+
+int net_init(dsim_world *w, int endpoints)
 {
+    DSIM_ASSERT(endpoints >= w->nodes_len);
     net_state *s = &w->net;
-    s->endpoints = nodes;
+    s->endpoints = endpoints;
     s->profiles_len = 1;
     s->profiles[0] = (net_profile){
         .latency = {.kind = LATENCY_UNIFORM, .a = DSIM_MS(1), .b = DSIM_MS(5)},
     };
+    DSIM_ASSERT(s->cut == NULL);
     return 0;
 }
 
 void net_free(dsim_world *w)
 {
+    DSIM_ASSERT(w != NULL);
     free(w->net.link_profile);
     free(w->net.cut);
     free(w->net.fifo_last);
@@ -44,13 +55,16 @@ void net_free(dsim_world *w)
 
 static size_t link_index(const dsim_world *w, int from, int to)
 {
-    DSIM_ASSERT(from >= 0 && from < w->net.endpoints);
-    DSIM_ASSERT(to >= 0 && to < w->net.endpoints);
+    DSIM_ASSERT(from >= 0);
+    DSIM_ASSERT(from < w->net.endpoints);
+    DSIM_ASSERT(to >= 0);
+    DSIM_ASSERT(to < w->net.endpoints);
     return (size_t)from * (size_t)w->net.endpoints + (size_t)to;
 }
 
 static size_t links_len(const dsim_world *w)
 {
+    DSIM_ASSERT(w->net.endpoints >= w->nodes_len);
     return (size_t)w->net.endpoints * (size_t)w->net.endpoints;
 }
 
@@ -74,6 +88,7 @@ void net_set_cut(dsim_world *w, int from, int to, bool cut)
     if (cut && !s->cut[i] && s->conn_epoch)
         s->conn_epoch[i]++;   /* the connection breaks */
     s->cut[i] = cut;
+    DSIM_ASSERT(net_reachable(w, from, to) == !cut);
 }
 
 void net_heal(dsim_world *w)
@@ -81,22 +96,34 @@ void net_heal(dsim_world *w)
     if (w->net.cut)
         memset(w->net.cut, 0, links_len(w));
     net_set_shape(w, NULL);
+    DSIM_ASSERT(w->net.shape == NULL);
 }
 
 void net_set_shape(dsim_world *w, json_t *shape)
 {
+    DSIM_ASSERT(shape == NULL || json_is_object(shape));
     json_decref(w->net.shape);
     w->net.shape = shape;
+}
+
+/* Field by field: a struct's padding bytes are indeterminate, so memcmp
+** would make the dedup (and so which links follow a later change of the
+** default) depend on the compiler. */
+static bool profiles_equal(const net_profile *a, const net_profile *b)
+{
+    return a->latency.kind == b->latency.kind && a->latency.a == b->latency.a &&
+           a->latency.b == b->latency.b && a->drop == b->drop && a->dup == b->dup;
 }
 
 int net_profile_add(dsim_world *w, const net_profile *p)
 {
     net_state *s = &w->net;
     for (int i = 0; i < s->profiles_len; i++)
-        if (memcmp(&s->profiles[i], p, sizeof *p) == 0)
+        if (profiles_equal(&s->profiles[i], p))
             return i;
     if (s->profiles_len == WORLD_PROFILES_MAX)
         return -1;
+    DSIM_ASSERT(s->profiles_len < WORLD_PROFILES_MAX);
     s->profiles[s->profiles_len] = *p;
     return s->profiles_len++;
 }
@@ -104,13 +131,15 @@ int net_profile_add(dsim_world *w, const net_profile *p)
 void net_set_link_profile(dsim_world *w, int from, int to, int profile)
 {
     net_state *s = &w->net;
-    DSIM_ASSERT(profile >= 0 && profile < s->profiles_len);
+    DSIM_ASSERT(profile >= 0);
+    DSIM_ASSERT(profile < s->profiles_len);
     if (!s->link_profile) {
         if (profile == 0)
             return;
         s->link_profile = calloc(links_len(w), sizeof *s->link_profile);
         DSIM_ASSERT(s->link_profile != NULL);
     }
+    _Static_assert(WORLD_PROFILES_MAX <= UINT16_MAX + 1, "a link's profile index fits 16 bits");
     s->link_profile[link_index(w, from, to)] = (uint16_t)profile;
 }
 
@@ -121,8 +150,10 @@ void net_set_fifo(dsim_world *w, bool on)
     if (on && !s->fifo_last) {
         s->fifo_last = calloc(links_len(w), sizeof *s->fifo_last);
         s->conn_epoch = calloc(links_len(w), sizeof *s->conn_epoch);
-        DSIM_ASSERT(s->fifo_last && s->conn_epoch);
+        DSIM_ASSERT(s->fifo_last != NULL);
+        DSIM_ASSERT(s->conn_epoch != NULL);
     }
+    DSIM_ASSERT(s->fifo == on);
 }
 
 /* ---- payload pool ----------------------------------------------------------- */
@@ -143,12 +174,15 @@ static wmsg *msg_alloc(dsim_world *w, uint32_t len)
         w->pool_bytes += (size_t)64 << c;
     }
     m->size_class = (uint16_t)c;
+    DSIM_ASSERT(((size_t)64 << c) >= need);
     return m;
 }
 
 void net_msg_release(dsim_world *w, wmsg *m)
 {
     unsigned c = m->size_class;
+    DSIM_ASSERT(c < 24);
+    DSIM_ASSERT(m != w->pool_free[c]);   /* not released twice in a row */
     memcpy(m->data, &w->pool_free[c], sizeof(wmsg *));
     w->pool_free[c] = m;
 }
@@ -157,6 +191,8 @@ void net_msg_release(dsim_world *w, wmsg *m)
 
 static const char *msg_name(const dsim_world *w, const wmsg *m, char *buf, size_t cap)
 {
+    DSIM_ASSERT(m->kind <= MSG_REPLY);
+    DSIM_ASSERT(cap >= 16);   /* "type4294967295" */
     if (m->kind == MSG_REQUEST)
         return "request";
     if (m->kind == MSG_REPLY)
@@ -171,9 +207,9 @@ static const char *msg_name(const dsim_world *w, const wmsg *m, char *buf, size_
 
 static void trace_msg_on(dsim_world *w, const char *ev, const wmsg *m, const char *why)
 {
+    DSIM_ASSERT(trace_on(w));   /* trace_msg checked */
     json_t *e = trace_event(w, ev);
-    if (!e)
-        return;
+    DSIM_ASSERT(e != NULL);
     char a[16], b[16], nb[24];
     json_object_set_new(e, "from", json_string(endpoint_name(w, m->from, a, sizeof a)));
     json_object_set_new(e, "to", json_string(endpoint_name(w, m->to, b, sizeof b)));
@@ -211,6 +247,7 @@ static inline void trace_msg(dsim_world *w, const char *ev, const wmsg *m, const
 
 static void drop(dsim_world *w, wmsg *m, const char *why)
 {
+    DSIM_ASSERT(why != NULL);
     w->stats.dropped++;
     world_fp(w, 0xd709 ^ m->id);
     trace_msg(w, "drop", m, why);
@@ -230,6 +267,7 @@ static void schedule(dsim_world *w, wmsg *m, const net_profile *p, size_t li)
         w->net.fifo_last[li] = at;
         m->conn_epoch = w->net.conn_epoch[li];
     }
+    DSIM_ASSERT(at >= w->now);
     queue_item it = {.kind = EV_DELIVER, .node = m->to, .peer = m->from, .ptr = m};
     if (world_push(w, at, &it) == 0)
         net_msg_release(w, m);
@@ -238,6 +276,8 @@ static void schedule(dsim_world *w, wmsg *m, const net_profile *p, size_t li)
 static wmsg *msg_make(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
                       const void *data, uint32_t len, uint64_t id)
 {
+    DSIM_ASSERT(kind <= MSG_REPLY);
+    DSIM_ASSERT(data != NULL || len == 0);
     wmsg *m = msg_alloc(w, len);
     m->kind = kind;
     m->dup = 0;
@@ -257,6 +297,7 @@ void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
               const void *data, uint32_t len, uint64_t id)
 {
     DSIM_ASSERT(len <= DSIM_MSG_BYTES_MAX);
+    DSIM_ASSERT(from != to || from < w->nodes_len);   /* a client never sends to itself */
     w->stats.sent++;
     world_fp(w, ((uint64_t)(uint32_t)from << 40) ^ ((uint64_t)(uint32_t)to << 16) ^
                     ((uint64_t)type << 2) ^ kind);
@@ -289,6 +330,8 @@ void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
 ** ownership of 'm'. */
 void net_deliver(dsim_world *w, wmsg *m)
 {
+    DSIM_ASSERT(m->to >= 0);
+    DSIM_ASSERT(m->to < w->net.endpoints);
     if (!net_reachable(w, m->from, m->to)) {
         drop(w, m, "partition");
         return;
@@ -316,7 +359,8 @@ void net_deliver(dsim_world *w, wmsg *m)
         queue_item it = {.kind = EV_DELIVER, .node = m->to, .peer = m->from, .ptr = m};
         node_dispatch(&w->nodes[m->to], &it);
     } else {
-        DSIM_ASSERT(m->kind == MSG_REPLY && m->len == sizeof(reply_body));
+        DSIM_ASSERT(m->kind == MSG_REPLY);
+        DSIM_ASSERT(m->len == sizeof(reply_body));
         reply_body r;
         memcpy(&r, m->data, sizeof r);
         client_on_reply(w, m->to - w->nodes_len, &r);
@@ -329,7 +373,8 @@ void net_deliver(dsim_world *w, wmsg *m)
 uint64_t dsim_send(dsim_node *n, int to, uint32_t type, const void *data, uint32_t len)
 {
     dsim_world *w = n->w;
-    DSIM_ASSERT(to >= 0 && to < w->nodes_len);
+    DSIM_ASSERT(to >= 0);
+    DSIM_ASSERT(to < w->nodes_len);
     DSIM_ASSERT(n->status == NODE_UP);
     uint64_t id = w->msg_id_next++;
     net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);

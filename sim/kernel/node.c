@@ -21,14 +21,19 @@
 
 static const char *const status_names[] = {"up", "paused", "crashed"};
 
+_Static_assert(sizeof status_names / sizeof status_names[0] == NODE_CRASHED + 1, "a name per state");
+
 const char *node_status_name(int status)
 {
-    DSIM_ASSERT(status >= NODE_UP && status <= NODE_CRASHED);
+    DSIM_ASSERT(status >= NODE_UP);
+    DSIM_ASSERT(status <= NODE_CRASHED);
     return status_names[status];
 }
 
 int node_init(dsim_world *w, dsim_node *n, int id)
 {
+    DSIM_ASSERT(id >= 0);
+    DSIM_ASSERT(id < w->nodes_len);
     n->w = w;
     n->id = id;
     n->status = NODE_UP;
@@ -43,6 +48,7 @@ int node_init(dsim_world *w, dsim_node *n, int id)
 
 static void deferred_clear(dsim_node *n)
 {
+    DSIM_ASSERT(n->deferred_len <= n->deferred_cap);
     for (uint32_t i = 0; i < n->deferred_len; i++)
         if (n->deferred[i].kind == EV_DELIVER)
             net_msg_release(n->w, n->deferred[i].ptr);
@@ -51,6 +57,7 @@ static void deferred_clear(dsim_node *n)
 
 void node_free(dsim_node *n)
 {
+    DSIM_ASSERT(n->w != NULL);
     deferred_clear(n);
     free(n->deferred);
     disk_free(n->disk);
@@ -61,22 +68,26 @@ void node_free(dsim_node *n)
 
 static void timer_slot_release(dsim_world *w, uint32_t idx)
 {
+    DSIM_ASSERT(idx < w->timers_len);
     timer_slot *s = &w->timers[idx];
     DSIM_ASSERT(s->live);
     s->live = 0;
     s->gen++;
     w->timers_free[w->timers_free_len++] = idx;
+    DSIM_ASSERT(w->timers_free_len <= w->timers_len);
 }
 
 static uint32_t timer_slot_take(dsim_world *w)
 {
+    DSIM_ASSERT(w->timers_len <= w->timers_cap);
     if (w->timers_free_len > 0)
         return w->timers_free[--w->timers_free_len];
     if (w->timers_len == w->timers_cap) {
         uint32_t cap = w->timers_cap ? w->timers_cap * 2 : 256;
         timer_slot *t = realloc(w->timers, cap * sizeof *t);
         uint32_t *f = realloc(w->timers_free, cap * sizeof *f);
-        DSIM_ASSERT(t && f);   /* out of memory here is not recoverable */
+        DSIM_ASSERT(t != NULL);   /* out of memory here is not recoverable */
+        DSIM_ASSERT(f != NULL);
         w->timers = t;
         w->timers_free = f;
         w->timers_cap = cap;
@@ -99,6 +110,7 @@ dsim_timer_id dsim_timer(dsim_node *n, uint32_t kind, uint64_t arg, int64_t afte
     queue_item it = {.kind = EV_TIMER, .node = n->id, .peer = -1, .aux = n->incarnation,
                      .a = ((uint64_t)s->gen << 32) | idx, .b = arg};
     s->qhandle = world_push(w, w->now + delay, &it);
+    DSIM_ASSERT(delay >= 0);
     return ((uint64_t)s->gen << 32) | (idx + 1);
 }
 
@@ -115,6 +127,7 @@ bool dsim_timer_cancel(dsim_node *n, dsim_timer_id id)
     if (s->qhandle)
         queue_cancel(&w->q, s->qhandle);
     timer_slot_release(w, idx);   /* a deferred copy now misses on gen */
+    DSIM_ASSERT(!s->live);
     return true;
 }
 
@@ -127,6 +140,7 @@ static bool timer_fire_ok(dsim_node *n, const queue_item *it, uint32_t *kind)
     timer_slot *s = &w->timers[idx];
     if (!s->live || s->gen != (uint32_t)(it->a >> 32))
         return false;   /* cancelled while held by a pause */
+    DSIM_ASSERT(s->node == n->id);
     *kind = s->kind;
     timer_slot_release(w, idx);
     return it->aux == n->incarnation;
@@ -136,6 +150,7 @@ static bool timer_fire_ok(dsim_node *n, const queue_item *it, uint32_t *kind)
 
 static void trace_node(dsim_node *n, const char *ev)
 {
+    DSIM_ASSERT(ev != NULL);
     json_t *e = trace_event(n->w, ev);
     if (!e)
         return;
@@ -150,6 +165,7 @@ static void observe_role(dsim_node *n)
 {
     if (!trace_on(n->w) || !n->w->proto->inspect || n->status == NODE_CRASHED)
         return;
+    DSIM_ASSERT(n->state != NULL);
     json_t *o = json_object();
     n->w->proto->inspect(n, o);
     const char *role = json_string_value(json_object_get(o, "role"));
@@ -179,6 +195,7 @@ void node_boot(dsim_node *n)
         n->w->in_protocol--;
     }
     observe_role(n);
+    DSIM_ASSERT(n->status == NODE_UP);   /* start cannot change its own node's state */
 }
 
 void node_crash(dsim_node *n, bool tear)
@@ -195,6 +212,7 @@ void node_crash(dsim_node *n, bool tear)
     n->role[0] = 0;
     n->term_seen = -1;
     trace_node(n, "crash");
+    DSIM_ASSERT(n->deferred_len == 0);
 }
 
 void node_restart(dsim_node *n)
@@ -204,6 +222,7 @@ void node_restart(dsim_node *n)
     n->status = NODE_UP;
     trace_node(n, "restart");
     node_boot(n);
+    DSIM_ASSERT(n->status != NODE_CRASHED);
 }
 
 void node_pause(dsim_node *n)
@@ -214,6 +233,7 @@ void node_pause(dsim_node *n)
     n->status = NODE_PAUSED;
     n->pause_gen++;
     trace_node(n, "pause");
+    DSIM_ASSERT(n->deferred_len == 0);
 }
 
 /* Replays held events now, in the order they were held. */
@@ -236,10 +256,13 @@ void node_resume(dsim_node *n)
         }
     }
     n->deferred_len = 0;
+    DSIM_ASSERT(n->status == NODE_UP);
 }
 
 static void node_defer(dsim_node *n, const queue_item *it)
 {
+    DSIM_ASSERT(n->status == NODE_PAUSED);
+    DSIM_ASSERT(it->kind == EV_DELIVER || it->kind == EV_TIMER);
     if (n->deferred_len == n->deferred_cap) {
         uint32_t cap = n->deferred_cap ? n->deferred_cap * 2 : 64;
         queue_item *d = realloc(n->deferred, cap * sizeof *d);
@@ -276,7 +299,8 @@ void node_dispatch(dsim_node *n, const queue_item *it)
             dsim_msg pm = {.type = m->type, .len = m->len, .data = m->data, .id = m->id};
             w->proto->on_message(n, m->from, &pm);
         } else {
-            DSIM_ASSERT(m->kind == MSG_REQUEST && m->len == sizeof(dsim_op));
+            DSIM_ASSERT(m->kind == MSG_REQUEST);
+            DSIM_ASSERT(m->len == sizeof(dsim_op));
             dsim_op op;
             memcpy(&op, m->data, sizeof op);
             if (w->proto->on_request)
@@ -306,6 +330,7 @@ void node_dispatch(dsim_node *n, const queue_item *it)
 
 void node_inspect(dsim_node *n, json_t *out)
 {
+    DSIM_ASSERT(json_is_object(out));
     json_object_set_new(out, "status", json_string(node_status_name(n->status)));
     if (n->status != NODE_CRASHED && n->w->proto->inspect)
         n->w->proto->inspect(n, out);
@@ -328,6 +353,8 @@ static void emits_flush(dsim_world *w, uint64_t a, uint64_t b)
     (void)a;
     (void)b;
     json_t *list = w->emits_pending;
+    DSIM_ASSERT(json_is_array(list));   /* scheduled with its first event */
+    DSIM_ASSERT(w->on_emit != NULL);
     w->emits_pending = NULL;
     size_t i;
     json_t *ev;
@@ -343,7 +370,9 @@ static void emits_flush(dsim_world *w, uint64_t a, uint64_t b)
 /* Is 'key' one of the "key: type" items of 'decl' ("node: node, term: int")? */
 static bool field_declared(const char *decl, const char *key)
 {
+    DSIM_ASSERT(key != NULL);
     size_t len = strlen(key);
+    DSIM_ASSERT(len > 0);
     for (const char *p = decl; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
         while (*p == ' ')
             p++;
@@ -382,6 +411,8 @@ static void emit_check_declared(const dsim_world *w, const char *name, const jso
 void dsim_emit(dsim_node *n, const char *name, json_t *fields)
 {
     dsim_world *w = n->w;
+    DSIM_ASSERT(name != NULL);
+    DSIM_ASSERT(fields == NULL || json_is_object(fields));
     emit_check_declared(w, name, fields);
     world_fp_bytes(w, name, strlen(name));
     json_t *rec = json_pack("{s:I, s:i, s:s}", "t", (json_int_t)w->now, "node", n->id + 1, "name", name);
@@ -406,6 +437,7 @@ void dsim_emit(dsim_node *n, const char *name, json_t *fields)
             world_call_at(w, w->now, emits_flush, 0, 0);
         }
         json_array_append_new(w->emits_pending, ev);
+        DSIM_ASSERT(json_array_size(w->emits_pending) > 0);
     }
     json_decref(fields);
 }

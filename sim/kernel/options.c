@@ -18,6 +18,7 @@
 
 static bool parse_number(json_t *v, double *out)
 {
+    DSIM_ASSERT(out != NULL);
     if (json_is_number(v)) {
         *out = json_number_value(v);
         return true;
@@ -28,11 +29,13 @@ static bool parse_number(json_t *v, double *out)
     char *end;
     errno = 0;
     *out = strtod(s, &end);
-    return *s && !*end && errno == 0;
+    return *s && !*end && errno == 0 && isfinite(*out);   /* "nan" and "inf" are not numbers */
 }
 
 static bool parse_range(json_t *v, double *lo, double *hi)
 {
+    DSIM_ASSERT(lo != NULL);
+    DSIM_ASSERT(hi != NULL);
     if (json_is_array(v) && json_array_size(v) == 2)
         return parse_number(json_array_get(v, 0), lo) && parse_number(json_array_get(v, 1), hi);
     if (json_is_string(v) && strchr(json_string_value(v), ',')) {
@@ -43,7 +46,7 @@ static bool parse_range(json_t *v, double *lo, double *hi)
             return false;
         const char *t = end + 1;
         *hi = strtod(t, &end);
-        return end != t && !*end;
+        return end != t && !*end && isfinite(*lo) && isfinite(*hi);
     }
     if (parse_number(v, lo)) {
         *hi = *lo;
@@ -54,6 +57,7 @@ static bool parse_range(json_t *v, double *lo, double *hi)
 
 static json_t *parse_bool(json_t *v)
 {
+    DSIM_ASSERT(v != NULL);
     if (json_is_boolean(v))
         return json_incref(v);
     const char *s = json_string_value(v);
@@ -67,6 +71,9 @@ static json_t *parse_bool(json_t *v)
 /* Parses one value of option 'o'; NULL with a message in 'err' when bad. */
 static json_t *parse_one(const dsim_option *o, json_t *v, char *err, size_t cap)
 {
+    DSIM_ASSERT(o->name != NULL);
+    if (o->type != DSIM_OPT_BOOL && o->type != DSIM_OPT_STR)
+        DSIM_ASSERT(o->min <= o->max);
     double x, y;
     switch (o->type) {
     case DSIM_OPT_INT:
@@ -117,6 +124,7 @@ static json_t *parse_one(const dsim_option *o, json_t *v, char *err, size_t cap)
 
 static int check_bug(dsim_world *w, json_t *v, char *err, size_t cap)
 {
+    DSIM_ASSERT(v != NULL);
     const char *s = json_string_value(v);
     if (!s) {
         snprintf(err, cap, "option 'bug' wants a string");
@@ -133,11 +141,14 @@ static int check_bug(dsim_world *w, json_t *v, char *err, size_t cap)
         return -1;
     }
     snprintf(w->bug, sizeof w->bug, "%s", s);
+    DSIM_ASSERT(w->bug[0] != 0);
     return 0;
 }
 
 static const dsim_option *find(const dsim_protocol *p, const char *name)
 {
+    DSIM_ASSERT(p != NULL);
+    DSIM_ASSERT(name != NULL);
     for (const dsim_option *o = p->options; o && o->name; o++)
         if (strcmp(o->name, name) == 0)
             return o;
@@ -146,6 +157,8 @@ static const dsim_option *find(const dsim_protocol *p, const char *name)
 
 int options_build(dsim_world *w, json_t *given, char *err, size_t cap)
 {
+    DSIM_ASSERT(json_is_object(given));
+    DSIM_ASSERT(json_object_size(w->options) == 0);
     const char *key;
     json_t *v;
     snprintf(w->bug, sizeof w->bug, "none");
@@ -168,13 +181,15 @@ int options_build(dsim_world *w, json_t *given, char *err, size_t cap)
         json_object_set_new(w->options, o->name, val);
     }
     json_object_set_new(w->options, "bug", json_string(w->bug));
+    DSIM_ASSERT(json_object_get(w->options, "bug") != NULL);
     return 0;
 }
 
 static json_t *get(dsim_node *n, const char *name, dsim_option_type type)
 {
     const dsim_option *o = find(n->w->proto, name);
-    DSIM_ASSERT(o != NULL && o->type == type);
+    DSIM_ASSERT(o != NULL);   /* the protocol asks for an option it declared */
+    DSIM_ASSERT(o->type == type);
     json_t *v = json_object_get(n->w->options, name);
     DSIM_ASSERT(v != NULL);
     return v;
@@ -203,11 +218,13 @@ int64_t dsim_opt_ms(dsim_node *n, const char *name)
 void dsim_opt_range(dsim_node *n, const char *name, int64_t *lo_ns, int64_t *hi_ns)
 {
     json_t *v = get(n, name, DSIM_OPT_MS_RANGE);
+    DSIM_ASSERT(json_array_size(v) == 2);
     *lo_ns = (int64_t)llround(json_real_value(json_array_get(v, 0)) * 1e6);
     *hi_ns = (int64_t)llround(json_real_value(json_array_get(v, 1)) * 1e6);
 }
 
 bool dsim_bug(dsim_node *n, const char *name)
 {
+    DSIM_ASSERT(name != NULL);
     return strcmp(n->w->bug, name) == 0;
 }

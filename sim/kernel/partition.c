@@ -1,5 +1,6 @@
 /*
-** partition.c — partition shapes over the reachability matrix of net.c.
+** partition.c — partition shapes over the reachability matrix of net.c
+** (the network operations of dsim_ops.h).
 **
 ** Every shape except 'cut' replaces the previous one (heal, then apply), as
 ** Jepsen's nemesis replaces its grudge; 'cut' adds one directed cut so
@@ -11,11 +12,12 @@
 */
 #include <stdlib.h>
 
-#include "partition.h"
 #include "world.h"
 
 static json_t *names_of(const dsim_world *w, const int *eps, int len)
 {
+    DSIM_ASSERT(len >= 0);
+    DSIM_ASSERT(eps != NULL || len == 0);
     json_t *a = json_array();
     char buf[16];
     for (int i = 0; i < len; i++)
@@ -25,6 +27,7 @@ static json_t *names_of(const dsim_world *w, const int *eps, int len)
 
 static void trace_shape(dsim_world *w, json_t *shape)
 {
+    DSIM_ASSERT(json_is_string(json_object_get(shape, "shape")));
     world_fp_bytes(w, "partition", 9);
     json_t *e = trace_event(w, "partition");
     if (e) {
@@ -32,17 +35,21 @@ static void trace_shape(dsim_world *w, json_t *shape)
         trace_emit(w, e);
     }
     net_set_shape(w, shape);
+    DSIM_ASSERT(w->net.shape == shape);
 }
 
 /* 'group_of[ep]' is a group number >= 0, or -1: a node not listed joins one
 ** extra group of all unlisted nodes, a client not listed reaches everyone. */
-void partition_groups(dsim_world *w, const int *group_of)
+void dsim_partition_groups(dsim_world *w, const int *group_of)
 {
     int eps = w->net.endpoints;
     int extra = 0;
-    for (int e = 0; e < eps; e++)
+    for (int e = 0; e < eps; e++) {
+        DSIM_ASSERT(group_of[e] >= -1);
         if (group_of[e] >= extra)
             extra = group_of[e] + 1;
+    }
+    DSIM_ASSERT(extra <= eps);
     net_heal(w);
     for (int a = 0; a < eps; a++) {
         int ga = group_of[a] < 0 && a < w->nodes_len ? extra : group_of[a];
@@ -71,22 +78,49 @@ void partition_groups(dsim_world *w, const int *group_of)
     trace_shape(w, shape);
 }
 
-void partition_isolate(dsim_world *w, int node)
+void dsim_partition_oneway(dsim_world *w, const int *side_of)
 {
-    DSIM_ASSERT(node >= 0 && node < w->nodes_len);
+    DSIM_ASSERT(side_of != NULL);
+    net_heal(w);
+    for (int a = 0; a < w->nodes_len; a++)
+        for (int b = 0; b < w->nodes_len; b++)
+            if (side_of[a] == 0 && side_of[b] == 1)
+                net_set_cut(w, a, b, true);
+    json_t *groups = json_array();
+    int *members = malloc(sizeof(int) * (size_t)w->nodes_len);
+    DSIM_ASSERT(members != NULL);
+    for (int side = 0; side < 2; side++) {
+        int len = 0;
+        for (int a = 0; a < w->nodes_len; a++)
+            if (side_of[a] == side)
+                members[len++] = a;
+        json_array_append_new(groups, names_of(w, members, len));
+    }
+    free(members);
+    trace_shape(w, json_pack("{s:s, s:o}", "shape", "oneway", "groups", groups));
+}
+
+void dsim_partition_isolate(dsim_world *w, int node)
+{
+    DSIM_ASSERT(node >= 0);
+    DSIM_ASSERT(node < w->nodes_len);
     net_heal(w);
     for (int e = 0; e < w->net.endpoints; e++) {
         net_set_cut(w, node, e, true);
         net_set_cut(w, e, node, true);
     }
+    if (w->net.endpoints > 1)
+        DSIM_ASSERT(!net_reachable(w, node, node == 0 ? 1 : 0));
     json_t *shape = json_pack("{s:s}", "shape", "isolate");
     json_object_set_new(shape, "groups", json_pack("[o]", names_of(w, &node, 1)));
     trace_shape(w, shape);
 }
 
-void partition_cut(dsim_world *w, int from, int to)
+void dsim_partition_cut(dsim_world *w, int from, int to)
 {
+    DSIM_ASSERT(from != to);
     net_set_cut(w, from, to, true);
+    DSIM_ASSERT(!net_reachable(w, from, to));
     int pair[2] = {from, to};
     json_t *shape = json_pack("{s:s}", "shape", "cut");
     json_object_set_new(shape, "link", names_of(w, pair, 2));
@@ -95,10 +129,12 @@ void partition_cut(dsim_world *w, int from, int to)
 
 /* Two halves of the other nodes that cannot reach each other; 'bridge'
 ** reaches both. */
-void partition_bridge(dsim_world *w, int bridge)
+void dsim_partition_bridge(dsim_world *w, int bridge)
 {
     int n = w->nodes_len;
-    DSIM_ASSERT(bridge >= 0 && bridge < n);
+    DSIM_ASSERT(n >= 3);
+    DSIM_ASSERT(bridge >= 0);
+    DSIM_ASSERT(bridge < n);
     int *group_of = malloc(sizeof(int) * (size_t)w->net.endpoints);
     DSIM_ASSERT(group_of != NULL);
     for (int e = 0; e < w->net.endpoints; e++)
@@ -136,10 +172,12 @@ void partition_bridge(dsim_world *w, int bridge)
 /* Majorities ring: node i hears only the majority window of the ring that
 ** is centred on it, so every node sees a majority and no two see the same
 ** one. The cut is directed (i drops what comes from outside its window). */
-void partition_ring(dsim_world *w)
+void dsim_partition_ring(dsim_world *w)
 {
     int n = w->nodes_len;
     int m = n / 2 + 1;
+    DSIM_ASSERT(n >= 3);   /* c:ring and the nemesis check it */
+    DSIM_ASSERT(m <= n);
     net_heal(w);
     for (int i = 0; i < n; i++) {
         int lo = i - (m - 1) / 2;
@@ -152,9 +190,10 @@ void partition_ring(dsim_world *w)
     trace_shape(w, json_pack("{s:s}", "shape", "ring"));
 }
 
-void partition_heal(dsim_world *w)
+void dsim_partition_heal(dsim_world *w)
 {
     net_heal(w);
+    DSIM_ASSERT(w->net.shape == NULL);
     world_fp_bytes(w, "heal", 4);
     json_t *e = trace_event(w, "heal");
     if (e)

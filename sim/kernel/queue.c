@@ -62,9 +62,12 @@ struct queue_slot {
 
 _Static_assert(QUEUE_ARITY >= 2, "a heap needs at least two children per node");
 _Static_assert(QUEUE_CAP_INITIAL >= 1, "initial capacity must be positive");
+_Static_assert(sizeof(queue_key) == 24, "a sift moves 24 bytes per key (see the design note)");
+_Static_assert(sizeof(((queue_key *)0)->slot) == 4, "a handle packs the slot in its low 32 bits");
 
 static bool key_less(const queue_key *x, const queue_key *y)
 {
+    DSIM_ASSERT(x->seq != y->seq || x == y);   /* seq is unique: no ties */
     if (x->time != y->time)
         return x->time < y->time;
     return x->seq < y->seq;
@@ -73,6 +76,8 @@ static bool key_less(const queue_key *x, const queue_key *y)
 /* Places 'k' at 'pos' and records the position in its slot. */
 static void heap_set(queue *q, uint32_t pos, const queue_key *k)
 {
+    DSIM_ASSERT(pos < q->len);
+    DSIM_ASSERT(k->slot < q->cap);
     q->heap[pos] = *k;
     q->slots[k->slot].heap_pos = pos;
 }
@@ -89,6 +94,7 @@ static void sift_up(queue *q, uint32_t pos, queue_key k)
         pos = parent;
     }
     heap_set(q, pos, &k);
+    DSIM_ASSERT(pos == 0 || !key_less(&q->heap[pos], &q->heap[(pos - 1) / QUEUE_ARITY]));
 }
 
 /* Moves 'k' down from the hole at 'pos' to its place. */
@@ -118,6 +124,7 @@ static void sift_down(queue *q, uint32_t pos, queue_key k)
         pos = best;
     }
     heap_set(q, pos, &k);
+    DSIM_ASSERT(q->slots[k.slot].heap_pos == pos);
 }
 
 /* Grows the three arrays to 'cap_new' and puts the new slots on the free
@@ -156,11 +163,13 @@ int queue_init(queue *q, uint32_t capacity_max)
     DSIM_ASSERT(capacity_max < SLOT_FREE);   /* slot + 1 fits in 32 bits */
     memset(q, 0, sizeof *q);
     q->cap_max = capacity_max;
+    DSIM_ASSERT(q->len == 0);
     uint32_t cap = capacity_max < QUEUE_CAP_INITIAL ? capacity_max : QUEUE_CAP_INITIAL;
     if (!queue_grow(q, cap)) {
         queue_free(q);
         return -1;
     }
+    DSIM_ASSERT(q->free_len == q->cap);
     return 0;
 }
 
@@ -194,6 +203,8 @@ uint64_t queue_push(queue *q, int64_t time, const queue_item *item)
     queue_key k = { .time = time, .seq = q->seq_next++, .slot = s };
     q->len++;
     sift_up(q, q->len - 1, k);
+    DSIM_ASSERT(slot->heap_pos < q->len);
+    DSIM_ASSERT(q->len + q->free_len == q->cap);
     return (uint64_t)slot->generation << 32 | ((uint64_t)s + 1);
 }
 
@@ -208,6 +219,7 @@ static void queue_remove_at(queue *q, uint32_t pos)
     slot->generation++;
     q->free_list[q->free_len++] = s;
     q->len--;
+    DSIM_ASSERT(q->len + q->free_len == q->cap);
     if (pos == q->len)
         return;   /* it was the last key: nothing to refill */
     queue_key last = q->heap[q->len];
@@ -228,6 +240,7 @@ bool queue_cancel(queue *q, uint64_t handle)
         return false;
     DSIM_ASSERT(q->heap[slot->heap_pos].slot == s);
     queue_remove_at(q, slot->heap_pos);
+    DSIM_ASSERT(slot->heap_pos == SLOT_FREE);
     return true;
 }
 
@@ -236,6 +249,7 @@ bool queue_pop(queue *q, int64_t *time, queue_item *out)
     if (q->len == 0)
         return false;
     const queue_key *top = &q->heap[0];
+    DSIM_ASSERT(q->slots[top->slot].heap_pos == 0);
     if (time != NULL)
         *time = top->time;
     if (out != NULL)
@@ -246,10 +260,12 @@ bool queue_pop(queue *q, int64_t *time, queue_item *out)
 
 int64_t queue_peek_time(const queue *q)
 {
+    DSIM_ASSERT(q->len <= q->cap);
     return q->len == 0 ? INT64_MAX : q->heap[0].time;
 }
 
 uint32_t queue_len(const queue *q)
 {
+    DSIM_ASSERT(q->len + q->free_len == q->cap);
     return q->len;
 }

@@ -29,6 +29,9 @@
 #define BELOW_ROUNDS_MAX 1000
 #define NORMAL_ROUNDS_MAX 1000   /* polar method: accepts ~79% per round */
 
+_Static_assert(sizeof(rng) == 32, "xoshiro256** keeps four 64-bit words");
+_Static_assert(sizeof(unsigned __int128) == 16, "Lemire's method needs a 128-bit product");
+
 uint64_t rng_splitmix64(uint64_t *state)
 {
     uint64_t z = (*state += GOLDEN_GAMMA);
@@ -68,6 +71,7 @@ void rng_stream(rng *r, uint64_t seed, const char *name, uint64_t index)
     key = mix64(key ^ fnv1a64(name));
     key = mix64(key ^ index);
     rng_seed(r, key);
+    DSIM_ASSERT((r->s[0] | r->s[1] | r->s[2] | r->s[3]) != 0);
 }
 
 static uint64_t rotl(uint64_t x, int k)
@@ -86,6 +90,7 @@ uint64_t rng_next(rng *r)
     s[0] ^= s[3];
     s[2] ^= t;
     s[3] = rotl(s[3], 45);
+    DSIM_ASSERT((s[0] | s[1] | s[2] | s[3]) != 0);   /* xoshiro never reaches all zero */
     return result;
 }
 
@@ -106,7 +111,9 @@ uint64_t rng_below(rng *r, uint64_t n)
             low = (uint64_t)m;
         }
     }
-    return (uint64_t)(m >> 64);
+    uint64_t x = (uint64_t)(m >> 64);
+    DSIM_ASSERT(x < n);
+    return x;
 }
 
 int64_t rng_range(rng *r, int64_t lo, int64_t hi)
@@ -115,12 +122,18 @@ int64_t rng_range(rng *r, int64_t lo, int64_t hi)
     uint64_t span = (uint64_t)hi - (uint64_t)lo;   /* hi - lo, mod 2^64 */
     uint64_t draw = span == UINT64_MAX ? rng_next(r) : rng_below(r, span + 1);
     /* lo + draw mod 2^64, back in range; gcc converts modulo 2^64. */
-    return (int64_t)((uint64_t)lo + draw);
+    int64_t x = (int64_t)((uint64_t)lo + draw);
+    DSIM_ASSERT(x >= lo);
+    DSIM_ASSERT(x <= hi);
+    return x;
 }
 
 double rng_unit(rng *r)
 {
-    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+    double x = (double)(rng_next(r) >> 11) * 0x1.0p-53;
+    DSIM_ASSERT(x >= 0.0);
+    DSIM_ASSERT(x < 1.0);
+    return x;
 }
 
 bool rng_chance(rng *r, double p)
@@ -132,6 +145,7 @@ bool rng_chance(rng *r, double p)
         return true;
     /* p * 2^53 is exact; the draw is below it with probability p, to 2^-53. */
     uint64_t bound = (uint64_t)(p * 0x1.0p53);
+    DSIM_ASSERT(bound <= (1ull << 53));
     return (rng_next(r) >> 11) < bound;
 }
 
@@ -143,8 +157,11 @@ double rng_normal(rng *r)
         double u = 2.0 * rng_unit(r) - 1.0;
         double v = 2.0 * rng_unit(r) - 1.0;
         double s = u * u + v * v;
-        if (s > 0.0 && s < 1.0)
-            return u * sqrt(-2.0 * log(s) / s);
+        if (s > 0.0 && s < 1.0) {
+            double x = u * sqrt(-2.0 * log(s) / s);
+            DSIM_ASSERT(x == x);   /* not NaN */
+            return x;
+        }
     }
     DSIM_ASSERT(!"rng_normal: the generator never landed in the unit disc");
     return 0.0;

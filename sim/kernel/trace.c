@@ -21,6 +21,8 @@
 
 const char *endpoint_name(const dsim_world *w, int ep, char *buf, size_t cap)
 {
+    DSIM_ASSERT(ep >= 0);
+    DSIM_ASSERT(ep < w->net.endpoints);
     if (ep < w->nodes_len)
         snprintf(buf, cap, "n%d", ep + 1);
     else
@@ -30,13 +32,17 @@ const char *endpoint_name(const dsim_world *w, int ep, char *buf, size_t cap)
 
 json_t *trace_event(dsim_world *w, const char *ev)
 {
+    DSIM_ASSERT(ev != NULL);
     if (!trace_on(w))
         return NULL;
-    return json_pack("{s:I, s:s}", "t", (json_int_t)w->now, "ev", ev);
+    json_t *e = json_pack("{s:I, s:s}", "t", (json_int_t)w->now, "ev", ev);
+    DSIM_ASSERT(e != NULL);
+    return e;
 }
 
 static const char *color_of(const char *ev)
 {
+    DSIM_ASSERT(ev != NULL);
     if (strcmp(ev, "drop") == 0 || strcmp(ev, "crash") == 0 || strcmp(ev, "invariant") == 0)
         return "\033[31m";
     if (strcmp(ev, "deliver") == 0 || strcmp(ev, "restart") == 0 || strcmp(ev, "resume") == 0)
@@ -53,6 +59,8 @@ static const char *color_of(const char *ev)
 static void log_line(dsim_world *w, json_t *e)
 {
     const char *ev = json_string_value(json_object_get(e, "ev"));
+    DSIM_ASSERT(ev != NULL);   /* every event comes from trace_event */
+    DSIM_ASSERT(w->log != NULL);
     const char *where = json_string_value(json_object_get(e, "node"));
     if (!where)
         where = json_string_value(json_object_get(e, "from"));
@@ -83,6 +91,8 @@ void trace_emit(dsim_world *w, json_t *e)
 {
     if (!e)
         return;
+    DSIM_ASSERT(trace_on(w));   /* trace_event gives NULL when off */
+    DSIM_ASSERT(json_is_integer(json_object_get(e, "t")));
     if (w->trace) {
         json_dumpf(e, w->trace, JSON_COMPACT | JSON_PRESERVE_ORDER);
         fputc('\n', w->trace);
@@ -96,12 +106,14 @@ void trace_header(dsim_world *w, const char *scenario, json_t *params)
 {
     if (!w->trace)
         return;
+    DSIM_ASSERT(scenario != NULL);
     json_t *h = json_pack("{s:i, s:s, s:s, s:s, s:I, s:s, s:i, s:i, s:O, s:O}",
                           "dsim_trace", 1, "version", version_release(), "build", version_build(),
                           "scenario", scenario, "seed", (json_int_t)w->seed,
                           "protocol", w->proto->name, "nodes", w->nodes_len,
                           "clients", w->clients_len, "options", w->options,
                           "params", params ? params : json_null());
+    DSIM_ASSERT(h != NULL);
     json_dumpf(h, w->trace, JSON_COMPACT | JSON_PRESERVE_ORDER);
     fputc('\n', w->trace);
     json_decref(h);
@@ -111,7 +123,9 @@ void trace_summary(dsim_world *w, json_t *summary)
 {
     if (!w->trace)
         return;
+    DSIM_ASSERT(json_is_object(summary));
     json_t *s = json_pack("{s:O}", "summary", summary);
+    DSIM_ASSERT(s != NULL);
     json_dumpf(s, w->trace, JSON_COMPACT | JSON_PRESERVE_ORDER);
     fputc('\n', w->trace);
     json_decref(s);
@@ -124,9 +138,11 @@ void trace_verdicts(dsim_world *w, const json_t *verdicts)
 {
     if (!w->trace)
         return;
+    DSIM_ASSERT(json_is_object(verdicts));
     const char *name;
     json_t *report;
     json_object_foreach((json_t *)verdicts, name, report) {
+        DSIM_ASSERT(json_is_object(report));
         json_t *valid = json_object_get(report, "valid");
         json_t *e = json_pack("{s:I, s:s, s:s, s:O, s:O}", "t", (json_int_t)w->now, "ev", "verdict",
                               "check", name, "valid", valid ? valid : json_null(), "report", report);

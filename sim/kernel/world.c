@@ -37,6 +37,7 @@ void dsim_assert_fail(const char *expr, const char *file, int line)
 ** bit of 'x' reaches the state. */
 void world_fp(dsim_world *w, uint64_t x)
 {
+    DSIM_ASSERT(w != NULL);
     uint64_t h = w->fingerprint ^ x;
     h *= 0x100000001b3ULL;
     h ^= h >> 29;
@@ -48,6 +49,7 @@ void world_fp(dsim_world *w, uint64_t x)
 ** machine, so the fingerprint is the same everywhere), then the tail. */
 void world_fp_bytes(dsim_world *w, const void *p, size_t len)
 {
+    DSIM_ASSERT(p != NULL || len == 0);
     const unsigned char *b = p;
     uint64_t h = 0xcbf29ce484222325ULL;
     size_t i = 0;
@@ -62,6 +64,7 @@ void world_fp_bytes(dsim_world *w, const void *p, size_t len)
     }
     for (; i < len; i++)
         h = (h ^ b[i]) * 0x100000001b3ULL;
+    DSIM_ASSERT(i == len);
     world_fp(w, h ^ len);
 }
 
@@ -73,58 +76,128 @@ void world_fail(dsim_world *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(w->error, sizeof w->error, fmt, ap);
     va_end(ap);
+    if (w->error[0] == 0)   /* error("") in a callback: still say something */
+        snprintf(w->error, sizeof w->error, "an error without a message");
     w->failed = true;
+    DSIM_ASSERT(w->error[0] != 0);   /* a failure always says why */
 }
 
-static void world_defaults(dsim_world *w)
+void world_config_defaults(world_config *cfg)
 {
-    w->limits.events_max = 50000000;
-    w->limits.pending_max = 4000000;
-    w->limits.time_ns_max = DSIM_SEC(86400) * 365;
-    w->limits.lua_instructions_max = 100000000;
+    DSIM_ASSERT(cfg != NULL);
+    *cfg = (world_config){
+        .nodes = 3,
+        .workload = {.name = "register", .keys = 1},
+        .limits = {.events_max = 50000000, .pending_max = 4000000,
+                   .time_ns_max = DSIM_SEC(86400) * 365, .lua_instructions_max = 100000000},
+        .invariants_every = 1,
+    };
+    DSIM_ASSERT(cfg->limits.events_max > 0);
+}
+
+/* The world's memory for 'nodes' nodes and 'endpoints' network endpoints,
+** every stream seeded; NULL when out of memory. */
+static dsim_world *world_alloc(const world_config *cfg, int endpoints)
+{
+    DSIM_ASSERT(cfg->nodes >= 1);
+    DSIM_ASSERT(cfg->nodes <= WORLD_NODES_MAX);
+    DSIM_ASSERT(endpoints >= cfg->nodes);
+    dsim_world *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->seed = cfg->seed;
+    w->proto = cfg->protocol;
+    w->limits = cfg->limits;
+    w->invariants_every = cfg->invariants_every;
     w->msg_id_next = 1;
     w->op_id_next = 1;
     w->fingerprint = 0x6473696d2d667021ULL ^ w->seed;
-}
-
-/* Makes a world of 'nodes' nodes of protocol 'p'; options, clients and
-** network settings are applied by the caller before the first run. */
-dsim_world *world_new(const dsim_protocol *p, int nodes, uint64_t seed, char *err, size_t cap)
-{
-    DSIM_ASSERT(p != NULL);
-    if (nodes < 1 || nodes > WORLD_NODES_MAX) {
-        snprintf(err, cap, "nodes must be between 1 and %d, got %d", WORLD_NODES_MAX, nodes);
-        return NULL;
-    }
-    dsim_world *w = calloc(1, sizeof *w);
-    if (!w) {
-        snprintf(err, cap, "out of memory");
-        return NULL;
-    }
-    w->seed = seed;
-    w->proto = p;
-    world_defaults(w);
-    rng_stream(&w->rng_net, seed, "net", 0);
-    rng_stream(&w->rng_workload, seed, "workload", 0);
-    rng_stream(&w->rng_lua, seed, "lua", 0);
-    w->nodes_len = nodes;
-    w->nodes = calloc((size_t)nodes, sizeof *w->nodes);
+    rng_stream(&w->rng_net, w->seed, "net", 0);
+    rng_stream(&w->rng_workload, w->seed, "workload", 0);
+    rng_stream(&w->rng_lua, w->seed, "lua", 0);
+    w->nodes_len = cfg->nodes;
+    w->nodes = calloc((size_t)cfg->nodes, sizeof *w->nodes);
     w->options = json_object();
     w->emitted = json_array();
-    if (p->checker_state_size > 0 && !(w->checker_state = calloc(1, p->checker_state_size)))
-        goto oom;
-    if (!w->nodes || !w->options || queue_init(&w->q, w->limits.pending_max) != 0)
-        goto oom;
-    for (int i = 0; i < nodes; i++)
-        if (node_init(w, &w->nodes[i], i) != 0)
-            goto oom;
-    if (net_init(w, nodes) != 0)
-        goto oom;
+    bool ok = w->nodes && w->options && w->emitted && queue_init(&w->q, w->limits.pending_max) == 0;
+    if (ok && w->proto->checker_state_size > 0)
+        ok = (w->checker_state = calloc(1, w->proto->checker_state_size)) != NULL;
+    for (int i = 0; ok && i < cfg->nodes; i++)
+        ok = node_init(w, &w->nodes[i], i) == 0;
+    if (!ok || net_init(w, endpoints) != 0) {
+        world_free(w);
+        return NULL;
+    }
+    DSIM_ASSERT(w->net.endpoints == endpoints);
     return w;
-oom:
-    snprintf(err, cap, "out of memory making a world of %d nodes", nodes);
-    world_free(w);
-    return NULL;
+}
+
+/* Everything but the memory, in the one order that works: options before
+** the protocol's check of them, links sized for clients before any link
+** setting, observers last (the set-up is not traced). */
+static int world_setup(dsim_world *w, const world_config *cfg, char *err, size_t cap)
+{
+    DSIM_ASSERT(!w->started);
+    DSIM_ASSERT(w->trace == NULL);   /* the set-up is not traced */
+    json_t *none = json_object();
+    int rc = options_build(w, cfg->options ? (json_t *)cfg->options : none, err, cap);
+    json_decref(none);
+    if (rc != 0 || clients_init(w, &cfg->workload, err, cap) != 0)
+        return -1;
+    const dsim_protocol *p = w->proto;
+    char why[400];
+    if (p->validate && p->validate(w, why, sizeof why) != 0) {
+        snprintf(err, cap, "protocol '%s': %s", p->name, why);
+        return -1;
+    }
+    if (cfg->net_given && dsim_net_change(w, &cfg->net_set, cfg->net_from, cfg->net_from_len,
+                                          cfg->net_to, cfg->net_to_len, err, cap) != 0)
+        return -1;
+    w->trace = cfg->trace;
+    w->log = cfg->log;
+    w->log_color = cfg->log_color;
+    w->log_filter = cfg->log_filter;
+    w->hook_ctx = cfg->hook_ctx;
+    if (cfg->scenario)
+        trace_header(w, cfg->scenario, (json_t *)cfg->params);
+    return 0;
+}
+
+dsim_world *world_create(const world_config *cfg, char *err, size_t cap)
+{
+    DSIM_ASSERT(cfg->protocol != NULL);
+    DSIM_ASSERT(cfg->invariants_every >= 0);
+    if (cfg->nodes < 1 || cfg->nodes > WORLD_NODES_MAX) {
+        snprintf(err, cap, "nodes must be between 1 and %d, got %d", WORLD_NODES_MAX, cfg->nodes);
+        return NULL;
+    }
+    if (cfg->workload.count < 0 || cfg->workload.count > WORLD_CLIENTS_MAX) {
+        snprintf(err, cap, "clients.count must be between 0 and %d", WORLD_CLIENTS_MAX);
+        return NULL;
+    }
+    dsim_world *w = world_alloc(cfg, cfg->nodes + cfg->workload.count);
+    if (!w) {
+        snprintf(err, cap, "out of memory making a world of %d nodes", cfg->nodes);
+        return NULL;
+    }
+    if (world_setup(w, cfg, err, cap) != 0) {
+        world_free(w);
+        return NULL;
+    }
+    DSIM_ASSERT(w->net.endpoints == w->nodes_len + w->clients_len);
+    return w;
+}
+
+void world_start(dsim_world *w)
+{
+    if (w->started)
+        return;
+    w->started = true;
+    for (int i = 0; i < w->nodes_len; i++)
+        if (w->nodes[i].status == NODE_UP)
+            node_boot(&w->nodes[i]);
+    clients_start(w);
+    DSIM_ASSERT(w->started);
 }
 
 void world_free(dsim_world *w)
@@ -165,6 +238,8 @@ void world_free(dsim_world *w)
 uint64_t world_push(dsim_world *w, int64_t at, const queue_item *it)
 {
     DSIM_ASSERT(at >= w->now);
+    DSIM_ASSERT(it->kind >= EV_DELIVER);
+    DSIM_ASSERT(it->kind <= EV_RESUME);
     uint64_t h = queue_push(&w->q, at, it);
     if (h == 0)
         world_fail(w, "pending-event limit (%u) reached at t=%.3f ms: an event storm?",
@@ -176,6 +251,8 @@ typedef union call_fn_box { world_call_fn fn; void *ptr; } call_fn_box;
 
 void world_call_at(dsim_world *w, int64_t at, world_call_fn fn, uint64_t a, uint64_t b)
 {
+    _Static_assert(sizeof(call_fn_box) == sizeof(void *), "a function pointer rides in 'ptr'");
+    DSIM_ASSERT(fn != NULL);
     call_fn_box box = {.fn = fn};
     queue_item it = {.kind = EV_CALL, .node = -1, .peer = -1, .a = a, .b = b, .ptr = box.ptr};
     world_push(w, at, &it);
@@ -183,6 +260,7 @@ void world_call_at(dsim_world *w, int64_t at, world_call_fn fn, uint64_t a, uint
 
 static void check_invariants(dsim_world *w)
 {
+    DSIM_ASSERT(w->invariants_every > 0);
     if (!w->proto->invariants || w->invariant_violation)
         return;
     w->stats.invariant_checks++;
@@ -190,6 +268,7 @@ static void check_invariants(dsim_world *w)
     if (!v)
         return;
     w->invariant_violation = strdup(v);
+    DSIM_ASSERT(w->invariant_violation != NULL);
     w->invariant_violation_t = w->now;
     json_t *e = trace_event(w, "invariant");
     if (e) {
@@ -212,7 +291,8 @@ static void dispatch(dsim_world *w, queue_item *it)
     }
     case EV_TIMER:
     case EV_RESUME:
-        DSIM_ASSERT(it->node >= 0 && it->node < w->nodes_len);
+        DSIM_ASSERT(it->node >= 0);
+        DSIM_ASSERT(it->node < w->nodes_len);
         node_dispatch(&w->nodes[it->node], it);
         return;
     case EV_CLIENT_NEXT:
@@ -247,7 +327,8 @@ bool world_run(dsim_world *w, int64_t until_ns)
             break;
         queue_item it;
         bool popped = queue_pop(&w->q, &t, &it);
-        DSIM_ASSERT(popped && t >= w->now);
+        DSIM_ASSERT(popped);
+        DSIM_ASSERT(t >= w->now);   /* time never goes backwards */
         w->now = t;
         if (++w->stats.events > w->limits.events_max) {
             world_fail(w, "event limit (%" PRIu64 " events) reached at t=%.3f ms: an event storm? "
@@ -263,6 +344,8 @@ bool world_run(dsim_world *w, int64_t until_ns)
     }
     if (!w->failed && until_ns != INT64_MAX && w->now < until_ns)
         w->now = until_ns;
+    if (!w->failed)
+        DSIM_ASSERT(w->now <= until_ns);
     assert_world = saved;
     return !w->failed;
 }
@@ -281,6 +364,7 @@ void *dsim_checker_state(dsim_world *w)
 
 dsim_node *dsim_node_at(dsim_world *w, int id)
 {
-    DSIM_ASSERT(id >= 0 && id < w->nodes_len);
+    DSIM_ASSERT(id >= 0);
+    DSIM_ASSERT(id < w->nodes_len);
     return &w->nodes[id];
 }

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "disk.h"
 #include "dsim.h"
+#include "dsim_ops.h"
 #include "latency.h"
 #include "queue.h"
 #include "rng.h"
@@ -56,7 +57,7 @@ typedef struct reply_body {    /* MSG_REPLY payload */
     int32_t node;
 } reply_body;
 
-enum { NODE_UP = 0, NODE_PAUSED = 1, NODE_CRASHED = 2 };
+enum { NODE_UP = DSIM_NODE_UP, NODE_PAUSED = DSIM_NODE_PAUSED, NODE_CRASHED = DSIM_NODE_CRASHED };
 
 struct dsim_node {
     dsim_world *w;
@@ -74,10 +75,7 @@ struct dsim_node {
     int64_t term_seen;
 };
 
-typedef struct net_profile {   /* link behaviour; profile 0 is the default */
-    latency_model latency;
-    double drop, dup;
-} net_profile;
+typedef dsim_link net_profile;  /* link behaviour; profile 0 is the default */
 
 typedef struct net_state {
     int endpoints;
@@ -102,7 +100,7 @@ typedef struct timer_slot {    /* a protocol timer, addressed by dsim_timer_id *
 } timer_slot;
 typedef struct script script;
 
-typedef void (*world_call_fn)(dsim_world *w, uint64_t a, uint64_t b);
+typedef dsim_call_fn world_call_fn;
 typedef void (*world_emit_fn)(dsim_world *w, int node, const char *name, json_t *fields);
 
 typedef struct workload_cfg {
@@ -128,6 +126,33 @@ typedef struct world_limits {
     int64_t time_ns_max;
     uint64_t lua_instructions_max;
 } world_limits;
+
+/* Everything a world is made from, in one piece (world_create). The Lua
+** front end fills it from dsim.cluster{...}; world_config_defaults gives
+** the kernel's defaults first. Pointers are borrowed for the call only,
+** except the observers' (FILE, filter), which must outlive the world. */
+typedef struct world_config {
+    const dsim_protocol *protocol;
+    int nodes;
+    uint64_t seed;
+    const json_t *options;      /* given option values by name (and "bug"); NULL: none */
+    workload_cfg workload;      /* the clients and their workload; count 0: none */
+    /* the network at start: 'net_set' applied as c:net would, to every link
+    ** (net_from NULL) or from each of 'net_from' to each of 'net_to' */
+    bool net_given;
+    dsim_link_set net_set;
+    const int *net_from, *net_to;
+    int net_from_len, net_to_len;
+    world_limits limits;
+    int invariants_every;       /* check after every N events; 0: off */
+    /* observers: never change the run */
+    FILE *trace, *log;
+    bool log_color;
+    const struct logfilter *log_filter;
+    const char *scenario;       /* for the trace header */
+    const json_t *params;       /* -D values, for the trace header */
+    void *hook_ctx;             /* the front end's, handed back to hooks */
+} world_config;
 
 struct dsim_world {
     uint64_t seed;
@@ -166,6 +191,7 @@ struct dsim_world {
     /* hooks into the script layer */
     world_emit_fn on_emit;
     void *hook_ctx;
+    bool started;               /* nodes booted and clients started (world_start) */
     /* a run stops at the first error (Lua error, limit) */
     char error[512];
     bool failed;
@@ -184,7 +210,14 @@ struct dsim_world {
 };
 
 /* world.c */
-dsim_world *world_new(const dsim_protocol *p, int nodes, uint64_t seed, char *err, size_t cap);
+/* The kernel's defaults: limits, invariants after every event, no clients. */
+void world_config_defaults(world_config *cfg);
+/* Makes the world 'cfg' describes, nothing booted yet; NULL with a message
+** (bad option, bad protocol setting, out of memory). */
+dsim_world *world_create(const world_config *cfg, char *err, size_t cap);
+/* Boots every up node and starts the clients, once; later calls do
+** nothing. The first c:run calls it. */
+void world_start(dsim_world *w);
 void world_free(dsim_world *w);
 /* Runs until virtual time 'until_ns', the queue empties, or an error; returns
 ** false on error (w->error says what). */

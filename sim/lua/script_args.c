@@ -6,6 +6,7 @@
 ** changes the world.
 */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,38 +31,61 @@ int64_t script_ms_arg(lua_State *L, int idx, const char *what)
     return (int64_t)llround(ms * 1e6);
 }
 
-/* A node named 1..N or "nK"; returns the 0-based id. */
-int script_node_arg(lua_State *L, int idx, dsim_world *w)
+bool script_whole(lua_State *L, int idx, lua_Integer *out)
+{
+    if (lua_isinteger(L, idx)) {
+        *out = lua_tointeger(L, idx);
+        return true;
+    }
+    lua_Number x = lua_tonumber(L, idx);
+    return lua_type(L, idx) == LUA_TNUMBER && x == floor(x) && lua_numbertointeger(x, out);
+}
+
+/* A node named 1..N (an integral float too) or "nK"; the 0-based id. */
+int script_node_in(lua_State *L, int idx, int nodes)
 {
     lua_Integer k = 0;
-    if (lua_isinteger(L, idx))
-        k = lua_tointeger(L, idx);
+    if (lua_isnoneornil(L, idx))
+        return luaL_error(L, "bad node nil: no node was given (c:leader() is nil while no node "
+                             "leads); nodes are 1..%d or \"n1\"..\"n%d\"", nodes, nodes);
+    if (lua_type(L, idx) == LUA_TNUMBER && !script_whole(L, idx, &k))
+        k = 0;
     else if (lua_type(L, idx) == LUA_TSTRING) {
         const char *s = lua_tostring(L, idx);
-        char *end;
+        char *end = NULL;
         if (s[0] == 'n')
             k = strtol(s + 1, &end, 10);
         if (s[0] != 'n' || *end)
             k = 0;
     }
-    if (k < 1 || k > w->nodes_len)
+    if (k < 1 || k > nodes)
         return luaL_error(L, "bad node %s: nodes are 1..%d or \"n1\"..\"n%d\"",
-                          luaL_tolstring(L, idx, NULL), w->nodes_len, w->nodes_len);
+                          luaL_tolstring(L, idx, NULL), nodes, nodes);
     return (int)k - 1;
 }
 
-/* A node as above, or a client "cK"; returns the endpoint. */
-int script_endpoint_arg(lua_State *L, int idx, dsim_world *w)
+int script_node_arg(lua_State *L, int idx, dsim_world *w)
+{
+    return script_node_in(L, idx, dsim_node_count(w));
+}
+
+/* A node as above, or a client "cK"; the endpoint. */
+int script_endpoint_in(lua_State *L, int idx, int nodes, int clients)
 {
     if (lua_type(L, idx) == LUA_TSTRING && lua_tostring(L, idx)[0] == 'c') {
         char *end;
         long k = strtol(lua_tostring(L, idx) + 1, &end, 10);
-        if (*end || k < 1 || k > w->clients_len)
+        if (*end || k < 1 || k > clients)
             return luaL_error(L, "bad client %s: clients are \"c1\"..\"c%d\"",
-                              lua_tostring(L, idx), w->clients_len);
-        return w->nodes_len + (int)k - 1;
+                              lua_tostring(L, idx), clients);
+        return nodes + (int)k - 1;
     }
-    return script_node_arg(L, idx, w);
+    return script_node_in(L, idx, nodes);
+}
+
+int script_endpoint_arg(lua_State *L, int idx, dsim_world *w)
+{
+    return script_endpoint_in(L, idx, dsim_node_count(w), dsim_client_count(w));
 }
 
 /* Errors when table 't' has a key that is not in 'allowed'. */
@@ -82,12 +106,20 @@ void script_only_keys(lua_State *L, int t, const char *what, const char *const *
                 luaL_addstring(&b, allowed[j]);
             }
             luaL_pushresult(&b);
-            luaL_error(L, "%s: unknown field '%s' (known: %s)", what,
-                       luaL_tolstring(L, -2, NULL), lua_tostring(L, -2));
+            const char *key = luaL_tolstring(L, -2, NULL);
+            script_field_error(L, what, key, "%s: unknown field '%s' (known: %s)", what, key,
+                               lua_tostring(L, -2));
         }
         lua_pop(L, 1);
     }
     lua_pop(L, 2);
+}
+
+/* A number as a user wrote it: 5.5, 1e+300, 0.001. */
+static const char *num_text(double x, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%.14g", x);
+    return buf;
 }
 
 lua_Number script_num_field(lua_State *L, int t, const char *k, lua_Number def,
@@ -97,26 +129,39 @@ lua_Number script_num_field(lua_State *L, int t, const char *k, lua_Number def,
     lua_Number x = def;
     if (ty != LUA_TNIL) {
         if (ty != LUA_TNUMBER)
-            luaL_error(L, "%s: '%s' must be a number", what, k);
+            script_field_error(L, what, k, "%s: '%s' must be a number, got %s", what, k, luaL_typename(L, -1));
         x = lua_tonumber(L, -1);
+        char b1[32], b2[32], b3[32];
         if (!(x >= lo && x <= hi))
-            luaL_error(L, "%s: '%s' must be between %f and %f, got %f", what, k, lo, hi, x);
+            script_field_error(L, what, k, "%s: '%s' must be from %s to %s, got %s", what, k,
+                               num_text(lo, b1, sizeof b1), num_text(hi, b2, sizeof b2),
+                               num_text(x, b3, sizeof b3));
     }
     lua_pop(L, 1);
     return x;
 }
 
+/* Integral floats count as integers (a user writes 5e7 for fifty million). */
 lua_Integer script_int_field(lua_State *L, int t, const char *k, lua_Integer def,
                              lua_Integer lo, lua_Integer hi, const char *what)
 {
     int ty = lua_getfield(L, t, k);
     lua_Integer x = def;
     if (ty != LUA_TNIL) {
-        if (!lua_isinteger(L, -1))
-            luaL_error(L, "%s: '%s' must be an integer", what, k);
-        x = lua_tointeger(L, -1);
+        if (ty != LUA_TNUMBER)
+            script_field_error(L, what, k, "%s: '%s' must be a whole number, got %s", what, k,
+                               luaL_typename(L, -1));
+        lua_Number f = lua_tonumber(L, -1);
+        char buf[32];
+        if (!script_whole(L, -1, &x) && f == floor(f))
+            script_field_error(L, what, k, "%s: '%s' must be from %I to %I, got %s", what, k,
+                               (LUAI_UACINT)lo, (LUAI_UACINT)hi, num_text(f, buf, sizeof buf));
+        if (!script_whole(L, -1, &x))
+            script_field_error(L, what, k, "%s: '%s' must be a whole number, got %s", what, k,
+                               num_text(f, buf, sizeof buf));
         if (x < lo || x > hi)
-            luaL_error(L, "%s: '%s' must be from %I to %I, got %I", what, k, lo, hi, x);
+            script_field_error(L, what, k, "%s: '%s' must be from %I to %I, got %I", what, k,
+                               (LUAI_UACINT)lo, (LUAI_UACINT)hi, (LUAI_UACINT)x);
     }
     lua_pop(L, 1);
     return x;
@@ -128,7 +173,7 @@ const char *script_str_field(lua_State *L, int t, const char *k, const char *def
     const char *s = def;
     if (ty != LUA_TNIL) {
         if (ty != LUA_TSTRING)
-            luaL_error(L, "%s: '%s' must be a string", what, k);
+            script_field_error(L, what, k, "%s: '%s' must be a string, got %s", what, k, luaL_typename(L, -1));
         s = lua_tostring(L, -1);
     }
     lua_pop(L, 1);   /* the string stays alive in the table */
@@ -164,7 +209,14 @@ bool latency_from_lua(lua_State *L, int idx, latency_model *m)
         /* sigma and shape are dimensionless: thousandths, see latency.h */
         m->b = (ks[i] == LATENCY_LOGNORMAL || ks[i] == LATENCY_PARETO) ? (int64_t)llround(b * 1000)
                                                                        : (int64_t)llround(b * 1e6);
-        return a >= 0 && b >= 0 && a <= 3.6e6 && b <= 3.6e6;
+        if (!(a >= 0 && b >= 0 && a <= 3.6e6 && b <= 3.6e6))
+            return false;
+        /* what latency_sample asserts, checked here: a table may be hand-made */
+        if (ks[i] == LATENCY_UNIFORM && m->a > m->b)
+            return false;
+        if (ks[i] == LATENCY_LOGNORMAL && m->b > LATENCY_SIGMA_MILLI_MAX)
+            return false;
+        return ks[i] != LATENCY_PARETO || m->b >= LATENCY_ALPHA_MILLI_MIN;
     }
     return false;
 }

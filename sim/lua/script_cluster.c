@@ -46,7 +46,7 @@ static void parse_workload(lua_State *L, int t, workload_cfg *wl)
     wl->stop_ns = (int64_t)llround(script_num_field(L, t, "stop", 0, 0, 1e12, what) * 1e6);
 }
 
-static void parse_limits(lua_State *L, int t, dsim_world *w)
+static void parse_limits(lua_State *L, int t, world_limits *lim)
 {
     static const char *const keys[] = {"events", "time", "instructions", NULL};
     const char *what = "dsim.cluster limits";
@@ -54,12 +54,12 @@ static void parse_limits(lua_State *L, int t, dsim_world *w)
         return;
     luaL_checktype(L, t, LUA_TTABLE);
     script_only_keys(L, t, what, keys);
-    w->limits.events_max = (uint64_t)script_int_field(L, t, "events", (lua_Integer)w->limits.events_max,
-                                               1, (lua_Integer)1 << 40, what);
-    w->limits.time_ns_max = (int64_t)llround(script_num_field(L, t, "time", (double)w->limits.time_ns_max / 1e6,
-                                                       1, 1e12, what) * 1e6);
-    w->limits.lua_instructions_max = (uint64_t)script_int_field(L, t, "instructions",
-        (lua_Integer)w->limits.lua_instructions_max, 1000, (lua_Integer)1 << 50, what);
+    lim->events_max = (uint64_t)script_int_field(L, t, "events", (lua_Integer)lim->events_max,
+                                                 1, (lua_Integer)1 << 40, what);
+    lim->time_ns_max = (int64_t)llround(script_num_field(L, t, "time", (double)lim->time_ns_max / 1e6,
+                                                         1, 1e12, what) * 1e6);
+    lim->lua_instructions_max = (uint64_t)script_int_field(L, t, "instructions",
+        (lua_Integer)lim->lua_instructions_max, 1000, (lua_Integer)1 << 50, what);
 }
 
 /* Protocol options from the table at 't', overridden by -D for names the
@@ -90,69 +90,84 @@ static json_t *gather_options(lua_State *L, int t, script *s, const dsim_protoco
     return given;
 }
 
-static void apply_invariants(lua_State *L, int t, dsim_world *w)
+/* "every" (the default), "off", or every N events; N may be written as
+** an integral float (1e3). */
+static int parse_invariants(lua_State *L, int t)
 {
-    if (lua_isnil(L, t)) {
-        w->invariants_every = 1;
-    } else if (lua_type(L, t) == LUA_TSTRING && strcmp(lua_tostring(L, t), "every") == 0) {
-        w->invariants_every = 1;
-    } else if (lua_type(L, t) == LUA_TSTRING && strcmp(lua_tostring(L, t), "off") == 0) {
-        w->invariants_every = 0;
-    } else if (lua_isinteger(L, t) && lua_tointeger(L, t) >= 1 && lua_tointeger(L, t) <= 1000000000) {
-        w->invariants_every = (int)lua_tointeger(L, t);
-    } else {
-        luaL_error(L, "dsim.cluster: 'invariants' must be \"every\", \"off\" or a number of events");
-    }
+    if (lua_isnil(L, t))
+        return 1;
+    if (lua_type(L, t) == LUA_TSTRING && strcmp(lua_tostring(L, t), "every") == 0)
+        return 1;
+    if (lua_type(L, t) == LUA_TSTRING && strcmp(lua_tostring(L, t), "off") == 0)
+        return 0;
+    lua_Integer n = 0;
+    if (lua_type(L, t) == LUA_TNUMBER && script_whole(L, t, &n) && n >= 1 && n <= 1000000000)
+        return (int)n;
+    script_field_error(L, "dsim.cluster", "invariants",
+                       "dsim.cluster: 'invariants' must be \"every\", \"off\" or a number of "
+                       "events from 1 to 1000000000");
+    return 0;
 }
 
-
-int cluster_new(lua_State *L)
+/* Reads the cluster's table at 1 into 'cfg' (the kernel's defaults under
+** it); raises a Lua error on the first bad field, having changed nothing.
+** Leaves what 'cfg' borrows (options, endpoint lists) on the stack. */
+static void parse_cluster(lua_State *L, script *s, world_config *cfg)
 {
     static const char *const keys[] = {"protocol", "nodes", "options", "net", "clients",
                                        "invariants", "limits", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    script_only_keys(L, 1, "dsim.cluster", keys);
+    world_config_defaults(cfg);
+    const char *pname = script_str_field(L, 1, "protocol", "single", "dsim.cluster");
+    cfg->protocol = dsim_protocol_find(pname);
+    if (!cfg->protocol)
+        script_field_error(L, "dsim.cluster", "protocol",
+                           "dsim.cluster: unknown protocol '%s' (see: dsim list)", pname);
+    cfg->nodes = (int)script_int_field(L, 1, "nodes", 3, 1, WORLD_NODES_MAX, "dsim.cluster");
+    cfg->seed = s->cfg->seed;
+    lua_getfield(L, 1, "clients");
+    parse_workload(L, lua_gettop(L), &cfg->workload);
+    lua_getfield(L, 1, "limits");
+    parse_limits(L, lua_gettop(L), &cfg->limits);
+    lua_getfield(L, 1, "invariants");
+    cfg->invariants_every = parse_invariants(L, lua_gettop(L));
+    if (lua_getfield(L, 1, "net") != LUA_TNIL) {
+        script_net net;
+        script_net_parse(L, lua_gettop(L), "dsim.cluster net", cfg->nodes, cfg->workload.count, &net);
+        cfg->net_given = true;
+        cfg->net_set = net.set;
+        cfg->net_from = net.from;
+        cfg->net_from_len = net.from_len;
+        cfg->net_to = net.to;
+        cfg->net_to_len = net.to_len;
+    }
+    cfg->trace = s->cfg->trace;
+    cfg->log = s->cfg->log;
+    cfg->log_color = s->cfg->log_color;
+    cfg->log_filter = s->cfg->log_filter;
+    cfg->scenario = s->cfg->path;
+    cfg->params = s->cfg->params;
+    cfg->hook_ctx = s;
+}
+
+/* dsim.cluster{...}: the configuration read whole, then the world made
+** from it in one call. */
+int cluster_new(lua_State *L)
+{
     script *s = script_of(L);
     if (s->w)
         return luaL_error(L, "dsim.cluster: a scenario makes one cluster");
-    luaL_checktype(L, 1, LUA_TTABLE);
-    script_only_keys(L, 1, "dsim.cluster", keys);
-    const char *pname = script_str_field(L, 1, "protocol", "single", "dsim.cluster");
-    const dsim_protocol *p = dsim_protocol_find(pname);
-    if (!p)
-        return luaL_error(L, "dsim.cluster: unknown protocol '%s' (see: dsim list)", pname);
-    lua_Integer nodes = script_int_field(L, 1, "nodes", 3, 1, WORLD_NODES_MAX, "dsim.cluster");
-    workload_cfg wl;
-    lua_getfield(L, 1, "clients");
-    parse_workload(L, lua_gettop(L), &wl);
+    world_config cfg;
+    parse_cluster(L, s, &cfg);
     lua_getfield(L, 1, "options");
-    json_t *given = gather_options(L, lua_gettop(L), s, p);
+    json_t *given = gather_options(L, lua_gettop(L), s, cfg.protocol);
+    cfg.options = given;
     char err[512];
-    dsim_world *w = world_new(p, (int)nodes, s->cfg->seed, err, sizeof err);
-    if (!w) {
-        json_decref(given);
-        return luaL_error(L, "dsim.cluster: %s", err);
-    }
-    s->w = w;
-    w->hook_ctx = s;
-    int rc = options_build(w, given, err, sizeof err);
+    s->w = world_create(&cfg, err, sizeof err);
     json_decref(given);
-    if (rc != 0)
+    if (!s->w)
         return luaL_error(L, "dsim.cluster: %s", err);
-    if (clients_init(w, &wl, err, sizeof err) != 0)
-        return luaL_error(L, "dsim.cluster: %s", err);
-    if (p->validate && p->validate(w, err, sizeof err) != 0)
-        return luaL_error(L, "dsim.cluster: protocol '%s': %s", p->name, err);
-    lua_getfield(L, 1, "limits");
-    parse_limits(L, lua_gettop(L), w);
-    lua_getfield(L, 1, "invariants");
-    apply_invariants(L, lua_gettop(L), w);
-    lua_getfield(L, 1, "net");
-    if (!lua_isnil(L, -1))
-        script_net_table(L, lua_gettop(L), s, true);
-    w->trace = s->cfg->trace;
-    w->log = s->cfg->log;
-    w->log_color = s->cfg->log_color;
-    w->log_filter = s->cfg->log_filter;
-    trace_header(w, s->cfg->path, s->cfg->params);
     lua_newuserdatauv(L, 1, 0);
     luaL_setmetatable(L, SCRIPT_CLUSTER_MT);
     return 1;

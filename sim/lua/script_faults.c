@@ -2,6 +2,11 @@
 ** script_faults.c — the verbs that change the run: partition shapes, pause,
 ** resume, crash, restart, clocks, links (c:net), and administrative
 ** commands to the protocol (c:control, c:add_node, c:remove_node).
+**
+** Each verb is a thin adapter: it reads and checks every argument, then
+** calls the one kernel operation of sim/dsim_ops.h that makes the change
+** (the same one the fault kinds of faults/ call), which mixes the
+** fingerprint and writes the trace. No verb touches the world's fields.
 */
 #include <math.h>
 #include <stdlib.h>
@@ -10,7 +15,6 @@
 #include <lauxlib.h>
 
 #include "luajson.h"
-#include "partition.h"
 #include "script_int.h"
 
 static int c_partition(lua_State *L)
@@ -18,7 +22,7 @@ static int c_partition(lua_State *L)
     script *s = script_cluster_arg(L);
     dsim_world *w = s->w;
     luaL_checktype(L, 2, LUA_TTABLE);
-    int eps = w->net.endpoints;
+    int eps = dsim_endpoint_count(w);
     int *group_of = lua_newuserdatauv(L, sizeof(int) * (size_t)eps, 0);   /* freed by GC */
     for (int e = 0; e < eps; e++)
         group_of[e] = -1;
@@ -37,26 +41,34 @@ static int c_partition(lua_State *L)
         }
         lua_pop(L, 2);
     }
-    partition_groups(w, group_of);
+    dsim_partition_groups(w, group_of);
     return 0;
 }
 
-static int c_heal(lua_State *L) { partition_heal(script_cluster_arg(L)->w); return 0; }
-static int c_ring(lua_State *L) { partition_ring(script_cluster_arg(L)->w); return 0; }
+static int c_heal(lua_State *L) { dsim_partition_heal(script_cluster_arg(L)->w); return 0; }
+static int c_ring(lua_State *L)
+{
+    script *s = script_cluster_arg(L);
+    if (dsim_node_count(s->w) < 3)
+        return luaL_error(L, "c:ring needs at least 3 nodes");
+    dsim_partition_ring(s->w);
+    return 0;
+}
 
 static int c_isolate(lua_State *L)
 {
     script *s = script_cluster_arg(L);
-    partition_isolate(s->w, script_node_arg(L, 2, s->w));
+    dsim_partition_isolate(s->w, script_node_arg(L, 2, s->w));
     return 0;
 }
 
 static int c_bridge(lua_State *L)
 {
     script *s = script_cluster_arg(L);
-    if (s->w->nodes_len < 3)
+    int nodes = dsim_node_count(s->w);
+    if (nodes < 3)
         return luaL_error(L, "c:bridge needs at least 3 nodes");
-    partition_bridge(s->w, lua_isnoneornil(L, 2) ? s->w->nodes_len / 2 : script_node_arg(L, 2, s->w));
+    dsim_partition_bridge(s->w, lua_isnoneornil(L, 2) ? nodes / 2 : script_node_arg(L, 2, s->w));
     return 0;
 }
 
@@ -66,33 +78,24 @@ static int c_cut(lua_State *L)
     int a = script_endpoint_arg(L, 2, s->w), b = script_endpoint_arg(L, 3, s->w);
     if (a == b)
         return luaL_error(L, "c:cut wants two different endpoints");
-    partition_cut(s->w, a, b);
+    dsim_partition_cut(s->w, a, b);
     return 0;
 }
 
-static void resume_event(dsim_world *w, int node, int64_t after)
-{
-    queue_item it = {.kind = EV_RESUME, .node = node, .peer = -1, .a = w->nodes[node].pause_gen};
-    world_push(w, w->now + after, &it);
-}
-
+/* c:pause(n [, ms]): a node that is not up is left as it is. */
 static int c_pause(lua_State *L)
 {
     script *s = script_cluster_arg(L);
     int n = script_node_arg(L, 2, s->w);
     int64_t dur = lua_isnoneornil(L, 3) ? -1 : script_ms_arg(L, 3, "c:pause duration");
-    if (s->w->nodes[n].status != NODE_UP)
-        return 0;
-    node_pause(&s->w->nodes[n]);
-    if (dur >= 0)
-        resume_event(s->w, n, dur);
+    dsim_pause(s->w, n, dur);
     return 0;
 }
 
 static int c_resume(lua_State *L)
 {
     script *s = script_cluster_arg(L);
-    node_resume(&s->w->nodes[script_node_arg(L, 2, s->w)]);
+    dsim_resume(s->w, script_node_arg(L, 2, s->w), 0);
     return 0;
 }
 
@@ -108,174 +111,123 @@ static int c_crash(lua_State *L)
         lua_getfield(L, 3, "tear");
         tear = lua_toboolean(L, -1);
     }
-    node_crash(&s->w->nodes[n], tear);
+    dsim_crash(s->w, n, tear);
     return 0;
 }
 
+/* Before the first c:run a restart just marks the node up: it boots with
+** the others. */
 static int c_restart(lua_State *L)
 {
     script *s = script_cluster_arg(L);
-    int n = script_node_arg(L, 2, s->w);
-    if (s->started)
-        node_restart(&s->w->nodes[n]);
-    else if (s->w->nodes[n].status == NODE_CRASHED)
-        s->w->nodes[n].status = NODE_UP;   /* boots with the others */
+    dsim_restart(s->w, script_node_arg(L, 2, s->w), 0);
     return 0;
 }
 
+/* c:clock(n, {drift, mono_drift, wall_drift, offset, step}): 'drift' sets
+** both drifts; the specific ones override it. */
 static int c_clock(lua_State *L)
 {
     static const char *const keys[] = {"drift", "mono_drift", "wall_drift", "offset", "step", NULL};
     script *s = script_cluster_arg(L);
-    dsim_world *w = s->w;
-    int n = script_node_arg(L, 2, w);
+    int n = script_node_arg(L, 2, s->w);
     luaL_checktype(L, 3, LUA_TTABLE);
     script_only_keys(L, 3, "c:clock", keys);
-    double lim = CLOCK_DRIFT_PPM_MAX;
+    double lim = DSIM_DRIFT_PPM_MAX;
     double drift = script_num_field(L, 3, "drift", NAN, -lim, lim, "c:clock");
     double mono = script_num_field(L, 3, "mono_drift", drift, -lim, lim, "c:clock");
     double wall = script_num_field(L, 3, "wall_drift", drift, -lim, lim, "c:clock");
     double offset = script_num_field(L, 3, "offset", NAN, -1e9, 1e9, "c:clock");
     double step = script_num_field(L, 3, "step", NAN, -1e9, 1e9, "c:clock");
-    nclock *c = &w->nodes[n].clock;
-    json_t *e = trace_event(w, "clock");
-    char buf[16];
-    if (e)
-        json_object_set_new(e, "node", json_string(endpoint_name(w, n, buf, sizeof buf)));
-    if (!isnan(mono))
-        clock_set_mono_drift(c, w->now, (int64_t)llround(mono));
-    if (!isnan(wall))
-        clock_set_wall_drift(c, w->now, (int64_t)llround(wall));
-    if (!isnan(offset))
-        clock_set_wall_offset(c, w->now, (int64_t)llround(offset * 1e6));
-    if (!isnan(step))
-        clock_step_wall(c, w->now, (int64_t)llround(step * 1e6));
-    world_fp(w, 0xc10c ^ (uint64_t)n);
-    world_fp(w, (uint64_t)clock_wall(c, w->now));
-    if (e) {
-        json_object_set_new(e, "mono_drift_ppm", json_integer(c->mono_drift_ppm));
-        json_object_set_new(e, "wall_drift_ppm", json_integer(c->wall_drift_ppm));
-        json_object_set_new(e, "wall_minus_true_ns", json_integer(clock_wall(c, w->now) - w->now));
-        if (!isnan(step))
-            json_object_set_new(e, "step_ns", json_integer((json_int_t)llround(step * 1e6)));
-        trace_emit(w, e);
-    }
+    dsim_clock_set c = {
+        .mono_drift_set = !isnan(mono), .mono_drift_ppm = isnan(mono) ? 0 : (int64_t)llround(mono),
+        .wall_drift_set = !isnan(wall), .wall_drift_ppm = isnan(wall) ? 0 : (int64_t)llround(wall),
+        .wall_offset_set = !isnan(offset),
+        .wall_offset_ns = isnan(offset) ? 0 : (int64_t)llround(offset * 1e6),
+        .step_set = !isnan(step), .step_ns = isnan(step) ? 0 : (int64_t)llround(step * 1e6),
+    };
+    dsim_clock_change(s->w, n, &c);
     return 0;
 }
 
 /* Endpoints listed at field 'k' of table 't' (all nodes and clients when
 ** absent) into 'out'; returns how many. */
-static int endpoint_list(lua_State *L, int t, const char *k, dsim_world *w, int *out)
+static int endpoint_list(lua_State *L, int t, const char *k, int nodes, int clients, int *out)
 {
-    int len = 0;
+    int len = 0, eps = nodes + clients;
     if (lua_getfield(L, t, k) == LUA_TNIL) {
-        for (int e = 0; e < w->net.endpoints; e++)
+        for (int e = 0; e < eps; e++)
             out[len++] = e;
     } else if (lua_istable(L, -1)) {
-        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL && len < w->net.endpoints; i++) {
-            out[len++] = script_endpoint_arg(L, -1, w);
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL && len < eps; i++) {
+            out[len++] = script_endpoint_in(L, -1, nodes, clients);
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
     } else {
-        out[len++] = script_endpoint_arg(L, -1, w);
+        out[len++] = script_endpoint_in(L, -1, nodes, clients);
     }
     lua_pop(L, 1);
     return len;
 }
 
-/* Applies a net table {latency, drop, dup, fifo, from, to}: without from
-** and to it changes the default link, otherwise the listed links. */
-void script_net_table(lua_State *L, int t, script *s, bool at_start)
+void script_net_parse(lua_State *L, int t, const char *what, int nodes, int clients, script_net *out)
 {
     static const char *const keys[] = {"latency", "drop", "dup", "fifo", "from", "to", NULL};
-    dsim_world *w = s->w;
+    t = lua_absindex(L, t);
     luaL_checktype(L, t, LUA_TTABLE);
-    script_only_keys(L, t, at_start ? "dsim.cluster net" : "c:net", keys);
-    latency_model lat;
-    bool has_lat = lua_getfield(L, t, "latency") != LUA_TNIL;
-    if (has_lat && !latency_from_lua(L, -1, &lat))
-        luaL_error(L, "net: 'latency' must be milliseconds or dsim.uniform(lo, hi) and the like");
+    script_only_keys(L, t, what, keys);
+    *out = (script_net){0};
+    dsim_link_set *c = &out->set;
+    c->latency_set = lua_getfield(L, t, "latency") != LUA_TNIL;
+    if (c->latency_set && !latency_from_lua(L, -1, &c->latency))
+        script_field_error(L, what, "latency", "%s: 'latency' must be milliseconds or dsim.uniform(lo, hi) "
+                           "and the like (lo <= hi, lognormal sigma <= 10, pareto shape >= 0.001)",
+                           what);
     lua_pop(L, 1);
-    double drop = script_num_field(L, t, "drop", NAN, 0, 1, "net");
-    double dup = script_num_field(L, t, "dup", NAN, 0, 1, "net");
+    c->drop = script_num_field(L, t, "drop", NAN, 0, 1, what);
+    c->dup = script_num_field(L, t, "dup", NAN, 0, 1, what);
+    c->drop_set = !isnan(c->drop);
+    c->dup_set = !isnan(c->dup);
     int fifo = lua_getfield(L, t, "fifo");
-    bool fifo_on = lua_toboolean(L, -1);
-    lua_pop(L, 1);
+    if (fifo != LUA_TNIL && fifo != LUA_TBOOLEAN)
+        script_field_error(L, what, "fifo", "%s: 'fifo' must be true or false", what);
+    c->fifo_set = fifo != LUA_TNIL;
+    c->fifo = lua_toboolean(L, -1);
     bool all = lua_getfield(L, t, "from") == LUA_TNIL;
     all = lua_getfield(L, t, "to") == LUA_TNIL && all;
-    lua_pop(L, 2);
-    int *from = lua_newuserdatauv(L, sizeof(int) * (size_t)w->net.endpoints * 2, 0);
-    int *to = from + w->net.endpoints;
-    int nf = endpoint_list(L, t, "from", w, from), nt = endpoint_list(L, t, "to", w, to);
-    if (fifo != LUA_TNIL)
-        net_set_fifo(w, fifo_on);
-    for (int i = 0; i < (all ? 1 : nf); i++) {
-        for (int j = 0; j < (all ? 1 : nt); j++) {
-            int li = all ? 0 : (w->net.link_profile ? w->net.link_profile[from[i] * w->net.endpoints + to[j]] : 0);
-            net_profile p = w->net.profiles[li];
-            if (has_lat)
-                p.latency = lat;
-            if (!isnan(drop))
-                p.drop = drop;
-            if (!isnan(dup))
-                p.dup = dup;
-            if (all) {
-                w->net.profiles[0] = p;
-                continue;
-            }
-            int idx = net_profile_add(w, &p);
-            if (idx < 0)
-                luaL_error(L, "net: too many distinct link settings (at most %d)", WORLD_PROFILES_MAX);
-            net_set_link_profile(w, from[i], to[j], idx);
-        }
-    }
-    lua_pop(L, 1);
-    json_t *e = trace_event(w, "net");
-    if (e) {
-        char buf[64];
-        if (has_lat) {
-            latency_format(&lat, buf, sizeof buf);
-            json_object_set_new(e, "latency", json_string(buf));
-        }
-        if (!isnan(drop))
-            json_object_set_new(e, "drop", json_real(drop));
-        if (!isnan(dup))
-            json_object_set_new(e, "dup", json_real(dup));
-        if (fifo != LUA_TNIL)
-            json_object_set_new(e, "fifo", json_boolean(fifo_on));
-        json_object_set_new(e, "links", json_string(all ? "all" : "some"));
-        trace_emit(w, e);
-    }
-    world_fp_bytes(w, "net", 3);
+    lua_pop(L, 3);
+    if (all)
+        return;
+    int eps = nodes + clients;
+    out->from = lua_newuserdatauv(L, sizeof(int) * (size_t)eps * 2, 0);   /* stays on the stack */
+    out->to = out->from + eps;
+    out->from_len = endpoint_list(L, t, "from", nodes, clients, out->from);
+    out->to_len = endpoint_list(L, t, "to", nodes, clients, out->to);
 }
 
 static int c_net(lua_State *L)
 {
-    script_net_table(L, 2, script_cluster_arg(L), false);
+    script *s = script_cluster_arg(L);
+    script_net net;
+    script_net_parse(L, 2, "c:net", dsim_node_count(s->w), dsim_client_count(s->w), &net);
+    char err[256];
+    if (dsim_net_change(s->w, &net.set, net.from, net.from_len, net.to, net.to_len, err, sizeof err) != 0)
+        return luaL_error(L, "c:net: %s", err);
     return 0;
 }
-
 
 /* Sends an administrative command to node 'n'; returns its result table. */
 static int control_node(lua_State *L, script *s, int n, const char *verb, json_t *args)
 {
-    dsim_world *w = s->w;
-    if (!w->proto->control) {
-        json_decref(args);
-        return luaL_error(L, "protocol '%s' takes no control commands", w->proto->name);
-    }
-    if (w->nodes[n].status == NODE_CRASHED) {
-        json_decref(args);
-        return luaL_error(L, "control %s: node n%d is crashed", verb, n + 1);
-    }
     json_t *result = json_object();
-    world_fp_bytes(w, verb, strlen(verb));
-    int rc = w->proto->control(&w->nodes[n], verb, args, result);
-    json_decref(args);
+    int rc = dsim_control(s->w, n, verb, args, result);
     if (rc != 0) {
         const char *why = json_string_value(json_object_get(result, "error"));
-        lua_pushfstring(L, "control %s on n%d: %s", verb, n + 1, why ? why : "refused");
+        if (rc == -2)
+            lua_pushstring(L, why);
+        else
+            lua_pushfstring(L, "control %s on n%d: %s", verb, n + 1, why ? why : "refused");
         json_decref(result);
         return lua_error(L);
     }
@@ -297,22 +249,14 @@ static int c_control(lua_State *L)
 }
 
 /* c:add_node(k) / c:remove_node(k): a membership change through the leader
-** (or the node given as 'via'). */
+** (dsim_leader) or the node given as 'via'. */
 static int membership(lua_State *L, const char *verb)
 {
     script *s = script_cluster_arg(L);
     int k = script_node_arg(L, 2, s->w);
-    int via;
-    if (lua_isnoneornil(L, 3)) {
-        lua_pushcfunction(L, script_leader);
-        lua_pushvalue(L, 1);
-        lua_call(L, 1, 1);
-        if (lua_isnil(L, -1))
-            return luaL_error(L, "c:%s: there is no leader now; pass the node to ask", verb);
-        via = (int)lua_tointeger(L, -1) - 1;
-    } else {
-        via = script_node_arg(L, 3, s->w);
-    }
+    int via = lua_isnoneornil(L, 3) ? dsim_leader(s->w) : script_node_arg(L, 3, s->w);
+    if (via < 0)
+        return luaL_error(L, "c:%s: there is no leader now; pass the node to ask", verb);
     return control_node(L, s, via, verb, json_pack("{s:i}", "node", k + 1));
 }
 

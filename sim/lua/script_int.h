@@ -19,7 +19,6 @@ typedef struct script {
     lua_State *L;
     rng rng;                  /* math.random's stream ("lua") */
     dsim_world *w;            /* the cluster's world, once made */
-    bool started;             /* nodes booted, clients started */
     bool running;             /* inside c:run */
     uint64_t instructions;    /* executed, in units of the hook's count */
     json_t *params_used;      /* -D names the script read */
@@ -56,11 +55,16 @@ extern const luaL_Reg script_nemesis_methods[];
 json_t *nemesis_summary(script *s);
 
 /* script_args.c: argument helpers; each raises a Lua error naming what was
-** wrong and changes nothing. */
+** wrong and changes nothing. Integral floats (5e7) count as integers. */
 script *script_cluster_arg(lua_State *L);   /* argument 1 is the cluster */
 int64_t script_ms_arg(lua_State *L, int idx, const char *what);   /* ms -> ns */
-int script_node_arg(lua_State *L, int idx, dsim_world *w);        /* 0-based node */
-int script_endpoint_arg(lua_State *L, int idx, dsim_world *w);    /* node or client */
+bool script_whole(lua_State *L, int idx, lua_Integer *out);       /* an integral number */
+int script_node_in(lua_State *L, int idx, int nodes);             /* 0-based node */
+int script_node_arg(lua_State *L, int idx, dsim_world *w);
+int script_endpoint_in(lua_State *L, int idx, int nodes, int clients);   /* node or client */
+int script_endpoint_arg(lua_State *L, int idx, dsim_world *w);
+/* 'what' names the table in messages ("dsim.cluster limits", "c:clock");
+** its last word after a space is the field holding it (script_where.c). */
 void script_only_keys(lua_State *L, int t, const char *what, const char *const *allowed);
 lua_Number script_num_field(lua_State *L, int t, const char *k, lua_Number def,
                             lua_Number lo, lua_Number hi, const char *what);
@@ -70,12 +74,21 @@ const char *script_str_field(lua_State *L, int t, const char *k, const char *def
 /* Latency spec at 'idx' (number or dsim.uniform(...) table) -> model. */
 bool latency_from_lua(lua_State *L, int idx, latency_model *m);
 
-/* script_faults.c: a net table {latency, drop, dup, fifo, from, to}
-** (dsim.cluster's 'net' when 'at_start', else c:net's). */
-void script_net_table(lua_State *L, int t, script *s, bool at_start);
+/* A net table {latency, drop, dup, fifo, from, to} read whole: the change,
+** and the links it names (from and to NULL: the default link). */
+typedef struct script_net {
+    dsim_link_set set;
+    int *from, *to;            /* in a userdata left on the stack */
+    int from_len, to_len;
+} script_net;
+void script_net_parse(lua_State *L, int t, const char *what, int nodes, int clients, script_net *out);
+
+/* script_where.c: raises "FILE:LINE: message" with the line of field 'k'
+** of the table argument 'what' names when the source shows it, else the
+** calling line. */
+void script_field_error(lua_State *L, const char *what, const char *k, const char *fmt, ...);
+
 /* script_run.c: hands protocol events to the c:on handlers */
 void emit_to_lua(dsim_world *w, int node, const char *name, json_t *fields);
-/* script_look.c: c:leader() */
-int script_leader(lua_State *L);
 
 #endif

@@ -2,10 +2,6 @@
 ** script_look.c — looking at the run: c:state, c:leader, c:now, c:stats,
 ** c:clients, c:history, c:nodes. None of them changes the world.
 */
-#include <math.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include <lauxlib.h>
 
 #include "luajson.h"
@@ -16,42 +12,27 @@ static int c_state(lua_State *L)
     script *s = script_cluster_arg(L);
     int n = script_node_arg(L, 2, s->w);
     json_t *o = json_object();
-    node_inspect(&s->w->nodes[n], o);
+    dsim_inspect(s->w, n, o);
     lj_push_json(L, o);
     json_decref(o);
     return 1;
 }
 
-/* The node that 'inspect' calls "leader" with the highest term, or nil. */
-int script_leader(lua_State *L)
+/* c:leader(): the node that orders writes now (dsim_leader, the lookup the
+** nemesis's "leader" uses too), or nil while there is none. */
+static int c_leader(lua_State *L)
 {
-    script *s = script_cluster_arg(L);
-    int best = -1;
-    json_int_t best_term = -1;
-    for (int i = 0; i < s->w->nodes_len; i++) {
-        dsim_node *n = &s->w->nodes[i];
-        if (n->status != NODE_UP || !s->w->proto->inspect)
-            continue;
-        json_t *o = json_object();
-        s->w->proto->inspect(n, o);
-        const char *role = json_string_value(json_object_get(o, "role"));
-        json_int_t term = json_integer_value(json_object_get(o, "term"));
-        if (role && strcmp(role, "leader") == 0 && term > best_term) {
-            best = i;
-            best_term = term;
-        }
-        json_decref(o);
-    }
-    if (best < 0)
+    int n = dsim_leader(script_cluster_arg(L)->w);
+    if (n < 0)
         lua_pushnil(L);
     else
-        lua_pushinteger(L, best + 1);
+        lua_pushinteger(L, n + 1);
     return 1;
 }
 
 static int c_now(lua_State *L)
 {
-    lua_pushnumber(L, (lua_Number)script_cluster_arg(L)->w->now / 1e6);
+    lua_pushnumber(L, (lua_Number)dsim_now(script_cluster_arg(L)->w) / 1e6);
     return 1;
 }
 
@@ -93,12 +74,12 @@ static int c_history(lua_State *L)
 
 static int c_nodes(lua_State *L)
 {
-    lua_pushinteger(L, script_cluster_arg(L)->w->nodes_len);
+    lua_pushinteger(L, dsim_node_count(script_cluster_arg(L)->w));
     return 1;
 }
 
 const luaL_Reg script_look_methods[] = {
-    {"state", c_state}, {"leader", script_leader}, {"now", c_now}, {"stats", c_stats},
+    {"state", c_state}, {"leader", c_leader}, {"now", c_now}, {"stats", c_stats},
     {"clients", c_clients}, {"history", c_history}, {"nodes", c_nodes},
     {NULL, NULL},
 };

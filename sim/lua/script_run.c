@@ -111,17 +111,6 @@ void emit_to_lua(dsim_world *w, int node, const char *name, json_t *fields)
     lua_pop(L, 2);
 }
 
-static void ensure_started(script *s)
-{
-    if (s->started)
-        return;
-    s->started = true;
-    for (int i = 0; i < s->w->nodes_len; i++)
-        if (s->w->nodes[i].status == NODE_UP)
-            node_boot(&s->w->nodes[i]);
-    clients_start(s->w);
-}
-
 static int c_run(lua_State *L)
 {
     script *s = script_cluster_arg(L);
@@ -144,7 +133,7 @@ static int c_run(lua_State *L)
     if (until < w->now)
         return luaL_error(L, "c:run until %f ms is in the past (now %f ms)", (double)until / 1e6,
                           (double)w->now / 1e6);
-    ensure_started(s);
+    world_start(w);
     s->running = true;
     bool ok = world_run(w, until);
     s->running = false;

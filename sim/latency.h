@@ -12,6 +12,8 @@
 #include "rng.h"
 
 #define LATENCY_NS_MAX ((int64_t)3600 * 1000000000)
+#define LATENCY_SIGMA_MILLI_MAX 10000   /* lognormal sigma <= 10 */
+#define LATENCY_ALPHA_MILLI_MIN 1       /* pareto shape >= 0.001 */
 
 typedef enum latency_kind {
     LATENCY_CONSTANT,   /* a */
