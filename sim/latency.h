@@ -7,6 +7,7 @@
 #ifndef DSIM_LATENCY_H
 #define DSIM_LATENCY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "rng.h"
@@ -28,6 +29,14 @@ typedef struct latency_model {
     int64_t a, b;
 } latency_model;
 
+/* A model from user units: 'a_ms' (and 'b' for two-parameter models: ms
+** for uniform and normal, dimensionless sigma or shape for lognormal and
+** pareto). Every parameter a user can give goes through here: false with a
+** reason in 'err' for NaN, infinities, negatives, values out of range and
+** values that would round to an invalid model (a pareto shape below 0.001).
+** A model made here never trips an assertion in 'latency_sample'. */
+bool latency_from_ms(latency_kind kind, double a_ms, double b, latency_model *m, char *err,
+                     unsigned cap);
 int64_t latency_sample(const latency_model *m, rng *r);
 /* The model's name ("uniform") for traces and errors. */
 const char *latency_name(latency_kind k);

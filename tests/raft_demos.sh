@@ -1,8 +1,9 @@
 #!/bin/bash
 # raft_demos.sh — every Raft teaching demo (scenarios/demos/raft_*.lua)
-# with an asserted outcome: the correct variant passes (exit 0), each
-# broken variant is caught (exit 1) on a pinned seed, and a run replays
-# to the same fingerprint (twice, and with a trace written).
+# with an asserted outcome: the correct variant passes (exit 0) and prints
+# why, each broken variant is caught (exit 1) on a pinned seed by the
+# expected check with the expected message and prints what happened, and a
+# run replays to the same fingerprint (twice, and with a trace written).
 # Needs DSIM_BIN and DSIM_SOURCE (set by meson test).
 set -u
 bin=${DSIM_BIN:?DSIM_BIN is not set}
@@ -11,20 +12,33 @@ failures=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# expect RC SCENARIO [ARGS...]: dsim run must exit with RC.
+# expect RC SCENARIO [ARGS...]: dsim run must exit with RC; its output is
+# kept in $tmp/out for 'has'.
 expect() {
     local want=$1 scen=$2
     shift 2
-    local out rc
-    out=$("$bin" run "$demos/$scen" "$@" 2>&1)
-    rc=$?
+    "$bin" run "$demos/$scen" "$@" > "$tmp/out" 2>&1
+    local rc=$?
+    last="$scen $*"
     if [ "$rc" -ne "$want" ]; then
-        echo "FAIL: dsim run $scen $* exited $rc, expected $want"
-        echo "$out" | tail -25
+        echo "FAIL: dsim run $last exited $rc, expected $want"
+        tail -25 "$tmp/out"
         failures=$((failures + 1))
     else
-        echo "ok   $scen $* -> $rc"
+        echo "ok   $last -> $rc"
     fi
+}
+
+# has TEXT...: the last run's output holds each TEXT (a fixed string):
+# which check failed, the violation's message, the demo's own report.
+has() {
+    local t
+    for t in "$@"; do
+        if ! grep -qF -- "$t" "$tmp/out"; then
+            echo "FAIL: dsim run $last: no '$t' in the output"
+            failures=$((failures + 1))
+        fi
+    done
 }
 
 fingerprint() {
@@ -33,40 +47,75 @@ fingerprint() {
 
 # R1: election; a forgotten vote elects two leaders in one term.
 expect 0 raft_election.lua
+has "why it passes: V=n2 came back from its crash in term 3 remembering its vote"
 expect 0 raft_election.lua --seed 7
 expect 1 raft_election.lua -D bug=vote_not_persisted
+has "invariants: fail" '"violation": "Election Safety: n1 and n4 were both leaders of term 3"' \
+    "what happened: n1 and n4 both lead term 3. V=n2 voted for A in term 3, crashed,"
 expect 1 raft_election.lua -D bug=vote_not_persisted --seed 7
+has "Election Safety: n1 and n5 were both leaders of term 3"
 expect 0 raft_election.lua -D election_timeout=150      # split votes: liveness only
 # R2: log repair from the divergent logs of Figure 7.
 expect 0 raft_log_repair.lua
+has "why it passes: every log now reads 1 1 1 4 4 5 5 6 6 6 8 8 8"
 expect 1 raft_log_repair.lua -D bug=no_prev_check
+has "invariants: fail" "Log Matching: n1 and n7 both hold index 11 of term 8 but their logs differ before it" \
+    "  n7: 1 1 1 2 2 2 3 3 3 3 8"
 # R3: Figure 8, scripted; (d) with the buggy commit rule, and (e).
 expect 0 raft_figure8.lua
+has "why it passes: S1 never called index 2 committed"
 expect 1 raft_figure8.lua -D bug=figure8
+has "invariants: fail" "Leader Completeness: n5 leads term 5 without index 2 (term 2), committed in an earlier term" \
+    "what happened: at 270.0 ms S1, leader of term 4, called index 2 (a term-2 entry)"
 expect 0 raft_figure8.lua -D schedule=e
+has "why it passes: S1 replicated an entry of its own term 4 to a majority"
 expect 0 raft_figure8.lua -D schedule=e -D bug=figure8
 # R4: a stale candidate must not win.
 expect 0 raft_stale_candidate.lua
+has "no read returned a value older than" "B refused C"
 expect 1 raft_stale_candidate.lua -D bug=vote_any_log
+has "linearizable: fail, invariants: fail" "Leader Completeness: n3 leads term 2 without index" \
+    "1330.8 ms  the client reads 1, but 8 was acknowledged before A died" "C won with a log missing committed entries"
 # R5: the old leader in the minority.
 expect 0 raft_partition_stale_leader.lua
+has "why it passes: no read returned an old value: B=n1 answers a read only after"
 expect 1 raft_partition_stale_leader.lua -D bug=stale_read
-# R6: membership, direct switch against single-server changes.
+has "linearizable: fail, invariants: ok" "what happened: at 2073.5 ms c1 read 31 from B=n1, although c2's write of 35"
+# R6: membership, direct switch against single-server changes; a removed
+# server disrupts the cluster unless CheckQuorum makes members ignore it.
 expect 0 raft_membership.lua
+has "remove n5: accepted" "RequestVotes carried them to the members, who stepped down: 4 new leaders."
 expect 0 raft_membership.lua -D check_quorum=true
+has "remove n5: accepted" "hear their leader and ignore its RequestVotes: 0 new leaders."
+expect 0 raft_membership.lua -D check_quorum=true --seed 3
+has "remove n5: accepted" "leader n4, term 3, members {1,2,3,4}" "0 new leaders."
 expect 1 raft_membership.lua -D method=direct
-# R7: a flaky link costs elections, not safety.
+has "invariants: fail" "Election Safety: n4 and n1 were both leaders of term 2" "two leaders of term 2: n1 and n4"
+# R7: a flaky link costs elections, not safety; PreVote stops the churn,
+# CheckQuorum alone does not.
 expect 0 raft_flaky_link.lua
+has "6.7 new leaders" "why: F's RequestVotes carried a higher term"
 expect 0 raft_flaky_link.lua -D prevote=true
-expect 0 raft_flaky_link.lua -D check_quorum=true
+has "0.0 new leaders" "why: F's pre-votes were refused"
+expect 0 raft_flaky_link.lua -D check_quorum=true --seed 2
+has "26.7 new leaders" "why: the others ignored F's RequestVotes (leader stickiness)"
+expect 0 raft_flaky_link.lua --seed 2
+has "13.3 new leaders"
 # R8: InstallSnapshot to a follower behind the compaction point.
 expect 0 raft_snapshot.lua
+has "they are equal: the snapshot holds exactly the effect of every entry up to its index"
 expect 1 raft_snapshot.lua -D bug=snapshot_off_by_one
+has "invariants: fail" "State Machine Safety: n2's state after applying index 140 differs" \
+    "n2 installed the leader's snapshot of index 140" "they differ: the snapshot says it holds entries up to its index"
 # Lease reads against clock drift; ReadIndex needs no clock.
 expect 0 raft_lease_read.lua
+has "why it passes: no read returned an old value: n1's lease is the election timeout"
 expect 1 raft_lease_read.lua -D bug=lease_no_drift_margin
+has "linearizable: fail, invariants: ok" "from the old leader n1, although" "the planted bug leaves that margin out"
 expect 1 raft_lease_read.lua -D lease_drift_ppm=0
+has "linearizable: fail" "lease_drift_ppm=0 assumes perfect clocks"
 expect 0 raft_lease_read.lua -D lease_read=false
+has "without leases (ReadIndex)"
 
 # Determinism: the same seed gives the same fingerprint, traced or not.
 for scen in raft_election.lua raft_partition_stale_leader.lua raft_snapshot.lua raft_membership.lua; do

@@ -5,14 +5,14 @@
 # same steps.
 #
 #   tools/deps.sh install build   install what building and running need
-#   tools/deps.sh install test    the test extras too (chromium, GNU parallel)
+#   tools/deps.sh install test    the test extras too (chromium, GNU parallel, clang)
 #   tools/deps.sh list build|test print the package names
 #
 # Sourced (by tools/dsim) it only defines 'deb_build', 'deb_test',
 # 'missing_debs' and 'install_debs'. Not root: prints the apt-get command and
 # exits 2.
 deb_build="meson ninja-build pkg-config gcc libc6-dev liblua5.4-dev libjansson-dev libcmocka-dev python3"
-deb_test="chromium parallel"
+deb_test="chromium parallel clang libclang-rt-14-dev"   # clang: the libFuzzer harnesses
 
 missing_debs() {
     local p out=""

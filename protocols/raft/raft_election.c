@@ -15,7 +15,9 @@
 **   from a leadership transfer (dissertation §4.2.3 and §6.4.1): removed
 **   servers cannot disrupt, and leases stay sound.
 ** - PreVote (dissertation §9.6): a node first asks whether it could win,
-**   without changing any term; only then does it campaign.
+**   without changing any term; only then does it campaign. A candidate
+**   whose election timed out pre-votes as a follower (its term and vote
+**   stay), so the grants count and never mix with its old election's.
 */
 #include "raft.h"
 
@@ -134,6 +136,13 @@ void raft_campaign(dsim_node *n, bool transfer)
     raft_reset_election_timer(n);
     s->votes = 1u << self;
     if (s->cfg.prevote && !transfer && !s->prevoting) {
+        /* A pre-candidate is a follower (its term and vote stay): a
+        ** candidate whose election timed out gives up its candidacy, so
+        ** the pre-vote grants it gathers count (they were once ignored,
+        ** and candidates left by a split vote never campaigned again:
+        ** fuzz seeds 4109 and 5429) and are never mixed with late grants
+        ** of its old term's election. */
+        s->role = RAFT_FOLLOWER;
         s->prevoting = true;
         send_votes(n, s->term + 1, true, false);
         if (!raft_quorum(s, s->votes))

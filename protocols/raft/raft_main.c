@@ -13,6 +13,8 @@
 
 #include "raft.h"
 
+#define RAFT_INSPECT_TERMS 32   /* entries whose terms 'inspect' lists */
+
 static void read_config(dsim_node *n, raft_config *c)
 {
     dsim_opt_range(n, "election_timeout", &c->elect_lo_ns, &c->elect_hi_ns);
@@ -173,6 +175,12 @@ static void inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "members", members);
     json_object_set_new(out, "elections", json_integer((json_int_t)s->elections));
     json_object_set_new(out, "state_digest", json_string(digest));
+    /* The terms of the first 'RAFT_INSPECT_TERMS' entries after the
+    ** snapshot, for demos that print logs (Figure 7). */
+    json_t *terms = json_array();
+    for (uint64_t i = s->snap_index + 1; i <= s->last_index && i <= s->snap_index + RAFT_INSPECT_TERMS; i++)
+        json_array_append_new(terms, json_integer((json_int_t)raft_term_at(s, i)));
+    json_object_set_new(out, "log_terms", terms);
     if (s->role == RAFT_LEADER) {
         json_t *next = json_array();
         for (int i = 0; i < dsim_cluster_size(n); i++)

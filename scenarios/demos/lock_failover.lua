@@ -34,10 +34,23 @@ c:at(700, function() c:control(5, "acquire", { work_ms = 100 }) end)
 c:on("failover", function(ev)
   print(string.format("%8.1f ms  standby promoted, epoch %d, knows holder %d", c:now(), ev.epoch, ev.holder))
 end)
+local rejected = 0
 c:on("storage_write", function(ev)
+  if not ev.accepted then rejected = rejected + 1 end
   print(string.format("%8.1f ms  storage: n%d writes with token %d: %s", c:now(), ev.client,
     ev.token, ev.accepted and "accepted" or "REJECTED (stale token)"))
 end)
+c:on("lock_acquired", function(ev)
+  print(string.format("%8.1f ms  n%d holds the lock (token %d)", c:now(), ev.client, ev.token or 0))
+end)
+c:at(150, function() print("   150.0 ms  the master n1 crashes before replicating n4's lock") end)
 
 c:run { until_ms = 3000 }
+if rejected > 0 then
+  print("why it passes: the promoted standby started a new epoch, so n5's token is higher than any\n" ..
+        "  the old master gave out; the storage rejected n4's late write with its older token")
+else
+  print("what happened: the standby never heard of n4's lock (replication runs behind), so after the\n" ..
+        "  failover it granted the lock to n5; both wrote. Fix: -D fencing=true.")
+end
 return c:check { "mutex" }

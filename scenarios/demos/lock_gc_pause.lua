@@ -33,13 +33,27 @@ local c = dsim.cluster {
 }
 c:control(1, "validate", { delay_ms = 2 })
 
+local function say(fmt, ...) print(string.format("%8.1f ms  " .. fmt, c:now(), ...)) end
+c:on("lock_acquired", function(ev)
+  say("n%d holds the lock%s", ev.client, ev.token and string.format(" (token %d)", ev.token) or "")
+end)
 c:at(100, function() c:control(3, "acquire", { work_ms = 300 }) end)
-c:at(200, function() c:pause(3, pause_ms) end)
+c:at(200, function() say("n3 pauses for %d ms (stop the world)", pause_ms); c:pause(3, pause_ms) end)
 c:at(1300, function() c:control(4, "acquire", { work_ms = 100 }) end)
+local rejected = 0
 c:on("storage_write", function(ev)
+  if not ev.accepted then rejected = rejected + 1 end
   print(string.format("%8.1f ms  storage: n%d writes with token %d: %s", c:now(), ev.client,
     ev.token, ev.accepted and "accepted" or "REJECTED (stale token)"))
 end)
 
 c:run { until_ms = 3000 }
+if rejected > 0 then
+  print("why it passes: n3 still wrote after its lease ran out, but the storage had seen a higher\n" ..
+        "  token from n4 and rejected n3's lower one (fencing): the resource decides, not the lock")
+else
+  print("what happened: the lease (zk-lock: the session) ran out while n3 was paused; n4 took the\n" ..
+        "  lock and wrote, then n3 woke up believing it still held the lock and wrote too.\n" ..
+        "  Fix: -D fencing=true.")
+end
 return c:check { "mutex" }

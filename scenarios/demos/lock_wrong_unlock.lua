@@ -34,6 +34,29 @@ c:at(1700, function() c:control(5, "acquire", { work_ms = 100 }) end)
 c:on("lock_foreign_delete", function(ev)
   print(string.format("%8.1f ms  n%d's DEL removed n%d's lock", c:now(), ev.client, ev.holder))
 end)
+local renew = dsim.param("renew", false)   -- also the lock option (-D)
+local holding, overlaps = {}, {}
+c:on("lock_acquired", function(ev)
+  for other in pairs(holding) do overlaps[#overlaps + 1] = string.format("n%d/n%d", other, ev.client) end
+  holding[ev.client] = true
+  print(string.format("%8.1f ms  n%d holds the lock%s", c:now(), ev.client,
+    next(holding, next(holding)) and " (while another client still believes it holds it)" or ""))
+end)
+c:on("lock_released", function(ev)
+  holding[ev.client] = nil
+  print(string.format("%8.1f ms  n%d stops holding (%s)", c:now(), ev.client, ev.why))
+end)
 
 c:run { until_ms = 5000 }
+if #overlaps == 0 then
+  print("why it passes: the watchdog renewed n3's lease every ttl/3 while n3 worked (renew=" ..
+        tostring(renew) .. "),\n  so n4 waited for n3's release, and n5 for n4's; the release only deletes\n" ..
+        "  the caller's own key (compare-and-delete)")
+else
+  print("what happened: overlapping holders " .. table.concat(overlaps, ", ") .. ": n3's lease ran out while\n" ..
+        "  it still worked (1.5 s of work, 1 s lease)" .. (#overlaps > 1 and
+        ", and n3's plain DEL then removed n4's key, letting n5 in" or "") .. ".\n" ..
+        (#overlaps > 1 and "  Fix: compare-and-delete (drop -D bug=unsafe_unlock) and -D renew=true."
+          or "  Fix: -D renew=true (a watchdog renews the lease while the holder works)."))
+end
 return c:check { "mutex" }

@@ -42,17 +42,45 @@ local c = dsim.cluster {
 }
 c:control(1, "validate", { delay_ms = 5 })
 
+local bug = dsim.param("bug", "")   -- also the planted bug (-D)
 if part == "a" then
+  local wakeups, acquired = 0, 0
+  c:on("lock_wakeup", function() wakeups = wakeups + 1 end)
+  c:on("lock_acquired", function() acquired = acquired + 1 end)
   c:run { until_ms = 3000 }
   local s = c:stats()
-  print(string.format("messages sent: %d", s.sent))
+  print(string.format("messages sent: %d; %d acquisitions, %d wakeups (%.1f per acquisition)",
+    s.sent, acquired, wakeups, acquired > 0 and wakeups / acquired or 0))
+  if bug == "herd" then
+    print("what happened: every waiter watches the parent, so each release wakes them all and they\n" ..
+          "  all list the parent again (the herd); fix: watch only the entry just before your own")
+  else
+    print("why it passes: each waiter watches only its predecessor's entry, so a release wakes\n" ..
+          "  exactly one waiter, and the lock goes in the order the entries were created")
+  end
   return c:check { "mutex", wakeups_per_acquire_max = 1.5, fifo = true }
 elseif part == "b" then
   -- n3 holds from 120 ms and releases at 205 ms + a round trip to the
   -- storage; n4's exists() reaches the service just after the delete.
+  local n4_at = nil
+  c:on("lock_acquired", function(ev)
+    print(string.format("%8.1f ms  n%d holds the lock", c:now(), ev.client))
+    if ev.client == 4 then n4_at = c:now() end
+  end)
+  c:on("lock_released", function(ev)
+    print(string.format("%8.1f ms  n%d releases the lock (its entry is deleted)", c:now(), ev.client))
+  end)
   c:at(100, function() c:control(3, "acquire", { work_ms = 85 }) end)
   c:at(200, function() c:control(4, "acquire", { work_ms = 50 }) end)
   c:run { until_ms = 3000 }
+  if n4_at then
+    print(string.format("why it passes: n4's exists() on n3's entry came back \"no such entry\" (n3 had\n" ..
+      "  just released); n4 listed the entries again, found itself first and took the lock at %.1f ms", n4_at))
+  else
+    print("what happened: n4 saw n3's entry in its list, but n3 released before n4's exists() arrived;\n" ..
+          "  n4 waits for a watch on an entry that no longer exists, which never fires: stuck.\n" ..
+          "  Fix: on \"no such entry\", list again.")
+  end
   return c:check { "mutex", liveness_ms = 1000 }
 end
 
@@ -62,9 +90,20 @@ c:at(300, function() c:control(4, "acquire", { work_ms = 100 }) end)
 c:on("session_expired", function(ev)
   print(string.format("%8.1f ms  the service expired n%d's session", c:now(), ev.client))
 end)
+local rejected = 0
 c:on("storage_write", function(ev)
+  if not ev.accepted then rejected = rejected + 1 end
   print(string.format("%8.1f ms  storage: n%d writes with token %d: %s", c:now(), ev.client,
     ev.token, ev.accepted and "accepted" or "REJECTED (stale token)"))
 end)
+c:at(200, function() print("   200.0 ms  n3 (holding the lock) pauses for 2 s; the session timeout is 1 s") end)
 c:run { until_ms = 4000 }
+if rejected > 0 then
+  print("why it passes: n3 wrote after its session expired, but its entry number (the token) is\n" ..
+        "  lower than n4's, which the storage had already seen: rejected (fencing)")
+else
+  print("what happened: n3's session expired during its pause, the service deleted its entry and\n" ..
+        "  n4 took the lock and wrote; n3 woke up still believing it held the lock and wrote too.\n" ..
+        "  Fix: -D fencing=true.")
+end
 return c:check { "mutex" }

@@ -26,9 +26,11 @@ local c = dsim.cluster {
   net      = { latency = 5 },
 }
 
-local leaders = 0
+local leaders, by_term = 0, {}
 c:on("leader", function(ev)
   leaders = leaders + 1
+  by_term[ev.term] = by_term[ev.term] or {}
+  table.insert(by_term[ev.term], ev.node)
   print(string.format("%7.1f ms  n%d is leader of term %d", c:now(), ev.node, ev.term))
 end)
 
@@ -44,7 +46,7 @@ c:at(1300, function() if crashed then c:restart(crashed) end end)
 
 -- Phase 2: the double vote. L leads; A, V, W, B are the others.
 local X = 2000
-local L, A, V, W, B
+local L, A, V, W, B, v_term, v_vote
 c:at(X, function()
   L = c:leader()
   if not L then print(string.format("%7.1f ms  no leader: the double-vote schedule is skipped", c:now())); return end
@@ -62,6 +64,7 @@ c:at(X + 20, function()
   if not L then return end
   c:partition { {A, W}, {V, B, L} }
   c:restart(V)
+  v_term, v_vote = c:state(V).term, c:state(V).vote
   print(string.format("%7.1f ms  V=n%d restarts in term %d, vote %s; B=n%d campaigns", c:now(), V,
     c:state(V).term, tostring(c:state(V).vote), B))
   c:control(B, "campaign")
@@ -72,4 +75,16 @@ c:run { until_ms = 4000 }
 local elections = 0
 for i = 1, 5 do elections = elections + c:state(i).elections end
 print(string.format("elections started: %d, leaders elected: %d", elections, leaders))
+local two = nil
+for term, ls in pairs(by_term) do if #ls > 1 then two = { term, ls[1], ls[2] } end end
+if two then
+  print(string.format("what happened: n%d and n%d both lead term %d. V=n%s voted for A in term %d, crashed,\n" ..
+    "  and came back without its vote (it was never on disk), so it voted for B in the same term:\n" ..
+    "  A won with {A, V, W}, B with {B, V, old leader}. Fix: write the vote to disk before replying.",
+    two[2], two[3], two[1], tostring(V), two[1]))
+elseif v_term then
+  print(string.format("why it passes: V=n%d came back from its crash in term %d remembering its vote\n" ..
+    "  for n%s (on disk before it replied), so it refused B, and B could not win that term.",
+    V, v_term, tostring(v_vote)))
+end
 return c:check { "invariants" }

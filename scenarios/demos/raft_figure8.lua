@@ -49,9 +49,11 @@ local function cut_from(a, list) for _, b in ipairs(list) do c:cut(a, b) end end
 local function crash(i) c:crash(i); down[i] = true end
 local function restart(i) c:restart(i); down[i] = nil end
 
+local early = nil   -- the commit of index 2 by the leader of term 4, if any
 c:on("commit", function(ev)
   print(string.format("%7.1f ms      S%d (leader of term %d) reports index %d committed",
     c:now(), ev.node, ev.term, ev.index))
+  if ev.index == 2 and ev.term == 4 then early = c:now() end
 end)
 
 -- Index 1, term 1, on every server (S5 leads term 1).
@@ -89,4 +91,17 @@ c:at(450, function() restart(1) end)
 
 c:run { until_ms = 1000 }
 show("end")
+local s5 = c:state(5)
+if early and s5.role == "leader" and s5.last_term == 3 then
+  print(string.format("what happened: at %.1f ms S1, leader of term 4, called index 2 (a term-2 entry)\n" ..
+    "  committed because a majority stored it. S5's last entry has term 3, newer than term 2, so\n" ..
+    "  S2, S3 and S4 voted for it in term 5, and it replaced index 2 everywhere with its own entry:\n" ..
+    "  a committed entry was lost. Fix: count replicas only for entries of the leader's own term.", early))
+elseif schedule == "e" then
+  print("why it passes: S1 replicated an entry of its own term 4 to a majority before crashing, so\n" ..
+        "  S5 (last term 3) could win no election; committing it committed index 2 as well")
+else
+  print("why it passes: S1 never called index 2 committed (its term is 2, not 4: replicas are\n" ..
+        "  counted only for current-term entries), so S5 overwriting it lost nothing committed")
+end
 return c:check { "invariants" }

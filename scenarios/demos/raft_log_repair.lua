@@ -59,7 +59,28 @@ c:every(10, function()
     print(string.format("%7.1f ms  leader n%d nextIndex: %s", c:now(), l, table.concat(s.next, " ")))
   end
 end)
-c:at(1000, function() show("end  ") end)
+c:at(1000, function()
+  show("end  ")
+  -- Log Matching: equal (index, term) must mean equal logs up to there.
+  local lead = c:state(1).log_terms
+  local bad = {}
+  for i = 2, 7 do
+    local t = c:state(i).log_terms
+    if #t == #lead and t[#t] == lead[#lead] and table.concat(t, " ") ~= table.concat(lead, " ") then
+      bad[#bad + 1] = string.format("  n%d: %s", i, table.concat(t, " "))
+    end
+  end
+  if #bad > 0 then
+    print("what happened: these logs end like the leader's, at the same index and term, but differ\n" ..
+          "  before it (leader n1: " .. table.concat(lead, " ") .. "):\n" .. table.concat(bad, "\n") .. "\n" ..
+          "  the followers took new entries without checking the entry before them (prev_index and\n" ..
+          "  prev_term), so they spliced the leader's suffix onto their own divergent prefix.")
+  else
+    print("why it passes: every log now reads " .. table.concat(lead, " ") .. ": each follower\n" ..
+          "  refused entries until the leader's nextIndex reached a point where their logs agreed, then\n" ..
+          "  dropped its conflicting suffix and took the leader's entries.")
+  end
+end)
 
 c:run { until_ms = 1500 }
 return c:check { "linearizable", "invariants" }

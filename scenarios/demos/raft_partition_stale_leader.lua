@@ -49,7 +49,44 @@ c:at(3000, function()
   print(string.format("%7.1f ms  B=n%d is now %s of term %d", c:now(), B, s.role, s.term))
 end)
 
+-- The first stale read in the history (JSON lines, times in ns): a read
+-- that returned value v although a write invoked after v's write was
+-- acknowledged had itself been acknowledged before the read began.
+local function first_stale_read(history, clients)
+  local ops, writes, reads = {}, {}, {}
+  for line in string.gmatch(history, "[^\n]+") do
+    local p, ty, f = tonumber(line:match('"process":(%d+)')), line:match('"type":"(%a+)"'), line:match('"f":"(%a+)"')
+    local v, t = tonumber(line:match('"value":(%-?%d+)')), tonumber(line:match('"time":(%d+)')) / 1e6
+    if ty == "invoke" then ops[p] = { f = f, v = v, t0 = t }
+    elseif ty == "ok" and ops[p] then
+      local o = ops[p]
+      o.t1, o.client = t, p % clients + 1
+      if f == "write" then writes[#writes + 1] = o; o.v = o.v or v
+      elseif f == "read" then o.v = v; reads[#reads + 1] = o end
+      ops[p] = nil
+    end
+  end
+  for _, r in ipairs(reads) do
+    local src = nil
+    for _, w in ipairs(writes) do if w.v == r.v then src = w end end
+    for _, x in ipairs(writes) do
+      if src and x.t1 < r.t0 and x.t0 > src.t1 then return r, x end
+    end
+  end
+end
+
 c:run { until_ms = 4000 }
 local st = c:stats()
 print(string.format("ops: ok %d, fail %d, info %d", st.ok, st.fail, st.info))
+local r, w = first_stale_read(c:history(), 2)
+if r then
+  print(string.format("what happened: at %.1f ms c%d read %d from B=n%d, although c%d's write of %d had been\n" ..
+    "  acknowledged by the new leader at %.1f ms: B answered from its own state without asking a\n" ..
+    "  majority, and in the minority it could not know it had been replaced.", r.t1, r.client, r.v, B,
+    w.client, w.v, w.t1))
+else
+  print(string.format("why it passes: no read returned an old value: B=n%d answers a read only after a\n" ..
+    "  heartbeat round that a majority acknowledged (ReadIndex), which it never gets in the minority;\n" ..
+    "  c1's reads through it time out ('info') instead.", B))
+end
 return c:check { "linearizable", "invariants" }

@@ -8,6 +8,8 @@
 -- committed write; if B votes for C anyway, C becomes leader with a log
 -- that lacks them and overwrites B's copy: acknowledged writes vanish.
 -- With the check, B refuses, and B itself (the up-to-date one) wins later.
+-- The client mostly reads (80%), so a lost write shows as a stale read; the
+-- script prints that read, or says why there is none.
 --
 -- Correct (passes):  dsim run scenarios/demos/raft_stale_candidate.lua
 -- Broken (fails: Leader Completeness, and a read returns a value older
@@ -18,7 +20,7 @@ local c = dsim.cluster {
   protocol = "raft", nodes = 3,
   options  = { election_timeout = {150, 300}, heartbeat = 50 },
   net      = { latency = dsim.uniform(1, 5) },
-  clients  = { count = 1, workload = "register", rate = 50, timeout = 300 },
+  clients  = { count = 1, workload = "register", read = 80, write = 20, rate = 50, timeout = 300 },
 }
 
 c:on("leader", function(ev)
@@ -39,7 +41,44 @@ c:at(1000, function() show("before"); print(" 1000.0 ms  A=n1 crashes"); c:crash
 c:at(1010, function() print(" 1010.0 ms  C=n3 restarts and campaigns"); c:restart(3); c:control(3, "campaign") end)
 c:at(1030, function() c:control(3, "campaign") end)
 c:at(1500, function() c:restart(1) end)
-c:at(2000, function() show("after ") end)
+-- From the client's history (JSON lines, times in ns): the last write
+-- acknowledged before A died, and the first later read that returned a
+-- value written before it (acknowledged writes lost), if any.
+local function stale_read()
+  local order, last, first_stale = {}, nil, nil
+  for line in string.gmatch(c:history(), "[^\n]+") do
+    local ty, f = line:match('"type":"(%a+)"'), line:match('"f":"(%a+)"')
+    local v, t = tonumber(line:match('"value":(%-?%d+)')), tonumber(line:match('"time":(%d+)')) / 1e6
+    if ty == "ok" and f == "write" and t < 1000 then
+      order[v] = #order + 1; order[#order + 1] = v; last = v
+    elseif ty == "ok" and f == "write" then
+      break   -- a newer write: later reads prove nothing
+    elseif ty == "ok" and f == "read" and t > 1000 and last and v and order[v] and order[v] < order[last] then
+      first_stale = { t = t, v = v }
+      break
+    end
+  end
+  if first_stale then
+    print(string.format("%7.1f ms  the client reads %d, but %d was acknowledged before A died: the writes\n" ..
+      "           after %d are lost (C's log never had them, and C overwrote B's copy)",
+      first_stale.t, first_stale.v, last, first_stale.v))
+  elseif last then
+    print(string.format("           no read returned a value older than %d, the last write acknowledged\n" ..
+      "           before A died: the new leader's log holds every committed write", last))
+  end
+end
+
+c:at(2000, function()
+  show("after ")
+  stale_read()
+  local l = c:leader()
+  if l then
+    local b = c:state(2)
+    print(string.format("           the leader is n%d (B=n2 holds %d entries, last term %d):\n           %s", l,
+      b.log_length, b.last_term, l == 3 and "C won with a log missing committed entries: B voted for it anyway"
+        or "B refused C (C's last entry had an older term than B's); an up-to-date server won"))
+  end
+end)
 
 c:run { until_ms = 3000 }
 return c:check { "linearizable", "invariants" }

@@ -76,4 +76,11 @@ check_verdict check_mutex(const json_t *events, const json_t *args, json_t *repo
 check_verdict check_consensus(const char *text, size_t len, const char *source, json_t *report,
                               char *err, size_t err_cap);
 
+/* Transactional isolation (txn.h): 'workload' is "txn-append", "txn-rw" or
+** NULL (guessed from the micro-operations); 'models' a comma-separated
+** list of consistency models (NULL: strict-serializable). */
+check_verdict check_txn(const char *text, size_t len, const char *source, const char *format,
+                        const char *workload, const char *models, const check_budget *budget,
+                        json_t *report, char *err, size_t cap);
+
 #endif

@@ -489,8 +489,8 @@ static int split_tuples(hist *h)
     for (size_t i = 0; i < h->count && all_pairs; i++) {
         const hist_event *ev = &h->events[i];
         const hist_value *v = ev->value;
-        if (ev->key != NULL || v->kind != HIST_LIST || v->len != 2)
-            all_pairs = false;
+        if (ev->key != NULL || v->kind != HIST_LIST || v->len != 2 || strcmp(ev->f, "txn") == 0)
+            all_pairs = false;   /* a transaction of two micro-operations is no tuple */
         else if (strcmp(ev->f, "cas") != 0 || v->items[0]->kind != HIST_INT ||
                  v->items[1]->kind != HIST_INT)
             only_int_cas = false;

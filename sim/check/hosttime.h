@@ -11,6 +11,9 @@
 
 /* Seconds on the host's monotonic clock since an arbitrary origin. */
 double host_seconds(void);
+/* CPU seconds this process used (all threads): on a loaded machine a
+** figure the other processes disturb less than wall time. */
+double host_cpu_seconds(void);
 /* Peak resident set size of this process in KiB (0 when unknown). */
 long host_peak_rss_kb(void);
 

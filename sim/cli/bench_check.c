@@ -17,6 +17,9 @@
 ** ack_before_sync and without, each expected to get the verdict the run's
 ** own check gave (group "dsim" instead of "etcd" and "kv").
 **
+** Then the causal (causal_bench.c) and txn (txn_bench.c: 10^4 to 10^6
+** list-append transactions) sections, from generated histories.
+**
 ** Host time only through hosttime.h. Build in release mode for figures.
 */
 #include <stdio.h>
@@ -32,6 +35,7 @@
 #include "hosttime.h"
 #include "lin.h"
 #include "script.h"
+#include "txn.h"
 
 enum { REPEAT_DEFAULT = 7, REPEAT_MAX = 1000, PATH_CAP = 4096, GEN_SEEDS = 12 };
 
@@ -274,6 +278,7 @@ static void print_results(const bench *b)
         json_object_set_new(o, "peak_rss_kb", json_integer(host_peak_rss_kb()));
         /* causal checker (issue 4): generated histories, see causal_bench.c */
         json_object_set_new(o, "causal", causal_bench_default());
+        json_object_set_new(o, "txn", txn_bench_default());   /* issue 13: txn_bench.c */
         json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         fputc('\n', stdout);
         json_decref(o);
@@ -294,6 +299,9 @@ static void print_results(const bench *b)
     json_t *causal = causal_bench_default();   /* issue 4: see causal_bench.c */
     causal_bench_print(causal, stdout);
     json_decref(causal);
+    json_t *txn = txn_bench_default();   /* issue 13: see txn_bench.c */
+    txn_bench_print(txn, stdout);
+    json_decref(txn);
 }
 
 int bench_check(int argc, char **argv)

@@ -25,6 +25,7 @@
 */
 #include <errno.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,7 @@
 #include "causal.h"
 #include "check.h"
 #include "check_html.h"
+#include "txn.h"
 #include "cmd.h"
 #include "lin.h"
 
@@ -47,12 +49,14 @@ typedef struct check_request {
     const char *model;       /* the row's name */
     const char *criterion;   /* causal: cc, cm, ccv or all (NULL: all) */
     const char *initial;     /* register models: the first value (NULL: nil) */
+    const char *consistency; /* txn: comma-separated consistency models */
     check_budget budget;
 } check_request;
 
 /* One row per checker. The linearizability row stands for every model
 ** of the checker's own registry ('lin_models()', each with its name and
-** summary); the other rows are one model each. 'dsim check --help' and
+** summary), the txn row for every workload of 'txn_workloads'; the other
+** rows are one model each. 'dsim check --help' and
 ** 'dsim list models' read this table, so no model name or summary is
 ** written twice. */
 typedef struct checker {
@@ -92,12 +96,21 @@ static check_verdict run_sequential(const check_request *rq, json_t *report, cha
                             err, cap);
 }
 
+/* Transactional isolation (issue 13): --workload txn-append|txn-rw. */
+static check_verdict run_txn(const check_request *rq, json_t *report, char *err, size_t cap)
+{
+    return check_txn(rq->text, rq->len, rq->source, rq->format, rq->model, rq->consistency,
+                     &rq->budget, report, err, cap);
+}
+
 static const checker checkers[] = {
     {"linearizable", run_linearizable, print_linearizable, NULL, NULL},
     {"causal", run_causal, causal_print_text, "causal",
      "causal consistency of a read/write register history: --criterion cc|cm|ccv|all"},
     {"sequential", run_sequential, causal_print_text, "sequential",
      "sequential consistency of a read/write register history (search, budget)"},
+    /* transactional isolation (issue 13): the workloads of 'txn_workloads' */
+    {"txn", run_txn, txn_print_text, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -109,6 +122,10 @@ static void each_model(void (*fn)(const check_model *m, void *ctx), void *ctx)
             fn(&(check_model){c, c->name, c->summary}, ctx);
             continue;
         }
+        for (const txn_workload_def *t = txn_workloads; c->run == run_txn && t->name; t++)
+            fn(&(check_model){c, t->name, t->summary}, ctx);
+        if (c->run == run_txn)
+            continue;
         for (const lin_model *const *l = lin_models(); *l; l++)
             fn(&(check_model){c, (*l)->name, (*l)->summary}, ctx);
     }
@@ -136,12 +153,17 @@ static int usage(FILE *f)
 {
     fprintf(f,
             "usage: dsim check --model M [--format F] [--initial V] [--html FILE] [--budget-states N]\n"
-            "                  [--budget-seconds S] [--json] HISTORY\n\n"
+            "                  [--budget-seconds S] [--json] HISTORY\n"
+            "       dsim check --workload txn-append|txn-rw [--consistency-models M[,M...]]\n"
+            "                  [--format F] [--budget-states N] [--json] HISTORY\n\n"
             "Checks a recorded history (a file, or - for standard input).\n"
             "  --model M           the model or criterion (below)\n"
             "  --criterion C       causal: cc, cm, ccv or all (default all)\n"
             "  --initial V         register, cas-register: the first value (default nil;\n"
             "                      Knossos's histories start at 0: --initial 0)\n"
+            "  --workload W        txn-append or txn-rw (the same as --model W)\n"
+            "  --consistency-models M[,M...]  txn: the models to check (default\n"
+            "                      strict-serializable; listed below)\n"
             "  --format F          auto (default), json (dsim JSON lines), edn (Jepsen),\n"
             "                      etcd (Porcupine's Jepsen etcd logs), kv (Porcupine's KV logs)\n"
             "  --budget-states N   give up (unknown) after N search states per partition\n"
@@ -151,6 +173,9 @@ static int usage(FILE *f)
             "                      process, the counterexample outlined, the model's state\n\n"
             "models:\n");
     each_model(model_line, f);
+    fprintf(f, "\nconsistency models (txn):\n");
+    for (const txn_model_def *m = txn_models; m->name; m++)
+        fprintf(f, "  %-34s %s\n", m->name, m->summary);
     fprintf(f, "\nexit status: 0 ok, 1 violation, 2 bad input or usage, 3 internal error,\n"
                "4 unknown (budget exhausted)\n");
     return f == stdout ? EXIT_PASS : EXIT_USAGE;
@@ -193,7 +218,7 @@ static char *slurp(const char *path, size_t *len)
 }
 
 typedef struct options {
-    const char *model, *format, *path, *criterion, *initial, *html;
+    const char *model, *format, *path, *criterion, *initial, *html, *consistency;
     check_budget budget;
     bool json;
 } options;
@@ -207,7 +232,8 @@ static int parse_options(int argc, char **argv, options *o)
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = strcmp(a, "--model") == 0 || strcmp(a, "--format") == 0 ||
                      strcmp(a, "--criterion") == 0 || strcmp(a, "--initial") == 0 ||
-                     strcmp(a, "--html") == 0 ||
+                     strcmp(a, "--html") == 0 || strcmp(a, "--workload") == 0 ||
+                     strcmp(a, "--consistency-models") == 0 ||
                      strcmp(a, "--budget-states") == 0 || strcmp(a, "--budget-seconds") == 0;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             return usage(stdout);
@@ -215,8 +241,12 @@ static int parse_options(int argc, char **argv, options *o)
             return args_usage_error("check", "%s needs a value", a);
         if (strcmp(a, "--json") == 0) {
             o->json = true;
-        } else if (strcmp(a, "--model") == 0) {
+        } else if (strcmp(a, "--model") == 0 || strcmp(a, "--workload") == 0) {
+            if (o->model != NULL)
+                return args_usage_error("check", "one --model or --workload only");
             o->model = val;
+        } else if (strcmp(a, "--consistency-models") == 0) {
+            o->consistency = val;
         } else if (strcmp(a, "--format") == 0) {
             o->format = val;
         } else if (strcmp(a, "--criterion") == 0) {
@@ -231,8 +261,9 @@ static int parse_options(int argc, char **argv, options *o)
         } else if (strcmp(a, "--budget-seconds") == 0) {
             char *end;
             o->budget.seconds_max = strtod(val, &end);
-            if (*end != '\0' || end == val || !(o->budget.seconds_max > 0))
-                return args_usage_error("check", "--budget-seconds: expected a positive number, got '%s'", val);
+            if (*end != '\0' || end == val || !(o->budget.seconds_max > 0) ||
+                !isfinite(o->budget.seconds_max))
+                return args_usage_error("check", "--budget-seconds: expected a positive finite number, got '%s'", val);
         } else if (a[0] == '-' && a[1] != '\0') {
             return args_usage_error("check", "unknown option '%s'", a);
         } else if (o->path != NULL) {
@@ -243,7 +274,7 @@ static int parse_options(int argc, char **argv, options *o)
         i += takes;
     }
     if (o->model == NULL)
-        return args_usage_error("check", "--model is required");
+        return args_usage_error("check", "--model (or --workload) is required");
     if (o->path == NULL)
         return args_usage_error("check", "HISTORY is required (a file, or - for stdin)");
     return -1;
@@ -300,6 +331,8 @@ int cmd_check(int argc, char **argv)
         return args_usage_error("check", "--initial applies to the register models only");
     if (o.criterion != NULL && strcmp(m->name, "causal") != 0)
         return args_usage_error("check", "--criterion applies to --model causal only");
+    if (o.consistency != NULL && m->by->run != run_txn)
+        return args_usage_error("check", "--consistency-models applies to --workload txn-append|txn-rw only");
     size_t len = 0;
     char *text = slurp(o.path, &len);
     if (text == NULL) {
@@ -309,7 +342,7 @@ int cmd_check(int argc, char **argv)
     check_request rq = {.text = text, .len = len, .format = o.format, .model = m->name,
                         .source = strcmp(o.path, "-") == 0 ? "<stdin>" : o.path,
                         .budget = o.budget, .criterion = o.criterion,
-                        .initial = o.initial};
+                        .initial = o.initial, .consistency = o.consistency};
     json_t *report = json_object();
     char err[512] = "";
     check_verdict v = m->by->run(&rq, report, err, sizeof err);

@@ -159,7 +159,7 @@ static int report(const run_args *a, script_result *r, double wall_ms)
         fprintf(stderr, "dsim run: error: %s\n", r->message);
         if (a->json)
             printf("%s\n", json_dumps(json_pack("{s:s}", "error", r->message), JSON_COMPACT));
-        return EXIT_USAGE;
+        return r->internal ? EXIT_INTERNAL : EXIT_USAGE;
     }
     if (a->history && !write_file(a->history, r->history ? r->history : "", r->history_len)) {
         fprintf(stderr, "dsim run: cannot write history '%s'\n", a->history);

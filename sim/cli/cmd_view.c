@@ -36,7 +36,7 @@ static bool parse_ms(const char *s, int64_t *ns)
         return false;
     char *end;
     double ms = strtod(s, &end);
-    if (*end || ms < 0 || ms > 9e12)
+    if (*end || !(ms >= 0 && ms <= 9e12))   /* NaN fails both comparisons */
         return false;
     *ns = (int64_t)(ms * 1e6 + 0.5);
     return true;

@@ -6,8 +6,8 @@
 ** depend only on that link's stream.
 **
 ** Invariants: every sample is in [0, LATENCY_NS_MAX]; real-valued models
-** round to the nearest nanosecond; parameters are checked with assertions
-** (the script layer validates user input before it gets here).
+** round to the nearest nanosecond; user input enters through
+** 'latency_from_ms', which refuses what would break an assertion here.
 */
 #include "latency.h"
 
@@ -16,6 +16,49 @@
 
 #include "dsim.h"
 
+
+#define LATENCY_MS_MAX ((double)LATENCY_NS_MAX / 1e6)
+#define SHAPE_MAX 1e6           /* pareto shape <= 10^6: b stays far from overflow */
+
+bool latency_from_ms(latency_kind kind, double a_ms, double b, latency_model *m, char *err,
+                     unsigned cap)
+{
+    bool two = kind != LATENCY_CONSTANT;
+    bool b_ms = kind == LATENCY_UNIFORM || kind == LATENCY_NORMAL;
+    const char *an = kind == LATENCY_PARETO ? "minimum" : kind == LATENCY_LOGNORMAL ? "median"
+                   : kind == LATENCY_NORMAL ? "mean" : kind == LATENCY_UNIFORM ? "lo" : "latency";
+    const char *bn = kind == LATENCY_PARETO ? "shape" : kind == LATENCY_LOGNORMAL ? "sigma"
+                   : kind == LATENCY_NORMAL ? "sd" : "hi";
+    if ((unsigned)kind > LATENCY_PARETO) {
+        snprintf(err, cap, "unknown latency model");
+        return false;
+    }
+    if (!(a_ms >= 0 && a_ms <= LATENCY_MS_MAX)) {
+        snprintf(err, cap, "%s must be milliseconds from 0 to %.0f, got %g", an, LATENCY_MS_MAX,
+                 isnan(a_ms) ? NAN : a_ms);   /* "nan", not "-nan" */
+        return false;
+    }
+    double b_lo = kind == LATENCY_PARETO ? LATENCY_ALPHA_MILLI_MIN / 1000.0 : kind == LATENCY_UNIFORM ? a_ms : 0;
+    double b_hi = b_ms ? LATENCY_MS_MAX : kind == LATENCY_PARETO ? SHAPE_MAX : LATENCY_SIGMA_MILLI_MAX / 1000.0;
+    if (two && !(b >= b_lo && b <= b_hi)) {
+        snprintf(err, cap, "%s must be %sfrom %g to %g, got %g", bn, b_ms ? "milliseconds " : "",
+                 b_lo, b_hi, isnan(b) ? NAN : b);
+        return false;
+    }
+    /* Sigma and shape are kept in thousandths (latency.h): a value that is
+    ** not zero must not round to zero. */
+    if (two && !b_ms && b > 0 && b < 0.0005) {
+        snprintf(err, cap, "%s must be 0 or at least 0.001, got %g", bn, b);
+        return false;
+    }
+    *m = (latency_model){.kind = kind, .a = llround(a_ms * 1e6)};
+    if (two)
+        m->b = b_ms ? llround(b * 1e6) : llround(b * 1000);
+    DSIM_ASSERT(m->a >= 0 && m->b >= 0 && (kind != LATENCY_UNIFORM || m->a <= m->b));
+    DSIM_ASSERT(kind != LATENCY_PARETO || m->b >= LATENCY_ALPHA_MILLI_MIN);
+    DSIM_ASSERT(kind != LATENCY_LOGNORMAL || m->b <= LATENCY_SIGMA_MILLI_MAX);
+    return true;
+}
 
 /* Rounds a non-negative real to nanoseconds, capped; NaN reads as the cap. */
 static int64_t clamp_ns(double x)

@@ -6,9 +6,9 @@
 ** order in which 'pairs' visits string keys changes from run to run. Every
 ** table walk here, and every 'pairs' a scenario makes, visits keys in one
 ** fixed order: integers and other numbers ascending, then strings in byte
-** order, then booleans (false first). Keys of other types (tables,
-** functions) have no stable order; they come last, in Lua's own order, and
-** that is documented as a limitation.
+** order, then booleans (false first), then tables, functions, userdata and
+** threads, each in creation order (serials from script_alloc.c: never an
+** address).
 */
 #include "luajson.h"
 
@@ -19,40 +19,92 @@
 
 #include <lauxlib.h>
 
-static int key_rank(lua_State *L, int idx)
+#include "script_int.h"
+
+/* One key, reduced to what the order needs. Keys of one table are
+** distinct, so the order is total and qsort's result is unique. */
+typedef struct key_rec {
+    int rank;             /* 0 number, 1 string, 2 boolean, 3 other */
+    int type;             /* lua_type, for rank 3 */
+    bool is_int;
+    lua_Integer i;
+    double d;
+    const char *s;        /* kept alive by the key array */
+    size_t len;
+    uint64_t serial;      /* creation serial (rank 3) */
+    lua_Integer slot;     /* index in the unsorted key array */
+} key_rec;
+
+/* Integer 'i' against float 'f' (not NaN), exactly. */
+static int int_float_cmp(lua_Integer i, double f)
 {
-    switch (lua_type(L, idx)) {
-    case LUA_TNUMBER: return 0;
-    case LUA_TSTRING: return 1;
-    case LUA_TBOOLEAN: return 2;
-    default: return 3;
+    if (f >= 0x1p63)
+        return -1;
+    if (f < -0x1p63)
+        return 1;
+    double fl = floor(f);
+    lua_Integer fi = (lua_Integer)fl;
+    if (i < fi || (i == fi && fl < f))
+        return -1;
+    return i == fi && fl == f ? 0 : 1;
+}
+
+static int rec_cmp(const void *pa, const void *pb)
+{
+    const key_rec *a = pa, *b = pb;
+    if (a->rank != b->rank)
+        return a->rank - b->rank;
+    switch (a->rank) {
+    case 0:
+        if (a->is_int && b->is_int)
+            return (a->i > b->i) - (a->i < b->i);
+        if (!a->is_int && !b->is_int)
+            return (a->d > b->d) - (a->d < b->d);
+        return a->is_int ? int_float_cmp(a->i, b->d) : -int_float_cmp(b->i, a->d);
+    case 1: {
+        int c = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
+        return c ? c : (a->len > b->len) - (a->len < b->len);
+    }
+    case 2:
+        return (int)a->is_int - (int)b->is_int;
+    default:
+        if (a->type != b->type)
+            return a->type - b->type;
+        return (a->serial > b->serial) - (a->serial < b->serial);
     }
 }
 
-/* Compares the keys at indices a and b (absolute): <0, 0, >0. */
-static int key_cmp(lua_State *L, int a, int b)
+static void rec_of(lua_State *L, int idx, key_rec *r)
 {
-    int ra = key_rank(L, a), rb = key_rank(L, b);
-    if (ra != rb)
-        return ra - rb;
-    if (ra == 0) {
-        if (lua_compare(L, a, b, LUA_OPLT))
-            return -1;
-        return lua_compare(L, b, a, LUA_OPLT) ? 1 : 0;
+    int t = lua_type(L, idx);
+    *r = (key_rec){.type = t};
+    switch (t) {
+    case LUA_TNUMBER:
+        r->is_int = lua_isinteger(L, idx);
+        if (r->is_int)
+            r->i = lua_tointeger(L, idx);
+        else
+            r->d = lua_tonumber(L, idx);
+        return;
+    case LUA_TSTRING:
+        r->rank = 1;
+        r->s = lua_tolstring(L, idx, &r->len);
+        return;
+    case LUA_TBOOLEAN:
+        r->rank = 2;
+        r->is_int = lua_toboolean(L, idx);
+        return;
+    default:
+        r->rank = 3;
+        r->serial = script_key_serial(L, idx);   /* never an address */
+        return;
     }
-    if (ra == 1) {
-        size_t la, lb;
-        const char *sa = lua_tolstring(L, a, &la), *sb = lua_tolstring(L, b, &lb);
-        int c = memcmp(sa, sb, la < lb ? la : lb);
-        return c ? c : (la < lb ? -1 : la > lb);
-    }
-    if (ra == 2)
-        return lua_toboolean(L, a) - lua_toboolean(L, b);
-    return 0;
 }
 
-/* Pushes a new array of the keys of table 't', sorted (insertion sort on
-** the Lua stack would be quadratic; this sorts an index array instead). */
+/* Pushes a new array of the keys of table 't', sorted: numbers ascending,
+** then strings in byte order, then false and true, then tables,
+** functions, userdata and threads each in creation order. O(n log n):
+** the keys are reduced to C records and sorted by qsort. */
 void lj_sorted_keys(lua_State *L, int t)
 {
     t = lua_absindex(L, t);
@@ -65,37 +117,123 @@ void lj_sorted_keys(lua_State *L, int t)
         lua_pushvalue(L, -1);
         lua_rawseti(L, keys, ++n);
     }
-    /* Shell sort by key_cmp: no recursion, no allocation. */
-    for (lua_Integer gap = n / 2; gap > 0; gap /= 2) {
-        for (lua_Integer i = gap + 1; i <= n; i++) {
-            lua_rawgeti(L, keys, i);
-            int v = lua_gettop(L);
-            lua_Integer j = i;
-            while (j > gap) {
-                lua_rawgeti(L, keys, j - gap);
-                if (key_cmp(L, lua_gettop(L), v) <= 0) {
-                    lua_pop(L, 1);
-                    break;
-                }
-                lua_rawseti(L, keys, j);
-                j -= gap;
-            }
-            lua_rawseti(L, keys, j);
+    key_rec *recs = lua_newuserdatauv(L, sizeof(key_rec) * (size_t)(n ? n : 1), 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, keys, i);
+        rec_of(L, -1, &recs[i - 1]);
+        recs[i - 1].slot = i;
+        lua_pop(L, 1);   /* the string stays alive in 'keys' */
+    }
+    qsort(recs, (size_t)n, sizeof *recs, rec_cmp);
+    lua_createtable(L, (int)(n < INT32_MAX ? n : 0), 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, keys, recs[i - 1].slot);
+        lua_rawseti(L, -2, i);
+    }
+    lua_replace(L, keys);
+    lua_pop(L, 1);   /* the records */
+}
+
+/* ---- snapshots: sorted order at O(1) amortised per step ------------------
+**
+** A table walked by 'pairs' or 'next' gets a snapshot, kept in a weak-keyed
+** registry table: {sorted keys, key -> position}. A snapshot stays valid
+** while every key of the table is in it (keys deleted since are skipped at
+** visit time); starting a walk checks that in one pass, O(n) with no
+** sorting, and re-sorts only when a key was inserted. 'next(t, k)' is then
+** one lookup and a step. Lua leaves the order undefined when a walk
+** inserts keys; here the walk goes on over the snapshot it started with
+** (for 'pairs') or the one in place (for 'next'), deterministically.
+** Trade-off: 'next(t)' on a non-empty table costs O(n) (the check), as
+** Lua's own does on a table emptied from the front. */
+
+#define SNAP_KEY "dsim.snapshots"
+
+/* True when every key of table 't' is in the position map 'pos'. */
+static bool snapshot_covers(lua_State *L, int t, int pos)
+{
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, pos) == LUA_TNIL) {
+            lua_pop(L, 2);
+            return false;
         }
+        lua_pop(L, 1);
+    }
+    return true;
+}
+
+/* Pushes the snapshot of table 't' (index 1 the sorted keys, 2 the
+** position map); with 'check', one that covers every key 't' has now. */
+static int snapshot_push(lua_State *L, int t, bool check)
+{
+    t = lua_absindex(L, t);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, SNAP_KEY) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_createtable(L, 0, 1);
+        lua_pushliteral(L, "k");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, SNAP_KEY);
+    }
+    int snaps = lua_gettop(L);
+    lua_pushvalue(L, t);
+    if (lua_rawget(L, snaps) == LUA_TTABLE) {
+        lua_rawgeti(L, -1, 2);
+        bool ok = !check || snapshot_covers(L, t, lua_gettop(L));
+        lua_pop(L, 1);
+        if (ok) {
+            lua_remove(L, snaps);
+            return lua_gettop(L);
+        }
+    }
+    lua_pop(L, 1);
+    lua_createtable(L, 2, 0);
+    lj_sorted_keys(L, t);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+    lua_createtable(L, 0, (int)(n < INT32_MAX ? n : 0));
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, -2, i);
+        lua_pushinteger(L, i);
+        lua_rawset(L, -3);
+    }
+    lua_rawseti(L, -3, 2);
+    lua_rawseti(L, -2, 1);
+    lua_pushvalue(L, t);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, snaps);
+    lua_remove(L, snaps);
+    return lua_gettop(L);
+}
+
+/* Pushes the first key after position 'i' of the sorted keys at 'keys'
+** that table 't' still holds, and its value; returns 2 (and the key's
+** position in '*i'), or 1 (nil). */
+static int next_after(lua_State *L, int t, int keys, lua_Integer *i)
+{
+    for (;;) {
+        if (lua_rawgeti(L, keys, ++*i) == LUA_TNIL)
+            return 1;
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, t) != LUA_TNIL)
+            return 2;
+        lua_pop(L, 2);
     }
 }
 
-/* Iterator of sorted pairs: upvalue 1 the key array, 2 the table, 3 index. */
+/* Iterator of sorted pairs: upvalue 1 the key array, 2 the table, 3 the
+** position reached. A key deleted during the walk is skipped. */
 static int sorted_iter(lua_State *L)
 {
-    lua_Integer i = lua_tointeger(L, lua_upvalueindex(3)) + 1;
+    lua_Integer i = lua_tointeger(L, lua_upvalueindex(3));
+    int n = next_after(L, lua_upvalueindex(2), lua_upvalueindex(1), &i);
     lua_pushinteger(L, i);
     lua_replace(L, lua_upvalueindex(3));
-    if (lua_rawgeti(L, lua_upvalueindex(1), i) == LUA_TNIL)
-        return 1;
-    lua_pushvalue(L, -1);
-    lua_gettable(L, lua_upvalueindex(2));
-    return 2;
+    return n;
 }
 
 static int sorted_pairs(lua_State *L)
@@ -106,7 +244,8 @@ static int sorted_pairs(lua_State *L)
         return 3;
     }
     luaL_checktype(L, 1, LUA_TTABLE);
-    lj_sorted_keys(L, 1);
+    int snap = snapshot_push(L, 1, true);
+    lua_rawgeti(L, snap, 1);
     lua_pushvalue(L, 1);
     lua_pushinteger(L, 0);
     lua_pushcclosure(L, sorted_iter, 3);
@@ -115,34 +254,29 @@ static int sorted_pairs(lua_State *L)
     return 3;
 }
 
-/* next(t, k) in sorted order: O(n log n) a call, for scripts that call
-** 'next' directly (pairs above is the fast path). */
+/* next(t, k) in sorted order, O(1) amortised per step of a walk. */
 static int sorted_next(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 2);
-    lj_sorted_keys(L, 1);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, 3), i = 1;
-    if (!lua_isnil(L, 2)) {
-        for (i = 1; i <= n; i++) {
-            lua_rawgeti(L, 3, i);
-            bool eq = lua_rawequal(L, -1, 2);
-            lua_pop(L, 1);
-            if (eq)
-                break;
+    if (lua_isnil(L, 2)) {
+        int snap = snapshot_push(L, 1, true);
+        lua_rawgeti(L, snap, 1);
+        lua_Integer i = 0;
+        return next_after(L, 1, lua_gettop(L), &i);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        int snap = snapshot_push(L, 1, pass == 1);
+        lua_rawgeti(L, snap, 2);
+        lua_pushvalue(L, 2);
+        if (lua_rawget(L, -2) != LUA_TNIL) {
+            lua_Integer i = lua_tointeger(L, -1);
+            lua_rawgeti(L, snap, 1);
+            return next_after(L, 1, lua_gettop(L), &i);
         }
-        if (i > n)
-            return luaL_error(L, "invalid key to 'next'");
-        i++;
+        lua_settop(L, 2);
     }
-    if (i > n) {
-        lua_pushnil(L);
-        return 1;
-    }
-    lua_rawgeti(L, 3, i);
-    lua_pushvalue(L, -1);
-    lua_gettable(L, 1);
-    return 2;
+    return luaL_error(L, "invalid key to 'next'");
 }
 
 void lj_open_sorted_pairs(lua_State *L)

@@ -33,6 +33,7 @@ typedef struct script_config {
 
 typedef struct script_result {
     bool error;              /* bad input: the script failed (exit 2) */
+    bool internal;           /* with 'error': out of memory, not the input (exit 3) */
     char message[1024];      /* what went wrong, "FILE:LINE: ..." */
     bool checked;            /* c:check ran */
     bool violation;          /* a check failed (exit 1) */
@@ -51,7 +52,9 @@ void script_result_free(script_result *r);
 ** summaries and options come from. Each turns what the run left into a
 ** report {"valid": true|false|"unknown", ...}, or NULL with 'err' (bad
 ** arguments: a script error). */
-typedef json_t *(*script_check_fn)(dsim_world *w, const json_t *args, char *err, size_t cap);
+/* 'name' is the name c:check was given (one row may stand for several). */
+typedef json_t *(*script_check_fn)(dsim_world *w, const char *name, const json_t *args,
+                                   char *err, size_t cap);
 typedef struct script_check {
     const char *name;        /* c:check{"name", ...} */
     script_check_fn fn;

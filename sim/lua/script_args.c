@@ -20,6 +20,8 @@ script *script_cluster_arg(lua_State *L)
     luaL_checkudata(L, 1, SCRIPT_CLUSTER_MT);
     script *s = script_of(L);
     DSIM_ASSERT(s->w != NULL);
+    if (s->closing)   /* a finalizer in lua_close: the run was handed off */
+        luaL_error(L, "the scenario has finished: the cluster cannot be used any more");
     return s;
 }
 
@@ -60,7 +62,7 @@ int script_node_in(lua_State *L, int idx, int nodes)
     }
     if (k < 1 || k > nodes)
         return luaL_error(L, "bad node %s: nodes are 1..%d or \"n1\"..\"n%d\"",
-                          luaL_tolstring(L, idx, NULL), nodes, nodes);
+                          script_tolstring(L, idx, NULL), nodes, nodes);
     return (int)k - 1;
 }
 
@@ -106,9 +108,19 @@ void script_only_keys(lua_State *L, int t, const char *what, const char *const *
                 luaL_addstring(&b, allowed[j]);
             }
             luaL_pushresult(&b);
-            const char *key = luaL_tolstring(L, -2, NULL);
-            script_field_error(L, what, key, "%s: unknown field '%s' (known: %s)", what, key,
-                               lua_tostring(L, -2));
+            /* A string key quoted, any other named by its type: never an
+            ** address (a table key would print one). */
+            int key = lua_gettop(L) - 1;
+            if (lua_type(L, key) == LUA_TSTRING)
+                lua_pushfstring(L, "'%s'", lua_tostring(L, key));
+            else if (lua_type(L, key) == LUA_TNUMBER)
+                lua_pushfstring(L, "[%s]", lua_tostring(L, key));   /* a copy converts */
+            else
+                lua_pushfstring(L, "of type %s", luaL_typename(L, key));
+            const char *name = lua_type(L, key) == LUA_TSTRING ? lua_tostring(L, key)
+                                                                : lua_tostring(L, -1);
+            script_field_error(L, what, name, "%s: unknown field %s (known: %s)", what,
+                               lua_tostring(L, -1), lua_tostring(L, key + 1));
         }
         lua_pop(L, 1);
     }
@@ -180,16 +192,14 @@ const char *script_str_field(lua_State *L, int t, const char *k, const char *def
     return s;
 }
 
-bool latency_from_lua(lua_State *L, int idx, latency_model *m)
+/* False when the value is not a latency spec ('err' empty) or its
+** parameters are bad ('err' says which, from latency_from_ms). */
+bool latency_from_lua(lua_State *L, int idx, latency_model *m, char *err, size_t cap)
 {
     idx = lua_absindex(L, idx);
-    if (lua_type(L, idx) == LUA_TNUMBER) {
-        lua_Number x = lua_tonumber(L, idx);
-        if (!(x >= 0 && x <= 3.6e6))
-            return false;
-        *m = (latency_model){.kind = LATENCY_CONSTANT, .a = (int64_t)llround(x * 1e6)};
-        return true;
-    }
+    err[0] = '\0';
+    if (lua_type(L, idx) == LUA_TNUMBER)
+        return latency_from_ms(LATENCY_CONSTANT, lua_tonumber(L, idx), 0, m, err, (unsigned)cap);
     if (!lua_istable(L, idx))
         return false;
     static const char *const kinds[] = {"constant", "uniform", "normal", "lognormal", "pareto", NULL};
@@ -200,23 +210,12 @@ bool latency_from_lua(lua_State *L, int idx, latency_model *m)
     lua_getfield(L, idx, "b");
     const char *kind = lua_tostring(L, -3);
     lua_Number a = lua_tonumber(L, -2), b = lua_tonumber(L, -1);
+    bool nums = lua_type(L, -2) == LUA_TNUMBER && lua_type(L, -1) != LUA_TSTRING;
     lua_pop(L, 3);
-    for (int i = 0; kind && kinds[i]; i++) {
+    for (int i = 0; kind && nums && kinds[i]; i++) {
         if (strcmp(kinds[i], kind) != 0)
             continue;
-        m->kind = ks[i];
-        m->a = (int64_t)llround(a * 1e6);
-        /* sigma and shape are dimensionless: thousandths, see latency.h */
-        m->b = (ks[i] == LATENCY_LOGNORMAL || ks[i] == LATENCY_PARETO) ? (int64_t)llround(b * 1000)
-                                                                       : (int64_t)llround(b * 1e6);
-        if (!(a >= 0 && b >= 0 && a <= 3.6e6 && b <= 3.6e6))
-            return false;
-        /* what latency_sample asserts, checked here: a table may be hand-made */
-        if (ks[i] == LATENCY_UNIFORM && m->a > m->b)
-            return false;
-        if (ks[i] == LATENCY_LOGNORMAL && m->b > LATENCY_SIGMA_MILLI_MAX)
-            return false;
-        return ks[i] != LATENCY_PARETO || m->b >= LATENCY_ALPHA_MILLI_MIN;
+        return latency_from_ms(ks[i], a, b, m, err, (unsigned)cap);
     }
     return false;
 }

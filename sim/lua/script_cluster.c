@@ -48,7 +48,7 @@ static void parse_workload(lua_State *L, int t, workload_cfg *wl)
 
 static void parse_limits(lua_State *L, int t, world_limits *lim)
 {
-    static const char *const keys[] = {"events", "time", "instructions", NULL};
+    static const char *const keys[] = {"events", "time", "instructions", "memory", NULL};
     const char *what = "dsim.cluster limits";
     if (lua_isnil(L, t))
         return;
@@ -60,6 +60,10 @@ static void parse_limits(lua_State *L, int t, world_limits *lim)
                                                          1, 1e12, what) * 1e6);
     lim->lua_instructions_max = (uint64_t)script_int_field(L, t, "instructions",
         (lua_Integer)lim->lua_instructions_max, 1000, (lua_Integer)1 << 50, what);
+    /* Bytes of Lua memory (script_alloc.c), from 1 MiB to 1 TiB. */
+    script *s = script_of(L);
+    s->mem_max = (size_t)script_num_field(L, t, "memory", (double)s->mem_max, 1048576.0,
+                                          1099511627776.0, what);
 }
 
 /* Protocol options from the table at 't', overridden by -D for names the
@@ -158,6 +162,8 @@ int cluster_new(lua_State *L)
     script *s = script_of(L);
     if (s->w)
         return luaL_error(L, "dsim.cluster: a scenario makes one cluster");
+    if (s->closing)
+        return luaL_error(L, "dsim.cluster: the scenario has finished");
     world_config cfg;
     parse_cluster(L, s, &cfg);
     lua_getfield(L, 1, "options");

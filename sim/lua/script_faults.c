@@ -180,10 +180,11 @@ void script_net_parse(lua_State *L, int t, const char *what, int nodes, int clie
     *out = (script_net){0};
     dsim_link_set *c = &out->set;
     c->latency_set = lua_getfield(L, t, "latency") != LUA_TNIL;
-    if (c->latency_set && !latency_from_lua(L, -1, &c->latency))
+    char why[160];
+    if (c->latency_set && !latency_from_lua(L, -1, &c->latency, why, sizeof why))
         script_field_error(L, what, "latency", "%s: 'latency' must be milliseconds or dsim.uniform(lo, hi) "
-                           "and the like (lo <= hi, lognormal sigma <= 10, pareto shape >= 0.001)",
-                           what);
+                           "and the like (lo <= hi, lognormal sigma <= 10, pareto shape >= 0.001)%s%s",
+                           what, why[0] ? ": " : "", why);
     lua_pop(L, 1);
     c->drop = script_num_field(L, t, "drop", NAN, 0, 1, what);
     c->dup = script_num_field(L, t, "dup", NAN, 0, 1, what);

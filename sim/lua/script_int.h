@@ -6,6 +6,8 @@
 #ifndef DSIM_SCRIPT_INT_H
 #define DSIM_SCRIPT_INT_H
 
+#include <stddef.h>
+
 #include <lua.h>
 #include <lauxlib.h>
 
@@ -23,7 +25,23 @@ typedef struct script {
     uint64_t instructions;    /* executed, in units of the hook's count */
     json_t *params_used;      /* -D names the script read */
     int on_table;             /* registry ref: name -> list of handlers */
+    bool closing;             /* finish() handed the run off: nothing may drive
+                                 the world again (finalizers run in lua_close) */
+    /* script_alloc.c: memory limit and creation serials */
+    size_t mem_used, mem_max; /* bytes Lua holds; limits.memory */
+    bool mem_over;            /* an allocation was refused: the run ends */
+    bool host_oom;            /* the host's allocator failed: exit 3 */
+    bool mem_retry;           /* a refused request Lua may retry after a GC */
+    void *mem_retry_ptr;
+    size_t mem_retry_osize, mem_retry_nsize;
+    char mem_where[256];      /* "FILE:LINE: " of the refused allocation */
+    uint64_t serial_next;     /* the last creation serial handed out */
+    void *last_object;        /* the last object block (calibration only) */
+    ptrdiff_t thread_off, ud_off0, ud_off1, ud_off_per;
+    int light_ref;            /* registry ref: light C function -> serial */
 } script;
+
+#define SCRIPT_MEMORY_DEFAULT ((size_t)1 << 30)
 
 #define SCRIPT_HOOK_COUNT 1000
 
@@ -34,6 +52,25 @@ static inline script *script_of(lua_State *L)
 
 /* script.c: message handler for lua_pcall into scenario code */
 int script_error_handler(lua_State *L);
+/* script.c: pushes a string form of the value at 'idx' that never shows an
+** address (the sandbox's 'tostring'); returns it. For error messages. */
+const char *script_tolstring(lua_State *L, int idx, size_t *len);
+
+/* script_alloc.c: the lua_Alloc of a scenario state ('ud' is the script). */
+void *script_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+/* Measures where lua_topointer points inside thread and userdata blocks. */
+void script_alloc_calibrate(lua_State *L);
+/* Numbers the light C functions reachable from the globals. */
+void script_alloc_number_functions(lua_State *L);
+/* The creation serial of the table, function, userdata or thread at 'idx'
+** (errors for a value that has none). Decides sorted order of such keys. */
+uint64_t script_key_serial(lua_State *L, int idx);
+
+/* script_match.c: string.find, match, gmatch and gsub with a step budget
+** (charged to the instruction budget) in place of Lua's own. */
+void script_match_open(lua_State *L);
+/* Charges 'steps' to the instruction budget; errors when it is spent. */
+void script_charge(lua_State *L, uint64_t steps);
 
 #define SCRIPT_CLUSTER_MT "dsim.cluster"
 
@@ -72,7 +109,7 @@ lua_Integer script_int_field(lua_State *L, int t, const char *k, lua_Integer def
                              lua_Integer lo, lua_Integer hi, const char *what);
 const char *script_str_field(lua_State *L, int t, const char *k, const char *def, const char *what);
 /* Latency spec at 'idx' (number or dsim.uniform(...) table) -> model. */
-bool latency_from_lua(lua_State *L, int idx, latency_model *m);
+bool latency_from_lua(lua_State *L, int idx, latency_model *m, char *err, size_t cap);
 
 /* A net table {latency, drop, dup, fifo, from, to} read whole: the change,
 ** and the links it names (from and to NULL: the default link). */

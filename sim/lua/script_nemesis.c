@@ -140,7 +140,7 @@ static int c_nemesis(lua_State *L)
             ok = ok || strcmp(keys[j], lua_tostring(L, -1)) == 0;
         if (!ok)
             return luaL_error(L, "c:nemesis: unknown field '%s' (known: faults, interval, start, stop, "
-                                 "recovery, swarm, quiet, schedule)", luaL_tolstring(L, -1, NULL));
+                                 "recovery, swarm, quiet, schedule)", script_tolstring(L, -1, NULL));
         lua_pop(L, 1);
     }
     lua_pop(L, 2);

@@ -117,6 +117,11 @@ static int c_run(lua_State *L)
     dsim_world *w = s->w;
     if (s->running)
         return luaL_error(L, "c:run cannot be called from inside a running callback");
+    /* A verdict covers the whole run: running on after c:check would leave
+    ** operations no check judged (a false pass), so it is an error. */
+    if (s->res->checked)
+        return luaL_error(L, "c:run after c:check: a verdict must cover the whole run "
+                             "(check once, after the last c:run)");
     int64_t until;
     if (lua_type(L, 2) == LUA_TNUMBER) {
         until = script_ms_arg(L, 2, "c:run time");
@@ -173,13 +178,13 @@ static int c_check(lua_State *L)
         const char *name = lua_tostring(L, -1);
         const script_check *chk = script_check_find(name);
         if (!chk) {
-            char known[256];
+            char known[1024];
             json_decref(args);
             return luaL_error(L, "c:check: unknown check '%s' (known: %s)", name ? name : "?",
                               script_check_names(known, sizeof known));
         }
         char err[512] = "";
-        json_t *r = chk->fn(w, args, err, sizeof err);
+        json_t *r = chk->fn(w, name, args, err, sizeof err);
         if (!r) {
             json_decref(args);
             return luaL_error(L, "c:check %s: %s", name, err);

@@ -139,6 +139,9 @@ static bool sig_add(char *buf, size_t *n, const char *a, const char *b, const ch
     return true;
 }
 
+/* The row's shape, or -1 when it has none (the line stays an object): a
+** key the signature cannot hold ('\n', '\t', or a leading '=', which marks
+** the constants) has none. */
 static long shape_of(shapes *sh, const json_t *o)
 {
     char buf[SHAPE_TEXT_MAX] = "";
@@ -146,7 +149,7 @@ static long shape_of(shapes *sh, const json_t *o)
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)o, k, v)
-        if (strchr(k, '\n') || strchr(k, '\t') || !sig_add(buf, &n, k, "\n", ""))
+        if (strchr(k, '\n') || strchr(k, '\t') || k[0] == '=' || !sig_add(buf, &n, k, "\n", ""))
             return -1;
     json_object_foreach((json_t *)o, k, v) {
         if (!is_const(k, v))
@@ -168,7 +171,10 @@ static long shape_of(shapes *sh, const json_t *o)
 static void put_row(FILE *out, shapes *sh, const json_t *o)
 {
     json_t *t = json_object_get(o, "t");
-    long id = json_is_object(o) && (!t || json_is_integer(t)) ? shape_of(sh, o) : -1;
+    json_int_t delta;   /* times are written as deltas: only when one fits */
+    bool fits = !t || (json_is_integer(t) &&
+                       !__builtin_sub_overflow(json_integer_value(t), sh->t_prev, &delta));
+    long id = json_is_object(o) && fits ? shape_of(sh, o) : -1;
     if (id < 0) {
         put_json(out, o);
         if (json_is_integer(t))

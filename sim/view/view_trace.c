@@ -477,7 +477,8 @@ static int load_lines(loader *ld, const char *text, size_t len, char *err, size_
                 }
             } else if (json_object_get(e, "summary")) {
                 json_t *ms = json_object_get(json_object_get(e, "summary"), "sim_ms");
-                if (json_is_number(ms))
+                /* A time the viewer can draw: 0..9e12 ms keeps ns in int64_t. */
+                if (json_is_number(ms) && json_number_value(ms) >= 0 && json_number_value(ms) <= 9e12)
                     vt->t_end = (int64_t)(json_number_value(ms) * 1e6 + 0.5);
             } else {
                 json_t *t = json_object_get(e, "t");
