@@ -94,9 +94,10 @@ expect 0 "time is display only: out of order is fine" -- "$DSIM" check --model r
 expect 0 "bench check --help" -- "$DSIM" bench check --help
 expect 2 "bench check without a corpus" -- "$DSIM" bench check --corpus "$T/nothing"
 expect 2 "bench check bad option" -- "$DSIM" bench check --frobnicate
+expect 2 "bench check unknown section" -- "$DSIM" bench check --section frob
 # bench check without ../shared: histories generated from the project's own scenario
 mkdir -p "$T/clone/scenarios/fuzz" && cp "${DSIM_SOURCE:?}/scenarios/fuzz/single.lua" "$T/clone/scenarios/fuzz/"
-(cd "$T/clone" && env -u DSIM_SHARED "$DSIM" bench check --repeat 1 --json >"$T/out" 2>"$T/err")
+(cd "$T/clone" && env -u DSIM_SHARED "$DSIM" bench check --repeat 1 --section lin --json >"$T/out" 2>"$T/err")
 rc=$?
 [ $rc = 0 ] && python3 -c "
 import json, sys

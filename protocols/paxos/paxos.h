@@ -138,6 +138,14 @@ typedef struct paxos_snap_msg {
     paxos_snapshot snap;
 } paxos_snap_msg;
 
+/* Message and disk bytes are hashed into the run's fingerprint: no padding. */
+_Static_assert(sizeof(paxos_cmd) == 8 + sizeof(dsim_op), "paxos_cmd has padding");
+_Static_assert(sizeof(paxos_entry) == 16 + sizeof(paxos_cmd), "paxos_entry has padding");
+_Static_assert(sizeof(paxos_promise) == 40, "paxos_promise has padding");
+_Static_assert(sizeof(paxos_accept) == 32, "paxos_accept has padding");
+_Static_assert(sizeof(paxos_accepted) == 72, "paxos_accepted has padding");
+_Static_assert(sizeof(paxos_kv) == PAXOS_KEYS_MAX * 9 + PAXOS_CLIENTS_MAX * 24 + 8, "paxos_kv has padding");
+
 /* ---- the invariant checker's record (paxos_invariants.c) ----------------- */
 
 typedef struct paxos_ghost_slot {

@@ -47,10 +47,14 @@ typedef struct group_stats {
     char slowest[256];
 } group_stats;
 
+/* The sections of the bench (--section); all by default. */
+enum { SECTION_LIN = 1u << 0, SECTION_CAUSAL = 1u << 1, SECTION_TXN = 1u << 2 };
+
 typedef struct bench {
     char dir[PATH_CAP];
     int repeat;
     bool json, generated;
+    unsigned sections;   /* SECTION_* bits: which checkers to time */
     group_stats groups[2];
     double c50_ok_ms;
 } bench;
@@ -262,28 +266,8 @@ static json_t *group_json(const group_stats *g)
                      "mismatches", (json_int_t)g->mismatches);
 }
 
-static void print_results(const bench *b)
+static void print_lin(const bench *b)
 {
-    if (b->json) {
-        json_t *o = json_object();
-        json_object_set_new(o, "corpus", json_string(b->dir));
-        if (b->generated) {
-            json_object_set_new(o, "dsim", group_json(&b->groups[0]));
-        } else {
-            json_object_set_new(o, "etcd", group_json(&b->groups[0]));
-            json_object_set_new(o, "kv", group_json(&b->groups[1]));
-        }
-        json_object_set_new(o, "c50_ok_ms", json_real(b->c50_ok_ms));
-        json_object_set_new(o, "repeat", json_integer(b->repeat));
-        json_object_set_new(o, "peak_rss_kb", json_integer(host_peak_rss_kb()));
-        /* causal checker (issue 4): generated histories, see causal_bench.c */
-        json_object_set_new(o, "causal", causal_bench_default());
-        json_object_set_new(o, "txn", txn_bench_default());   /* issue 13: txn_bench.c */
-        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        fputc('\n', stdout);
-        json_decref(o);
-        return;
-    }
     printf("linearizability checker on %s (median of %d runs each)\n", b->dir, b->repeat);
     for (int i = 0; i < 2; i++) {
         const group_stats *g = &b->groups[i];
@@ -296,12 +280,84 @@ static void print_results(const bench *b)
     if (!b->generated)
         printf("  c50-ok %.2f ms;", b->c50_ok_ms);
     printf("  peak RSS %ld KiB\n", host_peak_rss_kb());
-    json_t *causal = causal_bench_default();   /* issue 4: see causal_bench.c */
-    causal_bench_print(causal, stdout);
-    json_decref(causal);
-    json_t *txn = txn_bench_default();   /* issue 13: see txn_bench.c */
-    txn_bench_print(txn, stdout);
-    json_decref(txn);
+}
+
+static void print_results(const bench *b)
+{
+    if (b->json) {
+        json_t *o = json_object();
+        if (b->sections & SECTION_LIN) {
+            json_object_set_new(o, "corpus", json_string(b->dir));
+            if (b->generated) {
+                json_object_set_new(o, "dsim", group_json(&b->groups[0]));
+            } else {
+                json_object_set_new(o, "etcd", group_json(&b->groups[0]));
+                json_object_set_new(o, "kv", group_json(&b->groups[1]));
+            }
+            json_object_set_new(o, "c50_ok_ms", json_real(b->c50_ok_ms));
+        }
+        json_object_set_new(o, "repeat", json_integer(b->repeat));
+        json_object_set_new(o, "peak_rss_kb", json_integer(host_peak_rss_kb()));
+        /* causal checker (issue 4): generated histories, see causal_bench.c */
+        if (b->sections & SECTION_CAUSAL)
+            json_object_set_new(o, "causal", causal_bench_default());
+        if (b->sections & SECTION_TXN)
+            json_object_set_new(o, "txn", txn_bench_default());   /* issue 13: txn_bench.c */
+        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+        json_decref(o);
+        return;
+    }
+    if (b->sections & SECTION_LIN)
+        print_lin(b);
+    if (b->sections & SECTION_CAUSAL) {
+        json_t *causal = causal_bench_default();   /* issue 4: see causal_bench.c */
+        causal_bench_print(causal, stdout);
+        json_decref(causal);
+    }
+    if (b->sections & SECTION_TXN) {
+        json_t *txn = txn_bench_default();   /* issue 13: see txn_bench.c */
+        txn_bench_print(txn, stdout);
+        json_decref(txn);
+    }
+}
+
+/* The linearizability section: Porcupine's corpus when there is one, else
+** histories generated from the project's own scenario. 0 or -1 (reported). */
+static int bench_lin(bench *b, const char *corpus)
+{
+    if (!find_corpus(b, corpus)) {
+        if (corpus != NULL) {
+            fprintf(stderr, "dsim bench check: %s: no expected.tsv there\n", corpus);
+            return -1;
+        }
+        return generate_corpus(b);
+    }
+    char tsv[PATH_CAP + 32], line[1024];
+    snprintf(tsv, sizeof tsv, "%s/expected.tsv", b->dir);
+    FILE *f = fopen(tsv, "r");
+    int rc = f ? 0 : -1;
+    while (rc == 0 && fgets(line, sizeof line, f) != NULL)
+        rc = bench_line(b, line);
+    if (f != NULL)
+        fclose(f);
+    return rc;
+}
+
+/* The sections by name. */
+static const struct {
+    const char *name;
+    unsigned bit;
+} sections[] = {
+    {"lin", SECTION_LIN}, {"causal", SECTION_CAUSAL}, {"txn", SECTION_TXN}, {NULL, 0},
+};
+
+static unsigned section_find(const char *name)
+{
+    for (int i = 0; sections[i].name; i++)
+        if (strcmp(sections[i].name, name) == 0)
+            return sections[i].bit;
+    return 0;
 }
 
 int bench_check(int argc, char **argv)
@@ -311,7 +367,8 @@ int bench_check(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         uint64_t r;
         if (strcmp(argv[i], "--help") == 0) {
-            printf("usage: dsim bench check [--corpus DIR] [--json] [--repeat N]\n"
+            printf("usage: dsim bench check [--corpus DIR] [--json] [--repeat N] [--section NAME]...\n"
+                   "  --section NAME  time only these checkers (lin, causal, txn); default all\n"
                    "  --corpus DIR  Porcupine's corpus (DIR/expected.tsv); default\n"
                    "                $DSIM_SHARED/corpora/porcupine or ../shared/corpora/porcupine,\n"
                    "                else histories generated from scenarios/fuzz/single.lua\n");
@@ -320,6 +377,12 @@ int bench_check(int argc, char **argv)
             b.json = true;
         } else if (strcmp(argv[i], "--corpus") == 0 && i + 1 < argc) {
             corpus = argv[++i];
+        } else if (strcmp(argv[i], "--section") == 0 && i + 1 < argc) {
+            unsigned bit = section_find(argv[++i]);
+            if (bit == 0)
+                return args_usage_error("bench check", "--section: expected lin, causal or txn, not '%s'",
+                                        argv[i]);
+            b.sections |= bit;
         } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
             if (!args_u64(argv[++i], &r) || r == 0 || r > REPEAT_MAX)
                 return args_usage_error("bench check", "--repeat: expected 1..%d", REPEAT_MAX);
@@ -328,24 +391,9 @@ int bench_check(int argc, char **argv)
             return args_usage_error("bench check", "unknown or incomplete option '%s'", argv[i]);
         }
     }
-    if (!find_corpus(&b, corpus)) {
-        if (corpus != NULL) {
-            fprintf(stderr, "dsim bench check: %s: no expected.tsv there\n", corpus);
-            return EXIT_USAGE;
-        }
-        if (generate_corpus(&b) != 0)
-            return EXIT_USAGE;
-        print_results(&b);
-        return b.groups[0].mismatches ? EXIT_VIOLATION : EXIT_PASS;
-    }
-    char tsv[PATH_CAP + 32], line[1024];
-    snprintf(tsv, sizeof tsv, "%s/expected.tsv", b.dir);
-    FILE *f = fopen(tsv, "r");
-    int rc = f ? 0 : -1;
-    while (rc == 0 && fgets(line, sizeof line, f) != NULL)
-        rc = bench_line(&b, line);
-    if (f != NULL)
-        fclose(f);
+    if (b.sections == 0)
+        b.sections = SECTION_LIN | SECTION_CAUSAL | SECTION_TXN;
+    int rc = (b.sections & SECTION_LIN) ? bench_lin(&b, corpus) : 0;
     if (rc != 0)
         return EXIT_USAGE;
     print_results(&b);

@@ -192,6 +192,7 @@ static bool rec_check(disk *d, const disk_rec *r)
 ** '*len' gets the full length (0 unless DISK_OK). */
 static int rec_read(disk *d, const disk_rec *r, void *buf, uint32_t cap, uint32_t *len)
 {
+    DSIM_ASSERT(d != NULL);
     if (len != NULL)
         *len = 0;
     if (r == NULL)
@@ -288,9 +289,11 @@ static void kv_insert_at(disk *d, size_t pos, char *key, disk_rec *rec)
         d->kv_cap = d->kv_cap ? d->kv_cap * 2 : 8;
         d->kv = disk_realloc(d->kv, d->kv_cap * sizeof *d->kv);
     }
+    DSIM_ASSERT(key != NULL);
     memmove(&d->kv[pos + 1], &d->kv[pos], (d->kv_len - pos) * sizeof *d->kv);
     d->kv[pos] = (kv_entry){ key, rec };
     d->kv_len++;
+    DSIM_ASSERT(d->kv_len <= d->kv_cap);
     d->bytes += strlen(key) + rec->len;
 }
 
@@ -316,6 +319,7 @@ static disk_rec *kv_set(disk *d, const char *key, disk_rec *rec)
         return NULL;
     }
     disk_rec *old = d->kv[pos].rec;
+    DSIM_ASSERT(old != rec);
     d->kv[pos].rec = rec;
     d->bytes = d->bytes - old->len + rec->len;
     return old;

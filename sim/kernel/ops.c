@@ -205,6 +205,7 @@ bool dsim_restart(dsim_world *w, int node, uint32_t token)
     }
     node_restart(n);
     DSIM_ASSERT(n->status != NODE_CRASHED);
+    DSIM_ASSERT(token == 0 || n->incarnation == token);   /* a restart keeps the incarnation */
     return true;
 }
 

@@ -210,6 +210,7 @@ void world_free(dsim_world *w)
     while (queue_pop(&w->q, &t, &it))
         if (it.kind == EV_DELIVER)
             net_msg_release(w, it.ptr);
+    DSIM_ASSERT(queue_len(&w->q) == 0);
     for (int i = 0; w->nodes && i < w->nodes_len; i++)
         node_free(&w->nodes[i]);
     free(w->nodes);

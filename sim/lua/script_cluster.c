@@ -174,6 +174,8 @@ int cluster_new(lua_State *L)
     json_decref(given);
     if (!s->w)
         return luaL_error(L, "dsim.cluster: %s", err);
+    DSIM_ASSERT(dsim_node_count(s->w) == cfg.nodes);
+    DSIM_ASSERT(dsim_client_count(s->w) == cfg.workload.count);
     lua_newuserdatauv(L, 1, 0);
     luaL_setmetatable(L, SCRIPT_CLUSTER_MT);
     return 1;

@@ -34,6 +34,7 @@ static int c_partition(lua_State *L)
             return luaL_error(L, "c:partition: group %d must be a list of nodes", (int)g);
         for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
             int ep = script_endpoint_arg(L, -1, w);
+            DSIM_ASSERT(ep < eps);
             if (group_of[ep] >= 0)
                 return luaL_error(L, "c:partition: %s is in two groups", lua_tostring(L, -1));
             group_of[ep] = (int)g - 1;
@@ -201,10 +202,13 @@ void script_net_parse(lua_State *L, int t, const char *what, int nodes, int clie
     if (all)
         return;
     int eps = nodes + clients;
+    DSIM_ASSERT(nodes >= 1);
     out->from = lua_newuserdatauv(L, sizeof(int) * (size_t)eps * 2, 0);   /* stays on the stack */
     out->to = out->from + eps;
     out->from_len = endpoint_list(L, t, "from", nodes, clients, out->from);
     out->to_len = endpoint_list(L, t, "to", nodes, clients, out->to);
+    DSIM_ASSERT(out->from_len <= eps);
+    DSIM_ASSERT(out->to_len <= eps);
 }
 
 static int c_net(lua_State *L)

@@ -55,8 +55,8 @@ static int c_stats(lua_State *L)
 static int c_clients(lua_State *L)
 {
     dsim_world *w = script_cluster_arg(L)->w;
-    lua_createtable(L, w->clients_len, 0);
-    for (int c = 0; c < w->clients_len; c++) {
+    lua_createtable(L, dsim_client_count(w), 0);
+    for (int c = 0; c < dsim_client_count(w); c++) {
         json_t *o = client_stats(w, c);
         lj_push_json(L, o);
         json_decref(o);

@@ -144,7 +144,7 @@ static int c_nemesis(lua_State *L)
         lua_pop(L, 1);
     }
     lua_pop(L, 2);
-    int64_t now_ms = (w->now + DSIM_MS(1) - 1) / DSIM_MS(1);
+    int64_t now_ms = (dsim_now(w) + DSIM_MS(1) - 1) / DSIM_MS(1);
     nemesis_cfg cfg = {.start_ms = ms_arg(L, 2, "start", now_ms, 0)};
     cfg.stop_ms = ms_arg(L, 2, "stop", cfg.start_ms + 10000, 0);
     cfg.recovery_ms = ms_arg(L, 2, "recovery", 2000, 0);
@@ -157,20 +157,20 @@ static int c_nemesis(lua_State *L)
     json_t *schedule = NULL;
     if (s->cfg->schedule) {
         schedule = json_deep_copy(s->cfg->schedule);
-        if (nemesis_check(schedule, w->nodes_len, err, sizeof err) != 0) {
+        if (nemesis_check(schedule, dsim_node_count(w), err, sizeof err) != 0) {
             json_decref(schedule);
             return luaL_error(L, "c:nemesis: the schedule given does not match this scenario: %s", err);
         }
     } else if (lua_getfield(L, 2, "schedule") != LUA_TNIL) {
         schedule = given_schedule(L, 2, cfg.start_ms, cfg.recovery_ms);
-        if (nemesis_check(schedule, w->nodes_len, err, sizeof err) != 0) {
+        if (nemesis_check(schedule, dsim_node_count(w), err, sizeof err) != 0) {
             json_decref(schedule);
             return luaL_error(L, "c:nemesis: schedule: %s", err);
         }
     } else {
         lua_pop(L, 1);
         cfg.kinds = kinds_arg(L, 2);
-        schedule = nemesis_draw(&cfg, w->seed, w->nodes_len, err, sizeof err);
+        schedule = nemesis_draw(&cfg, dsim_seed(w), dsim_node_count(w), err, sizeof err);
         json_decref(cfg.kinds);
         if (!schedule)
             return luaL_error(L, "c:nemesis: %s", err);

@@ -19,6 +19,9 @@ static void call_lua(dsim_world *w, int ref, int nargs_on_stack)
 {
     script *s = w->hook_ctx;
     lua_State *L = s->L;
+    DSIM_ASSERT(s->w == w);
+    DSIM_ASSERT(lua_gettop(L) >= nargs_on_stack);
+    int top = lua_gettop(L) - nargs_on_stack;   /* what the caller had below its arguments */
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     lua_insert(L, -1 - nargs_on_stack);
     lua_pushcfunction(L, script_error_handler);
@@ -27,23 +30,27 @@ static void call_lua(dsim_world *w, int ref, int nargs_on_stack)
     if (lua_pcall(L, nargs_on_stack, 0, base) != LUA_OK)
         world_fail(w, "%s", lua_tostring(L, -1));
     lua_settop(L, base - 1);
+    DSIM_ASSERT(lua_gettop(L) == top);   /* the arguments are consumed, nothing is left */
 }
 
 static void fire(dsim_world *w, uint64_t ref, uint64_t every_ns)
 {
+    DSIM_ASSERT(ref <= INT32_MAX);
     if (every_ns > 0)
-        world_call_at(w, w->now + (int64_t)every_ns, fire, ref, every_ns);
+        dsim_call_at(w, dsim_now(w) + (int64_t)every_ns, fire, ref, every_ns);
     call_lua(w, (int)ref, 0);
 }
 
 static void schedule_fn(lua_State *L, script *s, int64_t at, int fn_idx, int64_t every)
 {
     luaL_checktype(L, fn_idx, LUA_TFUNCTION);
-    if (at < s->w->now)
-        luaL_error(L, "time %f ms is in the past (now %f ms)", (double)at / 1e6, (double)s->w->now / 1e6);
+    if (at < dsim_now(s->w))
+        luaL_error(L, "time %f ms is in the past (now %f ms)", (double)at / 1e6, (double)dsim_now(s->w) / 1e6);
     lua_pushvalue(L, fn_idx);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    world_call_at(s->w, at, fire, (uint64_t)ref, (uint64_t)every);
+    DSIM_ASSERT(ref > 0);   /* a function is never nil: a real reference */
+    DSIM_ASSERT(every >= 0);
+    dsim_call_at(s->w, at, fire, (uint64_t)ref, (uint64_t)every);
 }
 
 static int c_at(lua_State *L)
@@ -58,7 +65,7 @@ static int c_after(lua_State *L)
 {
     script *s = script_cluster_arg(L);
     int64_t d = script_ms_arg(L, 2, "c:after delay");
-    schedule_fn(L, s, s->w->now + d, 3, 0);
+    schedule_fn(L, s, dsim_now(s->w) + d, 3, 0);
     return 0;
 }
 
@@ -68,7 +75,7 @@ static int c_every(lua_State *L)
     int64_t every = script_ms_arg(L, 2, "c:every interval");
     if (every <= 0)
         return luaL_error(L, "c:every interval must be > 0");
-    int64_t first = lua_isnoneornil(L, 4) ? s->w->now + every : script_ms_arg(L, 4, "c:every start");
+    int64_t first = lua_isnoneornil(L, 4) ? dsim_now(s->w) + every : script_ms_arg(L, 4, "c:every start");
     schedule_fn(L, s, first, 3, every);
     return 0;
 }
@@ -133,11 +140,11 @@ static int c_run(lua_State *L)
         double f = script_num_field(L, 2, "for_ms", NAN, 0, 1e12, "c:run");
         if (isnan(u) == isnan(f))
             return luaL_error(L, "c:run wants until_ms or for_ms");
-        until = isnan(u) ? w->now + (int64_t)llround(f * 1e6) : (int64_t)llround(u * 1e6);
+        until = isnan(u) ? dsim_now(w) + (int64_t)llround(f * 1e6) : (int64_t)llround(u * 1e6);
     }
-    if (until < w->now)
+    if (until < dsim_now(w))
         return luaL_error(L, "c:run until %f ms is in the past (now %f ms)", (double)until / 1e6,
-                          (double)w->now / 1e6);
+                          (double)dsim_now(w) / 1e6);
     world_start(w);
     s->running = true;
     bool ok = world_run(w, until);

@@ -98,6 +98,8 @@ static int find_key(scan *sc, const char *k, int depth)
 ** argument of the call on line 'from' of 'src', or 0. */
 static int field_line(const char *src, size_t len, int from, const char *outer, const char *k)
 {
+    DSIM_ASSERT(from >= 1);
+    DSIM_ASSERT(k != NULL);
     scan sc = {.start = src, .p = src, .end = src + len, .line = 1};
     while (sc.p < sc.end && sc.line < from)
         sc.line += *sc.p++ == '\n';
@@ -147,6 +149,7 @@ void script_field_error(lua_State *L, const char *what, const char *k, const cha
         return;
     }
     int line = ar.source[0] == '@' ? line_in_file(ar.source + 1, ar.currentline, outer_of(what), k) : 0;
+    DSIM_ASSERT(line == 0 || line >= ar.currentline);   /* a field follows its call */
     lua_pushfstring(L, "%s:%d: %s", ar.short_src, line > 0 ? line : ar.currentline, msg);
     lua_error(L);
 }
