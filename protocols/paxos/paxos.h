@@ -32,8 +32,8 @@
 ** - The window holds slots (snap, snap + PAXOS_LOG_MAX] at log[slot % MAX];
 **   an entry is valid for slot s only when its 'slot' is s and its ballot
 **   is not 0 (a hole otherwise).
-** - commit <= applied is never true backwards: snap <= applied <= commit;
-**   every slot <= commit is known chosen (the learned prefix).
+** - snap <= applied <= commit; every slot <= commit is known chosen (the
+**   learnt prefix), and every slot <= applied is in the state machine.
 ** - 'promised' and every accepted entry are on disk, synced, before the
 **   node sends anything that depends on them.
 ** - A leader holds, for every slot in (commit0, last], its own proposal
