@@ -129,14 +129,30 @@ void dsim_disk_sync(dsim_node *n);
 
 /* ---- client operations -------------------------------------------------- */
 
+/* Operation functions. The first three are the register workloads'; the
+** rest carry the other workloads (docs/DESIGN.md, "Workloads"). */
 typedef enum dsim_f {
-    DSIM_F_READ = 0,
-    DSIM_F_WRITE = 1,
-    DSIM_F_CAS = 2,
+    DSIM_F_READ = 0,      /* key's register: result 'value' (DSIM_NIL absent) */
+    DSIM_F_WRITE = 1,     /* key := value */
+    DSIM_F_CAS = 2,       /* if key == value then key := value2, else fail */
+    DSIM_F_ADD = 3,       /* counter: key += value (absent reads as 0) */
+    DSIM_F_APPEND = 4,    /* key's list gets 'value' at its end (set add, enqueue) */
+    DSIM_F_READ_LIST = 5, /* result: key's whole list, oldest first */
+    DSIM_F_DEQUEUE = 6,   /* removes key's oldest element: 'value', DSIM_NIL when empty */
+    DSIM_F_TXN = 7,       /* the micro-operations 'mops', atomically */
     DSIM_F_COUNT_
 } dsim_f;
 
 #define DSIM_NIL INT64_MIN   /* "no value": a read of an absent key */
+#define DSIM_MOPS_MAX 8      /* micro-operations of one transaction */
+
+/* A micro-operation of a transaction: f is DSIM_F_READ, WRITE, APPEND or
+** READ_LIST on one key. */
+typedef struct dsim_mop {
+    uint32_t f;
+    uint32_t key;
+    int64_t value;
+} dsim_mop;
 
 typedef struct dsim_op {
     uint64_t id;        /* unique per run; pass back to dsim_reply */
@@ -145,9 +161,19 @@ typedef struct dsim_op {
     uint64_t seq;       /* per client, for exactly-once sessions */
     dsim_f f;
     uint32_t key;       /* key index; 0 for a single register */
-    int64_t value;      /* write: value; cas: expected */
+    int64_t value;      /* write: value; cas: expected; add: delta; append: element */
     int64_t value2;     /* cas: new value */
+    /* DSIM_F_TXN only; a plain op travels without this tail (dsim_op_bytes) */
+    uint32_t mops_len;
+    uint32_t pad_;
+    dsim_mop mops[DSIM_MOPS_MAX];
 } dsim_op;
+
+/* The bytes of 'op' that carry meaning: a plain op stops before
+** 'mops_len'. Send that many and copy them into a zeroed dsim_op. */
+size_t dsim_op_bytes(const dsim_op *op);
+/* True when 'op' changes nothing (reads, and transactions of reads only). */
+bool dsim_op_readonly(const dsim_op *op);
 
 typedef enum dsim_status {
     DSIM_OK = 0,        /* applied; 'value' is the read result */
@@ -159,6 +185,38 @@ typedef enum dsim_status {
 ** travels the network back to the client. Not answering at all is allowed:
 ** the client times out and records 'info'. */
 void dsim_reply(dsim_node *n, const dsim_op *op, dsim_status status, int64_t value);
+
+/* A result with values (reads of lists, transactions): 'words' in this
+** encoding: DSIM_F_READ_LIST: the elements; DSIM_F_TXN: per micro-op in
+** order, a count then that many values (a register read: 1 and the value,
+** DSIM_NIL when absent; a list read: the elements; a write: 0). */
+#define DSIM_RESULT_WORDS_MAX (DSIM_MOPS_MAX * (1 + 1024))
+typedef struct dsim_result {
+    int64_t value;
+    uint32_t len;
+    int64_t words[DSIM_RESULT_WORDS_MAX];
+} dsim_result;
+void dsim_reply_result(dsim_node *n, const dsim_op *op, dsim_status status, const dsim_result *r);
+
+/* ---- the reference state machine ----------------------------------------
+** Every operation above on one store of DSIM_STORE_KEYS registers and
+** lists (at most 1024 elements per list, 4096 in all): what a protocol that
+** replicates operations (Raft, single) applies in order. Plain bytes with
+** no pointers, zeroed when empty: copy it into snapshots, messages and disk
+** records. An operation past a bound fails and changes nothing. */
+#define DSIM_STORE_KEYS 256
+typedef struct dsim_store { uint64_t words[8995]; } dsim_store;
+/* Applies 'op' (reads too) and fills 'r' (may be NULL when the caller
+** needs no answer); returns DSIM_OK or DSIM_FAIL. */
+dsim_status dsim_store_apply(dsim_store *s, const dsim_op *op, dsim_result *r);
+/* A read-only 'op' (dsim_op_readonly) against a const store. */
+dsim_status dsim_store_read(const dsim_store *s, const dsim_op *op, dsim_result *r);
+/* A hash of the contents, kept up to date by every change (O(1)). */
+uint64_t dsim_store_digest(const dsim_store *s);
+/* The store's contents are its first dsim_store_bytes(s) bytes (the rest
+** was never used): copy that prefix into a zeroed store to get an equal
+** one, so snapshots and messages need not carry the whole pool. */
+size_t dsim_store_bytes(const dsim_store *s);
 
 /* ---- named protocol events ---------------------------------------------- */
 

@@ -38,16 +38,16 @@ has() {
 
 # L1
 expect 1 lock_setnx_expire.lua -D bug=setnx_expire
-grep -q '"stuck"' "$tmp/out" && ok "L1 names the stuck waiter" || bad "L1 report has no stuck waiter"
+grep -q 'was still waiting' "$tmp/out" && ok "L1 names the stuck waiter" || bad "L1 report has no stuck waiter"
 has "mutex: fail" "n3 crashes between SETNX and EXPIRE: the key has no expiry" "n4 asked"
 expect 0 lock_setnx_expire.lua
 has "why it passes: n3's key expired 500 ms after it was set" "n4 got the lock at 616.0 ms"
 # L2
 expect 1 lock_wrong_unlock.lua -D bug=unsafe_unlock
-grep -q '"violation_count": 2' "$tmp/out" && ok "L2 bug: A∩B and B∩C" || bad "L2 bug: not two overlaps"
+grep -q 'mutex: FAILED (2 violations)' "$tmp/out" && ok "L2 bug: A∩B and B∩C" || bad "L2 bug: not two overlaps"
 has "n3's DEL removed n4's lock" "overlapping holders n3/n4, n4/n5"
 expect 1 lock_wrong_unlock.lua
-grep -q '"violation_count": 1' "$tmp/out" && ok "L2 compare-and-delete: A∩B only" || bad "L2 cad: not one overlap"
+grep -q 'mutex: FAILED (1 violation)' "$tmp/out" && ok "L2 compare-and-delete: A∩B only" || bad "L2 cad: not one overlap"
 has "overlapping holders n3/n4:" "Fix: -D renew=true"
 expect 0 lock_wrong_unlock.lua -D renew=true
 has "why it passes: the watchdog renewed n3's lease"
@@ -73,17 +73,17 @@ expect 0 lock_failover.lua -D fencing=true
 has "storage: n4 writes with token 1: REJECTED" "why it passes: the promoted standby started a new epoch"
 # L5
 expect 1 lock_redlock.lua -D part=a
-has '"kind": "stuck"' "n7 has 2 of 5 votes" "n8 has 2 of 5 votes" "n9 has 1 of 5 votes" \
+has 'was still waiting' "n7 has 2 of 5 votes" "n8 has 2 of 5 votes" "n9 has 1 of 5 votes" \
     "every round split the votes 2/2/1"
 expect 0 lock_redlock.lua -D part=a -D retry=10,200
 has "why it passes:" "random retry delays"
 expect 1 lock_redlock.lua -D part=b
-has '"kind": "overlap"' "n3 crashes (aof=everysec" "n3 grants the key to n8" \
+has 'both believed they held the lock' "n3 crashes (aof=everysec" "n3 grants the key to n8" \
     "what happened: n7 and n8 both held the lock from 504.0 ms; n3 granted it to both"
 expect 0 lock_redlock.lua -D part=b -D aof=always
 has "n8 has 2 of 5 votes" "why it passes: n3 still held n7's key when n8 asked"
 expect 1 lock_redlock.lua -D part=c
-has '"kind": "overlap"' "n3's wall clock steps 5 s forward" "n7's key expired early (expiry_clock=wall)"
+has 'both believed they held the lock' "n3's wall clock steps 5 s forward" "n7's key expired early (expiry_clock=wall)"
 expect 0 lock_redlock.lua -D part=c -D expiry_clock=mono
 has "why it passes: n3 still held n7's key when n8 asked" "expiry_clock=mono"
 # L6
@@ -92,7 +92,7 @@ has "mutex: fail" "wakeups (5.2 per acquisition)" "what happened: every waiter w
 expect 0 lock_zk.lua -D part=a
 has "wakeups (0.9 per acquisition)" "why it passes: each waiter watches only its predecessor"
 expect 1 lock_zk.lua -D part=b -D bug=watch_race
-has '"kind": "stuck"' "what happened: n4 saw n3's entry in its list"
+has 'was still waiting' "what happened: n4 saw n3's entry in its list"
 expect 0 lock_zk.lua -D part=b
 has "why it passes: n4's exists() on n3's entry"
 expect 1 lock_zk.lua -D part=c

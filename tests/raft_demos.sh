@@ -50,7 +50,7 @@ expect 0 raft_election.lua
 has "why it passes: V=n2 came back from its crash in term 3 remembering its vote"
 expect 0 raft_election.lua --seed 7
 expect 1 raft_election.lua -D bug=vote_not_persisted
-has "invariants: fail" '"violation": "Election Safety: n1 and n4 were both leaders of term 3"' \
+has "invariants: fail" 'Election Safety: n1 and n4 were both leaders of term 3' \
     "what happened: n1 and n4 both lead term 3. V=n2 voted for A in term 3, crashed,"
 expect 1 raft_election.lua -D bug=vote_not_persisted --seed 7
 has "Election Safety: n1 and n5 were both leaders of term 3"

@@ -375,6 +375,43 @@ static void test_disk_matches_durable_and_current_model_over_random_ops(void **s
     disk_free(d);
 }
 
+/* What a crash would lose, as the crash line of the trace reports it. */
+static void test_disk_unsynced_describe_counts_writes_and_names_keys_once(void **st)
+{
+    (void)st;
+    disk *d = disk_new();
+    assert_non_null(d);
+    disk_unsynced_info u;
+    disk_put(d, "a", "1", 1);
+    disk_sync(d);
+    disk_unsynced_describe(d, &u);
+    assert_int_equal(u.puts + u.dels + u.appends + u.truncates + u.compacts, 0);
+    assert_int_equal(u.keys_len, 0);
+    disk_put(d, "b", "2", 1);
+    disk_put(d, "a", "3", 1);
+    disk_put(d, "b", "4", 1);
+    disk_del(d, "a");
+    disk_append(d, "x", 1);
+    disk_unsynced_describe(d, &u);
+    assert_int_equal(u.puts, 3);
+    assert_int_equal(u.dels, 1);
+    assert_int_equal(u.appends, 1);
+    assert_int_equal(u.keys_len, 2);
+    assert_string_equal(u.keys[0], "b");   /* in the order first written */
+    assert_string_equal(u.keys[1], "a");
+    assert_int_equal(u.keys_more, 0);
+    assert_int_equal(disk_unsynced(d), 5);
+    for (int k = 0; k < DISK_LOST_KEYS_MAX + 3; k++) {
+        char key[8];
+        snprintf(key, sizeof key, "k%d", k);
+        disk_put(d, key, "v", 1);
+    }
+    disk_unsynced_describe(d, &u);
+    assert_int_equal(u.keys_len, DISK_LOST_KEYS_MAX);
+    assert_int_equal(u.keys_more, 5);
+    disk_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_disk_first_and_last_follow_appends_truncates_and_compaction),
         cmocka_unit_test(test_disk_keys_of_255_bytes_and_large_values_round_trip),
         cmocka_unit_test(test_disk_matches_durable_and_current_model_over_random_ops),
+        cmocka_unit_test(test_disk_unsynced_describe_counts_writes_and_names_keys_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

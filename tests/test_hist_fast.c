@@ -18,7 +18,7 @@
 
 static const char *const lines[] = {
     "{\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"value\":3,\"time\":1200000}",
-    "{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"value\":3,\"time\":1350000}",
+    "{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"value\":3,\"time\":1350000,\"node\":\"n2\"}",
     "{\"process\":1,\"type\":\"invoke\",\"f\":\"cas\",\"key\":\"k2\",\"value\":[3,-4],\"time\":1400000}",
     "{\"process\":1,\"type\":\"info\",\"f\":\"cas\",\"key\":\"k2\",\"value\":[3,-4],\"time\":1900000}",
     "{\"process\":2,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k0\",\"value\":null,\"time\":2000000}",
@@ -71,7 +71,12 @@ static void test_fast_and_general_paths_read_the_same_events(void **st)
         assert_string_equal(vx, vy);
         assert_int_equal(x->time, y->time);
         assert_int_equal(x->line, y->line);
+        assert_true((x->node == NULL) == (y->node == NULL));
+        if (x->node)
+            assert_string_equal(x->node, y->node);
     }
+    assert_string_equal(a->events[1].node, "n2");   /* the serving node, both ways */
+    assert_null(a->events[0].node);
     assert_string_equal(a->events[10].f, "wA");   /* the escape went the slow way */
     hist_free(a);
     hist_free(b);

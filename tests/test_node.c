@@ -148,6 +148,7 @@ static void test_client_timeout_records_info_and_retires_the_process(void **st)
     w->workload.read_pct = 0;
     w->workload.cas_pct = 100;            /* the probe never answers cas */
     w->workload.name = "cas-register";
+    w->wl = workload_find("cas-register");   /* clients_init resolved "register" */
     w->workload.stop_ns = DSIM_MS(250);
     probe_boot_all(w);
     clients_start(w);
@@ -192,6 +193,58 @@ static void test_client_gives_up_after_too_many_redirects_with_info(void **st)
     world_free(w);
 }
 
+/* A probe world whose one client reads with the given send mode and quorum. */
+static dsim_world *probe_world_sending(int nodes, int send, int replies, int64_t retransmit_ns)
+{
+    char err[256];
+    world_config cfg;
+    world_config_defaults(&cfg);
+    cfg.protocol = &probe_protocol;
+    cfg.nodes = nodes;
+    cfg.seed = 1;
+    cfg.invariants_every = 0;
+    cfg.workload = (workload_cfg){.name = "register", .count = 1, .timeout_ns = DSIM_MS(100),
+                                  .keys = 1, .read_pct = 100, .redirects_max = 3,
+                                  .stop_ns = DSIM_MS(1), .send = send, .replies_min = replies,
+                                  .retransmit_ns = retransmit_ns};
+    dsim_world *w = world_create(&cfg, err, sizeof err);
+    DSIM_ASSERT(w != NULL);
+    probe_boot_all(w);
+    return w;
+}
+
+static void test_client_sending_to_all_accepts_k_identical_replies(void **st)
+{
+    (void)st;
+    dsim_world *w = probe_world_sending(3, CLIENT_SEND_ALL, 3, 0);
+    clients_start(w);
+    world_run(w, DSIM_SEC(1));
+    assert_int_equal(w->stats.ops_ok, 1);
+    assert_int_equal(w->stats.sent, 6);   /* a request to each node, and each one's reply */
+    world_free(w);
+    w = probe_world_sending(3, CLIENT_SEND_ALL, 3, 0);
+    node_crash(&w->nodes[2], false);      /* two alike are not three */
+    clients_start(w);
+    world_run(w, DSIM_SEC(1));
+    assert_int_equal(w->stats.ops_ok, 0);
+    assert_int_equal(w->stats.ops_info, 1);
+    world_free(w);
+}
+
+static void test_client_retransmits_to_every_node_until_the_timeout(void **st)
+{
+    (void)st;
+    dsim_world *w = probe_world_sending(3, CLIENT_SEND_LEADER, 1, DSIM_MS(30));
+    w->workload.read_pct = 0;
+    w->workload.cas_pct = 100;            /* the probe never answers cas */
+    w->wl = workload_find("cas-register");
+    clients_start(w);
+    world_run(w, DSIM_SEC(1));
+    assert_int_equal(w->stats.ops_info, 1);
+    assert_int_equal(w->stats.sent, 1 + 3 * 3);   /* first send, then all nodes at 30, 60, 90 ms */
+    world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +257,8 @@ int main(void)
         cmocka_unit_test(test_client_timeout_records_info_and_retires_the_process),
         cmocka_unit_test(test_client_follows_redirects_to_the_hinted_node),
         cmocka_unit_test(test_client_gives_up_after_too_many_redirects_with_info),
+        cmocka_unit_test(test_client_sending_to_all_accepts_k_identical_replies),
+        cmocka_unit_test(test_client_retransmits_to_every_node_until_the_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
 # view_svg.sh — 'dsim view' on a real demo trace: the SVG parses as XML and
 # draws exactly what the trace holds (lanes == nodes + clients, one arrow
 # per delivered message, in the whole run and in a time window), the
-# checker's counterexample is marked, the HTML page is well formed, and bad
+# checker's counterexample is marked, operation bars carry their labels,
+# the HTML page is well formed, and bad
 # input exits 2. Runs in the build directory (meson's test cwd).
 set -u
 DSIM=${DSIM_BIN:?} SRC=${DSIM_SOURCE:?}
@@ -45,6 +46,11 @@ check(whole.get('drop', 0) == drops, f"drops {whole.get('drop', 0)} == {drops}")
 invokes = sum(1 for e in events if e['ev'] == 'op' and e['type'] == 'invoke')
 check(whole.get('op', 0) == invokes, f"operation bars {whole.get('op', 0)} == invocations {invokes}")
 check(whole.get('cx', 0) >= 1, f"counterexample operations marked: {whole.get('cx', 0)}")
+labels = [el.text or '' for el in ET.parse('view_svg_win.svg').getroot().iter() if el.get('class') == 'oplabel']
+check(len(labels) > 10 and any(t.startswith('read') for t in labels) and all(t for t in labels),
+      f"operation bars are labelled ({len(labels)} labels in the window, e.g. {labels[:3]})")
+texts = [el.text or '' for el in ET.parse('view_svg_win.svg').getroot().iter() if el.get('class') == 'label']
+check(any(t.startswith('crashed: lost ') for t in texts), "the crash says what it lost: " + str([t for t in texts if t.startswith('crashed')]))
 lo, hi = 1400e6, 1800e6
 inwin = sum(1 for s, d in delivers if s <= hi and d >= lo)
 win = classes('view_svg_win.svg')

@@ -45,7 +45,7 @@
 
 #define RAFT_NODES_MAX 32        /* members are a 32-bit mask */
 #define RAFT_LOG_MAX 1024        /* in-memory entries past the snapshot */
-#define RAFT_KEYS_MAX 256
+#define RAFT_KEYS_MAX DSIM_STORE_KEYS
 #define RAFT_CLIENTS_MAX 64      /* sessions; later clients get no dedupe */
 #define RAFT_BATCH_MAX 64        /* entries per AppendEntries */
 #define RAFT_PENDING_MAX 128     /* client writes waiting for commit */
@@ -78,18 +78,22 @@ typedef struct raft_session {
     uint64_t seq;        /* last applied sequence number of the client */
     int64_t value;       /* its result */
     int32_t status;      /* dsim_status of its result */
-    int32_t pad;
+    int32_t words;       /* its result had words (not kept: no second answer) */
 } raft_session;
 
-/* The state machine: the store, the sessions, and a digest of both. */
+/* The state machine: the kernel's reference store (every workload), the
+** sessions, and a digest of both. */
 typedef struct raft_kv {
-    int64_t value[RAFT_KEYS_MAX];
-    uint8_t present[RAFT_KEYS_MAX];
     raft_session session[RAFT_CLIENTS_MAX];
-    uint64_t digest;     /* sum of hashes of (key, value) and (client, seq) */
+    uint64_t session_digest;   /* sum of hashes of (client, seq) */
+    uint64_t digest;     /* session_digest + the store's digest */
+    dsim_store store;    /* last: its contents are a prefix (raft_snapshot_bytes) */
 } raft_kv;
 
-/* A snapshot: the state after applying every entry up to 'index'. */
+/* A snapshot: the state after applying every entry up to 'index'. Its
+** contents are its first raft_snapshot_bytes() bytes (the store's unused
+** pool is left out on disk and on the wire; read it back into a zeroed
+** snapshot). */
 typedef struct raft_snapshot {
     uint64_t index, term, chain;
     uint32_t members, pad;
@@ -118,7 +122,7 @@ typedef struct raft_append_reply {
     uint32_t success, pad;
 } raft_append_reply;
 
-typedef struct raft_snap_req {
+typedef struct raft_snap_req {   /* sent as a prefix: snap is last */
     uint64_t term, round;
     raft_snapshot snap;
 } raft_snap_req;
@@ -217,6 +221,14 @@ typedef struct raft_state {
 
 static inline raft_state *raft_of(dsim_node *n) { return dsim_state(n); }
 
+/* The bytes of an entry's disk record: a plain op leaves out the
+** micro-op tail (op is last; read it back into a zeroed entry). */
+static inline uint32_t raft_entry_bytes(const raft_entry *e)
+{
+    _Static_assert(offsetof(raft_entry, op) + sizeof(dsim_op) == sizeof(raft_entry), "op is last");
+    return (uint32_t)(offsetof(raft_entry, op) + dsim_op_bytes(&e->op));
+}
+
 static inline bool raft_is_member(const raft_state *s, int id)
 {
     return id >= 0 && id < RAFT_NODES_MAX && ((s->members >> id) & 1u);
@@ -293,8 +305,11 @@ void raft_set_commit(dsim_node *n, uint64_t commit);
 void raft_apply_committed(dsim_node *n);
 void raft_on_client_write(dsim_node *n, const dsim_op *op);
 void raft_drop_pending(dsim_node *n);
-void raft_kv_apply_op(raft_kv *kv, const dsim_op *op, dsim_status *st, int64_t *value);
-int64_t raft_kv_read(const raft_kv *kv, uint32_t key);
+void raft_kv_apply_op(raft_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res);
+/* The bytes of 'snap' that hold its contents (a prefix; kv is last). */
+size_t raft_snapshot_bytes(const raft_snapshot *snap);
+/* Answers a read-only op from this node's state machine. */
+void raft_kv_answer_read(dsim_node *n, const dsim_op *op);
 
 /* raft_read.c */
 void raft_on_client_read(dsim_node *n, const dsim_op *op);

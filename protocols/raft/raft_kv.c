@@ -8,8 +8,11 @@
 ** seq gets the remembered result, an older one is ignored. So a request
 ** that reaches the leader twice (duplicated by the network, or retried)
 ** changes the store once.
-** The digest is a sum of hashes over (key, value) and (client, seq), kept
-** up to date on every change; equal digests at the same applied index is
+** The store is the kernel's reference state machine (dsim_store): every
+** workload's operations, a transaction applied whole in one entry, so Raft
+** is the strict-serializable reference for every workload.
+** The digest is the store's digest plus a sum of hashes over (client,
+** seq), kept up to date on every change; equal digests at the same applied index is
 ** what State Machine Safety means for states (raft_invariants.c).
 ** A leader answers a write when it applies the entry it appended for it;
 ** if that index turns out to hold another entry, it does not answer at all
@@ -17,69 +20,54 @@
 */
 #include "raft.h"
 
-static uint64_t key_hash(uint32_t key, int64_t value)
-{
-    return raft_mix(raft_mix(0x6b76, key), (uint64_t)value);
-}
-
 static uint64_t session_hash(int32_t client, uint64_t seq)
 {
     return raft_mix(raft_mix(0x5e55, (uint64_t)(uint32_t)client), seq);
 }
 
-int64_t raft_kv_read(const raft_kv *kv, uint32_t key)
+size_t raft_snapshot_bytes(const raft_snapshot *snap)
 {
-    DSIM_ASSERT(key < RAFT_KEYS_MAX);
-    return kv->present[key] ? kv->value[key] : DSIM_NIL;
+    _Static_assert(offsetof(raft_snapshot, kv) + sizeof(raft_kv) == sizeof(raft_snapshot), "kv is last");
+    _Static_assert(offsetof(raft_kv, store) + sizeof(dsim_store) == sizeof(raft_kv), "store is last");
+    return offsetof(raft_snapshot, kv) + offsetof(raft_kv, store) + dsim_store_bytes(&snap->kv.store);
 }
 
-static void kv_set(raft_kv *kv, uint32_t key, int64_t value)
+void raft_kv_answer_read(dsim_node *n, const dsim_op *op)
 {
-    if (kv->present[key])
-        kv->digest -= key_hash(key, kv->value[key]);
-    kv->present[key] = 1;
-    kv->value[key] = value;
-    kv->digest += key_hash(key, value);
+    dsim_result res;
+    dsim_status st = dsim_store_read(&raft_of(n)->kv.store, op, &res);
+    dsim_reply_result(n, op, st, &res);
 }
 
-/* Applies one client op to 'kv' through its session; '*st' and '*value'
-** get the result to send back. */
-void raft_kv_apply_op(raft_kv *kv, const dsim_op *op, dsim_status *st, int64_t *value)
+/* Applies one client op to 'kv' through its session; '*st' and 'res' get
+** the result to send back. */
+void raft_kv_apply_op(raft_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res)
 {
     raft_session *ses = NULL;
+    res->value = 0;
+    res->len = 0;
     if (op->client >= 0 && op->client < RAFT_CLIENTS_MAX) {
         ses = &kv->session[op->client];
         if (op->seq <= ses->seq) {   /* seen: the first result stands */
             *st = op->seq == ses->seq ? (dsim_status)ses->status : DSIM_FAIL;
-            *value = op->seq == ses->seq ? ses->value : 0;
+            res->value = op->seq == ses->seq ? ses->value : 0;
             return;
         }
     }
-    *value = 0;
-    *st = DSIM_OK;
-    if (op->key >= RAFT_KEYS_MAX) {
-        *st = DSIM_FAIL;
-    } else if (op->f == DSIM_F_WRITE) {
-        kv_set(kv, op->key, op->value);
-    } else if (op->f == DSIM_F_CAS) {
-        if (kv->present[op->key] && kv->value[op->key] == op->value)
-            kv_set(kv, op->key, op->value2);
-        else
-            *st = DSIM_FAIL;
-    } else {
-        *value = raft_kv_read(kv, op->key);   /* a read through the log */
-    }
+    *st = dsim_store_apply(&kv->store, op, res);
     if (ses) {
-        kv->digest -= session_hash(op->client, ses->seq);
+        kv->session_digest -= session_hash(op->client, ses->seq);
         ses->seq = op->seq;
         ses->status = (int32_t)*st;
-        ses->value = *value;
-        kv->digest += session_hash(op->client, ses->seq);
+        ses->value = res->value;
+        ses->words = res->len > 0;
+        kv->session_digest += session_hash(op->client, ses->seq);
     }
+    kv->digest = kv->session_digest + dsim_store_digest(&kv->store);
 }
 
 /* Answers (or forgets) the pending writes at 'index' now applied. */
-static void settle_pending(dsim_node *n, const raft_entry *e, dsim_status st, int64_t value)
+static void settle_pending(dsim_node *n, const raft_entry *e, dsim_status st, const dsim_result *res)
 {
     raft_state *s = raft_of(n);
     uint32_t keep = 0;
@@ -90,7 +78,7 @@ static void settle_pending(dsim_node *n, const raft_entry *e, dsim_status st, in
             continue;
         }
         if (p->index == e->index && p->term == e->term && e->kind == RAFT_E_OP && e->op.id == p->op.id)
-            dsim_reply(n, &p->op, st, value);
+            dsim_reply_result(n, &p->op, st, res);
     }
     s->pending_len = keep;
 }
@@ -99,12 +87,14 @@ static void apply_one(dsim_node *n, const raft_entry *e)
 {
     raft_state *s = raft_of(n);
     dsim_status st = DSIM_OK;
-    int64_t value = 0;
+    dsim_result res;   /* large: only the used words are written, never zeroed whole */
+    res.value = 0;
+    res.len = 0;
     if (e->kind == RAFT_E_OP)
-        raft_kv_apply_op(&s->kv, &e->op, &st, &value);
+        raft_kv_apply_op(&s->kv, &e->op, &st, &res);
     s->applied = e->index;
     if (s->pending_len)
-        settle_pending(n, e, st, value);
+        settle_pending(n, e, st, &res);
 }
 
 /* Applies every committed entry not yet applied, in order, and takes a
@@ -126,7 +116,8 @@ void raft_apply_committed(dsim_node *n)
     }
 }
 
-/* A client's write or cas at this node. */
+/* A client's operation that changes state (a write, cas, add, append,
+** dequeue or transaction) at this node: one log entry. */
 void raft_on_client_write(dsim_node *n, const dsim_op *op)
 {
     raft_state *s = raft_of(n);
@@ -137,7 +128,8 @@ void raft_on_client_write(dsim_node *n, const dsim_op *op)
     if (op->client >= 0 && op->client < RAFT_CLIENTS_MAX) {
         const raft_session *ses = &s->kv.session[op->client];
         if (op->seq == ses->seq) {
-            dsim_reply(n, op, (dsim_status)ses->status, ses->value);
+            if (!ses->words)   /* a result with words is not kept: no answer */
+                dsim_reply(n, op, (dsim_status)ses->status, ses->value);
             return;
         }
         if (op->seq < ses->seq)

@@ -105,9 +105,12 @@ static void on_message(dsim_node *n, int from, const dsim_msg *m)
             raft_on_append_reply(n, from, &u.append_reply);
         return;
     case RAFT_MSG_SNAP: {
-        raft_snap_req req;
-        if (sized(m, sizeof req) && memcpy(&req, m->data, sizeof req))
-            raft_on_snapshot(n, from, &req);
+        raft_snap_req req;   /* a prefix travels (raft_snapshot_bytes) */
+        DSIM_ASSERT(m->len >= offsetof(raft_snap_req, snap.kv) && m->len <= sizeof req);
+        memset(&req, 0, sizeof req);
+        memcpy(&req, m->data, m->len);
+        DSIM_ASSERT(m->len == offsetof(raft_snap_req, snap) + raft_snapshot_bytes(&req.snap));
+        raft_on_snapshot(n, from, &req);
         return;
     }
     case RAFT_MSG_SNAP_REPLY:
@@ -143,7 +146,7 @@ static void on_timer(dsim_node *n, uint32_t kind, uint64_t arg)
 
 static void on_request(dsim_node *n, const dsim_op *op)
 {
-    if (op->f == DSIM_F_READ)
+    if (dsim_op_readonly(op))   /* reads, and transactions of reads only */
         raft_on_client_read(n, op);
     else
         raft_on_client_write(n, op);
@@ -229,8 +232,9 @@ static void describe(const dsim_msg *m, json_t *out)
         return;
     }
     case RAFT_MSG_SNAP: {
-        raft_snap_req r;
-        memcpy(&r, m->data, sizeof r);
+        raft_snap_req r;   /* only the head is read: the message is a prefix */
+        DSIM_ASSERT(m->len >= offsetof(raft_snap_req, snap.kv));
+        memcpy(&r, m->data, offsetof(raft_snap_req, snap.kv));
         json_object_set_new(out, "term", json_integer((json_int_t)r.term));
         json_object_set_new(out, "last_index", json_integer((json_int_t)r.snap.index));
         return;

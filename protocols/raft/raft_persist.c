@@ -65,8 +65,9 @@ static int recover_snapshot(dsim_node *n, raft_state *s, raft_snapshot *snap)
     for (int k = 0; k < 2; k++) {
         raft_snapshot x;
         uint32_t len;
+        memset(&x, 0, sizeof x);   /* the record holds a prefix (raft_snapshot_bytes) */
         if (raft_disk_get(n, k ? "snap1" : "snap0", &x, sizeof x, &len) == DSIM_DISK_OK &&
-            len == sizeof x && (found < 0 || x.index > snap->index)) {
+            len == raft_snapshot_bytes(&x) && (found < 0 || x.index > snap->index)) {
             *snap = x;
             s->snap_slot = k;
             found = 0;
@@ -101,7 +102,7 @@ uint64_t raft_append(dsim_node *n, raft_entry *e)
     raft_state *s = raft_of(n);
     raft_log_push(s, e);
     const raft_entry *stored = raft_entry_at(s, e->index);
-    uint64_t d = dsim_disk_append(n, stored, sizeof *stored);
+    uint64_t d = dsim_disk_append(n, stored, raft_entry_bytes(stored));
     s->disk_delta = (int64_t)d - (int64_t)e->index;
     return e->index;
 }
@@ -128,7 +129,7 @@ void raft_persist_snapshot(dsim_node *n, const raft_snapshot *snap, bool keep_lo
 {
     raft_state *s = raft_of(n);
     s->snap_slot ^= 1;   /* never over the latest one */
-    dsim_disk_put(n, raft_snap_key(s), snap, sizeof *snap);
+    dsim_disk_put(n, raft_snap_key(s), snap, (uint32_t)raft_snapshot_bytes(snap));
     if (!keep_log || snap->index >= s->last_index) {
         dsim_disk_truncate(n, dsim_disk_first(n));
     } else {
@@ -162,8 +163,10 @@ void raft_recover(dsim_node *n)
     uint64_t last = dsim_disk_last(n);
     for (uint64_t d = dsim_disk_first(n); d <= last && d > 0; d++) {
         raft_entry e;
+        memset(&e, 0, sizeof e);   /* the record is a prefix (raft_entry_bytes) */
         int rc = disk_read_retry(n, d, &e, sizeof e, &len);
-        bool ok = rc == DSIM_DISK_OK && len == sizeof e;
+        bool ok = rc == DSIM_DISK_OK && len >= offsetof(raft_entry, op.mops_len) &&
+                  len == raft_entry_bytes(&e);
         if (ok && e.index <= s->snap_index)
             continue;
         if (!ok || e.index != s->last_index + 1 || raft_log_full(s)) {

@@ -59,7 +59,7 @@ void raft_reads_progress(dsim_node *n)
     for (uint32_t i = 0; i < s->reads_len; i++) {
         raft_read *r = &s->reads[i];
         if (r->round > 0 && s->applied >= r->read_index && round_acked(s, dsim_cluster_size(n), r->round))
-            dsim_reply(n, &r->op, DSIM_OK, raft_kv_read(&s->kv, r->op.key));
+            raft_kv_answer_read(n, &r->op);
         else
             s->reads[keep++] = *r;
     }
@@ -98,7 +98,7 @@ void raft_on_client_read(dsim_node *n, const dsim_op *op)
     if (dsim_bug(n, "stale_read") ||
         (s->cfg.lease_read && !s->lease_off && committed_in_term(s) &&
          dsim_mono(n) < s->lease_until_mono)) {
-        dsim_reply(n, op, DSIM_OK, raft_kv_read(&s->kv, op->key));
+        raft_kv_answer_read(n, op);
         return;
     }
     for (uint32_t i = 0; i < s->reads_len; i++)

@@ -48,13 +48,13 @@ void raft_maybe_snapshot(dsim_node *n)
 void raft_send_snapshot(dsim_node *n, int peer)
 {
     raft_state *s = raft_of(n);
-    raft_snap_req m = {.term = s->term, .round = s->round};
+    raft_snap_req m = {.term = s->term, .round = s->round};   /* zeroed past the prefix */
     uint32_t len;
     if (raft_disk_get(n, raft_snap_key(s), &m.snap, sizeof m.snap, &len) != DSIM_DISK_OK ||
-        len != sizeof m.snap)
+        len != raft_snapshot_bytes(&m.snap))
         return;   /* unreadable now; the next heartbeat tries again */
     DSIM_ASSERT(m.snap.index == s->snap_index);
-    dsim_send(n, peer, RAFT_MSG_SNAP, &m, sizeof m);
+    dsim_send(n, peer, RAFT_MSG_SNAP, &m, (uint32_t)(offsetof(raft_snap_req, snap) + len));
 }
 
 void raft_on_snapshot(dsim_node *n, int from, const raft_snap_req *m)

@@ -23,7 +23,8 @@
 -- (swarm testing; each -D given on the command line wins over the draw).
 -- Then a liveness phase: faults healed, every node up, for 'recovery' ms; a
 -- leader must be elected and every client must complete an operation.
--- The verdict: linearizability of the clients' history, the Raft
+-- The verdict: the workload's default checks of the clients' history
+-- (kv: linearizability; -D workload=NAME for another workload), the Raft
 -- invariants after every 'invariants' events (default every 10: checked
 -- periodically while fuzzing; the ghost record of committed entries keeps a
 -- violation visible until the next check; -D invariants=1 for every event),
@@ -36,7 +37,8 @@
 -- First failing seed of 1..1000 at the defaults, per planted bug: see
 -- tests/raft_fuzz.sh, which pins them.
 -- Parameters: bug (a planted bug), nodes, clients, duration, interval,
--- recovery, aim, faults ("nemesis", the default; "scripted" for the older
+-- recovery, aim, workload (a name from dsim list workloads, default kv),
+-- faults ("nemesis", the default; "scripted" for the older
 -- fault source drawn here with math.random, with the older aims and no
 -- schedule for dsim shrink to cut down, or a comma list of its kinds:
 -- partition, pause, crash, clock, net), invariants (check every N events),
@@ -92,11 +94,19 @@ if aim == "lease" then
   client_timeout, keys = 60, 4
 end
 
+-- The clients' workload (dsim list workloads): kv by default; 'keys' only
+-- where the workload has it; a queue drains in the liveness phase, so
+-- total-queue can count what was lost.
+local workload = dsim.param("workload", "kv")
+local wl_table = { count = clients, workload = workload, rate = 40, timeout = client_timeout }
+if workload == "kv" then wl_table.keys = keys end
+if workload == "queue" then wl_table.drain = duration end
+
 local c = dsim.cluster {
   protocol   = "raft", nodes = nodes,
   options    = options,
   net        = { latency = dsim.uniform(1, 8) },
-  clients    = { count = clients, workload = "kv", keys = keys, rate = 40, timeout = client_timeout },
+  clients    = wl_table,
   invariants = every,
 }
 
@@ -343,4 +353,9 @@ if until_ms >= heal_at + recovery then
   end)
 end
 c:run { until_ms = until_ms }
-return c:check { "linearizable", "invariants" }
+-- The workload's default checks (c:workload().checks: those in this
+-- build), a set's judged linearizably: Raft promises it.
+local checks = c:workload().checks
+checks[#checks + 1] = "invariants"
+checks.linearizable = workload == "set"
+return c:check(checks)

@@ -11,6 +11,7 @@
 #ifndef DSIM_CHECK_H
 #define DSIM_CHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,6 +76,29 @@ check_verdict check_mutex(const json_t *events, const json_t *args, json_t *repo
 ** learnt the same one, and somebody proposed it. */
 check_verdict check_consensus(const char *text, size_t len, const char *source, json_t *report,
                               char *err, size_t err_cap);
+
+/* Workload checkers (Jepsen's): text in, like the ones above; 'format' as
+** for check_linearizable. counter.c: every read between the acknowledged
+** and the attempted sums. set_full.c: no acknowledged add lost (and, with
+** 'linearizable', none missed by a read that began after it); queue_total.c:
+** every dequeue was enqueued, none twice, none acknowledged lost. */
+check_verdict check_counter(const char *text, size_t len, const char *source, const char *format,
+                            json_t *report, char *err, size_t cap);
+check_verdict check_set_full(const char *text, size_t len, const char *source, const char *format,
+                             bool linearizable, json_t *report, char *err, size_t cap);
+check_verdict check_total_queue(const char *text, size_t len, const char *source, const char *format,
+                                json_t *report, char *err, size_t cap);
+
+/* Whether a transactional history is in Elle's shape: every event f "txn"
+** with a list of [f k v] micro-ops (append/r/w). CHECK_OK (report: txns,
+** mops) or CHECK_BAD_INPUT with "SOURCE:LINE: expected ..." in 'err'. It
+** judges no isolation level: that is the txn checker's. */
+check_verdict check_elle_shape(const char *text, size_t len, const char *source, const char *format,
+                               json_t *report, char *err, size_t cap);
+
+/* dsim's JSON-lines history as Jepsen EDN (hist_edn_write.c): a malloc'ed
+** text and its length, or NULL with "history:LINE: ..." in 'err'. */
+char *check_history_to_edn(const char *text, size_t len, size_t *out_len, char *err, size_t cap);
 
 /* Transactional isolation (txn.h): 'workload' is "txn-append", "txn-rw" or
 ** NULL (guessed from the micro-operations); 'models' a comma-separated

@@ -308,6 +308,16 @@ int hist_add(hist *h, int64_t process, hist_type type, const char *f, const char
     return 0;
 }
 
+int hist_set_node(hist *h, const char *node, size_t len)
+{
+    CHECK_ASSERT(h->count > 0);
+    const char *ni = hist_intern(h, node, len);
+    if (ni == NULL)
+        return -1;
+    h->events[h->count - 1].node = ni;
+    return 0;
+}
+
 const char *hist_type_name(hist_type t)
 {
     static const char *const names[] = {"invoke", "ok", "fail", "info"};

@@ -54,6 +54,8 @@ typedef struct hist_event {
     const hist_value *value;   /* never NULL (nil node when absent) */
     int64_t time;              /* -1 when absent; only for display */
     uint32_t line;             /* 1-based source line, 0 when built in memory */
+    const char *node;          /* interned: the node that served a completion
+                                  (dsim's "node"); NULL when absent. Display only */
 } hist_event;
 
 typedef struct hist_arena hist_arena;   /* private to hist_*.c */
@@ -103,6 +105,10 @@ const hist_value *hist_list(hist *h, const hist_value *const *items, size_t n);
 ** value NULL means nil). Returns 0, or -1 when out of memory. */
 int hist_add(hist *h, int64_t process, hist_type type, const char *f, const char *key,
              const hist_value *value, int64_t time, uint32_t line);
+
+/* Sets the node that served the last event added (display only). 0, or -1
+** when out of memory. */
+int hist_set_node(hist *h, const char *node, size_t len);
 
 /* Writes 'v' as JSON text (nil -> null, keyword -> ":kw" string) into
 ** 'buf'; returns the length it needed (snprintf convention). */

@@ -17,6 +17,8 @@
 **   memo, budgets, and the longest linearizable prefix.
 ** - lin_explain.c: shrinks a failing partition to a small set of
 **   operations that cannot be linearized together.
+** - lin_why.c: the state the model was in and the operation that could
+**   not follow, from the prefix and the core.
 ** - lin_check.c: 'check_linearizable' and the JSON report.
 */
 #ifndef DSIM_LIN_H
@@ -92,7 +94,7 @@ typedef struct lin_model {
 } lin_model;
 
 extern const lin_model lin_model_register, lin_model_cas_register, lin_model_kv,
-    lin_model_counter, lin_model_set, lin_model_queue, lin_model_mutex;
+    lin_model_counter, lin_model_set, lin_model_queue, lin_model_mutex, lin_model_list_append;
 
 /* NULL when 'name' is not a model; the table ends with NULL. */
 const lin_model *lin_model_find(const char *name);
@@ -173,6 +175,24 @@ void lin_run_free(lin_run *r);
 int lin_explain(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
                 uint32_t block_op, double deadline, uint32_t **keep,
                 size_t *keep_count, bool *minimal);
+
+/* The state account of a failing partition (lin_why.c): 'prefix' (count
+** indices into 'ops') is the search's longest linearizable order,
+** 'block_op' the operation it could not pass, 'core' the operations that
+** cannot be linearized together. Indices are into 'ops', -1 when none.
+** Returns 0, or -1 when out of memory. */
+typedef struct lin_why_out {
+    bool ok;                   /* false: no account (the replay failed) */
+    long anchor;               /* last core operation in the order */
+    long set_by;               /* last operation, up to it, that changed the state */
+    char state[128];           /* the state after the anchor (the model's describe) */
+    bool legal_there;          /* the blocked operation is legal in that state */
+    long ended_by;             /* made the blocked operation impossible */
+    char needs[128];           /* the last state in which it was legal */
+} lin_why_out;
+int lin_why(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
+            const uint32_t *prefix, size_t count, uint32_t block_op,
+            const uint32_t *core, size_t core_count, lin_why_out *out);
 
 /* --- partitions --------------------------------------------------------- */
 

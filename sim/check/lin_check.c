@@ -14,11 +14,13 @@
 **   partitions_unknown, partitions: [ {key, ops, valid, states, and when
 **   false: fails_at (the operation whose completion no linearization
 **   reaches), core (operations that cannot be linearized together),
-**   core_minimal, prefix: {events, end_line, ops, linearization}} ].
+**   core_minimal, prefix: {events, end_line, ops, linearization}, why:
+**   {state, state_op, set_by, needs, ended_by, legal_there} (lin_why.c)} ].
 **   Partitions that passed are listed too; with more than 'PARTS_LISTED'
 **   partitions only the failing and unknown ones are.
 ** An operation in the report: {index, process, f, value, result, status,
-** invoke_line, complete_line}.
+** invoke_line, complete_line, node (when the history names the node that
+** served it), invoke_time, complete_time}.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,10 +73,31 @@ static json_t *op_json(const hist *h, const lin_parts *ps, uint32_t src)
     json_object_set_new(o, "status", json_string(status[op->status]));
     json_object_set_new(o, "invoke_line", json_integer(inv->line));
     json_object_set_new(o, "complete_line", cmp ? json_integer(cmp->line) : json_null());
+    if (cmp != NULL && cmp->node != NULL)
+        json_object_set_new(o, "node", json_string(cmp->node));
     if (inv->time >= 0)
         json_object_set_new(o, "invoke_time", json_integer(inv->time));
     if (cmp != NULL && cmp->time >= 0)
         json_object_set_new(o, "complete_time", json_integer(cmp->time));
+    return o;
+}
+
+/* The state account (lin_why.c) as {state, state_op, set_by, needs,
+** ended_by, legal_there}; operations as in the core. */
+static json_t *why_json(const hist *h, const lin_parts *ps, const lin_part *p,
+                        const lin_why_out *w)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "state", json_string(w->state));
+    if (w->anchor >= 0)
+        json_object_set_new(o, "state_op", op_json(h, ps, p->ops[w->anchor].src));
+    if (w->set_by >= 0)
+        json_object_set_new(o, "set_by", op_json(h, ps, p->ops[w->set_by].src));
+    if (w->ended_by >= 0) {
+        json_object_set_new(o, "needs", json_string(w->needs));
+        json_object_set_new(o, "ended_by", op_json(h, ps, p->ops[w->ended_by].src));
+    }
+    json_object_set_new(o, "legal_there", json_boolean(w->legal_there));
     return o;
 }
 
@@ -115,8 +138,13 @@ static int explain(lin_ctx *c, const lin_model *m, const lin_parts *ps, const li
         json_array_append_new(core, op_json(c->h, ps, p->ops[keep[i]].src));
     json_object_set_new(pj, "core", core);
     json_object_set_new(pj, "core_minimal", json_boolean(minimal));
+    lin_why_out why;
+    int rc = lin_why(c, m, p->ops, p->count, o->prefix, o->prefix_count, o->block_op, keep, kn,
+                     &why);
+    if (rc == 0 && why.ok)
+        json_object_set_new(pj, "why", why_json(c->h, ps, p, &why));
     free(keep);
-    return 0;
+    return rc;
 }
 
 typedef struct tally { size_t failed, unknown; uint64_t states; } tally;
@@ -341,7 +369,7 @@ check_verdict check_linearizable_opts(const char *text, size_t len, const char *
     }
     if (m == NULL) {
         snprintf(err, err_cap, "%s: unknown model '%s' (expected register, cas-register, kv, "
-                 "counter, set, queue or mutex)", source, model ? model : "(none)");
+                 "counter, set, queue, mutex or list-append)", source, model ? model : "(none)");
         return CHECK_BAD_INPUT;
     }
     if (initial != NULL && m != &lin_model_register && m != &lin_model_cas_register) {

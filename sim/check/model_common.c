@@ -16,7 +16,7 @@
 
 static const lin_model *const models[] = {
     &lin_model_register, &lin_model_cas_register, &lin_model_kv, &lin_model_counter,
-    &lin_model_set,      &lin_model_queue,        &lin_model_mutex, NULL,
+    &lin_model_set,      &lin_model_queue,        &lin_model_mutex, &lin_model_list_append, NULL,
 };
 
 const lin_model *const *lin_models(void) { return models; }

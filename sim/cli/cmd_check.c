@@ -37,7 +37,9 @@
 #include "check_html.h"
 #include "txn.h"
 #include "cmd.h"
+#include "world.h"
 #include "lin.h"
+#include "report.h"
 
 enum { INPUT_BYTES_MAX = 1 << 30 };   /* 1 GiB: larger histories are refused */
 
@@ -154,14 +156,16 @@ static int usage(FILE *f)
     fprintf(f,
             "usage: dsim check --model M [--format F] [--initial V] [--html FILE] [--budget-states N]\n"
             "                  [--budget-seconds S] [--json] HISTORY\n"
-            "       dsim check --workload txn-append|txn-rw [--consistency-models M[,M...]]\n"
+            "       dsim check --workload W [--linearizable] [--consistency-models M[,M...]]\n"
             "                  [--format F] [--budget-states N] [--json] HISTORY\n\n"
             "Checks a recorded history (a file, or - for standard input).\n"
             "  --model M           the model or criterion (below)\n"
+            "  --workload W        the checks that judge workload W by default (dsim list workloads);\n"
+            "                      txn-append, txn-rw: the txn checker (the same as --model W)\n"
+            "  --linearizable      set-full: an acknowledged add missed by a later read fails\n"
             "  --criterion C       causal: cc, cm, ccv or all (default all)\n"
             "  --initial V         register, cas-register: the first value (default nil;\n"
             "                      Knossos's histories start at 0: --initial 0)\n"
-            "  --workload W        txn-append or txn-rw (the same as --model W)\n"
             "  --consistency-models M[,M...]  txn: the models to check (default\n"
             "                      strict-serializable; listed below)\n"
             "  --format F          auto (default), json (dsim JSON lines), edn (Jepsen),\n"
@@ -218,9 +222,9 @@ static char *slurp(const char *path, size_t *len)
 }
 
 typedef struct options {
-    const char *model, *format, *path, *criterion, *initial, *html, *consistency;
+    const char *model, *format, *path, *criterion, *initial, *html, *consistency, *workload;
     check_budget budget;
-    bool json;
+    bool json, linearizable;
 } options;
 
 /* Returns -1 when parsing went fine, else the exit status to return. */
@@ -241,8 +245,14 @@ static int parse_options(int argc, char **argv, options *o)
             return args_usage_error("check", "%s needs a value", a);
         if (strcmp(a, "--json") == 0) {
             o->json = true;
-        } else if (strcmp(a, "--model") == 0 || strcmp(a, "--workload") == 0) {
-            if (o->model != NULL)
+        } else if (strcmp(a, "--linearizable") == 0) {
+            o->linearizable = true;
+        } else if (strcmp(a, "--workload") == 0) {
+            if (o->workload != NULL || o->model != NULL)
+                return args_usage_error("check", "one --model or --workload only");
+            o->workload = val;
+        } else if (strcmp(a, "--model") == 0) {
+            if (o->model != NULL || o->workload != NULL)
                 return args_usage_error("check", "one --model or --workload only");
             o->model = val;
         } else if (strcmp(a, "--consistency-models") == 0) {
@@ -273,8 +283,8 @@ static int parse_options(int argc, char **argv, options *o)
         }
         i += takes;
     }
-    if (o->model == NULL)
-        return args_usage_error("check", "--model (or --workload) is required");
+    if ((o->model == NULL) == (o->workload == NULL))
+        return args_usage_error("check", "one of --model or --workload is required");
     if (o->path == NULL)
         return args_usage_error("check", "HISTORY is required (a file, or - for stdin)");
     return -1;
@@ -312,6 +322,138 @@ static int exit_of(check_verdict v)
     return EXIT_INTERNAL;
 }
 
+/* --- --workload: the registry's default checks of a workload ------------ */
+
+typedef struct workload_checker {
+    const char *name;   /* a check name of the workload registry */
+    check_verdict (*run)(const check_request *rq, const workload *wl, bool lin, json_t *report,
+                         char *err, size_t cap);
+} workload_checker;
+
+static check_verdict wc_linearizable(const check_request *rq, const workload *wl, bool lin,
+                                     json_t *report, char *err, size_t cap)
+{
+    (void)lin;
+    return check_linearizable(rq->text, rq->len, rq->source, rq->format, wl->model, &rq->budget,
+                              report, err, cap);
+}
+
+static check_verdict wc_counter(const check_request *rq, const workload *wl, bool lin,
+                                json_t *report, char *err, size_t cap)
+{
+    (void)wl, (void)lin;
+    return check_counter(rq->text, rq->len, rq->source, rq->format, report, err, cap);
+}
+
+static check_verdict wc_set_full(const check_request *rq, const workload *wl, bool lin,
+                                 json_t *report, char *err, size_t cap)
+{
+    (void)wl;
+    return check_set_full(rq->text, rq->len, rq->source, rq->format, lin, report, err, cap);
+}
+
+static check_verdict wc_total_queue(const check_request *rq, const workload *wl, bool lin,
+                                    json_t *report, char *err, size_t cap)
+{
+    (void)wl, (void)lin;
+    return check_total_queue(rq->text, rq->len, rq->source, rq->format, report, err, cap);
+}
+
+static const workload_checker workload_checkers[] = {
+    {"linearizable", wc_linearizable},
+    {"counter", wc_counter},
+    {"set-full", wc_set_full},
+    {"total-queue", wc_total_queue},
+    {NULL, NULL},
+};
+
+/* Runs every default check of 'wl'; a check this build lacks (the txn
+** checker before it lands) only has the history's shape checked and
+** leaves the verdict unknown, never a pass. */
+static check_verdict run_workload(const check_request *rq, const workload *wl, bool lin,
+                                  json_t *report, char *err, size_t cap)
+{
+    check_verdict all = CHECK_OK;
+    json_t *checks = json_object();
+    json_object_set_new(report, "workload", json_string(wl->name));
+    json_object_set_new(report, "checks", checks);
+    for (int i = 0; wl->checks[i]; i++) {
+        const workload_checker *c = workload_checkers;
+        while (c->name && strcmp(c->name, wl->checks[i]) != 0)
+            c++;
+        json_t *r = json_object();
+        check_verdict v;
+        if (c->name) {
+            v = c->run(rq, wl, lin, r, err, cap);
+        } else {
+            v = check_elle_shape(rq->text, rq->len, rq->source, rq->format, r, err, cap);
+            if (v == CHECK_OK) {
+                v = CHECK_UNKNOWN;
+                json_object_set_new(r, "valid", json_string("unknown"));
+                json_object_set_new(r, "note", json_string("well-formed; this build has no checker of that name"));
+            }
+        }
+        json_object_set_new(checks, wl->checks[i], r);
+        if (v == CHECK_BAD_INPUT)
+            return v;
+        if (v == CHECK_VIOLATION || (v == CHECK_UNKNOWN && all == CHECK_OK))
+            all = v;
+    }
+    json_object_set_new(report, "valid", all == CHECK_OK ? json_true()
+                                        : all == CHECK_VIOLATION ? json_false() : json_string("unknown"));
+    return all;
+}
+
+static void print_workload(const json_t *report, const char *source, FILE *out)
+{
+    const char *name;
+    const json_t *r;
+    json_object_foreach((json_t *)json_object_get(report, "checks"), name, r) {
+        const json_t *v = json_object_get(r, "valid");
+        fprintf(out, "%s: %s: %s", source, name,
+                json_is_true(v) ? "ok" : json_is_false(v) ? "FAIL" : "UNKNOWN");
+        const char *rule = json_string_value(json_object_get(r, "rule"));
+        const char *note = json_string_value(json_object_get(r, "note"));
+        if (rule || note)
+            fprintf(out, " (%s)", rule ? rule : note);
+        fputc('\n', out);
+        if (strcmp(name, "linearizable") == 0 && !json_is_true(v))
+            print_linearizable(r, out);
+    }
+}
+
+static int cmd_check_workload(const options *o)
+{
+    const workload *wl = workload_find(o->workload);
+    if (wl == NULL)
+        return args_usage_error("check", "unknown model '%s': neither a workload (dsim list "
+                                "workloads) nor a model of the txn checker (dsim check --help)",
+                                o->workload);
+    size_t len = 0;
+    char *text = slurp(o->path, &len);
+    if (text == NULL) {
+        fprintf(stderr, "dsim check: %s: %s\n", o->path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    check_request rq = {.text = text, .len = len, .format = o->format, .model = wl->model,
+                        .source = strcmp(o->path, "-") == 0 ? "<stdin>" : o->path,
+                        .budget = o->budget};
+    json_t *report = json_object();
+    char err[512] = "";
+    check_verdict v = run_workload(&rq, wl, o->linearizable, report, err, sizeof err);
+    if (v == CHECK_BAD_INPUT) {
+        fprintf(stderr, "dsim check: %s\n", err[0] ? err : "bad input");
+    } else if (o->json) {
+        json_dumpf(report, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+    } else {
+        print_workload(report, rq.source, stdout);
+    }
+    json_decref(report);
+    free(text);
+    return exit_of(v);
+}
+
 int cmd_check(int argc, char **argv)
 {
     options o;
@@ -319,6 +461,10 @@ int cmd_check(int argc, char **argv)
     if (rc >= 0)
         return rc;
     check_model found;
+    if (o.workload && find_model(o.workload, &found))
+        o.model = o.workload;   /* the txn workloads are models of the txn checker */
+    else if (o.workload)
+        return cmd_check_workload(&o);
     const check_model *m = &found;
     if (!find_model(o.model, &found) && strcmp(o.model, "multi-register") == 0)
         return args_usage_error("check", "multi-register (Knossos's :txn histories) is the "
@@ -366,64 +512,6 @@ int cmd_check(int argc, char **argv)
 
 /* --- text output of the linearizability report ------------------------ */
 
-static void print_value(const json_t *v, FILE *out)
-{
-    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-    fputs(s ? s : "?", out);
-    free(s);
-}
-
-/* "#12    line 20-25  process 3  write 4  ok", "read -> 3", "cas [1,2] -> false" */
-static void print_op(const json_t *op, FILE *out)
-{
-    const char *status = json_string_value(json_object_get(op, "status"));
-    const json_t *value = json_object_get(op, "value"), *result = json_object_get(op, "result");
-    json_int_t cl = json_integer_value(json_object_get(op, "complete_line"));
-    fprintf(out, "#%-5lld line %lld", (long long)json_integer_value(json_object_get(op, "index")),
-            (long long)json_integer_value(json_object_get(op, "invoke_line")));
-    if (cl > 0)
-        fprintf(out, "-%lld", (long long)cl);
-    fprintf(out, "  process %lld  %s", (long long)json_integer_value(json_object_get(op, "process")),
-            json_string_value(json_object_get(op, "f")));
-    if (!json_is_null(value)) {
-        fputc(' ', out);
-        print_value(value, out);
-    }
-    if (status != NULL && strcmp(status, "ok") == 0) {
-        if (json_equal((json_t *)value, (json_t *)result)) {
-            fputs("  ok", out);
-        } else {
-            fputs(" -> ", out);
-            print_value(result, out);
-        }
-    } else {
-        fprintf(out, "  (%s: may or may not have happened)", status ? status : "?");
-    }
-    fputc('\n', out);
-}
-
-static void print_failed_part(const json_t *p, FILE *out)
-{
-    const json_t *core = json_object_get(p, "core"), *prefix = json_object_get(p, "prefix");
-    fprintf(out, "  no linearization reaches the completion of:\n    ");
-    print_op(json_object_get(p, "fails_at"), out);
-    fprintf(out, "  these %zu operations, as observed, cannot be linearized together%s\n"
-                 "  (even if any other operation called before may not have happened at all):\n",
-            json_array_size(core),
-            json_is_true(json_object_get(p, "core_minimal")) ? " (a minimal set)" : "");
-    size_t i;
-    const json_t *op;
-    json_array_foreach(core, i, op) {
-        fputs("    ", out);
-        print_op(op, out);
-    }
-    fprintf(out, "  longest linearizable prefix: the first %lld events (to line %lld), "
-                 "%lld operations linearized\n",
-            (long long)json_integer_value(json_object_get(prefix, "events")),
-            (long long)json_integer_value(json_object_get(prefix, "end_line")),
-            (long long)json_integer_value(json_object_get(prefix, "ops")));
-}
-
 static void print_linearizable(const json_t *report, FILE *out)
 {
     const json_t *valid = json_object_get(report, "valid");
@@ -440,18 +528,6 @@ static void print_linearizable(const json_t *report, FILE *out)
     if (failed > 0 || unknown > 0)
         fprintf(out, "%lld failed, %lld unknown, %lld ok\n", failed, unknown,
                 parts - failed - unknown);
-    size_t i;
-    const json_t *p;
-    json_array_foreach(json_object_get(report, "partitions"), i, p) {
-        const json_t *key = json_object_get(p, "key"), *pv = json_object_get(p, "valid");
-        if (json_is_true(pv))
-            continue;
-        fprintf(out, "%s", json_is_string(key) ? "key " : "history");
-        if (json_is_string(key))
-            print_value(key, out);
-        fprintf(out, " (%lld operations): %s\n", (long long)json_integer_value(json_object_get(p, "ops")),
-                json_is_false(pv) ? "not linearizable" : json_string_value(json_object_get(p, "reason")));
-        if (json_is_false(pv))
-            print_failed_part(p, out);
-    }
+    report_ctx ctx = {.lines = true};   /* the short report (report.c) */
+    report_lin_parts(out, report, &ctx);
 }

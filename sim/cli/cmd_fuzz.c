@@ -80,8 +80,9 @@ static const char help[] =
     "each with the command that reproduces it (the first 20; --out keeps them all);\n"
     "merge result files of many shards with dsim report. Ctrl-C stops the campaign,\n"
     "keeps what is done and prints the command that resumes it.\n"
-    "exit status: 0 every seed passed, 1 some seed failed, 2 bad input, 3 internal error,\n"
-    "4 interrupted before every seed ran (and none failed)\n";
+    "exit status: 0 every seed passed, 1 some seed failed a check, 2 bad input, or seeds\n"
+    "whose scenario errored (Lua error, limit, no c:check) and none failed a check,\n"
+    "3 internal error, 4 interrupted before every seed ran (and none failed)\n";
 
 typedef struct fuzz_args {
     const char *scenario, *out;
@@ -603,20 +604,34 @@ static void print_summary(const json_t *s)
     printf("speed        %.1f seeds/s (%.2f s)\n", json_real_value(json_object_get(s, "seeds_per_s")),
            json_real_value(json_object_get(s, "wall_s")));
     json_t *repro = json_object_get(s, "reproduce");
-    size_t n = json_array_size(repro);
+    size_t n = json_array_size(json_object_get(s, "failed"));
+    size_t errors = json_array_size(json_object_get(s, "errors"));
     const char *out = json_string_value(json_object_get(s, "out"));
     printf("failed       %zu%s", n, n == 0 ? "\n" : n <= FUZZ_LISTED_MAX ? ", reproduce each with:\n" : "");
     if (n > FUZZ_LISTED_MAX)
-        printf(", the first %d by seed (%s%s):\n", FUZZ_LISTED_MAX, out ? "all are in " : "--out FILE keeps them all",
-               out ? out : "");
-    size_t i;
+        printf(", the first %d by seed (%s%s):\n", FUZZ_LISTED_MAX,
+               out ? "all are in " : "--out FILE keeps them all", out ? out : "");
+    size_t i, listed = 0;
     json_t *r;
     json_array_foreach(repro, i, r) {
-        if (i == FUZZ_LISTED_MAX)
+        if (strcmp(json_string_value(json_object_get(r, "violation")), "error") == 0)
+            continue;
+        if (listed++ == FUZZ_LISTED_MAX)
             break;
         printf("  %s   # %s, dsim %s build %s\n", json_string_value(json_object_get(r, "command")),
                json_string_value(json_object_get(r, "violation")),
                json_string_value(json_object_get(s, "version")), json_string_value(json_object_get(s, "build")));
+    }
+    if (errors > 0)   /* scenario errors (a Lua error(), a limit, no c:check) are not bugs found */
+        printf("errors       %zu (the scenario did not run to a verdict; not bugs):\n", errors);
+    listed = 0;
+    json_array_foreach(repro, i, r) {
+        if (strcmp(json_string_value(json_object_get(r, "violation")), "error") != 0)
+            continue;
+        if (listed++ == FUZZ_LISTED_MAX)
+            break;
+        printf("  %s\n      %s\n", json_string_value(json_object_get(r, "command")),
+               json_string_value(json_object_get(r, "detail")));
     }
     if (json_is_true(json_object_get(s, "interrupted"))) {
         printf("interrupted  after %lld seeds; %lld kept in seed order%s%s\n",
@@ -790,14 +805,15 @@ int cmd_fuzz(int argc, char **argv)
                 json_string_value(json_object_get(first, "detail")));
         json_decref(first);
         rc = EXIT_USAGE;
-    } else {
-        rc = c.failed + c.errors > 0 ? EXIT_VIOLATION : c.interrupted ? EXIT_UNKNOWN : EXIT_PASS;
+    } else {   /* a found bug first; scenario errors are errors, never bugs */
+        rc = c.failed > 0 ? EXIT_VIOLATION : c.errors > 0 ? EXIT_USAGE
+             : c.interrupted ? EXIT_UNKNOWN : EXIT_PASS;
     }
     if (a.json) {
         char *t = json_dumps(s, JSON_COMPACT | JSON_PRESERVE_ORDER);
         printf("%s\n", t);
         free(t);
-    } else if (rc != EXIT_USAGE) {
+    } else if (!(c.done > 0 && c.errors == c.done)) {
         print_summary(s);
     }
     json_decref(s);

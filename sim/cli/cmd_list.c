@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "dsim.h"
 #include "fault.h"
+#include "world.h"
 #include "script.h"
 
 static const char *const type_names[] = {"int", "bool", "string", "ms", "ms-range"};
@@ -126,6 +127,11 @@ static int emit(json_t *all, bool as_json, void (*print)(const json_t *all))
 static int list_protocols(bool as_json) { return emit(protocols_json(), as_json, print_protocols); }
 static int list_models(bool as_json) { return emit(check_models_json(), as_json, print_models); }
 static int list_checks(bool as_json) { return emit(checks_json(), as_json, print_checks); }
+/* Workloads print themselves from their registry (sim/kernel/workload.c). */
+static int list_workloads(bool as_json)
+{
+    return workload_list(stdout, as_json) == 0 ? EXIT_PASS : EXIT_INTERNAL;
+}
 /* Fault kinds print themselves (faults/kinds.c). */
 static int list_faults(bool as_json)
 {
@@ -143,6 +149,7 @@ static const list_subject subjects[] = {
     {"faults", list_faults, "fault kinds of c:nemesis and their parameters"},
     {"models", list_models, "history models of dsim check"},
     {"checks", list_checks, "checks of c:check and their options"},
+    {"workloads", list_workloads, "client workloads: parameters, default checks and model"},
     {NULL, NULL, NULL},
 };
 

@@ -24,6 +24,7 @@
 #include "args.h"
 #include "cmd.h"
 #include "fuzz_common.h"
+#include "report.h"
 #include "script.h"
 
 static const char help[] =
@@ -225,6 +226,21 @@ int cmd_replay(int argc, char **argv)
             json_decref(o);
         } else {
             print_summary(r.summary, recorded);
+            char repro[1200];   /* the short report of each failed check (report.c) */
+            int n = snprintf(repro, sizeof repro, "dsim replay %s", a.file);
+            if (a.have_seed && n > 0 && (size_t)n < sizeof repro)
+                snprintf(repro + n, sizeof repro - (size_t)n, " --seed %" PRIu64, a.seed);
+            const char *ver = json_string_value(json_object_get(r.summary, "version"));
+            const char *bid = json_string_value(json_object_get(r.summary, "build"));
+            char build[256] = "";   /* what the reproduction needs besides the command */
+            if (ver && bid)
+                snprintf(build, sizeof build, "dsim %s build %s", ver, bid);
+            report_ctx ctx = {.faults = r.faults ? r.faults : json_null(),
+                              .clients = (int)json_integer_value(json_object_get(r.summary, "clients")),
+                              .repro = repro,
+                              .build = build[0] ? build : NULL,
+                              .more = "the same with --trace run.jsonl, then dsim view run.jsonl -o run.html"};
+            report_verdicts(stdout, r.verdicts, &ctx);
         }
         rc = r.violation ? EXIT_VIOLATION : EXIT_PASS;
     }

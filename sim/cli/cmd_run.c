@@ -14,9 +14,12 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "check.h"
 #include "cmd.h"
+#include "fuzz_common.h"
 #include "hosttime.h"
 #include "logfilter.h"
+#include "report.h"
 #include "script.h"
 #include "view.h"
 
@@ -25,7 +28,7 @@ static const char help[] =
     "  --seed N        the run's seed (default 1); the same seed gives the same run\n"
     "  -D key=value    scenario parameter (dsim.param) or protocol option (e.g. -D bug=NAME)\n"
     "  --trace FILE    write the JSON-lines trace\n"
-    "  --history FILE  write the client history (JSON lines)\n"
+    "  --history FILE  write the client history (JSON lines; Jepsen EDN when FILE ends in .edn)\n"
     "  --html FILE     write the run as a self-contained HTML page (dsim view)\n"
     "  --log           print one line per event (coloured on a terminal)\n"
     "  --log=FILTERS   only the events that match, e.g. node:n1,ev:deliver,msg:Append*\n"
@@ -131,17 +134,23 @@ static void print_summary(const json_t *s, double wall_ms)
            json_string_value(json_object_get(s, "build")));
 }
 
-static void print_violations(const json_t *verdicts)
+/* The short report of each failed check (report.c), with the command that
+** reproduces the run; the full reports are in --json and --trace. */
+static void print_violations(const run_args *a, const script_result *r)
 {
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)verdicts, k, v) {
-        if (!json_is_false(json_object_get(v, "valid")))
-            continue;
-        char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        printf("\n%s FAILED:\n%s\n", k, s ? s : "");
-        free(s);
-    }
+    char *repro = fuzz_command(a->scenario, a->seed, a->params);
+    const char *ver = json_string_value(json_object_get(r->summary, "version"));
+    const char *bid = json_string_value(json_object_get(r->summary, "build"));
+    char build[256] = "";   /* what the reproduction needs besides the command */
+    if (ver && bid)
+        snprintf(build, sizeof build, "dsim %s build %s", ver, bid);
+    report_ctx ctx = {.faults = r->faults ? r->faults : json_null(),
+                      .clients = (int)json_integer_value(json_object_get(r->summary, "clients")),
+                      .repro = repro,
+                      .build = build[0] ? build : NULL,
+                      .more = "the same with --json (full reports), --html run.html (the viewer)"};
+    report_verdicts(stdout, r->verdicts, &ctx);
+    free(repro);
 }
 
 static bool write_file(const char *path, const char *data, size_t len)
@@ -153,6 +162,24 @@ static bool write_file(const char *path, const char *data, size_t len)
     return fclose(f) == 0 && ok;
 }
 
+/* The history as JSON lines, or as Jepsen EDN when the name ends in ".edn". */
+static bool write_history(const char *path, const char *text, size_t len)
+{
+    size_t n = strlen(path);
+    if (n < 4 || strcmp(path + n - 4, ".edn") != 0)
+        return write_file(path, text, len);
+    char err[256];
+    size_t edn_len = 0;
+    char *edn = check_history_to_edn(text, len, &edn_len, err, sizeof err);
+    if (edn == NULL) {
+        fprintf(stderr, "dsim run: %s\n", err);
+        return false;
+    }
+    bool ok = write_file(path, edn, edn_len);
+    free(edn);
+    return ok;
+}
+
 static int report(const run_args *a, script_result *r, double wall_ms)
 {
     if (r->error) {
@@ -161,7 +188,14 @@ static int report(const run_args *a, script_result *r, double wall_ms)
             printf("%s\n", json_dumps(json_pack("{s:s}", "error", r->message), JSON_COMPACT));
         return r->internal ? EXIT_INTERNAL : EXIT_USAGE;
     }
-    if (a->history && !write_file(a->history, r->history ? r->history : "", r->history_len)) {
+    size_t i;
+    json_t *w;
+    json_array_foreach(r->warnings, i, w)
+        fprintf(stderr, "dsim run: warning: %s\n", json_string_value(w));
+    if (!r->checked && r->summary)
+        fprintf(stderr, "dsim run: warning: %s never calls c:check: nothing was judged\n",
+                a->scenario);
+    if (a->history && !write_history(a->history, r->history ? r->history : "", r->history_len)) {
         fprintf(stderr, "dsim run: cannot write history '%s'\n", a->history);
         return EXIT_USAGE;
     }
@@ -179,7 +213,7 @@ static int report(const run_args *a, script_result *r, double wall_ms)
         json_decref(o);
     } else {
         print_summary(r->summary, wall_ms);
-        print_violations(r->verdicts);
+        print_violations(a, r);
     }
     return r->violation ? EXIT_VIOLATION : r->unknown ? EXIT_UNKNOWN : EXIT_PASS;
 }

@@ -60,6 +60,10 @@ void fuzz_run(const char *scenario, uint64_t seed, const json_t *params, const j
         out->status = FUZZ_ERROR;
         snprintf(out->detail, sizeof out->detail, "%s",
                  r.error ? r.message : "the scenario made no cluster");
+    } else if (!r.checked) {   /* a run that judged nothing cannot pass */
+        out->status = FUZZ_ERROR;
+        snprintf(out->detail, sizeof out->detail, "%s never calls c:check: nothing was judged",
+                 scenario);
     } else if (r.violation) {
         out->status = FUZZ_FAIL;
         first_violation(r.verdicts, out);

@@ -10,9 +10,20 @@
 ** effect. Giving up after redirects is not 'fail': a duplicated copy of the
 ** request may still be in flight to a node that will apply it. Late replies
 ** to a finished operation are ignored.
-** Workloads: "register" (one key; read, write), "cas-register" (one key;
-** read, write, cas), "kv" (many keys; read, write, cas). Every written value
-** is unique per key, so histories are differentiated.
+** Where it sends ('send', client_send_modes): "leader" (the default)
+** starts at its own node and stays where redirects lead it, across
+** operations (session stickiness); "own" starts every operation at its own
+** node; "random" at a node drawn from its stream; "all" sends every
+** operation to every node and ignores redirects. 'replies_min' = k accepts
+** an answer only once k distinct nodes gave identical ones (a PBFT client
+** waits for f+1); 'retransmit' resends the operation to every node every so
+** many ms until the timeout. Each operation is still one invoke and one
+** completion in the history.
+** What a client asks for comes from its workload (workload.h: the
+** registry); this file only moves operations and results. A request
+** carries 'dsim_op_bytes' of the op (a plain op has no micro-op tail), a
+** reply its 'reply_body' and, for reads of lists and transactions, the
+** result words after it.
 ** Randomness: the client's own stream ("client", index).
 */
 #include <stdlib.h>
@@ -30,15 +41,13 @@ struct client {
     uint64_t timeout_handle;
     uint64_t gen;              /* generation of the next-op event */
     int redirects;
+    uint64_t *answers;         /* replies_min > 1: per node, hash of its answer; 0 none */
     uint64_t ok_count;         /* completions with ok */
     int64_t last_ok_ns;        /* time of the latest, -1 before the first */
     rng rng;
 };
 
-const char *workload_model(const workload_cfg *cfg)
-{
-    return strcmp(cfg->name, "register") == 0 ? "register" : "cas-register";
-}
+const char *const client_send_modes[] = {"leader", "own", "random", "all", NULL};
 
 int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
 {
@@ -48,16 +57,44 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
     }
     /* Clients are endpoints after the nodes (world_create sized the links). */
     DSIM_ASSERT(w->net.endpoints == w->nodes_len + cfg->count);
+    const workload *wl = workload_find(cfg->name);
+    if (wl == NULL) {
+        snprintf(err, cap, "unknown workload '%s' (see: dsim list workloads)", cfg->name);
+        return -1;
+    }
+    for (const workload_param *p = wl->params; p->name; p++) {
+        int v = *workload_param_slot((workload_cfg *)cfg, p);
+        if (v < p->min || v > p->max) {
+            snprintf(err, cap, "workload %s: '%s' must be from %d to %d, got %d", wl->name, p->name,
+                     p->min, p->max, v);
+            return -1;
+        }
+    }
+    if (wl->validate && wl->validate(cfg, err, cap) != 0)
+        return -1;
     w->workload = *cfg;
+    w->wl = wl;
     w->clients_len = cfg->count;
     w->clients = calloc(cfg->count ? (size_t)cfg->count : 1, sizeof *w->clients);
-    w->key_next_value = calloc((size_t)cfg->keys + 1, sizeof *w->key_next_value);
-    if (!w->clients || !w->key_next_value) {
+    w->wl_state = calloc(1, sizeof *w->wl_state);
+    if (!w->clients || !w->wl_state) {
         snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    if (cfg->replies_min < 0 || cfg->replies_min > w->nodes_len ||
+        cfg->send < CLIENT_SEND_LEADER || cfg->send > CLIENT_SEND_ALL || cfg->retransmit_ns < 0) {
+        snprintf(err, cap, "clients: replies must be from 1 to %d (the nodes)", w->nodes_len);
         return -1;
     }
     for (int c = 0; c < cfg->count; c++) {
         client *cl = &w->clients[c];
+        if (cfg->replies_min > 1) {
+            cl->answers = calloc((size_t)w->nodes_len, sizeof *cl->answers);
+            if (cl->answers == NULL) {
+                snprintf(err, cap, "out of memory");
+                return -1;
+            }
+        }
         cl->idx = c;
         cl->process = c;
         cl->target = c % w->nodes_len;
@@ -70,10 +107,18 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
 void clients_free(dsim_world *w)
 {
     DSIM_ASSERT(w->clients_len >= 0);
+    for (int c = 0; w->clients && c < w->clients_len; c++)
+        free(w->clients[c].answers);
     free(w->clients);
-    free(w->key_next_value);
+    free(w->wl_state);
+    free(w->result);
+    free(w->hist_value.p);
+    free(w->hist_line.p);
+    w->hist_line = (wl_text){0};
+    w->result = NULL;
+    w->hist_value = (wl_text){0};
     w->clients = NULL;
-    w->key_next_value = NULL;
+    w->wl_state = NULL;
 }
 
 static void schedule_next(dsim_world *w, client *cl)
@@ -100,40 +145,54 @@ void clients_start(dsim_world *w)
 
 static void make_op(dsim_world *w, client *cl)
 {
-    const workload_cfg *cfg = &w->workload;
     dsim_op *op = &cl->op;
     memset(op, 0, sizeof *op);
     op->id = w->op_id_next++;
     op->client = cl->idx;
     op->process = cl->process;
     op->seq = ++cl->seq;
-    op->key = cfg->keys > 1 ? (uint32_t)rng_below(&cl->rng, (uint64_t)cfg->keys) : 0;
-    int64_t roll = rng_range(&cl->rng, 0, 99);
-    bool cas_ok = strcmp(cfg->name, "register") != 0;
-    if (roll < cfg->read_pct) {
-        op->f = DSIM_F_READ;
-        op->value = DSIM_NIL;
-    } else if (roll < cfg->read_pct + cfg->write_pct || !cas_ok) {
-        op->f = DSIM_F_WRITE;
-        op->value = ++w->key_next_value[op->key];
-    } else {
-        op->f = DSIM_F_CAS;
-        int64_t last = w->key_next_value[op->key];
-        /* Expect a recent value, so some cas succeed and some fail. */
-        op->value = last > 0 ? rng_range(&cl->rng, last > 3 ? last - 3 : 1, last) : 1;
-        op->value2 = ++w->key_next_value[op->key];
-    }
+    w->wl->generate(&w->workload, w->wl_state, &cl->rng, w->now, op);
     DSIM_ASSERT(op->f < DSIM_F_COUNT_);
-    DSIM_ASSERT(op->key < (uint32_t)cfg->keys);
+    DSIM_ASSERT(op->f == DSIM_F_TXN || op->mops_len == 0);
+    DSIM_ASSERT(op->key < DSIM_STORE_KEYS);
+}
+
+static void send_to(dsim_world *w, client *cl, int node)
+{
+    DSIM_ASSERT(cl->busy);
+    DSIM_ASSERT(node >= 0);
+    DSIM_ASSERT(node < w->nodes_len);
+    net_send(w, w->nodes_len + cl->idx, node, MSG_REQUEST, 0, &cl->op,
+             (uint32_t)dsim_op_bytes(&cl->op), w->msg_id_next++);
 }
 
 static void send_request(dsim_world *w, client *cl)
 {
-    DSIM_ASSERT(cl->busy);
-    DSIM_ASSERT(cl->target >= 0);
-    DSIM_ASSERT(cl->target < w->nodes_len);
-    net_send(w, w->nodes_len + cl->idx, cl->target, MSG_REQUEST, 0, &cl->op, sizeof cl->op,
-             w->msg_id_next++);
+    if (w->workload.send != CLIENT_SEND_ALL) {
+        send_to(w, cl, cl->target);
+        return;
+    }
+    for (int n = 0; n < w->nodes_len; n++)
+        send_to(w, cl, n);
+}
+
+/* Where a new operation starts, by the send mode. */
+static void pick_target(dsim_world *w, client *cl)
+{
+    if (w->workload.send == CLIENT_SEND_OWN)
+        cl->target = cl->idx % w->nodes_len;
+    else if (w->workload.send == CLIENT_SEND_RANDOM)
+        cl->target = (int)rng_below(&cl->rng, (uint64_t)w->nodes_len);
+    if (cl->answers)
+        memset(cl->answers, 0, (size_t)w->nodes_len * sizeof *cl->answers);
+}
+
+static void arm_retransmit(dsim_world *w, client *cl)
+{
+    if (w->workload.retransmit_ns <= 0)
+        return;
+    queue_item it = {.kind = EV_CLIENT_TIMEOUT, .node = cl->idx, .peer = -1, .a = cl->op.id, .b = 1};
+    world_push(w, w->now + w->workload.retransmit_ns, &it);
 }
 
 void client_next(dsim_world *w, int c, uint64_t gen)
@@ -144,21 +203,23 @@ void client_next(dsim_world *w, int c, uint64_t gen)
     if (cl->busy || gen != cl->gen)
         return;
     make_op(w, cl);
+    pick_target(w, cl);
     cl->busy = true;
     cl->redirects = 0;
     w->stats.ops_invoked++;
     world_fp(w, 0x09 ^ cl->op.id);
-    history_record(w, "invoke", &cl->op, 0, false);
+    history_record(w, "invoke", &cl->op, NULL, -1);
     queue_item it = {.kind = EV_CLIENT_TIMEOUT, .node = c, .peer = -1, .a = cl->op.id};
     DSIM_ASSERT(w->workload.timeout_ns > 0);
     cl->timeout_handle = world_push(w, w->now + w->workload.timeout_ns, &it);
     send_request(w, cl);
+    arm_retransmit(w, cl);
 }
 
-static void finish(dsim_world *w, client *cl, const char *type, int64_t value, bool has_value)
+static void finish(dsim_world *w, client *cl, const char *type, const dsim_result *res, int node)
 {
     DSIM_ASSERT(cl->busy);
-    history_record(w, type, &cl->op, value, has_value);
+    history_record(w, type, &cl->op, res, node);
     world_fp_bytes(w, type, strlen(type));
     cl->busy = false;
     schedule_next(w, cl);
@@ -170,23 +231,66 @@ static void give_up(dsim_world *w, client *cl)
 {
     w->stats.ops_info++;
     cl->timeout_handle = 0;
-    finish(w, cl, "info", 0, false);
+    finish(w, cl, "info", NULL, -1);
     cl->process += w->clients_len;   /* the old process may still act */
     cl->target = (cl->target + 1) % w->nodes_len;
     DSIM_ASSERT(cl->process % w->clients_len == cl->idx);
 }
 
-void client_timeout(dsim_world *w, int c, uint64_t op_id)
+void client_timeout(dsim_world *w, int c, uint64_t op_id, bool retransmit)
 {
     DSIM_ASSERT(c >= 0);
     DSIM_ASSERT(c < w->clients_len);
     client *cl = &w->clients[c];
     if (!cl->busy || cl->op.id != op_id)
         return;
-    give_up(w, cl);
+    if (!retransmit) {
+        give_up(w, cl);
+        return;
+    }
+    for (int n = 0; n < w->nodes_len; n++)   /* the same op: sessions keep it exactly-once */
+        send_to(w, cl, n);
+    arm_retransmit(w, cl);
 }
 
-void client_on_reply(dsim_world *w, int c, const reply_body *r)
+/* With replies_min = k > 1: whether k distinct nodes have now given this
+** same answer (status, value and words). */
+static bool enough_alike(dsim_world *w, client *cl, const reply_body *r, const void *words,
+                         uint32_t words_len)
+{
+    if (cl->answers == NULL)
+        return true;
+    DSIM_ASSERT(r->node >= 0 && r->node < w->nodes_len);
+    uint64_t h = 0x9e3779b97f4a7c15u ^ (uint64_t)r->status;
+    h = (h ^ (uint64_t)r->value) * 0xbf58476d1ce4e5b9u;
+    const unsigned char *p = words;
+    for (size_t i = 0; i < words_len * sizeof(int64_t); i++)
+        h = (h ^ p[i]) * 0x100000001b3u;
+    h |= 1;   /* 0 means "no answer" */
+    cl->answers[r->node] = h;
+    int same = 0;
+    for (int n = 0; n < w->nodes_len; n++)
+        same += cl->answers[n] == h;
+    return same >= w->workload.replies_min;
+}
+
+/* The reply's result, in a buffer of the world's (results can be large). */
+static const dsim_result *result_of(dsim_world *w, const reply_body *r, const void *words,
+                                    uint32_t words_len)
+{
+    DSIM_ASSERT(words_len <= DSIM_RESULT_WORDS_MAX);
+    if (w->result == NULL) {
+        w->result = malloc(sizeof *w->result);
+        DSIM_ASSERT(w->result != NULL);
+    }
+    w->result->value = r->value;
+    w->result->len = words_len;
+    if (words_len > 0)
+        memcpy(w->result->words, words, words_len * sizeof(int64_t));
+    return w->result;
+}
+
+void client_on_reply(dsim_world *w, int c, const reply_body *r, const void *words, uint32_t words_len)
 {
     DSIM_ASSERT(c >= 0);
     DSIM_ASSERT(c < w->clients_len);
@@ -194,6 +298,10 @@ void client_on_reply(dsim_world *w, int c, const reply_body *r)
     if (!cl->busy || cl->op.id != r->op_id)
         return;   /* a late or duplicated reply */
     if (r->status == DSIM_REDIRECT) {
+        if (w->workload.send == CLIENT_SEND_ALL)
+            return;   /* it already asked every node */
+        if (w->workload.retransmit_ns > 0 && r->node != cl->target)
+            return;   /* a retransmission's redirect: only the node in charge moves us */
         if (++cl->redirects > w->workload.redirects_max) {
             queue_cancel(&w->q, cl->timeout_handle);
             give_up(w, cl);
@@ -204,16 +312,18 @@ void client_on_reply(dsim_world *w, int c, const reply_body *r)
         send_request(w, cl);
         return;
     }
+    if (!enough_alike(w, cl, r, words, words_len))
+        return;
     queue_cancel(&w->q, cl->timeout_handle);
     if (r->status == DSIM_OK) {
         w->stats.ops_ok++;
         cl->ok_count++;
         cl->last_ok_ns = w->now;
-        finish(w, cl, "ok", r->value, cl->op.f == DSIM_F_READ);
+        finish(w, cl, "ok", result_of(w, r, words, words_len), r->node);
     } else {
         DSIM_ASSERT(r->status == DSIM_FAIL);
         w->stats.ops_fail++;
-        finish(w, cl, "fail", 0, false);
+        finish(w, cl, "fail", NULL, r->node);
     }
 }
 
@@ -229,14 +339,43 @@ json_t *client_stats(const dsim_world *w, int c)
     return o;
 }
 
-void dsim_reply(dsim_node *n, const dsim_op *op, dsim_status status, int64_t value)
+/* The reply body and 'len' result words, as one message. */
+static void reply_send(dsim_node *n, const dsim_op *op, dsim_status status, int64_t value,
+                       const int64_t *words, uint32_t len)
 {
     dsim_world *w = dsim_world_of(n);
     DSIM_ASSERT(status == DSIM_OK || status == DSIM_FAIL || status == DSIM_REDIRECT);
     DSIM_ASSERT(op->client >= 0);
     DSIM_ASSERT(op->client < w->clients_len);
     DSIM_ASSERT(dsim_is_up(n));
+    DSIM_ASSERT(len <= DSIM_RESULT_WORDS_MAX);
     reply_body r = {.op_id = op->id, .value = value, .status = (int32_t)status, .node = dsim_id(n)};
-    net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
+    if (len == 0) {
+        net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
+                 w->msg_id_next++);
+        return;
+    }
+    /* Trade-off: one allocation per reply that carries words (reads of
+    ** lists, transactions); plain replies, the common case, allocate none. */
+    size_t bytes = sizeof r + len * sizeof *words;
+    unsigned char *buf = malloc(bytes);
+    DSIM_ASSERT(buf != NULL);
+    memcpy(buf, &r, sizeof r);
+    memcpy(buf + sizeof r, words, len * sizeof *words);
+    net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, buf, (uint32_t)bytes,
              w->msg_id_next++);
+    free(buf);
+}
+
+void dsim_reply(dsim_node *n, const dsim_op *op, dsim_status status, int64_t value)
+{
+    reply_send(n, op, status, value, NULL, 0);
+}
+
+void dsim_reply_result(dsim_node *n, const dsim_op *op, dsim_status status, const dsim_result *r)
+{
+    if (status != DSIM_OK)
+        reply_send(n, op, status, r ? r->value : 0, NULL, 0);
+    else
+        reply_send(n, op, status, r->value, r->words, r->len);
 }

@@ -592,6 +592,32 @@ uint32_t disk_unsynced(const disk *d)
     return d->journal_len > UINT32_MAX ? UINT32_MAX : (uint32_t)d->journal_len;
 }
 
+void disk_unsynced_describe(const disk *d, disk_unsynced_info *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < d->journal_len; i++) {
+        const undo *u = &d->journal[i];
+        switch (u->kind) {
+        case UNDO_PUT: out->puts++; break;
+        case UNDO_DEL: out->dels++; break;
+        case UNDO_APPEND: out->appends++; break;
+        case UNDO_TRUNCATE: out->truncates++; break;
+        case UNDO_COMPACT: out->compacts++; break;
+        }
+        if (u->kind != UNDO_PUT && u->kind != UNDO_DEL)
+            continue;
+        bool seen = false;
+        for (uint32_t k = 0; k < out->keys_len && !seen; k++)
+            seen = strcmp(out->keys[k], u->key) == 0;
+        if (seen)
+            continue;
+        if (out->keys_len < DISK_LOST_KEYS_MAX)
+            out->keys[out->keys_len++] = u->key;
+        else
+            out->keys_more++;   /* may count a key twice past the cap: "at least" */
+    }
+}
+
 uint64_t disk_bytes(const disk *d)
 {
     DSIM_ASSERT(d != NULL);

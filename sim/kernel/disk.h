@@ -35,6 +35,19 @@ void disk_sync(disk *d);
 void disk_crash(disk *d, bool tear);
 void disk_corrupt_reads(disk *d, uint32_t count);
 uint32_t disk_unsynced(const disk *d);        /* writes not yet synced */
+
+/* What a crash now would lose: the unsynced writes by kind, and up to
+** DISK_LOST_KEYS_MAX distinct keys of unsynced puts and deletes, in the
+** order first written. Key pointers are valid until the next write, sync or
+** crash. For reports only: reading it changes nothing. */
+#define DISK_LOST_KEYS_MAX 8
+typedef struct disk_unsynced_info {
+    uint32_t puts, dels, appends, truncates, compacts;
+    const char *keys[DISK_LOST_KEYS_MAX];
+    uint32_t keys_len;          /* of 'keys' */
+    uint32_t keys_more;         /* distinct keys past DISK_LOST_KEYS_MAX */
+} disk_unsynced_info;
+void disk_unsynced_describe(const disk *d, disk_unsynced_info *out);
 uint64_t disk_bytes(const disk *d);           /* bytes held, for stats */
 
 #endif

@@ -3,7 +3,9 @@
 **
 ** One line per invoke and per completion, in the order they happened, in
 ** Jepsen's shape: process, type, f, key (multi-key workloads only), value,
-** time (true ns, for display). The buffer only grows; checkers read the
+** time (true ns, for display), and on a completion that a node answered
+** (ok, fail) the node that served it ("node": "n1"; not Jepsen's, which
+** readers that do not know it ignore). The buffer only grows; checkers read the
 ** text, never kernel structures. The same event also goes to the trace as
 ** an "op" event with the operation id and client, for the viewer.
 */
@@ -12,8 +14,6 @@
 #include <string.h>
 
 #include "world.h"
-
-static const char *const f_names[DSIM_F_COUNT_] = {"read", "write", "cas"};
 
 static void hist_append(dsim_world *w, const char *s, size_t len)
 {
@@ -34,42 +34,39 @@ static void hist_append(dsim_world *w, const char *s, size_t len)
     DSIM_ASSERT(w->hist[w->hist_len - 1] == '\n');   /* JSON lines, one per record */
 }
 
-static int format_value(char *buf, size_t cap, const char *type, const dsim_op *op,
-                        int64_t value, bool has_value)
+/* The event's value as JSON text (the workload's shape), in 'w's scratch
+** buffer; the old contents are overwritten. */
+static const char *value_text(dsim_world *w, const char *type, const dsim_op *op,
+                              const dsim_result *res)
 {
     DSIM_ASSERT(type != NULL);
-    DSIM_ASSERT(cap >= 64);   /* two 20-digit numbers and the brackets fit */
-    if (strcmp(type, "ok") == 0 && op->f == DSIM_F_READ) {
-        if (!has_value || value == DSIM_NIL)
-            return snprintf(buf, cap, "null");
-        return snprintf(buf, cap, "%" PRId64, value);
-    }
-    switch (op->f) {
-    case DSIM_F_READ:
-        return snprintf(buf, cap, "null");
-    case DSIM_F_WRITE:
-        return snprintf(buf, cap, "%" PRId64, op->value);
-    case DSIM_F_CAS:
-        return snprintf(buf, cap, "[%" PRId64 ",%" PRId64 "]", op->value, op->value2);
-    default:
-        DSIM_ASSERT(!"unknown operation");
-        return 0;
-    }
+    wl_text *t = &w->hist_value;
+    t->len = 0;
+    bool ok = type[0] == 'o';
+    w->wl->value(op, ok ? res : NULL, t);
+    DSIM_ASSERT(t->p != NULL);
+    return t->p;
 }
 
-void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t value, bool has_value)
+void history_record(dsim_world *w, const char *type, const dsim_op *op, const dsim_result *res,
+                    int node)
 {
     DSIM_ASSERT(op->f < DSIM_F_COUNT_);
-    char val[64], key[32] = "", line[256];
-    format_value(val, sizeof val, type, op, value, has_value);
-    if (w->workload.keys > 1)
+    DSIM_ASSERT(strcmp(type, "ok") == 0 || res == NULL);
+    DSIM_ASSERT(node < w->nodes_len);
+    const char *val = value_text(w, type, op, res);
+    const char *f = w->wl->f_name(op);
+    char key[32] = "", served[32] = "";
+    bool keyed = w->wl->keyed && w->workload.keys > 1;
+    if (keyed)
         snprintf(key, sizeof key, "\"key\":\"k%u\",", op->key);
-    int len = snprintf(line, sizeof line,
-                       "{\"process\":%d,\"type\":\"%s\",\"f\":\"%s\",%s\"value\":%s,\"time\":%" PRId64 "}\n",
-                       op->process, type, f_names[op->f], key, val, w->now);
-    DSIM_ASSERT(len > 0);
-    DSIM_ASSERT((size_t)len < sizeof line);
-    hist_append(w, line, (size_t)len);
+    if (node >= 0)
+        snprintf(served, sizeof served, ",\"node\":\"n%d\"", node + 1);
+    wl_text *line = &w->hist_line;   /* one append per record: hist_append wants whole lines */
+    line->len = 0;
+    wl_printf(line, "{\"process\":%d,\"type\":\"%s\",\"f\":\"%s\",%s\"value\":%s,\"time\":%" PRId64 "%s}\n",
+              op->process, type, f, key, val, w->now, served);
+    hist_append(w, line->p, line->len);
     json_t *e = trace_event(w, "op");
     if (!e)
         return;
@@ -78,11 +75,13 @@ void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t 
     json_object_set_new(e, "op", json_integer((json_int_t)op->id));
     json_object_set_new(e, "process", json_integer(op->process));
     json_object_set_new(e, "type", json_string(type));
-    json_object_set_new(e, "f", json_string(f_names[op->f]));
-    if (w->workload.keys > 1) {
+    json_object_set_new(e, "f", json_string(f));
+    if (keyed) {
         snprintf(key, sizeof key, "k%u", op->key);
         json_object_set_new(e, "key", json_string(key));
     }
     json_object_set_new(e, "value", json_loads(val, JSON_DECODE_ANY, NULL));
+    if (node >= 0)
+        json_object_set_new(e, "node", json_string(endpoint_name(w, node, buf, sizeof buf)));
     trace_emit(w, e);
 }

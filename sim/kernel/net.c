@@ -17,6 +17,7 @@
 ** Payload buffers come from per-size-class free lists, so the steady state
 ** allocates nothing.
 */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,10 @@
 /* Layouts relied on: message bytes reach the fingerprint (no padding may
 ** carry garbage into it), and a free buffer keeps the pool's next pointer
 ** in its data, so the smallest class must hold a header and a pointer. */
-_Static_assert(sizeof(dsim_op) == 48, "dsim_op has no padding: requests are hashed as bytes");
+_Static_assert(offsetof(dsim_op, mops_len) == 48, "a plain op's head has no padding: requests are hashed as bytes");
+_Static_assert(sizeof(dsim_mop) == 16, "a micro-op has no padding");
+_Static_assert(sizeof(dsim_op) == offsetof(dsim_op, mops) + DSIM_MOPS_MAX * sizeof(dsim_mop),
+               "dsim_op's micro-op tail has no padding");
 _Static_assert(sizeof(reply_body) == 24, "reply_body has no padding: replies are hashed as bytes");
 _Static_assert(sizeof(wmsg) + sizeof(wmsg *) <= 64, "the smallest pool class holds a free-list link");
 _Static_assert(sizeof(((dsim_world *)0)->pool_free) / sizeof(wmsg *) == 24, "24 size classes");
@@ -360,10 +364,12 @@ void net_deliver(dsim_world *w, wmsg *m)
         node_dispatch(&w->nodes[m->to], &it);
     } else {
         DSIM_ASSERT(m->kind == MSG_REPLY);
-        DSIM_ASSERT(m->len == sizeof(reply_body));
+        DSIM_ASSERT(m->len >= sizeof(reply_body));
+        DSIM_ASSERT((m->len - sizeof(reply_body)) % sizeof(int64_t) == 0);
         reply_body r;
         memcpy(&r, m->data, sizeof r);
-        client_on_reply(w, m->to - w->nodes_len, &r);
+        client_on_reply(w, m->to - w->nodes_len, &r, m->data + sizeof r,
+                        (uint32_t)((m->len - sizeof r) / sizeof(int64_t)));
     }
     net_msg_release(w, m);
 }

@@ -43,6 +43,7 @@ int node_init(dsim_world *w, dsim_node *n, int id)
     size_t size = w->proto->state_size ? w->proto->state_size : 1;
     n->state = calloc(1, size);
     n->term_seen = -1;
+    n->synced_ns = -1;
     return (n->disk && n->state) ? 0 : -1;
 }
 
@@ -198,10 +199,46 @@ void node_boot(dsim_node *n)
     DSIM_ASSERT(n->status == NODE_UP);   /* start cannot change its own node's state */
 }
 
+/* The crash line: what the disk loses with it (the unsynced writes, by
+** kind, and their keys) and when the node last synced, so a report can
+** name the acknowledged writes a crash dropped. Built before the disk
+** forgets them; observes only. */
+static void trace_crash(dsim_node *n, bool tear)
+{
+    json_t *e = trace_event(n->w, "crash");
+    if (!e)
+        return;
+    char buf[16];
+    disk_unsynced_info lost;
+    disk_unsynced_describe(n->disk, &lost);
+    json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->id, buf, sizeof buf)));
+    uint32_t writes = lost.puts + lost.dels + lost.appends + lost.truncates + lost.compacts;
+    json_t *l = json_pack("{s:i}", "writes", (int)writes);
+    if (lost.puts + lost.dels > 0) {
+        json_t *keys = json_array();
+        for (uint32_t k = 0; k < lost.keys_len; k++)
+            json_array_append_new(keys, json_string(lost.keys[k]));
+        json_object_set_new(l, "keys", keys);
+        if (lost.keys_more > 0)
+            json_object_set_new(l, "keys_more", json_integer(lost.keys_more));
+    }
+    if (lost.appends > 0)
+        json_object_set_new(l, "appends", json_integer(lost.appends));
+    if (lost.truncates + lost.compacts > 0)
+        json_object_set_new(l, "log_cuts", json_integer(lost.truncates + lost.compacts));
+    json_object_set_new(e, "lost", l);
+    if (n->synced_ns >= 0)
+        json_object_set_new(e, "last_sync", json_integer((json_int_t)n->synced_ns));
+    if (tear)
+        json_object_set_new(e, "tear", json_true());
+    trace_emit(n->w, e);
+}
+
 void node_crash(dsim_node *n, bool tear)
 {
     if (n->status == NODE_CRASHED)
         return;
+    trace_crash(n, tear);
     world_fp(n->w, 0xc7a5 ^ (uint64_t)n->id);
     n->status = NODE_CRASHED;
     n->incarnation++;
@@ -211,7 +248,6 @@ void node_crash(dsim_node *n, bool tear)
     disk_crash(n->disk, tear);
     n->role[0] = 0;
     n->term_seen = -1;
-    trace_node(n, "crash");
     DSIM_ASSERT(n->deferred_len == 0);
 }
 
@@ -300,9 +336,11 @@ void node_dispatch(dsim_node *n, const queue_item *it)
             w->proto->on_message(n, m->from, &pm);
         } else {
             DSIM_ASSERT(m->kind == MSG_REQUEST);
-            DSIM_ASSERT(m->len == sizeof(dsim_op));
+            DSIM_ASSERT(m->len <= sizeof(dsim_op));
             dsim_op op;
-            memcpy(&op, m->data, sizeof op);
+            memset(&op, 0, sizeof op);
+            memcpy(&op, m->data, m->len);
+            DSIM_ASSERT(m->len == dsim_op_bytes(&op));
             if (w->proto->on_request)
                 w->proto->on_request(n, &op);
         }
@@ -453,4 +491,8 @@ void dsim_disk_truncate(dsim_node *n, uint64_t from) { disk_truncate(n->disk, fr
 void dsim_disk_compact(dsim_node *n, uint64_t upto) { disk_compact(n->disk, upto); }
 uint64_t dsim_disk_first(dsim_node *n) { return disk_first(n->disk); }
 uint64_t dsim_disk_last(dsim_node *n) { return disk_last(n->disk); }
-void dsim_disk_sync(dsim_node *n) { disk_sync(n->disk); }
+void dsim_disk_sync(dsim_node *n)
+{
+    disk_sync(n->disk);
+    n->synced_ns = n->w->now;
+}

@@ -30,10 +30,21 @@ const char *endpoint_name(const dsim_world *w, int ep, char *buf, size_t cap)
     return buf;
 }
 
+/* Event kinds the failure report lists as faults (world.h 'faults'). */
+static bool is_fault_ev(const char *ev)
+{
+    static const char *const kinds[] = {"crash", "restart", "pause", "resume", "partition",
+                                        "heal", "clock", "net", "fault", NULL};
+    for (int i = 0; ev && kinds[i]; i++)
+        if (strcmp(ev, kinds[i]) == 0)
+            return true;
+    return false;
+}
+
 json_t *trace_event(dsim_world *w, const char *ev)
 {
     DSIM_ASSERT(ev != NULL);
-    if (!trace_on(w))
+    if (!trace_on(w) && !is_fault_ev(ev))
         return NULL;
     json_t *e = json_pack("{s:I, s:s}", "t", (json_int_t)w->now, "ev", ev);
     DSIM_ASSERT(e != NULL);
@@ -61,7 +72,7 @@ static void log_line(dsim_world *w, json_t *e)
     const char *ev = json_string_value(json_object_get(e, "ev"));
     DSIM_ASSERT(ev != NULL);   /* every event comes from trace_event */
     DSIM_ASSERT(w->log != NULL);
-    const char *where = json_string_value(json_object_get(e, "node"));
+    const char *where = strcmp(ev, "op") == 0 ? NULL : json_string_value(json_object_get(e, "node"));
     if (!where)
         where = json_string_value(json_object_get(e, "from"));
     if (!where)
@@ -91,8 +102,17 @@ void trace_emit(dsim_world *w, json_t *e)
 {
     if (!e)
         return;
-    DSIM_ASSERT(trace_on(w));   /* trace_event gives NULL when off */
+    bool fault = is_fault_ev(json_string_value(json_object_get(e, "ev")));
+    DSIM_ASSERT(trace_on(w) || fault);   /* trace_event gives NULL when off, but for faults */
     DSIM_ASSERT(json_is_integer(json_object_get(e, "t")));
+    if (fault) {
+        if (!w->faults)
+            w->faults = json_array();
+        if (json_array_size(w->faults) < WORLD_FAULTS_MAX)
+            json_array_append(w->faults, e);
+        else
+            w->faults_more++;
+    }
     if (w->trace) {
         json_dumpf(e, w->trace, JSON_COMPACT | JSON_PRESERVE_ORDER);
         fputc('\n', w->trace);

@@ -82,6 +82,21 @@ void world_fail(dsim_world *w, const char *fmt, ...)
     DSIM_ASSERT(w->error[0] != 0);   /* a failure always says why */
 }
 
+void world_warn(dsim_world *w, const char *fmt, ...)
+{
+    if (!w->warnings)
+        w->warnings = json_array();
+    if (json_array_size(w->warnings) >= WORLD_WARNINGS_MAX)
+        return;
+    char text[400], line[448];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    snprintf(line, sizeof line, "%.3f ms: %s", (double)w->now / 1e6, text);
+    json_array_append_new(w->warnings, json_string(line));
+}
+
 void world_config_defaults(world_config *cfg)
 {
     DSIM_ASSERT(cfg != NULL);
@@ -92,6 +107,8 @@ void world_config_defaults(world_config *cfg)
                    .time_ns_max = DSIM_SEC(86400) * 365, .lua_instructions_max = 100000000},
         .invariants_every = 1,
     };
+    workload_defaults(workload_find(cfg->workload.name), &cfg->workload);   /* the registry's */
+    cfg->workload.replies_min = 1;
     DSIM_ASSERT(cfg->limits.events_max > 0);
 }
 
@@ -231,6 +248,8 @@ void world_free(dsim_world *w)
     free(w->timers_free);
     json_decref(w->emits_pending);
     json_decref(w->emitted);
+    json_decref(w->faults);
+    json_decref(w->warnings);
     free(w->invariant_violation);
     free(w->checker_state);
     free(w);
@@ -300,7 +319,7 @@ static void dispatch(dsim_world *w, queue_item *it)
         client_next(w, it->node, it->a);
         return;
     case EV_CLIENT_TIMEOUT:
-        client_timeout(w, it->node, it->a);
+        client_timeout(w, it->node, it->a, it->b != 0);
         return;
     case EV_CALL: {
         call_fn_box box = {.ptr = it->ptr};

@@ -19,10 +19,13 @@
 #include "latency.h"
 #include "queue.h"
 #include "rng.h"
+#include "workload.h"
 
 #define WORLD_NODES_MAX 10000
 #define WORLD_CLIENTS_MAX 1000
 #define WORLD_PROFILES_MAX 4096
+#define WORLD_FAULTS_MAX 4096    /* fault events kept for the report */
+#define WORLD_WARNINGS_MAX 64
 
 /* Kinds of queued events. */
 enum {
@@ -73,6 +76,7 @@ struct dsim_node {
     uint32_t deferred_len, deferred_cap;
     char role[16];              /* last role seen by inspect (for traces) */
     int64_t term_seen;
+    int64_t synced_ns;          /* last dsim_disk_sync, -1 before the first */
 };
 
 typedef dsim_link net_profile;  /* link behaviour; profile 0 is the default */
@@ -103,16 +107,25 @@ typedef struct script script;
 typedef dsim_call_fn world_call_fn;
 typedef void (*world_emit_fn)(dsim_world *w, int node, const char *name, json_t *fields);
 
-typedef struct workload_cfg {
-    const char *name;           /* register, cas-register, kv */
+struct workload_cfg {
+    const char *name;           /* a name in the workload registry */
     int count;                  /* clients */
     int64_t rate_per_s;         /* per client; 0: back to back */
     int64_t timeout_ns;
-    int keys;
-    int read_pct, write_pct, cas_pct;
     int redirects_max;
     int64_t stop_ns;            /* no new operations from then on; 0: never */
-} workload_cfg;
+    /* how clients talk to the cluster (client.c, client_send_modes) */
+    int send;                   /* CLIENT_SEND_* */
+    int replies_min;            /* identical answers from distinct nodes to accept */
+    int64_t retransmit_ns;      /* resend to every node this often; 0: never */
+    /* the workloads' parameters (workload.h; each workload names its own) */
+    int keys;
+    int read_pct, write_pct, cas_pct;
+    int negative;               /* counter: percent of adds that subtract */
+    int txn_min, txn_max;       /* micro-operations per transaction */
+    int writes_per_key;         /* key rotation: writes before a key retires */
+    int drain_ms;               /* queue: only dequeue from this time on */
+};
 
 typedef struct world_stats {
     uint64_t events, sent, delivered, dropped, duplicated;
@@ -165,7 +178,9 @@ struct dsim_world {
     int clients_len;
     client *clients;
     workload_cfg workload;
-    int64_t *key_next_value;    /* per key: next unique value to write */
+    const workload *wl;         /* the registry entry of 'workload.name' */
+    workload_state *wl_state;   /* shared by the generators */
+    dsim_result *result;        /* the last reply's result (client.c) */
     net_state net;
     queue q;
     rng rng_net, rng_workload, rng_lua;
@@ -179,9 +194,19 @@ struct dsim_world {
     bool log_color;
     const struct logfilter *log_filter;  /* --log=FILTERS; NULL: every event */
     json_t *trace_tail;         /* events kept for --html (or NULL) */
+    /* Fault events (crash, restart, pause, resume, partition, heal, clock,
+    ** net, fault) as their trace lines, traced or not, for the
+    ** failure report: at most WORLD_FAULTS_MAX, 'faults_more' past it. */
+    json_t *faults;
+    uint64_t faults_more;
+    /* Warnings about the scenario (a crash of a crashed node ...), as
+    ** "T ms: text" strings: at most WORLD_WARNINGS_MAX. */
+    json_t *warnings;
     /* history */
     char *hist;                 /* JSON lines of client operations */
     size_t hist_len, hist_cap;
+    wl_text hist_value;         /* scratch for one event's value */
+    wl_text hist_line;          /* scratch for one event's line */
     /* invariants */
     void *checker_state;        /* proto->checker_state_size bytes; never zeroed by crashes */
     int in_protocol;            /* inside a node callback: the checker's state is off limits */
@@ -227,6 +252,8 @@ void world_call_at(dsim_world *w, int64_t at, world_call_fn fn, uint64_t a, uint
 void world_fail(dsim_world *w, const char *fmt, ...);
 void world_fp(dsim_world *w, uint64_t x);   /* mixes a value into the fingerprint */
 void world_fp_bytes(dsim_world *w, const void *p, size_t len);
+/* Notes a warning about the scenario (printf format); observes only. */
+void world_warn(dsim_world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* options.c */
 int options_build(dsim_world *w, json_t *given, char *err, size_t cap);
@@ -259,25 +286,36 @@ void net_set_fifo(dsim_world *w, bool on);
 void net_set_shape(dsim_world *w, json_t *shape);   /* takes ownership */
 
 /* client.c */
+enum { CLIENT_SEND_LEADER = 0, CLIENT_SEND_OWN, CLIENT_SEND_RANDOM, CLIENT_SEND_ALL };
+/* The names of the CLIENT_SEND_* modes, in order, NULL-terminated. */
+extern const char *const client_send_modes[];
 int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap);
 void clients_free(dsim_world *w);
 void clients_start(dsim_world *w);
 void client_next(dsim_world *w, int c, uint64_t gen);
-void client_timeout(dsim_world *w, int c, uint64_t op_id);
-void client_on_reply(dsim_world *w, int c, const reply_body *r);
-const char *workload_model(const workload_cfg *cfg);
+/* 'retransmit': the retransmission timer, not the operation's timeout. */
+void client_timeout(dsim_world *w, int c, uint64_t op_id, bool retransmit);
+/* 'words' are the 'words_len' result words after the reply body (bytes:
+** any alignment). */
+void client_on_reply(dsim_world *w, int c, const reply_body *r, const void *words, uint32_t words_len);
 /* {process, ok, busy, last_ok_ms?} of client 'c', for scripts. */
 json_t *client_stats(const dsim_world *w, int c);
 
 /* history.c */
-void history_record(dsim_world *w, const char *type, const dsim_op *op, int64_t value, bool has_value);
+/* One event of 'op'; 'res' is an ok completion's result, else NULL;
+** 'node': the node that answered (a completion from a reply), or -1. */
+void history_record(dsim_world *w, const char *type, const dsim_op *op, const dsim_result *res,
+                    int node);
 
 /* trace.c */
 static inline bool trace_on(const dsim_world *w)
 {
     return w->trace != NULL || w->log != NULL;
 }
-json_t *trace_event(dsim_world *w, const char *ev);   /* NULL when off */
+/* A new event line; NULL when tracing and logging are off, except for
+** fault kinds, which are always made: 'trace_emit' keeps them in
+** 'w->faults' for the failure report. */
+json_t *trace_event(dsim_world *w, const char *ev);
 void trace_emit(dsim_world *w, json_t *e);            /* takes ownership */
 void trace_header(dsim_world *w, const char *scenario, json_t *params);
 void trace_summary(dsim_world *w, json_t *summary);

@@ -435,6 +435,8 @@ static void finish(script *s)
         json_object_set_new(r->summary, "schedule", schedule);
     trace_verdicts(s->w, r->verdicts);
     trace_summary(s->w, r->summary);
+    r->faults = json_incref(s->w->faults);
+    r->warnings = json_incref(s->w->warnings);
     if (s->w->hist) {
         r->history = s->w->hist;
         r->history_len = s->w->hist_len;
@@ -528,6 +530,8 @@ void script_result_free(script_result *r)
 {
     json_decref(r->verdicts);
     json_decref(r->summary);
+    json_decref(r->faults);
+    json_decref(r->warnings);
     free(r->history);
     memset(r, 0, sizeof *r);
 }

@@ -42,6 +42,8 @@ typedef struct script_result {
     json_t *summary;         /* counts and fingerprint; NULL if no cluster */
     char *history;           /* JSON-lines history, owned; NULL if none */
     size_t history_len;
+    json_t *faults;          /* fault events as trace lines (world.h); NULL if none */
+    json_t *warnings;        /* "T ms: text" about the scenario; NULL if none */
 } script_result;
 
 /* Runs the scenario. Always fills 'r'; free it with script_result_free. */

@@ -49,8 +49,16 @@ static json_t *check_lin(dsim_world *w, const char *name, const json_t *args, ch
     json_t *report = json_object();
     check_budget budget = budget_of(args);
     const char *model = json_string_value(json_object_get(args, "model"));
+    if (model == NULL)
+        model = w->wl ? w->wl->model : NULL;
+    if (model == NULL) {
+        json_decref(report);
+        snprintf(err, cap, "workload '%s' has no linearizability model (name one: model = ...)",
+                 w->workload.name);
+        return NULL;
+    }
     check_verdict v = check_linearizable(w->hist ? w->hist : "", w->hist_len, "history", "json",
-                                         model ? model : workload_model(&w->workload), &budget,
+                                         model, &budget,
                                          report, err, cap);
     if (v == CHECK_BAD_INPUT) {
         json_decref(report);
@@ -180,6 +188,45 @@ static json_t *check_txn_run(dsim_world *w, const char *name, const json_t *args
     return report;
 }
 
+/* The workload checkers of check.h on the run's history ("counter",
+** "set-full" with option linearizable = true|false, "total-queue"). */
+static json_t *workload_check(dsim_world *w, const json_t *args, char *err, size_t cap, char which)
+{
+    json_t *report = json_object();
+    const char *text = w->hist ? w->hist : "";
+    check_verdict v = which == 'c' ? check_counter(text, w->hist_len, "history", "json", report, err, cap)
+        : which == 's' ? check_set_full(text, w->hist_len, "history", "json",
+                                        json_is_true(json_object_get(args, "linearizable")), report,
+                                        err, cap)
+        : check_total_queue(text, w->hist_len, "history", "json", report, err, cap);
+    if (v == CHECK_BAD_INPUT) {
+        json_decref(report);
+        return NULL;
+    }
+    return report;
+}
+
+static json_t *check_counter_run(dsim_world *w, const char *name, const json_t *args, char *err,
+                                 size_t cap)
+{
+    (void)name;
+    return workload_check(w, args, err, cap, 'c');
+}
+
+static json_t *check_set_full_run(dsim_world *w, const char *name, const json_t *args, char *err,
+                                  size_t cap)
+{
+    (void)name;
+    return workload_check(w, args, err, cap, 's');
+}
+
+static json_t *check_total_queue_run(dsim_world *w, const char *name, const json_t *args, char *err,
+                                     size_t cap)
+{
+    (void)name;
+    return workload_check(w, args, err, cap, 'q');
+}
+
 const script_check script_checks[] = {
     {"linearizable", check_lin,
      "the client history is linearizable (per key; the workload's model unless 'model')",
@@ -202,6 +249,13 @@ const script_check script_checks[] = {
     {"consensus", check_consensus_run,
      "one value decided: every client that learnt a value (ok write v, or read v) learnt the same, "
      "and some client proposed it", ""},
+    {"counter", check_counter_run,
+     "every read of the counter lies between the acknowledged and the attempted sums (Jepsen)", ""},
+    {"set-full", check_set_full_run,
+     "no acknowledged add is lost from the set; with linearizable, none is missed by a later read",
+     "linearizable (bool; default false)"},
+    {"total-queue", check_total_queue_run,
+     "every dequeued value was enqueued, none twice, none acknowledged lost (after a drain)", ""},
     {"serializable", check_txn_run,
      "transactional isolation of a txn history (Elle's anomalies); every consistency model "
      "of 'dsim check --help' is a check name too (snapshot-isolation, strict-serializable, ...)",

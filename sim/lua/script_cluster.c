@@ -18,32 +18,58 @@
 #include "luajson.h"
 #include "script_int.h"
 
+/* The clients table: the fields every workload has, then the chosen
+** workload's own parameters (workload.h), each checked against its bounds. */
 static void parse_workload(lua_State *L, int t, workload_cfg *wl)
 {
-    static const char *const keys[] = {"count", "workload", "rate", "timeout", "keys", "read",
-                                       "write", "cas", "redirects", "stop", NULL};
+    static const char *const common[] = {"count", "workload", "rate", "timeout", "redirects",
+                                         "stop", "send", "replies", "retransmit", NULL};
     const char *what = "dsim.cluster clients";
     *wl = (workload_cfg){.name = "register", .rate_per_s = 20, .timeout_ns = DSIM_MS(500),
-                         .keys = 1, .read_pct = 50, .write_pct = 50, .redirects_max = 5};
+                         .redirects_max = 5, .replies_min = 1};
+    workload_defaults(workload_find(wl->name), wl);
     if (lua_isnil(L, t))
         return;
     luaL_checktype(L, t, LUA_TTABLE);
-    script_only_keys(L, t, what, keys);
-    wl->count = (int)script_int_field(L, t, "count", 0, 0, WORLD_CLIENTS_MAX, what);
     wl->name = script_str_field(L, t, "workload", "register", what);
-    if (strcmp(wl->name, "register") && strcmp(wl->name, "cas-register") && strcmp(wl->name, "kv"))
-        luaL_error(L, "%s: workload must be register, cas-register or kv, got '%s'", what, wl->name);
-    bool kv = strcmp(wl->name, "kv") == 0, cas = strcmp(wl->name, "register") != 0;
+    const workload *def = workload_find(wl->name);
+    if (def == NULL) {
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (int i = 0; workloads[i]; i++) {
+            luaL_addstring(&b, i ? ", " : "");
+            luaL_addstring(&b, workloads[i]->name);
+        }
+        luaL_pushresult(&b);
+        luaL_error(L, "%s: unknown workload '%s' (known: %s)", what, wl->name, lua_tostring(L, -1));
+    }
+    const char *allowed[32];
+    int n = 0;
+    for (int i = 0; common[i]; i++)
+        allowed[n++] = common[i];
+    for (const workload_param *p = def->params; p->name && n < 31; p++)
+        allowed[n++] = p->name;
+    allowed[n] = NULL;
+    script_only_keys(L, t, what, allowed);
+    workload_defaults(def, wl);
+    wl->count = (int)script_int_field(L, t, "count", 0, 0, WORLD_CLIENTS_MAX, what);
     wl->rate_per_s = (int64_t)script_num_field(L, t, "rate", 20, 0, 1e6, what);
     wl->timeout_ns = (int64_t)llround(script_num_field(L, t, "timeout", 500, 0.001, 3.6e6, what) * 1e6);
-    wl->keys = (int)script_int_field(L, t, "keys", kv ? 8 : 1, 1, kv ? 256 : 1, what);
-    wl->read_pct = (int)script_int_field(L, t, "read", cas ? 40 : 50, 0, 100, what);
-    wl->write_pct = (int)script_int_field(L, t, "write", cas ? 40 : 50, 0, 100, what);
-    wl->cas_pct = (int)script_int_field(L, t, "cas", cas ? 20 : 0, 0, cas ? 100 : 0, what);
-    if (wl->read_pct + wl->write_pct + wl->cas_pct != 100)
-        luaL_error(L, "%s: read + write + cas must add up to 100", what);
     wl->redirects_max = (int)script_int_field(L, t, "redirects", 5, 0, 100, what);
     wl->stop_ns = (int64_t)llround(script_num_field(L, t, "stop", 0, 0, 1e12, what) * 1e6);
+    const char *send = script_str_field(L, t, "send", client_send_modes[0], what);
+    for (wl->send = 0; client_send_modes[wl->send] && strcmp(client_send_modes[wl->send], send); )
+        wl->send++;
+    if (client_send_modes[wl->send] == NULL)
+        luaL_error(L, "%s: 'send' must be %s, %s, %s or %s, got '%s'", what, client_send_modes[0],
+                   client_send_modes[1], client_send_modes[2], client_send_modes[3], send);
+    wl->replies_min = (int)script_int_field(L, t, "replies", 1, 1, WORLD_NODES_MAX, what);
+    wl->retransmit_ns = (int64_t)llround(script_num_field(L, t, "retransmit", 0, 0, 3.6e6, what) * 1e6);
+    for (const workload_param *p = def->params; p->name; p++)
+        *workload_param_slot(wl, p) = (int)script_int_field(L, t, p->name, p->def, p->min, p->max, what);
+    char err[256];
+    if (def->validate && def->validate(wl, err, sizeof err) != 0)
+        luaL_error(L, "%s: %s", what, err);
 }
 
 static void parse_limits(lua_State *L, int t, world_limits *lim)

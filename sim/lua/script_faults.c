@@ -112,7 +112,8 @@ static int c_crash(lua_State *L)
         lua_getfield(L, 3, "tear");
         tear = lua_toboolean(L, -1);
     }
-    dsim_crash(s->w, n, tear);
+    if (dsim_crash(s->w, n, tear) == 0)   /* a no-op is likely a scenario mistake */
+        world_warn(s->w, "c:crash(%d) ignored: n%d is already crashed", n + 1, n + 1);
     return 0;
 }
 
@@ -121,7 +122,10 @@ static int c_crash(lua_State *L)
 static int c_restart(lua_State *L)
 {
     script *s = script_cluster_arg(L);
-    dsim_restart(s->w, script_node_arg(L, 2, s->w), 0);
+    int n = script_node_arg(L, 2, s->w);
+    if (!dsim_restart(s->w, n, 0))   /* a no-op is likely a scenario mistake */
+        world_warn(s->w, "c:restart(%d) ignored: n%d is %s, not crashed", n + 1, n + 1,
+                   dsim_node_status_of(s->w, n) == DSIM_NODE_PAUSED ? "paused" : "up");
     return 0;
 }
 

@@ -50,6 +50,33 @@ static int c_stats(lua_State *L)
     return 1;
 }
 
+/* c:workload(): {name, model, checks = {...}, missing = {...}} of the run's
+** workload, so a scenario can ask for its default checks:
+** c:check(c:workload().checks). 'checks' holds those this build has,
+** 'missing' the others. */
+static int c_workload(lua_State *L)
+{
+    script *s = script_cluster_arg(L);
+    const workload *wl = s->w->wl;
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, wl ? wl->name : s->w->workload.name);
+    lua_setfield(L, -2, "name");
+    if (wl && wl->model) {
+        lua_pushstring(L, wl->model);
+        lua_setfield(L, -2, "model");
+    }
+    lua_newtable(L);   /* checks: the default checks this build has */
+    lua_newtable(L);   /* missing: the others (the txn checker before it lands) */
+    for (int i = 0, have = 0, miss = 0; wl && wl->checks[i]; i++) {
+        bool known = script_check_find(wl->checks[i]) != NULL;
+        lua_pushstring(L, wl->checks[i]);
+        lua_rawseti(L, known ? -3 : -2, known ? ++have : ++miss);
+    }
+    lua_setfield(L, -3, "missing");
+    lua_setfield(L, -2, "checks");
+    return 1;
+}
+
 /* c:clients(): per client {process, ok, busy, last_ok_ms}, for liveness
 ** checks without scanning the history. */
 static int c_clients(lua_State *L)
@@ -80,6 +107,6 @@ static int c_nodes(lua_State *L)
 
 const luaL_Reg script_look_methods[] = {
     {"state", c_state}, {"leader", c_leader}, {"now", c_now}, {"stats", c_stats},
-    {"clients", c_clients}, {"history", c_history}, {"nodes", c_nodes},
+    {"clients", c_clients}, {"workload", c_workload}, {"history", c_history}, {"nodes", c_nodes},
     {NULL, NULL},
 };

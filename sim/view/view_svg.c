@@ -10,7 +10,9 @@
 ** count: "lane", "arrow" (one per delivery, "arrow dup" for a duplicate's
 ** delivery), "drop", "inflight", "op ok|fail|info|open" (plus "cx" for the
 ** checker's counterexample), "state crashed|paused", "role", "partition",
-** "timer", "clock", "emit", "invariant".
+** "timer", "clock", "emit", "invariant"; operation bars carry their label
+** ("oplabel"), and role, crash and partition labels come last, with a
+** halo, so no arrow runs over them. Colours are the viewer's.
 */
 #include <inttypes.h>
 #include <math.h>
@@ -25,11 +27,15 @@
 #define SVG_CLIENT_H 24.0
 #define SVG_RIGHT 36.0
 
+#define SVG_ROLES_EXTRA 5
+
 typedef struct svg {
     FILE *out;
     const view_trace *vt;
     int64_t t0, t1;
     double width;
+    char roles[SVG_ROLES_EXTRA][24];   /* roles without a colour, by first appearance */
+    int roles_len;
 } svg;
 
 static double lane_top(const svg *s, int lane)
@@ -64,18 +70,53 @@ static void text_escaped(FILE *out, const char *t)
     }
 }
 
-static const char *role_fill(const char *label)
+/* The viewer's role colours (tools/viewer/viewer.js): named roles have
+** their own; others take the next pale fill of 'extra' in order of first
+** appearance ('note_roles'), distinct from each other, from the named
+** roles, the crashed and paused states and the partition stripes. */
+static const char *const role_extra[SVG_ROLES_EXTRA] = {"#88cec7", "#f9c1d4", "#d19ada", "#9de5ee",
+                                                        "#f596b6"};
+
+static size_t role_len(const char *label)
 {
-    if (strncmp(label, "leader", 6) == 0 || strncmp(label, "primary", 7) == 0)
-        return "#f6d365";
-    if (strncmp(label, "candidate", 9) == 0)
-        return "#fbb583";
-    if (strncmp(label, "follower", 8) == 0 || strncmp(label, "backup", 6) == 0)
-        return "#cfe3f7";
+    const char *p = strstr(label, " (");
+    return p ? (size_t)(p - label) : strlen(label);
+}
+
+static bool role_is(const char *label, const char *name)
+{
+    return role_len(label) == strlen(name) && strncmp(label, name, strlen(name)) == 0;
+}
+
+static const char *role_fill(const svg *s, const char *label)
+{
+    static const char *const named[][2] = {
+        {"leader", "#f6d365"}, {"primary", "#f6d365"}, {"candidate", "#fbb583"},
+        {"precandidate", "#fde0c5"}, {"follower", "#cfe3f7"}, {"backup", "#cfe3f7"},
+        {"learner", "#dcedc8"}, {"observer", "#e1d5f0"}, {NULL, NULL}};
+    for (int i = 0; named[i][0]; i++)
+        if (role_is(label, named[i][0]))
+            return named[i][1];
+    for (int i = 0; i < s->roles_len; i++)
+        if (role_is(label, s->roles[i]))
+            return role_extra[i];
     return "#e4e4e4";
 }
 
-static const char *const side_fill[] = {"#7fb3ff", "#ff9f7f", "#8fdc8f", "#d59fff", "#ffd27f", "#7fdcd5"};
+static void note_roles(svg *s)
+{
+    for (size_t i = 0; i < s->vt->spans_len && s->roles_len < SVG_ROLES_EXTRA; i++) {
+        const vt_span *sp = &s->vt->spans[i];
+        if (sp->kind != VT_SPAN_ROLE || strcmp(role_fill(s, sp->label), "#e4e4e4") != 0 ||
+            role_len(sp->label) >= sizeof s->roles[0])
+            continue;
+        snprintf(s->roles[s->roles_len++], sizeof s->roles[0], "%.*s", (int)role_len(sp->label),
+                 sp->label);
+    }
+}
+
+/* Partition sides are saturated stripes (as in the viewer), never fills. */
+static const char *const side_fill[] = {"#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#ad1457"};
 
 static void draw_lanes(const svg *s)
 {
@@ -114,6 +155,28 @@ static void draw_axis(const svg *s)
     fprintf(s->out, "</g>\n");
 }
 
+/* The operation's label inside its bar ("write 3", "read → 3"), cut to
+** the bar's width (about 5.2 px a character at 9 px). */
+static void op_label(const svg *s, const vt_span *sp, double x0, double w)
+{
+    double lx = fmax(x0, SVG_LABEL_W) + 2;
+    int room = (int)((x0 + w - lx - 2) / 5.2);
+    if (room < 3)
+        return;
+    char text[128];
+    snprintf(text, sizeof text, "%s", sp->label);
+    if ((int)strlen(text) > room) {   /* cut on a character boundary, then '…' */
+        int cut = room - 1;
+        while (cut > 0 && ((unsigned char)text[cut] & 0xc0) == 0x80)
+            cut--;
+        snprintf(text + cut, sizeof text - (size_t)cut, "\u2026");
+    }
+    fprintf(s->out, "<text class=\"oplabel\" x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"#fff\">", lx,
+            lane_y(s, sp->lane) + 3);
+    text_escaped(s->out, text);
+    fprintf(s->out, "</text>\n");
+}
+
 static void draw_spans(const svg *s)
 {
     static const char *const op_class[] = {"ok", "fail", "info", "open"};
@@ -131,7 +194,7 @@ static void draw_spans(const svg *s)
         case VT_SPAN_ROLE:
             fprintf(o, "<rect class=\"role\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
                     "fill-opacity=\"0.8\">",
-                    x0, top + 2, w, h - 4, role_fill(sp->label));
+                    x0, top + 2, w, h - 4, role_fill(s, sp->label));
             break;
         case VT_SPAN_CRASHED:
             fprintf(o, "<rect class=\"state crashed\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
@@ -142,9 +205,12 @@ static void draw_spans(const svg *s)
                     "fill=\"#b0bec5\" fill-opacity=\"0.7\">", x0, top + 1, w, h - 2);
             break;
         case VT_SPAN_PARTITION:
-            fprintf(o, "<rect class=\"partition\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                    "fill=\"%s\" fill-opacity=\"0.3\" stroke=\"%s\" stroke-width=\"1\">", x0, top, w, h,
-                    side_fill[sp->status % 6], side_fill[sp->status % 6]);
+            if (sp->lane >= 0)
+                fprintf(o, "<rect class=\"partition\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"5\" "
+                        "fill=\"%s\">", x0, top + h - 6, w, side_fill[sp->status % 6]);
+            else
+                fprintf(o, "<rect class=\"partition\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                        "fill=\"#606060\" fill-opacity=\"0.1\">", x0, top, w, h);
             break;
         case VT_SPAN_OP: {
             double y = lane_y(s, sp->lane);
@@ -159,14 +225,32 @@ static void draw_spans(const svg *s)
         fprintf(o, "<title>");
         text_escaped(o, sp->label);
         fprintf(o, " %.3f..%.3f ms</title></rect>\n", (double)sp->t0 / 1e6, (double)sp->t1 / 1e6);
-        if ((sp->kind == VT_SPAN_ROLE || sp->kind == VT_SPAN_CRASHED || sp->kind == VT_SPAN_PARTITION) &&
-            w > 60) {
-            fprintf(o, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"%s\">",
-                    fmax(x0, SVG_LABEL_W) + 3, sp->kind == VT_SPAN_PARTITION ? top + h - 4 : top + 11,
-                    sp->kind == VT_SPAN_CRASHED ? "#fff" : "#333");
-            text_escaped(o, sp->label);
-            fprintf(o, "</text>\n");
-        }
+        if (sp->kind == VT_SPAN_OP)
+            op_label(s, sp, x0, w);
+    }
+}
+
+/* The labels of roles, crashes and partition sides, written after the
+** arrows with a white halo, so no arrow runs over their text. */
+static void draw_span_labels(const svg *s)
+{
+    const view_trace *vt = s->vt;
+    for (size_t i = 0; i < vt->spans_len; i++) {
+        const vt_span *sp = &vt->spans[i];
+        if (!overlaps(s, sp->t0, sp->t1) || sp->lane < 0 ||
+            (sp->kind != VT_SPAN_ROLE && sp->kind != VT_SPAN_CRASHED && sp->kind != VT_SPAN_PARTITION))
+            continue;
+        double x0 = xt(s, sp->t0), w = xt(s, sp->t1) - x0;
+        double top = lane_top(s, sp->lane), h = lane_h(s, sp->lane);
+        if (w <= 60)
+            continue;
+        bool crashed = sp->kind == VT_SPAN_CRASHED;
+        fprintf(s->out, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"%s\"%s>",
+                fmax(x0, SVG_LABEL_W) + 3, sp->kind == VT_SPAN_PARTITION ? top + h - 8 : top + 11,
+                crashed ? "#fff" : "#333",
+                crashed ? "" : " stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\"");
+        text_escaped(s->out, sp->label);
+        fprintf(s->out, "</text>\n");
     }
 }
 
@@ -229,7 +313,7 @@ static void draw_marks(const svg *s)
             continue;
         double top = lane_top(s, m->lane), y = lane_y(s, m->lane);
         if (m->kind == VT_MARK_TIMER)
-            fprintf(o, "<path class=\"timer\" d=\"M%.1f %.1fl-3 -5h6z\" fill=\"#795548\">", x, top + lane_h(s, m->lane) - 2);
+            fprintf(o, "<path class=\"timer\" d=\"M%.1f %.1fl-3 -5h6z\" fill=\"#455a64\">", x, top + lane_h(s, m->lane) - 2);
         else if (m->kind == VT_MARK_CLOCK)
             fprintf(o, "<g class=\"clock\"><circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"#fff\" stroke=\"#6a1b9a\" "
                     "stroke-width=\"2\"/><text x=\"%.1f\" y=\"%.1f\" fill=\"#6a1b9a\">", x, y, x + 7, top + 10);
@@ -280,9 +364,11 @@ int view_svg_write(FILE *out, const char *text, size_t len, const view_svg_opts 
     draw_lanes(&s);
     draw_axis(&s);
     fprintf(out, "<g clip-path=\"url(#plot)\">\n");
+    note_roles(&s);
     draw_spans(&s);
     draw_msgs(&s);
     draw_marks(&s);
+    draw_span_labels(&s);
     fprintf(out, "</g>\n</svg>\n");
     view_trace_free(&vt);
     if (ferror(out)) {

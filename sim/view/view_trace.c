@@ -315,7 +315,13 @@ static int on_node(loader *ld, const json_t *e, const char *ev)
     if (strcmp(ev, "crash") == 0) {
         span_close(ld, &ld->role_open[n]);
         span_close(ld, &ld->pause_open[n]);
-        return ld->crash_open[n] >= 0 ? 0 : span_open(ld, n, VT_SPAN_CRASHED, "crashed", &ld->crash_open[n]);
+        json_int_t lost = json_integer_value(json_object_get(json_object_get(e, "lost"), "writes"));
+        if (lost > 0 && lost < 1000000)   /* what the disk dropped (docs/trace.md, "crash") */
+            snprintf(label, sizeof label, "crashed: lost %d unsynced write%s", (int)lost,
+                     lost == 1 ? "" : "s");
+        else
+            snprintf(label, sizeof label, "crashed");
+        return ld->crash_open[n] >= 0 ? 0 : span_open(ld, n, VT_SPAN_CRASHED, label, &ld->crash_open[n]);
     }
     if (strcmp(ev, "restart") == 0) {
         span_close(ld, &ld->crash_open[n]);

@@ -5,7 +5,8 @@
 // - a failing run (single_kv.lua, bug=ack_before_sync): lanes == nodes +
 //   clients, arrows == delivered messages in the trace (in the model and
 //   drawn when the whole run is in view), the checker's counterexample is
-//   highlighted and listed, clicking an arrow shows its details, no console
+//   highlighted and listed, the page opens on it (and the crash before it),
+//   the verdict explains it in words, no two legend colours are close, clicking an arrow shows its details, no console
 //   errors; a screenshot is kept in the current directory (the build dir);
 // - a passing run: no counterexample listed;
 // - scale: a ~10^5-event trace (scenarios/regress/big_trace.lua) opens; the
@@ -58,6 +59,37 @@ async function openPage(browser, file, viewport = { width: 1400, height: 800 }) 
   return { page, errors, openMs: Date.now() - t0 };
 }
 
+/* The page opens on the counterexample (its operations and the crash
+** before them), not on the whole run; the verdict says why in words; no
+** two legend colours are confusable. */
+async function openedOnCounterexample(page, want) {
+  const w = await page.evaluate(() => window.dsimView.window());
+  const ops = want.failing[0].report.partitions.flatMap((p) => p.core || []);
+  const inside = ops.every((op) => op.invoke_time >= w.t0 && op.complete_time <= w.t1);
+  check(inside && w.t1 - w.t0 < w.tEnd / 4,
+    `opens on the counterexample: ${(w.t0 / 1e6).toFixed(1)}-${(w.t1 / 1e6).toFixed(1)} ms of ${(w.tEnd / 1e6).toFixed(0)} ms`);
+  check(w.t0 <= 2500e6 && w.t1 >= 2500e6, 'the window shows the crash of n1 at 2500 ms');
+  const verdict = await page.$eval('#verdict-list', (el) => el.textContent);
+  check(verdict.includes("The register was 295 after c3's write of 295") && verdict.includes('overwritten'),
+    'the verdict explains the state and the stale read');
+  const sw = await page.$$eval('#legend-body .sw', (els) => els.map((e) => {
+    const label = e.nextElementSibling ? e.nextElementSibling.textContent : '';
+    const bg = getComputedStyle(e).backgroundColor;
+    return { label, bg };
+  }));
+  const rgb = (s) => (s.match(/\d+/g) || []).slice(0, 3).map(Number);
+  const boxes = sw.filter((x) => /^rgb\(/.test(x.bg) && !/message|duplicate|client request|counterexample/.test(x.label));
+  let worst = { d: Infinity };
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = rgb(boxes[i].bg), b = rgb(boxes[j].bg);
+      const d = Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+      if (d < worst.d) worst = { d, a: boxes[i].label, b: boxes[j].label };
+    }
+  check(boxes.some((x) => x.label === 'role: server') && worst.d > 40,
+    `legend colours are apart: closest ${worst.a} / ${worst.b} at ${worst.d.toFixed(0)} (> 40)`);
+}
+
 async function failingRun(browser) {
   const trace = path.join(OUT, 'view_fail.jsonl'), html = path.join(OUT, 'view_fail.html');
   dsim(['run', path.join(SRC, 'scenarios/demos/single_kv.lua'), '-D', 'bug=ack_before_sync',
@@ -65,6 +97,7 @@ async function failingRun(browser) {
   const want = traceCounts(trace);
   check(want.failing.length > 0, 'the planted bug fails a check (trace has a failing verdict)');
   const { page, errors } = await openPage(browser, html);
+  await openedOnCounterexample(page, want);
   const counts = await page.evaluate(() => window.dsimView.counts);
   const labels = await page.$$eval('.lane-label', (els) => els.length);
   check(labels === want.lanes, `lanes: ${labels} lane labels == ${want.lanes} nodes + clients`);

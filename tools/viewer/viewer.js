@@ -20,9 +20,11 @@
   var COLORS = {
     proto: '#1e64c8', client: '#78909c', dup: '#8e24aa', drop: '#e53935',
     ok: '#4caf50', fail: '#e53935', info: '#ffa726', open: '#9e9e9e',
-    crashed: '#5d4037', paused: '#b0bec5', timer: '#795548', clock: '#6a1b9a',
+    crashed: '#5d4037', paused: '#b0bec5', timer: '#455a64', clock: '#6a1b9a',
     emit: '#00897b', invariant: '#b00020', cx: '#b00020', cursor: '#ff6f00',
-    sides: ['#7fb3ff', '#ff9f7f', '#8fdc8f', '#d59fff', '#ffd27f', '#7fdcd5']
+    /* partition sides: saturated stripes, never a lane fill, so no side
+    ** can be taken for a role (roles are pale fills) */
+    sides: ['#1565c0', '#ef6c00', '#2e7d32', '#6a1b9a', '#00838f', '#ad1457']
   };
   var ROLE_COLORS = {
     leader: '#f6d365', primary: '#f6d365', candidate: '#fbb583', precandidate: '#fde0c5',
@@ -44,7 +46,17 @@
     for (var i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) >>> 0;
     return 'hsl(' + (h % 360) + ',55%,86%)';
   }
-  function roleColor(role) { return ROLE_COLORS[role] || hashColor(role); }
+  /* Roles without a colour of their own take the next of these pale fills,
+  ** in order of first appearance (distinct from each other and from the
+  ** named roles, the crashed and paused states and the partition stripes);
+  ** past the list, a hashed hue. */
+  var ROLE_EXTRA = ['#88cec7', '#f9c1d4', '#d19ada', '#9de5ee', '#f596b6'];
+  var roleExtra = {}, roleExtraN = 0;
+  function roleColor(role) {
+    if (ROLE_COLORS[role]) return ROLE_COLORS[role];
+    if (!roleExtra[role]) roleExtra[role] = roleExtraN < ROLE_EXTRA.length ? ROLE_EXTRA[roleExtraN++] : hashColor(role);
+    return roleExtra[role];
+  }
   function short(v) {
     var s = JSON.stringify(v);
     return s === undefined ? '' : s.length > 24 ? s.slice(0, 22) + '…' : s;
@@ -57,7 +69,7 @@
     if (header.dsim_trace === undefined) throw new Error('not a dsim trace (no header line)');
     var m = {
       header: header, summary: null, verdicts: [], events: [], lanes: [], laneIndex: {},
-      arrows: [], drops: [], inflight: [], bars: [], spans: [], marks: [], cx: [], tEnd: 0
+      arrows: [], drops: [], inflight: [], bars: [], spans: [], marks: [], cx: [], tEnd: 0, roles: []
     };
     var nodes = header.nodes | 0, clients = header.clients | 0, i;
     for (i = 0; i < nodes; i++) addLane(m, 'n' + (i + 1), 'node');
@@ -198,13 +210,18 @@
       o[k] = s;
     };
     switch (e.ev) {
-      case 'crash': close('role'); close('pause'); if (!o.crash) start('crash', 'crashed', 'crashed'); break;
+      case 'crash': {   /* the label says what the disk lost (trace.md, "crash") */
+        var lost = e.lost && e.lost.writes ? ': lost ' + e.lost.writes + ' unsynced write' + (e.lost.writes > 1 ? 's' : '') : '';
+        close('role'); close('pause'); if (!o.crash) start('crash', 'crashed', 'crashed' + lost);
+        break;
+      }
       case 'restart': close('crash'); break;
       case 'pause': if (!o.pause) start('pause', 'paused', 'paused'); break;
       case 'resume': close('pause'); break;
       case 'role':
         close('role');
         start('role', 'role', e.role + (e.term !== undefined ? ' (term ' + e.term + ')' : ''), e.role);
+        if (m.roles.indexOf(e.role) < 0) { m.roles.push(e.role); roleColor(e.role); }
         break;
       case 'timer': m.marks.push({ t: t, i0: idx, lane: l, kind: 'timer', label: 'timer ' + e.kind, e: e }); break;
       case 'clock': {
@@ -222,9 +239,9 @@
   ** the k-th op event), else by process and invoke time. */
   function markCounterexample(m, opEvents) {
     var seen = new Set();
-    var walk = function (v, check, depth) {
+    var walk = function (v, check, depth, context) {
       if (!v || typeof v !== 'object' || depth > 16) return;
-      if (Array.isArray(v)) { v.forEach(function (x) { walk(x, check, depth + 1); }); return; }
+      if (Array.isArray(v)) { v.forEach(function (x) { walk(x, check, depth + 1, context); }); return; }
       var bar = null;
       if (typeof v.invoke_line === 'number' && opEvents[v.invoke_line - 1]) bar = opEvents[v.invoke_line - 1];
       else if (typeof v.process === 'number' && typeof v.invoke_time === 'number')
@@ -232,12 +249,49 @@
       if (bar && !seen.has(bar)) {
         seen.add(bar);
         bar.cx = true;
-        m.cx.push({ bar: bar, check: check, op: v });
+        m.cx.push({ bar: bar, check: check, op: v, context: context });
       }
-      Object.keys(v).forEach(function (k) { walk(v[k], check, depth + 1); });
+      /* the core first: an operation both in it and in 'why' is core */
+      Object.keys(v).sort(function (a, b) { return (a === 'why') - (b === 'why'); }).forEach(function (k) {
+        walk(v[k], check, depth + 1, context || k === 'why');
+      });
     };
-    m.verdicts.forEach(function (v) { if (v.valid === false) walk(v.report, v.check, 0); });
+    m.verdicts.forEach(function (v) { if (v.valid === false) walk(v.report, v.check, 0, false); });
     m.cx.sort(function (a, b) { return a.bar.t0 - b.bar.t0; });
+  }
+
+  /* The window a failing run opens on: the counterexample's operations (or
+  ** the invariant violation, or the times a mutex report names), widened to
+  ** the faults that began shortly before and still held (a crash, a pause,
+  ** a partition), with a margin. null when no check failed. */
+  function counterexampleWindow(m) {
+    var t0 = Infinity, t1 = -Infinity;
+    var add = function (t) { if (isFinite(t)) { t0 = Math.min(t0, t); t1 = Math.max(t1, t); } };
+    m.cx.forEach(function (c) { add(c.bar.t0); add(c.bar.cmp ? c.bar.t1 : c.bar.t0); });
+    if (!m.cx.length) {
+      m.marks.forEach(function (k) { if (k.kind === 'invariant') add(k.t); });
+      m.verdicts.forEach(function (v) {
+        if (v.valid !== false || !v.report || !Array.isArray(v.report.violations)) return;
+        v.report.violations.forEach(function (x) {
+          ['acquired_ms', 'writes_ms', 'requested_ms', 'overlap_from_ms'].forEach(function (k) {
+            [].concat(x[k] === undefined ? [] : x[k]).forEach(function (ms) { add(ms * 1e6); });
+          });
+        });
+      });
+    }
+    if (!(t1 >= t0)) return null;
+    var span = Math.max(t1 - t0, 2e7), from = t0 - Math.max(span, m.tEnd / 4);
+    /* faults that started shortly before (a window-length, or a quarter of
+    ** the run) and still hold at its start */
+    m.spans.forEach(function (s) {
+      if ((s.kind === 'crashed' || s.kind === 'paused' || s.kind === 'partition') &&
+          s.t0 < t0 && s.t0 >= from && (s.t1 === null || s.t1 >= t0)) t0 = s.t0;
+    });
+    m.marks.forEach(function (k) {
+      if ((k.kind === 'partition' || k.kind === 'clock') && k.t < t0 && k.t >= from) t0 = k.t;
+    });
+    var pad = Math.max((t1 - t0) * 0.08, 2e6);
+    return [Math.max(0, t0 - pad), Math.min(m.tEnd * 1.01, t1 + pad)];
   }
 
   /* Sorted by start, with the longest duration: 'visible' below. */
@@ -317,6 +371,7 @@
     ctx.save();
     ctx.beginPath(); ctx.rect(LABEL_W, AXIS_H, W - LABEL_W, H - AXIS_H); ctx.clip();
     drawLanes();
+    roleLabels = [];
     visible(model.spans, t0, t1, function (s) { if (shown(s)) { drawSpan(s, tc); stats.spans++; } });
     barBatch = { rects: {}, cx: [], labels: [] };
     visible(model.bars, t0, t1, function (b) { if (shown(b)) { drawBar(b, tc); stats.bars++; } });
@@ -324,6 +379,7 @@
     stats.arrows = drawMsgs(model.arrows, t0, t1, tc);
     stats.inflight = drawMsgs(model.inflight, t0, t1, tc);
     stats.drops = drawMsgs(model.drops, t0, t1, tc);
+    flushRoleLabels();   /* above the arrows, below the marks' own labels */
     labelEnd = {};
     markBatch = { timers: [], emits: [] };
     visible(model.marks, t0, t1, function (k) { if (shown(k)) { drawMark(k); stats.marks++; } });
@@ -365,7 +421,7 @@
       case 'role':
         ctx.fillStyle = roleColor(s.role);
         ctx.fillRect(x0, b.top + 2, w, b.h - 4);
-        if (w > 60) { ctx.fillStyle = '#444'; ctx.font = '10px sans-serif'; ctx.fillText(s.label, Math.max(x0, LABEL_W) + 3, b.top + 11); }
+        if (w > 60) roleLabels.push(s.label, Math.max(x0, LABEL_W) + 3, b.top + 11, x0 + w);
         break;
       case 'crashed':
         ctx.fillStyle = COLORS.crashed; ctx.fillRect(x0, b.top + 1, w, b.h - 2);
@@ -373,20 +429,22 @@
         ctx.strokeStyle = '#e57373'; ctx.lineWidth = 2; ctx.beginPath();
         for (var x = x0 - b.h; x < x0 + w; x += 8) { ctx.moveTo(x, b.top + b.h); ctx.lineTo(x + b.h, b.top); }
         ctx.stroke(); ctx.restore();
-        if (w > 50) { ctx.fillStyle = '#fff'; ctx.font = 'bold 10px sans-serif'; ctx.fillText('crashed', Math.max(x0, LABEL_W) + 3, b.top + 12); }
+        if (w > 50) {
+          ctx.fillStyle = '#fff'; ctx.font = 'bold 10px sans-serif';
+          var ct = w > 8 + 6 * s.label.length ? s.label : 'crashed';
+          ctx.fillText(ct, Math.max(x0, LABEL_W) + 3, b.top + 12);
+        }
         break;
       case 'paused':
         ctx.fillStyle = 'rgba(120,144,156,0.55)'; ctx.fillRect(x0, b.top + 1, w, b.h - 2);
         if (w > 50) { ctx.fillStyle = '#263238'; ctx.font = 'bold 10px sans-serif'; ctx.fillText('paused', Math.max(x0, LABEL_W) + 3, b.top + 12); }
         break;
       case 'partition': {
+        /* a side is a stripe along the bottom of its lanes; a shape without
+        ** sides (ring, bridge) a grey wash over the node lanes */
         var c = COLORS.sides[s.side % COLORS.sides.length];
-        ctx.fillStyle = c;
-        ctx.globalAlpha = 0.22;
-        ctx.fillRect(x0, b.top, w, b.h);
-        ctx.globalAlpha = 0.9;
-        if (s.lane >= 0) ctx.fillRect(x0, b.top + b.h - 5, w, 4);
-        ctx.globalAlpha = 1;
+        if (s.lane >= 0) { ctx.fillStyle = c; ctx.fillRect(x0, b.top + b.h - 6, w, 5); }
+        else { ctx.fillStyle = 'rgba(96,96,96,0.10)'; ctx.fillRect(x0, b.top, w, b.h); }
         if (s.lane >= 0 && w > 30) {
           ctx.fillStyle = '#333'; ctx.font = 'bold 9px sans-serif';
           ctx.fillText(s.kind === 'partition' && s.e.shape === 'cut' ? '↛' : String.fromCharCode(65 + s.side % 26), Math.max(x0, LABEL_W) + 2, b.top + b.h - 8);
@@ -394,6 +452,23 @@
         break;
       }
       default: break;
+    }
+  }
+
+  /* Role labels go on last, each on a white pill, so no arrow runs through
+  ** the text; a label is cut to its span's width. */
+  var roleLabels = [];
+  function flushRoleLabels() {
+    ctx.font = '10px sans-serif';
+    for (var i = 0; i < roleLabels.length; i += 4) {
+      var text = roleLabels[i], x = roleLabels[i + 1], y = roleLabels[i + 2], room = roleLabels[i + 3] - x - 4;
+      var w = ctx.measureText(text).width;
+      while (w > room && text.length > 2) { text = text.slice(0, -2) + '…'; w = ctx.measureText(text).width; }
+      if (w > room) continue;
+      ctx.fillStyle = 'rgba(255,255,255,0.92)';
+      ctx.fillRect(x - 2, y - 9, w + 4, 12);
+      ctx.fillStyle = '#333';
+      ctx.fillText(text, x, y);
     }
   }
 
@@ -796,7 +871,8 @@
       var line = model.verdicts.filter(function (v) { return v.check === k; })[0];
       var rep = line && line.report, why = '';
       if (rep && verdicts[k] !== 'ok') {
-        var text = typeof rep.explain === 'string' ? rep.explain : typeof rep.violation === 'string' ? rep.violation : '';
+        var text = typeof rep.explain === 'string' ? rep.explain : typeof rep.violation === 'string' ? rep.violation
+          : linWhy(rep, h.clients | 0);
         why = (text ? ' — ' + esc(text) : '') + '<details><summary>report</summary>' + pre(rep) + '</details>';
       }
       html += '<div class="verdict">' + esc(k) + ': <span class="' + cls + '">' + esc(verdicts[k]) + '</span>' + why + '</div>';
@@ -811,7 +887,8 @@
         var li = document.createElement('li');
         var b = c.bar;
         li.className = 'cx';
-        li.textContent = '[' + c.check + '] ' + b.inv.client + ' p' + b.process + ' ' + b.label + ' · ' + b.status + ' · ' + fmtMs(b.t0) + (b.cmp ? ' → ' + fmtMs(b.t1) : '');
+        li.textContent = '[' + c.check + (c.context ? ', context' : '') + '] ' + b.inv.client + ' p' + b.process + ' ' + b.label + ' · ' + b.status +
+          (b.cmp && b.cmp.node ? ' from ' + b.cmp.node : '') + ' · ' + fmtMs(b.t0) + (b.cmp ? ' → ' + fmtMs(b.t1) : '');
         li.onclick = function () { focusBar(b); };
         list.appendChild(li);
       });
@@ -821,15 +898,40 @@
       ['line', COLORS.dup, 'duplicate (dashed)'], ['x', COLORS.drop, 'dropped message'],
       ['box', COLORS.ok, 'operation ok'], ['box', COLORS.fail, 'operation fail'], ['box', COLORS.info, 'operation info (unknown)'],
       ['cx', COLORS.cx, 'counterexample operation'], ['box', COLORS.crashed, 'node crashed'], ['box', COLORS.paused, 'node paused'],
-      ['box', ROLE_COLORS.leader, 'leader'], ['box', ROLE_COLORS.candidate, 'candidate'], ['box', ROLE_COLORS.follower, 'follower'],
-      ['box', COLORS.sides[0], 'partition side A'], ['box', COLORS.sides[1], 'partition side B'],
       ['tri', COLORS.timer, 'timer fired'], ['clock', COLORS.clock, 'clock change / step'], ['dot', COLORS.emit, 'protocol event']
     ];
+    /* the roles this run shows, then the partition sides (stripes) */
+    var roles = model.roles.length ? model.roles : ['leader', 'candidate', 'follower'];
+    roles.forEach(function (r, i) { lg.splice(10 + i, 0, ['box', roleColor(r), 'role: ' + r]); });
+    lg.splice(10 + roles.length, 0, ['stripe', COLORS.sides[0], 'partition side A'], ['stripe', COLORS.sides[1], 'partition side B']);
     $('legend-body').innerHTML = lg.map(function (x) {
       var st = x[0] === 'line' ? 'height:2px;background:' + x[1] : x[0] === 'cx' ? 'border:3px solid ' + x[1] + ';background:#4caf50'
+        : x[0] === 'stripe' ? 'height:5px;margin-top:6px;background:' + x[1]
         : x[0] === 'x' ? 'background:none;color:' + x[1] + ';font-weight:bold;height:auto;text-align:center' : 'background:' + x[1];
       return '<div class="sw" style="' + st + '">' + (x[0] === 'x' ? '✕' : '') + '</div><div>' + esc(x[2]) + '</div>';
     }).join('');
+  }
+
+  /* The linearizability report's account in one sentence (as the terminal
+  ** report says it): the state, the write that made it, the operation that
+  ** could not follow and what ended the state it needed. */
+  function linWhy(rep, clients) {
+    var p = (rep.partitions || []).filter(function (x) { return x.valid === false && x.why; })[0];
+    if (!p) return '';
+    var who = function (o) { return clients > 0 ? 'c' + (o.process % clients + 1) : 'process ' + o.process; };
+    var what = function (o) {
+      return o.f === 'cas' && Array.isArray(o.value) ? 'cas ' + short(o.value[0]) + '→' + short(o.value[1])
+        : o.value === null || o.value === undefined ? o.f : o.f + (o.f === 'write' ? ' of ' : ' ') + short(o.value);
+    };
+    var at = function (o) { return typeof o.complete_time === 'number' ? ' at ' + fmtMs(o.complete_time) : ''; };
+    var w = p.why, b = p.fails_at;
+    var t = (p.key ? 'key ' + p.key : rep.model && rep.model.indexOf('register') >= 0 ? 'the register' : 'the state') + ' was ' + w.state;
+    if (w.set_by) t += ' after ' + who(w.set_by) + "'s " + what(w.set_by) + ' (' + w.set_by.status + (w.set_by.node ? ' from ' + w.set_by.node : '') + at(w.set_by) + ')';
+    t += '; ' + who(b) + "'s " + what(b);
+    if (w.ended_by && b.f === 'read') t += ' returned ' + short(b.result) + ', a value overwritten' + at(w.ended_by) + ' by ' + who(w.ended_by) + "'s " + what(w.ended_by);
+    else if (w.ended_by) t += ' needs ' + w.needs + ', which ended' + at(w.ended_by) + ' with ' + who(w.ended_by) + "'s " + what(w.ended_by);
+    else t += ' fits no order of the operations before it';
+    return t.charAt(0).toUpperCase() + t.slice(1) + '.';
   }
 
   function labels() {
@@ -905,8 +1007,12 @@
     bind();
     view.t0 = 0; view.t1 = model.tEnd * 1.01;
     var win = (document.body.dataset.window || '').split(',').map(Number);
+    var cxw = counterexampleWindow(model);
     if (win.length === 2 && win[1] > win[0]) {
       view.t0 = win[0]; view.t1 = win[1];
+    } else if (cxw) {
+      view.t0 = cxw[0]; view.t1 = cxw[1];
+      $('cursor-time').title = 'opened on the counterexample: press fit (or 0) for the whole run';
     } else if (model.arrows.length > OPEN_ARROWS_MAX) {
       /* A big run opens on its beginning: tens of thousands of arrows over
       ** the whole run are a grey mass that costs a second to rasterise.
@@ -928,6 +1034,7 @@
         counterexample: model.cx.length, marks: model.marks.length, spans: model.spans.length
       },
       lastDraw: function () { return lastDraw; },
+      window: function () { return { t0: view.t0, t1: view.t1, tEnd: model.tEnd }; },
       counterexample: function () { return model.cx.map(function (c) { return { client: c.bar.inv.client, process: c.bar.process, t0: c.bar.t0, t1: c.bar.t1, label: c.bar.label, status: c.bar.status }; }); },
       /* Zooms so that arrow 'i' is in view and returns its midpoint in page
       ** coordinates (for a test's click). */

@@ -1,0 +1,96 @@
+/*
+** workload.h — the workload registry: what simulated clients ask for.
+**
+** A workload is one file (workload_NAME.c) and one line in 'workloads'
+** (workload.c). It says how a client draws its next operation from its own
+** stream, how the operation is written in the history (Jepsen's shape:
+** the invoke's value, and the completion's value from the protocol's
+** result), and which checks and model judge it by default. Its parameters
+** are integer fields of 'workload_cfg', named and bounded in its table;
+** scenarios set them in the 'clients' table, `dsim list workloads` prints
+** them.
+**
+** Invariants:
+** - A generator draws only from the client's stream and changes only the
+**   world's workload state ('workload_state'), so the same seed gives the
+**   same operations in the same order.
+** - Every value a generator writes, adds, appends or enqueues is unique
+**   per key (per workload for sets and queues), so histories are
+**   differentiated.
+** - History values are JSON text; the history writer frames them.
+*/
+#ifndef DSIM_WORKLOAD_H
+#define DSIM_WORKLOAD_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#include "dsim.h"
+#include "rng.h"
+
+typedef struct workload_cfg workload_cfg;
+typedef struct workload workload;
+
+/* One integer parameter of a workload: the 'workload_cfg' int at 'offset'. */
+typedef struct workload_param {
+    const char *name;
+    size_t offset;
+    int def, min, max;
+    const char *help;
+} workload_param;
+
+/* What generators share across clients (key rotation, unique values). */
+typedef struct workload_state {
+    int64_t next_value[DSIM_STORE_KEYS];   /* per key: last value handed out */
+    int32_t writes[DSIM_STORE_KEYS];       /* per key: writes handed out */
+    uint32_t active[DSIM_STORE_KEYS];      /* the keys a txn may use now */
+    uint32_t fresh;                        /* the next key never used */
+} workload_state;
+
+/* A growing text buffer for history values (workload_out). */
+typedef struct wl_text {
+    char *p;
+    size_t len, cap;
+} wl_text;
+void wl_printf(wl_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct workload {
+    const char *name;
+    const char *summary;
+    const workload_param *params;    /* ends with {NULL} */
+    const char *model;               /* linearizability model, NULL: none */
+    const char *const *checks;       /* c:check names that judge it by default */
+    bool keyed;                      /* events carry "key" when keys > 1 */
+    /* Checks parameters against each other: 0, or -1 with a message. */
+    int (*validate)(const workload_cfg *cfg, char *err, size_t cap);
+    /* Fills op->f, key, value, value2 and the micro-ops ('now_ns': true
+    ** virtual time, for phases such as a queue's final drain). */
+    void (*generate)(const workload_cfg *cfg, workload_state *st, rng *r, int64_t now_ns, dsim_op *op);
+    /* The history's 'f' of 'op'. */
+    const char *(*f_name)(const dsim_op *op);
+    /* The invoke's value (res == NULL), or an ok completion's (res set). */
+    void (*value)(const dsim_op *op, const dsim_result *res, wl_text *out);
+};
+
+/* The registry, NULL-terminated, in workload.c. */
+extern const workload *const workloads[];
+const workload *workload_find(const char *name);
+/* Sets every parameter of 'wl' in 'cfg' to its default. */
+void workload_defaults(const workload *wl, workload_cfg *cfg);
+int *workload_param_slot(workload_cfg *cfg, const workload_param *p);
+/* {name, summary, params: [{name, type, default, min, max, help}], checks,
+** model} for `dsim list workloads --json`. */
+json_t *workload_json(const workload *wl);
+/* Prints every workload (text, or one JSON array); 0, or -1 on error. */
+int workload_list(FILE *out, bool as_json);
+
+/* Shared by the register family and txn generators. */
+void wl_int(wl_text *t, int64_t v);   /* DSIM_NIL -> null */
+void wl_list(wl_text *t, const int64_t *words, uint32_t len);   /* [a,b,...] */
+
+extern const workload workload_register, workload_cas_register, workload_kv;
+extern const workload workload_counter, workload_set, workload_list_append;
+extern const workload workload_txn_append, workload_txn_rw, workload_queue;
+
+#endif

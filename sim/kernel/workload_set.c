@@ -1,0 +1,68 @@
+/*
+** workload_set.c — "set": add unique elements, read the whole set (one
+** key), Jepsen's set-full workload.
+**
+** Draws: a roll in [0, 99] against 'read'. Elements count up from 1.
+** Judged linearizably by the set model, or by check "set-full" (every
+** acknowledged add is visible to every read that began after it ended and
+** never disappears afterwards; how long each element took to become
+** stably visible is reported).
+*/
+#include <stddef.h>
+
+#include "world.h"
+
+static void generate(const workload_cfg *cfg, workload_state *st, rng *r, int64_t now_ns, dsim_op *op)
+{
+    (void)now_ns;
+    op->key = 0;
+    if (rng_range(r, 0, 99) < cfg->read_pct) {
+        op->f = DSIM_F_READ_LIST;
+        op->value = DSIM_NIL;
+        return;
+    }
+    op->f = DSIM_F_APPEND;
+    op->value = ++st->next_value[0];
+}
+
+static const char *f_name(const dsim_op *op)
+{
+    return op->f == DSIM_F_READ_LIST ? "read" : "add";
+}
+
+/* A list result as a JSON array (set, list-append, txn reads). */
+void wl_list(wl_text *out, const int64_t *words, uint32_t len)
+{
+    wl_printf(out, "[");
+    for (uint32_t i = 0; i < len; i++) {
+        if (i)
+            wl_printf(out, ",");
+        wl_int(out, words[i]);
+    }
+    wl_printf(out, "]");
+}
+
+static void value(const dsim_op *op, const dsim_result *res, wl_text *out)
+{
+    if (op->f != DSIM_F_READ_LIST)
+        wl_int(out, op->value);
+    else if (res == NULL)
+        wl_printf(out, "null");
+    else
+        wl_list(out, res->words, res->len);
+}
+
+#define P(field) offsetof(workload_cfg, field)
+
+static const workload_param params[] = {
+    {"read", P(read_pct), 20, 0, 100, "percent of reads; the rest add"},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+static const char *const checks[] = {"set-full", NULL};
+
+const workload workload_set = {
+    .name = "set", .summary = "one set: add unique elements, read the whole set",
+    .params = params, .model = "set", .checks = checks, .keyed = false,
+    .generate = generate, .f_name = f_name, .value = value,
+};
