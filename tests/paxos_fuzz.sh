@@ -47,7 +47,7 @@ ignore_accepted 2 invariants Agreement:
 highest_by_value 50 invariants Agreement:
 minority_quorum 2 linearizable Agreement:
 bad_flexible_quorums 4 linearizable Agreement:
-stale_leader_read 8 linearizable "valid":_false
+stale_leader_read 8 linearizable not_linearizable
 skip_recovery 2 invariants Agreement:
 no_persist_promise 2 invariants Promises: -D variant=basic
 ignore_accepted 2 consensus Agreement:_process -D variant=basic
