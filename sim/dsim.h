@@ -61,7 +61,7 @@ typedef uint64_t dsim_timer_id;   /* 0 is never a valid id */
 ** monotonic time (drift stretches or shrinks it in true time). A crash drops
 ** all timers of the node. */
 dsim_timer_id dsim_timer(dsim_node *n, uint32_t kind, uint64_t arg, int64_t after_ns);
-/* Cancels a pending timer in O(log n); a fired, cancelled or stale id is a
+/* Cancels a pending timer in O(1); a fired, cancelled or stale id is a
 ** no-op that returns false. */
 bool dsim_timer_cancel(dsim_node *n, dsim_timer_id id);
 

@@ -2,9 +2,11 @@
 ** test_queue.c — unit tests of the event queue (sim/kernel/queue.c).
 **
 ** Covers ordering by time, ties in push order, cancel at every position
-** and with stale handles, growth up to 'cap_max' and failure at the bound,
-** and a randomized comparison against a plain sorted-array reference over
-** 100,000 mixed push / pop / cancel operations.
+** and with stale handles, growth up to 'cap_max' and failure at the bound
+** (counting live events: cancelled ones are compacted away), and a
+** randomized comparison against a plain sorted-array reference over
+** 100,000 mixed push / pop / cancel operations, also with the sequence
+** counter's limit lowered so that the keys are renumbered many times.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -209,9 +211,10 @@ static uint64_t lcg_next(uint64_t *s)
     return *s >> 33;
 }
 
-static void test_queue_matches_sorted_array_reference_over_100k_ops(void **state)
+/* 'seq_limit' 0 keeps the queue's own; a small one makes the queue
+** renumber its keys many times during the run. */
+static void reference_run(uint64_t seq_limit)
 {
-    (void)state;
     enum { OPS = 100000, CAP = 3000 };
     queue q;
     ref r = { calloc(CAP + 1, sizeof(ref_ev)), 0 };
@@ -220,6 +223,8 @@ static void test_queue_matches_sorted_array_reference_over_100k_ops(void **state
     assert_non_null(r.ev);
     assert_non_null(dead);
     assert_int_equal(queue_init(&q, CAP), 0);
+    if (seq_limit)
+        q.seq_limit = seq_limit;
     uint64_t rs = 12345, seq = 0, full_seen = 0;
     for (int op = 0; op < OPS; op++) {
         /* The first half fills the queue up to its bound, the second drains. */
@@ -271,6 +276,53 @@ static void test_queue_matches_sorted_array_reference_over_100k_ops(void **state
     free(dead);
 }
 
+static void test_queue_matches_sorted_array_reference_over_100k_ops(void **state)
+{
+    (void)state;
+    reference_run(0);
+}
+
+static void test_queue_keeps_order_across_sequence_renumbering(void **state)
+{
+    (void)state;
+    reference_run(4096);   /* above the pool's 3,000 keys, far below 100k pushes */
+}
+
+/* Cancelled events keep their keys until the front reaches them; at the
+** bound they are compacted away, so the bound counts live events only. */
+static void test_queue_bound_counts_live_events_after_cancels(void **state)
+{
+    (void)state;
+    queue q;
+    uint64_t h[64];
+    assert_int_equal(queue_init(&q, 64), 0);
+    push_range(&q, h, 64);
+    queue_item it = item_of(1000);
+    assert_int_equal(queue_push(&q, 5, &it), 0);   /* full */
+    for (int i = 0; i < 64; i += 2)
+        assert_true(queue_cancel(&q, h[i]));
+    assert_int_equal(queue_len(&q), 32);
+    for (int i = 0; i < 32; i++) {   /* room for 32 more, in order with the rest */
+        it = item_of(1000 + (uint64_t)i);
+        assert_true(queue_push(&q, 100 + i, &it) != 0);
+    }
+    assert_int_equal(queue_push(&q, 5, &it), 0);
+    assert_int_equal(queue_peek_time(&q), 1);
+    int64_t t;
+    queue_item out;
+    for (int i = 1; i < 64; i += 2) {
+        assert_true(queue_pop(&q, &t, &out));
+        assert_int_equal(out.a, (uint64_t)i);
+    }
+    for (int i = 0; i < 32; i++) {
+        assert_true(queue_pop_until(&q, 100 + i, &t, &out));
+        assert_int_equal(out.a, 1000 + (uint64_t)i);
+        assert_false(queue_pop_until(&q, 100 + i, &t, &out));   /* the next is later */
+    }
+    assert_false(queue_pop(&q, &t, &out));
+    queue_free(&q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +332,8 @@ int main(void)
         cmocka_unit_test(test_queue_stale_handles_are_ignored),
         cmocka_unit_test(test_queue_grows_to_cap_and_push_fails_at_cap),
         cmocka_unit_test(test_queue_matches_sorted_array_reference_over_100k_ops),
+        cmocka_unit_test(test_queue_keeps_order_across_sequence_renumbering),
+        cmocka_unit_test(test_queue_bound_counts_live_events_after_cancels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -461,7 +461,7 @@ int cmd_check(int argc, char **argv)
     if (rc >= 0)
         return rc;
     check_model found;
-    if (o.workload && find_model(o.workload, &found))
+    if (o.workload && find_model(o.workload, &found) && found.by->run == run_txn)
         o.model = o.workload;   /* the txn workloads are models of the txn checker */
     else if (o.workload)
         return cmd_check_workload(&o);

@@ -12,7 +12,8 @@
 **   stale ones are recognised when they pop), held events are dropped.
 **   A restart boots the protocol again, which recovers from disk only.
 ** Timers are slots in 'w->timers' addressed by (generation, index), so a
-** cancel never searches; the queue handle makes it O(log n).
+** cancel never searches; the queue handle makes it O(1) (the queue marks the
+** event and drops it when it reaches the front).
 */
 #include <stdlib.h>
 #include <string.h>

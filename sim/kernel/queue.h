@@ -3,11 +3,12 @@
 **
 ** Events with equal times pop in the order they were pushed (a sequence
 ** counter breaks ties). Payloads live in a pool; the ordering structure
-** holds only keys and pool indices. A push returns a handle that cancels
-** the event in O(log n) without a search; a stale handle (popped, cancelled
-** or reused slot) is recognised by its generation and ignored.
-** Capacity grows by doubling up to 'capacity_max'; at the bound a push
-** fails and returns 0, and the caller reports an event-limit error.
+** holds only 16-byte keys. A push returns a handle that cancels the event
+** in O(1) without touching the ordering structure (the event is marked and
+** skipped when it reaches the front); a stale handle (popped, cancelled or
+** reused slot) is recognised by its generation and ignored.
+** Capacity grows by doubling up to 'capacity_max' live events; at the bound
+** a push fails and returns 0, and the caller reports an event-limit error.
 */
 #ifndef DSIM_QUEUE_H
 #define DSIM_QUEUE_H
@@ -30,20 +31,28 @@ typedef struct queue_key queue_key;     /* private */
 
 typedef struct queue {
     queue_key *heap;     /* private: the ordering structure */
+    void *heap_mem;      /* private: its allocation (cache-line aligned) */
     queue_slot *slots;   /* private: payload pool */
     uint32_t *free_list; /* private */
-    uint32_t len, cap, free_len, cap_max;
+    uint32_t len;        /* keys in the heap, cancelled ones included */
+    uint32_t live;       /* events pending and not cancelled */
+    uint32_t cap, free_len, cap_max;
+    uint32_t slot_bits;  /* private: low bits of a key's order word */
     uint64_t seq_next;
+    uint64_t seq_limit;  /* private: seq_next reaching it renumbers (tests lower it) */
 } queue;
 
 int queue_init(queue *q, uint32_t capacity_max);   /* 0, or -1 out of memory */
 void queue_free(queue *q);
-/* Returns a nonzero handle, or 0 when the queue is full at 'capacity_max'. */
+/* Returns a nonzero handle, or 0 when the queue holds 'capacity_max' live
+** events (or out of memory). */
 uint64_t queue_push(queue *q, int64_t time, const queue_item *item);
 bool queue_cancel(queue *q, uint64_t handle);
 /* Pops the earliest event; false when empty. */
 bool queue_pop(queue *q, int64_t *time, queue_item *out);
-int64_t queue_peek_time(const queue *q);           /* INT64_MAX when empty */
-uint32_t queue_len(const queue *q);
+/* Pops the earliest event if its time is at most 'until'; false otherwise. */
+bool queue_pop_until(queue *q, int64_t until, int64_t *time, queue_item *out);
+int64_t queue_peek_time(queue *q);                 /* INT64_MAX when empty */
+uint32_t queue_len(const queue *q);                /* live events */
 
 #endif

@@ -24,9 +24,6 @@
 #define GOLDEN_GAMMA 0x9e3779b97f4a7c15ull
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME 0x100000001b3ull
-/* Lemire's rejection loop runs again with probability < n / 2^64 per draw;
-** more rounds than this means the generator is broken. */
-#define BELOW_ROUNDS_MAX 1000
 #define NORMAL_ROUNDS_MAX 1000   /* polar method: accepts ~79% per round */
 
 _Static_assert(sizeof(rng) == 32, "xoshiro256** keeps four 64-bit words");
@@ -72,60 +69,6 @@ void rng_stream(rng *r, uint64_t seed, const char *name, uint64_t index)
     key = mix64(key ^ index);
     rng_seed(r, key);
     DSIM_ASSERT((r->s[0] | r->s[1] | r->s[2] | r->s[3]) != 0);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-uint64_t rng_next(rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    DSIM_ASSERT((s[0] | s[1] | s[2] | s[3]) != 0);   /* xoshiro never reaches all zero */
-    return result;
-}
-
-/* Lemire, "Fast Random Integer Generation in an Interval" (2019): the high
-** word of x * n is uniform on [0, n) once the low words below 2^64 mod n are
-** rejected; the modulo is computed only when a rejection is possible. */
-uint64_t rng_below(rng *r, uint64_t n)
-{
-    DSIM_ASSERT(n > 0);
-    unsigned __int128 m = (unsigned __int128)rng_next(r) * n;
-    uint64_t low = (uint64_t)m;
-    if (low < n) {
-        uint64_t threshold = (0 - n) % n;   /* 2^64 mod n */
-        int rounds = 0;
-        while (low < threshold) {
-            DSIM_ASSERT(++rounds < BELOW_ROUNDS_MAX);
-            m = (unsigned __int128)rng_next(r) * n;
-            low = (uint64_t)m;
-        }
-    }
-    uint64_t x = (uint64_t)(m >> 64);
-    DSIM_ASSERT(x < n);
-    return x;
-}
-
-int64_t rng_range(rng *r, int64_t lo, int64_t hi)
-{
-    DSIM_ASSERT(lo <= hi);
-    uint64_t span = (uint64_t)hi - (uint64_t)lo;   /* hi - lo, mod 2^64 */
-    uint64_t draw = span == UINT64_MAX ? rng_next(r) : rng_below(r, span + 1);
-    /* lo + draw mod 2^64, back in range; gcc converts modulo 2^64. */
-    int64_t x = (int64_t)((uint64_t)lo + draw);
-    DSIM_ASSERT(x >= lo);
-    DSIM_ASSERT(x <= hi);
-    return x;
 }
 
 double rng_unit(rng *r)

@@ -33,18 +33,6 @@ void dsim_assert_fail(const char *expr, const char *file, int line)
     abort();
 }
 
-/* FNV-1a style mixing with a final avalanche per value: cheap, and every
-** bit of 'x' reaches the state. */
-void world_fp(dsim_world *w, uint64_t x)
-{
-    DSIM_ASSERT(w != NULL);
-    uint64_t h = w->fingerprint ^ x;
-    h *= 0x100000001b3ULL;
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    w->fingerprint = h ^ (h >> 32);
-}
-
 /* Eight bytes a step as little-endian words (swapped on a big-endian
 ** machine, so the fingerprint is the same everywhere), then the tail. */
 void world_fp_bytes(dsim_world *w, const void *p, size_t len)
@@ -342,12 +330,10 @@ bool world_run(dsim_world *w, int64_t until_ns)
     const dsim_world *saved = assert_world;
     assert_world = w;
     while (!w->failed) {
-        int64_t t = queue_peek_time(&w->q);
-        if (t > until_ns)
-            break;
+        int64_t t;
         queue_item it;
-        bool popped = queue_pop(&w->q, &t, &it);
-        DSIM_ASSERT(popped);
+        if (!queue_pop_until(&w->q, until_ns, &t, &it))
+            break;
         DSIM_ASSERT(t >= w->now);   /* time never goes backwards */
         w->now = t;
         if (++w->stats.events > w->limits.events_max) {

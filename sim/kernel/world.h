@@ -250,7 +250,18 @@ bool world_run(dsim_world *w, int64_t until_ns);
 uint64_t world_push(dsim_world *w, int64_t at, const queue_item *it);
 void world_call_at(dsim_world *w, int64_t at, world_call_fn fn, uint64_t a, uint64_t b);
 void world_fail(dsim_world *w, const char *fmt, ...);
-void world_fp(dsim_world *w, uint64_t x);   /* mixes a value into the fingerprint */
+/* Mixes a value into the fingerprint: FNV-1a style mixing with a final
+** avalanche per value, cheap, and every bit of 'x' reaches the state.
+** Inline: it runs several times per event. */
+static inline void world_fp(dsim_world *w, uint64_t x)
+{
+    DSIM_ASSERT(w != NULL);
+    uint64_t h = w->fingerprint ^ x;
+    h *= 0x100000001b3ULL;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    w->fingerprint = h ^ (h >> 32);
+}
 void world_fp_bytes(dsim_world *w, const void *p, size_t len);
 /* Notes a warning about the scenario (printf format); observes only. */
 void world_warn(dsim_world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
