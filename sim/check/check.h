@@ -71,6 +71,12 @@ check_verdict check_convergence(const json_t *replicas, json_t *report);
 ** "fencing", "liveness_ms", "wakeups_per_acquire_max" and "t_end" (ns). */
 check_verdict check_mutex(const json_t *events, const json_t *args, json_t *report);
 
+/* Consensus on one value (consensus.c): clients propose with 'write v'
+** (ok: v was chosen) and learn with 'read'; everyone who learnt a value
+** learnt the same one, and somebody proposed it. */
+check_verdict check_consensus(const char *text, size_t len, const char *source, json_t *report,
+                              char *err, size_t err_cap);
+
 /* Workload checkers (Jepsen's): text in, like the ones above; 'format' as
 ** for check_linearizable. counter.c: every read between the acknowledged
 ** and the attempted sums. set_full.c: no acknowledged add lost (and, with

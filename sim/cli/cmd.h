@@ -29,5 +29,7 @@ json_t *check_models_json(void);
 int bench_kernel(int argc, char **argv);
 int bench_check(int argc, char **argv);
 int bench_raft(int argc, char **argv);
+int bench_paxos(int argc, char **argv);
+int bench_consensus(int argc, char **argv);
 
 #endif

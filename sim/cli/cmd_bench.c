@@ -20,6 +20,8 @@ static const bench benches[] = {
     {"kernel", bench_kernel, "event queue and network flood on 5 and 1,000 nodes, as ratios"},
     {"check", bench_check, "the checkers on the Porcupine corpora and generated causal and txn histories"},
     {"raft", bench_raft, "the Raft fuzz scenario: seeds/s, simulated-to-wall ratio, events/s"},
+    {"paxos", bench_paxos, "the Paxos fuzz scenario (Multi-Paxos): the same figures"},
+    {"consensus", bench_consensus, "Raft and Paxos fuzz scenarios in one run, side by side"},
     {NULL, NULL, NULL},
 };
 

@@ -153,6 +153,21 @@ static json_t *check_convergence_run(dsim_world *w, const char *name, const json
     return report;
 }
 
+/* Consensus on one value from the history: 'write v' proposes (ok: v was
+** chosen), 'read' learns. */
+static json_t *check_consensus_run(dsim_world *w, const char *name, const json_t *args, char *err,
+                                   size_t cap)
+{
+    (void)name, (void)args;
+    json_t *report = json_object();
+    check_verdict v = check_consensus(w->hist ? w->hist : "", w->hist_len, "history", report, err, cap);
+    if (v == CHECK_BAD_INPUT) {
+        json_decref(report);
+        return NULL;
+    }
+    return report;
+}
+
 /* Transactional isolation (issue 13): every consistency model of txn.h is
 ** a check name ("serializable", "snapshot-isolation", ...; the row below
 ** stands for all of them), judged on the run's history. A history of other
@@ -231,6 +246,9 @@ const script_check script_checks[] = {
     {"convergence", check_convergence_run,
      "every up replica holds the same state (inspect's \"kv\", else \"state_digest\")",
      "nodes (list of 1-based nodes to compare; default all)"},
+    {"consensus", check_consensus_run,
+     "one value decided: every client that learnt a value (ok write v, or read v) learnt the same, "
+     "and some client proposed it", ""},
     {"counter", check_counter_run,
      "every read of the counter lies between the acknowledged and the attempted sums (Jepsen)", ""},
     {"set-full", check_set_full_run,

@@ -1,0 +1,203 @@
+/*
+** paxos_kv.c — the Multi-Paxos state machine: a key-value store with
+** exactly-once client sessions, applied in slot order, and the leader's
+** answers to writes and reads.
+**
+** Sessions as in Raft (raft_kv.c): every op carries (client, seq); the
+** state machine remembers each client's last applied seq and its result,
+** so a request proposed twice (a duplicate, a retry, or recovered by a new
+** leader and proposed again) changes the store once.
+** Reads are linearizable in one of two ways:
+** - through a phase-2 round (the default): the read is a command in the
+**   log, answered when its slot is chosen and applied;
+** - under a leader lease ('lease_read'): the leader answers from its state
+**   when acceptors of a set that meets every phase-1 quorum acknowledged
+**   a heartbeat round sent less than a lease ago (the election timeout's
+**   low end shortened by the drift bound), and when it has applied every
+**   slot it recovered. Acceptors refuse other ballots' Prepare while their
+**   leader is fresh (paxos_acceptor.c), so nobody else can lead meanwhile.
+** Planted bug 'stale_leader_read': a node that believes it leads answers
+** reads from its own state at once, deposed or not.
+*/
+#include "paxos.h"
+
+static uint64_t key_hash(uint32_t key, int64_t value)
+{
+    return paxos_mix(paxos_mix(0x6b76, key), (uint64_t)value);
+}
+
+static uint64_t session_hash(int32_t client, uint64_t seq)
+{
+    return paxos_mix(paxos_mix(0x5e55, (uint64_t)(uint32_t)client), seq);
+}
+
+static int64_t kv_read(const paxos_kv *kv, uint32_t key)
+{
+    DSIM_ASSERT(key < PAXOS_KEYS_MAX);
+    return kv->present[key] ? kv->value[key] : DSIM_NIL;
+}
+
+static void kv_set(paxos_kv *kv, uint32_t key, int64_t value)
+{
+    if (kv->present[key])
+        kv->digest -= key_hash(key, kv->value[key]);
+    kv->present[key] = 1;
+    kv->value[key] = value;
+    kv->digest += key_hash(key, value);
+}
+
+void paxos_kv_apply_op(paxos_kv *kv, const dsim_op *op, dsim_status *st, int64_t *value)
+{
+    paxos_session *ses = NULL;
+    if (op->client >= 0 && op->client < PAXOS_CLIENTS_MAX) {
+        ses = &kv->session[op->client];
+        if (op->seq <= ses->seq) {   /* seen: the first result stands */
+            *st = op->seq == ses->seq ? (dsim_status)ses->status : DSIM_FAIL;
+            *value = op->seq == ses->seq ? ses->value : 0;
+            return;
+        }
+    }
+    *value = 0;
+    *st = DSIM_OK;
+    if (op->key >= PAXOS_KEYS_MAX) {
+        *st = DSIM_FAIL;
+    } else if (op->f == DSIM_F_WRITE) {
+        kv_set(kv, op->key, op->value);
+    } else if (op->f == DSIM_F_CAS) {
+        if (kv->present[op->key] && kv->value[op->key] == op->value)
+            kv_set(kv, op->key, op->value2);
+        else
+            *st = DSIM_FAIL;
+    } else {
+        *value = kv_read(kv, op->key);
+    }
+    if (ses) {
+        kv->digest -= session_hash(op->client, ses->seq);
+        ses->seq = op->seq;
+        ses->status = (int32_t)*st;
+        ses->value = *value;
+        kv->digest += session_hash(op->client, ses->seq);
+    }
+}
+
+static void settle_pending(dsim_node *n, const paxos_entry *e, dsim_status st, int64_t value)
+{
+    paxos_state *s = paxos_of(n);
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < s->pending_len; i++) {
+        paxos_pending *p = &s->pending[i];
+        if (p->slot > e->slot) {
+            s->pending[keep++] = *p;
+            continue;
+        }
+        if (p->slot == e->slot && e->cmd.kind == PAXOS_C_OP && e->cmd.op.id == p->op.id)
+            dsim_reply(n, &p->op, st, value);
+    }
+    s->pending_len = keep;
+}
+
+/* Applies every learnt slot not yet applied, in order; snapshots when
+** enough have piled up. */
+void paxos_apply_chosen(dsim_node *n)
+{
+    paxos_state *s = paxos_of(n);
+    while (s->applied < s->commit) {
+        const paxos_entry *e = paxos_entry_at(s, s->applied + 1);
+        DSIM_ASSERT(e != NULL);   /* learnt slots are held */
+        dsim_status st = DSIM_OK;
+        int64_t value = 0;
+        if (e->cmd.kind == PAXOS_C_OP)
+            paxos_kv_apply_op(&s->kv, &e->cmd.op, &st, &value);
+        s->applied = e->slot;
+        if (s->pending_len)
+            settle_pending(n, e, st, value);
+    }
+    if (s->cfg.snapshot_every > 0 && s->applied - s->snap >= (uint64_t)s->cfg.snapshot_every) {
+        paxos_snapshot snap = {.slot = s->applied, .kv = s->kv};
+        paxos_persist_snapshot(n, &snap);
+    }
+}
+
+void paxos_drop_pending(dsim_node *n)
+{
+    paxos_of(n)->pending_len = 0;
+}
+
+/* The lease holds while acceptors meeting every phase-1 quorum have
+** acknowledged a round sent less than 'lease_ns' ago. */
+void paxos_lease_progress(dsim_node *n)
+{
+    paxos_state *s = paxos_of(n);
+    if (!s->cfg.lease_read || s->role != PAXOS_LEADER)
+        return;
+    int acceptors = paxos_popcount(s->cfg.acceptors);
+    int need = acceptors - s->cfg.q1 + 1;
+    uint64_t r[PAXOS_NODES_MAX];
+    int k = 0;
+    for (int p = 0; p < dsim_cluster_size(n); p++)
+        if (paxos_has(s->cfg.acceptors, p))
+            r[k++] = s->acked_round[p];
+    for (int i = 1; i < k; i++)
+        for (int j = i; j > 0 && r[j] > r[j - 1]; j--) {
+            uint64_t t = r[j];
+            r[j] = r[j - 1];
+            r[j - 1] = t;
+        }
+    DSIM_ASSERT(need >= 1 && need <= k);
+    uint64_t round = r[need - 1];
+    if (round == 0 || round + PAXOS_ROUNDS <= s->round)
+        return;
+    int64_t until = s->round_sent_mono[round % PAXOS_ROUNDS] + s->cfg.lease_ns;
+    if (until > s->lease_until_mono)
+        s->lease_until_mono = until;
+}
+
+static bool answer_read_locally(dsim_node *n, const dsim_op *op)
+{
+    paxos_state *s = paxos_of(n);
+    bool stale = dsim_bug(n, "stale_leader_read");
+    bool lease = s->cfg.lease_read && dsim_mono(n) < s->lease_until_mono &&
+                 s->applied >= s->recover_hi;
+    if (!stale && !lease)
+        return false;
+    dsim_reply(n, op, DSIM_OK, op->key < PAXOS_KEYS_MAX ? kv_read(&s->kv, op->key) : DSIM_NIL);
+    return true;
+}
+
+/* A client's operation at this node (Multi-Paxos). */
+void paxos_on_client(dsim_node *n, const dsim_op *op)
+{
+    paxos_state *s = paxos_of(n);
+    if (s->role != PAXOS_LEADER) {
+        dsim_reply(n, op, DSIM_REDIRECT, s->leader_hint);
+        return;
+    }
+    if (op->f == DSIM_F_READ && answer_read_locally(n, op))
+        return;
+    if (op->client >= 0 && op->client < PAXOS_CLIENTS_MAX) {
+        const paxos_session *ses = &s->kv.session[op->client];
+        if (op->seq == ses->seq) {
+            dsim_reply(n, op, (dsim_status)ses->status, ses->value);
+            return;
+        }
+        if (op->seq < ses->seq)
+            return;   /* an old duplicate; its client has moved on */
+    }
+    for (uint32_t i = 0; i < s->pending_len; i++)
+        if (s->pending[i].op.id == op->id)
+            return;   /* proposed already, awaiting its slot */
+    paxos_cmd cmd = {.kind = PAXOS_C_OP, .op = *op};
+    uint64_t slot = 0;
+    if (op->key < PAXOS_KEYS_MAX && s->pending_len < PAXOS_PENDING_MAX)
+        slot = paxos_propose(n, &cmd);
+    if (slot == 0) {
+        dsim_reply(n, op, DSIM_FAIL, 0);
+        return;
+    }
+    dsim_disk_sync(n);
+    s->pending[s->pending_len++] = (paxos_pending){.slot = slot, .ballot = s->ballot, .op = *op};
+    for (int p = 0; p < dsim_cluster_size(n); p++)
+        if (p != dsim_id(n) && s->next[p] == slot)
+            paxos_send_accept(n, p);
+    paxos_advance_commit(n);
+}

@@ -1,0 +1,197 @@
+-- paxos.lua — randomized Paxos: Multi-Paxos KV (or single-decree Paxos)
+-- under every kind of fault.
+--
+-- What it does: 5 Paxos nodes (-D nodes=N; the seed draws 3, 4 or 5 when
+-- not given), 3 clients (-D clients=C), and for 'duration' ms (default
+-- 10000) a fault every 'interval' ms: by default the kernel's nemesis
+-- (partitions of every shape, pauses, crashes with torn writes, clock
+-- drift and steps, loss and duplication, disk read faults), whose
+-- schedule is data, so every failing seed shrinks with dsim shrink and
+-- replays with dsim replay; -D faults=all uses the scenario's own draws
+-- instead, with aimed crashes (just after a campaign starts, a leader
+-- wins, a slot is chosen). The seed also draws the Paxos options (swarm
+-- testing): election timeouts, batch, snapshots, lease reads, flexible
+-- quorums (q2 smaller than a majority, q1 what meets it). Then a liveness
+-- phase: faults healed, every node up, for 'recovery' ms; a leader must
+-- be elected (multi) and every client must complete an operation.
+-- The verdict: linearizability of the clients' history (multi: the kv
+-- workload; basic: a register whose one write is the chosen value), the
+-- 'consensus' check (basic), the Paxos invariants every 'invariants'
+-- events (default 10; -D invariants=1 for every event), and liveness
+-- (reported through the invariants check as "Liveness: ...").
+--
+--   dsim run scenarios/fuzz/paxos.lua --seed 7
+--   dsim run scenarios/fuzz/paxos.lua --seed 7 -D variant=basic
+--   dsim fuzz scenarios/fuzz/paxos.lua --seeds 1..1000 -D bug=skip_recovery
+--   dsim shrink scenarios/fuzz/paxos.lua --seed N -D bug=no_persist_promise
+-- Parameters: variant (multi or basic), bug (a planted bug), nodes,
+-- clients, duration, interval, recovery, faults ("nemesis", the default;
+-- "all"; or a comma list of: partition, pause, crash, clock, net),
+-- invariants (check every N events), any Paxos option.
+
+-- Swarm testing: the seed also draws the cluster size, the fault rate and
+-- the Paxos options (each -D given on the command line wins over the draw).
+local function pick(list) return list[math.random(1, #list)] end
+local variant  = dsim.param("variant", "multi")
+local nodes    = dsim.param("nodes", pick { 3, 4, 5, 5 })
+local clients  = dsim.param("clients", 3)
+local duration = dsim.param("duration", 10000)
+local interval = dsim.param("interval", pick { 100, 200, 400 })
+local recovery = dsim.param("recovery", 3000)
+local faults   = dsim.param("faults", "nemesis")
+local every    = dsim.param("invariants", 10)
+local drift_max = pick { 20000, 200000 }   -- the clock drift bound of this run (ppm)
+local options  = {
+  variant          = variant,
+  election_timeout = pick { {150, 300}, {400, 800} },
+  lease_drift_ppm  = drift_max,
+  snapshot_every   = pick { 20, 50, 200 },
+  batch            = pick { 1, 4, 64 },
+  lease_read       = math.random() < 0.4,
+  -- flexible quorums: small phase-2 quorums, phase 1 sized to meet them
+  q2               = (nodes >= 4 and math.random() < 0.4) and 2 or 0,
+}
+local basic = variant == "basic"
+
+local c = dsim.cluster {
+  protocol   = "paxos", nodes = nodes,
+  options    = options,
+  net        = { latency = dsim.uniform(1, 8) },
+  clients    = basic and { count = clients, workload = "register", rate = 20, timeout = 400 }
+                      or { count = clients, workload = "kv", keys = 8, rate = 40, timeout = 400 },
+  invariants = every,
+}
+
+local kinds = {}
+for k in string.gmatch((faults == "all" or faults == "nemesis") and "partition,pause,crash,clock,net" or faults, "[^,]+") do
+  kinds[#kinds + 1] = k
+end
+
+local crashed = {}
+local servers = {}
+for i = 1, nodes do servers[i] = i end
+local function random_node() return math.random(1, nodes) end
+
+local function shuffled()
+  local t = {}
+  for i = 1, nodes do t[i] = i end
+  for i = nodes, 2, -1 do local j = math.random(1, i); t[i], t[j] = t[j], t[i] end
+  return t
+end
+
+local actions = {
+  partition = function()
+    local shape = math.random(1, 7)
+    if shape == 1 then
+      local t, k = shuffled(), math.random(1, nodes - 1)
+      local a, b = {}, {}
+      for i = 1, nodes do if i <= k then a[#a + 1] = t[i] else b[#b + 1] = t[i] end end
+      c:partition { a, b }
+    elseif shape == 2 then c:isolate(random_node())
+    elseif shape == 3 then
+      local a, b = random_node(), random_node()
+      if a ~= b then c:cut(a, b) end
+    elseif shape == 6 and c:leader() then   -- the leader alone; clients reach all
+      local l, rest = c:leader(), {}
+      for i = 1, nodes do if i ~= l then rest[#rest + 1] = i end end
+      c:partition { {l}, rest }
+      if math.random() < 0.5 then   -- and its clock slow, the others fast
+        for i = 1, nodes do c:clock(i, { drift = i == l and -drift_max or drift_max }) end
+      end
+    elseif shape == 4 and nodes >= 3 then c:bridge()
+    elseif shape == 5 and nodes >= 3 then c:ring()
+    else c:heal() end
+  end,
+  pause = function()
+    local n = random_node()
+    if not crashed[n] then c:pause(n, math.random(50, 600)) end
+  end,
+  crash = function()
+    local n = random_node()
+    if not crashed[n] and math.random() < 0.4 then   -- a quick bounce
+      c:crash(n, { tear = math.random() < 0.3 })
+      c:after(math.random(1, 40), function() c:restart(n) end)
+      return
+    end
+    if crashed[n] then
+      c:restart(n); crashed[n] = nil
+    else
+      local down = 0
+      for _ in pairs(crashed) do down = down + 1 end
+      if down < (nodes - 1) // 2 + 1 then
+        c:crash(n, { tear = math.random() < 0.3 }); crashed[n] = true
+      end
+    end
+  end,
+  clock = function()
+    local n, roll = random_node(), math.random(1, 4)
+    if roll == 4 and c:leader() then   -- the leader slow, the others fast
+      for i = 1, nodes do c:clock(i, { drift = i == c:leader() and -drift_max or drift_max }) end
+    elseif roll == 1 then c:clock(n, { drift = math.random(-drift_max, drift_max) })
+    elseif roll == 2 then c:clock(n, { step = math.random(-300, 300) })
+    else c:clock(n, { drift = 0 }) end
+  end,
+  -- Duplication only between servers (see scenarios/fuzz/raft.lua).
+  net = function()
+    local roll = math.random(1, 3)
+    if roll == 1 then c:net { drop = math.random() * 0.1 }
+    elseif roll == 2 then c:net { from = servers, to = servers, dup = math.random() * 0.1 }
+    else c:net { drop = 0 }; c:net { from = servers, to = servers, drop = 0, dup = 0 } end
+  end,
+}
+
+local function bounce(n, after)
+  c:after(after, function()
+    if crashed[n] or c:now() >= duration then return end
+    c:crash(n)
+    c:after(math.random(1, 30), function() if not crashed[n] then c:restart(n) end end)
+  end)
+end
+if faults == "nemesis" then
+  -- The kernel's nemesis: its schedule is data, so dsim shrink can cut a
+  -- failing run down and dsim replay can rerun it.
+  c:nemesis { faults = "all", interval = interval, start = interval, stop = duration, recovery = 0 }
+else
+  -- Aimed crashes: where a forgotten promise or a skipped recovery bites.
+  c:on("election", function(ev)
+    if c:now() < duration and math.random() < 0.2 then bounce(random_node(), math.random(0, 10)) end
+  end)
+  c:on("leader", function(ev)
+    if c:now() < duration and math.random() < 0.2 then bounce(ev.node, math.random(1, 30)) end
+  end)
+  c:on("chosen", function(ev)
+    if c:now() < duration and math.random() < 0.01 then bounce(ev.node, math.random(0, 3)) end
+  end)
+  for t = interval, duration - interval, interval do
+    c:at(t, function() actions[kinds[math.random(1, #kinds)]]() end)
+  end
+end
+
+-- Liveness phase: everything healed and up.
+local heal_at = duration
+c:at(heal_at, function()
+  c:heal()
+  c:net { drop = 0, dup = 0 }
+  c:net { from = servers, to = servers, drop = 0, dup = 0 }
+  for n = 1, nodes do
+    c:resume(n)
+    if crashed[n] then c:restart(n); crashed[n] = nil end
+    c:clock(n, { drift = 0 })
+  end
+end)
+
+local leader_seen = basic
+c:every(50, function() if c:now() > heal_at and c:leader() then leader_seen = true end end, heal_at)
+
+c:at(duration + recovery - 300, function()
+  local problem = nil
+  if not leader_seen then problem = "no leader within " .. (recovery - 300) .. " ms after healing" end
+  for k, cl in ipairs(c:clients()) do
+    if not problem and not (cl.last_ok_ms and cl.last_ok_ms > heal_at + 1000) then
+      problem = "client c" .. k .. " completed nothing in the liveness phase"
+    end
+  end
+  if problem then c:control(1, "liveness_failed", { why = problem }) end
+end)
+c:run { until_ms = duration + recovery }
+return c:check(basic and { "linearizable", "consensus", "invariants" } or { "linearizable", "invariants" })
