@@ -62,6 +62,11 @@ judge "$SRC/tests/data/knossos"
 # the same files with the register starting at nil: the good ones that read 0 fail
 "$DSIM" check --model cas-register "$SRC/tests/data/knossos/cas-register/good/multiline-vector.edn" >/dev/null 2>&1
 [ $? = 1 ] || fail "without --initial 0 a read of 0 before any write is not linearizable"
+# an ok read of nil: a wildcard with --initial (Knossos), a read of nil without
+"$DSIM" check --model cas-register --initial 0 "$SRC/tests/data/knossos/cas-register/good/nil-read.edn" >/dev/null 2>&1
+[ $? = 0 ] || fail "with --initial 0 an ok read of nil constrains nothing (Knossos)"
+"$DSIM" check --model cas-register "$SRC/tests/data/knossos/cas-register/good/nil-read.edn" >/dev/null 2>&1
+[ $? = 1 ] || fail "without --initial a read of nil after a write of 3 is not linearizable"
 "$DSIM" check --model multi-register "$SRC/tests/data/knossos/multi-register/txn.edn" >/dev/null 2>"$T/err"
 [ $? = 2 ] && grep -q "transactional checker" "$T/err" || fail "--model multi-register names the txn checker"
 "$DSIM" check --model counter --initial 0 "$SRC/tests/data/knossos/mutex/good-lock.edn" >/dev/null 2>&1

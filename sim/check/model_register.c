@@ -9,7 +9,8 @@
 ** swaps when the register equals 'from'. An ok cas swapped, unless its
 ** completion value is the boolean false (the cas returned false; see
 ** hist.h); an info or open cas swapped if it matched, or never happened.
-** A read whose result is unknown constrains nothing and is skipped.
+** A read whose result is unknown constrains nothing and is skipped; with
+** an initial value, so is an ok read of nil (Knossos's convention).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,13 @@ static int prepare_common(lin_ctx *c, const hist_op *op, lin_op *o, bool cas_ok,
         o->kind = REG_READ;
         if (!known)
             return LIN_PREP_SKIP;
-        o->out = lin_handle(lin_result_value(c, op));
+        const hist_value *r = lin_result_value(c, op);
+        /* With --initial the register always holds a value, so an ok read
+        ** of nil is a read whose value was not recorded (Jepsen writes
+        ** them): Knossos's register accepts it in any state; so do we. */
+        if (c->initial != NULL && r->kind == HIST_NIL)
+            return LIN_PREP_SKIP;
+        o->out = lin_handle(r);
         o->readonly = true;
         return LIN_PREP_OK;
     }
