@@ -251,6 +251,31 @@ void dsim_emit(dsim_node *n, const char *name, json_t *fields);
 ** guarded). */
 void *dsim_checker_state(dsim_world *w);
 
+/* ---- signatures and Byzantine behaviour ---------------------------------
+** Every node has a private signing key that only the kernel holds (derived
+** from the run's seed, never shown to a protocol). 'dsim_sign' signs bytes
+** as node 'n', which must be the node whose callback is running (signing as
+** another node asserts: that is forgery, and no node can do it);
+** 'dsim_verify' tells whether 'sig' is 'signer''s signature of exactly
+** those bytes. A tag is a keyed 128-bit hash, so a guessed or altered one
+** passes with probability 2^-128: within the simulation signatures are
+** unforgeable, Byzantine node or not. */
+typedef struct dsim_sig {
+    uint64_t tag[2];
+} dsim_sig;
+
+dsim_sig dsim_sign(dsim_node *n, const void *data, uint32_t len);
+bool dsim_verify(dsim_node *n, int signer, const void *data, uint32_t len, const dsim_sig *sig);
+
+/* The Byzantine behaviour the scenario gave node 'n' (c:byzantine), or NULL
+** while it is honest. A protocol acts it out when it is one of the names in
+** its 'byzantine' table; the kernel acts out the generic ones itself
+** ("silent", "mute_to", "replay", "corrupt"). The behaviour survives
+** crashes: it is what the node is, not what it remembers. */
+const char *dsim_byzantine(const dsim_node *n);
+/* The behaviour's parameters (a JSON object, never NULL; {} when none). */
+const json_t *dsim_byzantine_params(const dsim_node *n);
+
 /* ---- the protocol plug-in ----------------------------------------------- */
 
 typedef struct dsim_protocol {
@@ -282,6 +307,10 @@ typedef struct dsim_protocol {
     /* Bytes of the invariant checker's world-level block
     ** ('dsim_checker_state'); 0 when it keeps none. */
     size_t checker_state_size;
+    /* The Byzantine behaviours the protocol acts out (dsim_byzantine),
+    ** NULL-terminated, or NULL: c:byzantine accepts these and the kernel's
+    ** generic ones, and `dsim list` shows them. */
+    const char *const *byzantine;
 } dsim_protocol;
 
 /* ---- inspect: the keys the kernel and the tools read --------------------

@@ -142,6 +142,20 @@ void dsim_disk_fail_reads(dsim_world *w, int node, uint32_t reads);
 ** node is crashed: 'result' "error" says which). Takes 'args'. */
 int dsim_control(dsim_world *w, int node, const char *verb, json_t *args, json_t *result);
 
+/* ---- Byzantine behaviour (sim/kernel/byzantine.c) -------------------------- */
+
+/* The behaviours the kernel acts out for any protocol, NULL-terminated. */
+extern const char *const dsim_byzantine_generic[];
+/* Makes 'node' Byzantine with 'behaviour' (a generic one or one in the
+** protocol's 'byzantine' table) and 'params' (an object, or NULL; the
+** kernel keeps a reference); traces "byzantine". Returns a token for
+** dsim_honest, or 0 with a message in 'err' when the behaviour is unknown. */
+uint32_t dsim_byzantine_set(dsim_world *w, int node, const char *behaviour, json_t *params,
+                            char *err, size_t cap);
+/* Makes 'node' honest again if it is still in the Byzantine spell that
+** 'token' names (0: any); traces "honest". False when it was not. */
+bool dsim_honest(dsim_world *w, int node, uint32_t token);
+
 /* ---- scheduling and recording ------------------------------------------- */
 
 typedef void (*dsim_call_fn)(dsim_world *w, uint64_t a, uint64_t b);

@@ -40,12 +40,13 @@ int node_init(dsim_world *w, dsim_node *n, int id)
     n->status = NODE_UP;
     clock_init(&n->clock);
     rng_stream(&n->rng, w->seed, "node", (uint64_t)id);
+    byzantine_init(n);
     n->disk = disk_new();
     size_t size = w->proto->state_size ? w->proto->state_size : 1;
     n->state = calloc(1, size);
     n->term_seen = -1;
     n->synced_ns = -1;
-    return (n->disk && n->state) ? 0 : -1;
+    return (n->disk && n->state && n->byz_params) ? 0 : -1;
 }
 
 static void deferred_clear(dsim_node *n)
@@ -64,6 +65,7 @@ void node_free(dsim_node *n)
     free(n->deferred);
     disk_free(n->disk);
     free(n->state);
+    json_decref(n->byz_params);
 }
 
 /* ---- timers --------------------------------------------------------------- */
@@ -192,9 +194,9 @@ void node_boot(dsim_node *n)
     DSIM_ASSERT(n->status == NODE_UP);
     world_fp(n->w, 0xb007 ^ (uint64_t)n->id);
     if (n->w->proto->start) {
-        n->w->in_protocol++;
+        int was = world_enter(n->w, n->id);
         n->w->proto->start(n);
-        n->w->in_protocol--;
+        world_leave(n->w, was);
     }
     observe_role(n);
     DSIM_ASSERT(n->status == NODE_UP);   /* start cannot change its own node's state */
@@ -331,7 +333,7 @@ void node_dispatch(dsim_node *n, const queue_item *it)
     if (it->kind == EV_DELIVER) {   /* protocol or request message, reachable */
         wmsg *m = it->ptr;
         dsim_world *w = n->w;
-        w->in_protocol++;
+        int was = world_enter(w, n->id);
         if (m->kind == MSG_PROTOCOL) {
             dsim_msg pm = {.type = m->type, .len = m->len, .data = m->data, .id = m->id};
             w->proto->on_message(n, m->from, &pm);
@@ -345,7 +347,7 @@ void node_dispatch(dsim_node *n, const queue_item *it)
             if (w->proto->on_request)
                 w->proto->on_request(n, &op);
         }
-        w->in_protocol--;
+        world_leave(w, was);
         observe_role(n);
         return;
     }
@@ -361,9 +363,9 @@ void node_dispatch(dsim_node *n, const queue_item *it)
         json_object_set_new(e, "kind", json_integer(kind));
         trace_emit(n->w, e);
     }
-    n->w->in_protocol++;
+    int was = world_enter(n->w, n->id);
     n->w->proto->on_timer(n, kind, it->b);
-    n->w->in_protocol--;
+    world_leave(n->w, was);
     observe_role(n);
 }
 

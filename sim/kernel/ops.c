@@ -295,7 +295,9 @@ int dsim_control(dsim_world *w, int node, const char *verb, json_t *args, json_t
         return -2;
     }
     world_fp_bytes(w, verb, strlen(verb));
+    int was = world_enter(w, node);
     int rc = w->proto->control(n, verb, args, result);
+    world_leave(w, was);
     json_decref(args);
     return rc != 0 ? -1 : 0;
 }

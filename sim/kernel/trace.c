@@ -34,7 +34,7 @@ const char *endpoint_name(const dsim_world *w, int ep, char *buf, size_t cap)
 static bool is_fault_ev(const char *ev)
 {
     static const char *const kinds[] = {"crash", "restart", "pause", "resume", "partition",
-                                        "heal", "clock", "net", "fault", NULL};
+                                        "heal", "clock", "net", "fault", "byzantine", "honest", NULL};
     for (int i = 0; ev && kinds[i]; i++)
         if (strcmp(ev, kinds[i]) == 0)
             return true;

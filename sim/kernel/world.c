@@ -116,6 +116,7 @@ static dsim_world *world_alloc(const world_config *cfg, int endpoints)
     w->invariants_every = cfg->invariants_every;
     w->msg_id_next = 1;
     w->op_id_next = 1;
+    w->acting = -1;
     w->fingerprint = 0x6473696d2d667021ULL ^ w->seed;
     rng_stream(&w->rng_net, w->seed, "net", 0);
     rng_stream(&w->rng_workload, w->seed, "workload", 0);

@@ -77,6 +77,11 @@ struct dsim_node {
     char role[16];              /* last role seen by inspect (for traces) */
     int64_t term_seen;
     int64_t synced_ns;          /* last dsim_disk_sync, -1 before the first */
+    /* Byzantine behaviour (byzantine.c); survives crashes */
+    char byz[32];               /* "" while honest */
+    json_t *byz_params;         /* owned object; {} while honest */
+    uint32_t byz_gen;           /* bumps on every change: dsim_honest's token */
+    uint64_t sign_key[2];       /* the node's private key */
 };
 
 typedef dsim_link net_profile;  /* link behaviour; profile 0 is the default */
@@ -210,6 +215,7 @@ struct dsim_world {
     /* invariants */
     void *checker_state;        /* proto->checker_state_size bytes; never zeroed by crashes */
     int in_protocol;            /* inside a node callback: the checker's state is off limits */
+    int acting;                 /* the node whose callback runs, or -1 */
     int invariants_every;       /* check after every N events; 0: off */
     char *invariant_violation;  /* first one seen, owned */
     int64_t invariant_violation_t;
@@ -263,6 +269,21 @@ static inline void world_fp(dsim_world *w, uint64_t x)
     w->fingerprint = h ^ (h >> 32);
 }
 void world_fp_bytes(dsim_world *w, const void *p, size_t len);
+/* Around a protocol callback of node 'id': the checker's state goes off
+** limits and 'acting' names the node (dsim_sign checks it). */
+static inline int world_enter(dsim_world *w, int id)
+{
+    int was = w->acting;
+    w->in_protocol++;
+    w->acting = id;
+    return was;
+}
+static inline void world_leave(dsim_world *w, int was)
+{
+    DSIM_ASSERT(w->in_protocol > 0);
+    w->in_protocol--;
+    w->acting = was;
+}
 /* Notes a warning about the scenario (printf format); observes only. */
 void world_warn(dsim_world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -280,6 +301,9 @@ void node_resume(dsim_node *n);
 void node_dispatch(dsim_node *n, const queue_item *it);
 void node_inspect(dsim_node *n, json_t *out);
 const char *node_status_name(int status);
+
+/* byzantine.c */
+void byzantine_init(dsim_node *n);   /* the node's signing key; honest */
 
 /* net.c */
 int net_init(dsim_world *w, int endpoints);
