@@ -329,6 +329,20 @@ void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
     }
 }
 
+void net_send_dropped(dsim_world *w, int from, int to, uint32_t type, const void *data,
+                      uint32_t len, uint64_t id, const char *why)
+{
+    DSIM_ASSERT(len <= DSIM_MSG_BYTES_MAX);
+    DSIM_ASSERT(from < w->nodes_len && to < w->nodes_len);
+    w->stats.sent++;
+    world_fp(w, ((uint64_t)(uint32_t)from << 40) ^ ((uint64_t)(uint32_t)to << 16) ^
+                    ((uint64_t)type << 2) ^ MSG_PROTOCOL);
+    world_fp_bytes(w, data, len);
+    wmsg *m = msg_make(w, from, to, MSG_PROTOCOL, type, data, len, id);
+    trace_msg(w, "send", m, NULL);
+    drop(w, m, why);
+}
+
 /* A message arrives: it may still die (cut link, broken connection, crashed
 ** or restarted receiver); otherwise its receiver handles it. Takes
 ** ownership of 'm'. */
@@ -383,6 +397,9 @@ uint64_t dsim_send(dsim_node *n, int to, uint32_t type, const void *data, uint32
     DSIM_ASSERT(to < w->nodes_len);
     DSIM_ASSERT(n->status == NODE_UP);
     uint64_t id = w->msg_id_next++;
-    net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
+    if (n->byz[0])
+        byzantine_send(n, to, type, data, len, id);
+    else
+        net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
     return id;
 }
