@@ -69,7 +69,7 @@
 
 enum {
     PBFT_MSG_PRE_PREPARE = 0, PBFT_MSG_PREPARE, PBFT_MSG_COMMIT, PBFT_MSG_CHECKPOINT,
-    PBFT_MSG_VIEW_CHANGE, PBFT_MSG_NEW_VIEW, PBFT_MSG_STATUS, PBFT_MSG_STATE, PBFT_MSG_FORWARD,
+    PBFT_MSG_VIEW_CHANGE, PBFT_MSG_NEW_VIEW, PBFT_MSG_STATUS, PBFT_MSG_STATE,
     PBFT_MSG_COUNT_
 };
 enum { PBFT_T_VIEW = 1, PBFT_T_STATUS = 2, PBFT_T_SLOW = 3 };
@@ -317,7 +317,7 @@ bool pbft_load_newview(dsim_node *n, void **msg, uint32_t *len);
 void pbft_recover(dsim_node *n);
 
 /* pbft_normal.c */
-void pbft_on_request(dsim_node *n, const dsim_op *op, bool forwarded);
+void pbft_on_request(dsim_node *n, const dsim_op *op);
 void pbft_assign_pending(dsim_node *n);
 void pbft_on_pre_prepare(dsim_node *n, int from, const pbft_pp *pp);
 void pbft_accept_pp(dsim_node *n, const pbft_pp *pp);
@@ -353,7 +353,7 @@ uint32_t pbft_compute_o(const pbft_vc *const *vcs, uint32_t count, uint64_t view
 /* pbft_byz.c */
 void pbft_byz_assign(dsim_node *n, pbft_pp *pp);   /* primary sends one pre-prepare */
 void pbft_byz_vc(dsim_node *n, pbft_vc *vc);       /* lie_view_change */
-bool pbft_byz_lie_reply(dsim_node *n, const dsim_op *op);
+void pbft_byz_lie_reply(dsim_node *n, const dsim_op *op);
 
 /* pbft_invariants.c */
 const char *pbft_invariants(dsim_world *w);

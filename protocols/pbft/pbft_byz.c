@@ -139,10 +139,8 @@ void pbft_byz_vc(dsim_node *n, pbft_vc *vc)
     }
 }
 
-bool pbft_byz_lie_reply(dsim_node *n, const dsim_op *op)
+void pbft_byz_lie_reply(dsim_node *n, const dsim_op *op)
 {
-    if (!pbft_is_byz(n, "lie_reply"))
-        return false;
-    dsim_reply(n, op, DSIM_OK, 424242 + (int64_t)(dsim_rand(n) % 1000));
-    return false;   /* it still takes part in the protocol */
+    if (pbft_is_byz(n, "lie_reply"))   /* it still takes part in the protocol */
+        dsim_reply(n, op, DSIM_OK, 424242 + (int64_t)(dsim_rand(n) % 1000));
 }

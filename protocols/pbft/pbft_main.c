@@ -131,12 +131,6 @@ static void on_message(dsim_node *n, int from, const dsim_msg *m)
     case PBFT_MSG_STATE:
         pbft_on_state(n, from, m->data, m->len);
         return;
-    case PBFT_MSG_FORWARD: {
-        dsim_op op;
-        if (take(m, &op, sizeof op) && op.mops_len <= DSIM_MOPS_MAX)
-            pbft_on_request(n, &op, true);
-        return;
-    }
     default:
         return;   /* a Byzantine sender's invention */
     }
@@ -167,7 +161,7 @@ static void on_timer(dsim_node *n, uint32_t kind, uint64_t arg)
 
 static void on_request(dsim_node *n, const dsim_op *op)
 {
-    pbft_on_request(n, op, false);
+    pbft_on_request(n, op);
 }
 
 static void inspect(dsim_node *n, json_t *out)
@@ -261,13 +255,6 @@ static void describe(const dsim_msg *m, json_t *out)
         json_object_set_new(out, "seq", json_integer((json_int_t)seq));
         return;
     }
-    case PBFT_MSG_FORWARD: {
-        dsim_op op;
-        if (!take(m, &op, sizeof op))
-            return;
-        json_object_set_new(out, "request", json_sprintf("c%d#%" PRIu64, op.client + 1, op.seq));
-        return;
-    }
     default:
         return;
     }
@@ -325,7 +312,7 @@ static const dsim_event events[] = {
 };
 
 static const char *const msg_names[] = {"PrePrepare", "Prepare", "Commit", "Checkpoint", "ViewChange",
-                                        "NewView", "Status", "State", "Forward", NULL};
+                                        "NewView", "Status", "State", NULL};
 
 const dsim_protocol pbft_protocol = {
     .name = "pbft",

@@ -3,9 +3,11 @@
 ** (PRE-PREPARE, PREPARE, COMMIT), execution in sequence order on the KV
 ** state machine, and replies.
 **
-** A request reaches every replica (clients send to all); each keeps it
-** pending until executed, and a backup with a pending request runs the
-** view-change timer. The primary assigns the next sequence number inside
+** A request reaches every replica (clients send to all and retransmit);
+** each keeps it pending until executed, and a replica with a pending
+** request runs the view-change timer. Requests are not signed by their
+** clients here, so a replica orders and answers only what it received
+** from the client itself: a relayed request could be a forgery. The primary assigns the next sequence number inside
 ** the window and multicasts a signed PRE-PREPARE carrying the request. A
 ** backup accepts one pre-prepare per (view, seq): right view, inside the
 ** window, signed by the view's primary, a digest that names the request;
@@ -102,42 +104,29 @@ static bool assigned_in_view(const pbft_state *s, uint64_t id)
     return false;
 }
 
-void pbft_on_request(dsim_node *n, const dsim_op *op, bool forwarded)
+void pbft_on_request(dsim_node *n, const dsim_op *op)
 {
     pbft_state *s = pbft_of(n);
-    if (!forwarded) {
-        pbft_seen *seen = &s->seen[s->seen_next++ % PBFT_RING];
-        seen->id = op->id;
-        seen->digest = pbft_op_digest(op);
-        if (pbft_byz_lie_reply(n, op))
-            return;
-    }
+    pbft_seen *seen = &s->seen[s->seen_next++ % PBFT_RING];
+    seen->id = op->id;
+    seen->digest = pbft_op_digest(op);
+    pbft_byz_lie_reply(n, op);
     if (op->client < 0 || op->client >= PBFT_CLIENTS_MAX || op->key >= DSIM_STORE_KEYS) {
-        if (!forwarded)
-            dsim_reply(n, op, DSIM_FAIL, 0);
+        dsim_reply(n, op, DSIM_FAIL, 0);
         return;
     }
     const pbft_session *ses = &s->kv.session[op->client];
     if (op->seq <= ses->seq) {
-        if (op->seq == ses->seq && !ses->words && !forwarded)   /* a retry: the kept answer */
+        if (op->seq == ses->seq && !ses->words)   /* a retry: the kept answer */
             dsim_reply(n, op, (dsim_status)ses->status, ses->value);
         return;
     }
-    int at = pending_find(s, op->id);
-    int primary = pbft_primary(s, s->view);
-    if (at >= 0) {   /* a retransmission: the primary may have missed it */
-        if (!forwarded && primary != dsim_id(n))
-            dsim_send(n, primary, PBFT_MSG_FORWARD, op, (uint32_t)sizeof *op);
-    } else if (!forwarded) {
+    if (pending_find(s, op->id) < 0) {
         if (s->pending_len == PBFT_PENDING_MAX)
             return;   /* the client retransmits */
         s->pending[s->pending_len++] = *op;
-    } else if (primary == dsim_id(n) && s->pending_len < PBFT_PENDING_MAX) {
-        s->pending[s->pending_len++] = *op;   /* the primary orders forwarded ones too */
-    } else {
-        return;
     }
-    if (primary == dsim_id(n) && !s->in_vc)
+    if (pbft_primary(s, s->view) == dsim_id(n) && !s->in_vc)
         pbft_assign_pending(n);
     pbft_arm_view_timer(n);
 }
