@@ -65,6 +65,7 @@
 #define PBFT_TALLY 6             /* checkpoint seqs counted at once */
 #define PBFT_RING 256            /* executed / received requests remembered */
 #define PBFT_GHOST 4096
+#define PBFT_BACKOFF_MAX 3        /* the view-change timeout doubles up to 8T */
 #define PBFT_NULL_DIGEST 0x6e756c6cull   /* the null request's digest */
 
 enum {
@@ -209,6 +210,7 @@ typedef struct pbft_state {
     uint32_t nproof;
     pbft_ckpt proof[2 * PBFT_F_MAX + 1];   /* of the stable checkpoint */
     pbft_slot log[PBFT_LOG_MAX];
+    pbft_pp future[PBFT_LOG_MAX]; /* pre-prepares of a view not entered yet */
     pbft_kv kv;
     pbft_snap snaps[PBFT_SNAPS];
     pbft_tally tally[PBFT_TALLY];
@@ -339,6 +341,7 @@ void pbft_install_state(dsim_node *n, uint64_t seq, const pbft_kv *kv);
 
 /* pbft_view.c */
 void pbft_start_view_change(dsim_node *n, uint64_t view);
+void pbft_build_vc(dsim_node *n, uint64_t view, pbft_vc *vc);
 void pbft_on_view_change(dsim_node *n, int from, const pbft_vc *vc, uint32_t len);
 void pbft_on_new_view(dsim_node *n, int from, const void *data, uint32_t len);
 void pbft_on_view_timer(dsim_node *n, uint64_t gen);

@@ -242,7 +242,7 @@ void pbft_on_status(dsim_node *n, int from, const pbft_status *st)
     pbft_state *s = pbft_of(n);
     if (pbft_is_byz(n, "stale_view"))
         return;
-    if (st->view < s->view && !s->in_vc) {
+    if ((st->view < s->view || (st->view == s->view && st->in_vc)) && !s->in_vc) {
         void *nv;
         uint32_t len;
         if (pbft_load_newview(n, &nv, &len)) {
@@ -251,12 +251,33 @@ void pbft_on_status(dsim_node *n, int from, const pbft_status *st)
         }
         return;
     }
+    if (st->in_vc && s->in_vc && st->view < s->view) {
+        /* It waits for view changes to a view this replica has left. A
+        ** view change for a lower view than its own promises nothing it
+        ** has not promised already: send a fresh one, so that replicas
+        ** that lost theirs (a crash, a lost message) can still meet. */
+        pbft_vc *vc = malloc(sizeof *vc);
+        DSIM_ASSERT(vc != NULL);
+        pbft_build_vc(n, st->view, vc);
+        dsim_send(n, from, PBFT_MSG_VIEW_CHANGE, vc, pbft_vc_bytes(vc));
+        free(vc);
+        return;
+    }
     if (st->last_exec < s->stable) {
         pbft_send_state(n, from);
         return;
     }
-    if (st->view == s->view && !st->in_vc && !s->in_vc && st->last_exec < s->last_exec)
-        retransmit(n, from, st->last_exec > s->stable ? st->last_exec : s->stable);
+    if (st->view != s->view || st->in_vc || s->in_vc)
+        return;
+    uint64_t base = st->last_exec > s->stable ? st->last_exec : s->stable;
+    if (st->last_exec < s->last_exec)
+        retransmit(n, from, base);
+    else if (pbft_primary(s, s->view) == dsim_id(n))   /* its pre-prepares may be lost */
+        for (uint64_t q = base + 1; q <= s->seq_next && q <= base + 4; q++) {
+            pbft_slot *sl = pbft_slot_at(s, q);
+            if (sl && sl->has_pp && sl->pp.view == s->view && sl->pp.from == dsim_id(n))
+                pbft_send_pp_to(n, from, &sl->pp);
+        }
 }
 
 void pbft_on_status_timer(dsim_node *n)

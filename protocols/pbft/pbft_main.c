@@ -271,11 +271,27 @@ static int control(dsim_node *n, const char *verb, const json_t *args, json_t *r
         snprintf(s->liveness, sizeof s->liveness, "%s", why ? why : "(no reason given)");
         return 0;
     }
+    if (strcmp(verb, "log") == 0) {   /* the window, as text: "5:v2 c2#3 P C" */
+        json_t *log = json_array();
+        for (uint64_t q = s->stable + 1; q <= s->stable + (uint64_t)s->cfg.window; q++) {
+            const pbft_slot *sl = pbft_slot_at(s, q);
+            if (sl == NULL || !sl->has_pp)
+                continue;
+            char buf[96];
+            snprintf(buf, sizeof buf, "%" PRIu64 ":v%" PRIu64 " %s%s%s p%d c%d", q, sl->pp.view,
+                     sl->pp.null_req ? "null" : "req", sl->prepared ? " P" : "",
+                     sl->committed ? " C" : "", pbft_popcount(sl->prep_mask),
+                     pbft_popcount(sl->commit_mask));
+            json_array_append_new(log, json_string(buf));
+        }
+        json_object_set_new(result, "log", log);
+        return 0;
+    }
     if (strcmp(verb, "view_change") == 0) {
         pbft_start_view_change(n, s->view + 1);
         return 0;
     }
-    json_object_set_new(result, "error", json_string("unknown verb (known: view_change, liveness_failed)"));
+    json_object_set_new(result, "error", json_string("unknown verb (known: log, view_change, liveness_failed)"));
     return -1;
 }
 

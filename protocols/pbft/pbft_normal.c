@@ -251,8 +251,12 @@ void pbft_on_pre_prepare(dsim_node *n, int from, const pbft_pp *pp)
 {
     pbft_state *s = pbft_of(n);
     (void)from;   /* relayed ones count: the primary's signature is what matters */
-    if (s->in_vc || pp->view != s->view || !pbft_pp_valid(n, pp))
+    if (pp->view < s->view || !pbft_pp_valid(n, pp))
         return;
+    if (pp->view > s->view || s->in_vc) {   /* ahead of its NEW-VIEW: kept for then */
+        s->future[pp->seq % PBFT_LOG_MAX] = *pp;
+        return;
+    }
     pbft_slot *sl = pbft_slot_for(s, pp->seq);
     if (sl == NULL)
         return;

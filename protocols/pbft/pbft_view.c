@@ -6,7 +6,8 @@
 ** accepting messages of view v and multicasts a signed VIEW-CHANGE with
 ** its stable checkpoint and proof, and for every seq above it the latest
 ** prepared certificate it holds. The timer then waits twice as long for
-** the new view (it doubles per failed view, and resets on execution).
+** the new view (it doubles per failed view, and resets on execution),
+** and only once 2f+1 replicas are changing to that view.
 ** Seeing valid view changes from f+1 replicas for views above its own, a
 ** replica joins the smallest of them (one of them is correct).
 ** The primary of v+1, with 2f+1 valid view changes (its own counted),
@@ -33,12 +34,23 @@ void pbft_stop_view_timer(dsim_node *n)
     s->vc_timer = 0;
 }
 
+/* Normal case: runs while a request is pending. Changing view: runs only
+** once 2f+1 view changes for the new view are in (so a lone replica
+** cannot race through views the others never join), for T << attempts
+** (doubling per failed view, capped at 8T, reset by an execution). */
 void pbft_arm_view_timer(dsim_node *n)
 {
     pbft_state *s = pbft_of(n);
     if (s->vc_timer || (s->pending_len == 0 && !s->in_vc))
         return;
-    uint32_t shift = s->vc_attempts < 6 ? s->vc_attempts : 6;
+    if (s->in_vc) {
+        int have = 0;
+        for (int p = 0; p < s->cfg.n; p++)
+            have += (s->vc_mask >> p & 1u) && s->vcs[p].view == s->view;
+        if (have < s->cfg.q)
+            return;
+    }
+    uint32_t shift = s->vc_attempts < PBFT_BACKOFF_MAX ? s->vc_attempts : PBFT_BACKOFF_MAX;
     s->vc_timer = dsim_timer(n, PBFT_T_VIEW, ++s->vc_timer_gen, s->cfg.vc_timeout_ns << shift);
 }
 
@@ -134,6 +146,11 @@ static void enter_view(dsim_node *n, uint64_t view, const pbft_pp *o, uint32_t n
     }
     if (pbft_primary(s, view) == dsim_id(n))
         s->seq_next = top > s->last_exec ? top : s->last_exec;
+    for (int i = 0; i < PBFT_LOG_MAX; i++)   /* pre-prepares that overtook the NEW-VIEW */
+        if (s->future[i].view == view && s->future[i].seq > top) {
+            pbft_pp pp = s->future[i];
+            pbft_on_pre_prepare(n, pp.from, &pp);
+        }
     pbft_emit(n, "new_view", json_pack("{s:I, s:i, s:I}", "view", (json_int_t)view,
                                        "primary", pbft_primary(s, view) + 1,
                                        "reissued", (json_int_t)npp));
@@ -180,16 +197,11 @@ static void try_new_view(dsim_node *n)
     enter_view(n, s->view, o, npp, vcs, nvc, min_s);
 }
 
-void pbft_start_view_change(dsim_node *n, uint64_t view)
+/* This replica's signed VIEW-CHANGE for 'view' into 'vc': its stable
+** checkpoint with proof and its prepared certificates above it. */
+void pbft_build_vc(dsim_node *n, uint64_t view, pbft_vc *vc)
 {
     pbft_state *s = pbft_of(n);
-    if (view <= s->view || pbft_is_byz(n, "stale_view"))
-        return;
-    s->view = view;
-    s->in_vc = true;
-    s->view_changes++;
-    pbft_persist_view(n);
-    pbft_vc *vc = &s->vcs[dsim_id(n)];
     memset(vc, 0, sizeof *vc);
     vc->view = view;
     vc->from = dsim_id(n);
@@ -204,6 +216,19 @@ void pbft_start_view_change(dsim_node *n, uint64_t view)
     }
     pbft_byz_vc(n, vc);
     pbft_sign_vc(n, vc);
+}
+
+void pbft_start_view_change(dsim_node *n, uint64_t view)
+{
+    pbft_state *s = pbft_of(n);
+    if (view <= s->view || pbft_is_byz(n, "stale_view"))
+        return;
+    s->view = view;
+    s->in_vc = true;
+    s->view_changes++;
+    pbft_persist_view(n);
+    pbft_vc *vc = &s->vcs[dsim_id(n)];
+    pbft_build_vc(n, view, vc);
     s->vc_mask |= 1u << dsim_id(n);
     pbft_emit(n, "view_change", json_pack("{s:I, s:I, s:i}", "view", (json_int_t)view,
                                           "stable", (json_int_t)s->stable, "prepared", (int)vc->ncert));
@@ -218,8 +243,11 @@ void pbft_on_view_change(dsim_node *n, int from, const pbft_vc *vc, uint32_t len
     pbft_state *s = pbft_of(n);
     if (vc->from != from || from == dsim_id(n) || vc->view < s->view || !pbft_vc_valid(n, vc, len))
         return;
-    if ((s->vc_mask >> from & 1u) && s->vcs[from].view >= vc->view)
-        return;
+    if (s->vc_mask >> from & 1u) {   /* one per sender: the one for this view first */
+        uint64_t held = s->vcs[from].view;
+        if (vc->view != s->view && (held == s->view || held > vc->view))
+            return;
+    }
     memcpy(&s->vcs[from], vc, len);
     s->vc_mask |= 1u << from;
     /* f+1 replicas in higher views: at least one is correct; join the lowest */
@@ -233,6 +261,7 @@ void pbft_on_view_change(dsim_node *n, int from, const pbft_vc *vc, uint32_t len
         }
     if (above >= s->cfg.f + 1)
         pbft_start_view_change(n, lowest);
+    pbft_arm_view_timer(n);
     try_new_view(n);
 }
 
