@@ -22,6 +22,7 @@
 ** previous one; reads that fail their checksum are retried (transient
 ** read faults) and a record that keeps failing is taken as absent.
 */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -108,11 +109,56 @@ void pbft_persist_view(dsim_node *n)
     put(n, "view", &r, sizeof r);
 }
 
+/* A slot on disk: what this replica signed for it and its certificate;
+** the others' prepares and commits are collected again. */
+typedef struct slot_rec {
+    uint64_t seq;
+    uint32_t prepared_sent, commit_sent;   /* it multicast PREPARE / COMMIT */
+    uint32_t has_cert, pad;
+    pbft_pp pp;
+    pbft_cert cert;                         /* only when has_cert */
+} slot_rec;
+
 void pbft_persist_slot(dsim_node *n, const pbft_slot *sl)
 {
     char key[24];
     snprintf(key, sizeof key, "slot%d", (int)(sl->seq % PBFT_LOG_MAX));
-    put(n, key, sl, sizeof *sl);
+    slot_rec r;
+    memset(&r, 0, sizeof r);
+    r.seq = sl->seq;
+    r.prepared_sent = (sl->prep_mask >> dsim_id(n)) & 1u;
+    r.commit_sent = sl->sent_commit;
+    r.has_cert = sl->has_cert;
+    r.pp = sl->pp;
+    if (sl->has_cert)
+        r.cert = sl->cert;
+    put(n, key, &r, (uint32_t)(sl->has_cert ? sizeof r : offsetof(slot_rec, cert)));
+}
+
+static void restore_slot(dsim_node *n, pbft_slot *sl, const slot_rec *r)
+{
+    memset(sl, 0, sizeof *sl);
+    sl->seq = r->seq;
+    sl->has_pp = true;
+    sl->pp = r->pp;
+    sl->has_cert = r->has_cert;
+    if (r->has_cert)
+        sl->cert = r->cert;
+    int me = dsim_id(n);
+    if (r->prepared_sent) {   /* its own prepare, signed again: the same bytes */
+        sl->prep[me] = (pbft_vote){.view = r->pp.view, .seq = r->seq, .digest = r->pp.digest,
+                                   .from = me, .type = PBFT_MSG_PREPARE};
+        if (pbft_is_byz(n, "bad_digest"))
+            sl->prep[me].digest ^= 0xbad;
+        pbft_sign_vote(n, &sl->prep[me]);
+        sl->prep_mask |= 1u << me;
+    }
+    if (r->commit_sent) {
+        sl->sent_commit = true;
+        sl->commit_view[me] = r->pp.view;
+        sl->commit_digest[me] = r->pp.digest;
+        sl->commit_mask |= 1u << me;
+    }
 }
 
 void pbft_persist_stable(dsim_node *n)
@@ -175,13 +221,14 @@ void pbft_recover(dsim_node *n)
     for (int i = 0; i < PBFT_LOG_MAX; i++) {
         char key[24];
         snprintf(key, sizeof key, "slot%d", i);
-        pbft_slot *sl = get2(n, key, sizeof(pbft_slot), &len, NULL);
-        if (sl && len == sizeof *sl && sl->seq > s->stable &&
-            sl->seq <= s->stable + (uint64_t)s->cfg.window && sl->seq % PBFT_LOG_MAX == (uint64_t)i) {
-            s->log[i] = *sl;
-            if (sl->has_pp && sl->pp.view > s->view)
+        slot_rec *sl = get2(n, key, sizeof(slot_rec), &len, NULL);
+        if (sl && (len == sizeof *sl || (len == offsetof(slot_rec, cert) && !sl->has_cert)) &&
+            sl->seq > s->stable && sl->seq <= s->stable + (uint64_t)s->cfg.window &&
+            sl->seq % PBFT_LOG_MAX == (uint64_t)i) {
+            restore_slot(n, &s->log[i], sl);
+            if (sl->pp.view > s->view)
                 s->view = sl->pp.view;   /* a lost view record: never below what it signed */
-            if (sl->has_pp && sl->pp.from == dsim_id(n) && sl->seq > s->seq_next)
+            if (sl->pp.from == dsim_id(n) && sl->seq > s->seq_next)
                 s->seq_next = sl->seq;
         }
         free(sl);
