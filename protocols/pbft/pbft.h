@@ -233,6 +233,7 @@ typedef struct pbft_state {
     uint64_t ghost_exec_checked, ghost_seen_checked;
     /* counters */
     uint64_t view_changes, state_transfers, requests_executed;
+    uint64_t sent[PBFT_MSG_COUNT_];  /* messages sent, by type (since boot) */
     uint64_t disk_version;        /* of the newest record written */
     char liveness[160];
 } pbft_state;
@@ -287,6 +288,8 @@ int pbft_quorum(int f, bool bug_2f);          /* 2f+1 (bug: 2f) */
 int pbft_ckpt_quorum(int f, bool bug_f1);     /* 2f+1 (bug: f+1) */
 int pbft_faults_tolerated(int n);             /* f, or -1 when n != 3f+1 */
 void pbft_emit(dsim_node *n, const char *name, json_t *fields);
+void pbft_send(dsim_node *n, int to, uint32_t type, const void *data, uint32_t len);
+void pbft_send_all(dsim_node *n, uint32_t type, const void *data, uint32_t len);
 
 /* pbft_msg.c */
 uint64_t pbft_op_digest(const dsim_op *op);

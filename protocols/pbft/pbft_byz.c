@@ -26,19 +26,12 @@
 */
 #include "pbft.h"
 
-static void send_all(dsim_node *n, uint32_t type, const void *data, uint32_t len)
-{
-    for (int p = 0; p < dsim_cluster_size(n); p++)
-        if (p != dsim_id(n))
-            dsim_send(n, p, type, data, len);
-}
-
 static void commit_to(dsim_node *n, int to, const pbft_pp *pp)
 {
     pbft_vote v = {.view = pp->view, .seq = pp->seq, .digest = pp->digest, .from = dsim_id(n),
                    .type = PBFT_MSG_COMMIT};
     pbft_sign_vote(n, &v);
-    dsim_send(n, to, PBFT_MSG_COMMIT, &v, (uint32_t)sizeof v);
+    pbft_send(n, to, PBFT_MSG_COMMIT, &v, (uint32_t)sizeof v);
 }
 
 static void equivocate(dsim_node *n, pbft_pp *pp)
@@ -70,7 +63,7 @@ void pbft_byz_assign(dsim_node *n, pbft_pp *pp)
     if (pbft_is_byz(n, "bad_digest")) {
         pp->digest ^= 0xbad;
         pbft_sign_pp(n, pp);
-        send_all(n, PBFT_MSG_PRE_PREPARE, pp, (uint32_t)sizeof *pp);
+        pbft_send_all(n, PBFT_MSG_PRE_PREPARE, pp, (uint32_t)sizeof *pp);
         return;
     }
     if (pbft_is_byz(n, "skip") && pp->seq % 3 == 0 &&
@@ -83,7 +76,7 @@ void pbft_byz_assign(dsim_node *n, pbft_pp *pp)
         dsim_timer(n, PBFT_T_SLOW, pp->seq, s->cfg.vc_timeout_ns / 10 * 9);
         return;
     }
-    send_all(n, PBFT_MSG_PRE_PREPARE, pp, (uint32_t)sizeof *pp);
+    pbft_send_all(n, PBFT_MSG_PRE_PREPARE, pp, (uint32_t)sizeof *pp);
 }
 
 /* A made-up certificate for 'seq' at the view just below the new one. */

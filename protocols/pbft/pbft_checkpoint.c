@@ -26,13 +26,6 @@
 
 #include "pbft.h"
 
-static void send_all(dsim_node *n, uint32_t type, const void *data, uint32_t len)
-{
-    for (int p = 0; p < dsim_cluster_size(n); p++)
-        if (p != dsim_id(n))
-            dsim_send(n, p, type, data, len);
-}
-
 static pbft_snap *snap_at(pbft_state *s, uint64_t seq)
 {
     for (int i = 0; i < PBFT_SNAPS; i++)
@@ -97,7 +90,7 @@ void pbft_take_checkpoint(dsim_node *n)
         t->msg[dsim_id(n)] = c;
         t->mask |= 1u << dsim_id(n);
     }
-    send_all(n, PBFT_MSG_CHECKPOINT, &c, (uint32_t)sizeof c);
+    pbft_send_all(n, PBFT_MSG_CHECKPOINT, &c, (uint32_t)sizeof c);
     if (t)
         count(n, t);
 }
@@ -130,7 +123,7 @@ void pbft_make_stable(dsim_node *n, uint64_t seq, uint64_t digest, const pbft_ck
                           .in_vc = s->in_vc};
         for (uint32_t i = 0; i < nproof; i++)
             if (proof[i].from != dsim_id(n))
-                dsim_send(n, proof[i].from, PBFT_MSG_STATUS, &st, (uint32_t)sizeof st);
+                pbft_send(n, proof[i].from, PBFT_MSG_STATUS, &st, (uint32_t)sizeof st);
         return;
     }
     s->stable = seq;
@@ -210,7 +203,7 @@ void pbft_send_state(dsim_node *n, int to)
     memcpy(m->proof, s->proof, s->nproof * sizeof *s->proof);
     size_t used = pbft_kv_bytes(&sn->kv);
     memcpy(&m->kv, &sn->kv, used);
-    dsim_send(n, to, PBFT_MSG_STATE, m, (uint32_t)(offsetof(pbft_state_msg, kv) + used));
+    pbft_send(n, to, PBFT_MSG_STATE, m, (uint32_t)(offsetof(pbft_state_msg, kv) + used));
     free(m);
 }
 
@@ -225,13 +218,13 @@ static void retransmit(dsim_node *n, int to, uint64_t from_seq)
             continue;
         pbft_send_pp_to(n, to, &sl->pp);
         if (sl->prep_mask >> dsim_id(n) & 1u)
-            dsim_send(n, to, PBFT_MSG_PREPARE, &sl->prep[dsim_id(n)], (uint32_t)sizeof(pbft_vote));
+            pbft_send(n, to, PBFT_MSG_PREPARE, &sl->prep[dsim_id(n)], (uint32_t)sizeof(pbft_vote));
         if (sl->sent_commit) {
             pbft_vote v = {.view = sl->commit_view[dsim_id(n)], .seq = q,
                            .digest = sl->commit_digest[dsim_id(n)], .from = dsim_id(n),
                            .type = PBFT_MSG_COMMIT};
             pbft_sign_vote(n, &v);
-            dsim_send(n, to, PBFT_MSG_COMMIT, &v, (uint32_t)sizeof v);
+            pbft_send(n, to, PBFT_MSG_COMMIT, &v, (uint32_t)sizeof v);
         }
         sent++;
     }
@@ -246,7 +239,7 @@ void pbft_on_status(dsim_node *n, int from, const pbft_status *st)
         void *nv;
         uint32_t len;
         if (pbft_load_newview(n, &nv, &len)) {
-            dsim_send(n, from, PBFT_MSG_NEW_VIEW, nv, len);
+            pbft_send(n, from, PBFT_MSG_NEW_VIEW, nv, len);
             free(nv);
         }
         return;
@@ -259,7 +252,7 @@ void pbft_on_status(dsim_node *n, int from, const pbft_status *st)
         pbft_vc *vc = malloc(sizeof *vc);
         DSIM_ASSERT(vc != NULL);
         pbft_build_vc(n, st->view, vc);
-        dsim_send(n, from, PBFT_MSG_VIEW_CHANGE, vc, pbft_vc_bytes(vc));
+        pbft_send(n, from, PBFT_MSG_VIEW_CHANGE, vc, pbft_vc_bytes(vc));
         free(vc);
         return;
     }
@@ -286,14 +279,14 @@ void pbft_on_status_timer(dsim_node *n)
     dsim_timer(n, PBFT_T_STATUS, 0, s->cfg.status_ns);
     pbft_status st = {.view = s->view, .last_exec = s->last_exec, .stable = s->stable,
                       .in_vc = s->in_vc};
-    send_all(n, PBFT_MSG_STATUS, &st, (uint32_t)sizeof st);
+    pbft_send_all(n, PBFT_MSG_STATUS, &st, (uint32_t)sizeof st);
     for (int i = 0; i < PBFT_TALLY; i++) {
         const pbft_tally *t = &s->tally[i];
         if (t->seq > s->stable && (t->mask >> dsim_id(n) & 1u))
-            send_all(n, PBFT_MSG_CHECKPOINT, &t->msg[dsim_id(n)], (uint32_t)sizeof(pbft_ckpt));
+            pbft_send_all(n, PBFT_MSG_CHECKPOINT, &t->msg[dsim_id(n)], (uint32_t)sizeof(pbft_ckpt));
     }
     if (s->in_vc && (s->vc_mask >> dsim_id(n) & 1u) && s->vcs[dsim_id(n)].view == s->view) {
         const pbft_vc *vc = &s->vcs[dsim_id(n)];
-        send_all(n, PBFT_MSG_VIEW_CHANGE, vc, pbft_vc_bytes(vc));
+        pbft_send_all(n, PBFT_MSG_VIEW_CHANGE, vc, pbft_vc_bytes(vc));
     }
 }

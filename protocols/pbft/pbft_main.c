@@ -37,6 +37,22 @@ int pbft_ckpt_quorum(int f, bool bug_f1)
     return bug_f1 ? f + 1 : 2 * f + 1;
 }
 
+/* Every message goes through here: counted per type for inspect. */
+void pbft_send(dsim_node *n, int to, uint32_t type, const void *data, uint32_t len)
+{
+    pbft_state *s = pbft_of(n);
+    DSIM_ASSERT(type < PBFT_MSG_COUNT_);
+    s->sent[type]++;
+    dsim_send(n, to, type, data, len);
+}
+
+void pbft_send_all(dsim_node *n, uint32_t type, const void *data, uint32_t len)
+{
+    for (int p = 0; p < dsim_cluster_size(n); p++)
+        if (p != dsim_id(n))
+            pbft_send(n, p, type, data, len);
+}
+
 void pbft_emit(dsim_node *n, const char *name, json_t *fields)
 {
     dsim_emit(n, name, fields);
@@ -164,6 +180,9 @@ static void on_request(dsim_node *n, const dsim_op *op)
     pbft_on_request(n, op);
 }
 
+static const char *const msg_names[] = {"PrePrepare", "Prepare", "Commit", "Checkpoint", "ViewChange",
+                                        "NewView", "Status", "State", NULL};
+
 static void inspect(dsim_node *n, json_t *out)
 {
     pbft_state *s = pbft_of(n);
@@ -181,6 +200,10 @@ static void inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "view_changes", json_integer((json_int_t)s->view_changes));
     json_object_set_new(out, "state_transfers", json_integer((json_int_t)s->state_transfers));
     json_object_set_new(out, "state_digest", json_string(digest));
+    json_t *sent = json_object();
+    for (int t = 0; t < PBFT_MSG_COUNT_; t++)
+        json_object_set_new(sent, msg_names[t], json_integer((json_int_t)s->sent[t]));
+    json_object_set_new(out, "sent", sent);
     const char *b = dsim_byzantine(n);
     if (b)
         json_object_set_new(out, "byzantine", json_string(b));
@@ -327,8 +350,6 @@ static const dsim_event events[] = {
     {NULL, NULL, NULL},
 };
 
-static const char *const msg_names[] = {"PrePrepare", "Prepare", "Commit", "Checkpoint", "ViewChange",
-                                        "NewView", "Status", "State", NULL};
 
 const dsim_protocol pbft_protocol = {
     .name = "pbft",

@@ -133,7 +133,7 @@ void pbft_on_request(dsim_node *n, const dsim_op *op)
 
 void pbft_send_pp_to(dsim_node *n, int to, const pbft_pp *pp)
 {
-    dsim_send(n, to, PBFT_MSG_PRE_PREPARE, pp, (uint32_t)sizeof *pp);
+    pbft_send(n, to, PBFT_MSG_PRE_PREPARE, pp, (uint32_t)sizeof *pp);
 }
 
 /* The primary orders every pending request not yet ordered in this view,
@@ -158,13 +158,6 @@ void pbft_assign_pending(dsim_node *n)
 }
 
 /* ---- the three phases ---------------------------------------------------------- */
-
-static void send_all(dsim_node *n, uint32_t type, const void *data, uint32_t len)
-{
-    for (int p = 0; p < dsim_cluster_size(n); p++)
-        if (p != dsim_id(n))
-            dsim_send(n, p, type, data, len);
-}
 
 static int matching(const pbft_slot *sl, int primary, bool commits)
 {
@@ -201,7 +194,7 @@ static void vote(dsim_node *n, pbft_slot *sl, uint32_t type)
     }
     pbft_persist_slot(n, sl);   /* synced: what it signed survives a crash */
     (void)s;
-    send_all(n, type, &v, (uint32_t)sizeof v);
+    pbft_send_all(n, type, &v, (uint32_t)sizeof v);
 }
 
 static void check_slot(dsim_node *n, pbft_slot *sl)

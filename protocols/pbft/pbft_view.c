@@ -109,13 +109,6 @@ uint32_t pbft_compute_o(const pbft_vc *const *vcs, uint32_t count, uint64_t view
     return k;
 }
 
-static void send_all(dsim_node *n, uint32_t type, const void *data, uint32_t len)
-{
-    for (int p = 0; p < dsim_cluster_size(n); p++)
-        if (p != dsim_id(n))
-            dsim_send(n, p, type, data, len);
-}
-
 /* The view changes for 'view' this replica holds, in node order: the
 ** first 'need' of them. */
 static uint32_t collect(pbft_state *s, uint64_t view, const pbft_vc **out, uint32_t need)
@@ -192,7 +185,7 @@ static void try_new_view(dsim_node *n)
     h.sig = dsim_sign(n, msg, (uint32_t)len);
     memcpy(msg, &h, sizeof h);
     pbft_persist_newview(n, msg, (uint32_t)len);
-    send_all(n, PBFT_MSG_NEW_VIEW, msg, (uint32_t)len);
+    pbft_send_all(n, PBFT_MSG_NEW_VIEW, msg, (uint32_t)len);
     free(msg);
     enter_view(n, s->view, o, npp, vcs, nvc, min_s);
 }
@@ -232,7 +225,7 @@ void pbft_start_view_change(dsim_node *n, uint64_t view)
     s->vc_mask |= 1u << dsim_id(n);
     pbft_emit(n, "view_change", json_pack("{s:I, s:I, s:i}", "view", (json_int_t)view,
                                           "stable", (json_int_t)s->stable, "prepared", (int)vc->ncert));
-    send_all(n, PBFT_MSG_VIEW_CHANGE, vc, pbft_vc_bytes(vc));
+    pbft_send_all(n, PBFT_MSG_VIEW_CHANGE, vc, pbft_vc_bytes(vc));
     pbft_stop_view_timer(n);
     pbft_arm_view_timer(n);
     try_new_view(n);
