@@ -311,6 +311,13 @@ typedef struct dsim_protocol {
     ** NULL-terminated, or NULL: c:byzantine accepts these and the kernel's
     ** generic ones, and `dsim list` shows them. */
     const char *const *byzantine;
+    /* True when the protocol checks every message it receives (length,
+    ** values, signatures) before it relies on it, so garbage from a
+    ** Byzantine peer is rejected, not asserted on. Only then does the
+    ** kernel's "corrupt" behaviour apply to it (c:byzantine refuses it,
+    ** the nemesis leaves it out): a crash-fault protocol asserts that its
+    ** peers' messages are well formed. */
+    bool validates_input;
 } dsim_protocol;
 
 /* ---- inspect: the keys the kernel and the tools read --------------------

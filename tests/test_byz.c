@@ -60,7 +60,7 @@ static int bz_control(dsim_node *n, const char *verb, const json_t *args, json_t
 static const dsim_protocol bz_protocol = {
     .name = "bz", .summary = "test Byzantine behaviours", .state_size = sizeof(bz_state),
     .options = probe_options, .start = bz_start, .on_message = bz_message,
-    .on_timer = bz_timer, .control = bz_control,
+    .on_timer = bz_timer, .control = bz_control, .validates_input = true,
 };
 
 static dsim_world *bz_world(uint64_t seed)
@@ -139,15 +139,17 @@ static void test_corrupt(void **st)
     for (int i = 1; i < 4; i++) {
         bz_state *s = st_of(w, i);
         assert_int_equal(s->got, 50);
+        int changed = 0;
         for (int j = 0; j < s->got; j++) {
-            int bits = 0, changed = 0;
-            for (uint64_t v = 0; v < 50 && !changed; v++) {   /* closest original */
+            int bits = 64;   /* the distance to the closest number it sent */
+            for (uint64_t v = 0; v < 50; v++) {
                 int b = __builtin_popcountll(s->seen[j] ^ v);
-                if (v == 0 || b < bits)
-                    bits = b;
+                bits = b < bits ? b : bits;
             }
-            assert_true(bits >= 1 && bits <= 3);
+            assert_true(bits <= 3);
+            changed += s->seen[j] >= 50;   /* a flip above bit 5 */
         }
+        assert_true(changed >= 35);
     }
     world_free(w);
 }
@@ -171,6 +173,28 @@ static void test_bad_params(void **st)
     assert_null(dsim_byzantine(dsim_node_at(w, 0)));
     assert_true(dsim_byzantine_set(w, 0, "replay", NULL, err, sizeof err) != 0);   /* rate 0.3 */
     assert_true(json_number_value(json_object_get(dsim_byzantine_params(dsim_node_at(w, 0)), "rate")) == 0.3);
+    world_free(w);
+}
+
+static void test_corrupt_needs_validation(void **st)
+{
+    (void)st;
+    static const dsim_protocol trusting = {
+        .name = "trusting", .summary = "asserts on its input", .state_size = sizeof(bz_state),
+        .options = probe_options, .start = bz_start, .on_message = bz_message, .on_timer = bz_timer,
+    };
+    char err[256] = "";
+    world_config cfg;
+    world_config_defaults(&cfg);
+    cfg.protocol = &trusting;
+    cfg.nodes = 3;
+    dsim_world *w = world_create(&cfg, err, sizeof err);
+    assert_non_null(w);
+    world_start(w);
+    assert_false(dsim_byzantine_known(w, "corrupt"));
+    assert_true(dsim_byzantine_known(w, "replay"));
+    assert_int_equal(dsim_byzantine_set(w, 0, "corrupt", NULL, err, sizeof err), 0);
+    assert_non_null(strstr(err, "'corrupt' needs a protocol that checks its messages"));
     world_free(w);
 }
 
@@ -203,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_silent),      cmocka_unit_test(test_mute_to),
         cmocka_unit_test(test_replay),      cmocka_unit_test(test_corrupt),
         cmocka_unit_test(test_bad_params),  cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_corrupt_needs_validation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

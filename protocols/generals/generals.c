@@ -18,7 +18,9 @@
 ** Byzantine behaviour 'traitor' (c:byzantine): a traitorous commander
 ** orders attack to even-numbered lieutenants and retreat to the odd ones;
 ** a traitorous lieutenant relays the opposite of the order it received.
-** Nothing is persisted: the problem is one round, and a crash is not part
+** Every message is checked before use (length, sender, value), so the
+** kernel's "corrupt" behaviour applies ('validates_input'): a garbled value
+** counts as none. Nothing is persisted: the problem is one round, and a crash is not part
 ** of it (a crashed general is silent, which the default covers).
 */
 #include <stdio.h>
@@ -85,8 +87,8 @@ static void start(dsim_node *n)
 static void on_message(dsim_node *n, int from, const dsim_msg *m)
 {
     gen_state *s = dsim_state(n);
-    DSIM_ASSERT(m->len == sizeof(gen_msg));
-    DSIM_ASSERT(from >= 0 && from < GENERALS_MAX);
+    if (m->len != sizeof(gen_msg) || from < 0 || from >= GENERALS_MAX)
+        return;   /* garbled (validates_input): no value */
     gen_msg g;
     memcpy(&g, m->data, sizeof g);
     if (dsim_id(n) == COMMANDER || s->decision != NONE || (g.value != ATTACK && g.value != RETREAT))
@@ -205,4 +207,5 @@ const dsim_protocol generals_protocol = {
     .events = events,
     .checker_state_size = sizeof(gen_ghost),
     .byzantine = byzantine,
+    .validates_input = true,
 };

@@ -16,7 +16,8 @@
 ** against its generic behaviours and the protocol's 'byzantine' table, and
 ** the parameters of its generic ones. It acts the generic ones out on the
 ** way out of dsim_send, for any protocol:
-**   silent   sends nothing (every send is traced and dropped, "byzantine")
+**   silent   sends nothing, replies to clients included (every send is
+**            traced, then dropped with why "byzantine")
 **   mute_to  drops what it sends to the nodes in params.peers (1-based)
 **   replay   sends as usual and, with probability params.rate (0.3) after
 **            each send, also a copy of one of its last BYZ_SENT_MAX
@@ -211,10 +212,10 @@ void byzantine_send(dsim_node *n, int to, uint32_t type, const void *data, uint3
     DSIM_ASSERT(n->byz[0] != '\0');
     double rate = json_number_value(json_object_get(n->byz_params, "rate"));
     if (strcmp(n->byz, "silent") == 0) {
-        net_send_dropped(w, n->id, to, type, data, len, id, "byzantine");
+        net_send_dropped(w, n->id, to, MSG_PROTOCOL, type, data, len, id, "byzantine");
     } else if (strcmp(n->byz, "mute_to") == 0) {
         if (peer_listed(json_object_get(n->byz_params, "peers"), to))
-            net_send_dropped(w, n->id, to, type, data, len, id, "byzantine");
+            net_send_dropped(w, n->id, to, MSG_PROTOCOL, type, data, len, id, "byzantine");
         else
             net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
     } else if (strcmp(n->byz, "replay") == 0) {
@@ -285,6 +286,8 @@ static int generic_params(dsim_world *w, const char *b, json_t *p, char *err, si
 
 bool dsim_byzantine_known(const dsim_world *w, const char *behaviour)
 {
+    if (strcmp(behaviour, "corrupt") == 0 && !w->proto->validates_input)
+        return false;   /* see dsim_protocol.validates_input */
     return listed(dsim_byzantine_generic, behaviour) || listed(w->proto->byzantine, behaviour);
 }
 
@@ -313,6 +316,11 @@ uint32_t dsim_byzantine_set(dsim_world *w, int node, const char *behaviour, json
     DSIM_ASSERT(behaviour != NULL);
     DSIM_ASSERT(params == NULL || json_is_object(params));
     dsim_node *n = &w->nodes[node];
+    if (strcmp(behaviour, "corrupt") == 0 && !w->proto->validates_input) {
+        snprintf(err, cap, "protocol '%s' trusts the bytes it receives (its 'validates_input' is "
+                 "off): 'corrupt' needs a protocol that checks its messages", w->proto->name);
+        return 0;
+    }
     if (!dsim_byzantine_known(w, behaviour)) {
         snprintf(err, cap, "unknown Byzantine behaviour '%s' for protocol '%s'", behaviour,
                  w->proto->name);

@@ -329,16 +329,16 @@ void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
     }
 }
 
-void net_send_dropped(dsim_world *w, int from, int to, uint32_t type, const void *data,
+void net_send_dropped(dsim_world *w, int from, int to, uint8_t kind, uint32_t type, const void *data,
                       uint32_t len, uint64_t id, const char *why)
 {
     DSIM_ASSERT(len <= DSIM_MSG_BYTES_MAX);
-    DSIM_ASSERT(from < w->nodes_len && to < w->nodes_len);
+    DSIM_ASSERT(from < w->nodes_len && to < w->net.endpoints);
     w->stats.sent++;
     world_fp(w, ((uint64_t)(uint32_t)from << 40) ^ ((uint64_t)(uint32_t)to << 16) ^
-                    ((uint64_t)type << 2) ^ MSG_PROTOCOL);
+                    ((uint64_t)type << 2) ^ kind);
     world_fp_bytes(w, data, len);
-    wmsg *m = msg_make(w, from, to, MSG_PROTOCOL, type, data, len, id);
+    wmsg *m = msg_make(w, from, to, kind, type, data, len, id);
     trace_msg(w, "send", m, NULL);
     drop(w, m, why);
 }

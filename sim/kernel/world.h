@@ -319,7 +319,7 @@ void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
 void net_deliver(dsim_world *w, wmsg *m);
 /* A send that the sender itself suppresses (a Byzantine node's): counted,
 ** fingerprinted and traced as a send, then dropped with 'why'. */
-void net_send_dropped(dsim_world *w, int from, int to, uint32_t type, const void *data,
+void net_send_dropped(dsim_world *w, int from, int to, uint8_t kind, uint32_t type, const void *data,
                       uint32_t len, uint64_t id, const char *why);
 void net_msg_release(dsim_world *w, wmsg *m);
 bool net_reachable(const dsim_world *w, int from, int to);

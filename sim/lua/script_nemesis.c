@@ -135,7 +135,8 @@ static void byzantine_defaults(lua_State *L, dsim_world *w, json_t *kinds)
         json_t *v;
         json_array_foreach(list, i, v)
             if (!json_is_string(v) || !dsim_byzantine_known(w, json_string_value(v)))
-                luaL_error(L, "c:nemesis: byzantine: unknown behaviour '%s' (see: dsim list protocols)",
+                luaL_error(L, "c:nemesis: byzantine: unknown behaviour '%s' for this protocol (see: dsim "
+                              "list protocols; corrupt needs a protocol that validates its input)",
                            json_is_string(v) ? json_string_value(v) : "(not a name)");
         return;
     }
@@ -144,7 +145,8 @@ static void byzantine_defaults(lua_State *L, dsim_world *w, json_t *kinds)
     for (int i = 0; own && own[i]; i++)
         json_array_append_new(all, json_string(own[i]));
     for (int i = 0; dsim_byzantine_generic[i]; i++)
-        json_array_append_new(all, json_string(dsim_byzantine_generic[i]));
+        if (dsim_byzantine_known(w, dsim_byzantine_generic[i]))
+            json_array_append_new(all, json_string(dsim_byzantine_generic[i]));
     json_object_set_new(p, "behaviours", all);
 }
 
