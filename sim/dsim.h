@@ -52,6 +52,13 @@ typedef struct dsim_msg {
 ** The kernel copies the payload; 'to' may equal the sender (loopback, no
 ** network faults). Returns the message id. */
 uint64_t dsim_send(dsim_node *n, int to, uint32_t type, const void *data, uint32_t len);
+/* A Byzantine node (dsim_byzantine(n) != NULL; asserted) sends a message
+** that claims to come from node 'as'. Channels are authenticated: unless
+** the scenario allowed forging (dsim.cluster{net = {forge = true}}) the
+** receiver's channel rejects it, so it is traced and dropped ("forged").
+** With forging on it travels the sender's own links and arrives 'from'
+** 'as'. Signatures stay unforgeable either way (dsim_sign). */
+uint64_t dsim_send_as(dsim_node *n, int as, int to, uint32_t type, const void *data, uint32_t len);
 
 /* ---- timers (on the node's monotonic clock) ---------------------------- */
 

@@ -52,6 +52,12 @@ has "n2 decides attack" "n3 decides attack" "invariants: ok"
 expect 0 byzantine_generals.lua -D generals=4 -D traitor=1
 expect 0 byzantine_generals.lua -D generals=4 -D traitor=2
 expect 0 byzantine_generals.lua -D generals=3 -D traitor=0   # no traitor
+# forging the sender breaks OM(1)'s assumption A2: four generals fail
+expect 1 byzantine_generals.lua -D generals=4 -D forge=true
+has "n4 is a traitor that forges the others' relays" "loyal n2 decided retreat" "byzantine n4: forger"
+"$bin" run "$demos/byzantine_generals.lua" -D generals=4 -D forge=true -D net_forge=false --trace "$tmp/f.jsonl" >"$tmp/out" 2>&1
+if [ $? -eq 0 ] && grep -q '"why":"forged"' "$tmp/f.jsonl"; then echo "ok   authenticated channels drop the forgeries"
+else echo "FAIL: a forger on authenticated channels: $(tail -3 "$tmp/out")"; failures=$((failures + 1)); fi
 # B2: Raft with one liar.
 expect 1 raft_liar.lua
 has "byzantine n3: double_vote" "Election Safety: n2 and n1 were both leaders of term 2"

@@ -18,6 +18,9 @@
 ** Byzantine behaviour 'traitor' (c:byzantine): a traitorous commander
 ** orders attack to even-numbered lieutenants and retreat to the odd ones;
 ** a traitorous lieutenant relays the opposite of the order it received.
+** Behaviour 'forger': a traitor that also sends relays in the other
+** lieutenants' names (dsim_send_as; delivered only when the scenario sets
+** dsim.cluster{net = {forge = true}}).
 ** Every message is checked before use (length, sender, value), so the
 ** kernel's "corrupt" behaviour applies ('validates_input'): a garbled value
 ** counts as none. Nothing is persisted: the problem is one round, and a crash is not part
@@ -55,10 +58,30 @@ static const dsim_option options[] = {
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
-static bool traitor(const dsim_node *n)
+static bool behaves(const dsim_node *n, const char *how)
 {
     const char *b = dsim_byzantine(n);
-    return b != NULL && strcmp(b, "traitor") == 0;
+    return b != NULL && strcmp(b, how) == 0;
+}
+
+/* Both lie in what they relay (or order); a forger also forges. */
+static bool traitor(const dsim_node *n)
+{
+    return behaves(n, "traitor") || behaves(n, "forger");
+}
+
+/* A forger lieutenant, at boot: to every other lieutenant j, "retreat" as
+** the relay of every lieutenant k other than j and itself, sent as k
+** (dsim_send_as). Oral messages assume the receiver knows who sent a
+** message (the paper's A2): without forging allowed by the scenario, the
+** channels drop these, and the forger is a plain traitor. */
+static void forge_relays(dsim_node *n)
+{
+    gen_msg lie = {.value = RETREAT};
+    for (int j = 1; j < dsim_cluster_size(n); j++)
+        for (int k = 1; k < dsim_cluster_size(n); k++)
+            if (j != dsim_id(n) && k != dsim_id(n) && k != j)
+                dsim_send_as(n, k, j, MSG_RELAY, &lie, sizeof lie);
 }
 
 static int order_of(dsim_node *n)
@@ -73,6 +96,8 @@ static void start(dsim_node *n)
         s->heard[i] = NONE;
     s->decision = NONE;
     if (dsim_id(n) != COMMANDER) {
+        if (behaves(n, "forger"))
+            forge_relays(n);
         dsim_timer(n, T_DECIDE, 0, dsim_opt_ms(n, "decide"));
         return;
     }
@@ -185,7 +210,7 @@ static int validate(dsim_world *w, char *err, size_t cap)
 }
 
 static const char *const msg_names[] = {"Order", "Relay", NULL};
-static const char *const byzantine[] = {"traitor", NULL};
+static const char *const byzantine[] = {"traitor", "forger", NULL};
 static const dsim_event events[] = {
     {"decide", "node: node, value: string", "a lieutenant decided 'attack' or 'retreat'"},
     {NULL, NULL, NULL},
