@@ -282,6 +282,9 @@ bool dsim_verify(dsim_node *n, int signer, const void *data, uint32_t len, const
 const char *dsim_byzantine(const dsim_node *n);
 /* The behaviour's parameters (a JSON object, never NULL; {} when none). */
 const json_t *dsim_byzantine_params(const dsim_node *n);
+/* True once node 'n' has been Byzantine at any time of the run: for a
+** checker, a node that lied and turned honest is still not loyal. */
+bool dsim_byzantine_ever(const dsim_node *n);
 
 /* ---- the protocol plug-in ----------------------------------------------- */
 

@@ -78,6 +78,18 @@ has "storage: n3 writes with token 1000033: accepted" \
 expect 0 lock_forged_token.lua -D liar=false
 has "storage: n3 writes with token 33: REJECTED (stale token)"
 
+# the generals fuzz scenario: one traitor among 4..7 passes; 3 generals fail
+fuzz=$DSIM_SOURCE/scenarios/fuzz/generals.lua
+"$bin" fuzz "$fuzz" --seeds 1..300 --jobs 1 > "$tmp/out" 2>&1
+if [ $? -eq 0 ] && grep -q "^failed       0" "$tmp/out"; then echo "ok   generals.lua 1..300 pass"
+else echo "FAIL: generals.lua 1..300: $(tail -5 "$tmp/out")"; failures=$((failures + 1)); fi
+"$bin" fuzz "$fuzz" --seeds 1..4 --jobs 1 -D generals=3 > "$tmp/out" 2>&1
+if grep -q "^failed       1" "$tmp/out" && grep -q "fail  seed 4 " "$tmp/out"; then echo "ok   generals=3: first failing seed 4"
+else echo "FAIL: generals=3 should first fail at seed 4: $(tail -5 "$tmp/out")"; failures=$((failures + 1)); fi
+if "$bin" shrink "$fuzz" --seed 4 -D generals=3 --out "$tmp/g.json" > "$tmp/out" 2>&1 && grep -q 'byzantine node=3' "$tmp/out"; then
+    echo "ok   generals=3 seed 4 shrinks to its Byzantine spell"
+else echo "FAIL: shrink generals=3 seed 4: $(tail -5 "$tmp/out")"; failures=$((failures + 1)); fi
+
 for args in "raft_liar.lua" "lock_forged_token.lua" "byzantine_generals.lua -D generals=4"; do
     # shellcheck disable=SC2086
     a=$(fingerprint $demos/$args); b=$(fingerprint $demos/$args); c=$(fingerprint $demos/$args --trace "$tmp/t.jsonl")

@@ -180,7 +180,9 @@ static void test_bad_params(void **st)
         json_decref(p);
     }
     assert_null(dsim_byzantine(dsim_node_at(w, 0)));
+    assert_false(dsim_byzantine_ever(dsim_node_at(w, 0)));   /* refused spells leave no mark */
     assert_true(dsim_byzantine_set(w, 0, "replay", NULL, err, sizeof err) != 0);   /* rate 0.3 */
+    assert_true(dsim_byzantine_ever(dsim_node_at(w, 0)));
     assert_true(json_number_value(json_object_get(dsim_byzantine_params(dsim_node_at(w, 0)), "rate")) == 0.3);
     world_free(w);
 }
@@ -237,6 +239,8 @@ static void test_deterministic(void **st)
     char err[160];
     uint32_t t = dsim_byzantine_set(h2, 0, "corrupt", NULL, err, sizeof err);
     assert_true(dsim_honest(h2, 0, t));
+    assert_true(dsim_byzantine_ever(dsim_node_at(h2, 0)));   /* honest again, not loyal */
+    assert_false(dsim_byzantine_ever(dsim_node_at(h2, 1)));
     json_t *result = json_object();
     assert_int_equal(dsim_control(h2, 0, "burst", json_pack("{s:i}", "count", 30), result), 0);
     json_decref(result);

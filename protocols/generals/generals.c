@@ -14,7 +14,8 @@
 ** hold with one traitor among N >= 4 generals and fail with N = 3: the
 ** paper's "no solution with fewer than 3m+1 generals". They are judged
 ** from the global view ('invariants', c:check{"invariants"}) once every
-** loyal lieutenant has decided; loyal means not Byzantine (dsim_byzantine).
+** loyal lieutenant has decided; loyal means never Byzantine in the run
+** (dsim_byzantine_ever: a spell may end before the check).
 ** Byzantine behaviour 'traitor' (c:byzantine): a traitorous commander
 ** orders attack to even-numbered lieutenants and retreat to the odd ones;
 ** a traitorous lieutenant relays the opposite of the order it received.
@@ -173,11 +174,11 @@ static const char *invariants(dsim_world *w)
         return g->violation;
     int nodes = dsim_node_count(w), first = -1, first_value = NONE;
     dsim_node *c = dsim_node_at(w, COMMANDER);
-    bool loyal_commander = !dsim_byzantine(c);
+    bool loyal_commander = !dsim_byzantine_ever(c);
     for (int i = 1; i < nodes; i++) {
         dsim_node *n = dsim_node_at(w, i);
         const gen_state *s = dsim_state(n);
-        if (dsim_byzantine(n) || s->decision == NONE)
+        if (dsim_byzantine_ever(n) || s->decision == NONE)
             continue;
         if (first < 0) {
             first = i;

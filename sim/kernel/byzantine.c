@@ -103,6 +103,7 @@ void byzantine_init(dsim_node *n)
     n->sign_key[0] = rng_next(&r);
     n->sign_key[1] = rng_next(&r);
     n->byz[0] = '\0';
+    n->byz_gen = 0;
     n->byz_params = json_object();
     rng_stream(&n->byz_rng, n->w->seed, "byzantine", (uint64_t)n->id);
     n->byz_sent = NULL;
@@ -155,6 +156,11 @@ bool dsim_verify(dsim_node *n, int signer, const void *data, uint32_t len, const
 const char *dsim_byzantine(const dsim_node *n)
 {
     return n->byz[0] ? n->byz : NULL;
+}
+
+bool dsim_byzantine_ever(const dsim_node *n)
+{
+    return n->byz_gen != 0;   /* bumps on every spell's start and end, from 0 */
 }
 
 const json_t *dsim_byzantine_params(const dsim_node *n)
