@@ -144,7 +144,7 @@ assert any(f["kind"]=="byzantine" for f in s["faults"]), s' "$tmp/shrunk.json" |
 # ---- dsim list -------------------------------------------------------------
 "$bin" list protocols >"$tmp/p.txt"
 grep -qE "Byzantine behaviours.*double_vote fake_last_term split_entries silent mute_to replay\$" "$tmp/p.txt" || fail "list protocols: raft's behaviours (no corrupt: raft trusts its input)"
-grep -qE "Byzantine behaviours.*traitor silent mute_to replay corrupt" "$tmp/p.txt" || fail "list protocols: generals validates its input: corrupt applies"
+grep -qE "Byzantine behaviours.*traitor forger silent mute_to replay corrupt" "$tmp/p.txt" || fail "list protocols: generals validates its input: corrupt applies"
 grep -qE "Byzantine behaviours.*forge_token" "$tmp/p.txt" || fail "list protocols: lock's forge_token"
 grep -qE "Byzantine behaviours.*traitor" "$tmp/p.txt" || fail "list protocols: generals' traitor"
 "$bin" list faults >"$tmp/f.txt"

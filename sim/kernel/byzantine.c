@@ -228,8 +228,7 @@ void byzantine_send(dsim_node *n, int to, uint32_t type, const void *data, uint3
         net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
         if (n->byz_sent && n->byz_sent->len > 0 && rng_chance(&n->byz_rng, rate)) {
             const byz_msg *m = &n->byz_sent->m[rng_below(&n->byz_rng, (uint64_t)n->byz_sent->len)];
-            if (m->to != n->id || n->status == NODE_UP)
-                net_send(w, n->id, m->to, MSG_PROTOCOL, m->type, m->data, m->len, w->msg_id_next++);
+            net_send(w, n->id, m->to, MSG_PROTOCOL, m->type, m->data, m->len, w->msg_id_next++);
         }
         remember(n, to, type, data, len);
     } else if (strcmp(n->byz, "corrupt") == 0 && len > 0 && rng_chance(&n->byz_rng, rate)) {
