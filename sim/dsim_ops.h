@@ -146,7 +146,8 @@ int dsim_control(dsim_world *w, int node, const char *verb, json_t *args, json_t
 
 /* The behaviours the kernel acts out for any protocol, NULL-terminated. */
 extern const char *const dsim_byzantine_generic[];
-/* Whether 'behaviour' is a generic one or one of the running protocol's. */
+/* Whether 'behaviour' is a generic one or one of the running protocol's,
+** and applies to it ("corrupt" only to a protocol that validates input). */
 bool dsim_byzantine_known(const dsim_world *w, const char *behaviour);
 /* The running protocol's own behaviours (its 'byzantine' table), or NULL. */
 const char *const *dsim_byzantine_own(const dsim_world *w);

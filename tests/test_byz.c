@@ -26,6 +26,7 @@
 typedef struct bz_state {
     uint64_t next;              /* sender: the next number */
     int got;                    /* receiver: messages */
+    int last_from;              /* receiver: the sender of the last one */
     uint64_t seen[SEEN_MAX];    /* receiver: the numbers, in order */
 } bz_state;
 
@@ -34,11 +35,11 @@ static void bz_timer(dsim_node *n, uint32_t kind, uint64_t arg) { (void)n, (void
 
 static void bz_message(dsim_node *n, int from, const dsim_msg *m)
 {
-    (void)from;
     bz_state *s = dsim_state(n);
     DSIM_ASSERT(m->len == 8);
     uint64_t x;
     memcpy(&x, m->data, 8);
+    s->last_from = from;
     if (s->got < SEEN_MAX)
         s->seen[s->got] = x;
     s->got++;
@@ -47,8 +48,13 @@ static void bz_message(dsim_node *n, int from, const dsim_msg *m)
 /* control "burst" {"count": k}: k messages to every other node. */
 static int bz_control(dsim_node *n, const char *verb, const json_t *args, json_t *result)
 {
-    (void)verb, (void)result;
+ (void)result;
     bz_state *s = dsim_state(n);
+    if (strcmp(verb, "forge") == 0) {   /* {"as": a, "to": b}: one message in a's name */
+        dsim_send_as(n, (int)json_integer_value(json_object_get(args, "as")),
+                     (int)json_integer_value(json_object_get(args, "to")), 0, &s->next, 8);
+        return 0;
+    }
     int k = (int)json_integer_value(json_object_get(args, "count"));
     for (int i = 0; i < k; i++, s->next++)
         for (int to = 0; to < dsim_node_count(dsim_world_of(n)); to++)
@@ -60,10 +66,10 @@ static int bz_control(dsim_node *n, const char *verb, const json_t *args, json_t
 static const dsim_protocol bz_protocol = {
     .name = "bz", .summary = "test Byzantine behaviours", .state_size = sizeof(bz_state),
     .options = probe_options, .start = bz_start, .on_message = bz_message,
-    .on_timer = bz_timer, .control = bz_control,
+    .on_timer = bz_timer, .control = bz_control, .validates_input = true,
 };
 
-static dsim_world *bz_world(uint64_t seed)
+static dsim_world *bz_world_forge(uint64_t seed, bool forge)
 {
     char err[256];
     world_config cfg;
@@ -71,11 +77,14 @@ static dsim_world *bz_world(uint64_t seed)
     cfg.protocol = &bz_protocol;
     cfg.nodes = 4;
     cfg.seed = seed;
+    cfg.net_forge = forge;
     dsim_world *w = world_create(&cfg, err, sizeof err);
     assert_non_null(w);
     world_start(w);
     return w;
 }
+
+static dsim_world *bz_world(uint64_t seed) { return bz_world_forge(seed, false); }
 
 /* Node 0 acts out 'b' with 'params' (JSON text, or NULL) and sends 'k'
 ** rounds; the world runs until everything has arrived. */
@@ -139,15 +148,17 @@ static void test_corrupt(void **st)
     for (int i = 1; i < 4; i++) {
         bz_state *s = st_of(w, i);
         assert_int_equal(s->got, 50);
+        int changed = 0;
         for (int j = 0; j < s->got; j++) {
-            int bits = 0, changed = 0;
-            for (uint64_t v = 0; v < 50 && !changed; v++) {   /* closest original */
+            int bits = 64;   /* the distance to the closest number it sent */
+            for (uint64_t v = 0; v < 50; v++) {
                 int b = __builtin_popcountll(s->seen[j] ^ v);
-                if (v == 0 || b < bits)
-                    bits = b;
+                bits = b < bits ? b : bits;
             }
-            assert_true(bits >= 1 && bits <= 3);
+            assert_true(bits <= 3);
+            changed += s->seen[j] >= 50;   /* a flip above bit 5 */
         }
+        assert_true(changed >= 35);
     }
     world_free(w);
 }
@@ -169,9 +180,53 @@ static void test_bad_params(void **st)
         json_decref(p);
     }
     assert_null(dsim_byzantine(dsim_node_at(w, 0)));
+    assert_false(dsim_byzantine_ever(dsim_node_at(w, 0)));   /* refused spells leave no mark */
     assert_true(dsim_byzantine_set(w, 0, "replay", NULL, err, sizeof err) != 0);   /* rate 0.3 */
+    assert_true(dsim_byzantine_ever(dsim_node_at(w, 0)));
     assert_true(json_number_value(json_object_get(dsim_byzantine_params(dsim_node_at(w, 0)), "rate")) == 0.3);
     world_free(w);
+}
+
+static void test_corrupt_needs_validation(void **st)
+{
+    (void)st;
+    static const dsim_protocol trusting = {
+        .name = "trusting", .summary = "asserts on its input", .state_size = sizeof(bz_state),
+        .options = probe_options, .start = bz_start, .on_message = bz_message, .on_timer = bz_timer,
+    };
+    char err[256] = "";
+    world_config cfg;
+    world_config_defaults(&cfg);
+    cfg.protocol = &trusting;
+    cfg.nodes = 3;
+    dsim_world *w = world_create(&cfg, err, sizeof err);
+    assert_non_null(w);
+    world_start(w);
+    assert_false(dsim_byzantine_known(w, "corrupt"));
+    assert_true(dsim_byzantine_known(w, "replay"));
+    assert_int_equal(dsim_byzantine_set(w, 0, "corrupt", NULL, err, sizeof err), 0);
+    assert_non_null(strstr(err, "'corrupt' needs a protocol that checks its messages"));
+    world_free(w);
+}
+
+/* dsim_send_as: dropped on authenticated channels, delivered in the other
+** node's name when the scenario allows forging. */
+static void test_send_as(void **st)
+{
+    (void)st;
+    for (int forge = 0; forge <= 1; forge++) {
+        dsim_world *w = bz_world_forge(4, forge);
+        char err[160];
+        assert_true(dsim_byzantine_set(w, 0, "silent", NULL, err, sizeof err) != 0);
+        json_t *result = json_object();
+        assert_int_equal(dsim_control(w, 0, "forge", json_pack("{s:i, s:i}", "as", 2, "to", 3), result), 0);
+        json_decref(result);
+        world_run(w, DSIM_MS(1000));
+        assert_int_equal(st_of(w, 3)->got, forge);
+        if (forge)
+            assert_int_equal(st_of(w, 3)->last_from, 2);
+        world_free(w);
+    }
 }
 
 static void test_deterministic(void **st)
@@ -184,6 +239,8 @@ static void test_deterministic(void **st)
     char err[160];
     uint32_t t = dsim_byzantine_set(h2, 0, "corrupt", NULL, err, sizeof err);
     assert_true(dsim_honest(h2, 0, t));
+    assert_true(dsim_byzantine_ever(dsim_node_at(h2, 0)));   /* honest again, not loyal */
+    assert_false(dsim_byzantine_ever(dsim_node_at(h2, 1)));
     json_t *result = json_object();
     assert_int_equal(dsim_control(h2, 0, "burst", json_pack("{s:i}", "count", 30), result), 0);
     json_decref(result);
@@ -203,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_silent),      cmocka_unit_test(test_mute_to),
         cmocka_unit_test(test_replay),      cmocka_unit_test(test_corrupt),
         cmocka_unit_test(test_bad_params),  cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_corrupt_needs_validation), cmocka_unit_test(test_send_as),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,11 +14,17 @@
 ** hold with one traitor among N >= 4 generals and fail with N = 3: the
 ** paper's "no solution with fewer than 3m+1 generals". They are judged
 ** from the global view ('invariants', c:check{"invariants"}) once every
-** loyal lieutenant has decided; loyal means not Byzantine (dsim_byzantine).
+** loyal lieutenant has decided; loyal means never Byzantine in the run
+** (dsim_byzantine_ever: a spell may end before the check).
 ** Byzantine behaviour 'traitor' (c:byzantine): a traitorous commander
 ** orders attack to even-numbered lieutenants and retreat to the odd ones;
 ** a traitorous lieutenant relays the opposite of the order it received.
-** Nothing is persisted: the problem is one round, and a crash is not part
+** Behaviour 'forger': a traitor that also sends relays in the other
+** lieutenants' names (dsim_send_as; delivered only when the scenario sets
+** dsim.cluster{net = {forge = true}}).
+** Every message is checked before use (length, sender, value), so the
+** kernel's "corrupt" behaviour applies ('validates_input'): a garbled value
+** counts as none. Nothing is persisted: the problem is one round, and a crash is not part
 ** of it (a crashed general is silent, which the default covers).
 */
 #include <stdio.h>
@@ -53,10 +59,30 @@ static const dsim_option options[] = {
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
-static bool traitor(const dsim_node *n)
+static bool behaves(const dsim_node *n, const char *how)
 {
     const char *b = dsim_byzantine(n);
-    return b != NULL && strcmp(b, "traitor") == 0;
+    return b != NULL && strcmp(b, how) == 0;
+}
+
+/* Both lie in what they relay (or order); a forger also forges. */
+static bool traitor(const dsim_node *n)
+{
+    return behaves(n, "traitor") || behaves(n, "forger");
+}
+
+/* A forger lieutenant, at boot: to every other lieutenant j, "retreat" as
+** the relay of every lieutenant k other than j and itself, sent as k
+** (dsim_send_as). Oral messages assume the receiver knows who sent a
+** message (the paper's A2): without forging allowed by the scenario, the
+** channels drop these, and the forger is a plain traitor. */
+static void forge_relays(dsim_node *n)
+{
+    gen_msg lie = {.value = RETREAT};
+    for (int j = 1; j < dsim_cluster_size(n); j++)
+        for (int k = 1; k < dsim_cluster_size(n); k++)
+            if (j != dsim_id(n) && k != dsim_id(n) && k != j)
+                dsim_send_as(n, k, j, MSG_RELAY, &lie, sizeof lie);
 }
 
 static int order_of(dsim_node *n)
@@ -71,6 +97,8 @@ static void start(dsim_node *n)
         s->heard[i] = NONE;
     s->decision = NONE;
     if (dsim_id(n) != COMMANDER) {
+        if (behaves(n, "forger"))
+            forge_relays(n);
         dsim_timer(n, T_DECIDE, 0, dsim_opt_ms(n, "decide"));
         return;
     }
@@ -85,8 +113,8 @@ static void start(dsim_node *n)
 static void on_message(dsim_node *n, int from, const dsim_msg *m)
 {
     gen_state *s = dsim_state(n);
-    DSIM_ASSERT(m->len == sizeof(gen_msg));
-    DSIM_ASSERT(from >= 0 && from < GENERALS_MAX);
+    if (m->len != sizeof(gen_msg) || from < 0 || from >= GENERALS_MAX)
+        return;   /* garbled (validates_input): no value */
     gen_msg g;
     memcpy(&g, m->data, sizeof g);
     if (dsim_id(n) == COMMANDER || s->decision != NONE || (g.value != ATTACK && g.value != RETREAT))
@@ -146,11 +174,11 @@ static const char *invariants(dsim_world *w)
         return g->violation;
     int nodes = dsim_node_count(w), first = -1, first_value = NONE;
     dsim_node *c = dsim_node_at(w, COMMANDER);
-    bool loyal_commander = !dsim_byzantine(c);
+    bool loyal_commander = !dsim_byzantine_ever(c);
     for (int i = 1; i < nodes; i++) {
         dsim_node *n = dsim_node_at(w, i);
         const gen_state *s = dsim_state(n);
-        if (dsim_byzantine(n) || s->decision == NONE)
+        if (dsim_byzantine_ever(n) || s->decision == NONE)
             continue;
         if (first < 0) {
             first = i;
@@ -183,7 +211,7 @@ static int validate(dsim_world *w, char *err, size_t cap)
 }
 
 static const char *const msg_names[] = {"Order", "Relay", NULL};
-static const char *const byzantine[] = {"traitor", NULL};
+static const char *const byzantine[] = {"traitor", "forger", NULL};
 static const dsim_event events[] = {
     {"decide", "node: node, value: string", "a lieutenant decided 'attack' or 'retreat'"},
     {NULL, NULL, NULL},
@@ -205,4 +233,5 @@ const dsim_protocol generals_protocol = {
     .events = events,
     .checker_state_size = sizeof(gen_ghost),
     .byzantine = byzantine,
+    .validates_input = true,
 };

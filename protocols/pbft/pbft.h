@@ -295,6 +295,7 @@ void pbft_send_all(dsim_node *n, uint32_t type, const void *data, uint32_t len);
 uint64_t pbft_op_digest(const dsim_op *op);
 /* The digest of a whole replica state (every byte a STATE carries). */
 uint64_t pbft_state_digest(const pbft_kv *kv);
+uint64_t pbft_bytes_digest(const void *data, size_t len);
 void pbft_sign_pp(dsim_node *n, pbft_pp *pp);
 void pbft_sign_vote(dsim_node *n, pbft_vote *v);
 void pbft_sign_ckpt(dsim_node *n, pbft_ckpt *c);

@@ -1,8 +1,8 @@
 /*
 ** pbft_invariants.c — PBFT's safety properties over the correct replicas,
 ** checked from the simulator's global view. A replica that was ever
-** Byzantine (dsim_byzantine, sampled at every check) is left out for the
-** rest of the run: what it says about itself proves nothing.
+** Byzantine (dsim_byzantine_ever) is left out for the rest of the run:
+** what it says about itself proves nothing.
 **
 **   Agreement     no two correct replicas execute different requests at
 **                 one sequence number; since each executes in sequence
@@ -139,7 +139,7 @@ const char *pbft_invariants(dsim_world *w)
     pbft_ghost *g = dsim_checker_state(w);
     int nodes = dsim_node_count(w);
     for (int i = 0; i < nodes; i++)
-        if (dsim_byzantine(dsim_node_at(w, i)))
+        if (dsim_byzantine_ever(dsim_node_at(w, i)))
             g->byzantine |= 1u << i;
     for (int i = 0; i < nodes; i++) {
         dsim_node *n = dsim_node_at(w, i);

@@ -371,4 +371,5 @@ const dsim_protocol pbft_protocol = {
     .events = events,
     .checker_state_size = sizeof(pbft_ghost),
     .byzantine = byzantine,
+    .validates_input = true,
 };

@@ -34,8 +34,12 @@ uint64_t pbft_op_digest(const dsim_op *op)
 
 uint64_t pbft_state_digest(const pbft_kv *kv)
 {
-    size_t len = pbft_kv_bytes(kv);
-    const unsigned char *p = (const unsigned char *)kv;
+    return pbft_bytes_digest(kv, pbft_kv_bytes(kv));
+}
+
+uint64_t pbft_bytes_digest(const void *data, size_t len)
+{
+    const unsigned char *p = data;
     uint64_t h = 0x57a7e;
     for (size_t i = 0; i + 8 <= len; i += 8) {
         uint64_t w;
@@ -70,8 +74,12 @@ static bool unsigned_ok(dsim_node *n)
 /* The digest names the request (or the null request). */
 static bool pp_digest_ok(const pbft_pp *pp)
 {
-    if (pp->null_req > 1 || pp->op.mops_len > DSIM_MOPS_MAX)
+    if (pp->null_req > 1 || pp->op.mops_len > DSIM_MOPS_MAX || pp->op.f >= DSIM_F_COUNT_)
         return false;
+    for (uint32_t i = 0; i < pp->op.mops_len; i++)
+        if (pp->op.mops[i].f != DSIM_F_READ && pp->op.mops[i].f != DSIM_F_WRITE &&
+            pp->op.mops[i].f != DSIM_F_APPEND && pp->op.mops[i].f != DSIM_F_READ_LIST)
+            return false;
     return pp->null_req ? pp->digest == PBFT_NULL_DIGEST : pp->digest == pbft_op_digest(&pp->op);
 }
 

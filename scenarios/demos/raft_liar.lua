@@ -5,9 +5,9 @@
 -- the protocol. Three servers; n3 lies (c:byzantine, one of the behaviours
 -- in raft's 'byzantine' table: dsim list protocols). -D lie= picks which:
 --   double_vote (default): n3 says yes to every vote request of a term.
---     n1 and n2 cannot reach each other (both links cut) and both campaign
---     in the same term; each counts itself and n3: two leaders of one
---     term. The invariants fail with "Election Safety".
+--     n3 leads term 1; then n1 and n2 cannot reach each other (both links
+--     cut) and both campaign in term 2; each counts itself and n3: two
+--     leaders of one term. The invariants fail with "Election Safety".
 --   fake_last_term: n3 is cut off while the clients write, then returns and
 --     campaigns claiming a log of its campaign's term. The others vote for
 --     its stale log; as leader it overwrites the entries they had
@@ -41,7 +41,7 @@ local function say(fmt, ...) print(string.format("%7.1f ms  " .. fmt, c:now(), .
 local function show()
   for i = 1, 3 do
     local s = c:state(i)
-    say("n%d: %-9s term %d, log to %d, commit %d", i, s.role or "down", s.term or 0, s.last_index or 0,
+    say("n%d: %-9s term %d, log to %d, commit %d", i, s.role or "down", s.term or 0, s.log_length or 0,
         s.commit or 0)
   end
 end
@@ -53,6 +53,8 @@ else
 end
 
 if lie == "double_vote" then
+  c:run { until_ms = 300 }
+  c:control(3, "campaign")   -- n3 leads first, so n1 and n2 are both followers of one term
   c:run { until_ms = 1000 }
   show()
   c:cut(1, 2); c:cut(2, 1)

@@ -38,8 +38,9 @@ static json_t *protocol_json(const dsim_protocol *p)
     json_t *byz = json_array();   /* its own Byzantine behaviours, then the kernel's */
     for (int i = 0; p->byzantine && p->byzantine[i]; i++)
         json_array_append_new(byz, json_string(p->byzantine[i]));
-    for (int i = 0; dsim_byzantine_generic[i]; i++)
-        json_array_append_new(byz, json_string(dsim_byzantine_generic[i]));
+    for (int i = 0; dsim_byzantine_generic[i]; i++)   /* corrupt: see dsim_protocol.validates_input */
+        if (p->validates_input || strcmp(dsim_byzantine_generic[i], "corrupt") != 0)
+            json_array_append_new(byz, json_string(dsim_byzantine_generic[i]));
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "name", p->name, "summary", p->summary,
                      "options", opts, "bugs", bugs, "events", events, "byzantine", byz);
 }

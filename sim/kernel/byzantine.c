@@ -16,7 +16,8 @@
 ** against its generic behaviours and the protocol's 'byzantine' table, and
 ** the parameters of its generic ones. It acts the generic ones out on the
 ** way out of dsim_send, for any protocol:
-**   silent   sends nothing (every send is traced and dropped, "byzantine")
+**   silent   sends nothing, replies to clients included (every send is
+**            traced, then dropped with why "byzantine")
 **   mute_to  drops what it sends to the nodes in params.peers (1-based)
 **   replay   sends as usual and, with probability params.rate (0.3) after
 **            each send, also a copy of one of its last BYZ_SENT_MAX
@@ -102,6 +103,7 @@ void byzantine_init(dsim_node *n)
     n->sign_key[0] = rng_next(&r);
     n->sign_key[1] = rng_next(&r);
     n->byz[0] = '\0';
+    n->byz_gen = 0;
     n->byz_params = json_object();
     rng_stream(&n->byz_rng, n->w->seed, "byzantine", (uint64_t)n->id);
     n->byz_sent = NULL;
@@ -154,6 +156,11 @@ bool dsim_verify(dsim_node *n, int signer, const void *data, uint32_t len, const
 const char *dsim_byzantine(const dsim_node *n)
 {
     return n->byz[0] ? n->byz : NULL;
+}
+
+bool dsim_byzantine_ever(const dsim_node *n)
+{
+    return n->byz_gen != 0;   /* bumps on every spell's start and end, from 0 */
 }
 
 const json_t *dsim_byzantine_params(const dsim_node *n)
@@ -211,18 +218,17 @@ void byzantine_send(dsim_node *n, int to, uint32_t type, const void *data, uint3
     DSIM_ASSERT(n->byz[0] != '\0');
     double rate = json_number_value(json_object_get(n->byz_params, "rate"));
     if (strcmp(n->byz, "silent") == 0) {
-        net_send_dropped(w, n->id, to, type, data, len, id, "byzantine");
+        net_send_dropped(w, n->id, to, MSG_PROTOCOL, type, data, len, id, "byzantine");
     } else if (strcmp(n->byz, "mute_to") == 0) {
         if (peer_listed(json_object_get(n->byz_params, "peers"), to))
-            net_send_dropped(w, n->id, to, type, data, len, id, "byzantine");
+            net_send_dropped(w, n->id, to, MSG_PROTOCOL, type, data, len, id, "byzantine");
         else
             net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
     } else if (strcmp(n->byz, "replay") == 0) {
         net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
         if (n->byz_sent && n->byz_sent->len > 0 && rng_chance(&n->byz_rng, rate)) {
             const byz_msg *m = &n->byz_sent->m[rng_below(&n->byz_rng, (uint64_t)n->byz_sent->len)];
-            if (m->to != n->id || n->status == NODE_UP)
-                net_send(w, n->id, m->to, MSG_PROTOCOL, m->type, m->data, m->len, w->msg_id_next++);
+            net_send(w, n->id, m->to, MSG_PROTOCOL, m->type, m->data, m->len, w->msg_id_next++);
         }
         remember(n, to, type, data, len);
     } else if (strcmp(n->byz, "corrupt") == 0 && len > 0 && rng_chance(&n->byz_rng, rate)) {
@@ -285,6 +291,8 @@ static int generic_params(dsim_world *w, const char *b, json_t *p, char *err, si
 
 bool dsim_byzantine_known(const dsim_world *w, const char *behaviour)
 {
+    if (strcmp(behaviour, "corrupt") == 0 && !w->proto->validates_input)
+        return false;   /* see dsim_protocol.validates_input */
     return listed(dsim_byzantine_generic, behaviour) || listed(w->proto->byzantine, behaviour);
 }
 
@@ -313,6 +321,11 @@ uint32_t dsim_byzantine_set(dsim_world *w, int node, const char *behaviour, json
     DSIM_ASSERT(behaviour != NULL);
     DSIM_ASSERT(params == NULL || json_is_object(params));
     dsim_node *n = &w->nodes[node];
+    if (strcmp(behaviour, "corrupt") == 0 && !w->proto->validates_input) {
+        snprintf(err, cap, "protocol '%s' trusts the bytes it receives (its 'validates_input' is "
+                 "off): 'corrupt' needs a protocol that checks its messages", w->proto->name);
+        return 0;
+    }
     if (!dsim_byzantine_known(w, behaviour)) {
         snprintf(err, cap, "unknown Byzantine behaviour '%s' for protocol '%s'", behaviour,
                  w->proto->name);

@@ -123,29 +123,35 @@ static json_t *given_schedule(lua_State *L, int t, int64_t start, int64_t recove
 }
 
 /* The byzantine kind's 'behaviours': the protocol's and the generic ones
-** when not given; each given one known to this protocol. */
-static void byzantine_defaults(lua_State *L, dsim_world *w, json_t *kinds)
+** when not given; each given one known to this protocol. 0, or -1 with a
+** message in 'err'. */
+static int byzantine_defaults(dsim_world *w, json_t *kinds, char *err, size_t cap)
 {
     json_t *p = json_object_get(kinds, "byzantine");
     if (!p)
-        return;
+        return 0;
     json_t *list = json_object_get(p, "behaviours");
     if (list && json_is_array(list) && json_array_size(list) > 0) {
         size_t i;
         json_t *v;
         json_array_foreach(list, i, v)
-            if (!json_is_string(v) || !dsim_byzantine_known(w, json_string_value(v)))
-                luaL_error(L, "c:nemesis: byzantine: unknown behaviour '%s' (see: dsim list protocols)",
-                           json_is_string(v) ? json_string_value(v) : "(not a name)");
-        return;
+            if (!json_is_string(v) || !dsim_byzantine_known(w, json_string_value(v))) {
+                snprintf(err, cap, "byzantine: unknown behaviour '%s' for this protocol (see: dsim "
+                         "list protocols; corrupt needs a protocol that validates its input)",
+                         json_is_string(v) ? json_string_value(v) : "(not a name)");
+                return -1;
+            }
+        return 0;
     }
     json_t *all = json_array();
     const char *const *own = dsim_byzantine_own(w);
     for (int i = 0; own && own[i]; i++)
         json_array_append_new(all, json_string(own[i]));
     for (int i = 0; dsim_byzantine_generic[i]; i++)
-        json_array_append_new(all, json_string(dsim_byzantine_generic[i]));
+        if (dsim_byzantine_known(w, dsim_byzantine_generic[i]))
+            json_array_append_new(all, json_string(dsim_byzantine_generic[i]));
     json_object_set_new(p, "behaviours", all);
+    return 0;
 }
 
 static int c_nemesis(lua_State *L)
@@ -197,7 +203,10 @@ static int c_nemesis(lua_State *L)
     } else {
         lua_pop(L, 1);
         cfg.kinds = kinds_arg(L, 2);
-        byzantine_defaults(L, w, cfg.kinds);
+        if (byzantine_defaults(w, cfg.kinds, err, sizeof err) != 0) {
+            json_decref(cfg.kinds);
+            return luaL_error(L, "c:nemesis: %s", err);
+        }
         schedule = nemesis_draw(&cfg, dsim_seed(w), dsim_node_count(w), err, sizeof err);
         json_decref(cfg.kinds);
         if (!schedule)
