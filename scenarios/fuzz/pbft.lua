@@ -23,7 +23,9 @@
 -- liveness (reported through the invariants as "Liveness: ...").
 --
 -- The bound is tight: -D byzantine=f+1 (two Byzantine replicas of four)
--- is beyond what PBFT tolerates, and sweeps fail (safety or liveness):
+-- is beyond what PBFT tolerates, and nearly every seed fails: a stable
+-- checkpoint's 2f+1 signers may now hold only f correct replicas
+-- ("Checkpoints: ..."), or the liveness phase stalls:
 --   dsim fuzz scenarios/fuzz/pbft.lua --seeds 1..50 -D nodes=4 -D byzantine=2
 --
 --   dsim run scenarios/fuzz/pbft.lua --seed 7
