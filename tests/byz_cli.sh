@@ -141,6 +141,13 @@ assert any(f["kind"]=="byzantine" for f in s["faults"]), s' "$tmp/shrunk.json" |
 "$bin" replay "$tmp/shrunk.json" >"$tmp/r.txt" 2>&1
 [ $? -eq 1 ] || fail "the shrunk run should still fail: $(tail -3 "$tmp/r.txt")"
 
+# omission and replay are faults Raft tolerates (a crash-fault protocol
+# already survives loss and duplication): 100 seeds pass; a lie fails early
+"$bin" fuzz "$scen" --seeds 1..100 --jobs 1 -D behaviours=silent,mute_to,replay >"$tmp/o.txt" 2>&1 \
+    && grep -q "^failed       0" "$tmp/o.txt" || fail "silent, mute_to, replay should not break Raft: $(tail -4 "$tmp/o.txt")"
+"$bin" fuzz "$scen" --seeds 1..14 --jobs 1 -D behaviours=double_vote >"$tmp/o.txt" 2>&1
+grep -q "^failed       1" "$tmp/o.txt" && grep -q "fail  seed 14 " "$tmp/o.txt" || fail "double_vote: first failing seed should be 14: $(tail -4 "$tmp/o.txt")"
+
 # ---- dsim list -------------------------------------------------------------
 "$bin" list protocols >"$tmp/p.txt"
 grep -qE "Byzantine behaviours.*double_vote fake_last_term split_entries silent mute_to replay\$" "$tmp/p.txt" || fail "list protocols: raft's behaviours (no corrupt: raft trusts its input)"

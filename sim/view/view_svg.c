@@ -252,7 +252,7 @@ static void draw_span_labels(const svg *s)
         bool crashed = sp->kind == VT_SPAN_CRASHED;
         fprintf(s->out, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"%s\"%s>",
                 fmax(x0, SVG_LABEL_W) + 3, sp->kind == VT_SPAN_PARTITION ? top + h - 8
-                                           : sp->kind == VT_SPAN_BYZANTINE ? top + 16 : top + 11,
+                                           : sp->kind == VT_SPAN_BYZANTINE ? top + 22 : top + 11,
                 crashed ? "#fff" : "#333",
                 crashed ? "" : " stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\"");
         text_escaped(s->out, sp->label);

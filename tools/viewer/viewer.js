@@ -443,7 +443,7 @@
         break;
       case 'byzantine':   /* a red band along the top of the node's lane, like a fault's */
         ctx.fillStyle = COLORS.byzantine; ctx.fillRect(x0, b.top + 1, w, 5);
-        if (w > 60) { ctx.fillStyle = COLORS.byzantine; ctx.font = 'bold 9px sans-serif'; ctx.fillText(s.label, Math.max(x0, LABEL_W) + 3, b.top + 16); }
+        if (w > 60) { ctx.fillStyle = COLORS.byzantine; ctx.font = 'bold 9px sans-serif'; ctx.fillText(s.label, Math.max(x0, LABEL_W) + 3, b.top + 22); }
         break;
       case 'partition': {
         /* a side is a stripe along the bottom of its lanes; a shape without
