@@ -216,6 +216,7 @@ typedef struct pbft_state {
     pbft_tally tally[PBFT_TALLY];
     pbft_vc vcs[PBFT_NODES_MAX];  /* latest valid view change per sender */
     uint32_t vc_mask;
+    uint64_t vc_high[PBFT_NODES_MAX]; /* highest view of a valid view change per sender */
     /* requests received and not yet executed */
     dsim_op pending[PBFT_PENDING_MAX];
     uint32_t pending_len;

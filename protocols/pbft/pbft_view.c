@@ -236,21 +236,26 @@ void pbft_on_view_change(dsim_node *n, int from, const pbft_vc *vc, uint32_t len
     pbft_state *s = pbft_of(n);
     if (vc->from != from || from == dsim_id(n) || vc->view < s->view || !pbft_vc_valid(n, vc, len))
         return;
+    if (vc->view > s->vc_high[from])
+        s->vc_high[from] = vc->view;
+    bool keep = true;
     if (s->vc_mask >> from & 1u) {   /* one per sender: the one for this view first */
         uint64_t held = s->vcs[from].view;
-        if (vc->view != s->view && (held == s->view || held > vc->view))
-            return;
+        keep = vc->view == s->view || (held != s->view && held <= vc->view);
     }
-    memcpy(&s->vcs[from], vc, len);
-    s->vc_mask |= 1u << from;
-    /* f+1 replicas in higher views: at least one is correct; join the lowest */
+    if (keep) {
+        memcpy(&s->vcs[from], vc, len);
+        s->vc_mask |= 1u << from;
+    }
+    /* f+1 replicas in higher views (the highest each was seen in, whichever
+    ** view change is kept): at least one is correct; join the lowest */
     uint64_t lowest = 0;
     int above = 0;
     for (int p = 0; p < s->cfg.n; p++)
-        if ((s->vc_mask >> p & 1u) && p != dsim_id(n) && s->vcs[p].view > s->view) {
+        if (p != dsim_id(n) && s->vc_high[p] > s->view) {
             above++;
-            if (lowest == 0 || s->vcs[p].view < lowest)
-                lowest = s->vcs[p].view;
+            if (lowest == 0 || s->vc_high[p] < lowest)
+                lowest = s->vc_high[p];
         }
     if (above >= s->cfg.f + 1)
         pbft_start_view_change(n, lowest);
