@@ -51,7 +51,7 @@ while read -r bug seed check message; do
 done <<'SEEDS'
 quorum_2f 3 invariants Agreement:_sequence_number_76
 no_prepared_proof 2 invariants Agreement:_sequence_number_9
-unsigned_view_change 5 invariants Validity:_n2_executed
+unsigned_view_change 31 invariants Validity:_n4_executed
 client_one_reply 1 linearizable read_->_424
 checkpoint_f1 1 invariants Checkpoints:_n3's_stable_checkpoint
 SEEDS
