@@ -65,6 +65,9 @@ check_verdict check_sequential(const char *text, size_t len, const char *source,
 /* Convergence: 'replicas' is a JSON array of objects (one per replica, in
 ** node order, each a key -> value map of its final state). */
 check_verdict check_convergence(const json_t *replicas, json_t *report);
+/* The same where each replica lists only the keys it holds: a key is
+** compared among the replicas that list it. */
+check_verdict check_convergence_held(const json_t *replicas, bool held, json_t *report);
 
 /* Mutual exclusion of lock holders (mutex.c): 'events' is the run's
 ** emitted protocol events [{t, node, name, fields}]; 'args' may hold

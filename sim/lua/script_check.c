@@ -117,7 +117,8 @@ static json_t *check_sequential_run(dsim_world *w, const char *name, const json_
 
 /* Convergence: every up node's replica state must be equal. The state is
 ** the "kv" object of the protocol's inspect, or else its "state_digest";
-** option nodes = {...} limits the comparison to those nodes (1-based). */
+** option nodes = {...} limits the comparison to those nodes (1-based);
+** held = true compares each key among the replicas that list it. */
 static json_t *check_convergence_run(dsim_world *w, const char *name, const json_t *args, char *err, size_t cap)
 {
     (void)name;
@@ -148,7 +149,7 @@ static json_t *check_convergence_run(dsim_world *w, const char *name, const json
         return NULL;
     }
     json_t *report = json_object();
-    check_convergence(replicas, report);
+    check_convergence_held(replicas, json_is_true(json_object_get(args, "held")), report);
     json_decref(replicas);
     return report;
 }
@@ -245,7 +246,8 @@ const script_check script_checks[] = {
      "budget_states, budget_seconds"},
     {"convergence", check_convergence_run,
      "every up replica holds the same state (inspect's \"kv\", else \"state_digest\")",
-     "nodes (list of 1-based nodes to compare; default all)"},
+     "nodes (list of 1-based nodes to compare; default all), held (bool: compare each key only "
+     "among the replicas that list it, for partitioned stores; default false)"},
     {"consensus", check_consensus_run,
      "one value decided: every client that learnt a value (ok write v, or read v) learnt the same, "
      "and some client proposed it", ""},
