@@ -158,7 +158,7 @@ typedef struct dyn_state {
     dyn_rec store[DYN_KEYS_MAX];                 /* this replica's records */
     bool hint[DYN_NODES_MAX][DYN_KEYS_MAX];      /* hints held for (home, key), on disk */
     uint64_t own[DYN_KEYS_MAX][3];               /* "vv": own P, N sums; largest vv entry issued */
-    uint64_t seq[DYN_CLIENTS_MAX];               /* last add seq per client (on disk) */
+    uint64_t seq[DYN_CLIENTS_MAX];               /* last update seq per client (on disk) */
     dyn_req req[DYN_PENDING_MAX];
     dyn_rec scratch;                             /* a record received, being handled */
     uint64_t handoffs, repairs, ae_rounds, ae_keys;

@@ -17,8 +17,9 @@
 ** equal vectors); "lww" — the coordinator's wall clock; abd — the largest
 ** tag read plus one. Counter adds with "vv" bump this coordinator's PN
 ** slot; others read-modify-write the total.
-** Adds are applied once per (client, seq): the last seq is synced before
-** the add starts, so a duplicated request is ignored even after a crash.
+** Updates are applied once per (client, seq): the last seq is synced
+** before the update starts, so a duplicated request is ignored even after
+** a crash (a duplicated write applied late would undo a newer one).
 */
 #include "dynamo.h"
 
@@ -164,6 +165,8 @@ static bool build_update(dsim_node *n, dyn_req *q)
         *vc = (sib.vv.c[me] > *vc ? sib.vv.c[me] : *vc) + 1;
         sib.vv.c[me] = *vc;
     }
+    if (vv && s->cfg.type != DYN_REGISTER)
+        sib.ts = sib.by = 0;   /* a CRDT version is its vector alone: merges stay equal */
     if (vv || s->cfg.type == DYN_COUNTER)
         dyn_own_save(n, op->key);
     memset(r->sib, 0, sizeof r->sib);
@@ -296,7 +299,7 @@ void dyn_on_request(dsim_node *n, const dsim_op *op)
         dsim_reply(n, op, DSIM_FAIL, 0);   /* cas, other workloads: never applied */
         return;
     }
-    if (op->f == DSIM_F_ADD && op->client >= 0 && op->client < DYN_CLIENTS_MAX) {
+    if (!dsim_op_readonly(op) && op->client >= 0 && op->client < DYN_CLIENTS_MAX) {
         if (op->seq <= s->seq[op->client])
             return;   /* a duplicate: its first copy runs */
         s->seq[op->client] = op->seq;

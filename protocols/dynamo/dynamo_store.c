@@ -7,7 +7,7 @@
 **   "o<key>"          this coordinator's own counter state for 'key'
 **                     (counter "vv": its P and N sums; register "vv": the
 **                     largest version vector entry it issued)
-**   "c<client>"       the last add seq of 'client' (exactly-once adds)
+**   "c<client>"       the last update seq of 'client' (exactly-once updates)
 ** Everything is synced before the node acknowledges what depends on it
 ** (bug hint_not_persisted: a hint is put but not synced, so a crash of
 ** the fallback loses a write it acknowledged). On boot the node reloads

@@ -157,8 +157,6 @@ bool dyn_rec_merge(dyn_rec *into, const dyn_rec *from, dyn_mode mode, dyn_type t
     } else {
         DSIM_ASSERT(into->nsib == 1 && from->nsib == 1);
         dyn_vv_merge(&into->sib[0].vv, &from->sib[0].vv, min_bug);
-        if (from->sib[0].ts > into->sib[0].ts)
-            into->sib[0].ts = from->sib[0].ts;
         if (type == DYN_COUNTER) {
             DSIM_ASSERT(into->len == 2 * (uint32_t)nodes && from->len == into->len);
             merge_u64((uint64_t *)into->words, (const uint64_t *)from->words, into->len, min_bug);
