@@ -74,6 +74,7 @@
 #define DYN_CLIENTS_MAX 64
 #define DYN_MERKLE_LEAVES 8      /* leaves of the anti-entropy tree */
 #define DYN_READ_TRIES 8         /* disk read retries after a checksum fault */
+#define DYN_VHINTS_MAX 8         /* bug hint_not_persisted: hints held in memory */
 
 typedef enum dyn_mode { DYN_VV = 0, DYN_LWW = 1, DYN_OVERWRITE = 2 } dyn_mode;
 typedef enum dyn_type { DYN_REGISTER = 0, DYN_COUNTER = 1, DYN_SET = 2 } dyn_type;
@@ -161,6 +162,8 @@ typedef struct dyn_state {
     uint64_t seq[DYN_CLIENTS_MAX];               /* last update seq per client (on disk) */
     dyn_req req[DYN_PENDING_MAX];
     dyn_rec scratch;                             /* a record received, being handled */
+    struct { bool used; int home; uint32_t key; dyn_rec rec; } vhint[DYN_VHINTS_MAX];
+                                                 /* bug hint_not_persisted only */
     uint64_t handoffs, repairs, ae_rounds, ae_keys;
     char liveness[160];                          /* the scenario's liveness verdict */
 } dyn_state;

@@ -136,12 +136,14 @@ static json_t *rec_json(const dyn_state *s, const dyn_rec *r)
 static void inspect(dsim_node *n, json_t *out)
 {
     dyn_state *s = dyn_of(n);
-    json_t *kv = json_object(), *hints = json_array();
+    json_t *kv = json_object(), *hints = json_array(), *home = json_array();
     for (uint32_t k = 0; k < (uint32_t)s->cfg.keys; k++) {
         char name[16];
         snprintf(name, sizeof name, "%u", k);
-        if (dyn_ring_is_home(&s->ring, k, s->cfg.n, dsim_id(n)))
+        if (dyn_ring_is_home(&s->ring, k, s->cfg.n, dsim_id(n))) {
             json_object_set_new(kv, name, rec_json(s, &s->store[k]));
+            json_array_append_new(home, json_integer(k));
+        }
         for (int h = 0; h < s->cfg.nodes; h++)
             if (s->hint[h][k])
                 json_array_append_new(hints, json_pack("{s:i, s:i}", "home", h + 1, "key", (int)k));
@@ -151,6 +153,7 @@ static void inspect(dsim_node *n, json_t *out)
         pending += s->req[i].phase != DYN_P_FREE;
     json_object_set_new(out, "role", json_string("replica"));
     json_object_set_new(out, "kv", kv);
+    json_object_set_new(out, "home_keys", home);
     json_object_set_new(out, "pending_hints", json_integer(dyn_hints_pending(s)));
     json_object_set_new(out, "hints", hints);
     json_object_set_new(out, "requests", json_integer(pending));

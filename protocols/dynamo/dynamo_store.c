@@ -9,8 +9,9 @@
 **                     largest version vector entry it issued)
 **   "c<client>"       the last update seq of 'client' (exactly-once updates)
 ** Everything is synced before the node acknowledges what depends on it
-** (bug hint_not_persisted: a hint is put but not synced, so a crash of
-** the fallback loses a write it acknowledged). On boot the node reloads
+** (bug hint_not_persisted: a fallback keeps hints in memory only, in
+** 'vhint' while there is room, so a crash of the fallback loses writes it
+** acknowledged). On boot the node reloads
 ** all of it from its disk alone; a read that fails its checksum is retried
 ** (the disk fault fails a few reads, not the data), and a record still
 ** unreadable is treated as lost (anti-entropy restores it from a peer).
@@ -89,10 +90,33 @@ bool dyn_store_put(dsim_node *n, uint32_t key, const dyn_rec *in)
     return true;
 }
 
+/* The in-memory hint of (home, key) with the bug, or NULL. */
+static dyn_rec *vhint(dyn_state *s, int home, uint32_t key, bool make)
+{
+    for (int i = 0; i < DYN_VHINTS_MAX; i++)
+        if (s->vhint[i].used && s->vhint[i].home == home && s->vhint[i].key == key)
+            return &s->vhint[i].rec;
+    for (int i = 0; make && i < DYN_VHINTS_MAX; i++)
+        if (!s->vhint[i].used) {
+            s->vhint[i].used = true;
+            s->vhint[i].home = home;
+            s->vhint[i].key = key;
+            memset(&s->vhint[i].rec, 0, sizeof s->vhint[i].rec);
+            return &s->vhint[i].rec;
+        }
+    return NULL;
+}
+
 bool dyn_hint_get(dsim_node *n, int home, uint32_t key, dyn_rec *out)
 {
     dyn_state *s = dyn_of(n);
     char name[32];
+    const dyn_rec *mem = vhint(s, home, key, false);
+    if (mem != NULL) {
+        memset(out, 0, sizeof *out);
+        memcpy(out, mem, dyn_rec_bytes(mem));
+        return true;
+    }
     if (!s->hint[home][key]) {
         memset(out, 0, sizeof *out);
         return false;
@@ -107,18 +131,25 @@ void dyn_hint_put(dsim_node *n, int home, uint32_t key, const dyn_rec *in)
     dyn_rec tmp;
     dyn_hint_get(n, home, key, &tmp);
     dyn_merge(n, &tmp, in);
+    s->hint[home][key] = true;
+    dyn_rec *mem = dsim_bug(n, "hint_not_persisted") ? vhint(s, home, key, true) : NULL;
+    if (mem != NULL) {   /* the bug: acknowledged from memory alone */
+        memcpy(mem, &tmp, dyn_rec_bytes(&tmp));
+        return;
+    }
     char name[32];
     snprintf(name, sizeof name, "h%d.%u", home, key);
     dsim_disk_put(n, name, &tmp, dyn_rec_bytes(&tmp));
-    if (!dsim_bug(n, "hint_not_persisted"))
-        dsim_disk_sync(n);
-    s->hint[home][key] = true;
+    dsim_disk_sync(n);
 }
 
 void dyn_hint_drop(dsim_node *n, int home, uint32_t key)
 {
     dyn_state *s = dyn_of(n);
     char name[32];
+    for (int i = 0; i < DYN_VHINTS_MAX; i++)
+        if (s->vhint[i].used && s->vhint[i].home == home && s->vhint[i].key == key)
+            s->vhint[i].used = false;
     snprintf(name, sizeof name, "h%d.%u", home, key);
     dsim_disk_del(n, name);
     dsim_disk_sync(n);
