@@ -205,16 +205,21 @@ static int control(dsim_node *n, const char *verb, const json_t *args, json_t *r
 /* Every up replica's records are well formed: siblings sorted and pairwise
 ** concurrent ("vv" registers), one version otherwise; counters with "vv"
 ** carry their 2n slots. */
+typedef struct dyn_ghost {
+    char violation[256];   /* the invariants' last report (dsim_checker_state) */
+} dyn_ghost;
+
 static const char *invariants(dsim_world *w)
 {
-    static char why[256];   /* the kernel copies it at once; single-threaded */
+    char *why = ((dyn_ghost *)dsim_checker_state(w))->violation;
+    size_t cap = sizeof ((dyn_ghost *)NULL)->violation;
     for (int i = 0; i < dsim_node_count(w); i++) {
         dsim_node *n = dsim_node_at(w, i);
         if (!dsim_is_up(n))
             continue;
         dyn_state *s = dyn_of(n);
         if (s->liveness[0]) {
-            snprintf(why, sizeof why, "Liveness: %s", s->liveness);
+            snprintf(why, cap, "Liveness: %s", s->liveness);
             return why;
         }
         bool vv_reg = s->cfg.mode == DYN_VV && !s->cfg.abd && s->cfg.type == DYN_REGISTER;
@@ -227,7 +232,7 @@ static const char *invariants(dsim_world *w)
             if (ok && r->nsib && s->cfg.type == DYN_COUNTER && s->cfg.mode == DYN_VV)
                 ok = r->len == 2 * (uint32_t)s->cfg.nodes;
             if (!ok) {
-                snprintf(why, sizeof why, "Records: n%d key %d holds %u versions that are not "
+                snprintf(why, cap, "Records: n%d key %d holds %u versions that are not "
                          "pairwise concurrent, sorted and well formed", i + 1, k, r->nsib);
                 return why;
             }
@@ -291,4 +296,5 @@ const dsim_protocol dynamo_protocol = {
     .control = control,
     .validate = validate,
     .events = events,
+    .checker_state_size = sizeof(dyn_ghost),
 };
