@@ -48,6 +48,9 @@ expect 1 "\"lost\":21" dynamo_sloppy_quorum.lua -D bug=hint_not_persisted
 # S18: the stale-read rate falls to zero once w + r > n.
 expect 0 "n=3 w=1 r=1 (w + r <= n): 4 of 535 reads stale" dynamo_nwr_sweep.lua
 expect 0 "n=3 w=2 r=2 (w + r > n): 0 of 361 reads stale" dynamo_nwr_sweep.lua -D w=2 -D r=2
+# S19: a write that failed (w = 3 with a replica down) is read later.
+expect 0 "w=3: 14 writes not acknowledged, 7 of them read later" dynamo_quorum_edges.lua
+expect 0 "w=2: 5 writes not acknowledged, 0 of them read later" dynamo_quorum_edges.lua -D w=2
 # Bad input: impossible quorums are refused before boot.
 expect 2 "n=4 replicas per key, but the cluster has 3 nodes" dynamo_quorum_race.lua -D n=4
 expect 2 "abd needs strict intersecting quorums: r + w > n" dynamo_quorum_race.lua -D abd=true -D w=1
