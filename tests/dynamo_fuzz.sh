@@ -56,6 +56,16 @@ vv_merge_min 8 counter counter:_FAILED
 hint_not_persisted 516 set-full an_acknowledged_add_is_never_lost
 SEEDS
 
+# The liveness check reaches the verdict: clients stopped too early to
+# complete anything after the heal fail the invariants with "Liveness:".
+out=$("$bin" run "$scen" --seed 1 -D recovery=1600 -D quiet=1500 2>&1)
+if [ "$?" -ne 1 ] || ! echo "$out" | grep -q "Liveness: client c1 completed nothing in the liveness phase"; then
+    echo "FAIL: a liveness phase without completions is not reported"
+    failures=$((failures + 1))
+else
+    echo "ok   a liveness phase without completions fails the invariants"
+fi
+
 fp() { "$bin" run "$scen" "$@" --json 2>/dev/null | grep -o '"fingerprint": *"[0-9a-f]*"'; }
 tmp=$(mktemp -d)
 for seed in 3 5; do

@@ -316,7 +316,9 @@ void dyn_on_request(dsim_node *n, const dsim_op *op)
     memset(q, 0, offsetof(dyn_req, merged));
     memset(&q->merged, 0, sizeof q->merged);
     q->op = *op;
-    q->id = ++s->next_id;
+    if (++s->next_id == 0)   /* 0 marks a PUT that wants no answer */
+        s->next_id = 1;
+    q->id = s->next_id;
     int len = dyn_ring_pref(&s->ring, op->key, q->pref, DYN_NODES_MAX);
     DSIM_ASSERT(len == s->cfg.nodes);
     q->timeout_timer = dsim_timer(n, DYN_T_TIMEOUT, q->id, s->cfg.timeout_ns);
