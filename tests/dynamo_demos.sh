@@ -36,6 +36,10 @@ expect 1 "counter: fail" dynamo_lww_skew.lua
 expect 1 "every read lies between the acknowledged and the attempted sums" dynamo_lww_skew.lua
 expect 0 "counter: ok" dynamo_lww_skew.lua -D skew=0
 expect 0 "counter: ok" dynamo_lww_skew.lua -D versioning=vv
+expect 1 "lost-update: fail" dynamo_lww_skew.lua -D workload=register
+expect 1 "no read after an acknowledged write returns a value that write overwrote" dynamo_lww_skew.lua -D workload=register
+expect 0 "lost-update: ok" dynamo_lww_skew.lua -D workload=register -D skew=0
+expect 0 "lost-update: ok" dynamo_lww_skew.lua -D workload=register -D versioning=vv
 # S21: concurrent carts: vv merges, lww and overwrite lose acknowledged adds.
 expect 0 "set-full: ok, convergence: ok" dynamo_concurrent_writes.lua
 expect 1 "set-full: fail, convergence: ok" dynamo_concurrent_writes.lua -D versioning=lww

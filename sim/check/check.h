@@ -91,6 +91,11 @@ check_verdict check_set_full(const char *text, size_t len, const char *source, c
                              bool linearizable, json_t *report, char *err, size_t cap);
 check_verdict check_total_queue(const char *text, size_t len, const char *source, const char *format,
                                 json_t *report, char *err, size_t cap);
+/* lost_update.c: a register's acknowledged write is never forgotten by the
+** last read after it (a read of a value it overwrote, or of nothing);
+** with 'every_read', by no read after it. */
+check_verdict check_lost_update(const char *text, size_t len, const char *source, const char *format,
+                                bool every_read, json_t *report, char *err, size_t cap);
 
 /* Whether a transactional history is in Elle's shape: every event f "txn"
 ** with a list of [f k v] micro-ops (append/r/w). CHECK_OK (report: txns,

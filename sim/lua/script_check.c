@@ -199,6 +199,9 @@ static json_t *workload_check(dsim_world *w, const json_t *args, char *err, size
         : which == 's' ? check_set_full(text, w->hist_len, "history", "json",
                                         json_is_true(json_object_get(args, "linearizable")), report,
                                         err, cap)
+        : which == 'l' ? check_lost_update(text, w->hist_len, "history", "json",
+                                           json_is_true(json_object_get(args, "every_read")), report,
+                                           err, cap)
         : check_total_queue(text, w->hist_len, "history", "json", report, err, cap);
     if (v == CHECK_BAD_INPUT) {
         json_decref(report);
@@ -219,6 +222,13 @@ static json_t *check_set_full_run(dsim_world *w, const char *name, const json_t 
 {
     (void)name;
     return workload_check(w, args, err, cap, 's');
+}
+
+static json_t *check_lost_update_run(dsim_world *w, const char *name, const json_t *args, char *err,
+                                     size_t cap)
+{
+    (void)name;
+    return workload_check(w, args, err, cap, 'l');
 }
 
 static json_t *check_total_queue_run(dsim_world *w, const char *name, const json_t *args, char *err,
@@ -256,6 +266,10 @@ const script_check script_checks[] = {
     {"set-full", check_set_full_run,
      "no acknowledged add is lost from the set; with linearizable, none is missed by a later read",
      "linearizable (bool; default false)"},
+    {"lost-update", check_lost_update_run,
+     "no acknowledged register write is forgotten: the last read after it never returns a value it "
+     "overwrote (last-write-wins loses writes)",
+     "every_read (bool: judge every read after the write, for stores without stale reads; default false)"},
     {"total-queue", check_total_queue_run,
      "every dequeued value was enqueued, none twice, none acknowledged lost (after a drain)", ""},
     {"serializable", check_txn_run,
