@@ -36,4 +36,33 @@ local c = dsim.cluster {
 c:net { from = {1}, to = {2, 3}, latency = dsim.uniform(1, 100) }
 
 c:run { until_ms = 15000 }
+
+-- The race in the history: a read returned the old value, reader A then
+-- the new one, and reader B, which began after A ended, the old one again
+-- (each value is written once, so the register went back in time).
+local open, reads, first_end = {}, {}, {}
+for line in string.gmatch(c:history(), "[^\n]+") do
+  local ty, f, p = line:match('"type":"(%a+)"'), line:match('"f":"(%a+)"'), tonumber(line:match('"process":(%d+)'))
+  local t, v = tonumber(line:match('"time":(%d+)')) / 1e6, tonumber(line:match('"value":(%-?%d+)'))
+  if ty == "invoke" then open[p] = t
+  elseif ty == "ok" and f == "read" and v then
+    reads[#reads + 1] = { v = v, t0 = open[p], t1 = t, who = "c" .. (p % 6 + 1), node = line:match('"node":"(n%d)"') }
+    if not first_end[v] or t < first_end[v] then first_end[v] = t end
+  end
+end
+local found = false
+for i = 1, #reads do
+  local a = reads[i]
+  for j = i + 1, #reads do
+    local b = reads[j]
+    if found or b.t0 > a.t1 + 100 then break end
+    if b.t0 > a.t1 and b.v ~= a.v and first_end[b.v] < a.t0 then
+      found = true
+      print(string.format("a read returned %d by %.1f ms; reader A (%s via %s) then read %d "
+        .. "(%.1f-%.1f ms); reader B (%s via %s) began at %.1f ms, after A ended, and read %d again",
+        b.v, first_end[b.v], a.who, a.node, a.v, a.t0, a.t1, b.who, b.node, b.t0, b.v))
+    end
+  end
+end
+if not found then print("no reader saw a value go back after another reader saw a newer one") end
 return c:check { "linearizable" }
