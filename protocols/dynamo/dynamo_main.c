@@ -189,16 +189,31 @@ static void describe(const dsim_msg *m, json_t *out)
 }
 
 /* Verbs: liveness_failed {why = "..."} (the scenario's liveness check
-** failed: the invariants report it). */
+** failed: the invariants report it); consistency {r = R, w = W} (this
+** node coordinates from now on with these quorums, like a per-request
+** consistency level: "read at ALL" after healing; until it restarts). */
 static int control(dsim_node *n, const char *verb, const json_t *args, json_t *result)
 {
     dyn_state *s = dyn_of(n);
+    if (strcmp(verb, "consistency") == 0) {
+        json_t *r = json_object_get(args, "r"), *w = json_object_get(args, "w");
+        json_int_t rv = json_is_integer(r) ? json_integer_value(r) : s->cfg.r;
+        json_int_t wv = json_is_integer(w) ? json_integer_value(w) : s->cfg.w;
+        if ((r && !json_is_integer(r)) || (w && !json_is_integer(w)) || rv < 1 || rv > s->cfg.n ||
+            wv < 1 || wv > s->cfg.n) {
+            json_object_set_new(result, "error", json_string("consistency wants {r = R, w = W}, each 1..n"));
+            return -1;
+        }
+        s->cfg.r = (int)rv;
+        s->cfg.w = (int)wv;
+        return 0;
+    }
     if (strcmp(verb, "liveness_failed") == 0) {
         const char *why = json_string_value(json_object_get(args, "why"));
         snprintf(s->liveness, sizeof s->liveness, "%s", why ? why : "(no reason given)");
         return 0;
     }
-    json_object_set_new(result, "error", json_string("unknown verb (known: liveness_failed)"));
+    json_object_set_new(result, "error", json_string("unknown verb (known: consistency, liveness_failed)"));
     return -1;
 }
 

@@ -21,7 +21,7 @@
 --             handoff must not lose a write a fallback acknowledged;
 --   register  kv registers, "vv" or "lww": convergence only (lww loses
 --             updates by design; see demo F6).
--- Then a liveness phase: faults healed, every node up; every client must
+-- Then a liveness phase: faults healed, every node up, reads at r = n; every client must
 -- complete an operation; clients stop 'quiet' ms before the end, and after
 -- that quiet period every key's home replicas must hold equal records
 -- (convergence with held = true: hints handed off, anti-entropy done).
@@ -90,6 +90,13 @@ c:at(duration, function()
     if c:state(i).status == "crashed" then c:restart(i) end
     c:clock(i, { drift = 0 })
   end
+end)
+-- Reads at ALL once healed (a per-request consistency level): set-full
+-- calls an element lost when the last read missed it, and with r + w <= n
+-- the last read of a run could otherwise be merely stale (it raced the
+-- last add). Every up node coordinates with r = n from then on.
+c:at(duration + 1, function()
+  for i = 1, nodes do c:control(i, "consistency", { r = n }) end
 end)
 
 c:at(stop, function()
