@@ -206,6 +206,22 @@ static json_t *workload_check(dsim_world *w, const json_t *args, char *err, size
     return report;
 }
 
+/* Session guarantees per Jepsen process (issue 17): RYW, MR, MW, WFR and
+** consistent prefix of the run's register/kv/txn-rw history. */
+static json_t *check_session_run(dsim_world *w, const char *name, const json_t *args, char *err,
+                                 size_t cap)
+{
+    (void)name, (void)args;
+    json_t *report = json_object();
+    check_verdict v = check_session(w->hist ? w->hist : "", w->hist_len, "history", "json", report,
+                                    err, cap);
+    if (v == CHECK_BAD_INPUT) {
+        json_decref(report);
+        return NULL;
+    }
+    return report;
+}
+
 static json_t *check_counter_run(dsim_world *w, const char *name, const json_t *args, char *err,
                                  size_t cap)
 {
@@ -256,6 +272,9 @@ const script_check script_checks[] = {
      "linearizable (bool; default false)"},
     {"total-queue", check_total_queue_run,
      "every dequeued value was enqueued, none twice, none acknowledged lost (after a drain)", ""},
+    {"session", check_session_run,
+     "session guarantees per client process: read-your-writes, monotonic reads and writes, "
+     "writes-follow-reads, consistent prefix (register, kv, txn-rw histories)", ""},
     {"serializable", check_txn_run,
      "transactional isolation of a txn history (Elle's anomalies); every consistency model "
      "of 'dsim check --help' is a check name too (snapshot-isolation, strict-serializable, ...)",
