@@ -114,6 +114,14 @@ run_pair txn-append txn-append 0 0 ""
 run_pair txn-append txn-append 0 0 "" -D protocol=single
 run_pair txn-append txn-append 1 1 "" -D protocol=single -D bug=ack_before_sync
 run_pair txn-rw txn-rw 0 0 ""
+# bank (Jepsen's): Raft and single conserve money; the reference server
+# that persists only a transfer's debit loses money across its restart.
+rule_bank="every read sums to the total and shows no negative balance"
+run_pair bank bank 0 0 ""
+run_pair bank bank 0 0 "" -D protocol=single
+run_pair bank bank 1 1 "$rule_bank" -D protocol=single -D bug=txn_first_key
+expect 1 "bank: the report names the read" -- "$DSIM" run "$W/bank.lua" -D protocol=single -D bug=txn_first_key
+contains "$T/out" "not the total" "the bank report says which read lost money"
 "$DSIM" run "$W/txn-append.lua" --history "$T/t.jsonl" >/dev/null 2>&1
 grep -q '"f":"txn","value":\[\["append",[0-9]*,[0-9]*\]' "$T/t.jsonl" ||
     { echo "FAIL: txn-append history is not in Elle's shape"; failures=$((failures + 1)); }
@@ -122,7 +130,7 @@ grep -q '\["r",[0-9]*,\[[0-9,]*\]\]' "$T/t.jsonl" ||
 
 # The Raft fuzz scenario serves every workload and passes its checks; the
 # planted stale read fails the read-bearing ones (seeds 1..20, pinned).
-for wl in counter set list-append txn-append txn-rw queue; do
+for wl in counter set list-append txn-append txn-rw queue bank; do
     expect 0 "raft fuzz, workload $wl" -- "$DSIM" fuzz "$SRC/scenarios/fuzz/raft.lua" --seeds 1..5 --jobs 1 -D workload=$wl
 done
 for wl in counter set list-append txn-append txn-rw; do

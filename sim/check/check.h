@@ -89,6 +89,12 @@ check_verdict check_set_full(const char *text, size_t len, const char *source, c
 check_verdict check_total_queue(const char *text, size_t len, const char *source, const char *format,
                                 json_t *report, char *err, size_t cap);
 
+/* Jepsen's bank checker (bank.c): every ok read of all balances sums to
+** 'total' (< 0: the first ok read's sum) and, unless 'allow_negative',
+** shows no negative balance. */
+check_verdict check_bank(const char *text, size_t len, const char *source, const char *format,
+                         int64_t total, bool allow_negative, json_t *report, char *err, size_t cap);
+
 /* Session guarantees (session.c): read-your-writes, monotonic reads,
 ** monotonic writes, writes-follow-reads per Jepsen process, and
 ** consistent prefix over multi-key reads, of a register/kv history

@@ -369,11 +369,19 @@ static check_verdict wc_total_queue(const check_request *rq, const workload *wl,
     return check_total_queue(rq->text, rq->len, rq->source, rq->format, report, err, cap);
 }
 
+static check_verdict wc_bank(const check_request *rq, const workload *wl, bool lin,
+                             json_t *report, char *err, size_t cap)
+{
+    (void)wl, (void)lin;   /* the total: the first ok read's sum (no test parameters here) */
+    return check_bank(rq->text, rq->len, rq->source, rq->format, -1, false, report, err, cap);
+}
+
 static const workload_checker workload_checkers[] = {
     {"linearizable", wc_linearizable},
     {"counter", wc_counter},
     {"set-full", wc_set_full},
     {"total-queue", wc_total_queue},
+    {"bank", wc_bank},
     {NULL, NULL},
 };
 
@@ -427,6 +435,9 @@ static void print_workload(const json_t *report, const char *source, FILE *out)
         if (rule || note)
             fprintf(out, " (%s)", rule ? rule : note);
         fputc('\n', out);
+        const char *explain = json_string_value(json_object_get(r, "explain"));
+        if (explain && !json_is_true(v))
+            fprintf(out, "  %s\n", explain);   /* one sentence: the checker's (bank) */
         if (strcmp(name, "linearizable") == 0 && !json_is_true(v))
             print_linearizable(r, out);
     }
