@@ -311,6 +311,9 @@ static json_t *log_text(paxos_state *s)
         else if (e->cmd.kind == PAXOS_C_NOOP)
             snprintf(buf, sizeof buf, "%" PRIu64 ":noop@%" PRIu64 ".n%d", i, paxos_round(e->ballot),
                  paxos_ballot_node(e->ballot) + 1);
+        else if (e->cmd.op.f == DSIM_F_TXN)   /* a transaction: its micro-op count */
+            snprintf(buf, sizeof buf, "%" PRIu64 ":t%u@%" PRIu64 ".n%d", i, e->cmd.op.mops_len,
+                     paxos_round(e->ballot), paxos_ballot_node(e->ballot) + 1);
         else
             snprintf(buf, sizeof buf, "%" PRIu64 ":%s%" PRId64 "@%" PRIu64 ".n%d", i,
                      e->cmd.op.f == DSIM_F_READ ? "r" : "w",
