@@ -124,6 +124,14 @@ rule_bank="every read sums to the total and shows no negative balance"
 run_pair bank bank 0 0 ""
 run_pair bank bank 0 0 "" -D protocol=single
 run_pair bank bank 1 1 "$rule_bank" -D protocol=single -D bug=txn_first_key
+# the single fuzz scenario fuzzes bank when its bug is txn_first_key: the
+# first failing seed of 1..1000 is 2 (pinned), and it shrinks and replays
+expect 0 "single fuzz, bug=txn_first_key, seed 1" -- "$DSIM" run "$SRC/scenarios/fuzz/single.lua" --seed 1 -D bug=txn_first_key
+expect 1 "single fuzz, bug=txn_first_key, seed 2" -- "$DSIM" run "$SRC/scenarios/fuzz/single.lua" --seed 2 -D bug=txn_first_key
+contains "$T/out" "bank: FAILED" "the bank check catches the lost credits"
+expect 0 "single fuzz, workload=bank, correct" -- "$DSIM" fuzz "$SRC/scenarios/fuzz/single.lua" --seeds 1..10 --jobs 1 -D workload=bank
+(cd "$T" && "$DSIM" shrink "$SRC/scenarios/fuzz/single.lua" --seed 2 -D bug=txn_first_key >/dev/null 2>&1)
+expect 1 "the shrunk txn_first_key schedule replays and fails" -- "$DSIM" replay "$T/shrunk-seed-2.json"
 expect 1 "bank: the report names the read" -- "$DSIM" run "$W/bank.lua" -D protocol=single -D bug=txn_first_key
 contains "$T/out" "not the total" "the bank report says which read lost money"
 "$DSIM" run "$W/txn-append.lua" --history "$T/t.jsonl" >/dev/null 2>&1
