@@ -102,6 +102,15 @@ static void test_a_snapshot_that_sees_a_later_write_without_an_earlier_one_viola
          "consistent-prefix");
 }
 
+static void test_a_transaction_that_reads_its_own_write_midway_is_no_snapshot(void **st)
+{
+    (void)st;
+    /* found on Raft's txn-rw runs: y's read follows the txn's own write of x */
+    only(OP(0, "txn", "[[\"w\",\"x\",1]]", "[[\"w\",\"x\",1]]")
+         OP(1, "txn", "[[\"r\",\"x\",null],[\"w\",\"x\",2],[\"w\",\"y\",1],[\"r\",\"y\",null]]",
+            "[[\"r\",\"x\",1],[\"w\",\"x\",2],[\"w\",\"y\",1],[\"r\",\"y\",1]]"), NULL);
+}
+
 static void test_two_writes_read_backwards_by_another_session_break_the_four_only_together(void **st)
 {
     (void)st;
@@ -152,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_a_cas_that_saw_the_sessions_later_write_first_violates_monotonic_writes),
         cmocka_unit_test(test_writing_1_after_reading_2_when_a_cas_put_1_before_2_violates_writes_follow_reads),
         cmocka_unit_test(test_a_snapshot_that_sees_a_later_write_without_an_earlier_one_violates_consistent_prefix),
+        cmocka_unit_test(test_a_transaction_that_reads_its_own_write_midway_is_no_snapshot),
         cmocka_unit_test(test_two_writes_read_backwards_by_another_session_break_the_four_only_together),
         cmocka_unit_test(test_keys_are_separate_registers_and_failed_ops_did_not_happen),
         cmocka_unit_test(test_an_info_write_read_by_another_session_is_a_version),

@@ -36,7 +36,8 @@
 ** relates) any order is allowed: a verdict is never a guess.
 **
 ** Consistent prefix: a read that observes several keys at once (a txn of
-** reads) sees a prefix of the one sequence of writes. The sequence
+** reads only: a transaction that also writes reads its own writes midway,
+** which is no snapshot) sees a prefix of the one sequence of writes. The sequence
 ** extends the base order and each writing session's issue order (the
 ** baseball paper's scorekeeper); a read that saw b = vb, where some write
 ** of a after the a it saw comes before vb in that order, saw a later write

@@ -171,11 +171,14 @@ static json_t *edge_json(const sgraph *g, uint32_t e)
 
 /* The report of a path of edges (a cycle, or consistent prefix's gap):
 ** each edge explained, and the operations involved, once each. */
-static json_t *explain(const sgraph *g, const uint32_t *path, uint32_t n, json_t *report)
+static json_t *explain(const sgraph *g, const uint32_t *path, uint32_t n, uint32_t extra_op,
+                       json_t *report)
 {
     json_t *edges = json_array(), *ops = json_array();
-    uint32_t seen[2 * 64];
+    uint32_t seen[2 * 64 + 1];
     uint32_t nseen = 0;
+    if (extra_op != NONE)
+        seen[nseen++] = extra_op;
     for (uint32_t k = 0; k < n; k++) {
         json_array_append_new(edges, edge_json(g, path[k]));
         uint32_t two[2] = {g->edges[path[k]].op_a, g->edges[path[k]].op_b};
@@ -262,7 +265,7 @@ json_t *session_judge(const sgraph *g, int which)
     if (v != NONE) {
         uint32_t path[PATH_MAX_EDGES];
         bfs(g, &s.fwd, v, v, false, s.parent, s.queue);
-        explain(g, path, unwind(g, s.parent, v, v, false, path), report);
+        explain(g, path, unwind(g, s.parent, v, v, false, path), NONE, report);
     }
     scratch_free(&s);
     return report;
@@ -283,7 +286,7 @@ static bool gap(const sgraph *g, scratch *s, uint32_t op, uint32_t va, uint32_t 
         uint32_t n = unwind(g, s->parent, va, x, false, path);
         if (x != vb)
             n += unwind(g, s->parent2, vb, x, true, path + n);
-        explain(g, path, n, report);
+        explain(g, path, n, op, report);
         json_t *read = session_op_json(g, op);
         char a[128], b[128], later[128];
         fmt_version(g, va, a, sizeof a), fmt_version(g, vb, b, sizeof b);
@@ -292,7 +295,7 @@ static bool gap(const sgraph *g, scratch *s, uint32_t op, uint32_t va, uint32_t 
         snprintf(why, sizeof why, "p%lld's read (line %lld) saw %s and %s, but %s comes after %s and "
                  "before %s: not a prefix of the writes", (long long)json_integer_value(json_object_get(read, "process")),
                  (long long)json_integer_value(json_object_get(read, "line")), a, b, later, a, b);
-        json_array_insert_new(json_object_get(report, "ops"), 0, read);
+        json_decref(read);
         json_object_set_new(report, "gap", json_string(why));
         return true;
     }
@@ -311,7 +314,11 @@ json_t *session_judge_prefix(const sgraph *g)
     size_t multi = 0;
     bool found = false;
     for (uint32_t op = 0; op < g->w.count && !found; op++) {
-        bool counted = false;
+        bool counted = false, writes = false;
+        for (uint32_t i = g->acc_first[op]; i < g->acc_end[op]; i++)
+            writes |= g->acc[i].write;
+        if (writes)
+            continue;   /* a snapshot is a read-only operation: its reads see one state */
         for (uint32_t i = g->acc_first[op]; i < g->acc_end[op] && !found; i++)
             for (uint32_t j = g->acc_first[op]; j < g->acc_end[op] && !found; j++) {
                 const sv_access *a = &g->acc[i], *b = &g->acc[j];
