@@ -355,6 +355,95 @@ static void test_digest_is_of_the_content_and_its_stats(void **state)
     free(h);
 }
 
+
+static void test_watches_fire_once_in_zookeepers_table(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    zk_watches *ws = calloc(1, sizeof *ws);
+    zk_fired out[ZK_WATCHES_MAX];
+    assert_true(zk_watch_add(ws, 3, ZK_W_DATA, "/a"));     /* exists on a missing node */
+    assert_true(zk_watch_add(ws, 3, ZK_W_DATA, "/a"));     /* again: still one */
+    assert_true(zk_watch_add(ws, 4, ZK_W_CHILD, "/"));
+    assert_int_equal(ws->count, 2);
+    assert_int_equal(create(f, "/a", 0, 0, ""), ZK_OK);
+    uint32_t n = zk_watch_fire(ws, &f->e, out);
+    assert_int_equal(n, 2);
+    assert_int_equal(out[0].client, 3);
+    assert_int_equal(out[0].type, ZK_EV_CREATED);
+    assert_string_equal(out[0].path, "/a");
+    assert_int_equal(out[1].client, 4);
+    assert_int_equal(out[1].type, ZK_EV_CHILDREN);
+    assert_string_equal(out[1].path, "/");
+    assert_int_equal(ws->count, 0);
+    /* one-shot: the next change fires nothing */
+    assert_int_equal(set(f, "/a", -1, "x"), ZK_OK);
+    assert_int_equal(zk_watch_fire(ws, &f->e, out), 0);
+    /* data change, deletion (data and child watches), failed txns fire nothing */
+    assert_true(zk_watch_add(ws, 5, ZK_W_DATA, "/a"));
+    assert_int_equal(set(f, "/a", 7, "y"), ZK_BADVERSION);
+    assert_int_equal(zk_watch_fire(ws, &f->e, out), 0);
+    assert_int_equal(set(f, "/a", -1, "y"), ZK_OK);
+    assert_int_equal(zk_watch_fire(ws, &f->e, out), 1);
+    assert_int_equal(out[0].type, ZK_EV_DATA);
+    assert_true(zk_watch_add(ws, 5, ZK_W_DATA, "/a"));
+    assert_true(zk_watch_add(ws, 6, ZK_W_CHILD, "/a"));
+    assert_true(zk_watch_add(ws, 7, ZK_W_DATA, "/b"));
+    assert_int_equal(del(f, "/a", -1), ZK_OK);
+    n = zk_watch_fire(ws, &f->e, out);
+    assert_int_equal(n, 2);
+    assert_int_equal(out[0].type, ZK_EV_DELETED);
+    assert_int_equal(out[1].type, ZK_EV_DELETED);
+    assert_int_equal(out[1].client, 6);
+    assert_int_equal(ws->count, 1);
+    zk_watch_drop_client(ws, 7);
+    assert_int_equal(ws->count, 0);
+    /* a session's expiry fires the watches on its ephemerals */
+    uint64_t s = open_session(f, 8);
+    assert_int_equal(create(f, "/e", ZK_EPHEMERAL, s, ""), ZK_OK);
+    assert_true(zk_watch_add(ws, 9, ZK_W_DATA, "/e"));
+    assert_int_equal(close_session(f, s), ZK_OK);
+    assert_int_equal(zk_watch_fire(ws, &f->e, out), 1);
+    assert_int_equal(out[0].client, 9);
+    assert_int_equal(out[0].type, ZK_EV_DELETED);
+    /* the bound: a full table refuses, and says so */
+    for (int i = 0; i < ZK_WATCHES_MAX; i++)
+        assert_true(zk_watch_add(ws, i, ZK_W_DATA, "/x"));
+    assert_false(zk_watch_add(ws, 999, ZK_W_DATA, "/x"));
+    free(ws);
+    free(f);
+}
+
+static zk_step step(zk_recipe_kind r, const char *const *kids, uint32_t count, const char *mine,
+                    uint32_t barrier_n, char *watch)
+{
+    char names[8][ZK_PATH_MAX];
+    memset(names, 0, sizeof names);
+    for (uint32_t i = 0; i < count; i++)
+        strcpy(names[i], kids[i]);
+    return zk_recipe_step(r, "/lock", (const char (*)[ZK_PATH_MAX])names, count, mine, barrier_n, watch);
+}
+
+static void test_recipes_decide_from_the_children(void **state)
+{
+    (void)state;
+    const char *kids[] = {"n-0000000002", "n-0000000005", "n-0000000009"};
+    char watch[ZK_PATH_MAX];
+    assert_int_equal(step(ZK_R_LOCK, kids, 3, "n-0000000002", 0, watch), ZK_STEP_HOLD);
+    assert_int_equal(step(ZK_R_LOCK, kids, 3, "n-0000000009", 0, watch), ZK_STEP_WATCH);
+    assert_string_equal(watch, "/lock/n-0000000005");   /* the predecessor, not the holder */
+    assert_int_equal(step(ZK_R_ELECTION, kids, 3, "n-0000000005", 0, watch), ZK_STEP_WATCH);
+    assert_string_equal(watch, "/lock/n-0000000002");
+    assert_int_equal(step(ZK_R_HERD, kids, 3, "n-0000000009", 0, watch), ZK_STEP_WATCH_PARENT);
+    assert_int_equal(step(ZK_R_HERD, kids, 3, "n-0000000002", 0, watch), ZK_STEP_HOLD);
+    assert_int_equal(step(ZK_R_LOCK, kids, 3, "n-0000000003", 0, watch), ZK_STEP_GONE);
+    assert_int_equal(step(ZK_R_BARRIER, kids, 3, "n-0000000009", 4, watch), ZK_STEP_WATCH_PARENT);
+    assert_int_equal(step(ZK_R_BARRIER, kids, 3, "n-0000000009", 3, watch), ZK_STEP_HOLD);
+    assert_int_equal(zk_recipe_parse("herd"), ZK_R_HERD);
+    assert_int_equal((int)zk_recipe_parse("mutex"), -1);
+    assert_string_equal(zk_recipe_name(ZK_R_BARRIER), "barrier");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +456,8 @@ int main(void)
         cmocka_unit_test(test_bounds_fail_cleanly),
         cmocka_unit_test(test_save_load_round_trip_keeps_the_digest),
         cmocka_unit_test(test_digest_is_of_the_content_and_its_stats),
+        cmocka_unit_test(test_watches_fire_once_in_zookeepers_table),
+        cmocka_unit_test(test_recipes_decide_from_the_children),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

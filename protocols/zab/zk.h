@@ -105,7 +105,9 @@ typedef struct zk_txn {
     int32_t version;               /* delete/set: expected version, -1 any */
     uint64_t session;              /* the session acting (close: the one closed) */
     int64_t arg;                   /* open: timeout in ns; close: 1 = expired */
-    int32_t client;                /* open: the client node id */
+    int32_t client;                /* the client node id that asked */
+    int32_t origin;                /* the server the client is connected to: it replies */
+    uint32_t xid;                  /* the client's request number */
     uint32_t pad_;
     char path[ZK_PATH_MAX];
     uint8_t data[ZK_DATA_MAX];
@@ -162,5 +164,61 @@ size_t zk_tree_save(const zk_tree *t, uint8_t *buf, size_t cap);   /* 0: too sma
 bool zk_tree_load(zk_tree *t, const uint8_t *buf, size_t len);     /* false: bad bytes */
 uint64_t zk_tree_digest(const zk_tree *t);
 size_t zk_tree_save_bytes_max(void);
+
+/* ---- zk_watch.c: one server's one-shot watches (pure data) -------------- */
+#define ZK_WATCHES_MAX 128
+enum { ZK_W_DATA = 1, ZK_W_CHILD = 2 };   /* get/exists set DATA, children CHILD */
+/* Event types, with ZooKeeper's numbers (Watcher.Event.EventType). */
+enum { ZK_EV_CREATED = 1, ZK_EV_DELETED = 2, ZK_EV_DATA = 3, ZK_EV_CHILDREN = 4 };
+
+typedef struct zk_watch {
+    int32_t client;
+    uint8_t kind;
+    char path[ZK_PATH_MAX];
+} zk_watch;
+
+typedef struct zk_watches {
+    uint32_t count;
+    zk_watch w[ZK_WATCHES_MAX];    /* in the order they were set */
+} zk_watches;
+
+typedef struct zk_fired {
+    int32_t client;
+    uint8_t type;                  /* ZK_EV_* */
+    char path[ZK_PATH_MAX];
+} zk_fired;
+
+/* Sets a watch (setting one that is already set is a no-op); false when
+** the table is full (the read is still served, without its watch). */
+bool zk_watch_add(zk_watches *ws, int client, uint8_t kind, const char *path);
+/* The watches an applied transaction triggers, in the order of its changes
+** then of the table; each fires once and is removed. Returns how many were
+** written to 'out' (at most ZK_WATCHES_MAX, 'out' must hold that many). */
+uint32_t zk_watch_fire(zk_watches *ws, const zk_effect *e, zk_fired *out);
+void zk_watch_drop_client(zk_watches *ws, int client);
+
+/* ---- zk_recipe.c: what a recipe does next (pure) ------------------------ */
+typedef enum zk_recipe_kind {
+    ZK_R_NONE = 0,
+    ZK_R_LOCK,        /* sequential-ephemeral lock, watch the predecessor */
+    ZK_R_HERD,        /* the same, every waiter watches the parent */
+    ZK_R_ELECTION,    /* the lowest entry leads; watch the predecessor */
+    ZK_R_BARRIER,     /* enter when 'barrier' entries exist */
+} zk_recipe_kind;
+
+typedef enum zk_step {
+    ZK_STEP_GONE = 0,  /* my entry is not among the children: my session lost it */
+    ZK_STEP_HOLD,      /* acquired / leading / entered */
+    ZK_STEP_WATCH,     /* wait: exists-watch 'watch' (predecessor) */
+    ZK_STEP_WATCH_PARENT, /* wait: children-watch the parent */
+} zk_step;
+
+zk_recipe_kind zk_recipe_parse(const char *name);   /* -1 cast: unknown */
+const char *zk_recipe_name(zk_recipe_kind r);
+/* 'names': the parent's children in byte order (zk_tree_children), 'mine':
+** my entry's name. For the predecessor steps 'watch' gets the full path. */
+zk_step zk_recipe_step(zk_recipe_kind r, const char *parent, const char (*names)[ZK_PATH_MAX],
+                       uint32_t count, const char *mine, uint32_t barrier_n,
+                       char watch[ZK_PATH_MAX]);
 
 #endif
