@@ -427,18 +427,19 @@ static zk_step step(zk_recipe_kind r, const char *const *kids, uint32_t count, c
 static void test_recipes_decide_from_the_children(void **state)
 {
     (void)state;
-    const char *kids[] = {"n-0000000002", "n-0000000005", "n-0000000009"};
+    /* the suffix orders the entries, not the clients' prefixes */
+    const char *kids[] = {"c3-0000000005", "c4-0000000009", "c9-0000000002"};
     char watch[ZK_PATH_MAX];
-    assert_int_equal(step(ZK_R_LOCK, kids, 3, "n-0000000002", 0, watch), ZK_STEP_HOLD);
-    assert_int_equal(step(ZK_R_LOCK, kids, 3, "n-0000000009", 0, watch), ZK_STEP_WATCH);
-    assert_string_equal(watch, "/lock/n-0000000005");   /* the predecessor, not the holder */
-    assert_int_equal(step(ZK_R_ELECTION, kids, 3, "n-0000000005", 0, watch), ZK_STEP_WATCH);
-    assert_string_equal(watch, "/lock/n-0000000002");
-    assert_int_equal(step(ZK_R_HERD, kids, 3, "n-0000000009", 0, watch), ZK_STEP_WATCH_PARENT);
-    assert_int_equal(step(ZK_R_HERD, kids, 3, "n-0000000002", 0, watch), ZK_STEP_HOLD);
-    assert_int_equal(step(ZK_R_LOCK, kids, 3, "n-0000000003", 0, watch), ZK_STEP_GONE);
-    assert_int_equal(step(ZK_R_BARRIER, kids, 3, "n-0000000009", 4, watch), ZK_STEP_WATCH_PARENT);
-    assert_int_equal(step(ZK_R_BARRIER, kids, 3, "n-0000000009", 3, watch), ZK_STEP_HOLD);
+    assert_int_equal(step(ZK_R_LOCK, kids, 3, "c9-0000000002", 0, watch), ZK_STEP_HOLD);
+    assert_int_equal(step(ZK_R_LOCK, kids, 3, "c4-0000000009", 0, watch), ZK_STEP_WATCH);
+    assert_string_equal(watch, "/lock/c3-0000000005");   /* the predecessor, not the holder */
+    assert_int_equal(step(ZK_R_ELECTION, kids, 3, "c3-0000000005", 0, watch), ZK_STEP_WATCH);
+    assert_string_equal(watch, "/lock/c9-0000000002");
+    assert_int_equal(step(ZK_R_HERD, kids, 3, "c4-0000000009", 0, watch), ZK_STEP_WATCH_PARENT);
+    assert_int_equal(step(ZK_R_HERD, kids, 3, "c9-0000000002", 0, watch), ZK_STEP_HOLD);
+    assert_int_equal(step(ZK_R_LOCK, kids, 3, "c3-0000000003", 0, watch), ZK_STEP_GONE);
+    assert_int_equal(step(ZK_R_BARRIER, kids, 3, "c4-0000000009", 4, watch), ZK_STEP_WATCH_PARENT);
+    assert_int_equal(step(ZK_R_BARRIER, kids, 3, "c4-0000000009", 3, watch), ZK_STEP_HOLD);
     assert_int_equal(zk_recipe_parse("herd"), ZK_R_HERD);
     assert_int_equal((int)zk_recipe_parse("mutex"), -1);
     assert_string_equal(zk_recipe_name(ZK_R_BARRIER), "barrier");

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dsim.h"
+
 #define ZK_MSG_BASE 64        /* message types >= this on a server are zk's */
 #define ZK_TIMER_BASE 64      /* timer kinds >= this on a server are zk's */
 #define ZK_TXN_OWNER 2        /* ZAB_TXN_ZK: the first byte of a zk transaction */
@@ -215,10 +217,153 @@ typedef enum zk_step {
 
 zk_recipe_kind zk_recipe_parse(const char *name);   /* -1 cast: unknown */
 const char *zk_recipe_name(zk_recipe_kind r);
-/* 'names': the parent's children in byte order (zk_tree_children), 'mine':
-** my entry's name. For the predecessor steps 'watch' gets the full path. */
+/* 'names': the parent's children, 'mine': my entry's name; entries are
+** ordered by their 10-digit suffix. For ZK_STEP_WATCH 'watch' gets the
+** predecessor's full path. */
 zk_step zk_recipe_step(zk_recipe_kind r, const char *parent, const char (*names)[ZK_PATH_MAX],
                        uint32_t count, const char *mine, uint32_t barrier_n,
                        char watch[ZK_PATH_MAX]);
+
+/* ---- the service: messages ----------------------------------------------
+** A client talks to one server at a time over a numbered connection: every
+** message from the server to the client (replies and watch events alike)
+** carries the connection and its place 'seq' on it, and the client takes
+** them strictly in that order (a later one waits in a small buffer), so the
+** client channel is FIFO even though the network is not. */
+enum {
+    ZK_MSG_REQ = ZK_MSG_BASE,  /* client -> its server: zk_req */
+    ZK_MSG_REPLY,              /* server -> client: zk_reply (replies and events) */
+    ZK_MSG_FWD,                /* server -> leader: a zk_txn to propose */
+    ZK_MSG_TOUCH,              /* server -> leader: sessions heard from (zk_touch) */
+    ZK_MSG_END_,
+};
+enum { ZK_TIMER_SWEEP = ZK_TIMER_BASE, ZK_TIMER_EVENTS };  /* server timers */
+enum { ZK_CT_TICK = 1, ZK_CT_TIMEOUT, ZK_CT_WORK, ZK_CT_THINK };   /* client timers */
+
+typedef enum zk_op {
+    ZK_OP_CONNECT = 1, ZK_OP_PING, ZK_OP_CREATE, ZK_OP_DELETE, ZK_OP_SET, ZK_OP_GET,
+    ZK_OP_EXISTS, ZK_OP_CHILDREN, ZK_OP_SYNC, ZK_OP_CLOSE,
+    ZK_OP_EVENT,               /* a reply that is a watch event */
+} zk_op;
+#define ZK_CONNECTIONLOSS (-4)   /* ZooKeeper's: the server cannot serve; try another */
+#define ZK_REPLY_NAMES_MAX 24
+#define ZK_NAME_MAX 32
+
+typedef struct zk_req {
+    uint32_t op, xid;
+    uint64_t session;
+    uint64_t conn;             /* the client's connection (from 1) */
+    uint64_t last_zxid;        /* connect: the newest zxid the client has seen */
+    int64_t timeout_ns;        /* connect: the session timeout asked for */
+    int32_t version;
+    uint8_t flags, watch, data_len, pad_;
+    char path[ZK_PATH_MAX];
+    uint8_t data[ZK_DATA_MAX];
+} zk_req;
+
+typedef struct zk_reply {
+    uint64_t conn, seq;        /* the channel and the place on it (from 1) */
+    uint32_t op, xid;          /* ZK_OP_EVENT: a watch event ('event', 'path') */
+    int32_t err;
+    uint8_t event, data_len, pad_[2];
+    uint64_t session;
+    uint64_t zxid;             /* the server's last applied zxid */
+    zk_stat stat;
+    char path[ZK_PATH_MAX];
+    uint8_t data[ZK_DATA_MAX];
+    uint32_t count, pad2_;     /* children: how many (names holds the first ones) */
+    char names[ZK_REPLY_NAMES_MAX][ZK_NAME_MAX];
+} zk_reply;
+
+typedef struct zk_touch {
+    uint64_t session;
+} zk_touch;
+
+/* ---- zk_server.c: a server's part of the service ------------------------- */
+#define ZK_CLIENTS_MAX 64      /* client node ids below this */
+
+typedef struct zk_conn {
+    uint64_t conn;             /* 0: no client connected from that node */
+    uint64_t seq_out;          /* the last seq sent on it */
+    uint64_t session;
+} zk_conn;
+
+typedef struct zk_heard {
+    uint64_t session;          /* 0: free */
+    int64_t mono_ns;           /* the leader's clock when last heard of */
+    bool closing;              /* a close was proposed */
+    bool expired;              /* bug ephemeral_leak: expired without a close */
+} zk_heard;
+
+/* The whole server side; the broadcast embeds it in the server's state
+** ('zab_tree(n)' returns '&zk->tree', the first member). */
+typedef struct zk_server {
+    zk_tree tree;
+    zk_watches watches;
+    zk_conn conns[ZK_CLIENTS_MAX];
+    zk_heard heard[ZK_SESSIONS_MAX];
+    bool sweeping;             /* the expiry sweep timer is armed */
+    bool was_leader;
+    /* bug watch_after_data: events held back until the next ZK_TIMER_EVENTS */
+    uint32_t late_count;
+    zk_fired late[ZK_WATCHES_MAX];
+    uint64_t sessions_expired, watches_fired;
+} zk_server;
+
+/* From the broadcast (declared in zab.h on its side). */
+zk_tree *zab_tree(dsim_node *n);
+/* The calls the broadcast makes (ZAB_INTERFACE). */
+void zk_on_apply(dsim_node *n, uint64_t zxid, const uint8_t *txn, uint32_t len, uint64_t cookie, bool mine);
+void zk_on_reset(dsim_node *n);
+void zk_server_message(dsim_node *n, int from, const dsim_msg *m);
+void zk_server_timer(dsim_node *n, uint32_t kind, uint64_t arg);
+void zk_server_inspect(dsim_node *n, json_t *out);
+void zk_describe(const dsim_msg *m, json_t *out);
+extern const char *const zk_bugs[];      /* the planted bugs, NULL-terminated */
+extern const dsim_event zk_events[];     /* what zk emits, {NULL}-terminated */
+
+/* ---- zk_client.c: a client node running a recipe ---------------------------- */
+#define ZK_INBOX_MAX 16        /* replies held for an earlier seq */
+
+typedef enum zk_cphase {
+    ZK_CP_CONNECTING = 1,      /* CONNECT sent */
+    ZK_CP_IDLE,                /* between rounds */
+    ZK_CP_PARENT,              /* creating the recipe's parent */
+    ZK_CP_CREATE,              /* creating my entry */
+    ZK_CP_LIST,                /* children asked */
+    ZK_CP_EXISTS,              /* exists(predecessor, watch) asked */
+    ZK_CP_WAIT,                /* waiting for a watch event */
+    ZK_CP_HOLD,                /* holding: working */
+    ZK_CP_WRITE,               /* holding: the resource write is in flight */
+    ZK_CP_RELEASE,             /* deleting my entry */
+} zk_cphase;
+
+typedef struct zk_client {
+    uint32_t magic;
+    zk_recipe_kind recipe;
+    zk_cphase phase;
+    bool connecting;           /* a CONNECT is outstanding */
+    bool in_round;             /* a round started with this session */
+    int64_t boot;              /* from disk: rounds are unique across crashes */
+    int64_t heard_mono;        /* the server's last message, on my clock */
+    int32_t server;            /* connected to (node id) */
+    uint64_t session, conn, last_zxid;
+    uint64_t seq_in;           /* the last seq taken on the connection */
+    uint32_t xid, xid_wait;    /* last sent; the one awaited (0: none) */
+    int64_t round, rounds_done;
+    char entry[ZK_PATH_MAX];   /* my entry's name, "" when none */
+    char watching[ZK_PATH_MAX];
+    bool holding;
+    uint64_t token;            /* my entry's sequence number */
+    dsim_timer_id timeout;
+    uint32_t inbox_count;
+    zk_reply inbox[ZK_INBOX_MAX];
+    uint64_t wakeups, reconnects;
+} zk_client;
+
+void zk_client_start(dsim_node *n);
+void zk_client_message(dsim_node *n, int from, const dsim_msg *m);
+void zk_client_timer(dsim_node *n, uint32_t kind, uint64_t arg);
+void zk_client_inspect(dsim_node *n, json_t *out);
 
 #endif

@@ -11,8 +11,10 @@
 **             their predecessor and take over when it goes;
 **   barrier   every client creates an entry; all enter once 'barrier_n'
 **             entries exist, waiting on a children-watch of the parent.
-** Entries share one prefix and a 10-digit suffix, so byte order is
-** creation order. The functions read only their arguments.
+** An entry is named "<client's prefix><10-digit suffix>": the prefix lets
+** a client find its own entry after a create whose answer was lost
+** (ZooKeeper's protected create), the suffix orders the entries, whatever
+** the prefixes. The functions read only their arguments.
 */
 #include <string.h>
 
@@ -35,30 +37,42 @@ const char *zk_recipe_name(zk_recipe_kind r)
     return recipe_names[r];
 }
 
+static const char *suffix(const char *name)
+{
+    size_t len = strlen(name);
+    return len >= ZK_SEQ_DIGITS ? name + len - ZK_SEQ_DIGITS : name;
+}
+
 zk_step zk_recipe_step(zk_recipe_kind r, const char *parent, const char (*names)[ZK_PATH_MAX],
                        uint32_t count, const char *mine, uint32_t barrier_n,
                        char watch[ZK_PATH_MAX])
 {
     DSIM_ASSERT(r != ZK_R_NONE);
     int me = -1;
-    for (uint32_t i = 0; i < count; i++) {
-        DSIM_ASSERT(i == 0 || strcmp(names[i - 1], names[i]) < 0);
+    for (uint32_t i = 0; i < count; i++)
         if (strcmp(names[i], mine) == 0)
             me = (int)i;
-    }
     if (me < 0)
         return ZK_STEP_GONE;
     if (r == ZK_R_BARRIER)
         return count >= barrier_n ? ZK_STEP_HOLD : ZK_STEP_WATCH_PARENT;
-    if (me == 0)
+    /* the predecessor: the highest suffix below mine */
+    const char *my = suffix(mine);
+    int pred = -1;
+    for (uint32_t i = 0; i < count; i++) {
+        const char *s = suffix(names[i]);
+        if (strcmp(s, my) < 0 && (pred < 0 || strcmp(s, suffix(names[pred])) > 0))
+            pred = (int)i;
+    }
+    if (pred < 0)
         return ZK_STEP_HOLD;
     if (r == ZK_R_HERD)
         return ZK_STEP_WATCH_PARENT;
-    size_t plen = strlen(parent), nlen = strlen(names[me - 1]);
+    size_t plen = strlen(parent), nlen = strlen(names[pred]);
     DSIM_ASSERT(plen + 1 + nlen < ZK_PATH_MAX);
     memset(watch, 0, ZK_PATH_MAX);
     memcpy(watch, parent, plen);
     watch[plen] = '/';
-    memcpy(watch + plen + 1, names[me - 1], nlen);
+    memcpy(watch + plen + 1, names[pred], nlen);
     return ZK_STEP_WATCH;
 }

@@ -10,7 +10,10 @@
 **   children and its owner is an open session; unused path and data bytes
 **   are zero, so the saved bytes and the digest depend only on the content.
 ** A failed operation changes nothing but the last zxid: the transaction was
-** committed all the same and every replica must agree it failed.
+** committed all the same and every replica must agree it failed. A write
+** made in a session (session != 0) fails with SESSIONEXPIRED when that
+** session was closed before it in the order: a client paused past its
+** expiry cannot write after the close that let another client in.
 ** Sizes are bounded (zk.h); lookups are binary searches, children listings
 ** and session cleanups scan the array (ZK_ZNODES_MAX entries at most).
 */
@@ -294,7 +297,11 @@ void zk_tree_apply(zk_tree *t, const uint8_t *txn, uint32_t len, uint64_t zxid, 
     } else {
         if (out)
             out->kind = x.kind;
+        bool needs_session = x.kind == ZK_TXN_CREATE || x.kind == ZK_TXN_DELETE || x.kind == ZK_TXN_SET;
+        if (needs_session && x.session != 0 && session_index(t, x.session) < 0)
+            x.kind = 0;   /* a write of a session closed before it: refused below */
         switch (x.kind) {
+        case 0: err = ZK_SESSIONEXPIRED; break;
         case ZK_TXN_CREATE: err = create(t, &x, zxid, out); break;
         case ZK_TXN_DELETE: err = delete(t, &x, zxid, out); break;
         case ZK_TXN_SET: err = set(t, &x, zxid, out); break;
