@@ -188,6 +188,7 @@ typedef struct zk_fired {
     int32_t client;
     uint8_t type;                  /* ZK_EV_* */
     char path[ZK_PATH_MAX];
+    uint64_t zxid;                 /* the change's (set by the server); 0: none */
 } zk_fired;
 
 /* Sets a watch (setting one that is already set is a no-op); false when
@@ -268,6 +269,7 @@ typedef struct zk_reply {
     uint8_t event, data_len, pad_[2];
     uint64_t session;
     uint64_t zxid;             /* the server's last applied zxid */
+    uint64_t event_zxid;       /* an event: the zxid of the change (0: none) */
     zk_stat stat;
     char path[ZK_PATH_MAX];
     uint8_t data[ZK_DATA_MAX];
@@ -349,6 +351,7 @@ typedef struct zk_client {
     int32_t server;            /* connected to (node id) */
     uint64_t session, conn, last_zxid;
     uint64_t seq_in;           /* the last seq taken on the connection */
+    uint64_t seen_before_event;/* highest zxid of a non-event taken on it */
     uint32_t xid, xid_wait;    /* last sent; the one awaited (0: none) */
     int64_t round, rounds_done;
     char entry[ZK_PATH_MAX];   /* my entry's name, "" when none */
@@ -358,7 +361,7 @@ typedef struct zk_client {
     dsim_timer_id timeout;
     uint32_t inbox_count;
     zk_reply inbox[ZK_INBOX_MAX];
-    uint64_t wakeups, reconnects;
+    uint64_t wakeups, reconnects, late_events;
 } zk_client;
 
 void zk_client_start(dsim_node *n);

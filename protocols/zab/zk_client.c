@@ -133,6 +133,7 @@ static void connect_to(dsim_node *n, zk_client *c, int server)
     c->server = server;
     c->conn = dsim_rand(n) | 1u;
     c->seq_in = 0;
+    c->seen_before_event = 0;
     c->inbox_count = 0;
     c->heard_mono = dsim_mono(n);
     c->connecting = true;
@@ -360,7 +361,18 @@ static void on_reply(dsim_node *n, zk_client *c, const zk_reply *r)
 
 static void on_event(dsim_node *n, zk_client *c, const zk_reply *r)
 {
-    (void)r;
+    /* ZooKeeper's order: the event comes before anything that shows the
+    ** state after its change. A message taken before it already showed a
+    ** zxid at or past the change: the client saw new data first. */
+    if (r->event_zxid && c->seen_before_event >= r->event_zxid) {
+        c->late_events++;
+        char path[ZK_PATH_MAX];
+        memcpy(path, r->path, ZK_PATH_MAX);
+        path[ZK_PATH_MAX - 1] = 0;
+        dsim_emit(n, "watch_late", json_pack("{s:i, s:s, s:I, s:I}", "client", dsim_id(n) + 1,
+                  "path", path, "zxid", (json_int_t)r->event_zxid,
+                  "seen", (json_int_t)c->seen_before_event));
+    }
     if (c->phase != ZK_CP_WAIT)
         return;   /* a watch of an earlier step: the client is already looking */
     c->wakeups++;
@@ -373,6 +385,8 @@ static void take(dsim_node *n, zk_client *c, const zk_reply *r)
     DSIM_ASSERT(r->seq == c->seq_in + 1);
     c->seq_in = r->seq;
     c->heard_mono = dsim_mono(n);
+    if (r->op != ZK_OP_EVENT && r->zxid > c->seen_before_event)
+        c->seen_before_event = r->zxid;   /* on this connection: its watches' */
     if (r->zxid > c->last_zxid)
         c->last_zxid = r->zxid;
     if (r->op == ZK_OP_EVENT) {

@@ -15,6 +15,7 @@ const dsim_event zk_events[] = {
     {"lock_released", "client: node, round: int, why: string", "it no longer believes it holds (done, expired, gone)"},
     {"storage_write", "client: node, round: int, token: int, accepted: bool, fencing: bool", "the holder's write to the protected znode was applied"},
     {"lock_wakeup", "client: node", "a watch woke a waiting recipe client"},
+    {"watch_late", "client: node, path: string, zxid: int, seen: int", "a client saw state at or past a change (zxid 'seen') before that change's watch event: ZooKeeper's order broken"},
     {"barrier_entered", "client: node, round: int, count: int", "a barrier client saw enough entries and went through"},
     {NULL, NULL, NULL},
 };

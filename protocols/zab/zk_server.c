@@ -88,6 +88,7 @@ static void send_events(dsim_node *n, zk_server *z, const zk_fired *f, uint32_t 
         memset(&r, 0, sizeof r);
         r.op = ZK_OP_EVENT;
         r.event = f[i].type;
+        r.event_zxid = f[i].zxid;
         memcpy(r.path, f[i].path, ZK_PATH_MAX);
         z->watches_fired++;
         dsim_emit(n, "watch_fired", json_pack("{s:i, s:s, s:i}", "client", f[i].client + 1,
@@ -338,10 +339,12 @@ void zk_server_timer(dsim_node *n, uint32_t kind, uint64_t arg)
     dsim_timer(n, ZK_TIMER_SWEEP, 0, dsim_opt_ms(n, "session_timeout") / 4);
 }
 
-static void fire_watches(dsim_node *n, zk_server *z, const zk_effect *e)
+static void fire_watches(dsim_node *n, zk_server *z, const zk_effect *e, uint64_t zxid)
 {
     zk_fired f[ZK_WATCHES_MAX];
     uint32_t count = zk_watch_fire(&z->watches, e, f);
+    for (uint32_t i = 0; i < count; i++)
+        f[i].zxid = zxid;
     if (count == 0)
         return;
     if (!dsim_bug(n, "watch_after_data")) {
@@ -362,7 +365,7 @@ static void apply_zk(dsim_node *n, zk_server *z, uint64_t zxid, const uint8_t *t
     zk_txn x;
     if (!zk_txn_decode(txn, len, &x))
         return;
-    fire_watches(n, z, &e);
+    fire_watches(n, z, &e, zxid);
     if (x.kind == ZK_TXN_SESSION_CLOSE && e.err == ZK_OK)
         zk_watch_drop_client(&z->watches, e.client);
     if (x.origin != dsim_id(n) || x.client < 0 || x.client >= ZK_CLIENTS_MAX)
@@ -422,6 +425,7 @@ void zk_on_reset(dsim_node *n)
     for (uint32_t i = 0; i < count; i++) {
         f[i].client = z->watches.w[i].client;
         f[i].type = z->watches.w[i].kind == ZK_W_DATA ? ZK_EV_DATA : ZK_EV_CHILDREN;
+        f[i].zxid = 0;   /* no change of its own */
         memcpy(f[i].path, z->watches.w[i].path, ZK_PATH_MAX);
     }
     memset(&z->watches, 0, sizeof z->watches);

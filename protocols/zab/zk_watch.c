@@ -61,6 +61,7 @@ static uint32_t fire(zk_watches *ws, uint8_t kind, const char *path, uint8_t typ
         DSIM_ASSERT(n < ZK_WATCHES_MAX);
         out[n].client = w->client;
         out[n].type = type;
+        out[n].zxid = 0;
         memcpy(out[n].path, w->path, ZK_PATH_MAX);
         n++;
         remove_at(ws, i);
