@@ -3,7 +3,8 @@
 ** section III) checked from the simulator's global view after every event
 ** (or every N events: the cluster's 'invariants' field).
 **
-**   Established leaders  at most one leader establishes each epoch, ever
+**   Established leaders  at most one leader establishes each epoch, ever,
+**                        and its epoch is above every zxid it holds
 **   Total order          every server's delivered sequence is a prefix of
 **                        one total order: a zxid is one transaction, has
 **                        one predecessor, and every zxid one successor
@@ -58,6 +59,11 @@ static const char *established(inv *c, int id, const zab_state *s)
         return violation(c, "Established leaders: n%d and n%d both established epoch %" PRIu64,
                          g->leader_node[k] + 1, id + 1, s->epoch);
     }
+    if (zab_epoch_of(zab_last_zxid(s)) > s->epoch ||
+        (zab_epoch_of(zab_last_zxid(s)) == s->epoch && s->counter == 0 && zab_last_zxid(s) != 0))
+        return violation(c, "Established leaders: n%d established epoch %" PRIu64 " over a history that "
+                         "already holds %" PRIu64 ".%" PRIu64 " (an epoch used twice)", id + 1, s->epoch,
+                         ZX(zab_last_zxid(s)));
     for (int e = 0; e < ZAB_GHOST_EPOCHS; e++) {
         uint64_t z = g->deliv_max[e];
         if (g->deliv_epoch[e] >= s->epoch || z == 0 || z <= s->snap_zxid)
