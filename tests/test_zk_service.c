@@ -142,7 +142,12 @@ static void test_a_paused_holder_loses_its_session_and_cannot_write(void **state
     dsim_pause(w, holder, DSIM_MS(1500));
     world_run(w, DSIM_SEC(4));
     assert_true(dbl_count(w, "session_expired") >= 1);
-    assert_true(mutex_ok(w, 1500, NULL));
+    json_t *report;
+    bool ok = mutex_ok(w, 2500, &report);   /* the timeout (1 s) and a quarter */
+    if (!ok)
+        fprintf(stderr, "%s\n", json_dumps(report, JSON_INDENT(1)));
+    json_decref(report);
+    assert_true(ok);
     world_free(w);
 }
 

@@ -39,7 +39,8 @@ typedef struct dbl_log {
 } dbl_log;
 
 typedef struct dbl_server {
-    zk_server zk;              /* first: zab_tree returns &zk.tree */
+    zk_server zk;
+    zk_tree tree;
     uint64_t applied;
     bool booted;
 } dbl_server;
@@ -64,7 +65,12 @@ static dbl_log *dbl_log_of(dsim_node *n)
 
 zk_tree *zab_tree(dsim_node *n)
 {
-    return &((dbl_state *)dsim_state(n))->s.zk.tree;
+    return &((dbl_state *)dsim_state(n))->s.tree;
+}
+
+zk_server *zab_zk(dsim_node *n)
+{
+    return &((dbl_state *)dsim_state(n))->s.zk;
 }
 
 bool zab_is_leader(dsim_node *n)
@@ -137,7 +143,7 @@ static void dbl_start(dsim_node *n)
         return;
     }
     dbl_server *s = &((dbl_state *)dsim_state(n))->s;
-    zk_tree_init(&s->zk.tree);
+    zk_tree_init(&s->tree);
     s->booted = true;
     dsim_timer(n, DBL_T_APPLY, dbl_log_of(n)->len, 0);   /* recover: replay the log */
 }
@@ -170,25 +176,20 @@ static void dbl_inspect(dsim_node *n, json_t *out)
     zk_server_inspect(n, out);
 }
 
-static const char *const dbl_recipes[] = {"none", "lock", "herd", "election", "barrier", "kv", NULL};
-
 static const dsim_option dbl_options[] = {
     {"servers", DSIM_OPT_INT, "1", "servers (the rest are clients)", NULL, 1, 32},
-    {"recipe", DSIM_OPT_STR, "lock", "what the clients run", dbl_recipes, 0, 0},
-    {"session_timeout", DSIM_OPT_MS, "600", "session timeout", NULL, 10, 100000},
-    {"work", DSIM_OPT_MS_RANGE, "10,30", "holding time", NULL, 0, 100000},
-    {"think", DSIM_OPT_MS_RANGE, "0,20", "between rounds", NULL, 0, 100000},
-    {"rounds", DSIM_OPT_INT, "0", "rounds per client (0: no end)", NULL, 0, 1000000},
-    {"barrier", DSIM_OPT_INT, "0", "barrier size (0: every client)", NULL, 0, 64},
+    ZK_OPTION_ROWS,
     {"lag_ms", DSIM_OPT_INT, "30", "follower lag", NULL, 0, 10000},
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
+static const char *const dbl_bugs[] = {ZK_BUG_NAMES, NULL};
+static const dsim_event dbl_events[] = {ZK_EVENT_ROWS, {NULL, NULL, NULL}};
 
 static const dsim_protocol dbl_protocol = {
     .name = "zkdouble", .summary = "test: zk on a broadcast double", .state_size = sizeof(dbl_state),
-    .options = dbl_options, .bugs = zk_bugs, .start = dbl_start, .on_message = dbl_message,
+    .options = dbl_options, .bugs = dbl_bugs, .start = dbl_start, .on_message = dbl_message,
     .on_timer = dbl_timer, .inspect = dbl_inspect, .describe = zk_describe,
-    .events = zk_events, .checker_state_size = sizeof(dbl_log),
+    .events = dbl_events, .checker_state_size = sizeof(dbl_log),
 };
 
 /* A world of 'nodes' with 'options' (JSON text, may be NULL), started. */

@@ -207,6 +207,7 @@ typedef enum zk_recipe_kind {
     ZK_R_HERD,        /* the same, every waiter watches the parent */
     ZK_R_ELECTION,    /* the lowest entry leads; watch the predecessor */
     ZK_R_BARRIER,     /* enter when 'barrier' entries exist */
+    ZK_R_KV,          /* reads, writes and sync+read on /kv/<k>, for the history checks */
 } zk_recipe_kind;
 
 typedef enum zk_step {
@@ -297,10 +298,10 @@ typedef struct zk_heard {
     bool expired;              /* bug ephemeral_leak: expired without a close */
 } zk_heard;
 
-/* The whole server side; the broadcast embeds it in the server's state
-** ('zab_tree(n)' returns '&zk->tree', the first member). */
+/* A server's own part of the service (not replicated, lost on a crash);
+** the broadcast keeps it in the server's state ('zab_zk'), and the tree
+** in its replicated state machine ('zab_tree'), which its snapshots carry. */
 typedef struct zk_server {
-    zk_tree tree;
     zk_watches watches;
     zk_conn conns[ZK_CLIENTS_MAX];
     zk_heard heard[ZK_SESSIONS_MAX];
@@ -312,8 +313,9 @@ typedef struct zk_server {
     uint64_t sessions_expired, watches_fired;
 } zk_server;
 
-/* From the broadcast (declared in zab.h on its side). */
+/* From the broadcast (defined on its side, zab_kv.c). */
 zk_tree *zab_tree(dsim_node *n);
+zk_server *zab_zk(dsim_node *n);
 /* The calls the broadcast makes (ZAB_INTERFACE). */
 void zk_on_apply(dsim_node *n, uint64_t zxid, const uint8_t *txn, uint32_t len, uint64_t cookie, bool mine);
 void zk_on_reset(dsim_node *n);
@@ -321,8 +323,41 @@ void zk_server_message(dsim_node *n, int from, const dsim_msg *m);
 void zk_server_timer(dsim_node *n, uint32_t kind, uint64_t arg);
 void zk_server_inspect(dsim_node *n, json_t *out);
 void zk_describe(const dsim_msg *m, json_t *out);
-extern const char *const zk_bugs[];      /* the planted bugs, NULL-terminated */
-extern const dsim_event zk_events[];     /* what zk emits, {NULL}-terminated */
+
+/* The rows zk adds to the protocol's tables (zab_main.c lists them). */
+#define ZK_BUG_NAMES "watch_after_data", "ephemeral_leak", "sync_ignored"
+extern const char *const zk_recipe_names[];   /* NULL-terminated */
+#define ZK_OPTION_ROWS                                                                          \
+    {"recipe", DSIM_OPT_STR, "none", "what client nodes (ids >= servers) run: none, lock, herd, "   \
+     "election, barrier, kv", zk_recipe_names, 0, 0},                                          \
+    {"session_timeout", DSIM_OPT_MS, "1000", "zk: a session the leader has not heard of for "    \
+     "this long is closed", NULL, 30, 3600000},                                                 \
+    {"work", DSIM_OPT_MS_RANGE, "20,60", "zk recipes: time holding the lock (or between a "      \
+     "leader's writes)", NULL, 0, 3600000},                                                     \
+    {"think", DSIM_OPT_MS_RANGE, "0,40", "zk recipes: time between rounds", NULL, 0, 3600000},  \
+    {"rounds", DSIM_OPT_INT, "0", "zk recipes: rounds per client (0: no end)", NULL, 0,         \
+     100000000},                                                                                \
+    {"barrier", DSIM_OPT_INT, "0", "zk barrier: entries to wait for (0: every client node)",    \
+     NULL, 0, ZK_CLIENTS_MAX}
+#define ZK_EVENT_ROWS                                                                           \
+    {"session_expired", "client: node, session: int",                                           \
+     "the leader expired a silent session (it proposes the close)"},                             \
+    {"watch_fired", "client: node, path: string, type: int",                                    \
+     "a server sent a watch event (1 created, 2 deleted, 3 data, 4 children)"},                 \
+    {"watch_late", "client: node, path: string, zxid: int, seen: int",                          \
+     "a client saw state at or past a change (zxid 'seen') before its watch event"},            \
+    {"lock_request", "client: node, round: int", "a recipe client starts waiting for the lock"}, \
+    {"lock_acquired", "client: node, round: int, token: int",                                   \
+     "its entry is the lowest: it holds the lock or leads (token: the entry's number)"},         \
+    {"lock_released", "client: node, round: int, why: string",                                  \
+     "it no longer believes it holds (done, expired, gone)"},                                    \
+    {"storage_write", "client: node, round: int, token: int, accepted: bool, fencing: bool",    \
+     "the holder's write to the protected znode was applied"},                                   \
+    {"lock_wakeup", "client: node", "a watch woke a waiting recipe client"},                    \
+    {"barrier_entered", "client: node, round: int, count: int",                                 \
+     "a barrier client saw enough entries and went through"},                                    \
+    {"zk_op", "client: node, type: string, f: string, key: int, value: int, sync: bool",         \
+     "a kv client's znode operation (invoke, ok, fail, info) for the history checks"}
 
 /* ---- zk_client.c: a client node running a recipe ---------------------------- */
 #define ZK_INBOX_MAX 16        /* replies held for an earlier seq */

@@ -1,24 +1,11 @@
 /*
-** zk_describe.c — what the coordination service shows: the events it
-** emits (declared for 'dsim_emit' and the trace), 'describe' of its
-** message types for traces and the viewer, and the client's inspect.
+** zk_describe.c — 'describe' of the coordination service's message types
+** for traces and the viewer (its events are ZK_EVENT_ROWS in zk.h).
 */
 #include <string.h>
 
 #include "zk.h"
 
-const dsim_event zk_events[] = {
-    {"session_expired", "client: node, session: int", "the leader expired a silent session (it proposes the close)"},
-    {"watch_fired", "client: node, path: string, type: int", "a server sent a watch event (1 created, 2 deleted, 3 data, 4 children)"},
-    {"lock_request", "client: node, round: int", "a recipe client starts waiting for the lock (or leadership)"},
-    {"lock_acquired", "client: node, round: int, token: int", "its entry is the lowest: it holds (token: the entry's number)"},
-    {"lock_released", "client: node, round: int, why: string", "it no longer believes it holds (done, expired, gone)"},
-    {"storage_write", "client: node, round: int, token: int, accepted: bool, fencing: bool", "the holder's write to the protected znode was applied"},
-    {"lock_wakeup", "client: node", "a watch woke a waiting recipe client"},
-    {"watch_late", "client: node, path: string, zxid: int, seen: int", "a client saw state at or past a change (zxid 'seen') before that change's watch event: ZooKeeper's order broken"},
-    {"barrier_entered", "client: node, round: int, count: int", "a barrier client saw enough entries and went through"},
-    {NULL, NULL, NULL},
-};
 
 static const char *const op_names[] = {"?", "connect", "ping", "create", "delete", "set", "get",
                                        "exists", "children", "sync", "close", "event"};

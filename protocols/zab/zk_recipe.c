@@ -21,20 +21,20 @@
 #include "dsim.h"
 #include "zk.h"
 
-static const char *const recipe_names[] = {"none", "lock", "herd", "election", "barrier", NULL};
+const char *const zk_recipe_names[] = {"none", "lock", "herd", "election", "barrier", "kv", NULL};
 
 zk_recipe_kind zk_recipe_parse(const char *name)
 {
-    for (int i = 0; recipe_names[i]; i++)
-        if (strcmp(recipe_names[i], name) == 0)
+    for (int i = 0; zk_recipe_names[i]; i++)
+        if (strcmp(zk_recipe_names[i], name) == 0)
             return (zk_recipe_kind)i;
     return (zk_recipe_kind)-1;
 }
 
 const char *zk_recipe_name(zk_recipe_kind r)
 {
-    DSIM_ASSERT(r >= ZK_R_NONE && r <= ZK_R_BARRIER);
-    return recipe_names[r];
+    DSIM_ASSERT(r >= ZK_R_NONE && r <= ZK_R_KV);
+    return zk_recipe_names[r];
 }
 
 static const char *suffix(const char *name)
@@ -47,7 +47,7 @@ zk_step zk_recipe_step(zk_recipe_kind r, const char *parent, const char (*names)
                        uint32_t count, const char *mine, uint32_t barrier_n,
                        char watch[ZK_PATH_MAX])
 {
-    DSIM_ASSERT(r != ZK_R_NONE);
+    DSIM_ASSERT(r != ZK_R_NONE && r != ZK_R_KV);
     int me = -1;
     for (uint32_t i = 0; i < count; i++)
         if (strcmp(names[i], mine) == 0)

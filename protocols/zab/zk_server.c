@@ -38,21 +38,26 @@ int zab_leader_hint(dsim_node *n);
 bool zab_propose(dsim_node *n, const uint8_t *txn, uint32_t len, uint64_t cookie);
 bool zab_sync(dsim_node *n, uint64_t cookie);
 
-const char *const zk_bugs[] = {"watch_after_data", "ephemeral_leak", "sync_ignored", NULL};
+/* A sync's cookie: a tag, the client and its request number (the
+** broadcast's own syncs use random cookies; the tag keeps them apart). */
+#define SYNC_TAG 0x5a4bull
+static uint64_t sync_cookie(int c, uint32_t xid)
+{
+    return SYNC_TAG << 48 | (uint64_t)(uint32_t)c << 32 | xid;
+}
 
 static zk_server *server_of(dsim_node *n)
 {
-    zk_tree *t = zab_tree(n);
-    DSIM_ASSERT(t != NULL);
-    return (zk_server *)(void *)t;   /* the tree is the first member */
+    zk_server *z = zab_zk(n);
+    DSIM_ASSERT(z != NULL);
+    DSIM_ASSERT(zab_tree(n)->count >= 1);   /* the broadcast inits it at boot */
+    return z;
 }
 
 static void arm_sweep(dsim_node *n, zk_server *z)
 {
     if (z->sweeping)
         return;
-    if (z->tree.count == 0)
-        zk_tree_init(&z->tree);
     z->sweeping = true;
     dsim_timer(n, ZK_TIMER_SWEEP, 0, dsim_opt_ms(n, "session_timeout") / 4);
 }
@@ -66,7 +71,7 @@ static void channel_send(dsim_node *n, zk_server *z, int c, zk_reply *r)
         return;   /* the client went elsewhere: it asks again there */
     r->conn = k->conn;
     r->seq = ++k->seq_out;
-    r->zxid = z->tree.zxid;
+    r->zxid = zab_tree(n)->zxid;
     dsim_send(n, c, ZK_MSG_REPLY, r, sizeof *r);
 }
 
@@ -182,13 +187,13 @@ static void read_request(dsim_node *n, zk_server *z, int c, const zk_req *q)
     memcpy(r.path, path, ZK_PATH_MAX);
     if (q->op == ZK_OP_CHILDREN) {
         char names[ZK_CHILDREN_MAX][ZK_PATH_MAX];
-        r.err = zk_tree_children(&z->tree, path, names, ZK_CHILDREN_MAX, &r.count);
+        r.err = zk_tree_children(zab_tree(n), path, names, ZK_CHILDREN_MAX, &r.count);
         for (uint32_t i = 0; i < r.count && i < ZK_REPLY_NAMES_MAX; i++)
             memcpy(r.names[i], names[i], strnlen(names[i], ZK_NAME_MAX - 1));
         if (r.err == ZK_OK && q->watch)
             zk_watch_add(&z->watches, c, ZK_W_CHILD, path);
     } else {
-        r.err = zk_tree_get(&z->tree, path, r.data, ZK_DATA_MAX, &r.stat);
+        r.err = zk_tree_get(zab_tree(n), path, r.data, ZK_DATA_MAX, &r.stat);
         r.data_len = (uint8_t)r.stat.data_len;
         /* exists watches a missing node too (for its creation); get does not */
         if (q->watch && (r.err == ZK_OK || (r.err == ZK_NONODE && q->op == ZK_OP_EXISTS)))
@@ -204,7 +209,7 @@ static void connect_request(dsim_node *n, zk_server *z, int c, const zk_req *q)
     k->conn = q->conn;
     k->seq_out = 0;
     k->session = q->session;
-    if (q->last_zxid > z->tree.zxid) {
+    if (q->last_zxid > zab_tree(n)->zxid) {
         answer(n, z, c, q, ZK_CONNECTIONLOSS);   /* behind the client: it tries another */
         k->conn = 0;
         return;
@@ -213,7 +218,7 @@ static void connect_request(dsim_node *n, zk_server *z, int c, const zk_req *q)
         write_request(n, z, c, q);
         return;
     }
-    if (!zk_tree_session(&z->tree, q->session)) {
+    if (!zk_tree_session(zab_tree(n), q->session)) {
         answer(n, z, c, q, ZK_SESSIONEXPIRED);
         return;
     }
@@ -229,7 +234,7 @@ static void client_request(dsim_node *n, zk_server *z, int c, const zk_req *q)
     }
     if (z->conns[c].conn != q->conn)
         return;   /* an old connection's request: the client has moved on */
-    if (!zk_tree_session(&z->tree, q->session) || z->conns[c].session != q->session) {
+    if (!zk_tree_session(zab_tree(n), q->session) || z->conns[c].session != q->session) {
         answer(n, z, c, q, ZK_SESSIONEXPIRED);
         return;
     }
@@ -244,7 +249,7 @@ static void client_request(dsim_node *n, zk_server *z, int c, const zk_req *q)
     case ZK_OP_SYNC:
         if (dsim_bug(n, "sync_ignored"))
             answer(n, z, c, q, ZK_OK);   /* bug: no sync, the next read may be stale */
-        else if (!zab_sync(n, ((uint64_t)(uint32_t)c << 32) | q->xid))
+        else if (!zab_sync(n, sync_cookie(c, q->xid)))
             answer(n, z, c, q, ZK_CONNECTIONLOSS);
         return;
     default:
@@ -293,8 +298,8 @@ static void sweep(dsim_node *n, zk_server *z)
     z->was_leader = leader;
     if (!leader)
         return;
-    for (uint32_t i = 0; i < z->tree.session_count; i++) {
-        const zk_session *s = &z->tree.sessions[i];
+    for (uint32_t i = 0; i < zab_tree(n)->session_count; i++) {
+        const zk_session *s = &zab_tree(n)->sessions[i];
         zk_heard *h = heard_of(z, s->id, true);
         if (!h)
             continue;   /* more sessions than slots cannot happen: same bound */
@@ -320,7 +325,7 @@ static void sweep(dsim_node *n, zk_server *z)
     }
     /* forget what the tree no longer holds */
     for (int i = 0; i < ZK_SESSIONS_MAX; i++)
-        if (z->heard[i].session && !zk_tree_session(&z->tree, z->heard[i].session))
+        if (z->heard[i].session && !zk_tree_session(zab_tree(n), z->heard[i].session))
             memset(&z->heard[i], 0, sizeof z->heard[i]);
 }
 
@@ -361,7 +366,7 @@ static void fire_watches(dsim_node *n, zk_server *z, const zk_effect *e, uint64_
 static void apply_zk(dsim_node *n, zk_server *z, uint64_t zxid, const uint8_t *txn, uint32_t len)
 {
     zk_effect e;
-    zk_tree_apply(&z->tree, txn, len, zxid, &e);
+    zk_tree_apply(zab_tree(n), txn, len, zxid, &e);
     zk_txn x;
     if (!zk_txn_decode(txn, len, &x))
         return;
@@ -400,11 +405,11 @@ void zk_on_apply(dsim_node *n, uint64_t zxid, const uint8_t *txn, uint32_t len, 
         apply_zk(n, z, zxid, txn, len);
         return;
     }
-    if (!mine || cookie == 0)
+    if (!mine || cookie >> 48 != SYNC_TAG)
         return;
     /* a sync of ours: everything committed before it is applied here now */
-    int c = (int)(cookie >> 32);
-    if (c < 0 || c >= ZK_CLIENTS_MAX)
+    int c = (int)((cookie >> 32) & 0xffff);
+    if (c >= ZK_CLIENTS_MAX || sync_cookie(c, (uint32_t)cookie) != cookie)
         return;
     zk_reply r;
     memset(&r, 0, sizeof r);
@@ -435,8 +440,8 @@ void zk_on_reset(dsim_node *n)
 void zk_server_inspect(dsim_node *n, json_t *out)
 {
     zk_server *z = server_of(n);
-    json_object_set_new(out, "sessions", json_integer(z->tree.session_count));
-    json_object_set_new(out, "znodes", json_integer(z->tree.count));
+    json_object_set_new(out, "sessions", json_integer(zab_tree(n)->session_count));
+    json_object_set_new(out, "znodes", json_integer(zab_tree(n)->count));
     json_object_set_new(out, "watches", json_integer(z->watches.count));
     json_object_set_new(out, "sessions_expired", json_integer((json_int_t)z->sessions_expired));
 }
