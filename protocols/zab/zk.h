@@ -396,12 +396,27 @@ typedef struct zk_client {
     dsim_timer_id timeout;
     uint32_t inbox_count;
     zk_reply inbox[ZK_INBOX_MAX];
-    uint64_t wakeups, reconnects, late_events;
+    uint64_t wakeups, reconnects, late_events, late_seen;
+    /* the kv recipe (zk_kv.c) */
+    int32_t kv_f, kv_key, kv_step;
+    int64_t kv_value;
+    uint64_t kv_writes;
 } zk_client;
 
 void zk_client_start(dsim_node *n);
 void zk_client_message(dsim_node *n, int from, const dsim_msg *m);
 void zk_client_timer(dsim_node *n, uint32_t kind, uint64_t arg);
 void zk_client_inspect(dsim_node *n, json_t *out);
+/* Sends one request on the connection; all but heartbeats are awaited. */
+void zk_client_send(dsim_node *n, zk_client *c, uint32_t op, const char *path, uint8_t flags,
+                    bool watch, const void *data, uint8_t data_len);
+/* The watch order, from the global view: NULL or what broke it. */
+const char *zk_invariants(dsim_world *w, int servers, char *buf, size_t cap);
+
+/* ---- zk_kv.c: the kv recipe ------------------------------------------------ */
+#define ZK_KV_KEYS 3
+void zk_kv_next(dsim_node *n, zk_client *c);      /* start an operation when idle */
+void zk_kv_reply(dsim_node *n, zk_client *c, const zk_reply *r);
+void zk_kv_abort(dsim_node *n, zk_client *c);     /* the one in flight: outcome unknown */
 
 #endif

@@ -99,8 +99,8 @@ static void emit(dsim_node *n, const zk_client *c, const char *name, json_t *fie
     dsim_emit(n, name, fields);
 }
 
-static void send_req(dsim_node *n, zk_client *c, uint32_t op, const char *path, uint8_t flags,
-                     bool watch, const void *data, uint8_t data_len)
+void zk_client_send(dsim_node *n, zk_client *c, uint32_t op, const char *path, uint8_t flags,
+                    bool watch, const void *data, uint8_t data_len)
 {
     zk_req q;
     memset(&q, 0, sizeof q);
@@ -130,6 +130,8 @@ static void send_req(dsim_node *n, zk_client *c, uint32_t op, const char *path, 
 
 static void connect_to(dsim_node *n, zk_client *c, int server)
 {
+    if (c->recipe == ZK_R_KV)
+        zk_kv_abort(n, c);   /* its answer may come on the old connection: unknown */
     c->server = server;
     c->conn = dsim_rand(n) | 1u;
     c->seq_in = 0;
@@ -137,7 +139,7 @@ static void connect_to(dsim_node *n, zk_client *c, int server)
     c->inbox_count = 0;
     c->heard_mono = dsim_mono(n);
     c->connecting = true;
-    send_req(n, c, ZK_OP_CONNECT, NULL, 0, false, NULL, 0);
+    zk_client_send(n, c, ZK_OP_CONNECT, NULL, 0, false, NULL, 0);
 }
 
 static void reconnect(dsim_node *n, zk_client *c)
@@ -152,7 +154,7 @@ static void list(dsim_node *n, zk_client *c)
     parent_path(c, parent);
     c->phase = ZK_CP_LIST;
     bool watch = c->recipe == ZK_R_HERD || c->recipe == ZK_R_BARRIER;
-    send_req(n, c, ZK_OP_CHILDREN, parent, 0, watch, NULL, 0);
+    zk_client_send(n, c, ZK_OP_CHILDREN, parent, 0, watch, NULL, 0);
 }
 
 static void start_round(dsim_node *n, zk_client *c)
@@ -216,7 +218,7 @@ static void on_children(dsim_node *n, zk_client *c, const zk_reply *r)
     parent_path(c, parent);
     if (r->err == ZK_NONODE) {
         c->phase = ZK_CP_PARENT;
-        send_req(n, c, ZK_OP_CREATE, parent, 0, false, NULL, 0);
+        zk_client_send(n, c, ZK_OP_CREATE, parent, 0, false, NULL, 0);
         return;
     }
     DSIM_ASSERT(r->err == ZK_OK);
@@ -235,7 +237,7 @@ static void on_children(dsim_node *n, zk_client *c, const zk_reply *r)
             char path[ZK_PATH_MAX];
             join(parent, prefix, path);
             c->phase = ZK_CP_CREATE;
-            send_req(n, c, ZK_OP_CREATE, path, ZK_EPHEMERAL | ZK_SEQUENTIAL, false, NULL, 0);
+            zk_client_send(n, c, ZK_OP_CREATE, path, ZK_EPHEMERAL | ZK_SEQUENTIAL, false, NULL, 0);
             return;
         }
     }
@@ -258,7 +260,7 @@ static void on_children(dsim_node *n, zk_client *c, const zk_reply *r)
         return;
     case ZK_STEP_WATCH:
         c->phase = ZK_CP_EXISTS;
-        send_req(n, c, ZK_OP_EXISTS, c->watching, 0, true, NULL, 0);
+        zk_client_send(n, c, ZK_OP_EXISTS, c->watching, 0, true, NULL, 0);
         return;
     case ZK_STEP_WATCH_PARENT:
         c->phase = ZK_CP_WAIT;
@@ -269,7 +271,7 @@ static void on_children(dsim_node *n, zk_client *c, const zk_reply *r)
 static void write_resource(dsim_node *n, zk_client *c)
 {
     c->phase = ZK_CP_WRITE;
-    send_req(n, c, ZK_OP_SET, ZK_RESOURCE, 0, false, &c->round, sizeof c->round);
+    zk_client_send(n, c, ZK_OP_SET, ZK_RESOURCE, 0, false, &c->round, sizeof c->round);
 }
 
 /* The holder's write was applied: the protected resource took it. */
@@ -283,7 +285,7 @@ static void wrote(dsim_node *n, zk_client *c)
     }
     lose(n, c, "done");
     c->phase = ZK_CP_RELEASE;
-    send_req(n, c, ZK_OP_DELETE, c->watching, 0, false, NULL, 0);
+    zk_client_send(n, c, ZK_OP_DELETE, c->watching, 0, false, NULL, 0);
 }
 
 static void on_reply(dsim_node *n, zk_client *c, const zk_reply *r)
@@ -300,12 +302,21 @@ static void on_reply(dsim_node *n, zk_client *c, const zk_reply *r)
         c->timeout = dsim_timer(n, ZK_CT_TIMEOUT, r->xid, DSIM_MS(50));
         return;
     }
+    if (c->recipe == ZK_R_KV && r->op != ZK_OP_CONNECT) {
+        zk_kv_reply(n, c, r);
+        return;
+    }
     switch (r->op) {
     case ZK_OP_CONNECT:
         c->connecting = false;
         if (c->session != r->session) {
             c->session = r->session;   /* a new session: a new round */
             c->in_round = false;
+        }
+        if (c->recipe == ZK_R_KV) {
+            c->in_round = true;
+            zk_kv_next(n, c);
+            return;
         }
         if (!c->in_round) {
             start_round(n, c);
@@ -315,7 +326,7 @@ static void on_reply(dsim_node *n, zk_client *c, const zk_reply *r)
         if (c->phase == ZK_CP_WRITE)
             write_resource(n, c);
         else if (c->phase == ZK_CP_RELEASE)
-            send_req(n, c, ZK_OP_DELETE, c->watching, 0, false, NULL, 0);
+            zk_client_send(n, c, ZK_OP_DELETE, c->watching, 0, false, NULL, 0);
         else if (c->phase != ZK_CP_HOLD && c->phase != ZK_CP_IDLE)
             list(n, c);
         return;
@@ -346,7 +357,7 @@ static void on_reply(dsim_node *n, zk_client *c, const zk_reply *r)
     case ZK_OP_SET:
         DSIM_ASSERT(c->phase == ZK_CP_WRITE);
         if (r->err == ZK_NONODE) {
-            send_req(n, c, ZK_OP_CREATE, ZK_RESOURCE, 0, false, &c->round, sizeof c->round);
+            zk_client_send(n, c, ZK_OP_CREATE, ZK_RESOURCE, 0, false, &c->round, sizeof c->round);
             return;
         }
         wrote(n, c);
@@ -366,6 +377,7 @@ static void on_event(dsim_node *n, zk_client *c, const zk_reply *r)
     ** zxid at or past the change: the client saw new data first. */
     if (r->event_zxid && c->seen_before_event >= r->event_zxid) {
         c->late_events++;
+        c->late_seen = c->seen_before_event;
         char path[ZK_PATH_MAX];
         memcpy(path, r->path, ZK_PATH_MAX);
         path[ZK_PATH_MAX - 1] = 0;
@@ -445,7 +457,7 @@ void zk_client_timer(dsim_node *n, uint32_t kind, uint64_t arg)
         if (dsim_mono(n) - c->heard_mono > req_timeout(n) && !c->xid_wait)
             reconnect(n, c);   /* the server went quiet */
         else if (!c->connecting)
-            send_req(n, c, ZK_OP_PING, NULL, 0, false, NULL, 0);
+            zk_client_send(n, c, ZK_OP_PING, NULL, 0, false, NULL, 0);
         return;
     case ZK_CT_TIMEOUT:
         if (arg == c->xid_wait) {
@@ -465,7 +477,9 @@ void zk_client_timer(dsim_node *n, uint32_t kind, uint64_t arg)
         return;
     }
     case ZK_CT_THINK:
-        if (arg == (uint64_t)c->round && c->phase == ZK_CP_IDLE && c->session)
+        if (c->recipe == ZK_R_KV)
+            zk_kv_next(n, c);
+        else if (arg == (uint64_t)c->round && c->phase == ZK_CP_IDLE && c->session)
             start_round(n, c);
         return;
     default:
@@ -505,4 +519,19 @@ void zk_client_inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "holding", json_boolean(c->holding));
     json_object_set_new(out, "rounds_done", json_integer(c->rounds_done));
     json_object_set_new(out, "reconnects", json_integer((json_int_t)c->reconnects));
+}
+
+const char *zk_invariants(dsim_world *w, int servers, char *buf, size_t cap)
+{
+    int nodes = dsim_node_count(w);
+    for (int i = servers; i < nodes; i++) {
+        const zk_client *c = dsim_state(dsim_node_at(w, i));
+        if (c->magic != CLIENT_MAGIC || c->late_events == 0)
+            continue;
+        snprintf(buf, cap, "Watch order: n%d saw data at zxid %llu before the watch event of "
+                 "that change (ZooKeeper: the event comes first)", i + 1,
+                 (unsigned long long)c->late_seen);
+        return buf;
+    }
+    return NULL;
 }
