@@ -356,7 +356,8 @@ extern const char *const zk_recipe_names[];   /* NULL-terminated */
     {"lock_wakeup", "client: node", "a watch woke a waiting recipe client"},                    \
     {"barrier_entered", "client: node, round: int, count: int",                                 \
      "a barrier client saw enough entries and went through"},                                    \
-    {"zk_op", "client: node, type: string, f: string, key: int, value: int, sync: bool",         \
+    {"zk_op", "client: node, process: int, type: string, f: string, key: int, value: int, "     \
+     "sync: bool",                                                                              \
      "a kv client's znode operation (invoke, ok, fail, info) for the history checks"}
 
 /* ---- zk_client.c: a client node running a recipe ---------------------------- */
@@ -373,6 +374,7 @@ typedef enum zk_cphase {
     ZK_CP_HOLD,                /* holding: working */
     ZK_CP_WRITE,               /* holding: the resource write is in flight */
     ZK_CP_RELEASE,             /* deleting my entry */
+    ZK_CP_DEDUP,               /* deleting a second entry of mine */
 } zk_cphase;
 
 typedef struct zk_client {
@@ -400,7 +402,7 @@ typedef struct zk_client {
     /* the kv recipe (zk_kv.c) */
     int32_t kv_f, kv_key, kv_step;
     int64_t kv_value;
-    uint64_t kv_writes;
+    uint64_t kv_writes, kv_infos;
 } zk_client;
 
 void zk_client_start(dsim_node *n);

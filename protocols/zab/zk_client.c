@@ -23,8 +23,8 @@
 **   applied), lock_released "done", delete the entry, think, next round.
 ** An election's leader keeps leading (writing every 'work') until its
 ** session ends. After a reconnect the client looks for its entry by its
-** prefix before creating one (a create whose answer was lost is not made
-** twice). A barrier round creates an entry under "/b<k>" and goes through
+** prefix before creating one, and deletes any second entry of its own (a
+** create whose answer was lost may be applied after the client looked). A barrier round creates an entry under "/b<k>" and goes through
 ** when the parent has 'barrier' entries (barrier_entered).
 */
 #include <stdio.h>
@@ -227,13 +227,34 @@ static void on_children(dsim_node *n, zk_client *c, const zk_reply *r)
     memset(names, 0, sizeof names);
     for (uint32_t i = 0; i < count; i++)
         memcpy(names[i], r->names[i], strnlen(r->names[i], ZK_NAME_MAX));
+    /* My entries: normally one. A create whose answer was lost can still
+    ** be applied after the client looked and made another; the lowest is
+    ** mine, any other is deleted first (it would block every waiter). */
+    char prefix[ZK_NAME_MAX];
+    prefix_of(n, c, prefix);
+    int lowest = -1, extra = -1;
+    for (uint32_t i = 0; i < count; i++) {
+        if (strncmp(names[i], prefix, strlen(prefix)) != 0)
+            continue;
+        if (lowest < 0 || strcmp(names[i], names[lowest]) < 0) {
+            extra = lowest;
+            lowest = (int)i;
+        } else {
+            extra = (int)i;
+        }
+    }
+    if (extra >= 0) {
+        c->phase = ZK_CP_DEDUP;
+        join(parent, names[extra], c->watching);
+        zk_client_send(n, c, ZK_OP_DELETE, c->watching, 0, false, NULL, 0);
+        return;
+    }
+    if (lowest >= 0 && strcmp(c->entry, names[lowest]) != 0) {
+        memset(c->entry, 0, sizeof c->entry);
+        memcpy(c->entry, names[lowest], strnlen(names[lowest], ZK_NAME_MAX - 1));
+    }
     if (!c->entry[0]) {
-        char prefix[ZK_NAME_MAX];
-        prefix_of(n, c, prefix);
-        for (uint32_t i = 0; i < count; i++)
-            if (strncmp(names[i], prefix, strlen(prefix)) == 0)
-                memcpy(c->entry, names[i], ZK_NAME_MAX);
-        if (!c->entry[0]) {
+        {
             char path[ZK_PATH_MAX];
             join(parent, prefix, path);
             c->phase = ZK_CP_CREATE;
@@ -363,7 +384,10 @@ static void on_reply(dsim_node *n, zk_client *c, const zk_reply *r)
         wrote(n, c);
         return;
     case ZK_OP_DELETE:
-        end_round(n, c);
+        if (c->phase == ZK_CP_DEDUP)
+            list(n, c);   /* a duplicate entry gone: look again */
+        else
+            end_round(n, c);
         return;
     default:
         return;
@@ -405,8 +429,13 @@ static void take(dsim_node *n, zk_client *c, const zk_reply *r)
         on_event(n, c, r);
         return;
     }
-    if (r->xid != c->xid_wait)
-        return;   /* a heartbeat's answer, or one given up on */
+    if (r->xid != c->xid_wait) {
+        /* a heartbeat's answer, or one given up on; but a heartbeat is how
+        ** a waiting client learns that its session is over */
+        if (r->op == ZK_OP_PING && r->err == ZK_SESSIONEXPIRED && r->session == c->session)
+            session_lost(n, c);
+        return;
+    }
     c->xid_wait = 0;
     if (c->timeout)
         dsim_timer_cancel(n, c->timeout);

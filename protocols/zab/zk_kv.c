@@ -13,7 +13,9 @@
 ** Each operation is a 'zk_op' event when invoked and when it completes
 ** (ok, fail, or info when the outcome is unknown: a lost answer, a
 ** reconnect, an expired session), which the check turns into a Jepsen
-** register history with one process per client node.
+** register history. As in Jepsen, a client's process ends with an
+** operation of unknown outcome (info) or a crash, and a new one goes on:
+** a read after a write whose answer was lost need not see it.
 */
 #include <string.h>
 
@@ -39,7 +41,12 @@ static void kv_path(int key, char out[ZK_PATH_MAX])
 static void op_event(dsim_node *n, const zk_client *c, const char *type, bool with_value, bool nil)
 {
     static const char *const f_names[] = {"none", "write", "read", "read"};
-    json_t *f = json_pack("{s:i, s:s, s:s, s:i, s:b}", "client", dsim_id(n) + 1, "type", type,
+    /* Jepsen's processes: a new one after each boot (an operation a crash
+    ** cut short stays open) and after each operation of unknown outcome */
+    json_int_t process = (json_int_t)(dsim_id(n) + 1) * 1000000 + (c->boot % 1000) * 1000 +
+                         (json_int_t)(c->kv_infos % 1000);
+    json_t *f = json_pack("{s:i, s:I, s:s, s:s, s:i, s:b}", "client", dsim_id(n) + 1, "process", process,
+                          "type", type,
                           "f", f_names[c->kv_f], "key", c->kv_key, "sync", c->kv_f == KV_SYNC_READ);
     json_object_set_new(f, "value", with_value && !nil ? json_integer(c->kv_value) : json_null());
     dsim_emit(n, "zk_op", f);
@@ -51,6 +58,8 @@ static void done(dsim_node *n, zk_client *c, const char *type, bool nil)
     /* a write's value always goes along; a read's only when ok */
     bool with_value = c->kv_f == KV_WRITE || strcmp(type, "ok") == 0;
     op_event(n, c, type, with_value, nil);
+    if (strcmp(type, "info") == 0)
+        c->kv_infos++;
     c->kv_f = KV_NONE;
     c->rounds_done++;
     dsim_timer(n, ZK_CT_THINK, (uint64_t)c->round, dsim_rand_range(n, 0, 20) * 1000000);

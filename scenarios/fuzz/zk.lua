@@ -10,14 +10,16 @@
 -- liveness phase: everything healed and up for 'recovery' ms (default 4000).
 -- The verdict:
 --   lock, herd, election  'mutex': no two holders wrote to the protected
---                         znode while both believed; with liveness_ms, no
---                         waiter waits longer than that (a dead client
---                         whose entry survives its session blocks them all)
+--                         znode while both believed
 --   kv                    'zk': writes and reads after sync linearizable,
 --                         every read sequentially consistent per client
---   every recipe          no client saw new data before the watch event
---                         for it ('watch_late' events), and the ZAB
---                         invariants.
+--   every recipe          'invariants': ZAB's, ZooKeeper's watch order (no
+--                         client saw new data before the watch event of
+--                         that change), and liveness: after healing every
+--                         client node gets the lock / completes an
+--                         operation (an election: somebody leads) — a
+--                         dead client whose entry survives its session
+--                         blocks them all.
 -- The seed also draws the session timeout and the ZAB tick (swarm testing;
 -- each -D given wins).
 --
@@ -65,6 +67,12 @@ local until_ms = c:nemesis {
 
 local late = 0
 c:on("watch_late", function() late = late + 1 end)
+-- progress in the liveness phase, per client node
+local progress = {}
+local function moved(ev) if c:now() > heal_at + 500 then progress[ev.client] = true end end
+c:on("lock_acquired", moved)
+c:on("storage_write", moved)
+c:on("zk_op", function(ev) if ev.type == "ok" then moved(ev) end end)
 
 c:at(heal_at, function()
   c:heal()
@@ -76,19 +84,32 @@ c:at(heal_at, function()
   end
 end)
 
+-- Liveness: after healing, every client node gets the lock (or completes an
+-- operation); for an election, somebody leads and writes. A dead client's
+-- entry that outlives its session blocks them all (ephemeral_leak).
+if until_ms >= heal_at + recovery then
+  c:at(heal_at + recovery - 100, function()
+    local problem = nil
+    if recipe == "election" then
+      if next(progress) == nil then problem = "nobody led in the liveness phase" end
+    else
+      for n = servers + 1, nodes do
+        if not problem and not progress[n] then
+          problem = "client n" .. n .. " " .. (recipe == "kv" and "completed no operation" or "never got the lock")
+            .. " in the " .. (recovery - 600) .. " ms after healing"
+        end
+      end
+    end
+    if problem then c:control(1, "liveness_failed", { why = problem }) end
+  end)
+end
+
 c:run { until_ms = until_ms }
+if dsim.param("show", 0) == 1 then for n = 1, nodes do local s = c:state(n); print(n, s.status, s.role, s.term, s.sessions, s.znodes, s.server, s.session, s.holding, s.rounds_done, s.reconnects) end end
 if late > 0 then
   print(string.format("watch order broken: %d watch events reached their client after data newer than "
-    .. "their change (see the 'watch_late' events)", late))
-  c:control(1, "liveness_failed", { why = "zk: a client saw new data before its watch event" })
+    .. "their change (see the 'watch_late' events and the invariants check)", late))
 end
 local checks = { "invariants" }
-if recipe == "kv" then
-  checks[#checks + 1] = "zk"
-else
-  checks[#checks + 1] = "mutex"
-  -- a waiter waits for sessions to expire (timeout + a sweep) and for a
-  -- leader after the heal; longer than that is a stuck lock
-  checks.liveness_ms = recovery - 500
-end
+checks[#checks + 1] = recipe == "kv" and "zk" or "mutex"
 return c:check(checks)

@@ -3,9 +3,10 @@
 ** from the history of a coordination service's kv clients.
 **
 ** Input: the run's emitted protocol events [{t, node, name, fields}]; it
-** reads 'zk_op' {client, type: invoke|ok|fail|info, f: read|write, key,
-** value, sync} (protocols/zab/zk_kv.c) and ignores all other names. Each
-** client node is one Jepsen process with one operation at a time; keys are
+** reads 'zk_op' {client, process?, type: invoke|ok|fail|info, f:
+** read|write, key, value, sync} (protocols/zab/zk_kv.c) and ignores all
+** other names. Each process (default: the client) is a Jepsen process
+** with one operation at a time; keys are
 ** the znodes /kv/<key>, each a register whose first value is nil; writes
 ** carry unique values.
 ** Two histories are made as JSON lines (DESIGN.md's format) and judged by
@@ -55,7 +56,9 @@ static bool text_add(zk_text *t, const char *line)
 /* One history line for event 'f' at time 't' (ns); false on bad input. */
 static bool line_of(const json_t *f, json_int_t t, char *out, size_t cap)
 {
-    json_t *client = json_object_get(f, "client"), *type = json_object_get(f, "type");
+    json_t *client = json_object_get(f, "process"), *type = json_object_get(f, "type");
+    if (!client)
+        client = json_object_get(f, "client");
     json_t *fn = json_object_get(f, "f"), *key = json_object_get(f, "key");
     json_t *value = json_object_get(f, "value");
     if (!json_is_integer(client) || !json_is_string(type) || !json_is_string(fn) ||
