@@ -111,6 +111,7 @@ typedef struct zk_txn {
     int32_t origin;                /* the server the client is connected to: it replies */
     uint32_t xid;                  /* the client's request number */
     uint32_t pad_;
+    uint64_t conn;                 /* ... on this connection (a later one gets no answer) */
     char path[ZK_PATH_MAX];
     uint8_t data[ZK_DATA_MAX];
 } zk_txn;

@@ -155,6 +155,7 @@ static void write_request(dsim_node *n, zk_server *z, int c, const zk_req *q)
     x.client = c;
     x.origin = dsim_id(n);
     x.xid = q->xid;
+    x.conn = q->conn;
     x.session = q->session;
     x.version = q->version;
     x.flags = q->flags;
@@ -381,6 +382,8 @@ static void apply_zk(dsim_node *n, zk_server *z, uint64_t zxid, const uint8_t *t
     if (x.origin != dsim_id(n) || x.client < 0 || x.client >= ZK_CLIENTS_MAX)
         return;
     zk_conn *k = &z->conns[x.client];
+    if (k->conn != x.conn)
+        return;   /* asked on a connection that is gone: the client asks again */
     if (x.kind == ZK_TXN_SESSION_OPEN && e.err == ZK_OK) {
         k->session = e.session;
         if (zab_is_leader(n)) {
