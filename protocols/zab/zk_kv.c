@@ -4,7 +4,7 @@
 ** 'zk' check, sim/check/zk_check.c). One operation at a time:
 **   write v   set(/kv/k, v); on NONODE create it (and /kv first when that
 **             is missing); on NODEEXISTS set again. Values are unique
-**             (client * 10^6 + n): the history is differentiated.
+**             (client, boot, n): the history is differentiated.
 **   read      get(/kv/k) from the connected server: any value (nil when the
 **             node does not exist yet) sequentially consistent with this
 **             client's program order.
@@ -77,7 +77,9 @@ void zk_kv_next(dsim_node *n, zk_client *c)
     char path[ZK_PATH_MAX];
     kv_path(c->kv_key, path);
     if (c->kv_f == KV_WRITE) {
-        c->kv_value = (int64_t)(dsim_id(n) + 1) * 1000000 + (int64_t)++c->kv_writes;
+        /* unique: client, boot, count (a crash forgets the count) */
+        c->kv_value = (int64_t)(dsim_id(n) + 1) * 1000000000 + (c->boot % 1000) * 1000000 +
+                      (int64_t)(++c->kv_writes % 1000000);
         c->kv_step = KV_SET;
         op_event(n, c, "invoke", true, false);
         zk_client_send(n, c, ZK_OP_SET, path, 0, false, &c->kv_value, sizeof c->kv_value);
