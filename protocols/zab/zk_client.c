@@ -557,9 +557,10 @@ const char *zk_invariants(dsim_world *w, int servers, char *buf, size_t cap)
         const zk_client *c = dsim_state(dsim_node_at(w, i));
         if (c->magic != CLIENT_MAGIC || c->late_events == 0)
             continue;
-        snprintf(buf, cap, "Watch order: n%d saw data at zxid %llu before the watch event of "
-                 "that change (ZooKeeper: the event comes first)", i + 1,
-                 (unsigned long long)c->late_seen);
+        snprintf(buf, cap, "Watch order: n%d saw the state at zxid %llu.%llu before the watch "
+                 "event of a change at or before it (ZooKeeper: the event comes first)", i + 1,
+                 (unsigned long long)(c->late_seen >> 32),
+                 (unsigned long long)(c->late_seen & 0xffffffffu));
         return buf;
     }
     return NULL;
