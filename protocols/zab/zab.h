@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "dsim.h"
+#include "zk.h"   /* the coordination service on top (zk_*.c) */
 
 #define ZAB_NODES_MAX 32
 #define ZAB_LOG_MAX 1024        /* in-memory entries past the snapshot */
@@ -137,6 +138,7 @@ typedef struct zab_kv {
     zab_session session[ZAB_CLIENTS_MAX];
     uint64_t session_digest;
     uint64_t digest;
+    zk_tree tree;        /* the coordination service's znodes and sessions (zk_tree.c) */
     dsim_store store;    /* last: its contents are a prefix */
 } zab_kv;
 
@@ -283,6 +285,7 @@ typedef struct zab_state {
     /* state machine */
     uint64_t commit_zxid, applied_pos, applied_zxid;
     zab_kv kv;
+    zk_server zk;                   /* the service's per-server part (zk_server.c) */
     zab_pending pending[ZAB_PENDING_MAX];
     uint32_t pending_len;
     zab_read reads[ZAB_READS_MAX];

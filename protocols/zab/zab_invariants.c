@@ -147,7 +147,9 @@ const char *zab_invariants(dsim_world *w)
 {
     inv c = {.w = w, .g = dsim_checker_state(w)};
     const char *v = NULL;
-    int nodes = dsim_node_count(w);
+    int nodes = (int)dsim_opt_int(dsim_node_at(w, 0), "servers");
+    if (nodes == 0)
+        nodes = dsim_node_count(w);   /* the rest are zk client nodes */
     for (int i = 0; i < nodes && !v; i++) {
         zab_state *s = dsim_state(dsim_node_at(w, i));
         if (s->liveness[0])

@@ -52,7 +52,7 @@ static void kv_apply_op(zab_kv *kv, const dsim_op *op, dsim_status *st, dsim_res
         ses->words = res->len > 0;
         kv->session_digest += session_hash(op->client, ses->seq);
     }
-    kv->digest = kv->session_digest + dsim_store_digest(&kv->store);
+    kv->digest = kv->session_digest + dsim_store_digest(&kv->store) + zk_tree_digest(&kv->tree);
 }
 
 static void decode_op(const zab_entry *e, dsim_op *op)
@@ -98,8 +98,13 @@ static void apply_one(dsim_node *n, const zab_entry *e)
             }
             s->pending_len = keep;
         }
-    } else if (mine && s->reads_len) {
-        answer_reads(n, e->cookie);
+    } else {
+        if (mine && s->reads_len)
+            answer_reads(n, e->cookie);
+        /* the coordination service's transactions and syncs (ZAB_INTERFACE) */
+        zk_on_apply(n, e->zxid, e->data, e->len, e->cookie, mine);
+        s->kv.digest = s->kv.session_digest + dsim_store_digest(&s->kv.store) +
+                       zk_tree_digest(&s->kv.tree);
     }
     s->applied_pos = e->pos;
     s->applied_zxid = e->zxid;
@@ -133,6 +138,8 @@ void zab_install_snapshot(dsim_node *n, const zab_snapshot *snap)
     s->snap_pos = s->last_pos = s->applied_pos = snap->pos;
     s->snap_zxid = s->applied_zxid = s->commit_zxid = snap->zxid;
     s->kv = snap->kv;
+    DSIM_ASSERT(s->kv.tree.count >= 1);
+    zk_on_reset(n);
 }
 
 void zab_apply_committed(dsim_node *n)
@@ -215,6 +222,16 @@ void zab_on_request(dsim_node *n, const dsim_op *op)
 }
 
 /* ---- the service offered to zk (ZAB_INTERFACE) ---------------------------- */
+
+zk_tree *zab_tree(dsim_node *n)
+{
+    return &zab_of(n)->kv.tree;
+}
+
+zk_server *zab_zk(dsim_node *n)
+{
+    return &zab_of(n)->zk;
+}
 
 bool zab_is_leader(dsim_node *n)
 {

@@ -49,9 +49,15 @@ static int validate(dsim_world *w, char *err, size_t cap)
                  (long long)servers);
         return -1;
     }
-    if (servers < nodes) {
-        snprintf(err, cap, "servers = %lld < %d nodes: coordination-service client nodes need the zk "
-                 "recipes, which this build does not have", (long long)servers, nodes);
+    if (nodes > ZK_CLIENTS_MAX) {
+        snprintf(err, cap, "at most %d nodes (servers and zk client nodes), got %d", ZK_CLIENTS_MAX,
+                 nodes);
+        return -1;
+    }
+    if (servers < nodes && strcmp(dsim_opt_str(n, "recipe"), "none") == 0) {
+        snprintf(err, cap, "servers = %lld < %d nodes: the client nodes n%lld.. need a recipe "
+                 "(-D recipe=lock|herd|election|barrier|kv)", (long long)servers, nodes,
+                 (long long)servers + 1);
         return -1;
     }
     if (dsim_opt_int(n, "init_limit") < 2 || dsim_opt_int(n, "sync_limit") < 2) {
@@ -61,8 +67,21 @@ static int validate(dsim_world *w, char *err, size_t cap)
     return 0;
 }
 
+/* Nodes with id >= servers are coordination-service clients (zk_client.c). */
+static bool is_client(dsim_node *n)
+{
+    int64_t servers = dsim_opt_int(n, "servers");
+    return servers > 0 && dsim_id(n) >= servers;
+}
+
+_Static_assert(sizeof(zab_state) >= sizeof(zk_client), "a client node's state fits the block");
+
 static void start(dsim_node *n)
 {
+    if (is_client(n)) {
+        zk_client_start(n);
+        return;
+    }
     zab_state *s = zab_of(n);
     read_config(n, &s->cfg);
     zab_recover(n);
@@ -81,6 +100,14 @@ static void start(dsim_node *n)
 
 static void on_message(dsim_node *n, int from, const dsim_msg *m)
 {
+    if (is_client(n)) {
+        zk_client_message(n, from, m);
+        return;
+    }
+    if (m->type >= ZK_MSG_BASE) {
+        zk_server_message(n, from, m);
+        return;
+    }
     switch (m->type) {
     case ZAB_MSG_NOTIFY:
         COPY(zab_notify, zab_on_notify);
@@ -116,7 +143,14 @@ static void on_message(dsim_node *n, int from, const dsim_msg *m)
 
 static void on_timer(dsim_node *n, uint32_t kind, uint64_t arg)
 {
-    (void)arg;
+    if (is_client(n)) {
+        zk_client_timer(n, kind, arg);
+        return;
+    }
+    if (kind >= ZK_TIMER_BASE) {
+        zk_server_timer(n, kind, arg);
+        return;
+    }
     zab_state *s = zab_of(n);
     switch (kind) {
     case ZAB_T_NOTIFY:
@@ -137,6 +171,24 @@ static void on_timer(dsim_node *n, uint32_t kind, uint64_t arg)
     }
 }
 
+static void inspect(dsim_node *n, json_t *out)
+{
+    if (is_client(n)) {
+        zk_client_inspect(n, out);
+        return;
+    }
+    zab_inspect(n, out);
+    zk_server_inspect(n, out);
+}
+
+static void describe(const dsim_msg *m, json_t *out)
+{
+    if (m->type >= ZK_MSG_BASE)
+        zk_describe(m, out);
+    else
+        zab_describe(m, out);
+}
+
 static const char *const read_modes[] = {"log", "sync", NULL};
 
 static const dsim_option options[] = {
@@ -155,11 +207,12 @@ static const dsim_option options[] = {
     {"servers", DSIM_OPT_INT, "0", "ZAB servers n1..nS (0: all nodes)", NULL, 0, ZAB_NODES_MAX},
     {"observers", DSIM_OPT_INT, "0", "how many servers (the highest ids) are observers", NULL, 0,
      ZAB_NODES_MAX - 1},
+    ZK_OPTION_ROWS,
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
 static const char *const bugs[] = {
-    "skip_sync", "old_epoch_accept", "epoch_not_persisted", "commit_before_quorum", NULL,
+    "skip_sync", "old_epoch_accept", "epoch_not_persisted", "commit_before_quorum", ZK_BUG_NAMES, NULL,
 };
 
 static const dsim_event events[] = {
@@ -169,6 +222,7 @@ static const dsim_event events[] = {
     {"sync", "node: node, learner: node, mode: string, zxid: string",
      "the leader syncs 'learner' by DIFF, TRUNC (to 'zxid') or SNAP (up to 'zxid')"},
     {"commit", "node: node, epoch: int, zxid: string", "the leader committed up to 'zxid' (\"epoch.counter\")"},
+    ZK_EVENT_ROWS,
     {NULL, NULL, NULL},
 };
 
@@ -189,8 +243,8 @@ const dsim_protocol zab_protocol = {
     .on_message = on_message,
     .on_timer = on_timer,
     .on_request = zab_on_request,
-    .inspect = zab_inspect,
-    .describe = zab_describe,
+    .inspect = inspect,
+    .describe = describe,
     .invariants = zab_invariants,
     .control = zab_control,
     .validate = validate,

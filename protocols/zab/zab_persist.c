@@ -134,6 +134,8 @@ void zab_recover(dsim_node *n)
     s->snap_zxid = snap.zxid;
     s->last_pos = snap.pos;
     s->kv = snap.kv;
+    if (s->kv.tree.count == 0)
+        zk_tree_init(&s->kv.tree);   /* no snapshot: the empty tree, "/" alone */
     s->applied_pos = snap.pos;
     s->applied_zxid = s->commit_zxid = snap.zxid;
     s->disk_delta = 0;
