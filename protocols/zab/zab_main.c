@@ -212,7 +212,8 @@ static const dsim_option options[] = {
 };
 
 static const char *const bugs[] = {
-    "skip_sync", "old_epoch_accept", "epoch_not_persisted", "commit_before_quorum", ZK_BUG_NAMES, NULL,
+    "skip_sync", "old_epoch_accept", "epoch_not_persisted", "commit_before_quorum", "local_read",
+    ZK_BUG_NAMES, NULL,
 };
 
 static const dsim_event events[] = {
