@@ -38,7 +38,11 @@ while read -r bug seed check message; do
         echo "ok   bug=$bug caught on seed $seed: $verdicts"
     fi
 done <<'SEEDS'
-@PINS@
+skip_sync 1 invariants Total_order:_n4_delivered_1.5_right_after_0.0
+old_epoch_accept 11 invariants Primary_integrity:_n2_leads_epoch_11_without_10.43
+epoch_not_persisted 1 invariants Established_leaders:_n3_established_epoch_1_over_a_history
+commit_before_quorum 1 invariants Total_order:_after_1.12_a_server_delivered_1.13,_n2_delivered_2.1
+local_read 11 linearizable not_linearizable
 SEEDS
 
 fp() { "$bin" run "$scen" "$@" --json 2>/dev/null | grep -o '"fingerprint": *"[0-9a-f]*"'; }
@@ -55,7 +59,23 @@ fi
 
 # A failing seed shrinks to fewer faults, and the shrunk schedule replays
 # and still fails (an invariant violation: no host-time budget involved).
-@SHRINK@
+(cd "$tmp" && "$bin" shrink "$scen" --seed 1 -D bug=epoch_not_persisted --json > shrink.json 2>/dev/null)
+read -r before after < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["faults_before"], d["faults_after"])' "$tmp/shrink.json" 2>/dev/null)
+if [ -z "${after:-}" ] || [ "$after" -ge "$before" ]; then
+    echo "FAIL: shrink of bug=epoch_not_persisted seed 1: '${before:-?}' -> '${after:-?}' faults"
+    failures=$((failures + 1))
+else
+    echo "ok   bug=epoch_not_persisted seed 1 shrinks from $before to $after faults"
+    (cd "$tmp" && "$bin" replay shrunk-seed-1.json > replay.out 2>&1)
+    rc=$?
+    if [ "$rc" -eq 1 ] && grep -q "same as the recorded" "$tmp/replay.out" &&
+       grep -q "Established leaders" "$tmp/replay.out"; then
+        echo "ok   the shrunk schedule replays and still fails"
+    else
+        echo "FAIL: replay of the shrunk schedule exited $rc"
+        failures=$((failures + 1))
+    fi
+fi
 rm -rf "$tmp"
 
 if [ "$failures" -ne 0 ]; then
