@@ -32,6 +32,7 @@
 **   zab_follower.c    the same, follower and observer side
 **   zab_kv.c          the state machine, sessions, client ops, snapshots
 **   zab_describe.c    inspect and describe
+**   zab_control.c     the c:control verbs (propose, log)
 **   zab_invariants.c  the ZAB properties from the global view
 **
 ** Invariants of the node state:
@@ -90,6 +91,8 @@ static inline uint64_t zab_zxid(uint64_t epoch, uint64_t counter)
 }
 static inline uint64_t zab_epoch_of(uint64_t zxid) { return zxid >> 32; }
 static inline uint64_t zab_counter_of(uint64_t zxid) { return zxid & 0xffffffffu; }
+/* "epoch.counter", for events and messages. */
+json_t *zab_zxid_json(uint64_t zxid);
 
 /* A vote of fast leader election: ordered by (epoch, zxid, id). */
 typedef struct zab_vote {
@@ -380,6 +383,9 @@ void zab_drop_clients(dsim_node *n);
 size_t zab_snapshot_bytes(const zab_snapshot *snap);
 void zab_make_snapshot(const zab_state *s, zab_snapshot *snap);
 void zab_install_snapshot(dsim_node *n, const zab_snapshot *snap);
+
+/* zab_control.c */
+int zab_control(dsim_node *n, const char *verb, const json_t *args, json_t *result);
 
 /* zab_describe.c */
 void zab_inspect(dsim_node *n, json_t *out);

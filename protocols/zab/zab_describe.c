@@ -19,6 +19,11 @@ static json_t *zxid_text(uint64_t z)
     return json_string(b);
 }
 
+json_t *zab_zxid_json(uint64_t zxid)
+{
+    return zxid_text(zxid);
+}
+
 static json_t *ji(uint64_t v) { return json_integer((json_int_t)v); }
 
 void zab_inspect(dsim_node *n, json_t *out)

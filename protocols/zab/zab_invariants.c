@@ -87,8 +87,9 @@ static const char *one(inv *c, int id, uint64_t prev, const zab_entry *e)
         return violation(c, "Total order: zxid %" PRIu64 ".%" PRIu64 " was delivered as two different "
                          "transactions (n%d's differs)", ZX(z), id + 1);
     if (t->zxid == z && t->prev != prev)
-        return violation(c, "Total order: n%d delivered %" PRIu64 ".%" PRIu64 " after %" PRIu64 ".%" PRIu64
-                         ", another server after %" PRIu64 ".%" PRIu64, id + 1, ZX(z), ZX(prev), ZX(t->prev));
+        return violation(c, "Total order: n%d delivered %" PRIu64 ".%" PRIu64 " right after %" PRIu64 ".%" PRIu64
+                         ", another server right after %" PRIu64 ".%" PRIu64 " (a committed transaction "
+                         "disappeared or appeared)", id + 1, ZX(z), ZX(prev), ZX(t->prev));
     if (t->zxid != z)
         *t = (zab_ghost_txn){.zxid = z, .prev = prev, .hash = h};
     zab_ghost_txn *u = &g->succ[slot(prev)];

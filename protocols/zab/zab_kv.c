@@ -12,6 +12,9 @@
 ** leader); "sync" lets any server in broadcast answer from its own state
 ** after ZooKeeper's sync — a no-op proposal whose commit reaching that
 ** server means it has seen everything committed before the read arrived.
+** Planted bug 'local_read': any server in broadcast answers reads from its
+** own state at once, as a plain ZooKeeper read does: sequentially
+** consistent, not linearizable (a follower behind the leader reads stale).
 ** Every 'snapshot_every' applied transactions the applied state goes to
 ** disk and the log before it is compacted; a learner too far behind gets
 ** that state whole (SNAP).
@@ -185,6 +188,12 @@ static void on_sync_read(dsim_node *n, const dsim_op *op)
 void zab_on_request(dsim_node *n, const dsim_op *op)
 {
     zab_state *s = zab_of(n);
+    if (dsim_op_readonly(op) && serving(s) && dsim_bug(n, "local_read")) {
+        dsim_result res;   /* ZooKeeper's plain read: this server's state, no sync */
+        dsim_status st = dsim_store_read(&s->kv.store, op, &res);
+        dsim_reply_result(n, op, st, &res);
+        return;
+    }
     if (dsim_op_readonly(op) && s->cfg.read_sync && serving(s)) {
         on_sync_read(n, op);
         return;
@@ -211,14 +220,17 @@ void zab_on_request(dsim_node *n, const dsim_op *op)
     _Static_assert(1 + sizeof(dsim_op) <= ZAB_TXN_MAX, "an op fits a transaction");
     txn[0] = ZAB_TXN_KV;
     memcpy(txn + 1, op, bytes);
-    uint64_t zxid = 0;
-    if (op->key < DSIM_STORE_KEYS && s->pending_len < ZAB_PENDING_MAX)
-        zxid = zab_leader_propose(n, txn, (uint32_t)(1 + bytes), 0, dsim_id(n));
-    if (zxid == 0) {
+    if (op->key >= DSIM_STORE_KEYS || s->pending_len == ZAB_PENDING_MAX) {
         dsim_reply(n, op, DSIM_FAIL, 0);
         return;
     }
-    s->pending[s->pending_len++] = (zab_pending){.zxid = zxid, .op = *op};
+    /* Waiting before it is proposed: a leader alone commits (and answers)
+    ** inside zab_leader_propose. */
+    s->pending[s->pending_len++] = (zab_pending){.zxid = zab_zxid(s->epoch, s->counter + 1), .op = *op};
+    if (zab_leader_propose(n, txn, (uint32_t)(1 + bytes), 0, dsim_id(n)) == 0) {
+        s->pending_len--;
+        dsim_reply(n, op, DSIM_FAIL, 0);
+    }
 }
 
 /* ---- the service offered to zk (ZAB_INTERFACE) ---------------------------- */

@@ -88,6 +88,11 @@ static void sync_peer(dsim_node *n, int p)
         memcpy(buf, &d, sizeof d);
         chan_send(n, p, ZAB_MSG_SYNC, buf, (uint32_t)(sizeof d + d.count * sizeof(zab_entry)));
     }
+    static const char *const modes[] = {"DIFF", "TRUNC", "SNAP"};
+    uint64_t shown = h.mode == ZAB_SYNC_TRUNC ? h.trunc_zxid : h.mode == ZAB_SYNC_SNAP ? s->applied_zxid
+                                                                                       : q->last_zxid;
+    dsim_emit(n, "sync", json_pack("{s:i,s:s,s:o}", "learner", p + 1, "mode",
+                                   dsim_bug(n, "skip_sync") ? "none" : modes[h.mode], "zxid", zab_zxid_json(shown)));
     zab_newleader nl = {.last_zxid = zab_last_zxid(s)};
     chan_send(n, p, ZAB_MSG_NEWLEADER, &nl, sizeof nl);
     q->phase = 3;
@@ -110,8 +115,8 @@ static void establish(dsim_node *n)
     s->established = true;
     s->phase = ZAB_P_BROADCAST;
     s->counter = 0;
-    dsim_emit(n, "established", json_pack("{s:i,s:i}", "epoch", (json_int_t)s->epoch, "zxid",
-                                          (json_int_t)zab_last_zxid(s)));
+    dsim_emit(n, "established", json_pack("{s:i,s:o}", "epoch", (json_int_t)s->epoch, "zxid",
+                                          zab_zxid_json(zab_last_zxid(s))));
     zab_set_commit(n, zab_last_zxid(s));
     for (int p = 0; p < s->cfg.servers; p++)
         if (p != dsim_id(n) && s->peer[p].phase == 4)
@@ -211,7 +216,7 @@ static void try_commit(dsim_node *n)
     if (best <= s->commit_zxid)
         return;
     zab_set_commit(n, best);
-    dsim_emit(n, "commit", json_pack("{s:i,s:i}", "epoch", (json_int_t)s->epoch, "zxid", (json_int_t)best));
+    dsim_emit(n, "commit", json_pack("{s:i,s:o}", "epoch", (json_int_t)s->epoch, "zxid", zab_zxid_json(best)));
     for (int p = 0; p < s->cfg.servers; p++)
         if (p != me && s->peer[p].phase >= 3) {
             zab_commit c = {.zxid = best};

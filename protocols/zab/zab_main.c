@@ -171,18 +171,6 @@ static void on_timer(dsim_node *n, uint32_t kind, uint64_t arg)
     }
 }
 
-static int control(dsim_node *n, const char *verb, const json_t *args, json_t *result)
-{
-    zab_state *s = zab_of(n);
-    if (strcmp(verb, "liveness_failed") == 0) {
-        const char *why = json_string_value(json_object_get(args, "why"));
-        snprintf(s->liveness, sizeof s->liveness, "%s", why ? why : "(no reason given)");
-        return 0;
-    }
-    json_object_set_new(result, "error", json_string("unknown verb (zab knows: liveness_failed)"));
-    return -1;
-}
-
 static void inspect(dsim_node *n, json_t *out)
 {
     if (is_client(n)) {
@@ -224,14 +212,17 @@ static const dsim_option options[] = {
 };
 
 static const char *const bugs[] = {
-    "skip_sync", "old_epoch_accept", "epoch_not_persisted", "commit_before_quorum", ZK_BUG_NAMES, NULL,
+    "skip_sync", "old_epoch_accept", "epoch_not_persisted", "commit_before_quorum", "local_read",
+    ZK_BUG_NAMES, NULL,
 };
 
 static const dsim_event events[] = {
     {"elected", "node: node, round: int", "fast leader election chose this node to lead (discovery begins)"},
-    {"established", "node: node, epoch: int, zxid: int",
-     "a quorum acked NEWLEADER: the leader of 'epoch' starts broadcast after 'zxid'"},
-    {"commit", "node: node, epoch: int, zxid: int", "the leader committed up to 'zxid'"},
+    {"established", "node: node, epoch: int, zxid: string",
+     "a quorum acked NEWLEADER: the leader of 'epoch' starts broadcast after 'zxid' (\"epoch.counter\")"},
+    {"sync", "node: node, learner: node, mode: string, zxid: string",
+     "the leader syncs 'learner' by DIFF, TRUNC (to 'zxid') or SNAP (up to 'zxid')"},
+    {"commit", "node: node, epoch: int, zxid: string", "the leader committed up to 'zxid' (\"epoch.counter\")"},
     ZK_EVENT_ROWS,
     {NULL, NULL, NULL},
 };
@@ -256,7 +247,7 @@ const dsim_protocol zab_protocol = {
     .inspect = inspect,
     .describe = describe,
     .invariants = zab_invariants,
-    .control = control,
+    .control = zab_control,
     .validate = validate,
     .events = events,
     .checker_state_size = sizeof(zab_ghost),
