@@ -89,7 +89,7 @@ static void prefix_of(dsim_node *n, const zk_client *c, char out[ZK_NAME_MAX])
     snprintf(out, ZK_NAME_MAX, "c%d-r%lld-", dsim_id(n) + 1, (long long)c->round);
 }
 
-static void emit(dsim_node *n, const zk_client *c, const char *name, json_t *fields)
+static void client_emit(dsim_node *n, const char *name, const zk_client *c, json_t *fields)
 {
     if (!fields)
         fields = json_object();
@@ -168,7 +168,7 @@ static void start_round(dsim_node *n, zk_client *c)
     memset(c->entry, 0, sizeof c->entry);
     c->holding = false;
     if (c->recipe != ZK_R_BARRIER)
-        emit(n, c, "lock_request", NULL);
+        client_emit(n, "lock_request", c, NULL);
     c->in_round = true;
     list(n, c);
 }
@@ -177,7 +177,7 @@ static void start_round(dsim_node *n, zk_client *c)
 static void lose(dsim_node *n, zk_client *c, const char *why)
 {
     if (c->holding)
-        emit(n, c, "lock_released", json_pack("{s:s}", "why", why));
+        client_emit(n, "lock_released", c, json_pack("{s:s}", "why", why));
     c->holding = false;
     memset(c->entry, 0, sizeof c->entry);
 }
@@ -200,14 +200,14 @@ static void end_round(dsim_node *n, zk_client *c)
 static void acquired(dsim_node *n, zk_client *c, uint32_t count)
 {
     if (c->recipe == ZK_R_BARRIER) {
-        emit(n, c, "barrier_entered", json_pack("{s:i}", "count", (int)count));
+        client_emit(n, "barrier_entered", c, json_pack("{s:i}", "count", (int)count));
         end_round(n, c);
         return;
     }
     c->phase = ZK_CP_HOLD;
     if (!c->holding) {
         c->holding = true;
-        emit(n, c, "lock_acquired", json_pack("{s:I}", "token", (json_int_t)c->token));
+        client_emit(n, "lock_acquired", c, json_pack("{s:I}", "token", (json_int_t)c->token));
     }
     dsim_timer(n, ZK_CT_WORK, (uint64_t)c->round, draw(n, "work"));
 }
@@ -298,7 +298,7 @@ static void write_resource(dsim_node *n, zk_client *c)
 /* The holder's write was applied: the protected resource took it. */
 static void wrote(dsim_node *n, zk_client *c)
 {
-    emit(n, c, "storage_write", json_pack("{s:I, s:b, s:b}", "token", (json_int_t)c->token,
+    client_emit(n, "storage_write", c, json_pack("{s:I, s:b, s:b}", "token", (json_int_t)c->token,
          "accepted", 1, "fencing", 0));
     if (c->recipe == ZK_R_ELECTION) {
         acquired(n, c, 0);   /* a leader leads on */
@@ -412,7 +412,7 @@ static void on_event(dsim_node *n, zk_client *c, const zk_reply *r)
     if (c->phase != ZK_CP_WAIT)
         return;   /* a watch of an earlier step: the client is already looking */
     c->wakeups++;
-    emit(n, c, "lock_wakeup", NULL);
+    client_emit(n, "lock_wakeup", c, NULL);
     list(n, c);
 }
 
