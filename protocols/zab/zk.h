@@ -283,6 +283,11 @@ typedef struct zk_touch {
     uint64_t session;
 } zk_touch;
 
+/* The lock recipes' protected resource: a znode holding (round, token) of
+** the last holder that wrote it. Its writes are the mutex check's storage
+** writes, reported by the client's server when it applies them. */
+#define ZK_RESOURCE "/resource"
+
 /* ---- zk_server.c: a server's part of the service ------------------------- */
 #define ZK_CLIENTS_MAX 64      /* client node ids below this */
 

@@ -19,8 +19,9 @@
 **   sequential] -> children -> lowest? lock_acquired : exists(predecessor,
 **   watch) / wait for the parent's children watch (herd) -> on the event
 **   (lock_wakeup) children again ...
-**   holding: work, set the protected znode ZK_RESOURCE (storage_write when
-**   applied), lock_released "done", delete the entry, think, next round.
+**   holding: work, set the protected znode ZK_RESOURCE to (round, token)
+**   (the server that applies it reports a storage_write), lock_released
+**   "done", delete the entry, think, next round.
 ** An election's leader keeps leading (writing every 'work') until its
 ** session ends. After a reconnect the client looks for its entry by its
 ** prefix before creating one, and deletes any second entry of its own (a
@@ -33,7 +34,6 @@
 #include "zk.h"
 
 #define CLIENT_MAGIC 0x7a6b636cu
-#define ZK_RESOURCE "/resource"
 #define ROUND_SPAN 100000          /* rounds: boot * span + n */
 
 static int servers_of(dsim_node *n)
@@ -292,14 +292,14 @@ static void on_children(dsim_node *n, zk_client *c, const zk_reply *r)
 static void write_resource(dsim_node *n, zk_client *c)
 {
     c->phase = ZK_CP_WRITE;
-    zk_client_send(n, c, ZK_OP_SET, ZK_RESOURCE, 0, false, &c->round, sizeof c->round);
+    int64_t rec[2] = {c->round, (int64_t)c->token};   /* who writes: the server reports it */
+    zk_client_send(n, c, ZK_OP_SET, ZK_RESOURCE, 0, false, rec, sizeof rec);
 }
 
-/* The holder's write was applied: the protected resource took it. */
+/* The holder's write was applied (the server reported it to the mutex
+** check when it applied it: an answer can reach a paused client late). */
 static void wrote(dsim_node *n, zk_client *c)
 {
-    client_emit(n, "storage_write", c, json_pack("{s:I, s:b, s:b}", "token", (json_int_t)c->token,
-         "accepted", 1, "fencing", 0));
     if (c->recipe == ZK_R_ELECTION) {
         acquired(n, c, 0);   /* a leader leads on */
         return;
@@ -378,7 +378,8 @@ static void on_reply(dsim_node *n, zk_client *c, const zk_reply *r)
     case ZK_OP_SET:
         DSIM_ASSERT(c->phase == ZK_CP_WRITE);
         if (r->err == ZK_NONODE) {
-            zk_client_send(n, c, ZK_OP_CREATE, ZK_RESOURCE, 0, false, &c->round, sizeof c->round);
+            int64_t rec[2] = {c->round, (int64_t)c->token};
+            zk_client_send(n, c, ZK_OP_CREATE, ZK_RESOURCE, 0, false, rec, sizeof rec);
             return;
         }
         wrote(n, c);
