@@ -108,6 +108,7 @@ void zk_client_send(dsim_node *n, zk_client *c, uint32_t op, const char *path, u
     q.xid = ++c->xid;
     q.session = c->session;
     q.conn = c->conn;
+    q.conn_seq = c->conn_seq;
     q.last_zxid = c->last_zxid;
     q.timeout_ns = dsim_opt_ms(n, "session_timeout");
     q.version = -1;
@@ -134,6 +135,7 @@ static void connect_to(dsim_node *n, zk_client *c, int server)
         zk_kv_abort(n, c);   /* its answer may come on the old connection: unknown */
     c->server = server;
     c->conn = dsim_rand(n) | 1u;
+    c->conn_seq++;
     c->seq_in = 0;
     c->seen_before_event = 0;
     c->inbox_count = 0;
@@ -435,6 +437,8 @@ static void take(dsim_node *n, zk_client *c, const zk_reply *r)
         ** a waiting client learns that its session is over */
         if (r->op == ZK_OP_PING && r->err == ZK_SESSIONEXPIRED && r->session == c->session)
             session_lost(n, c);
+        else if (r->op == ZK_OP_PING && r->err == ZK_CONNECTIONLOSS && !c->xid_wait)
+            reconnect(n, c);   /* the server stopped serving */
         return;
     }
     c->xid_wait = 0;

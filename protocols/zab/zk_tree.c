@@ -13,7 +13,11 @@
 ** committed all the same and every replica must agree it failed. A write
 ** made in a session (session != 0) fails with SESSIONEXPIRED when that
 ** session was closed before it in the order: a client paused past its
-** expiry cannot write after the close that let another client in.
+** expiry cannot write after the close that let another client in. And a
+** write that comes through an older connection of its session than one a
+** write already came through fails with SESSIONMOVED (ZooKeeper's check):
+** a request a slow server forwards late cannot land after the client moved
+** on (a create of a lock entry the client no longer knows about).
 ** Sizes are bounded (zk.h); lookups are binary searches, children listings
 ** and session cleanups scan the array (ZK_ZNODES_MAX entries at most).
 */
@@ -50,6 +54,7 @@ const char *zk_err_name(int err)
     case ZK_NODEEXISTS: return "NODEEXISTS";
     case ZK_NOTEMPTY: return "NOTEMPTY";
     case ZK_SESSIONEXPIRED: return "SESSIONEXPIRED";
+    case ZK_SESSIONMOVED: return "SESSIONMOVED";
     case ZK_OUTOFSPACE: return "OUTOFSPACE";
     default: return "UNKNOWN";
     }
@@ -298,10 +303,17 @@ void zk_tree_apply(zk_tree *t, const uint8_t *txn, uint32_t len, uint64_t zxid, 
         if (out)
             out->kind = x.kind;
         bool needs_session = x.kind == ZK_TXN_CREATE || x.kind == ZK_TXN_DELETE || x.kind == ZK_TXN_SET;
-        if (needs_session && x.session != 0 && session_index(t, x.session) < 0)
+        int s = needs_session && x.session != 0 ? session_index(t, x.session) : -2;
+        if (s == -1) {
             x.kind = 0;   /* a write of a session closed before it: refused below */
+        } else if (s >= 0 && x.conn_seq < t->sessions[s].conn_seq) {
+            x.kind = 255;   /* from a connection older than one already heard: refused */
+        } else if (s >= 0) {
+            t->sessions[s].conn_seq = x.conn_seq;
+        }
         switch (x.kind) {
         case 0: err = ZK_SESSIONEXPIRED; break;
+        case 255: err = ZK_SESSIONMOVED; break;
         case ZK_TXN_CREATE: err = create(t, &x, zxid, out); break;
         case ZK_TXN_DELETE: err = delete(t, &x, zxid, out); break;
         case ZK_TXN_SET: err = set(t, &x, zxid, out); break;
@@ -323,7 +335,6 @@ size_t zk_txn_encode(const zk_txn *x, uint8_t *buf, size_t cap)
         return 0;
     zk_txn c = *x;
     c.owner = ZK_TXN_OWNER;
-    c.pad_ = 0;
     /* zero what follows the path's NUL and the data, so equal txns are equal bytes */
     size_t plen = strnlen(c.path, ZK_PATH_MAX);
     memset(c.path + plen, 0, ZK_PATH_MAX - plen);
