@@ -160,5 +160,6 @@ const char *zab_invariants(dsim_world *w)
         if (!v && s->role == ZAB_LEADING && s->established)
             v = established(&c, i, s);
     }
-    return v;
+    /* the coordination service's clients: ZooKeeper's watch order */
+    return v ? v : zk_invariants(w, nodes, c.g->violation, sizeof c.g->violation);
 }

@@ -111,6 +111,7 @@ typedef struct zk_txn {
     int32_t origin;                /* the server the client is connected to: it replies */
     uint32_t xid;                  /* the client's request number */
     uint32_t pad_;
+    uint64_t conn;                 /* ... on this connection (a later one gets no answer) */
     char path[ZK_PATH_MAX];
     uint8_t data[ZK_DATA_MAX];
 } zk_txn;
@@ -356,7 +357,8 @@ extern const char *const zk_recipe_names[];   /* NULL-terminated */
     {"lock_wakeup", "client: node", "a watch woke a waiting recipe client"},                    \
     {"barrier_entered", "client: node, round: int, count: int",                                 \
      "a barrier client saw enough entries and went through"},                                    \
-    {"zk_op", "client: node, type: string, f: string, key: int, value: int, sync: bool",         \
+    {"zk_op", "client: node, process: int, type: string, f: string, key: int, value: int, "     \
+     "sync: bool",                                                                              \
      "a kv client's znode operation (invoke, ok, fail, info) for the history checks"}
 
 /* ---- zk_client.c: a client node running a recipe ---------------------------- */
@@ -373,6 +375,7 @@ typedef enum zk_cphase {
     ZK_CP_HOLD,                /* holding: working */
     ZK_CP_WRITE,               /* holding: the resource write is in flight */
     ZK_CP_RELEASE,             /* deleting my entry */
+    ZK_CP_DEDUP,               /* deleting a second entry of mine */
 } zk_cphase;
 
 typedef struct zk_client {
@@ -396,12 +399,27 @@ typedef struct zk_client {
     dsim_timer_id timeout;
     uint32_t inbox_count;
     zk_reply inbox[ZK_INBOX_MAX];
-    uint64_t wakeups, reconnects, late_events;
+    uint64_t wakeups, reconnects, late_events, late_seen;
+    /* the kv recipe (zk_kv.c) */
+    int32_t kv_f, kv_key, kv_step;
+    int64_t kv_value;
+    uint64_t kv_writes, kv_infos;
 } zk_client;
 
 void zk_client_start(dsim_node *n);
 void zk_client_message(dsim_node *n, int from, const dsim_msg *m);
 void zk_client_timer(dsim_node *n, uint32_t kind, uint64_t arg);
 void zk_client_inspect(dsim_node *n, json_t *out);
+/* Sends one request on the connection; all but heartbeats are awaited. */
+void zk_client_send(dsim_node *n, zk_client *c, uint32_t op, const char *path, uint8_t flags,
+                    bool watch, const void *data, uint8_t data_len);
+/* The watch order, from the global view: NULL or what broke it. */
+const char *zk_invariants(dsim_world *w, int servers, char *buf, size_t cap);
+
+/* ---- zk_kv.c: the kv recipe ------------------------------------------------ */
+#define ZK_KV_KEYS 3
+void zk_kv_next(dsim_node *n, zk_client *c);      /* start an operation when idle */
+void zk_kv_reply(dsim_node *n, zk_client *c, const zk_reply *r);
+void zk_kv_abort(dsim_node *n, zk_client *c);     /* the one in flight: outcome unknown */
 
 #endif

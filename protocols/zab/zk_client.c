@@ -23,8 +23,8 @@
 **   applied), lock_released "done", delete the entry, think, next round.
 ** An election's leader keeps leading (writing every 'work') until its
 ** session ends. After a reconnect the client looks for its entry by its
-** prefix before creating one (a create whose answer was lost is not made
-** twice). A barrier round creates an entry under "/b<k>" and goes through
+** prefix before creating one, and deletes any second entry of its own (a
+** create whose answer was lost may be applied after the client looked). A barrier round creates an entry under "/b<k>" and goes through
 ** when the parent has 'barrier' entries (barrier_entered).
 */
 #include <stdio.h>
@@ -89,7 +89,7 @@ static void prefix_of(dsim_node *n, const zk_client *c, char out[ZK_NAME_MAX])
     snprintf(out, ZK_NAME_MAX, "c%d-r%lld-", dsim_id(n) + 1, (long long)c->round);
 }
 
-static void emit(dsim_node *n, const zk_client *c, const char *name, json_t *fields)
+static void client_emit(dsim_node *n, const char *name, const zk_client *c, json_t *fields)
 {
     if (!fields)
         fields = json_object();
@@ -99,8 +99,8 @@ static void emit(dsim_node *n, const zk_client *c, const char *name, json_t *fie
     dsim_emit(n, name, fields);
 }
 
-static void send_req(dsim_node *n, zk_client *c, uint32_t op, const char *path, uint8_t flags,
-                     bool watch, const void *data, uint8_t data_len)
+void zk_client_send(dsim_node *n, zk_client *c, uint32_t op, const char *path, uint8_t flags,
+                    bool watch, const void *data, uint8_t data_len)
 {
     zk_req q;
     memset(&q, 0, sizeof q);
@@ -130,6 +130,8 @@ static void send_req(dsim_node *n, zk_client *c, uint32_t op, const char *path, 
 
 static void connect_to(dsim_node *n, zk_client *c, int server)
 {
+    if (c->recipe == ZK_R_KV)
+        zk_kv_abort(n, c);   /* its answer may come on the old connection: unknown */
     c->server = server;
     c->conn = dsim_rand(n) | 1u;
     c->seq_in = 0;
@@ -137,7 +139,7 @@ static void connect_to(dsim_node *n, zk_client *c, int server)
     c->inbox_count = 0;
     c->heard_mono = dsim_mono(n);
     c->connecting = true;
-    send_req(n, c, ZK_OP_CONNECT, NULL, 0, false, NULL, 0);
+    zk_client_send(n, c, ZK_OP_CONNECT, NULL, 0, false, NULL, 0);
 }
 
 static void reconnect(dsim_node *n, zk_client *c)
@@ -152,7 +154,7 @@ static void list(dsim_node *n, zk_client *c)
     parent_path(c, parent);
     c->phase = ZK_CP_LIST;
     bool watch = c->recipe == ZK_R_HERD || c->recipe == ZK_R_BARRIER;
-    send_req(n, c, ZK_OP_CHILDREN, parent, 0, watch, NULL, 0);
+    zk_client_send(n, c, ZK_OP_CHILDREN, parent, 0, watch, NULL, 0);
 }
 
 static void start_round(dsim_node *n, zk_client *c)
@@ -166,7 +168,7 @@ static void start_round(dsim_node *n, zk_client *c)
     memset(c->entry, 0, sizeof c->entry);
     c->holding = false;
     if (c->recipe != ZK_R_BARRIER)
-        emit(n, c, "lock_request", NULL);
+        client_emit(n, "lock_request", c, NULL);
     c->in_round = true;
     list(n, c);
 }
@@ -175,7 +177,7 @@ static void start_round(dsim_node *n, zk_client *c)
 static void lose(dsim_node *n, zk_client *c, const char *why)
 {
     if (c->holding)
-        emit(n, c, "lock_released", json_pack("{s:s}", "why", why));
+        client_emit(n, "lock_released", c, json_pack("{s:s}", "why", why));
     c->holding = false;
     memset(c->entry, 0, sizeof c->entry);
 }
@@ -198,14 +200,14 @@ static void end_round(dsim_node *n, zk_client *c)
 static void acquired(dsim_node *n, zk_client *c, uint32_t count)
 {
     if (c->recipe == ZK_R_BARRIER) {
-        emit(n, c, "barrier_entered", json_pack("{s:i}", "count", (int)count));
+        client_emit(n, "barrier_entered", c, json_pack("{s:i}", "count", (int)count));
         end_round(n, c);
         return;
     }
     c->phase = ZK_CP_HOLD;
     if (!c->holding) {
         c->holding = true;
-        emit(n, c, "lock_acquired", json_pack("{s:I}", "token", (json_int_t)c->token));
+        client_emit(n, "lock_acquired", c, json_pack("{s:I}", "token", (json_int_t)c->token));
     }
     dsim_timer(n, ZK_CT_WORK, (uint64_t)c->round, draw(n, "work"));
 }
@@ -216,7 +218,7 @@ static void on_children(dsim_node *n, zk_client *c, const zk_reply *r)
     parent_path(c, parent);
     if (r->err == ZK_NONODE) {
         c->phase = ZK_CP_PARENT;
-        send_req(n, c, ZK_OP_CREATE, parent, 0, false, NULL, 0);
+        zk_client_send(n, c, ZK_OP_CREATE, parent, 0, false, NULL, 0);
         return;
     }
     DSIM_ASSERT(r->err == ZK_OK);
@@ -225,17 +227,38 @@ static void on_children(dsim_node *n, zk_client *c, const zk_reply *r)
     memset(names, 0, sizeof names);
     for (uint32_t i = 0; i < count; i++)
         memcpy(names[i], r->names[i], strnlen(r->names[i], ZK_NAME_MAX));
+    /* My entries: normally one. A create whose answer was lost can still
+    ** be applied after the client looked and made another; the lowest is
+    ** mine, any other is deleted first (it would block every waiter). */
+    char prefix[ZK_NAME_MAX];
+    prefix_of(n, c, prefix);
+    int lowest = -1, extra = -1;
+    for (uint32_t i = 0; i < count; i++) {
+        if (strncmp(names[i], prefix, strlen(prefix)) != 0)
+            continue;
+        if (lowest < 0 || strcmp(names[i], names[lowest]) < 0) {
+            extra = lowest;
+            lowest = (int)i;
+        } else {
+            extra = (int)i;
+        }
+    }
+    if (extra >= 0) {
+        c->phase = ZK_CP_DEDUP;
+        join(parent, names[extra], c->watching);
+        zk_client_send(n, c, ZK_OP_DELETE, c->watching, 0, false, NULL, 0);
+        return;
+    }
+    if (lowest >= 0 && strcmp(c->entry, names[lowest]) != 0) {
+        memset(c->entry, 0, sizeof c->entry);
+        memcpy(c->entry, names[lowest], strnlen(names[lowest], ZK_NAME_MAX - 1));
+    }
     if (!c->entry[0]) {
-        char prefix[ZK_NAME_MAX];
-        prefix_of(n, c, prefix);
-        for (uint32_t i = 0; i < count; i++)
-            if (strncmp(names[i], prefix, strlen(prefix)) == 0)
-                memcpy(c->entry, names[i], ZK_NAME_MAX);
-        if (!c->entry[0]) {
+        {
             char path[ZK_PATH_MAX];
             join(parent, prefix, path);
             c->phase = ZK_CP_CREATE;
-            send_req(n, c, ZK_OP_CREATE, path, ZK_EPHEMERAL | ZK_SEQUENTIAL, false, NULL, 0);
+            zk_client_send(n, c, ZK_OP_CREATE, path, ZK_EPHEMERAL | ZK_SEQUENTIAL, false, NULL, 0);
             return;
         }
     }
@@ -258,7 +281,7 @@ static void on_children(dsim_node *n, zk_client *c, const zk_reply *r)
         return;
     case ZK_STEP_WATCH:
         c->phase = ZK_CP_EXISTS;
-        send_req(n, c, ZK_OP_EXISTS, c->watching, 0, true, NULL, 0);
+        zk_client_send(n, c, ZK_OP_EXISTS, c->watching, 0, true, NULL, 0);
         return;
     case ZK_STEP_WATCH_PARENT:
         c->phase = ZK_CP_WAIT;
@@ -269,13 +292,13 @@ static void on_children(dsim_node *n, zk_client *c, const zk_reply *r)
 static void write_resource(dsim_node *n, zk_client *c)
 {
     c->phase = ZK_CP_WRITE;
-    send_req(n, c, ZK_OP_SET, ZK_RESOURCE, 0, false, &c->round, sizeof c->round);
+    zk_client_send(n, c, ZK_OP_SET, ZK_RESOURCE, 0, false, &c->round, sizeof c->round);
 }
 
 /* The holder's write was applied: the protected resource took it. */
 static void wrote(dsim_node *n, zk_client *c)
 {
-    emit(n, c, "storage_write", json_pack("{s:I, s:b, s:b}", "token", (json_int_t)c->token,
+    client_emit(n, "storage_write", c, json_pack("{s:I, s:b, s:b}", "token", (json_int_t)c->token,
          "accepted", 1, "fencing", 0));
     if (c->recipe == ZK_R_ELECTION) {
         acquired(n, c, 0);   /* a leader leads on */
@@ -283,7 +306,7 @@ static void wrote(dsim_node *n, zk_client *c)
     }
     lose(n, c, "done");
     c->phase = ZK_CP_RELEASE;
-    send_req(n, c, ZK_OP_DELETE, c->watching, 0, false, NULL, 0);
+    zk_client_send(n, c, ZK_OP_DELETE, c->watching, 0, false, NULL, 0);
 }
 
 static void on_reply(dsim_node *n, zk_client *c, const zk_reply *r)
@@ -300,12 +323,21 @@ static void on_reply(dsim_node *n, zk_client *c, const zk_reply *r)
         c->timeout = dsim_timer(n, ZK_CT_TIMEOUT, r->xid, DSIM_MS(50));
         return;
     }
+    if (c->recipe == ZK_R_KV && r->op != ZK_OP_CONNECT) {
+        zk_kv_reply(n, c, r);
+        return;
+    }
     switch (r->op) {
     case ZK_OP_CONNECT:
         c->connecting = false;
         if (c->session != r->session) {
             c->session = r->session;   /* a new session: a new round */
             c->in_round = false;
+        }
+        if (c->recipe == ZK_R_KV) {
+            c->in_round = true;
+            zk_kv_next(n, c);
+            return;
         }
         if (!c->in_round) {
             start_round(n, c);
@@ -315,7 +347,7 @@ static void on_reply(dsim_node *n, zk_client *c, const zk_reply *r)
         if (c->phase == ZK_CP_WRITE)
             write_resource(n, c);
         else if (c->phase == ZK_CP_RELEASE)
-            send_req(n, c, ZK_OP_DELETE, c->watching, 0, false, NULL, 0);
+            zk_client_send(n, c, ZK_OP_DELETE, c->watching, 0, false, NULL, 0);
         else if (c->phase != ZK_CP_HOLD && c->phase != ZK_CP_IDLE)
             list(n, c);
         return;
@@ -346,13 +378,16 @@ static void on_reply(dsim_node *n, zk_client *c, const zk_reply *r)
     case ZK_OP_SET:
         DSIM_ASSERT(c->phase == ZK_CP_WRITE);
         if (r->err == ZK_NONODE) {
-            send_req(n, c, ZK_OP_CREATE, ZK_RESOURCE, 0, false, &c->round, sizeof c->round);
+            zk_client_send(n, c, ZK_OP_CREATE, ZK_RESOURCE, 0, false, &c->round, sizeof c->round);
             return;
         }
         wrote(n, c);
         return;
     case ZK_OP_DELETE:
-        end_round(n, c);
+        if (c->phase == ZK_CP_DEDUP)
+            list(n, c);   /* a duplicate entry gone: look again */
+        else
+            end_round(n, c);
         return;
     default:
         return;
@@ -366,6 +401,7 @@ static void on_event(dsim_node *n, zk_client *c, const zk_reply *r)
     ** zxid at or past the change: the client saw new data first. */
     if (r->event_zxid && c->seen_before_event >= r->event_zxid) {
         c->late_events++;
+        c->late_seen = c->seen_before_event;
         char path[ZK_PATH_MAX];
         memcpy(path, r->path, ZK_PATH_MAX);
         path[ZK_PATH_MAX - 1] = 0;
@@ -376,7 +412,7 @@ static void on_event(dsim_node *n, zk_client *c, const zk_reply *r)
     if (c->phase != ZK_CP_WAIT)
         return;   /* a watch of an earlier step: the client is already looking */
     c->wakeups++;
-    emit(n, c, "lock_wakeup", NULL);
+    client_emit(n, "lock_wakeup", c, NULL);
     list(n, c);
 }
 
@@ -393,8 +429,13 @@ static void take(dsim_node *n, zk_client *c, const zk_reply *r)
         on_event(n, c, r);
         return;
     }
-    if (r->xid != c->xid_wait)
-        return;   /* a heartbeat's answer, or one given up on */
+    if (r->xid != c->xid_wait) {
+        /* a heartbeat's answer, or one given up on; but a heartbeat is how
+        ** a waiting client learns that its session is over */
+        if (r->op == ZK_OP_PING && r->err == ZK_SESSIONEXPIRED && r->session == c->session)
+            session_lost(n, c);
+        return;
+    }
     c->xid_wait = 0;
     if (c->timeout)
         dsim_timer_cancel(n, c->timeout);
@@ -445,7 +486,7 @@ void zk_client_timer(dsim_node *n, uint32_t kind, uint64_t arg)
         if (dsim_mono(n) - c->heard_mono > req_timeout(n) && !c->xid_wait)
             reconnect(n, c);   /* the server went quiet */
         else if (!c->connecting)
-            send_req(n, c, ZK_OP_PING, NULL, 0, false, NULL, 0);
+            zk_client_send(n, c, ZK_OP_PING, NULL, 0, false, NULL, 0);
         return;
     case ZK_CT_TIMEOUT:
         if (arg == c->xid_wait) {
@@ -465,7 +506,9 @@ void zk_client_timer(dsim_node *n, uint32_t kind, uint64_t arg)
         return;
     }
     case ZK_CT_THINK:
-        if (arg == (uint64_t)c->round && c->phase == ZK_CP_IDLE && c->session)
+        if (c->recipe == ZK_R_KV)
+            zk_kv_next(n, c);
+        else if (arg == (uint64_t)c->round && c->phase == ZK_CP_IDLE && c->session)
             start_round(n, c);
         return;
     default:
@@ -505,4 +548,20 @@ void zk_client_inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "holding", json_boolean(c->holding));
     json_object_set_new(out, "rounds_done", json_integer(c->rounds_done));
     json_object_set_new(out, "reconnects", json_integer((json_int_t)c->reconnects));
+}
+
+const char *zk_invariants(dsim_world *w, int servers, char *buf, size_t cap)
+{
+    int nodes = dsim_node_count(w);
+    for (int i = servers; i < nodes; i++) {
+        const zk_client *c = dsim_state(dsim_node_at(w, i));
+        if (c->magic != CLIENT_MAGIC || c->late_events == 0)
+            continue;
+        snprintf(buf, cap, "Watch order: n%d saw the state at zxid %llu.%llu before the watch "
+                 "event of a change at or before it (ZooKeeper: the event comes first)", i + 1,
+                 (unsigned long long)(c->late_seen >> 32),
+                 (unsigned long long)(c->late_seen & 0xffffffffu));
+        return buf;
+    }
+    return NULL;
 }

@@ -82,7 +82,7 @@ static void answer(dsim_node *n, zk_server *z, int c, const zk_req *q, int err)
     r.op = q->op;
     r.xid = q->xid;
     r.err = err;
-    r.session = z->conns[c].session;
+    r.session = q->session;
     channel_send(n, z, c, &r);
 }
 
@@ -155,6 +155,7 @@ static void write_request(dsim_node *n, zk_server *z, int c, const zk_req *q)
     x.client = c;
     x.origin = dsim_id(n);
     x.xid = q->xid;
+    x.conn = q->conn;
     x.session = q->session;
     x.version = q->version;
     x.flags = q->flags;
@@ -371,11 +372,18 @@ static void apply_zk(dsim_node *n, zk_server *z, uint64_t zxid, const uint8_t *t
     if (!zk_txn_decode(txn, len, &x))
         return;
     fire_watches(n, z, &e, zxid);
-    if (x.kind == ZK_TXN_SESSION_CLOSE && e.err == ZK_OK)
+    /* a closed session's watches go, unless its client node has moved on
+    ** to a newer session here (its watches are that session's) */
+    if (x.kind == ZK_TXN_SESSION_CLOSE && e.err == ZK_OK && e.client >= 0 &&
+        e.client < ZK_CLIENTS_MAX && z->conns[e.client].session == x.session) {
         zk_watch_drop_client(&z->watches, e.client);
+        z->conns[e.client].session = 0;
+    }
     if (x.origin != dsim_id(n) || x.client < 0 || x.client >= ZK_CLIENTS_MAX)
         return;
     zk_conn *k = &z->conns[x.client];
+    if (k->conn != x.conn)
+        return;   /* asked on a connection that is gone: the client asks again */
     if (x.kind == ZK_TXN_SESSION_OPEN && e.err == ZK_OK) {
         k->session = e.session;
         if (zab_is_leader(n)) {

@@ -24,7 +24,7 @@
 
 _Static_assert(sizeof(zk_stat) == 48, "zk_stat has no padding");
 _Static_assert(sizeof(zk_znode) == ZK_PATH_MAX + ZK_DATA_MAX + 56, "zk_znode has no padding");
-_Static_assert(sizeof(zk_txn) == 40 + ZK_PATH_MAX + ZK_DATA_MAX, "zk_txn has no padding");
+_Static_assert(sizeof(zk_txn) == 48 + ZK_PATH_MAX + ZK_DATA_MAX, "zk_txn has no padding");
 _Static_assert(ZK_DATA_MAX <= 255, "data_len fits a byte");
 _Static_assert(ZK_PATH_MAX > ZK_SEQ_DIGITS + 2, "a sequential name fits");
 
