@@ -421,8 +421,18 @@ void zk_client_inspect(dsim_node *n, json_t *out);
 /* Sends one request on the connection; all but heartbeats are awaited. */
 void zk_client_send(dsim_node *n, zk_client *c, uint32_t op, const char *path, uint8_t flags,
                     bool watch, const void *data, uint8_t data_len);
+int zk_client_servers(dsim_node *n);   /* option 'servers' (0: every node) */
 /* The watch order, from the global view: NULL or what broke it. */
 const char *zk_invariants(dsim_world *w, int servers, char *buf, size_t cap);
+
+/* ---- zk_lock.c: the lock, herd, election and barrier recipes ------------ */
+void zk_lock_begin(dsim_node *n, zk_client *c);    /* a round, with a session */
+void zk_lock_resume(dsim_node *n, zk_client *c);   /* the same session, another server */
+void zk_lock_lose(dsim_node *n, zk_client *c, const char *why);   /* stop believing */
+void zk_lock_reply(dsim_node *n, zk_client *c, const zk_reply *r);
+void zk_lock_event(dsim_node *n, zk_client *c);    /* a watch fired */
+void zk_lock_work(dsim_node *n, zk_client *c, uint64_t round);    /* ZK_CT_WORK */
+void zk_lock_think(dsim_node *n, zk_client *c, uint64_t round);   /* ZK_CT_THINK */
 
 /* ---- zk_kv.c: the kv recipe ------------------------------------------------ */
 #define ZK_KV_KEYS 3
