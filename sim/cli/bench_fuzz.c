@@ -1,5 +1,5 @@
 /*
-** bench_fuzz.c — 'dsim bench raft|paxos|consensus|dynamo': how fast whole fuzz
+** bench_fuzz.c — 'dsim bench raft|paxos|consensus|dynamo|zab': how fast whole fuzz
 ** runs of a protocol go.
 **
 ** Runs a protocol's fuzz scenario (scenarios/fuzz/<protocol>.lua, or
@@ -31,11 +31,12 @@ static const fuzz_bench fuzz_benches[] = {
     {"raft", "scenarios/fuzz/raft.lua", true},
     {"paxos", "scenarios/fuzz/paxos.lua", true},
     {"dynamo", "scenarios/fuzz/dynamo.lua", false},
+    {"zab", "scenarios/fuzz/zab.lua", false},
     {NULL, NULL, false},
 };
 
 typedef struct fuzz_args {
-    const char *name;       /* "raft", "paxos" or "consensus" */
+    const char *name;       /* "raft", "paxos", "zab" or "consensus" */
     uint64_t seeds;
     const char *scenario;   /* NULL: the protocol's own */
     bool json;
@@ -169,6 +170,11 @@ int bench_paxos(int argc, char **argv)
 int bench_dynamo(int argc, char **argv)
 {
     return bench_fuzz("dynamo", argc, argv);
+}
+
+int bench_zab(int argc, char **argv)
+{
+    return bench_fuzz("zab", argc, argv);
 }
 
 int bench_consensus(int argc, char **argv)
