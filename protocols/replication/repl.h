@@ -108,6 +108,8 @@ typedef struct repl_config {
     uint32_t isr;                /* isr mode: the confirmed in-sync set (mask) */
     uint32_t members;            /* replicas taking part (mask) */
     uint32_t chain_len;
+    int32_t joining;             /* chain: a replica catching up from the tail, or REPL_NONE */
+    uint32_t pad;
     int8_t chain[REPL_NODES_MAX];   /* chain mode: head first */
 } repl_config;
 
@@ -146,7 +148,7 @@ typedef struct repl_isr_req {    /* leader -> master, and the master's answer */
 _Static_assert(sizeof(repl_entry) == 32 + sizeof(dsim_op), "repl_entry has padding");
 _Static_assert(sizeof(repl_append) == 48, "repl_append has padding");
 _Static_assert(sizeof(repl_ack) == 40, "repl_ack has padding");
-_Static_assert(sizeof(repl_config) == 24 + REPL_NODES_MAX, "repl_config has padding");
+_Static_assert(sizeof(repl_config) == 32 + REPL_NODES_MAX, "repl_config has padding");
 
 /* ---- the invariant checker's record (repl_invariants.c) ------------------ */
 

@@ -23,7 +23,10 @@ static void ack(dsim_node *n, int to, bool ok, uint64_t hint)
 {
     repl_state *s = repl_of(n);
     repl_ack a = {.epoch = s->cfg.epoch, .match = ok ? s->match_ok : 0, .last = ok ? s->last : hint,
-                  .commit = s->commit, .ok = ok};
+                  .ok = ok};
+    /* chain: the commit point as this member knows it (a joiner knows none) */
+    if (s->opt.mode == REPL_CHAIN && repl_chain_pos(s, dsim_id(n)) >= 0)
+        a.commit = repl_is_tail(s, dsim_id(n)) ? s->match_ok : s->commit;
     dsim_send(n, to, REPL_MSG_ACK, &a, sizeof a);
 }
 
@@ -42,8 +45,7 @@ void repl_step_down(dsim_node *n, uint64_t epoch, int leader)
     repl_state *s = repl_of(n);
     if (epoch > s->cfg.epoch || (!fencing(n) && leader != REPL_NONE)) {
         s->cfg.epoch = epoch;
-        if (leader != REPL_NONE)
-            s->cfg.leader = leader;
+        s->cfg.leader = leader;   /* REPL_NONE: learnt from its first append */
         repl_persist_config(n);
         dsim_disk_sync(n);
     }
@@ -67,8 +69,9 @@ void repl_adopt_config(dsim_node *n, const repl_config *c)
     s->cfg = *c;
     repl_persist_config(n);
     dsim_disk_sync(n);
-    if (repl_upstream(s, self) != up_before)
-        s->match_ok = 0;
+    if (repl_upstream(s, self) != up_before || s->opt.mode == REPL_CHAIN)
+        s->match_ok = 0;   /* verified again at the new epoch */
+    (void)up_before;
     for (int p = 0; p < REPL_NODES_MAX; p++)
         if (s->next[p] == 0 || s->opt.mode == REPL_CHAIN)
             s->next[p] = s->last + 1;
@@ -103,8 +106,14 @@ static bool admit(dsim_node *n, int from, uint64_t epoch, int leader)
         }
         if (s->opt.mode == REPL_CHAIN)
             return epoch == s->cfg.epoch && repl_upstream(s, dsim_id(n)) == from;
-        if (epoch > s->cfg.epoch || s->role == REPL_LEADER)
+        if (epoch == s->cfg.epoch && s->role == REPL_LEADER)
+            return false;   /* epochs have one leader each: a stray copy */
+        if (epoch > s->cfg.epoch)
             repl_step_down(n, epoch, leader);
+        if (s->cfg.leader == REPL_NONE && leader == from) {   /* epochs are unique: it leads this one */
+            s->cfg.leader = from;
+            repl_persist_config(n);
+        }
         return s->cfg.leader == from;
     }
     if (s->opt.mode == REPL_CHAIN)

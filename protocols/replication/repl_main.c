@@ -128,6 +128,7 @@ static void first_config(dsim_node *n, repl_state *s)
     memset(&s->cfg, 0, sizeof s->cfg);
     s->cfg.epoch = 1;
     s->cfg.leader = REPL_NONE;
+    s->cfg.joining = REPL_NONE;
     for (int p = 0; p < dsim_cluster_size(n); p++) {
         if (p == s->opt.master || repl_has(s->opt.standby, p))
             continue;

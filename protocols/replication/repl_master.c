@@ -83,7 +83,7 @@ static void star_failover(dsim_node *n)
 {
     repl_state *s = repl_of(n);
     int old = s->cfg.leader;
-    if (alive(n, old))
+    if (old >= 0 && alive(n, old))
         return;
     int best = REPL_NONE;
     for (int pass = 0; pass < 2 && best == REPL_NONE; pass++) {
@@ -107,7 +107,10 @@ static void star_failover(dsim_node *n)
     announce(n);
 }
 
-/* Chain: drop one silent member, or add one live replica at the tail. */
+/* Chain: drop one silent member; else let one live replica outside the
+** chain catch up from the tail ('joining'), and add it at the tail once its
+** status shows it holds what the tail held (van Renesse and Schneider
+** §3: a new tail copies the old tail's state first). One change per call. */
 static void chain_reconfig(dsim_node *n)
 {
     repl_state *s = repl_of(n);
@@ -124,11 +127,26 @@ static void chain_reconfig(dsim_node *n)
         announce(n);
         return;
     }
+    int tail = c->chain[c->chain_len - 1], j = c->joining;
+    if (j != REPL_NONE) {
+        if (!alive(n, j)) {
+            c->joining = REPL_NONE;
+        } else if (s->seen[j].epoch == c->epoch && s->seen[j].match >= s->seen[tail].last_lsn &&
+                   s->seen[tail].epoch == c->epoch && s->seen[j].match > 0) {
+            c->chain[c->chain_len++] = (int8_t)j;
+            c->members |= 1u << j;
+            c->joining = REPL_NONE;
+        } else {
+            return;
+        }
+        c->epoch++;
+        announce(n);
+        return;
+    }
     for (int p = 0; p < dsim_cluster_size(n); p++) {
         if (p == dsim_id(n) || repl_chain_pos(s, p) >= 0 || !alive(n, p))
             continue;
-        c->chain[c->chain_len++] = (int8_t)p;
-        c->members |= 1u << p;
+        c->joining = p;
         c->epoch++;
         announce(n);
         return;

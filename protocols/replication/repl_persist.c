@@ -103,6 +103,8 @@ void repl_log_truncate(dsim_node *n, uint64_t from)
         s->last = from - 1;
     if (s->match_ok > s->last)
         s->match_ok = s->last;
+    if (s->commit > s->last)   /* a committed entry replaced: the invariants report it */
+        s->commit = s->last;
 }
 
 size_t repl_snapshot_bytes(const repl_snapshot *snap)

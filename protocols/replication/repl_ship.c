@@ -44,6 +44,8 @@ int repl_upstream(const repl_state *s, int self)
     if (s->opt.mode != REPL_CHAIN)
         return s->cfg.leader == self ? REPL_NONE : s->cfg.leader;
     int pos = repl_chain_pos(s, self);
+    if (pos < 0 && self == s->cfg.joining && s->cfg.chain_len > 0)
+        return s->cfg.chain[s->cfg.chain_len - 1];
     return pos > 0 ? s->cfg.chain[pos - 1] : REPL_NONE;
 }
 
@@ -55,6 +57,8 @@ int repl_downstream(const repl_state *s, int self, int *out)
         int pos = repl_chain_pos(s, self);
         if (pos >= 0 && (uint32_t)pos + 1 < s->cfg.chain_len)
             out[k++] = s->cfg.chain[pos + 1];
+        else if (pos >= 0 && s->cfg.joining != REPL_NONE)
+            out[k++] = s->cfg.joining;   /* the tail feeds a joining replica */
         return k;
     }
     if (s->role != REPL_LEADER)
@@ -211,6 +215,8 @@ void repl_on_ack(dsim_node *n, int from, const repl_ack *a)
     }
     if (a->epoch < s->cfg.epoch)
         return;   /* an answer to an older epoch's append */
+    if (s->opt.mode != REPL_CHAIN && s->role != REPL_LEADER)
+        return;   /* an answer to what we sent while we led */
     if (!a->ok) {
         uint64_t back = a->last + 1;
         if (back < s->next[from])
