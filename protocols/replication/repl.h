@@ -208,6 +208,8 @@ typedef struct repl_state {
     /* the master's */
     int64_t heard_mono[REPL_NODES_MAX];
     repl_status seen[REPL_NODES_MAX];
+    int64_t freeze_until_mono;           /* chain join: the tail's lease runs out by then */
+    bool freezing;
     /* the invariant checker's, never read by the protocol */
     uint64_t ring_lsn[REPL_RING], ring_digest[REPL_RING];
     uint32_t ring_next;
@@ -302,6 +304,7 @@ void repl_on_client(dsim_node *n, const dsim_op *op);
 void repl_drop_pending(dsim_node *n);
 void repl_kv_apply_op(repl_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res);
 uint64_t repl_visible(dsim_node *n);
+bool repl_leased(dsim_node *n);   /* chain: may serve reads and commit as tail */
 
 /* repl_invariants.c */
 const char *repl_invariants(dsim_world *w);

@@ -26,7 +26,7 @@ static void ack(dsim_node *n, int to, bool ok, uint64_t hint)
                   .ok = ok};
     /* chain: the commit point as this member knows it (a joiner knows none) */
     if (s->opt.mode == REPL_CHAIN && repl_chain_pos(s, dsim_id(n)) >= 0)
-        a.commit = repl_is_tail(s, dsim_id(n)) ? s->match_ok : s->commit;
+        a.commit = repl_is_tail(s, dsim_id(n)) && repl_leased(n) ? s->match_ok : s->commit;
     dsim_send(n, to, REPL_MSG_ACK, &a, sizeof a);
 }
 
@@ -43,7 +43,10 @@ static bool fencing(dsim_node *n)
 void repl_step_down(dsim_node *n, uint64_t epoch, int leader)
 {
     repl_state *s = repl_of(n);
-    if (epoch > s->cfg.epoch || (!fencing(n) && leader != REPL_NONE)) {
+    /* A chain's configuration comes whole from the master: a deposed chain
+    ** node keeps its old one (so its status shows it behind) until then. */
+    bool chain = s->opt.mode == REPL_CHAIN;
+    if (!chain && (epoch > s->cfg.epoch || (!fencing(n) && leader != REPL_NONE))) {
         s->cfg.epoch = epoch;
         s->cfg.leader = leader;   /* REPL_NONE: learnt from its first append */
         repl_persist_config(n);
@@ -195,6 +198,10 @@ void repl_on_snapshot(dsim_node *n, int from, const repl_append *h, const repl_s
         return;
     s->heard_upstream_mono = dsim_mono(n);
     uint64_t ep, hash;
+    if (snap->lsn <= s->snap) {   /* older than ours: nothing to learn, nothing to check */
+        repl_send_ack(n, from, true);
+        return;
+    }
     if (snap->lsn <= s->applied) {
         if (repl_epoch_hash_at(s, snap->lsn, &ep, &hash) && hash == snap->hash) {
             if (snap->lsn > s->match_ok)

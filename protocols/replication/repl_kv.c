@@ -141,7 +141,7 @@ static int chain_tail(const repl_state *s)
     return s->cfg.chain_len ? s->cfg.chain[s->cfg.chain_len - 1] : REPL_NONE;
 }
 
-static bool leased(dsim_node *n)
+bool repl_leased(dsim_node *n)
 {
     repl_state *s = repl_of(n);
     return s->opt.master == REPL_NONE || dsim_mono(n) < s->lease_until_mono;
@@ -152,12 +152,14 @@ static void chain_read(dsim_node *n, const dsim_op *op)
 {
     repl_state *s = repl_of(n);
     int self = dsim_id(n);
-    bool member = repl_chain_pos(s, self) >= 0;
-    if (member && leased(n) && repl_is_tail(s, self) && s->match_ok >= s->commit) {
+    /* Its whole log verified against its upstream at this epoch (after a
+    ** restart, not before the first append): it holds every committed entry. */
+    bool member = repl_chain_pos(s, self) >= 0 && s->match_ok == s->last && repl_leased(n);
+    if (member && repl_is_tail(s, self) && s->applied == s->last) {
         answer_local(n, op);
         return;
     }
-    if (member && leased(n) && s->opt.craq && key_clean(s, op) && s->applied >= s->commit) {
+    if (member && s->opt.craq && key_clean(s, op)) {
         answer_local(n, op);
         return;
     }

@@ -18,6 +18,12 @@
 ** sent a status the master answered, on its own clock; the master removes
 ** a member only 'fd_timeout' (> 2 x lease, checked) after it last heard it,
 ** so the removed member's lease has run out first.
+** Joining the chain: a live replica outside it catches up from the tail;
+** once its status shows it holds the tail's log, the master stops renewing
+** the tail's lease (the tail commits only while leased) and waits until it
+** has run out, checks again with a status sent after that, and only then
+** makes the joiner the tail. So no entry is committed that the joiner
+** lacks, and removing the old tail and head later loses nothing.
 ** ISR changes: the leader asks; the master records the new set only for
 ** the current leader and epoch, and answers; the leader uses it then.
 */
@@ -49,6 +55,8 @@ void repl_master_on_status(dsim_node *n, int from, const repl_status *st)
     s->heard_mono[from] = dsim_mono(n);
     s->seen[from] = *st;
     repl_status_ack a = {.epoch = s->cfg.epoch, .echo_mono = st->sent_mono};
+    if (s->freezing && s->cfg.chain_len > 0 && from == s->cfg.chain[s->cfg.chain_len - 1])
+        a.epoch = 0;   /* no renewal: the tail is about to hand over to a joiner */
     bool stale_leader = st->role == REPL_LEADER && s->cfg.leader != from;
     if (st->epoch != s->cfg.epoch || stale_leader)
         dsim_send(n, from, REPL_MSG_CONFIG, &s->cfg, sizeof s->cfg);
@@ -58,7 +66,7 @@ void repl_master_on_status(dsim_node *n, int from, const repl_status *st)
 static bool alive(dsim_node *n, int p)
 {
     repl_state *s = repl_of(n);
-    return s->heard_mono[p] > 0 && dsim_mono(n) - s->heard_mono[p] <= s->opt.fd_timeout_ns;
+    return dsim_mono(n) - s->heard_mono[p] <= s->opt.fd_timeout_ns;   /* heard_mono: boot time at first */
 }
 
 static bool better(const repl_status *a, const repl_status *b)
@@ -118,6 +126,7 @@ static void chain_reconfig(dsim_node *n)
     for (uint32_t i = 0; i < c->chain_len && c->chain_len > 1; i++) {
         if (alive(n, c->chain[i]))
             continue;
+        s->freezing = false;
         int gone = c->chain[i];
         memmove(&c->chain[i], &c->chain[i + 1], c->chain_len - i - 1);
         c->chain[--c->chain_len] = 0;
@@ -129,14 +138,27 @@ static void chain_reconfig(dsim_node *n)
     }
     int tail = c->chain[c->chain_len - 1], j = c->joining;
     if (j != REPL_NONE) {
-        if (!alive(n, j)) {
+        int64_t now = dsim_mono(n);
+        bool caught_up = s->seen[j].epoch == c->epoch && s->seen[tail].epoch == c->epoch &&
+                         s->seen[j].match >= s->seen[tail].last_lsn && s->seen[j].match > 0;
+        if (!alive(n, j) || !alive(n, tail)) {
             c->joining = REPL_NONE;
-        } else if (s->seen[j].epoch == c->epoch && s->seen[j].match >= s->seen[tail].last_lsn &&
-                   s->seen[tail].epoch == c->epoch && s->seen[j].match > 0) {
+            s->freezing = false;
+        } else if (caught_up && !s->freezing) {
+            /* Stop renewing the tail's lease, so that it commits nothing
+            ** the joiner might miss, and wait until it surely ran out. */
+            s->freezing = true;
+            s->freeze_until_mono = now + 2 * s->opt.lease_ns + s->opt.heartbeat_ns;
+            return;
+        } else if (caught_up && now >= s->freeze_until_mono &&
+                   s->heard_mono[tail] >= s->freeze_until_mono) {
             c->chain[c->chain_len++] = (int8_t)j;
             c->members |= 1u << j;
             c->joining = REPL_NONE;
+            s->freezing = false;
         } else {
+            if (s->freezing && now - s->freeze_until_mono > s->opt.fd_timeout_ns)
+                s->freezing = false;   /* it did not catch up: renew the tail again */
             return;
         }
         c->epoch++;

@@ -92,14 +92,23 @@ static void ship_snapshot(dsim_node *n, int peer)
     free(buf);
 }
 
+/* The end of what this node may ship: a leader or head its whole log; a
+** chain node only its verified prefix (an unverified suffix may be a
+** stale epoch's entries, which must never reach the tail). */
+static uint64_t ship_end(const repl_state *s)
+{
+    return s->opt.mode == REPL_CHAIN ? s->match_ok : s->last;
+}
+
 /* One append to 'peer': what it lacks from next[peer] (a batch), or a
 ** heartbeat with no entries. */
 void repl_ship(dsim_node *n, int peer)
 {
     repl_state *s = repl_of(n);
     DSIM_ASSERT(peer >= 0 && peer < dsim_cluster_size(n));
-    if (s->next[peer] == 0 || s->next[peer] > s->last + 1)
-        s->next[peer] = s->last + 1;
+    uint64_t end = ship_end(s);
+    if (s->next[peer] == 0 || s->next[peer] > end + 1)
+        s->next[peer] = end + 1;
     if (s->next[peer] <= s->snap) {
         ship_snapshot(n, peer);
         return;
@@ -109,7 +118,7 @@ void repl_ship(dsim_node *n, int peer)
                      .leader = s->cfg.leader};
     DSIM_ASSERT(repl_epoch_hash_at(s, h.prev_lsn, &h.prev_epoch, &h.prev_hash));
     uint32_t count = 0;
-    for (uint64_t l = s->next[peer]; l <= s->last && count < (uint32_t)s->opt.batch; l++)
+    for (uint64_t l = s->next[peer]; l <= end && count < (uint32_t)s->opt.batch; l++)
         es[count++] = *repl_entry_at(s, l);
     h.count = count;
     size_t bytes = sizeof h + count * sizeof(repl_entry);
@@ -129,7 +138,7 @@ void repl_ship_all(dsim_node *n)
     int peers[REPL_NODES_MAX];
     int k = repl_downstream(s, dsim_id(n), peers);
     for (int i = 0; i < k; i++)
-        if (s->next[peers[i]] <= s->last)
+        if (s->next[peers[i]] <= ship_end(s))
             repl_ship(n, peers[i]);
 }
 
@@ -192,7 +201,8 @@ void repl_advance_commit(dsim_node *n)
     int self = dsim_id(n);
     uint64_t c = s->commit;
     if (s->opt.mode == REPL_CHAIN) {
-        if (repl_is_tail(s, self) || (dsim_bug(n, "chain_early_ack") && repl_chain_pos(s, self) == 0))
+        if ((repl_is_tail(s, self) && repl_leased(n)) ||
+            (dsim_bug(n, "chain_early_ack") && repl_chain_pos(s, self) == 0))
             c = repl_chain_pos(s, self) == 0 ? s->last : s->match_ok;
         if (dsim_bug(n, "chain_early_ack") && repl_chain_pos(s, self) == 0 && s->cfg.chain_len > 1)
             c = s->match[s->cfg.chain[1]] > c ? s->match[s->cfg.chain[1]] : c;
@@ -215,8 +225,12 @@ void repl_on_ack(dsim_node *n, int from, const repl_ack *a)
     }
     if (a->epoch < s->cfg.epoch)
         return;   /* an answer to an older epoch's append */
-    if (s->opt.mode != REPL_CHAIN && s->role != REPL_LEADER)
-        return;   /* an answer to what we sent while we led */
+    int peers[REPL_NODES_MAX];
+    bool ours = false;
+    for (int i = repl_downstream(s, dsim_id(n), peers) - 1; i >= 0; i--)
+        ours |= peers[i] == from;
+    if (!ours)
+        return;   /* an answer to what we sent in another role */
     if (!a->ok) {
         uint64_t back = a->last + 1;
         if (back < s->next[from])
@@ -231,13 +245,13 @@ void repl_on_ack(dsim_node *n, int from, const repl_ack *a)
     if (s->match[from] >= s->last)
         s->caught_up_mono[from] = dsim_mono(n);
     uint64_t before = s->commit;
-    if (s->opt.mode == REPL_CHAIN && a->commit > s->commit && a->commit <= s->last)
-        s->commit = a->commit;
+    if (s->opt.mode == REPL_CHAIN && a->commit > s->commit && a->commit <= s->match_ok)
+        s->commit = a->commit;   /* what the tail holds, all of it shipped from here */
     repl_advance_commit(n);
     int up = repl_upstream(s, dsim_id(n));
     if (s->opt.mode == REPL_CHAIN && s->commit > before && up != REPL_NONE)
         repl_send_ack(n, up, true);   /* pass the commit point up the chain */
-    if (s->next[from] <= s->last)
+    if (s->next[from] <= ship_end(s))
         repl_ship(n, from);
 }
 
