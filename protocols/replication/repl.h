@@ -132,7 +132,7 @@ typedef struct repl_ack {
 typedef struct repl_status {     /* replica -> master, every heartbeat */
     uint64_t epoch, last_lsn, last_epoch, match;
     int64_t sent_mono;
-    int32_t role, pad;
+    int32_t role, leader;        /* the leader it follows, or REPL_NONE */
 } repl_status;
 
 typedef struct repl_status_ack { /* master -> replica: renews its lease */

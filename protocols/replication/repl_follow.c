@@ -6,9 +6,10 @@
 ** leader, or its predecessor in the chain) at its epoch or a newer one;
 ** with fencing ('epochs', the default) an append of an older epoch is
 ** refused with our epoch, which deposes its sender. Without fencing
-** (option epochs=false, or planted bug 'no_epoch_check') every node
-** follows whoever sends it an append, whatever its epoch: a paused leader
-** that resumes after a failover takes its followers back (split brain).
+** (option epochs=false, or planted bug 'no_epoch_check') every follower
+** follows whoever sends it an append, whatever its epoch, and a leader
+** ignores other leaders: a paused leader that resumes after a failover
+** takes followers back and commits with them (split brain).
 ** Log matching: the append names the (LSN, hash) before its entries; when
 ** our log does not hold it we refuse and hint where to resume. An entry
 ** that differs from ours truncates our log from there; if that reaches
@@ -121,7 +122,9 @@ static bool admit(dsim_node *n, int from, uint64_t epoch, int leader)
     }
     if (s->opt.mode == REPL_CHAIN)
         return repl_upstream(s, dsim_id(n)) == from;
-    if (s->cfg.leader != from || s->cfg.epoch != epoch || s->role == REPL_LEADER)
+    if (s->role == REPL_LEADER)
+        return false;   /* a primary does not replicate from another one */
+    if (s->cfg.leader != from || s->cfg.epoch != epoch)
         repl_step_down(n, epoch, from);
     return true;
 }

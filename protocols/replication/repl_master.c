@@ -43,7 +43,7 @@ void repl_send_status(dsim_node *n)
     if (s->opt.master == REPL_NONE || s->role == REPL_MASTER)
         return;
     repl_status st = {.epoch = s->cfg.epoch, .last_lsn = s->last, .match = s->match_ok,
-                      .sent_mono = dsim_mono(n), .role = (int32_t)s->role};
+                      .sent_mono = dsim_mono(n), .role = (int32_t)s->role, .leader = s->cfg.leader};
     uint64_t h;
     DSIM_ASSERT(repl_epoch_hash_at(s, s->last, &st.last_epoch, &h));
     dsim_send(n, s->opt.master, REPL_MSG_STATUS, &st, sizeof st);
@@ -58,7 +58,7 @@ void repl_master_on_status(dsim_node *n, int from, const repl_status *st)
     if (s->freezing && s->cfg.chain_len > 0 && from == s->cfg.chain[s->cfg.chain_len - 1])
         a.epoch = 0;   /* no renewal: the tail is about to hand over to a joiner */
     bool stale_leader = st->role == REPL_LEADER && s->cfg.leader != from;
-    if (st->epoch != s->cfg.epoch || stale_leader)
+    if (st->epoch != s->cfg.epoch || st->leader != s->cfg.leader || stale_leader)
         dsim_send(n, from, REPL_MSG_CONFIG, &s->cfg, sizeof s->cfg);
     dsim_send(n, from, REPL_MSG_STATUS_ACK, &a, sizeof a);
 }
