@@ -1,14 +1,13 @@
 #!/bin/bash
 # repl_fuzz.sh — the randomized replication scenario
 # (scenarios/fuzz/replication.lua): the modes that promise linearizability
-# (sync, isr with min_insync 2 and no unclean election) pass linearizability,
+# (sync, chain, isr with min_insync 2 and no unclean election) pass linearizability,
 # the invariants and liveness on every seed of a sweep (REPL_FUZZ_SEEDS,
 # default 300); async fails as the scenario's header documents; every
 # planted bug is caught on a pinned seed (the first failing one of seeds
 # 1..1000 at the scenario's defaults, in the mode it is planted in) by the
 # named check with the named violation; a seed replays to the same
 # fingerprint, traced or not; a failing seed shrinks and replays.
-# Chain mode is not in the sweep yet (see README, "not done yet").
 # Needs DSIM_BIN and DSIM_SOURCE (set by meson test).
 set -u
 bin=${DSIM_BIN:?DSIM_BIN is not set}
@@ -16,7 +15,7 @@ scen=${DSIM_SOURCE:?DSIM_SOURCE is not set}/scenarios/fuzz/replication.lua
 seeds=${REPL_FUZZ_SEEDS:-300}
 failures=0
 
-for mode in sync isr; do
+for mode in sync isr chain; do
     out=$("$bin" fuzz "$scen" --seeds "1..$seeds" -D mode=$mode 2>&1)
     rc=$?
     if [ "$rc" -ne 0 ]; then
@@ -58,7 +57,7 @@ while read -r bug seed check message mode; do
         fi
     fi
 done <<'SEEDS'
-no_epoch_check 2 invariants Liveness: sync
+no_epoch_check 23 invariants High_watermark: isr
 catchup_gap 2 invariants High_watermark: sync
 hwm_leak 2 invariants High_watermark: isr
 isr_unsafe_shrink 2 linearizable not_linearizable isr
