@@ -146,8 +146,10 @@ typedef enum dsim_f {
 #define DSIM_NIL INT64_MIN   /* "no value": a read of an absent key */
 #define DSIM_MOPS_MAX 8      /* micro-operations of one transaction */
 
-/* A micro-operation of a transaction: f is DSIM_F_READ, WRITE, APPEND or
-** READ_LIST on one key. */
+/* A micro-operation of a transaction: f is DSIM_F_READ, WRITE, APPEND,
+** READ_LIST or ADD on one key. An ADD micro-operation never takes the
+** register below zero: the transaction fails whole instead (a bank
+** transfer's debit and credit). */
 typedef struct dsim_mop {
     uint32_t f;
     uint32_t key;
@@ -209,6 +211,11 @@ typedef struct dsim_store { uint64_t words[8995]; } dsim_store;
 /* Applies 'op' (reads too) and fills 'r' (may be NULL when the caller
 ** needs no answer); returns DSIM_OK or DSIM_FAIL. */
 dsim_status dsim_store_apply(dsim_store *s, const dsim_op *op, dsim_result *r);
+/* Makes 's' the store every replica starts from: empty, plus the run's
+** workload's initial state (the bank workload's opening balances). Call it
+** where the protocol makes an empty store (boot, before recovering from
+** disk); a zeroed store is right only for workloads without one. */
+void dsim_store_init(dsim_node *n, dsim_store *s);
 /* A read-only 'op' (dsim_op_readonly) against a const store. */
 dsim_status dsim_store_read(const dsim_store *s, const dsim_op *op, dsim_result *r);
 /* A hash of the contents, kept up to date by every change (O(1)). */

@@ -24,6 +24,7 @@
 ** Times print in milliseconds with one decimal, as the viewer shows them.
 */
 #include "report.h"
+#include "session.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -661,6 +662,8 @@ void report_verdicts(FILE *out, const json_t *verdicts, const report_ctx *ctx)
             print_invariants(out, r, ctx);
         else if (strcmp(name, "mutex") == 0 && json_is_false(valid))
             print_mutex(out, r, ctx);
+        else if (strcmp(name, "session") == 0 && json_is_false(valid))
+            session_print_text(r, out);   /* sim/check/session_print.c */
         else
             print_generic(out, name, r);
     }

@@ -130,6 +130,8 @@ struct workload_cfg {
     int txn_min, txn_max;       /* micro-operations per transaction */
     int writes_per_key;         /* key rotation: writes before a key retires */
     int drain_ms;               /* queue: only dequeue from this time on */
+    int accounts, balance;      /* bank: accounts and each one's opening balance */
+    int transfer_max;           /* bank: amounts drawn in 1..transfer_max */
 };
 
 typedef struct world_stats {
