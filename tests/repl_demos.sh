@@ -39,6 +39,14 @@ expect 0 "semisync: operations acknowledged while n3 was down (1100..3000 ms): 7
 expect 0 "n1 deposed: it learnt of epoch 2" repl_split_brain.lua
 expect 1 "n1 is leader at epoch 1" repl_split_brain.lua -D epochs=false
 expect 1 "ok from n1 at 1830.3 ms" repl_split_brain.lua -D epochs=false
+# C1: a score read from a lagging follower after Alice's operation at the leader.
+expect 1 "c2's read returned null, a value overwritten at 63.9 ms by c1's write of 1" repl_worldcup.lua
+expect 0 "linearizable: ok" repl_worldcup.lua -D follower_reads=false
+# S10: lag anomalies, judged by the session-guarantees check, and their fixes.
+expect 1 "violated: read-your-writes, monotonic-reads" repl_lag_anomalies.lua
+expect 0 "session: ok" repl_lag_anomalies.lua -D fix=true
+expect 1 "violated: read-your-writes, monotonic-reads" repl_lag_anomalies.lua -D anomaly=mr
+expect 1 "kept:     monotonic-reads" repl_lag_anomalies.lua -D anomaly=mr -D fix=true
 # Bad input: automatic failover needs a master; semisync k beyond the followers.
 expect 2 "failover=auto needs a master node" repl_sync_async.lua -D failover=auto
 expect 2 "semisync_k=3, but there are only 2 followers" repl_sync_async.lua -D mode=semisync -D semisync_k=3
@@ -46,7 +54,7 @@ expect 2 "semisync_k=3, but there are only 2 followers" repl_sync_async.lua -D m
 fingerprint() {
     "$bin" run "$@" --json 2>/dev/null | grep -o '"fingerprint": *"[0-9a-f]*"'
 }
-for scen in repl_sync_async.lua repl_split_brain.lua; do
+for scen in repl_sync_async.lua repl_split_brain.lua repl_worldcup.lua repl_lag_anomalies.lua; do
     a=$(fingerprint "$demos/$scen" --seed 11)
     b=$(fingerprint "$demos/$scen" --seed 11)
     c=$(fingerprint "$demos/$scen" --seed 11 --trace "$tmp/trace.jsonl")
