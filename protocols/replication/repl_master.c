@@ -206,9 +206,12 @@ static void isr_events(dsim_node *n, uint32_t before, uint32_t after)
     for (int p = 0; p < dsim_cluster_size(n); p++) {
         if (repl_has(before, p) == repl_has(after, p))
             continue;
-        dsim_emit(n, repl_has(after, p) ? "isr_expand" : "isr_shrink",
-                  json_pack("{s:I, s:i, s:i}", "epoch", (json_int_t)s->cfg.epoch, "member", p + 1,
-                            "size", repl_popcount(after)));
+        json_t *f = json_pack("{s:I, s:i, s:i}", "epoch", (json_int_t)s->cfg.epoch, "member", p + 1,
+                              "size", repl_popcount(after));
+        if (repl_has(after, p))
+            dsim_emit(n, "isr_expand", f);
+        else
+            dsim_emit(n, "isr_shrink", f);
     }
 }
 
