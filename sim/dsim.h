@@ -52,6 +52,13 @@ typedef struct dsim_msg {
 ** The kernel copies the payload; 'to' may equal the sender (loopback, no
 ** network faults). Returns the message id. */
 uint64_t dsim_send(dsim_node *n, int to, uint32_t type, const void *data, uint32_t len);
+/* A Byzantine node (dsim_byzantine(n) != NULL; asserted) sends a message
+** that claims to come from node 'as'. Channels are authenticated: unless
+** the scenario allowed forging (dsim.cluster{net = {forge = true}}) the
+** receiver's channel rejects it, so it is traced and dropped ("forged").
+** With forging on it travels the sender's own links and arrives 'from'
+** 'as'. Signatures stay unforgeable either way (dsim_sign). */
+uint64_t dsim_send_as(dsim_node *n, int as, int to, uint32_t type, const void *data, uint32_t len);
 
 /* ---- timers (on the node's monotonic clock) ---------------------------- */
 
@@ -282,6 +289,9 @@ bool dsim_verify(dsim_node *n, int signer, const void *data, uint32_t len, const
 const char *dsim_byzantine(const dsim_node *n);
 /* The behaviour's parameters (a JSON object, never NULL; {} when none). */
 const json_t *dsim_byzantine_params(const dsim_node *n);
+/* True once node 'n' has been Byzantine at any time of the run: for a
+** checker, a node that lied and turned honest is still not loyal. */
+bool dsim_byzantine_ever(const dsim_node *n);
 
 /* ---- the protocol plug-in ----------------------------------------------- */
 
@@ -318,6 +328,13 @@ typedef struct dsim_protocol {
     ** NULL-terminated, or NULL: c:byzantine accepts these and the kernel's
     ** generic ones, and `dsim list` shows them. */
     const char *const *byzantine;
+    /* True when the protocol checks every message it receives (length,
+    ** values, signatures) before it relies on it, so garbage from a
+    ** Byzantine peer is rejected, not asserted on. Only then does the
+    ** kernel's "corrupt" behaviour apply to it (c:byzantine refuses it,
+    ** the nemesis leaves it out): a crash-fault protocol asserts that its
+    ** peers' messages are well formed. */
+    bool validates_input;
 } dsim_protocol;
 
 /* ---- inspect: the keys the kernel and the tools read --------------------
