@@ -47,6 +47,11 @@ expect 1 "violated: read-your-writes, monotonic-reads" repl_lag_anomalies.lua
 expect 0 "session: ok" repl_lag_anomalies.lua -D fix=true
 expect 1 "violated: read-your-writes, monotonic-reads" repl_lag_anomalies.lua -D anomaly=mr
 expect 1 "kept:     monotonic-reads" repl_lag_anomalies.lua -D anomaly=mr -D fix=true
+# S13: failover pitfalls: acknowledged inserts lost, auto-increment IDs handed out twice.
+expect 1 '"rule":"every read lies between the acknowledged and the attempted sums","out_of_bounds":57' repl_failover_pitfalls.lua
+expect 1 "n2 promoted at epoch 2 with LSN 33 (n1 had 36, n2 33, n3 29 at the crash)" repl_failover_pitfalls.lua
+expect 0 "n2 promoted at epoch 2 with LSN 31 (n1 had 33, n2 31, n3 26 at the crash)" repl_failover_pitfalls.lua -D mode=semisync
+expect 1 "n3 promoted at epoch 2 with LSN 26" repl_failover_pitfalls.lua -D mode=semisync -D promote=lagging
 # Bad input: automatic failover needs a master; semisync k beyond the followers.
 expect 2 "failover=auto needs a master node" repl_sync_async.lua -D failover=auto
 expect 2 "semisync_k=3, but there are only 2 followers" repl_sync_async.lua -D mode=semisync -D semisync_k=3
@@ -54,7 +59,8 @@ expect 2 "semisync_k=3, but there are only 2 followers" repl_sync_async.lua -D m
 fingerprint() {
     "$bin" run "$@" --json 2>/dev/null | grep -o '"fingerprint": *"[0-9a-f]*"'
 }
-for scen in repl_sync_async.lua repl_split_brain.lua repl_worldcup.lua repl_lag_anomalies.lua; do
+for scen in repl_sync_async.lua repl_split_brain.lua repl_worldcup.lua repl_lag_anomalies.lua \
+            repl_failover_pitfalls.lua; do
     a=$(fingerprint "$demos/$scen" --seed 11)
     b=$(fingerprint "$demos/$scen" --seed 11)
     c=$(fingerprint "$demos/$scen" --seed 11 --trace "$tmp/trace.jsonl")
