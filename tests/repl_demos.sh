@@ -52,6 +52,9 @@ expect 1 '"rule":"every read lies between the acknowledged and the attempted sum
 expect 1 "n2 promoted at epoch 2 with LSN 33 (n1 had 36, n2 33, n3 29 at the crash)" repl_failover_pitfalls.lua
 expect 0 "n2 promoted at epoch 2 with LSN 31 (n1 had 33, n2 31, n3 26 at the crash)" repl_failover_pitfalls.lua -D mode=semisync
 expect 1 "n3 promoted at epoch 2 with LSN 26" repl_failover_pitfalls.lua -D mode=semisync -D promote=lagging
+# S12: a follower added while writes continue catches up from a snapshot and the log after it.
+expect 0 "n3 caught up to LSN 167 (leader 168), applied 166" repl_add_follower.lua
+expect 1 "High watermark: n3 showed LSN 116 with state" repl_add_follower.lua -D bug=catchup_gap
 # Bad input: automatic failover needs a master; semisync k beyond the followers.
 expect 2 "failover=auto needs a master node" repl_sync_async.lua -D failover=auto
 expect 2 "semisync_k=3, but there are only 2 followers" repl_sync_async.lua -D mode=semisync -D semisync_k=3
@@ -60,7 +63,7 @@ fingerprint() {
     "$bin" run "$@" --json 2>/dev/null | grep -o '"fingerprint": *"[0-9a-f]*"'
 }
 for scen in repl_sync_async.lua repl_split_brain.lua repl_worldcup.lua repl_lag_anomalies.lua \
-            repl_failover_pitfalls.lua; do
+            repl_failover_pitfalls.lua repl_add_follower.lua; do
     a=$(fingerprint "$demos/$scen" --seed 11)
     b=$(fingerprint "$demos/$scen" --seed 11)
     c=$(fingerprint "$demos/$scen" --seed 11 --trace "$tmp/trace.jsonl")
