@@ -55,6 +55,9 @@ expect 1 "n3 promoted at epoch 2 with LSN 26" repl_failover_pitfalls.lua -D mode
 # S12: a follower added while writes continue catches up from a snapshot and the log after it.
 expect 0 "n3 caught up to LSN 167 (leader 168), applied 166" repl_add_follower.lua
 expect 1 "High watermark: n3 showed LSN 116 with state" repl_add_follower.lua -D bug=catchup_gap
+# F12: followers show only entries at or below the high watermark.
+expect 0 "crash n1 (LSN 79, high watermark 76) and n2 (LSN 79, applied 76)" repl_hwm_visibility.lua
+expect 1 "High watermark: n2 showed LSN 77 with state" repl_hwm_visibility.lua -D bug=hwm_leak
 # Bad input: automatic failover needs a master; semisync k beyond the followers.
 expect 2 "failover=auto needs a master node" repl_sync_async.lua -D failover=auto
 expect 2 "semisync_k=3, but there are only 2 followers" repl_sync_async.lua -D mode=semisync -D semisync_k=3
@@ -63,7 +66,7 @@ fingerprint() {
     "$bin" run "$@" --json 2>/dev/null | grep -o '"fingerprint": *"[0-9a-f]*"'
 }
 for scen in repl_sync_async.lua repl_split_brain.lua repl_worldcup.lua repl_lag_anomalies.lua \
-            repl_failover_pitfalls.lua repl_add_follower.lua; do
+            repl_failover_pitfalls.lua repl_add_follower.lua repl_hwm_visibility.lua; do
     a=$(fingerprint "$demos/$scen" --seed 11)
     b=$(fingerprint "$demos/$scen" --seed 11)
     c=$(fingerprint "$demos/$scen" --seed 11 --trace "$tmp/trace.jsonl")

@@ -34,7 +34,13 @@
 --   dsim fuzz scenarios/fuzz/replication.lua --seeds 1..1000 --jobs 2 -D bug=no_epoch_check
 --   dsim shrink scenarios/fuzz/replication.lua --seed 3 -D bug=hwm_leak -D mode=isr
 -- Planted bugs and the first failing seed of 1..1000 at the defaults: see
--- tests/repl_fuzz.sh, which pins them (each with the mode it is planted in).
+-- tests/repl_fuzz.sh, which pins them (each with the mode it is planted in:
+-- no_epoch_check and hwm_leak in isr, catchup_gap in sync, chain_early_ack
+-- in chain, isr_unsafe_shrink in isr). In sync mode a deposed leader can
+-- commit nothing without fencing either (commit needs every member, the
+-- new leader included), so no_epoch_check shows there only as lost
+-- liveness; in isr a deposed leader whose ISR excludes the new one
+-- commits with the followers it takes back: split brain.
 -- Parameters: mode, bug, replicas, clients, duration, interval, recovery,
 -- invariants (check every N events), min_insync, unclean, any option.
 
