@@ -58,6 +58,11 @@ expect 1 "High watermark: n3 showed LSN 116 with state" repl_add_follower.lua -D
 # F12: followers show only entries at or below the high watermark.
 expect 0 "crash n1 (LSN 79, high watermark 76) and n2 (LSN 79, applied 76)" repl_hwm_visibility.lua
 expect 1 "High watermark: n2 showed LSN 77 with state" repl_hwm_visibility.lua -D bug=hwm_leak
+# S9: Kafka's ISR shrinks to the leader; an unclean election loses acknowledged writes.
+expect 1 "2802.0 ms  n2 leads epoch 2 with LSN 119" repl_kafka_unclean.lua -D min_insync=1 -D unclean=true
+expect 1 "c2  p1    write of 49        3498.6-3502.6 ms     ok from n1" repl_kafka_unclean.lua -D min_insync=1 -D unclean=true
+expect 0 "1754.0 ms  ISR shrinks: n2 out, 1 in sync" repl_kafka_unclean.lua
+expect 0 "operations: ok 210, refused 228, unknown 3" repl_kafka_unclean.lua
 # Bad input: automatic failover needs a master; semisync k beyond the followers.
 expect 2 "failover=auto needs a master node" repl_sync_async.lua -D failover=auto
 expect 2 "semisync_k=3, but there are only 2 followers" repl_sync_async.lua -D mode=semisync -D semisync_k=3
@@ -66,7 +71,7 @@ fingerprint() {
     "$bin" run "$@" --json 2>/dev/null | grep -o '"fingerprint": *"[0-9a-f]*"'
 }
 for scen in repl_sync_async.lua repl_split_brain.lua repl_worldcup.lua repl_lag_anomalies.lua \
-            repl_failover_pitfalls.lua repl_add_follower.lua repl_hwm_visibility.lua; do
+            repl_failover_pitfalls.lua repl_add_follower.lua repl_hwm_visibility.lua repl_kafka_unclean.lua; do
     a=$(fingerprint "$demos/$scen" --seed 11)
     b=$(fingerprint "$demos/$scen" --seed 11)
     c=$(fingerprint "$demos/$scen" --seed 11 --trace "$tmp/trace.jsonl")

@@ -29,12 +29,18 @@
 */
 #include "repl.h"
 
-static void broadcast_config(dsim_node *n)
+/* Sends the configuration to every node but this one and 'skip'. */
+static void send_config(dsim_node *n, int skip)
 {
     repl_state *s = repl_of(n);
     for (int p = 0; p < dsim_cluster_size(n); p++)
-        if (p != dsim_id(n))
+        if (p != dsim_id(n) && p != skip)
             dsim_send(n, p, REPL_MSG_CONFIG, &s->cfg, sizeof s->cfg);
+}
+
+static void broadcast_config(dsim_node *n)
+{
+    send_config(n, REPL_NONE);
 }
 
 void repl_send_status(dsim_node *n)
@@ -195,7 +201,7 @@ void repl_master_on_isr(dsim_node *n, int from, const repl_isr_req *r)
         s->cfg.isr = r->isr;
         repl_persist_config(n);
         dsim_disk_sync(n);
-        broadcast_config(n);
+        send_config(n, from);   /* the leader learns it from the answer */
     }
     dsim_send(n, from, REPL_MSG_ISR_ACK, &a, sizeof a);
 }

@@ -38,8 +38,8 @@
 -- no_epoch_check and hwm_leak in isr, catchup_gap in sync, chain_early_ack
 -- in chain, isr_unsafe_shrink in isr). In sync mode a deposed leader can
 -- commit nothing without fencing either (commit needs every member, the
--- new leader included), so no_epoch_check shows there only as lost
--- liveness; in isr a deposed leader whose ISR excludes the new one
+-- new leader included), so no_epoch_check is rarely caught
+-- there; in isr a deposed leader whose ISR excludes the new one
 -- commits with the followers it takes back: split brain.
 -- Parameters: mode, bug, replicas, clients, duration, interval, recovery,
 -- invariants (check every N events), min_insync, unclean, any option.
