@@ -63,6 +63,10 @@ expect 1 "2802.0 ms  n2 leads epoch 2 with LSN 119" repl_kafka_unclean.lua -D mi
 expect 1 "c2  p1    write of 49        3498.6-3502.6 ms     ok from n1" repl_kafka_unclean.lua -D min_insync=1 -D unclean=true
 expect 0 "1754.0 ms  ISR shrinks: n2 out, 1 in sync" repl_kafka_unclean.lua
 expect 0 "operations: ok 210, refused 228, unknown 3" repl_kafka_unclean.lua
+# F14: the same crash under wait, manual and automatic election: downtime.
+expect 0 "wait: downtime 3119 ms after the leader crashed" repl_election_strategies.lua -D strategy=wait
+expect 0 "manual: downtime 1534 ms after the leader crashed" repl_election_strategies.lua -D strategy=manual
+expect 0 "auto: downtime 315 ms after the leader crashed" repl_election_strategies.lua
 # Bad input: automatic failover needs a master; semisync k beyond the followers.
 expect 2 "failover=auto needs a master node" repl_sync_async.lua -D failover=auto
 expect 2 "semisync_k=3, but there are only 2 followers" repl_sync_async.lua -D mode=semisync -D semisync_k=3
@@ -71,7 +75,8 @@ fingerprint() {
     "$bin" run "$@" --json 2>/dev/null | grep -o '"fingerprint": *"[0-9a-f]*"'
 }
 for scen in repl_sync_async.lua repl_split_brain.lua repl_worldcup.lua repl_lag_anomalies.lua \
-            repl_failover_pitfalls.lua repl_add_follower.lua repl_hwm_visibility.lua repl_kafka_unclean.lua; do
+            repl_failover_pitfalls.lua repl_add_follower.lua repl_hwm_visibility.lua repl_kafka_unclean.lua \
+            repl_election_strategies.lua; do
     a=$(fingerprint "$demos/$scen" --seed 11)
     b=$(fingerprint "$demos/$scen" --seed 11)
     c=$(fingerprint "$demos/$scen" --seed 11 --trace "$tmp/trace.jsonl")
