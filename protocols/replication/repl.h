@@ -109,7 +109,7 @@ typedef struct repl_config {
     uint32_t members;            /* replicas taking part (mask) */
     uint32_t chain_len;
     int32_t joining;             /* chain: a replica catching up from the tail, or REPL_NONE */
-    uint32_t pad;
+    uint32_t isr_pending;        /* isr, the leader's own copy: the change it asked for (0: none) */
     int8_t chain[REPL_NODES_MAX];   /* chain mode: head first */
 } repl_config;
 

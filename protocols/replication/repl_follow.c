@@ -70,7 +70,10 @@ void repl_adopt_config(dsim_node *n, const repl_config *c)
         return;
     int up_before = repl_upstream(s, self);
     bool led = s->role == REPL_LEADER;
+    uint32_t pending = s->cfg.isr_pending;
     s->cfg = *c;
+    if (c->epoch == s->cfg.epoch && c->leader == self && led)
+        s->cfg.isr_pending = pending;   /* the master does not know our pending ask */
     repl_persist_config(n);
     dsim_disk_sync(n);
     if (repl_upstream(s, self) != up_before || s->opt.mode == REPL_CHAIN)

@@ -227,13 +227,14 @@ void repl_on_isr_ack(dsim_node *n, const repl_isr_req *r)
     if (s->role != REPL_LEADER || r->epoch != s->cfg.epoch || r->isr != s->isr_asked)
         return;
     s->isr_asked = 0;
-    if (!r->ok)
-        return;
+    s->cfg.isr_pending = 0;
     uint32_t before = s->cfg.isr;
-    s->cfg.isr = r->isr;
+    if (r->ok)
+        s->cfg.isr = r->isr;
     repl_persist_config(n);
     dsim_disk_sync(n);
-    isr_events(n, before, r->isr);
+    if (r->ok)
+        isr_events(n, before, r->isr);
     repl_advance_commit(n);
 }
 

@@ -303,6 +303,11 @@ static void isr_tick(dsim_node *n)
     if (want == s->cfg.isr)
         return;
     s->isr_asked = want;
+    /* On disk before anyone hears of it: after a restart the high
+    ** watermark must still count the set the master may have recorded. */
+    s->cfg.isr_pending = want;
+    repl_persist_config(n);
+    dsim_disk_sync(n);
     repl_advance_commit(n);
 ask:
     if (s->opt.master == REPL_NONE) {   /* no controller: the leader records it */
@@ -336,7 +341,7 @@ void repl_become_leader(dsim_node *n)
     int64_t now = dsim_mono(n);
     s->role = REPL_LEADER;
     s->fallback = false;
-    s->isr_asked = 0;
+    s->isr_asked = s->cfg.isr_pending;   /* a change asked before a restart */
     s->pending_len = 0;
     s->match_ok = s->last;
     for (int p = 0; p < REPL_NODES_MAX; p++) {
