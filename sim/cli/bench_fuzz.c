@@ -1,5 +1,5 @@
 /*
-** bench_fuzz.c — 'dsim bench raft|paxos|replication|consensus': how fast whole fuzz
+** bench_fuzz.c — 'dsim bench raft|paxos|consensus|dynamo|zab|replication': how fast whole fuzz
 ** runs of a protocol go.
 **
 ** Runs a protocol's fuzz scenario (scenarios/fuzz/<protocol>.lua, or
@@ -31,11 +31,13 @@ static const fuzz_bench fuzz_benches[] = {
     {"raft", "scenarios/fuzz/raft.lua", true},
     {"paxos", "scenarios/fuzz/paxos.lua", true},
     {"replication", "scenarios/fuzz/replication.lua", false},
+    {"dynamo", "scenarios/fuzz/dynamo.lua", false},
+    {"zab", "scenarios/fuzz/zab.lua", false},
     {NULL, NULL, false},
 };
 
 typedef struct fuzz_args {
-    const char *name;       /* "raft", "paxos" or "consensus" */
+    const char *name;       /* "raft", "paxos", "zab" or "consensus" */
     uint64_t seeds;
     const char *scenario;   /* NULL: the protocol's own */
     bool json;
@@ -129,7 +131,8 @@ static int bench_fuzz(const char *name, int argc, char **argv)
     int rc = parse(argc, argv, &a);
     json_t *rows = json_array();
     for (const fuzz_bench *b = fuzz_benches; rc == 0 && b->name; b++) {
-        if (strcmp(name, "consensus") == 0 ? !b->consensus : strcmp(name, b->name) != 0)
+        bool all = strcmp(name, "consensus") == 0;
+        if (all ? !b->consensus : strcmp(name, b->name) != 0)
             continue;
         json_t *row = run_rows(&a, b->name, a.scenario ? a.scenario : b->scenario);
         if (!row)
@@ -168,6 +171,14 @@ int bench_paxos(int argc, char **argv)
 int bench_replication(int argc, char **argv)
 {
     return bench_fuzz("replication", argc, argv);
+int bench_dynamo(int argc, char **argv)
+{
+    return bench_fuzz("dynamo", argc, argv);
+}
+
+int bench_zab(int argc, char **argv)
+{
+    return bench_fuzz("zab", argc, argv);
 }
 
 int bench_consensus(int argc, char **argv)

@@ -22,7 +22,9 @@ static const bench benches[] = {
     {"raft", bench_raft, "the Raft fuzz scenario: seeds/s, simulated-to-wall ratio, events/s"},
     {"paxos", bench_paxos, "the Paxos fuzz scenario (Multi-Paxos): the same figures"},
     {"replication", bench_replication, "the replication fuzz scenario (mode=sync; -D mode=...): the same figures"},
+    {"zab", bench_zab, "the ZAB fuzz scenario: the same figures"},
     {"consensus", bench_consensus, "Raft and Paxos fuzz scenarios in one run, side by side"},
+    {"dynamo", bench_dynamo, "the Dynamo fuzz scenario (every profile): the same figures"},
     {NULL, NULL, NULL},
 };
 
