@@ -171,6 +171,8 @@ int bench_paxos(int argc, char **argv)
 int bench_replication(int argc, char **argv)
 {
     return bench_fuzz("replication", argc, argv);
+}
+
 int bench_dynamo(int argc, char **argv)
 {
     return bench_fuzz("dynamo", argc, argv);
