@@ -11,12 +11,14 @@ extern const dsim_protocol single_protocol;
 extern const dsim_protocol raft_protocol;
 extern const dsim_protocol lock_protocol;
 extern const dsim_protocol paxos_protocol;
+extern const dsim_protocol multileader_protocol;
 
 const dsim_protocol *const dsim_protocols[] = {
     &single_protocol,
     &raft_protocol,
     &lock_protocol,
     &paxos_protocol,
+    &multileader_protocol,
     NULL,
 };
 

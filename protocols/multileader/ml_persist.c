@@ -1,0 +1,142 @@
+/*
+** ml_persist.c — the replica on disk, and recovery from disk alone.
+**
+** What is synced: the whole replica (its CRDTs and vector clock), before a
+** leader acknowledges a client and before a node acknowledges what it was
+** sent, so an acknowledged update survives any crash. The replica is
+** written as a record of its used parts only (the encoding below, also
+** what a state message carries), alternating between two keys,
+** "replica.0" and "replica.1", each with a generation number: a crash that
+** tears the write in progress leaves the other slot, the last synced
+** replica, intact. Recovery takes the valid slot with the higher
+** generation; a corrupt or missing slot is ignored.
+**
+** Encoding: a header (magic, mask of parts present, tag counts, vector
+** clock), then the registers, counters and LWW counters when any is in
+** use, then the set's and the cart's tags.
+*/
+#include <string.h>
+
+#include "multileader.h"
+
+#define ML_MAGIC 0x4d4c3031u   /* "ML01" */
+enum { PART_REG = 1, PART_CNT = 2, PART_CNT_LWW = 4 };
+
+typedef struct ml_header {
+    uint32_t magic, mask, set_n, cart_n;
+    vclock vc;
+} ml_header;
+
+_Static_assert(sizeof(ml_header) == 16 + sizeof(vclock), "ml_header has no padding");
+_Static_assert(sizeof(ml_rop) == 40 + sizeof(vclock), "ml_rop has no padding");
+_Static_assert(sizeof(orset_tag) == 16, "orset_tag has no padding");
+_Static_assert(sizeof(mv_version) == 24 + sizeof(vclock), "mv_version has no padding");
+
+static bool any(const void *p, size_t len)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < len; i++)
+        if (b[i])
+            return true;
+    return false;
+}
+
+static uint32_t put(uint8_t *buf, uint32_t at, uint32_t cap, const void *p, size_t len)
+{
+    DSIM_ASSERT(at + len <= cap);
+    memcpy(buf + at, p, len);
+    return at + (uint32_t)len;
+}
+
+uint32_t ml_encode(const ml_data *d, uint8_t *buf, uint32_t cap)
+{
+    ml_header h;
+    memset(&h, 0, sizeof h);
+    h.magic = ML_MAGIC;
+    h.mask = (any(d->reg, sizeof d->reg) ? PART_REG : 0) |
+             (any(d->cnt, sizeof d->cnt) ? PART_CNT : 0) |
+             (any(d->cnt_lww, sizeof d->cnt_lww) ? PART_CNT_LWW : 0);
+    h.set_n = d->set.n;
+    h.cart_n = d->cart.n;
+    h.vc = d->vc;
+    uint32_t at = put(buf, 0, cap, &h, sizeof h);
+    if (h.mask & PART_REG)
+        at = put(buf, at, cap, d->reg, sizeof d->reg);
+    if (h.mask & PART_CNT)
+        at = put(buf, at, cap, d->cnt, sizeof d->cnt);
+    if (h.mask & PART_CNT_LWW)
+        at = put(buf, at, cap, d->cnt_lww, sizeof d->cnt_lww);
+    at = put(buf, at, cap, d->set.t, d->set.n * sizeof d->set.t[0]);
+    return put(buf, at, cap, d->cart.t, d->cart.n * sizeof d->cart.t[0]);
+}
+
+static bool get(const uint8_t *buf, uint32_t len, uint32_t *at, void *p, size_t n)
+{
+    if (*at + n > len)
+        return false;
+    memcpy(p, buf + *at, n);
+    *at += (uint32_t)n;
+    return true;
+}
+
+bool ml_decode(const uint8_t *buf, uint32_t len, ml_data *d)
+{
+    ml_header h;
+    uint32_t at = 0;
+    memset(d, 0, sizeof *d);
+    if (!get(buf, len, &at, &h, sizeof h) || h.magic != ML_MAGIC || h.set_n > ML_SET_TAGS ||
+        h.cart_n > ML_SET_TAGS)
+        return false;
+    d->vc = h.vc;
+    d->set.n = h.set_n;
+    d->cart.n = h.cart_n;
+    bool ok = (!(h.mask & PART_REG) || get(buf, len, &at, d->reg, sizeof d->reg)) &&
+              (!(h.mask & PART_CNT) || get(buf, len, &at, d->cnt, sizeof d->cnt)) &&
+              (!(h.mask & PART_CNT_LWW) || get(buf, len, &at, d->cnt_lww, sizeof d->cnt_lww)) &&
+              get(buf, len, &at, d->set.t, h.set_n * sizeof d->set.t[0]) &&
+              get(buf, len, &at, d->cart.t, h.cart_n * sizeof d->cart.t[0]) && at == len;
+    if (!ok)
+        memset(d, 0, sizeof *d);
+    return ok;
+}
+
+static void slot_name(uint64_t gen, char *name)
+{
+    memcpy(name, gen % 2 ? "replica.1" : "replica.0", 10);
+}
+
+void ml_persist(dsim_node *n, ml_state *s)
+{
+    if (!s->dirty)
+        return;
+    uint64_t gen = s->gen + 1;
+    memcpy(s->buf, &gen, sizeof gen);
+    uint32_t len = ml_encode(&s->d, s->buf + sizeof gen, (uint32_t)(sizeof s->buf - sizeof gen));
+    char name[16];
+    slot_name(gen, name);
+    dsim_disk_put(n, name, s->buf, len + (uint32_t)sizeof gen);
+    dsim_disk_sync(n);
+    s->gen = gen;
+    s->dirty = false;
+}
+
+void ml_recover(dsim_node *n, ml_state *s)
+{
+    uint64_t best = 0;
+    for (int slot = 0; slot < 2; slot++) {
+        uint32_t len;
+        uint64_t gen;
+        char name[16];
+        slot_name((uint64_t)slot, name);
+        if (dsim_disk_get(n, name, s->buf, sizeof s->buf, &len) != DSIM_DISK_OK ||
+            len < sizeof gen)
+            continue;
+        memcpy(&gen, s->buf, sizeof gen);
+        ml_data d;
+        if (gen <= best || !ml_decode(s->buf + sizeof gen, len - (uint32_t)sizeof gen, &d))
+            continue;
+        best = gen;
+        s->d = d;
+    }
+    s->gen = best;
+}
