@@ -8,6 +8,8 @@
 ** gcounter_sum_merge adds the entries instead, which counts an increment
 ** once per delivery: duplication and repeated gossip inflate the value.
 */
+#include <stdint.h>
+
 #include "crdt.h"
 #include "dsim.h"
 
@@ -32,9 +34,9 @@ void pn_merge(pncounter *c, const pncounter *other, bool bug_sum)
 {
     for (int i = 0; i < ML_NODES_MAX; i++) {
         DSIM_ASSERT(other->p[i] >= 0 && other->n[i] >= 0);
-        if (bug_sum) {
-            c->p[i] += other->p[i];
-            c->n[i] += other->n[i];
+        if (bug_sum) {   /* saturating: the sum doubles with every gossip */
+            c->p[i] = other->p[i] > INT64_MAX / 4 - c->p[i] ? INT64_MAX / 4 : c->p[i] + other->p[i];
+            c->n[i] = other->n[i] > INT64_MAX / 4 - c->n[i] ? INT64_MAX / 4 : c->n[i] + other->n[i];
             continue;
         }
         if (other->p[i] > c->p[i])

@@ -107,6 +107,7 @@ bool ml_apply(dsim_node *n, ml_state *s, const ml_rop *r)
         DSIM_ASSERT(!"unknown update kind");
     }
     d->vc.c[r->origin] = r->seq;
+    vc_join(&d->deps, &r->deps);
     s->applied++;
     s->dirty = true;
     return true;
@@ -134,6 +135,7 @@ void ml_merge(dsim_node *n, ml_state *s, const ml_data *o)
     fits = orset_merge(&d->cart, &o->cart, s->conf.bug_remove_wins) && fits;
     if (fits)
         vc_join(&d->vc, &o->vc);
+    vc_join(&d->deps, &o->deps);
     s->merges++;
     s->dirty = true;
 }

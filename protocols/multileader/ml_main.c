@@ -9,6 +9,8 @@
 **   - every counter entry of o at m is at most o's own (p and n), and every
 **     OR-Set tag of o at m has seq <= o.vc[o]: merges count nothing twice;
 **   - MV-Register siblings are pairwise concurrent;
+**   - with causal replication (state delivery, or ops with causal=true)
+**     every node holds what the updates it holds depend on (deps <= vc);
 **   - no scenario-side check reported a failure (control "violation").
 */
 #include <stdio.h>
@@ -182,6 +184,12 @@ static const char *invariants(dsim_world *w)
             snprintf(c->msg, sizeof c->msg, "%s", sm->violation);
             return c->msg;
         }
+        if ((!sm->conf.ops || sm->conf.causal) && !vc_leq(&sm->d.deps, &sm->d.vc))
+            for (int o = 0; o < nodes; o++)
+                if (sm->d.deps.c[o] > sm->d.vc.c[o])
+                    return fail(w, "Causal delivery: n%d applied an update that depends on %3$lld "
+                                "updates of n%2$d, but holds only %4$lld", m + 1, o + 1,
+                                sm->d.deps.c[o], sm->d.vc.c[o]);
         for (int k = 0; k < ML_KEYS; k++)
             for (uint32_t i = 0; i < sm->d.reg[k].n; i++)
                 for (uint32_t j = i + 1; j < sm->d.reg[k].n; j++)

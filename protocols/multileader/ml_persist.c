@@ -9,10 +9,12 @@
 ** "replica.0" and "replica.1", each with a generation number: a crash that
 ** tears the write in progress leaves the other slot, the last synced
 ** replica, intact. Recovery takes the valid slot with the higher
-** generation; a corrupt or missing slot is ignored.
+** generation; a read that fails its checksum is retried (a read fault
+** passes, the data is intact), and a slot that stays corrupt (torn) or is
+** missing is ignored.
 **
 ** Encoding: a header (magic, mask of parts present, tag counts, vector
-** clock), then the registers, counters and LWW counters when any is in
+** clock and dependencies), then the registers, counters and LWW counters when any is in
 ** use, then the set's and the cart's tags.
 */
 #include <string.h>
@@ -24,10 +26,10 @@ enum { PART_REG = 1, PART_CNT = 2, PART_CNT_LWW = 4 };
 
 typedef struct ml_header {
     uint32_t magic, mask, set_n, cart_n;
-    vclock vc;
+    vclock vc, deps;
 } ml_header;
 
-_Static_assert(sizeof(ml_header) == 16 + sizeof(vclock), "ml_header has no padding");
+_Static_assert(sizeof(ml_header) == 16 + 2 * sizeof(vclock), "ml_header has no padding");
 _Static_assert(sizeof(ml_rop) == 40 + sizeof(vclock), "ml_rop has no padding");
 _Static_assert(sizeof(orset_tag) == 16, "orset_tag has no padding");
 _Static_assert(sizeof(mv_version) == 24 + sizeof(vclock), "mv_version has no padding");
@@ -59,6 +61,7 @@ uint32_t ml_encode(const ml_data *d, uint8_t *buf, uint32_t cap)
     h.set_n = d->set.n;
     h.cart_n = d->cart.n;
     h.vc = d->vc;
+    h.deps = d->deps;
     uint32_t at = put(buf, 0, cap, &h, sizeof h);
     if (h.mask & PART_REG)
         at = put(buf, at, cap, d->reg, sizeof d->reg);
@@ -88,6 +91,7 @@ bool ml_decode(const uint8_t *buf, uint32_t len, ml_data *d)
         h.cart_n > ML_SET_TAGS)
         return false;
     d->vc = h.vc;
+    d->deps = h.deps;
     d->set.n = h.set_n;
     d->cart.n = h.cart_n;
     bool ok = (!(h.mask & PART_REG) || get(buf, len, &at, d->reg, sizeof d->reg)) &&
@@ -128,9 +132,11 @@ void ml_recover(dsim_node *n, ml_state *s)
         uint64_t gen;
         char name[16];
         slot_name((uint64_t)slot, name);
-        if (dsim_disk_get(n, name, s->buf, sizeof s->buf, &len) != DSIM_DISK_OK ||
-            len < sizeof gen)
-            continue;
+        int rc = DSIM_DISK_CORRUPT;
+        for (int try = 0; try < 8 && rc == DSIM_DISK_CORRUPT; try++)   /* read faults pass */
+            rc = dsim_disk_get(n, name, s->buf, sizeof s->buf, &len);
+        if (rc != DSIM_DISK_OK || len < sizeof gen)
+            continue;   /* missing, or torn: that write was never synced */
         memcpy(&gen, s->buf, sizeof gen);
         ml_data d;
         if (gen <= best || !ml_decode(s->buf + sizeof gen, len - (uint32_t)sizeof gen, &d))

@@ -15,7 +15,9 @@
 ** resolve=lww), the set of the set workload (OR-Set, key 0) and the
 ** scenario's cart (OR-Set, c:control). Its vector clock counts the updates
 ** of each origin the replica holds; every origin's updates are numbered
-** 1, 2, 3... and held as a prefix.
+** 1, 2, 3... and held as a prefix. 'deps' joins the dependencies of the
+** updates it holds: with causal replication deps <= vc always (an
+** invariant), so no update is visible before what it depends on.
 **
 ** Delivery:
 **   state  every 'gossip' ms a leader sends its whole replica to each
@@ -76,6 +78,7 @@ typedef struct ml_rop {
 
 typedef struct ml_data {
     vclock vc;
+    vclock deps;    /* join of the dependencies of every update held */
     mvreg reg[ML_KEYS];
     pncounter cnt[ML_KEYS];
     mvreg cnt_lww[ML_KEYS];
