@@ -209,8 +209,10 @@ static const char *invariants(dsim_world *w)
 }
 
 /* cart_add {item = i} and cart_remove {item = i} at a leader (the
-** scenario's OR-Set, for an add-wins oracle); violation {why = "..."}
-** (a scenario-side check failed: reported by the invariants). */
+** scenario's OR-Set, for an add-wins oracle); write / add {key, value} at
+** a leader and read / counter {key} anywhere (scripted moments of the
+** demos); violation {why = "..."} (a scenario-side check failed: reported
+** by the invariants). */
 static int control(dsim_node *n, const char *verb, const json_t *args, json_t *result)
 {
     ml_state *s = ml_of(n);
@@ -232,7 +234,24 @@ static int control(dsim_node *n, const char *verb, const json_t *args, json_t *r
         }
         return ml_cart(n, s, add, (int64_t)json_integer_value(item), result);
     }
-    json_object_set_new(result, "error", json_string("unknown verb (known: cart_add, cart_remove, violation)"));
+    if (strcmp(verb, "write") == 0 || strcmp(verb, "add") == 0 || strcmp(verb, "read") == 0 ||
+        strcmp(verb, "counter") == 0) {
+        json_t *key = json_object_get(args, "key"), *value = json_object_get(args, "value");
+        bool update = verb[0] == 'w' || verb[0] == 'a';
+        if (!json_is_integer(key) || (update && !json_is_integer(value))) {
+            json_object_set_new(result, "error", json_string("write/add want {key = K, value = V}; "
+                                                             "read/counter want {key = K}"));
+            return -1;
+        }
+        if (update && !ml_is_leader(&s->conf, dsim_cluster_size(n), dsim_id(n))) {
+            json_object_set_new(result, "error", json_string("not a leader: only leaders take updates"));
+            return -1;
+        }
+        return ml_script_op(n, s, verb, (int64_t)json_integer_value(key),
+                            update ? (int64_t)json_integer_value(value) : 0, result);
+    }
+    json_object_set_new(result, "error", json_string(
+        "unknown verb (known: cart_add, cart_remove, write, add, read, counter, violation)"));
     return -1;
 }
 

@@ -135,3 +135,48 @@ int ml_cart(dsim_node *n, ml_state *s, bool add, int64_t item, json_t *result)
         json_object_set_new(result, "tag", json_pack("[i, i]", (int)r.origin + 1, (int)r.seq));
     return 0;
 }
+
+int ml_script_op(dsim_node *n, ml_state *s, const char *verb, int64_t key, int64_t value, json_t *result)
+{
+    ml_data *d = &s->d;
+    if (key < 0 || key >= ML_KEYS) {
+        json_object_set_new(result, "error", json_string("key must be 0..7"));
+        return -1;
+    }
+    uint32_t k = (uint32_t)key;
+    if (strcmp(verb, "read") == 0) {
+        int64_t v = mv_read(&d->reg[k], DSIM_NIL);
+        json_object_set_new(result, "value", v == DSIM_NIL ? json_null() : json_integer((json_int_t)v));
+        json_t *sib = json_array();
+        for (uint32_t i = 0; i < d->reg[k].n; i++)
+            json_array_append_new(sib, json_integer((json_int_t)d->reg[k].v[i].value));
+        json_object_set_new(result, "siblings", sib);
+        return 0;
+    }
+    if (strcmp(verb, "counter") == 0) {
+        json_object_set_new(result, "value", json_integer((json_int_t)(pn_value(&d->cnt[k]) +
+                                                                       mv_read(&d->cnt_lww[k], 0))));
+        return 0;
+    }
+    ml_rop r;
+    if (strcmp(verb, "write") == 0) {
+        r = local_rop(n, s, ROP_REG, k);
+        r.value = value;
+    } else if (s->conf.resolve == RES_LWW) {   /* add */
+        r = local_rop(n, s, ROP_CNT_LWW, k);
+        r.value = mv_read(&d->cnt_lww[k], 0) + value;
+    } else {
+        if (s->conf.gcounter && value < 0) {
+            json_object_set_new(result, "error", json_string("a G-Counter only grows"));
+            return -1;
+        }
+        r = local_rop(n, s, ROP_CNT, k);
+        pncounter c = d->cnt[k];
+        pn_add(&c, dsim_id(n), value);
+        r.value = c.p[dsim_id(n)];
+        r.value2 = c.n[dsim_id(n)];
+    }
+    DSIM_ASSERT(update(n, s, &r));
+    json_object_set_new(result, "seq", json_integer(r.seq));
+    return 0;
+}

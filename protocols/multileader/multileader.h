@@ -146,5 +146,9 @@ void ml_gossip(dsim_node *n, ml_state *s);
 /* ml_serve.c: client operations and the scenario's cart */
 void ml_serve(dsim_node *n, ml_state *s, const dsim_op *op);
 int ml_cart(dsim_node *n, ml_state *s, bool add, int64_t item, json_t *result);
+/* The scenario's scripted operations at a leader: "write" {key, value},
+** "add" {key, value} (a counter), "read" {key} (value and siblings),
+** "counter" {key}. */
+int ml_script_op(dsim_node *n, ml_state *s, const char *verb, int64_t key, int64_t value, json_t *result);
 
 #endif
