@@ -123,7 +123,10 @@ void ml_merge(dsim_node *n, ml_state *s, const ml_data *o)
             if (o->reg[k].n == 1)
                 lww_apply(n, s, &d->reg[k], &o->reg[k].v[0], (uint32_t)k);
         } else {
+            uint32_t before = d->reg[k].n;
             mv_merge(&d->reg[k], &o->reg[k]);
+            if (d->reg[k].n > 1 && d->reg[k].n > before)
+                dsim_emit(n, "siblings", json_pack("{s:i, s:i}", "key", k, "count", (int)d->reg[k].n));
         }
         if (o->cnt_lww[k].n == 1)
             lww_apply(n, s, &d->cnt_lww[k], &o->cnt_lww[k].v[0], (uint32_t)k);
