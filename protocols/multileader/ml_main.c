@@ -13,6 +13,7 @@
 **     every node holds what the updates it holds depend on (deps <= vc);
 **   - no scenario-side check reported a failure (control "violation").
 */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -146,28 +147,34 @@ static void describe(const dsim_msg *m, json_t *out)
     }
 }
 
-static const char *fail(dsim_world *w, const char *fmt, int a, int b, long long x, long long y)
+static const char *fail(dsim_world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *fail(dsim_world *w, const char *fmt, ...)
 {
     ml_checker *c = dsim_checker_state(w);
-    snprintf(c->msg, sizeof c->msg, fmt, a, b, x, y);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+    va_end(ap);
     return c->msg;
 }
 
 static const char *check_pair(dsim_world *w, int m, const ml_state *sm, int o, const ml_state *so)
 {
     if (sm->d.vc.c[o] > so->d.vc.c[o])
-        return fail(w, "Origin bound: n%d holds %3$lld updates of n%2$d, which issued only %4$lld",
-                    m + 1, o + 1, sm->d.vc.c[o], so->d.vc.c[o]);
+        return fail(w, "Origin bound: n%d holds %u updates of n%d, which issued only %u", m + 1,
+                    sm->d.vc.c[o], o + 1, so->d.vc.c[o]);
     for (int k = 0; k < ML_KEYS; k++)
         if (sm->d.cnt[k].p[o] > so->d.cnt[k].p[o] || sm->d.cnt[k].n[o] > so->d.cnt[k].n[o])
-            return fail(w, "Counter bound: n%d counts %3$lld increments of n%2$d on c%d, which "
-                        "counted only %4$lld", m + 1, o + 1, sm->d.cnt[k].p[o], so->d.cnt[k].p[o]);
+            return fail(w, "Counter bound: n%d counts %lld up and %lld down for n%d on c%d, which "
+                        "counted only %lld and %lld", m + 1, (long long)sm->d.cnt[k].p[o],
+                        (long long)sm->d.cnt[k].n[o], o + 1, k, (long long)so->d.cnt[k].p[o],
+                        (long long)so->d.cnt[k].n[o]);
     const orset *sets[2] = {&sm->d.set, &sm->d.cart};
     for (int i = 0; i < 2; i++)
         for (uint32_t t = 0; t < sets[i]->n; t++)
             if ((int)sets[i]->t[t].node == o && sets[i]->t[t].seq > so->d.vc.c[o])
-                return fail(w, "OR-Set tag: n%d holds tag n%d.%lld, beyond n%2$d's %4$lld updates",
-                            m + 1, o + 1, sets[i]->t[t].seq, so->d.vc.c[o]);
+                return fail(w, "OR-Set tag: n%d holds tag n%d.%u, beyond n%d's %u updates", m + 1, o + 1,
+                            (unsigned)sets[i]->t[t].seq, o + 1, so->d.vc.c[o]);
     return NULL;
 }
 
@@ -187,15 +194,16 @@ static const char *invariants(dsim_world *w)
         if ((!sm->conf.ops || sm->conf.causal) && !vc_leq(&sm->d.deps, &sm->d.vc))
             for (int o = 0; o < nodes; o++)
                 if (sm->d.deps.c[o] > sm->d.vc.c[o])
-                    return fail(w, "Causal delivery: n%d applied an update that depends on %3$lld "
-                                "updates of n%2$d, but holds only %4$lld", m + 1, o + 1,
-                                sm->d.deps.c[o], sm->d.vc.c[o]);
+                    return fail(w, "Causal delivery: n%d applied an update that depends on %u "
+                                "updates of n%d, but holds only %u", m + 1, sm->d.deps.c[o], o + 1,
+                                sm->d.vc.c[o]);
         for (int k = 0; k < ML_KEYS; k++)
             for (uint32_t i = 0; i < sm->d.reg[k].n; i++)
                 for (uint32_t j = i + 1; j < sm->d.reg[k].n; j++)
                     if (vc_compare(&sm->d.reg[k].v[i].vc, &sm->d.reg[k].v[j].vc) != VC_CONCURRENT)
                         return fail(w, "Siblings: n%d's k%d keeps two ordered versions (%lld, %lld)",
-                                    m + 1, k, sm->d.reg[k].v[i].value, sm->d.reg[k].v[j].value);
+                                    m + 1, k, (long long)sm->d.reg[k].v[i].value,
+                                    (long long)sm->d.reg[k].v[j].value);
         for (int o = 0; o < nodes; o++) {
             dsim_node *no = dsim_node_at(w, o);
             if (o == m || !dsim_is_up(no) || !ml_is_leader(&sm->conf, nodes, o))
