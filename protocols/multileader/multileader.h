@@ -27,7 +27,9 @@
 **   ops    each update goes out at once as one small message ('ml_rop')
 **          and is applied in per-origin order; with causal=true it is also
 **          withheld until the updates it depends on (its vector clock)
-**          have been applied. A neighbour whose acknowledgement lags for a
+**          have been applied (an OR-Set remove needs that: one that
+**          overtakes an add it observed leaves the add alive there). A
+**          neighbour whose acknowledgement lags for a
 **          whole gossip interval gets the replica (state) instead.
 ** Loop prevention: an update is applied once (seq <= vc[origin] is a
 ** duplicate) and forwarded only when applied, never back to its origin or

@@ -14,7 +14,10 @@
 -- conflict resolution of registers (crdt, merge, lww), the counter CRDT
 -- (pn or g) and the gossip interval. Beside the clients, the scenario
 -- adds to and removes from the OR-Set cart at random leaders
--- (c:control), remembering which tags each remove observed.
+-- (c:control), remembering which tags each remove observed, when
+-- replication is causal (state delivery, or ops with causal delivery: an
+-- op-based remove that overtakes the add it observed would leave that add
+-- alive at the replica, which is why op-based CRDTs need causal delivery).
 -- Then a quiet phase: clients stop, faults heal, every node is up, for
 -- 'quiet' ms (default 3000). The checks, each where the options promise it:
 --   invariants  always (origin bounds, counter bounds, OR-Set tags,
@@ -103,7 +106,7 @@ local until_ms = c:nemesis { faults = "all", interval = interval, start = interv
 -- The cart: adds and removes at random leaders, with an add-wins oracle.
 local adds, observed = {}, {}   -- adds[item] = {tag...}; observed["n.s"] = true
 local function up(n) return c:state(n).status == "up" end
-if cart then
+if cart and causal_repl then   -- an op-based remove needs its adds delivered first
   c:every(97, function()
     if c:now() >= duration then return end
     local n, item = pick(leaders), math.random(1, 4)
