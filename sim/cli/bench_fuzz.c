@@ -1,6 +1,6 @@
 /*
-** bench_fuzz.c — 'dsim bench raft|paxos|consensus': how fast whole fuzz
-** runs of a protocol go.
+** bench_fuzz.c — 'dsim bench raft|paxos|consensus|multileader': how fast
+** whole fuzz runs of a protocol go.
 **
 ** Runs a protocol's fuzz scenario (scenarios/fuzz/<protocol>.lua, or
 ** --scenario FILE) at its defaults for seeds 1..N in this process,
@@ -24,16 +24,18 @@
 typedef struct fuzz_bench {
     const char *name;       /* the protocol, and the benchmark's name */
     const char *scenario;
+    bool consensus;         /* one of 'consensus''s rows */
 } fuzz_bench;
 
 static const fuzz_bench fuzz_benches[] = {
-    {"raft", "scenarios/fuzz/raft.lua"},
-    {"paxos", "scenarios/fuzz/paxos.lua"},
-    {NULL, NULL},
+    {"raft", "scenarios/fuzz/raft.lua", true},
+    {"paxos", "scenarios/fuzz/paxos.lua", true},
+    {"multileader", "scenarios/fuzz/multileader.lua", false},
+    {NULL, NULL, false},
 };
 
 typedef struct fuzz_args {
-    const char *name;       /* "raft", "paxos" or "consensus" */
+    const char *name;       /* "raft", "paxos", "multileader" or "consensus" */
     uint64_t seeds;
     const char *scenario;   /* NULL: the protocol's own */
     bool json;
@@ -110,7 +112,7 @@ static json_t *run_rows(const fuzz_args *a, const char *label, const char *scena
 
 static void print_row(const json_t *o)
 {
-    printf("%-6s %s: %lld seeds in %.2f s: %.1f seeds/s, simulated/wall %.0fx, %.0f events/s, %lld failed\n",
+    printf("%-11s %s: %lld seeds in %.2f s: %.1f seeds/s, simulated/wall %.0fx, %.0f events/s, %lld failed\n",
            json_string_value(json_object_get(o, "protocol")),
            json_string_value(json_object_get(o, "scenario")),
            (long long)json_integer_value(json_object_get(o, "seeds")),
@@ -127,7 +129,7 @@ static int bench_fuzz(const char *name, int argc, char **argv)
     int rc = parse(argc, argv, &a);
     json_t *rows = json_array();
     for (const fuzz_bench *b = fuzz_benches; rc == 0 && b->name; b++) {
-        if (strcmp(name, "consensus") != 0 && strcmp(name, b->name) != 0)
+        if (strcmp(name, "consensus") == 0 ? !b->consensus : strcmp(name, b->name) != 0)
             continue;
         json_t *row = run_rows(&a, b->name, a.scenario ? a.scenario : b->scenario);
         if (!row)
@@ -161,6 +163,11 @@ int bench_raft(int argc, char **argv)
 int bench_paxos(int argc, char **argv)
 {
     return bench_fuzz("paxos", argc, argv);
+}
+
+int bench_multileader(int argc, char **argv)
+{
+    return bench_fuzz("multileader", argc, argv);
 }
 
 int bench_consensus(int argc, char **argv)

@@ -22,6 +22,7 @@ static const bench benches[] = {
     {"raft", bench_raft, "the Raft fuzz scenario: seeds/s, simulated-to-wall ratio, events/s"},
     {"paxos", bench_paxos, "the Paxos fuzz scenario (Multi-Paxos): the same figures"},
     {"consensus", bench_consensus, "Raft and Paxos fuzz scenarios in one run, side by side"},
+    {"multileader", bench_multileader, "the multi-leader (CRDT) fuzz scenario: the same figures"},
     {NULL, NULL, NULL},
 };
 
@@ -37,7 +38,7 @@ int cmd_bench(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "--help") == 0) {
         printf("usage: dsim bench WHAT [--json] ...   (a release build: tools/dsim bench)\n");
         for (const bench *b = benches; b->name; b++)
-            printf("  %-8s %s\n", b->name, b->summary);
+            printf("  %-11s %s\n", b->name, b->summary);
         return argc < 2 ? EXIT_USAGE : EXIT_PASS;
     }
     for (const bench *b = benches; b->name; b++)
