@@ -60,6 +60,10 @@ expect 0 "n3: cart {1, 2, 3}, counter 43, register 4" crdt_cart.lua -D delivery=
 expect 1 "Cart: item 1 has an add no remove observed, but is gone" crdt_cart.lua -D bug=orset_remove_wins
 expect 1 "Counter bound: n2 counts 6 up and 0 down for n3 on c0, which counted only 3 and 0" \
     crdt_cart.lua -D bug=gcounter_sum_merge
+# S17: devices offline for minutes converge; siblings surface the conflicts, LWW drops them.
+expect 0 "tablet: Mon 35; Tue 18 | 32 (conflict: the user chooses); Wed 36; Thu 10 | 22 (conflict: the user chooses)" \
+    multileader_offline_calendar.lua
+expect 1 "Lost writes: 6 bookings were discarded by last-writer-wins" multileader_offline_calendar.lua -D resolve=lww
 # Bad options are refused before boot.
 expect 2 "causal = true withholds operations: it needs delivery = \"ops\"" crdt_cart.lua -D causal=true
 expect 2 "dcs = 4 needs at least that many nodes, got 3" multileader_conflicts.lua -D dcs=4
