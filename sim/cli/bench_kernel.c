@@ -1,6 +1,8 @@
 /*
 ** bench_kernel.c — 'dsim bench kernel': how fast the kernel moves messages,
-** as a ratio against a bare push/pop loop on the same queue in the same run.
+** as a ratio against a bare push/pop loop on the same queue in the same run,
+** and that loop's ratio to the same loop on a calendar queue (Brown 1988,
+** bench_calendar.c), the practical limit of an event loop on this workload.
 **
 ** The workload ("flood"): every node starts with an equal share of a fixed
 ** pending set of messages; each delivery sends one new message to a random
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "bench_calendar.h"
 #include "cmd.h"
 #include "hosttime.h"
 #include "world.h"
@@ -66,6 +69,7 @@ typedef struct bench_run {
     int64_t pending;
     uint64_t delivered;
     double delivered_per_s, bare_per_s, ratio;
+    double calendar_per_s, calendar_ratio;   /* kernel / calendar loop */
     long peak_rss_kb;
 } bench_run;
 
@@ -73,6 +77,8 @@ typedef struct bench_run {
 
 typedef struct bare_loop {
     queue q;
+    calendar *cal;
+    rng rc;
     rng r;
     latency_model lat;
     uint64_t sink;
@@ -85,13 +91,38 @@ static int bare_init(bare_loop *b, int64_t pending)
     rng_stream(&b->r, 42, "bare", 0);
     b->lat = (latency_model){.kind = LATENCY_UNIFORM, .a = DSIM_MS(1), .b = DSIM_MS(5)};
     b->sink = 0;
-    if (queue_init(&b->q, (uint32_t)pending * 2) != 0)
+    rng_stream(&b->rc, 42, "bare", 0);
+    b->cal = calendar_new((uint32_t)pending * 2);
+    if (!b->cal)
         return -1;
+    if (queue_init(&b->q, (uint32_t)pending * 2) != 0) {
+        calendar_free(b->cal);
+        return -1;
+    }
     for (int64_t i = 0; i < pending; i++) {
         queue_item it = {.kind = EV_DELIVER, .a = (uint64_t)i};
         queue_push(&b->q, latency_sample(&b->lat, &b->r), &it);
+        if (calendar_push(b->cal, latency_sample(&b->lat, &b->rc), &it) != 0) {
+            calendar_free(b->cal);
+            queue_free(&b->q);
+            return -1;
+        }
     }
     return 0;
+}
+
+/* The same loop on the calendar queue. */
+__attribute__((noinline)) static double calendar_run(bare_loop *b, uint64_t ops)
+{
+    double t0 = host_seconds();
+    for (uint64_t i = 0; i < ops; i++) {
+        queue_item it;
+        int64_t t;
+        calendar_pop(b->cal, &t, &it);
+        b->sink += it.a;
+        calendar_push(b->cal, t + latency_sample(&b->lat, &b->rc), &it);
+    }
+    return host_seconds() - t0;
 }
 
 /* Not inlined, so instruction counters can tell the two loops apart. */
@@ -148,7 +179,7 @@ static int run_pair(int nodes, int64_t pending, int64_t sim_ms, bench_run *out)
         world_free(w);
         return EXIT_INTERNAL;
     }
-    double ratios[BENCH_ROUNDS], kernel_s = 0, bare_s = 0;
+    double ratios[BENCH_ROUNDS], cal_ratios[BENCH_ROUNDS], kernel_s = 0, bare_s = 0, cal_s = 0;
     uint64_t done = 0;
     bool ok = true;
     for (int r = 0; r < BENCH_ROUNDS && ok; r++) {
@@ -158,16 +189,24 @@ static int run_pair(int nodes, int64_t pending, int64_t sim_ms, bench_run *out)
         uint64_t n = w->stats.delivered - done;
         done = w->stats.delivered;
         double bs = bare_run(&b, n);
+        double cs = calendar_run(&b, n);
         kernel_s += k;
         bare_s += bs;
+        cal_s += cs;
         ratios[r] = bs / k;
+        cal_ratios[r] = cs / k;
     }
     qsort(ratios, BENCH_ROUNDS, sizeof ratios[0], cmp_double);
+    qsort(cal_ratios, BENCH_ROUNDS, sizeof cal_ratios[0], cmp_double);
     *out = (bench_run){.nodes = nodes, .pending = pending, .delivered = done,
                        .delivered_per_s = (double)done / kernel_s,
                        .bare_per_s = b.sink == 1 ? 0 : (double)done / bare_s,
-                       .ratio = ratios[BENCH_ROUNDS / 2], .peak_rss_kb = host_peak_rss_kb()};
+                       .ratio = ratios[BENCH_ROUNDS / 2],
+                       .calendar_per_s = b.sink == 1 ? 0 : (double)done / cal_s,
+                       .calendar_ratio = cal_ratios[BENCH_ROUNDS / 2],
+                       .peak_rss_kb = host_peak_rss_kb()};
     queue_free(&b.q);
+    calendar_free(b.cal);
     world_free(w);
     return ok ? 0 : EXIT_INTERNAL;
 }
@@ -212,10 +251,11 @@ int bench_kernel(int argc, char **argv)
         return rc;
     json_t *list = json_array();
     for (int k = 0; k < 2; k++)
-        json_array_append_new(list, json_pack("{s:i, s:I, s:I, s:f, s:f, s:f, s:I}",
+        json_array_append_new(list, json_pack("{s:i, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:I}",
             "nodes", runs[k].nodes, "pending", (json_int_t)runs[k].pending,
             "delivered", (json_int_t)runs[k].delivered, "delivered_per_s", runs[k].delivered_per_s,
             "bare_per_s", runs[k].bare_per_s, "ratio", runs[k].ratio,
+            "calendar_per_s", runs[k].calendar_per_s, "calendar_ratio", runs[k].calendar_ratio,
             "peak_rss_kb", (json_int_t)runs[k].peak_rss_kb));
     json_t *o = json_pack("{s:o, s:{s:i, s:I, s:I, s:I}}", "runs", list, "memory", "nodes", 1000,
                           "in_flight", (json_int_t)100000, "delivered", (json_int_t)runs[2].delivered,
@@ -226,10 +266,11 @@ int bench_kernel(int argc, char **argv)
         free(s);
     } else {
         for (int k = 0; k < 2; k++)
-            printf("%5d nodes, %lld pending: %10.0f delivered/s, bare queue %10.0f/s, "
-                   "ratio %.2f (median of %d interleaved rounds)\n",
+            printf("%5d nodes, %lld pending: %10.0f delivered/s, bare queue %10.0f/s (ratio %.2f), "
+                   "calendar queue %10.0f/s (ratio %.2f); medians of %d interleaved rounds\n",
                    runs[k].nodes, (long long)runs[k].pending, runs[k].delivered_per_s,
-                   runs[k].bare_per_s, runs[k].ratio, BENCH_ROUNDS);
+                   runs[k].bare_per_s, runs[k].ratio, runs[k].calendar_per_s,
+                   runs[k].calendar_ratio, BENCH_ROUNDS);
         printf("1000 nodes, 100000 in flight: peak RSS %ld KiB\n", runs[2].peak_rss_kb);
     }
     json_decref(o);

@@ -11,6 +11,10 @@
 
 enum { EXIT_PASS = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3, EXIT_UNKNOWN = 4 };
 
+/* oom.c: from now on a failed allocation (ours or jansson's) prints
+** "dsim: out of memory" and exits EXIT_INTERNAL. */
+void oom_install(void);
+
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_bench(int argc, char **argv);

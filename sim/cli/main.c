@@ -54,6 +54,7 @@ int main(int argc, char **argv)
     /* jansson seeds its hash from /dev/urandom; a fixed seed keeps every
     ** table walk the same from run to run. */
     json_object_seed(0x64736d);
+    oom_install();
     if (argc < 2)
         return usage(stderr);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
