@@ -5,7 +5,9 @@
 ** states that replicas reach by random updates and merges, so the states
 ** are the ones a run can produce. The planted merge bugs break a law or
 ** the add-wins rule, and the tests say so: a law test that cannot fail
-** would prove nothing.
+** would prove nothing. Also the protocol's pure decisions: when a
+** withheld update may be delivered (causal delivery, and the planted
+** causal_skip), and where the topologies send an update.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include <cmocka.h>
 
 #include "crdt.h"
+#include "multileader.h"
 
 #define REPLICAS 4
 #define ROUNDS 300
@@ -309,6 +312,68 @@ static void test_orset_full_refuses(void **state)
     free(s), free(t);
 }
 
+/* ---- causal delivery and topologies (multileader.h) -------------------- */
+
+static void test_causal_delivery_waits_for_dependencies(void **state)
+{
+    (void)state;
+    ml_state *s = calloc(1, sizeof *s);
+    s->d.vc.c[0] = 1;                 /* holds n1's first update */
+    ml_rop r;
+    memset(&r, 0, sizeof r);
+    r.origin = 1, r.seq = 1;
+    r.deps.c[0] = 2;                  /* n2's update saw n1's second */
+    s->conf.causal = false;
+    assert_true(ml_deliverable(s, &r));     /* FIFO per origin only */
+    s->conf.causal = true;
+    assert_false(ml_deliverable(s, &r));    /* withheld until n1's second arrives */
+    s->conf.bug_causal_skip = true;
+    assert_true(ml_deliverable(s, &r));     /* the planted off-by-one lets it through */
+    s->conf.bug_causal_skip = false;
+    s->d.vc.c[0] = 2;
+    assert_true(ml_deliverable(s, &r));
+    r.seq = 2;                              /* a gap in n2's own order: never */
+    assert_false(ml_deliverable(s, &r));
+    s->conf.causal = false;
+    assert_false(ml_deliverable(s, &r));
+    free(s);
+}
+
+static void test_topologies(void **state)
+{
+    (void)state;
+    ml_conf c;
+    memset(&c, 0, sizeof c);
+    c.dcs = 3;                               /* 6 nodes: DCs {0,1} {2,3} {4,5} */
+    int out[ML_NODES_MAX];
+    assert_true(ml_is_leader(&c, 6, 0) && ml_is_leader(&c, 6, 2) && ml_is_leader(&c, 6, 4));
+    assert_false(ml_is_leader(&c, 6, 5));
+    assert_int_equal(ml_dc_of(&c, 6, 5), 2);
+    assert_int_equal(ml_downstream(&c, 6, 5, out), 0);   /* followers send nothing */
+    ml_rop r;
+    memset(&r, 0, sizeof r);
+    c.topology = TOPO_ALL;
+    assert_int_equal(ml_downstream(&c, 6, 0, out), 3);
+    assert_int_equal(out[0], 2), assert_int_equal(out[1], 4), assert_int_equal(out[2], 1);
+    r.origin = 2;
+    assert_false(ml_forwards(&c, 6, 0, &r, 2, 4));      /* all-to-all: only the origin sends */
+    assert_true(ml_forwards(&c, 6, 0, &r, 2, 1));       /* but a leader feeds its followers */
+    c.topology = TOPO_RING;
+    assert_int_equal(ml_downstream(&c, 6, 2, out), 2);
+    assert_int_equal(out[0], 4), assert_int_equal(out[1], 3);
+    r.origin = 0;
+    assert_true(ml_forwards(&c, 6, 2, &r, 0, 4));       /* relayed around the ring */
+    assert_false(ml_forwards(&c, 6, 4, &r, 2, 0));      /* ... until the next hop is its origin */
+    c.topology = TOPO_STAR;
+    assert_int_equal(ml_downstream(&c, 6, 2, out), 2);  /* a spoke: the hub and its follower */
+    assert_int_equal(out[0], 0);
+    r.origin = 2;
+    assert_true(ml_forwards(&c, 6, 0, &r, 2, 4));       /* the hub relays to the other spokes */
+    assert_false(ml_forwards(&c, 6, 0, &r, 2, 2));      /* never back */
+    r.origin = 4;
+    assert_false(ml_forwards(&c, 6, 2, &r, 0, 0));      /* a spoke relays nobody else's */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +387,8 @@ int main(void)
         cmocka_unit_test(test_orset_add_wins),
         cmocka_unit_test(test_orset_remove_wins_bug_loses_the_add),
         cmocka_unit_test(test_orset_full_refuses),
+        cmocka_unit_test(test_causal_delivery_waits_for_dependencies),
+        cmocka_unit_test(test_topologies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
