@@ -138,7 +138,10 @@ static void describe(const dsim_msg *m, json_t *out)
         memcpy(&vc, m->data, sizeof vc);
         json_object_set_new(out, "vc", vc_json(&vc, ML_NODES_MAX));
     } else if (m->type == MSG_STATE) {
+        vclock vc;
         json_object_set_new(out, "bytes", json_integer(m->len));
+        if (ml_peek_vc(m->data, m->len, &vc))
+            json_object_set_new(out, "vc", vc_json(&vc, ML_NODES_MAX));
     } else if (m->type == MSG_FORWARD && m->len >= 16) {
         dsim_op op;
         memset(&op, 0, sizeof op);

@@ -104,6 +104,16 @@ bool ml_decode(const uint8_t *buf, uint32_t len, ml_data *d)
     return ok;
 }
 
+bool ml_peek_vc(const uint8_t *buf, uint32_t len, vclock *vc)
+{
+    ml_header h;
+    uint32_t at = 0;
+    if (!get(buf, len, &at, &h, sizeof h) || h.magic != ML_MAGIC)
+        return false;
+    *vc = h.vc;
+    return true;
+}
+
 static void slot_name(uint64_t gen, char *name)
 {
     memcpy(name, gen % 2 ? "replica.1" : "replica.0", 10);

@@ -135,6 +135,7 @@ void ml_kv(const ml_data *d, json_t *kv);
 /* ml_persist.c */
 uint32_t ml_encode(const ml_data *d, uint8_t *buf, uint32_t cap);
 bool ml_decode(const uint8_t *buf, uint32_t len, ml_data *d);
+bool ml_peek_vc(const uint8_t *buf, uint32_t len, vclock *vc);   /* an encoding's clock */
 void ml_persist(dsim_node *n, ml_state *s);   /* writes and syncs when dirty */
 void ml_recover(dsim_node *n, ml_state *s);
 
