@@ -3,8 +3,9 @@
 --
 -- What it does: 3 to 6 nodes in 1 to 3 data centres (-D nodes=N, -D
 -- dcs=D; the seed draws them), each data centre with fast links inside
--- (0.2-1 ms) and slow, lossy ones between (5-60 ms, 2% loss), one client per node that
--- stays with its node (a session), and for 'duration' ms (default 6000)
+-- (0.2-1 ms) and slow, lossy ones between (5-60 ms, 2% loss), one client
+-- per node that stays with its node (a session), and for 'duration' ms
+-- (default 6000)
 -- the kernel's nemesis with every fault kind (partitions, pauses, crashes
 -- with torn writes, clock drift, offsets and steps, loss, duplication,
 -- delay spikes, reordering, disk read faults): its schedule is data, so a
@@ -21,7 +22,8 @@
 -- Then a quiet phase: clients stop, faults heal, every node is up, for
 -- 'quiet' ms (default 3000). The checks, each where the options promise it:
 --   invariants  always (origin bounds, counter bounds, OR-Set tags,
---               concurrent siblings), every 'invariants' events;
+--               concurrent siblings, and with causal replication no update
+--               held before what it depends on), every 'invariants' events;
 --   convergence every up replica holds the same state after the quiet
 --               phase;
 --   one leader  with dcs = 1 (and no LWW): linearizable (kv), Jepsen's
