@@ -161,29 +161,48 @@ static const char *fail(dsim_world *w, const char *fmt, ...)
     return c->msg;
 }
 
-static const char *check_pair(dsim_world *w, int m, const ml_state *sm, int o, const ml_state *so)
+/* The bounds of every origin o on replica m: its updates, counter entries
+** and OR-Set tags never exceed what o itself holds ('issued[o]', the
+** origin's own count; UINT32_MAX when o is down, not a leader, or m). */
+static const char *check_bounds(dsim_world *w, int m, const ml_state *sm, const uint32_t *issued,
+                                int nodes)
 {
-    if (sm->d.vc.c[o] > so->d.vc.c[o])
-        return fail(w, "Origin bound: n%d holds %u updates of n%d, which issued only %u", m + 1,
-                    sm->d.vc.c[o], o + 1, so->d.vc.c[o]);
-    for (int k = 0; k < ML_KEYS; k++)
-        if (sm->d.cnt[k].p[o] > so->d.cnt[k].p[o] || sm->d.cnt[k].n[o] > so->d.cnt[k].n[o])
-            return fail(w, "Counter bound: n%d counts %lld up and %lld down for n%d on c%d, which "
-                        "counted only %lld and %lld", m + 1, (long long)sm->d.cnt[k].p[o],
-                        (long long)sm->d.cnt[k].n[o], o + 1, k, (long long)so->d.cnt[k].p[o],
-                        (long long)so->d.cnt[k].n[o]);
+    for (int o = 0; o < nodes; o++) {
+        if (issued[o] == UINT32_MAX)
+            continue;
+        const ml_state *so = dsim_state(dsim_node_at(w, o));
+        if (sm->d.vc.c[o] > issued[o])
+            return fail(w, "Origin bound: n%d holds %u updates of n%d, which issued only %u", m + 1,
+                        sm->d.vc.c[o], o + 1, issued[o]);
+        for (int k = 0; k < ML_KEYS; k++)
+            if (sm->d.cnt[k].p[o] > so->d.cnt[k].p[o] || sm->d.cnt[k].n[o] > so->d.cnt[k].n[o])
+                return fail(w, "Counter bound: n%d counts %lld up and %lld down for n%d on c%d, which "
+                            "counted only %lld and %lld", m + 1, (long long)sm->d.cnt[k].p[o],
+                            (long long)sm->d.cnt[k].n[o], o + 1, k, (long long)so->d.cnt[k].p[o],
+                            (long long)so->d.cnt[k].n[o]);
+    }
     const orset *sets[2] = {&sm->d.set, &sm->d.cart};
     for (int i = 0; i < 2; i++)
-        for (uint32_t t = 0; t < sets[i]->n; t++)
-            if ((int)sets[i]->t[t].node == o && sets[i]->t[t].seq > so->d.vc.c[o])
-                return fail(w, "OR-Set tag: n%d holds tag n%d.%u, beyond n%d's %u updates", m + 1, o + 1,
-                            (unsigned)sets[i]->t[t].seq, o + 1, so->d.vc.c[o]);
+        for (uint32_t t = 0; t < sets[i]->n; t++) {
+            const orset_tag *tag = &sets[i]->t[t];
+            DSIM_ASSERT(tag->node < ML_NODES_MAX);
+            if (tag->seq > issued[tag->node])
+                return fail(w, "OR-Set tag: n%d holds tag n%d.%u, beyond n%d's %u updates", m + 1,
+                            (int)tag->node + 1, (unsigned)tag->seq, (int)tag->node + 1, issued[tag->node]);
+        }
     return NULL;
 }
 
 static const char *invariants(dsim_world *w)
 {
     int nodes = dsim_node_count(w);
+    uint32_t own[ML_NODES_MAX];
+    for (int o = 0; o < ML_NODES_MAX; o++) {
+        const ml_state *so = o < nodes ? dsim_state(dsim_node_at(w, o)) : NULL;
+        bool origin = so && dsim_is_up(dsim_node_at(w, o)) && so->conf.dcs > 0 &&
+                      ml_is_leader(&so->conf, nodes, o);
+        own[o] = origin ? so->d.vc.c[o] : UINT32_MAX;
+    }
     for (int m = 0; m < nodes; m++) {
         dsim_node *nm = dsim_node_at(w, m);
         if (!dsim_is_up(nm))
@@ -207,14 +226,12 @@ static const char *invariants(dsim_world *w)
                         return fail(w, "Siblings: n%d's k%d keeps two ordered versions (%lld, %lld)",
                                     m + 1, k, (long long)sm->d.reg[k].v[i].value,
                                     (long long)sm->d.reg[k].v[j].value);
-        for (int o = 0; o < nodes; o++) {
-            dsim_node *no = dsim_node_at(w, o);
-            if (o == m || !dsim_is_up(no) || !ml_is_leader(&sm->conf, nodes, o))
-                continue;
-            const char *v = check_pair(w, m, sm, o, dsim_state(no));
-            if (v)
-                return v;
-        }
+        uint32_t issued[ML_NODES_MAX];
+        memcpy(issued, own, sizeof issued);
+        issued[m] = UINT32_MAX;
+        const char *v = check_bounds(w, m, sm, issued, nodes);
+        if (v)
+            return v;
     }
     return NULL;
 }
