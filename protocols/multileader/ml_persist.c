@@ -13,35 +13,31 @@
 ** passes, the data is intact), and a slot that stays corrupt (torn) or is
 ** missing is ignored.
 **
-** Encoding: a header (magic, mask of parts present, tag counts, vector
-** clock and dependencies), then the registers, counters and LWW counters when any is in
-** use, then the set's and the cart's tags.
+** Encoding: a header (magic, tag counts, how many register, counter and
+** LWW-counter keys follow, vector clock and dependencies), then each key
+** that holds something (its index, its versions or its counter), then the
+** set's and the cart's tags.
 */
 #include <string.h>
 
 #include "multileader.h"
 
-#define ML_MAGIC 0x4d4c3031u   /* "ML01" */
-enum { PART_REG = 1, PART_CNT = 2, PART_CNT_LWW = 4 };
+#define ML_MAGIC 0x4d4c3032u   /* "ML02" */
 
 typedef struct ml_header {
-    uint32_t magic, mask, set_n, cart_n;
+    uint32_t magic, set_n, cart_n, regs, cnts, cnt_lwws;
     vclock vc, deps;
 } ml_header;
 
-_Static_assert(sizeof(ml_header) == 16 + 2 * sizeof(vclock), "ml_header has no padding");
+/* One register or counter key that holds something. */
+typedef struct ml_keyhead {
+    uint32_t key, n;   /* n: versions that follow (registers); 0 for a counter */
+} ml_keyhead;
+
+_Static_assert(sizeof(ml_header) == 24 + 2 * sizeof(vclock), "ml_header has no padding");
 _Static_assert(sizeof(ml_rop) == 40 + sizeof(vclock), "ml_rop has no padding");
 _Static_assert(sizeof(orset_tag) == 16, "orset_tag has no padding");
 _Static_assert(sizeof(mv_version) == 24 + sizeof(vclock), "mv_version has no padding");
-
-static bool any(const void *p, size_t len)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < len; i++)
-        if (b[i])
-            return true;
-    return false;
-}
 
 static uint32_t put(uint8_t *buf, uint32_t at, uint32_t cap, const void *p, size_t len)
 {
@@ -50,27 +46,51 @@ static uint32_t put(uint8_t *buf, uint32_t at, uint32_t cap, const void *p, size
     return at + (uint32_t)len;
 }
 
+static bool counter_used(const pncounter *c)
+{
+    for (int i = 0; i < ML_NODES_MAX; i++)
+        if (c->p[i] || c->n[i])
+            return true;
+    return false;
+}
+
+static uint32_t put_regs(const mvreg *regs, uint8_t *buf, uint32_t at, uint32_t cap, uint32_t *count)
+{
+    for (uint32_t k = 0; k < ML_KEYS; k++) {
+        if (regs[k].n == 0)
+            continue;
+        ml_keyhead kh = {k, regs[k].n};
+        at = put(buf, at, cap, &kh, sizeof kh);
+        at = put(buf, at, cap, regs[k].v, regs[k].n * sizeof regs[k].v[0]);
+        (*count)++;
+    }
+    return at;
+}
+
 uint32_t ml_encode(const ml_data *d, uint8_t *buf, uint32_t cap)
 {
     ml_header h;
     memset(&h, 0, sizeof h);
     h.magic = ML_MAGIC;
-    h.mask = (any(d->reg, sizeof d->reg) ? PART_REG : 0) |
-             (any(d->cnt, sizeof d->cnt) ? PART_CNT : 0) |
-             (any(d->cnt_lww, sizeof d->cnt_lww) ? PART_CNT_LWW : 0);
     h.set_n = d->set.n;
     h.cart_n = d->cart.n;
     h.vc = d->vc;
     h.deps = d->deps;
-    uint32_t at = put(buf, 0, cap, &h, sizeof h);
-    if (h.mask & PART_REG)
-        at = put(buf, at, cap, d->reg, sizeof d->reg);
-    if (h.mask & PART_CNT)
-        at = put(buf, at, cap, d->cnt, sizeof d->cnt);
-    if (h.mask & PART_CNT_LWW)
-        at = put(buf, at, cap, d->cnt_lww, sizeof d->cnt_lww);
+    uint32_t at = sizeof h;
+    at = put_regs(d->reg, buf, at, cap, &h.regs);
+    for (uint32_t k = 0; k < ML_KEYS; k++) {
+        if (!counter_used(&d->cnt[k]))
+            continue;
+        ml_keyhead kh = {k, 0};
+        at = put(buf, at, cap, &kh, sizeof kh);
+        at = put(buf, at, cap, &d->cnt[k], sizeof d->cnt[k]);
+        h.cnts++;
+    }
+    at = put_regs(d->cnt_lww, buf, at, cap, &h.cnt_lwws);
     at = put(buf, at, cap, d->set.t, d->set.n * sizeof d->set.t[0]);
-    return put(buf, at, cap, d->cart.t, d->cart.n * sizeof d->cart.t[0]);
+    at = put(buf, at, cap, d->cart.t, d->cart.n * sizeof d->cart.t[0]);
+    put(buf, 0, cap, &h, sizeof h);
+    return at;
 }
 
 static bool get(const uint8_t *buf, uint32_t len, uint32_t *at, void *p, size_t n)
@@ -82,23 +102,39 @@ static bool get(const uint8_t *buf, uint32_t len, uint32_t *at, void *p, size_t 
     return true;
 }
 
+static bool get_regs(const uint8_t *buf, uint32_t len, uint32_t *at, uint32_t count, mvreg *regs)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        ml_keyhead kh;
+        if (!get(buf, len, at, &kh, sizeof kh) || kh.key >= ML_KEYS || kh.n == 0 || kh.n > ML_NODES_MAX ||
+            regs[kh.key].n != 0 || !get(buf, len, at, regs[kh.key].v, kh.n * sizeof regs[0].v[0]))
+            return false;
+        regs[kh.key].n = kh.n;
+    }
+    return true;
+}
+
 bool ml_decode(const uint8_t *buf, uint32_t len, ml_data *d)
 {
     ml_header h;
     uint32_t at = 0;
     memset(d, 0, sizeof *d);
     if (!get(buf, len, &at, &h, sizeof h) || h.magic != ML_MAGIC || h.set_n > ML_SET_TAGS ||
-        h.cart_n > ML_SET_TAGS)
+        h.cart_n > ML_SET_TAGS || h.regs > ML_KEYS || h.cnts > ML_KEYS || h.cnt_lwws > ML_KEYS)
         return false;
     d->vc = h.vc;
     d->deps = h.deps;
     d->set.n = h.set_n;
     d->cart.n = h.cart_n;
-    bool ok = (!(h.mask & PART_REG) || get(buf, len, &at, d->reg, sizeof d->reg)) &&
-              (!(h.mask & PART_CNT) || get(buf, len, &at, d->cnt, sizeof d->cnt)) &&
-              (!(h.mask & PART_CNT_LWW) || get(buf, len, &at, d->cnt_lww, sizeof d->cnt_lww)) &&
-              get(buf, len, &at, d->set.t, h.set_n * sizeof d->set.t[0]) &&
-              get(buf, len, &at, d->cart.t, h.cart_n * sizeof d->cart.t[0]) && at == len;
+    bool ok = get_regs(buf, len, &at, h.regs, d->reg);
+    for (uint32_t i = 0; ok && i < h.cnts; i++) {
+        ml_keyhead kh;
+        ok = get(buf, len, &at, &kh, sizeof kh) && kh.key < ML_KEYS &&
+             get(buf, len, &at, &d->cnt[kh.key], sizeof d->cnt[0]);
+    }
+    ok = ok && get_regs(buf, len, &at, h.cnt_lwws, d->cnt_lww) &&
+         get(buf, len, &at, d->set.t, h.set_n * sizeof d->set.t[0]) &&
+         get(buf, len, &at, d->cart.t, h.cart_n * sizeof d->cart.t[0]) && at == len;
     if (!ok)
         memset(d, 0, sizeof *d);
     return ok;
