@@ -89,6 +89,21 @@ check_verdict check_set_full(const char *text, size_t len, const char *source, c
 check_verdict check_total_queue(const char *text, size_t len, const char *source, const char *format,
                                 json_t *report, char *err, size_t cap);
 
+/* Jepsen's bank checker (bank.c): every ok read of all balances sums to
+** 'total' (< 0: the first ok read's sum) and, unless 'allow_negative',
+** shows no negative balance. */
+check_verdict check_bank(const char *text, size_t len, const char *source, const char *format,
+                         int64_t total, bool allow_negative, json_t *report, char *err, size_t cap);
+
+/* Session guarantees (session.c): read-your-writes, monotonic reads,
+** monotonic writes, writes-follow-reads per Jepsen process, and
+** consistent prefix over multi-key reads, of a register/kv history
+** (read, write, cas; txn with rw-register micro-ops). report: "valid",
+** "kept", "violated", and per guarantee (and "together") its verdict
+** with the operations and the cycle of constraints that refutes it. */
+check_verdict check_session(const char *text, size_t len, const char *source, const char *format,
+                            json_t *report, char *err, size_t cap);
+
 /* Whether a transactional history is in Elle's shape: every event f "txn"
 ** with a list of [f k v] micro-ops (append/r/w). CHECK_OK (report: txns,
 ** mops) or CHECK_BAD_INPUT with "SOURCE:LINE: expected ..." in 'err'. It

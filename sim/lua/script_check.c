@@ -206,6 +206,43 @@ static json_t *workload_check(dsim_world *w, const json_t *args, char *err, size
     return report;
 }
 
+/* Jepsen's bank checker (issue 12): the total is option 'total', else the
+** bank workload's accounts x balance, else the first read's sum; option
+** negative = true allows negative balances. */
+static json_t *check_bank_run(dsim_world *w, const char *name, const json_t *args, char *err,
+                              size_t cap)
+{
+    (void)name;
+    json_t *report = json_object();
+    const json_t *t = json_object_get(args, "total");
+    int64_t total = json_is_integer(t) ? (int64_t)json_integer_value(t)
+        : w->wl && strcmp(w->wl->name, "bank") == 0
+            ? (int64_t)w->workload.accounts * w->workload.balance : -1;
+    check_verdict v = check_bank(w->hist ? w->hist : "", w->hist_len, "history", "json", total,
+                                 json_is_true(json_object_get(args, "negative")), report, err, cap);
+    if (v == CHECK_BAD_INPUT) {
+        json_decref(report);
+        return NULL;
+    }
+    return report;
+}
+
+/* Session guarantees per Jepsen process (issue 17): RYW, MR, MW, WFR and
+** consistent prefix of the run's register/kv/txn-rw history. */
+static json_t *check_session_run(dsim_world *w, const char *name, const json_t *args, char *err,
+                                 size_t cap)
+{
+    (void)name, (void)args;
+    json_t *report = json_object();
+    check_verdict v = check_session(w->hist ? w->hist : "", w->hist_len, "history", "json", report,
+                                    err, cap);
+    if (v == CHECK_BAD_INPUT) {
+        json_decref(report);
+        return NULL;
+    }
+    return report;
+}
+
 static json_t *check_counter_run(dsim_world *w, const char *name, const json_t *args, char *err,
                                  size_t cap)
 {
@@ -256,6 +293,12 @@ const script_check script_checks[] = {
      "linearizable (bool; default false)"},
     {"total-queue", check_total_queue_run,
      "every dequeued value was enqueued, none twice, none acknowledged lost (after a drain)", ""},
+    {"bank", check_bank_run,
+     "every read of all balances sums to the total and shows no negative balance (Jepsen's bank)",
+     "total (integer; default: the bank workload's accounts x balance), negative (bool: allowed)"},
+    {"session", check_session_run,
+     "session guarantees per client process: read-your-writes, monotonic reads and writes, "
+     "writes-follow-reads, consistent prefix (register, kv, txn-rw histories)", ""},
     {"serializable", check_txn_run,
      "transactional isolation of a txn history (Elle's anomalies); every consistency model "
      "of 'dsim check --help' is a check name too (snapshot-isolation, strict-serializable, ...)",
