@@ -22,6 +22,7 @@ static const bench benches[] = {
     {"raft", bench_raft, "the Raft fuzz scenario: seeds/s, simulated-to-wall ratio, events/s"},
     {"paxos", bench_paxos, "the Paxos fuzz scenario (Multi-Paxos): the same figures"},
     {"consensus", bench_consensus, "Raft and Paxos fuzz scenarios in one run, side by side"},
+    {"dynamo", bench_dynamo, "the Dynamo fuzz scenario (every profile): the same figures"},
     {"multileader", bench_multileader, "the multi-leader (CRDT) fuzz scenario: the same figures"},
     {NULL, NULL, NULL},
 };

@@ -214,7 +214,7 @@ static void draw_spans(const svg *s)
             break;
         case VT_SPAN_BYZANTINE:   /* a red band along the top of the node's lane */
             fprintf(o, "<rect class=\"byzantine\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"5\" "
-                    "fill=\"#c62828\">", x0, top + 1, w);
+                    "fill=\"#aa00ff\">", x0, top + 1, w);
             break;
         case VT_SPAN_OP: {
             double y = lane_y(s, sp->lane);

@@ -20,7 +20,7 @@
   var COLORS = {
     proto: '#1e64c8', client: '#78909c', dup: '#8e24aa', drop: '#e53935',
     ok: '#4caf50', fail: '#e53935', info: '#ffa726', open: '#9e9e9e',
-    crashed: '#5d4037', paused: '#b0bec5', timer: '#455a64', clock: '#6a1b9a', byzantine: '#c62828',
+    crashed: '#5d4037', paused: '#b0bec5', timer: '#455a64', clock: '#6a1b9a', byzantine: '#aa00ff',
     emit: '#00897b', invariant: '#b00020', cx: '#b00020', cursor: '#ff6f00',
     /* partition sides: saturated stripes, never a lane fill, so no side
     ** can be taken for a role (roles are pale fills) */
