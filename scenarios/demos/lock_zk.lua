@@ -18,6 +18,8 @@
 --     longer than the 1 s session timeout; the service deletes its entry,
 --     n4 gets the lock and writes; n3 wakes and writes too.
 --     Fixed: -D fencing=true, the entry number is the token (zxid-like).
+-- -D service=zab runs parts a and c on the coordination service on ZAB
+-- (below); the default is the single server.
 -- Broken (exit 1):  tools/dsim run scenarios/demos/lock_zk.lua -D part=a -D bug=herd
 -- Fixed (exit 0):   tools/dsim run scenarios/demos/lock_zk.lua -D part=a
 -- (part b: broken -D bug=watch_race; part c: fixed -D fencing=true)
@@ -27,6 +29,100 @@
 local part = dsim.param("part", "c")
 if part ~= "a" and part ~= "b" and part ~= "c" then
   error("-D part must be a, b or c, not " .. tostring(part))
+end
+local service = dsim.param("service", "single")
+if service ~= "single" and service ~= "zab" then
+  error("-D service must be single (lock_zk.c, the default) or zab (the coordination service on ZAB), not "
+    .. tostring(service))
+end
+
+-- ---- -D service=zab: the same recipe on the replicated service -----------------
+-- Servers n1..n3 run ZAB with the coordination service (protocols/zab/zk_*.c),
+-- clients n4..n8 run the lock recipe (zk_client.c); the protected resource
+-- is the znode /resource, written by the holder.
+--  a  herd: -D recipe=herd makes every waiter watch the parent (the checker
+--     limits wakeups per acquisition to 1.5); default: predecessor watches.
+--     Both grant in creation order (FIFO).
+--  c  the holder pauses 2 s, past its 1 s session: the leader proposes the
+--     close of its session, which deletes its entry; the next client takes
+--     the lock. The paused client's write comes after the close in ZAB's
+--     order and is refused (its session is gone): the session is the fence
+--     when the resource lives in the service. -D bug=ephemeral_leak: the
+--     leader expires the session without a close, the entry stays, and
+--     every other client waits until the holder wakes (a crashed holder:
+--     for ever); the checker's liveness limit catches it.
+-- Broken (exit 1): dsim run scenarios/demos/lock_zk.lua -D service=zab -D part=a -D recipe=herd
+--                  dsim run scenarios/demos/lock_zk.lua -D service=zab -D part=c -D bug=ephemeral_leak
+-- Fixed (exit 0):  the same without the recipe / bug.
+if service == "zab" then
+  if part == "b" then
+    error("-D part=b is the single server's watch race (-D bug=watch_race); the zab service's recipe " ..
+          "lists again on \"no such entry\": use part a or c")
+  end
+  local c = dsim.cluster {
+    protocol = "zab", nodes = 8,
+    options  = { servers = 3, recipe = "lock", session_timeout = 1000,
+                 rounds = part == "a" and 4 or 0, work = part == "a" and { 20, 40 } or { 100, 150 },
+                 think = { 0, 30 } },
+    net      = { latency = dsim.uniform(1, 5), fifo = true },
+  }
+  local recipe = dsim.param("recipe", "lock")
+  if part == "a" then
+    local wakeups, acquired = 0, 0
+    c:on("lock_wakeup", function() wakeups = wakeups + 1 end)
+    c:on("lock_acquired", function() acquired = acquired + 1 end)
+    c:run { until_ms = 4000 }
+    local s = c:stats()
+    print(string.format("messages sent: %d; %d acquisitions, %d wakeups (%.1f per acquisition)",
+      s.sent, acquired, wakeups, acquired > 0 and wakeups / acquired or 0))
+    if recipe == "herd" then
+      print("what happened: every waiter watches /lock itself, so each release wakes them all and they\n" ..
+            "  all list /lock again (the herd); fix: watch only the entry just before your own")
+    else
+      print("why it passes: each waiter watches only its predecessor's entry, so a release wakes\n" ..
+            "  exactly one waiter, and the lock goes in the order the entries were created")
+    end
+    return c:check { "mutex", "invariants", wakeups_per_acquire_max = 1.5, fifo = true }
+  end
+  local paused = nil
+  c:at(600, function()
+    for n = 4, 8 do
+      if not paused and c:state(n).holding then paused = n end
+    end
+    if paused then
+      print(string.format("%8.1f ms  n%d (holding the lock) pauses for 2 s; the session timeout is 1 s",
+        c:now(), paused))
+      c:pause(paused, 2000)
+    end
+  end)
+  c:on("session_expired", function(ev)
+    print(string.format("%8.1f ms  the leader expires n%d's session%s", c:now(), ev.client,
+      dsim.param("bug", "") == "ephemeral_leak" and " (bug: without a close: its entry stays)"
+        or " and proposes its close: its entry goes"))
+  end)
+  local after = 0
+  c:on("lock_acquired", function(ev)
+    if paused and ev.client ~= paused and c:now() > 600 and c:now() < 2600 then
+      if after == 0 then print(string.format("%8.1f ms  n%d takes the lock", c:now(), ev.client)) end
+      after = after + 1
+    end
+  end)
+  c:on("lock_released", function(ev)
+    if ev.client == paused and ev.why == "expired" then
+      print(string.format("%8.1f ms  n%d wakes up; its write is refused (session expired): it lets go",
+        c:now(), ev.client))
+    end
+  end)
+  c:run { until_ms = 5000 }
+  if after > 0 then
+    print("why it passes: the close of n" .. tostring(paused) .. "'s session is a transaction; its write after\n" ..
+          "  the pause comes later in the same order and is refused, so only one holder wrote")
+  else
+    print("what happened: the leader expired the paused holder's session but never proposed its close;\n" ..
+          "  its ephemeral entry outlived the session, so nobody else could take the lock until the\n" ..
+          "  holder woke up and let go (a crashed holder: never). Fix: expiry is a close transaction")
+  end
+  return c:check { "mutex", "invariants", liveness_ms = 2500 }
 end
 
 local opts = { variant = "zk-lock", session_timeout = 1000, autostart = false }

@@ -74,6 +74,13 @@ check_verdict check_convergence_held(const json_t *replicas, bool held, json_t *
 ** "fencing", "liveness_ms", "wakeups_per_acquire_max" and "t_end" (ns). */
 check_verdict check_mutex(const json_t *events, const json_t *args, json_t *report);
 
+/* ZooKeeper's guarantees from a coordination service's kv clients
+** (zk_check.c): 'events' as for check_mutex, reading 'zk_op' events; all
+** reads and writes sequentially consistent, writes and reads after sync
+** linearizable. */
+check_verdict check_zk(const json_t *events, const json_t *args, json_t *report, char *err,
+                       size_t err_cap);
+
 /* Consensus on one value (consensus.c): clients propose with 'write v'
 ** (ok: v was chosen) and learn with 'read'; everyone who learnt a value
 ** learnt the same one, and somebody proposed it. */

@@ -1,6 +1,6 @@
 /*
-** bench_fuzz.c — 'dsim bench raft|paxos|consensus|dynamo|multileader': how
-** fast whole fuzz runs of a protocol go.
+** bench_fuzz.c — 'dsim bench raft|paxos|consensus|dynamo|zab|multileader':
+** how fast whole fuzz runs of a protocol go.
 **
 ** Runs a protocol's fuzz scenario (scenarios/fuzz/<protocol>.lua, or
 ** --scenario FILE) at its defaults for seeds 1..N in this process,
@@ -31,12 +31,13 @@ static const fuzz_bench fuzz_benches[] = {
     {"raft", "scenarios/fuzz/raft.lua", true},
     {"paxos", "scenarios/fuzz/paxos.lua", true},
     {"dynamo", "scenarios/fuzz/dynamo.lua", false},
+    {"zab", "scenarios/fuzz/zab.lua", false},
     {"multileader", "scenarios/fuzz/multileader.lua", false},
     {NULL, NULL, false},
 };
 
 typedef struct fuzz_args {
-    const char *name;       /* "raft", "paxos", "multileader" or "consensus" */
+    const char *name;       /* "raft", "paxos", "zab", "multileader" or "consensus" */
     uint64_t seeds;
     const char *scenario;   /* NULL: the protocol's own */
     bool json;
@@ -170,6 +171,11 @@ int bench_paxos(int argc, char **argv)
 int bench_dynamo(int argc, char **argv)
 {
     return bench_fuzz("dynamo", argc, argv);
+}
+
+int bench_zab(int argc, char **argv)
+{
+    return bench_fuzz("zab", argc, argv);
 }
 
 int bench_multileader(int argc, char **argv)

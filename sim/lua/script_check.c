@@ -85,6 +85,18 @@ static json_t *check_mutex_run(dsim_world *w, const char *name, const json_t *ar
     return report;
 }
 
+/* ZooKeeper's guarantees from the emitted zk_op events (sim/check/zk_check.c). */
+static json_t *check_zk_run(dsim_world *w, const char *name, const json_t *args, char *err, size_t cap)
+{
+    (void)name;
+    json_t *report = json_object();
+    if (check_zk(w->emitted, args, report, err, cap) == CHECK_BAD_INPUT) {
+        json_decref(report);
+        return NULL;
+    }
+    return report;
+}
+
 static json_t *text_check(dsim_world *w, const json_t *args, char *err, size_t cap, bool causal)
 {
     json_t *report = json_object();
@@ -281,6 +293,9 @@ const script_check script_checks[] = {
      "model (a 'dsim list models' linearizability model), budget_states, budget_seconds"},
     {"invariants", check_invariants,
      "the protocol's invariants held at every check (the cluster's 'invariants' field)", ""},
+    {"zk", check_zk_run,
+     "ZooKeeper's guarantees from the zk kv clients' events: reads and writes sequentially "
+     "consistent, writes and reads after sync linearizable", ""},
     {"mutex", check_mutex_run,
      "mutual exclusion from the lock events: no two holders wrote, no stale fencing token accepted",
      "fencing (bool; default: whether tokens were seen), liveness_ms, fifo (bool), "
