@@ -11,6 +11,7 @@ extern const dsim_protocol single_protocol;
 extern const dsim_protocol raft_protocol;
 extern const dsim_protocol lock_protocol;
 extern const dsim_protocol paxos_protocol;
+extern const dsim_protocol replication_protocol;
 extern const dsim_protocol dynamo_protocol;
 extern const dsim_protocol zab_protocol;
 extern const dsim_protocol multileader_protocol;
@@ -21,6 +22,7 @@ const dsim_protocol *const dsim_protocols[] = {
     &raft_protocol,
     &lock_protocol,
     &paxos_protocol,
+    &replication_protocol,
     &dynamo_protocol,
     &zab_protocol,
     &multileader_protocol,

@@ -1,6 +1,6 @@
 /*
-** bench_fuzz.c — 'dsim bench raft|paxos|consensus|dynamo|zab|multileader':
-** how fast whole fuzz runs of a protocol go.
+** bench_fuzz.c — 'dsim bench raft|paxos|consensus|dynamo|zab|replication|
+** multileader': how fast whole fuzz runs of a protocol go.
 **
 ** Runs a protocol's fuzz scenario (scenarios/fuzz/<protocol>.lua, or
 ** --scenario FILE) at its defaults for seeds 1..N in this process,
@@ -30,6 +30,7 @@ typedef struct fuzz_bench {
 static const fuzz_bench fuzz_benches[] = {
     {"raft", "scenarios/fuzz/raft.lua", true},
     {"paxos", "scenarios/fuzz/paxos.lua", true},
+    {"replication", "scenarios/fuzz/replication.lua", false},
     {"dynamo", "scenarios/fuzz/dynamo.lua", false},
     {"zab", "scenarios/fuzz/zab.lua", false},
     {"multileader", "scenarios/fuzz/multileader.lua", false},
@@ -166,6 +167,11 @@ int bench_raft(int argc, char **argv)
 int bench_paxos(int argc, char **argv)
 {
     return bench_fuzz("paxos", argc, argv);
+}
+
+int bench_replication(int argc, char **argv)
+{
+    return bench_fuzz("replication", argc, argv);
 }
 
 int bench_dynamo(int argc, char **argv)
