@@ -15,6 +15,7 @@ extern const dsim_protocol replication_protocol;
 extern const dsim_protocol dynamo_protocol;
 extern const dsim_protocol zab_protocol;
 extern const dsim_protocol pbft_protocol;
+extern const dsim_protocol multileader_protocol;
 extern const dsim_protocol generals_protocol;
 
 const dsim_protocol *const dsim_protocols[] = {
@@ -26,6 +27,7 @@ const dsim_protocol *const dsim_protocols[] = {
     &dynamo_protocol,
     &zab_protocol,
     &pbft_protocol,
+    &multileader_protocol,
     &generals_protocol,
     NULL,
 };

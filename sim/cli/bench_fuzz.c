@@ -1,6 +1,6 @@
 /*
-** bench_fuzz.c — 'dsim bench raft|paxos|consensus|dynamo|zab|replication|pbft': how fast whole fuzz
-** runs of a protocol go.
+** bench_fuzz.c — 'dsim bench PROTOCOL|consensus': how fast whole fuzz runs
+** of a protocol go (a row of 'fuzz_benches' per protocol).
 **
 ** Runs a protocol's fuzz scenario (scenarios/fuzz/<protocol>.lua, or
 ** --scenario FILE) at its defaults for seeds 1..N in this process,
@@ -34,11 +34,12 @@ static const fuzz_bench fuzz_benches[] = {
     {"dynamo", "scenarios/fuzz/dynamo.lua", false},
     {"zab", "scenarios/fuzz/zab.lua", false},
     {"pbft", "scenarios/fuzz/pbft.lua", false},
+    {"multileader", "scenarios/fuzz/multileader.lua", false},
     {NULL, NULL, false},
 };
 
 typedef struct fuzz_args {
-    const char *name;       /* "raft", "paxos", "zab" or "consensus" */
+    const char *name;       /* "raft", "paxos", "zab", "multileader" or "consensus" */
     uint64_t seeds;
     const char *scenario;   /* NULL: the protocol's own */
     bool json;
@@ -187,6 +188,11 @@ int bench_zab(int argc, char **argv)
 int bench_pbft(int argc, char **argv)
 {
     return bench_fuzz("pbft", argc, argv);
+}
+
+int bench_multileader(int argc, char **argv)
+{
+    return bench_fuzz("multileader", argc, argv);
 }
 
 int bench_consensus(int argc, char **argv)

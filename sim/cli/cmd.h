@@ -38,6 +38,7 @@ int bench_replication(int argc, char **argv);
 int bench_dynamo(int argc, char **argv);
 int bench_zab(int argc, char **argv);
 int bench_pbft(int argc, char **argv);
+int bench_multileader(int argc, char **argv);
 int bench_consensus(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const bench benches[] = {
     {"pbft", bench_pbft, "the PBFT fuzz scenario (f Byzantine replicas): the same figures"},
     {"consensus", bench_consensus, "Raft and Paxos fuzz scenarios in one run, side by side"},
     {"dynamo", bench_dynamo, "the Dynamo fuzz scenario (every profile): the same figures"},
+    {"multileader", bench_multileader, "the multi-leader (CRDT) fuzz scenario: the same figures"},
     {NULL, NULL, NULL},
 };
 
@@ -41,7 +42,7 @@ int cmd_bench(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "--help") == 0) {
         printf("usage: dsim bench WHAT [--json] ...   (a release build: tools/dsim bench)\n");
         for (const bench *b = benches; b->name; b++)
-            printf("  %-8s %s\n", b->name, b->summary);
+            printf("  %-11s %s\n", b->name, b->summary);
         return argc < 2 ? EXIT_USAGE : EXIT_PASS;
     }
     for (const bench *b = benches; b->name; b++)

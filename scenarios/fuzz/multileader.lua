@@ -1,0 +1,216 @@
+-- multileader.lua — randomized multi-leader replication with CRDTs under
+-- every kind of fault.
+--
+-- What it does: 3 to 6 nodes in 1 to 3 data centres (-D nodes=N, -D
+-- dcs=D; the seed draws them), each data centre with fast links inside
+-- (0.2-1 ms) and slow, lossy ones between (5-60 ms, 2% loss), one client
+-- per node that stays with its node (a session), and for 'duration' ms
+-- (default 6000)
+-- the kernel's nemesis with every fault kind (partitions, pauses, crashes
+-- with torn writes, clock drift, offsets and steps, loss, duplication,
+-- delay spikes, reordering, disk read faults): its schedule is data, so a
+-- failing seed shrinks and replays. The seed also draws (swarm testing;
+-- -D wins over a draw) the workload (kv, counter or set), the topology,
+-- the delivery (state or ops, with or without causal delivery), the
+-- conflict resolution of registers (crdt, merge, lww), the counter CRDT
+-- (pn or g) and the gossip interval. Beside the clients, the scenario
+-- adds to and removes from the OR-Set cart at random leaders
+-- (c:control), remembering which tags each remove observed, when
+-- replication is causal (state delivery, or ops with causal delivery: an
+-- op-based remove that overtakes the add it observed would leave that add
+-- alive at the replica, which is why op-based CRDTs need causal delivery).
+-- Then a quiet phase: clients stop, faults heal, every node is up, for
+-- 'quiet' ms (default 3000). The checks, each where the options promise it:
+--   invariants  always (origin bounds, counter bounds, OR-Set tags,
+--               concurrent siblings, and with causal replication no update
+--               held before what it depends on), every 'invariants' events;
+--   convergence every up replica holds the same state after the quiet
+--               phase;
+--   one leader  with dcs = 1 (and no LWW): linearizable (kv), Jepsen's
+--               counter bounds (counter), set-full with linearizable =
+--               true (set): one leader orders everything;
+--   causal      (kv) CC, when replication is causal: state delivery, or
+--               ops with causal delivery, and registers that keep
+--               concurrent writes (resolve crdt or merge: LWW by wall
+--               clock is not causal under skew);
+--   counter     (counter) the converged value lies between the
+--               acknowledged and the attempted sums, and no read exceeds
+--               the sum of the adds attempted before it ended;
+--   set         (set) the converged set holds every acknowledged add and
+--               nothing that was never added or whose add failed (Jepsen's
+--               set-full would need final reads after quiescence, which
+--               clients that stop cannot make);
+--   cart        the converged cart holds exactly the items with an add
+--               tag no remove observed (add wins), when replication is
+--               causal (an op-based remove needs its adds delivered first).
+--
+--   dsim run scenarios/fuzz/multileader.lua --seed 7
+--   dsim fuzz scenarios/fuzz/multileader.lua --seeds 1..1000 -D bug=causal_skip
+--   dsim shrink scenarios/fuzz/multileader.lua --seed N -D bug=gcounter_sum_merge
+-- Parameters: bug, nodes, dcs, workload (kv, counter, set), duration,
+-- quiet, interval, invariants, cart (true/false), and every multileader
+-- option (topology, resolve, counter, delivery, causal, gossip).
+
+local function pick(list) return list[math.random(1, #list)] end
+local nodes     = dsim.param("nodes", pick { 3, 3, 4, 6 })
+local dcs       = dsim.param("dcs", pick { 1, 2, 3, 3 })
+local workload  = dsim.param("workload", pick { "kv", "kv", "counter", "set" })
+local duration  = dsim.param("duration", 6000)
+local quiet     = dsim.param("quiet", 3000)
+local interval  = dsim.param("interval", pick { 150, 300, 600 })
+local every     = dsim.param("invariants", 10)
+local delivery  = dsim.param("delivery", pick { "state", "ops" })
+local causal    = dsim.param("causal", delivery == "ops" and math.random() < 0.6)
+local resolve   = dsim.param("resolve", workload == "kv" and pick { "crdt", "merge", "lww" } or pick { "crdt", "merge" })
+local counter   = dsim.param("counter", pick { "pn", "g" })
+local cart      = dsim.param("cart", true)
+local options   = {
+  dcs = dcs, delivery = delivery, causal = causal, resolve = resolve, counter = counter,
+  topology = dsim.param("topology", pick { "all-to-all", "ring", "star" }),
+  gossip   = dsim.param("gossip", pick { 20, 50, 150 }),
+  data     = workload == "counter" and "counters" or "registers",
+}
+local causal_repl = delivery == "state" or causal
+
+local clients = { count = nodes, send = "own", rate = 25, timeout = 300, stop = duration }
+if workload == "kv" then
+  clients.workload, clients.keys, clients.read, clients.write, clients.cas = "kv", 2, 60, 40, 0
+  clients.rate = 40
+elseif workload == "counter" then
+  clients.workload, clients.negative = "counter", counter == "pn" and 30 or 0
+else
+  clients.workload, clients.rate = "set", 12
+end
+
+local c = dsim.cluster {
+  protocol = "multileader", nodes = nodes, options = options,
+  net = { latency = dsim.uniform(1, 3) },
+  clients = clients, invariants = every,
+}
+
+-- Data centres: the protocol's grouping (consecutive ids), fast inside,
+-- slow between.
+local function dc_nodes(d)
+  local t = {}
+  for i = d * nodes // dcs + 1, (d + 1) * nodes // dcs do t[#t + 1] = i end
+  return t
+end
+for a = 0, dcs - 1 do
+  for b = 0, dcs - 1 do
+    c:net { from = dc_nodes(a), to = dc_nodes(b),
+            latency = a == b and dsim.uniform(0.2, 1) or dsim.uniform(5, 60),
+            drop = a == b and 0 or 0.02 }
+  end
+end
+local leaders = {}
+for d = 0, dcs - 1 do leaders[#leaders + 1] = dc_nodes(d)[1] end
+
+local until_ms = c:nemesis { faults = "all", interval = interval, start = interval, stop = duration,
+                             recovery = quiet }
+
+-- The cart: adds and removes at random leaders, with an add-wins oracle.
+local adds, observed = {}, {}   -- adds[item] = {tag...}; observed["n.s"] = true
+local function up(n) return c:state(n).status == "up" end
+if cart and causal_repl then   -- an op-based remove needs its adds delivered first
+  c:every(97, function()
+    if c:now() >= duration then return end
+    local n, item = pick(leaders), math.random(1, 4)
+    if not up(n) then return end
+    if math.random() < 0.55 then
+      local r = c:control(n, "cart_add", { item = item })
+      adds[item] = adds[item] or {}
+      adds[item][#adds[item] + 1] = r.tag[1] .. "." .. r.tag[2]
+    else
+      local r = c:control(n, "cart_remove", { item = item })
+      for _, t in ipairs(r.removed) do observed[t[1] .. "." .. t[2]] = true end
+    end
+  end, 50)
+end
+
+-- The counter's bounds, from the history: reads never exceed what was
+-- attempted before they ended (plus what a negative add may have taken),
+-- and the converged value lies between the acknowledged and attempted sums.
+local function counter_problem(final)
+  local open, acked, lo, hi = {}, 0, 0, 0
+  local attempted_pos = 0
+  for line in string.gmatch(c:history(), "[^\n]+") do
+    local p = tonumber(string.match(line, '"process":(%d+)'))
+    local ty, f = string.match(line, '"type":"(%a+)","f":"(%a+)"')
+    local v = string.match(line, '"value":(-?%d+)')
+    if f == "add" and ty == "invoke" then
+      open[p] = tonumber(v)
+      if tonumber(v) > 0 then attempted_pos = attempted_pos + tonumber(v) end
+    elseif f == "add" and ty == "ok" then
+      acked = acked + open[p]; open[p] = nil
+    elseif f == "add" and ty == "fail" then
+      if open[p] > 0 then attempted_pos = attempted_pos - open[p] end
+      open[p] = nil
+    elseif f == "add" and ty == "info" then
+      if open[p] < 0 then lo = lo + open[p] else hi = hi + open[p] end
+      open[p] = nil
+    elseif f == "read" and ty == "ok" and v and tonumber(v) > attempted_pos then
+      return "read " .. v .. " exceeds the " .. attempted_pos .. " added before it ended"
+    end
+  end
+  if final < acked + lo or final > acked + hi then
+    return "converged value " .. final .. " outside [" .. (acked + lo) .. ", " .. (acked + hi) ..
+           "] (acknowledged " .. acked .. ")"
+  end
+end
+
+-- The set: every acknowledged add in the converged set, and nothing in it
+-- that no add attempted (or whose add failed).
+local function set_problem(final)
+  local status = {}
+  for line in string.gmatch(c:history(), "[^\n]+") do
+    local ty, v = string.match(line, '"type":"(%a+)","f":"add","value":(-?%d+)')
+    if ty then status[tonumber(v)] = ty end
+  end
+  local have = {}
+  for _, x in ipairs(final or {}) do
+    have[x] = true
+    if status[x] == nil or status[x] == "fail" then
+      return "Set: element " .. x .. " is in the converged set but its add " ..
+             (status[x] and "failed" or "was never attempted")
+    end
+  end
+  for x, ty in pairs(status) do
+    if ty == "ok" and not have[x] then return "Set: acknowledged add of " .. x .. " was lost" end
+  end
+end
+
+c:at(until_ms - 1, function()
+  local problem
+  for n = 1, nodes do
+    if not up(n) then problem = "n" .. n .. " is not up after the quiet phase" end
+  end
+  local kv = c:state(1).kv
+  if not problem and cart and causal_repl then
+    for item = 1, 4 do
+      local want = false
+      for _, t in ipairs(adds[item] or {}) do want = want or not observed[t] end
+      local have = false
+      for _, x in ipairs(kv.cart or {}) do have = have or x == item end
+      if want ~= have then
+        problem = "Cart: item " .. item .. (want and " has an add no remove observed, but is gone"
+                                                 or " is present though every add was removed")
+      end
+    end
+  end
+  if not problem and workload == "counter" then problem = counter_problem(kv.c0 or 0) end
+  if not problem and workload == "set" then problem = set_problem(kv.set) end
+  if problem then c:control(1, "violation", { why = problem }) end
+end)
+
+c:run { until_ms = until_ms }
+local checks = { "invariants", "convergence" }
+if dcs == 1 and resolve ~= "lww" then
+  -- one leader for the world: every operation is ordered by it, so the
+  -- history is linearizable and Jepsen's counter and set-full bounds hold
+  checks[#checks + 1] = workload == "kv" and "linearizable" or workload == "counter" and "counter" or "set-full"
+  checks.linearizable = true
+elseif workload == "kv" and causal_repl and resolve ~= "lww" then
+  checks[#checks + 1] = "causal"
+  checks.criterion = "cc"
+end
+return c:check(checks)
