@@ -54,6 +54,7 @@ typedef enum fault_slot {
     FAULT_SLOT_LINKS,       /* link profiles (loss, dup, delay) */
     FAULT_SLOT_PROCESS,     /* one node: crashed or paused */
     FAULT_SLOT_CLOCK,       /* one node's clocks */
+    FAULT_SLOT_BYZANTINE,   /* one node's behaviour; the kind's 'max' bounds how many at once */
 } fault_slot;
 
 typedef struct nemesis nemesis;
@@ -80,6 +81,7 @@ typedef struct fault_kind {
     const char *fields;             /* the schedule entry's fields, for docs */
     fault_slot slot;
     bool per_node;                  /* the nemesis picks a node for it */
+    bool opt_in;                    /* drawn only when named: "all" leaves it out */
     /* Fills the kind's fields of 'e' ("dur_ms" included). */
     void (*draw)(const fault_draw *d, json_t *e);
     /* 0, or -1 with a message: 'e' is not a valid entry for 'nodes'. */

@@ -9,10 +9,13 @@
 
 #include "fault.h"
 
-extern const fault_kind fault_partition, fault_crash, fault_pause, fault_clock, fault_net, fault_disk;
+extern const fault_kind fault_partition, fault_crash, fault_pause, fault_clock, fault_net, fault_disk,
+    fault_byzantine;
 
+/* New kinds go last: the swarm draws over the enabled kinds in this order. */
 const fault_kind *const fault_kinds[] = {
-    &fault_partition, &fault_crash, &fault_pause, &fault_clock, &fault_net, &fault_disk, NULL,
+    &fault_partition, &fault_crash, &fault_pause, &fault_clock, &fault_net, &fault_disk,
+    &fault_byzantine, NULL,
 };
 
 const fault_kind *fault_kind_find(const char *name)
@@ -68,6 +71,13 @@ int fault_list(FILE *f, bool as_json)
             fprintf(f, "    %-10s default %-44s %s\n", json_string_value(json_object_get(p, "name")),
                     json_string_value(json_object_get(p, "default")), json_string_value(json_object_get(p, "help")));
         fprintf(f, "    schedule entry: at_ms, kind, dur_ms; %s\n", json_string_value(json_object_get(k, "fields")));
+        if (strcmp(json_string_value(json_object_get(k, "name")), "byzantine") == 0) {
+            fprintf(f, "    behaviours: each protocol's own (dsim list protocols) and the generic ones:");
+            for (int g = 0; dsim_byzantine_generic[g]; g++)
+                fprintf(f, " %s", dsim_byzantine_generic[g]);
+            fprintf(f, "\n      silent: sends nothing; mute_to {peers}: drops what it sends to peers;\n"
+                       "      replay {rate}: re-sends copies of its earlier messages; corrupt {rate}: flips bits\n");
+        }
     }
     json_decref(all);
     return 0;

@@ -209,7 +209,7 @@ static int swarm_draw(const nemesis_cfg *cfg, rng *r, json_t *swarm, json_t *par
 
 typedef struct busy {
     int64_t network, links;
-    int64_t *process, *clock;   /* per node (1-based index) */
+    int64_t *process, *clock, *byz;   /* per node (1-based index) */
 } busy;
 
 static int64_t *busy_slot(busy *b, fault_slot s, int node)
@@ -219,6 +219,7 @@ static int64_t *busy_slot(busy *b, fault_slot s, int node)
     case FAULT_SLOT_LINKS: return &b->links;
     case FAULT_SLOT_PROCESS: return &b->process[node];
     case FAULT_SLOT_CLOCK: return &b->clock[node];
+    case FAULT_SLOT_BYZANTINE: return &b->byz[node];
     default: return NULL;
     }
 }
@@ -243,6 +244,13 @@ static const kind_pick *pick_kind(rng *r, const kind_pick *pick, int on)
 static json_t *draw_one(rng *r, const kind_pick *p, busy *b, int nodes, int *cand, int64_t t, int64_t end)
 {
     int node = 0;
+    if (p->k->slot == FAULT_SLOT_BYZANTINE) {   /* at most 'max' nodes at once */
+        int held = 0;
+        for (int i = 1; i <= nodes; i++)
+            held += b->byz[i] > t;
+        if (held >= (int)fault_num(p->params, "max", 1))
+            return NULL;
+    }
     if (p->k->per_node) {
         int len = fault_eligible(p->params, nodes, cand), free_len = 0;
         for (int i = 0; i < len; i++) {
@@ -278,6 +286,8 @@ static void draw_bursts(const nemesis_cfg *cfg, rng *r, const kind_pick *pick, i
     busy b = {0};
     b.process = calloc((size_t)nodes + 1, sizeof(int64_t));
     b.clock = calloc((size_t)nodes + 1, sizeof(int64_t));
+    b.byz = calloc((size_t)nodes + 1, sizeof(int64_t));
+    DSIM_ASSERT(b.byz != NULL);
     int *cand = malloc(sizeof(int) * ((size_t)nodes + 1));
     DSIM_ASSERT(b.process != NULL);
     DSIM_ASSERT(b.clock != NULL);
@@ -301,6 +311,7 @@ static void draw_bursts(const nemesis_cfg *cfg, rng *r, const kind_pick *pick, i
     }
     free(b.process);
     free(b.clock);
+    free(b.byz);
     free(cand);
 }
 

@@ -12,6 +12,8 @@ extern const dsim_protocol raft_protocol;
 extern const dsim_protocol lock_protocol;
 extern const dsim_protocol paxos_protocol;
 extern const dsim_protocol zab_protocol;
+extern const dsim_protocol dynamo_protocol;
+extern const dsim_protocol generals_protocol;
 
 const dsim_protocol *const dsim_protocols[] = {
     &single_protocol,
@@ -19,6 +21,8 @@ const dsim_protocol *const dsim_protocols[] = {
     &lock_protocol,
     &paxos_protocol,
     &zab_protocol,
+    &dynamo_protocol,
+    &generals_protocol,
     NULL,
 };
 

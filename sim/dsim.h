@@ -52,6 +52,13 @@ typedef struct dsim_msg {
 ** The kernel copies the payload; 'to' may equal the sender (loopback, no
 ** network faults). Returns the message id. */
 uint64_t dsim_send(dsim_node *n, int to, uint32_t type, const void *data, uint32_t len);
+/* A Byzantine node (dsim_byzantine(n) != NULL; asserted) sends a message
+** that claims to come from node 'as'. Channels are authenticated: unless
+** the scenario allowed forging (dsim.cluster{net = {forge = true}}) the
+** receiver's channel rejects it, so it is traced and dropped ("forged").
+** With forging on it travels the sender's own links and arrives 'from'
+** 'as'. Signatures stay unforgeable either way (dsim_sign). */
+uint64_t dsim_send_as(dsim_node *n, int as, int to, uint32_t type, const void *data, uint32_t len);
 
 /* ---- timers (on the node's monotonic clock) ---------------------------- */
 
@@ -146,8 +153,10 @@ typedef enum dsim_f {
 #define DSIM_NIL INT64_MIN   /* "no value": a read of an absent key */
 #define DSIM_MOPS_MAX 8      /* micro-operations of one transaction */
 
-/* A micro-operation of a transaction: f is DSIM_F_READ, WRITE, APPEND or
-** READ_LIST on one key. */
+/* A micro-operation of a transaction: f is DSIM_F_READ, WRITE, APPEND,
+** READ_LIST or ADD on one key. An ADD micro-operation never takes the
+** register below zero: the transaction fails whole instead (a bank
+** transfer's debit and credit). */
 typedef struct dsim_mop {
     uint32_t f;
     uint32_t key;
@@ -209,6 +218,11 @@ typedef struct dsim_store { uint64_t words[8995]; } dsim_store;
 /* Applies 'op' (reads too) and fills 'r' (may be NULL when the caller
 ** needs no answer); returns DSIM_OK or DSIM_FAIL. */
 dsim_status dsim_store_apply(dsim_store *s, const dsim_op *op, dsim_result *r);
+/* Makes 's' the store every replica starts from: empty, plus the run's
+** workload's initial state (the bank workload's opening balances). Call it
+** where the protocol makes an empty store (boot, before recovering from
+** disk); a zeroed store is right only for workloads without one. */
+void dsim_store_init(dsim_node *n, dsim_store *s);
 /* A read-only 'op' (dsim_op_readonly) against a const store. */
 dsim_status dsim_store_read(const dsim_store *s, const dsim_op *op, dsim_result *r);
 /* A hash of the contents, kept up to date by every change (O(1)). */
@@ -275,6 +289,9 @@ bool dsim_verify(dsim_node *n, int signer, const void *data, uint32_t len, const
 const char *dsim_byzantine(const dsim_node *n);
 /* The behaviour's parameters (a JSON object, never NULL; {} when none). */
 const json_t *dsim_byzantine_params(const dsim_node *n);
+/* True once node 'n' has been Byzantine at any time of the run: for a
+** checker, a node that lied and turned honest is still not loyal. */
+bool dsim_byzantine_ever(const dsim_node *n);
 
 /* ---- the protocol plug-in ----------------------------------------------- */
 
@@ -311,6 +328,13 @@ typedef struct dsim_protocol {
     ** NULL-terminated, or NULL: c:byzantine accepts these and the kernel's
     ** generic ones, and `dsim list` shows them. */
     const char *const *byzantine;
+    /* True when the protocol checks every message it receives (length,
+    ** values, signatures) before it relies on it, so garbage from a
+    ** Byzantine peer is rejected, not asserted on. Only then does the
+    ** kernel's "corrupt" behaviour apply to it (c:byzantine refuses it,
+    ** the nemesis leaves it out): a crash-fault protocol asserts that its
+    ** peers' messages are well formed. */
+    bool validates_input;
 } dsim_protocol;
 
 /* ---- inspect: the keys the kernel and the tools read --------------------

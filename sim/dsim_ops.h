@@ -146,10 +146,18 @@ int dsim_control(dsim_world *w, int node, const char *verb, json_t *args, json_t
 
 /* The behaviours the kernel acts out for any protocol, NULL-terminated. */
 extern const char *const dsim_byzantine_generic[];
+/* Whether 'behaviour' is a generic one or one of the running protocol's,
+** and applies to it ("corrupt" only to a protocol that validates input). */
+bool dsim_byzantine_known(const dsim_world *w, const char *behaviour);
+/* The running protocol's own behaviours (its 'byzantine' table), or NULL. */
+const char *const *dsim_byzantine_own(const dsim_world *w);
 /* Makes 'node' Byzantine with 'behaviour' (a generic one or one in the
 ** protocol's 'byzantine' table) and 'params' (an object, or NULL; the
-** kernel keeps a reference); traces "byzantine". Returns a token for
-** dsim_honest, or 0 with a message in 'err' when the behaviour is unknown. */
+** kernel keeps a copy, with the generic behaviours' defaults filled in);
+** traces "byzantine". Returns a token for dsim_honest, or 0 with a message
+** in 'err' when the behaviour is unknown or a generic one's parameters are
+** wrong (silent: none; mute_to: peers = list of nodes 1..N; replay and
+** corrupt: rate = probability, default 0.3). */
 uint32_t dsim_byzantine_set(dsim_world *w, int node, const char *behaviour, json_t *params,
                             char *err, size_t cap);
 /* Makes 'node' honest again if it is still in the Byzantine spell that

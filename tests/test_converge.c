@@ -64,6 +64,27 @@ static void test_a_key_missing_on_one_replica_is_a_difference(void **state)
     json_decref(rep);
 }
 
+static void test_held_compares_a_key_only_where_it_is_listed(void **state)
+{
+    (void)state;
+    json_t *replicas = json_loads("[{\"a\":1},{\"a\":1,\"b\":2},{\"b\":2,\"c\":null}]", 0, NULL);
+    json_t *rep = json_object();
+    assert_int_equal(check_convergence_held(replicas, true, rep), CHECK_OK);
+    json_decref(rep);
+    rep = json_object();   /* without 'held' the same replicas differ */
+    assert_int_equal(check_convergence_held(replicas, false, rep), CHECK_VIOLATION);
+    json_decref(rep);
+    json_decref(replicas);
+    /* a listed null (a replica missing a key it holds) is a difference */
+    replicas = json_loads("[{\"a\":1},{\"b\":2},{\"a\":null,\"b\":2}]", 0, NULL);
+    rep = json_object();
+    assert_int_equal(check_convergence_held(replicas, true, rep), CHECK_VIOLATION);
+    assert_string_equal(json_string_value(json_object_get(rep, "key")), "a");
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(rep, "replicas"), 1)), 2);
+    json_decref(rep);
+    json_decref(replicas);
+}
+
 static void test_malformed_replicas_are_bad_input(void **state)
 {
     (void)state;
@@ -80,6 +101,7 @@ int main(void)
         cmocka_unit_test(test_equal_replicas_converge),
         cmocka_unit_test(test_first_differing_key_in_key_order_is_reported),
         cmocka_unit_test(test_a_key_missing_on_one_replica_is_a_difference),
+        cmocka_unit_test(test_held_compares_a_key_only_where_it_is_listed),
         cmocka_unit_test(test_malformed_replicas_are_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

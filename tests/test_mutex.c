@@ -180,6 +180,28 @@ static void test_mutex_a_write_without_acquiring_is_a_violation(void **state)
     json_decref(r);
 }
 
+/* B4: under fencing, n3 writes with a token it was never granted, higher
+** than any: the storage's order is fine, the token is forged. */
+static void test_mutex_a_forged_token_is_a_violation(void **state)
+{
+    (void)state;
+    json_t *l = json_array(), *r;
+    acquire(l, 104, 3, 1, 33);
+    acquire(l, 1304, 4, 1, 34);
+    write_(l, 1406, 4, 1, 34, true, true);
+    release(l, 1410, 4, 1);
+    write_(l, 1702, 3, 1, 1000033, true, true);
+    assert_int_equal(run(l, NULL, &r), CHECK_VIOLATION);
+    json_t *v = json_array_get(json_object_get(r, "violations"), 0);
+    assert_string_equal(json_string_value(json_object_get(v, "kind")), "forged_token");
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(v, "tokens"), 0)), 33);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(v, "tokens"), 1)), 1000033);
+    json_decref(r);
+    l = gc_pause_story(true);   /* the honest stale write: rejected, no forgery */
+    assert_int_equal(run(l, NULL, &r), CHECK_OK);
+    json_decref(r);
+}
+
 static void test_mutex_a_stuck_waiter_fails_the_liveness_limit(void **state)
 {
     (void)state;
@@ -277,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_mutex_a_write_before_the_other_holder_began_is_not_a_conflict),
         cmocka_unit_test(test_mutex_overlapping_holders_that_both_write_late_fail_even_in_storage_order),
         cmocka_unit_test(test_mutex_a_write_without_acquiring_is_a_violation),
+        cmocka_unit_test(test_mutex_a_forged_token_is_a_violation),
         cmocka_unit_test(test_mutex_a_stuck_waiter_fails_the_liveness_limit),
         cmocka_unit_test(test_mutex_an_abandoned_request_is_not_stuck),
         cmocka_unit_test(test_mutex_the_herd_limit_counts_wakeups_per_acquisition),

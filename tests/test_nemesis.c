@@ -100,7 +100,10 @@ static void test_nemesis_swarm_varies_the_kinds_across_seeds(void **state)
     json_decref(seen);
     c.swarm = false;   /* without swarm every kind is used */
     json_t *s = draw(&c, 7, 3);
-    assert_int_equal(json_object_size(json_object_get(s, "swarm")), 6);
+    size_t kinds = 0;
+    while (fault_kinds[kinds])
+        kinds++;
+    assert_int_equal(json_object_size(json_object_get(s, "swarm")), kinds);
     json_decref(s);
     json_decref(c.kinds);
 }
@@ -172,6 +175,52 @@ static void test_nemesis_every_kind_is_named_and_documented(void **state)
     assert_string_equal(names, fault_kind_names(joined, sizeof joined));
 }
 
+/* The byzantine kind: opt-in, and never more than 'max' spells at once;
+** adding it to a scenario's kinds leaves the other kinds' draws alone only
+** when it is not named (old scenarios keep their schedules). */
+static void test_nemesis_byzantine_is_opt_in_and_bounded(void **state)
+{
+    (void)state;
+    const fault_kind *k = fault_kind_find("byzantine");
+    assert_non_null(k);
+    assert_true(k->opt_in);
+    for (int i = 0; fault_kinds[i]; i++)
+        if (fault_kinds[i] != k)
+            assert_false(fault_kinds[i]->opt_in);
+    for (int max = 1; max <= 3; max++) {
+        nemesis_cfg c = {.start_ms = 100, .stop_ms = 20000, .recovery_ms = 1000, .interval_ms = 100,
+                         .swarm = false, .quiet = true, .kinds = json_object()};
+        json_object_set_new(c.kinds, "byzantine",
+                            json_pack("{s:i, s:[s,s], s:[i,i]}", "max", max, "behaviours", "silent",
+                                      "mute_to", "dur", 500, 3000));
+        int most = 0;
+        for (uint64_t seed = 1; seed <= 20; seed++) {
+            json_t *s = draw(&c, seed, 5);
+            json_t *f = json_object_get(s, "faults");
+            size_t i, j;
+            json_t *e, *g;
+            json_array_foreach(f, i, e) {
+                const char *b = json_string_value(json_object_get(e, "behaviour"));
+                assert_true(strcmp(b, "silent") == 0 || strcmp(b, "mute_to") == 0);
+                json_t *peers = json_object_get(json_object_get(e, "params"), "peers");
+                if (strcmp(b, "mute_to") == 0)   /* other nodes only, at least one */
+                    assert_true(json_array_size(peers) >= 1);
+                json_int_t at = json_integer_value(json_object_get(e, "at_ms"));
+                int held = 0;
+                json_array_foreach(f, j, g) {
+                    json_int_t a = json_integer_value(json_object_get(g, "at_ms"));
+                    held += a <= at && at <= a + json_integer_value(json_object_get(g, "dur_ms"));
+                }
+                assert_true(held <= max);
+                most = held > most ? held : most;
+            }
+            json_decref(s);
+        }
+        assert_int_equal(most, max);   /* the bound is reached, not only kept */
+        json_decref(c.kinds);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_nemesis_check_rejects_entries_that_do_not_fit),
         cmocka_unit_test(test_nemesis_params_reject_unknown_names_and_modes),
         cmocka_unit_test(test_nemesis_every_kind_is_named_and_documented),
+        cmocka_unit_test(test_nemesis_byzantine_is_opt_in_and_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

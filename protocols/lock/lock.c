@@ -355,6 +355,12 @@ static const dsim_option options[] = {
 
 static const char *const bugs[] = {"setnx_expire", "unsafe_unlock", "herd", "watch_race", NULL};
 
+/* Byzantine behaviours (c:byzantine): forge_token: a client writes to the
+** storage with its token raised by params.by (default one epoch,
+** LOCK_EPOCH_SPAN): fencing trusts the number, so the storage accepts it
+** (lock_client.c). */
+static const char *const byzantine[] = {"forge_token", NULL};
+
 /* What lock_emit and dsim_emit send; the "mutex" check reads the lock_*
 ** and storage_write events. A lock client is a node ("client" is its
 ** 1-based node number). */
@@ -388,6 +394,7 @@ const dsim_protocol lock_protocol = {
     .state_size = sizeof(lock_state),
     .options = options,
     .bugs = bugs,
+    .byzantine = byzantine,
     .msg_names = msg_names,
     .start = start,
     .on_message = on_message,

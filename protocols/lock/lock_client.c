@@ -171,6 +171,11 @@ static void write_storage(dsim_node *n, lock_client *c)
     m.round = c->round;
     m.value = c->value;
     m.token = c->token;
+    const char *byz = dsim_byzantine(n);
+    if (byz && strcmp(byz, "forge_token") == 0) {   /* Byzantine: a token it was never given */
+        json_t *by = json_object_get(dsim_byzantine_params(n), "by");
+        m.token += json_is_integer(by) ? json_integer_value(by) : LOCK_EPOCH_SPAN;
+    }
     c->phase = PH_WRITING;
     c->req++;
     lock_send(n, lock_storage_id(n), &m);

@@ -90,20 +90,25 @@ typedef struct paxos_entry {
 typedef struct paxos_session {
     uint64_t seq;
     int64_t value;
-    int32_t status, pad;
+    int32_t status;
+    int32_t words;       /* its result had words (not kept: no second answer) */
 } paxos_session;
 
+/* The state machine: client sessions and the kernel's reference store
+** (every workload's operations). The store is last and its contents are a
+** prefix of its bytes, so snapshots travel and persist as prefixes
+** ('paxos_snapshot_bytes'). */
 typedef struct paxos_kv {
-    int64_t value[PAXOS_KEYS_MAX];
-    uint8_t present[PAXOS_KEYS_MAX];
     paxos_session session[PAXOS_CLIENTS_MAX];
-    uint64_t digest;
+    uint64_t digest;          /* session_digest + the store's digest */
+    uint64_t session_digest;
+    dsim_store store;
 } paxos_kv;
 
 typedef struct paxos_snapshot {
     uint64_t slot;       /* the state after applying every slot <= 'slot' */
     uint64_t digest_check;
-    paxos_kv kv;
+    paxos_kv kv;         /* last: a snapshot is sent and stored as a prefix */
 } paxos_snapshot;
 
 /* ---- messages ------------------------------------------------------------ */
@@ -144,7 +149,10 @@ _Static_assert(sizeof(paxos_entry) == 16 + sizeof(paxos_cmd), "paxos_entry has p
 _Static_assert(sizeof(paxos_promise) == 40, "paxos_promise has padding");
 _Static_assert(sizeof(paxos_accept) == 32, "paxos_accept has padding");
 _Static_assert(sizeof(paxos_accepted) == 72, "paxos_accepted has padding");
-_Static_assert(sizeof(paxos_kv) == PAXOS_KEYS_MAX * 9 + PAXOS_CLIENTS_MAX * 24 + 8, "paxos_kv has padding");
+_Static_assert(offsetof(paxos_kv, store) == PAXOS_CLIENTS_MAX * 24 + 16, "paxos_kv has padding");
+_Static_assert(offsetof(paxos_kv, store) + sizeof(dsim_store) == sizeof(paxos_kv), "the store is last");
+_Static_assert(offsetof(paxos_snapshot, kv) + sizeof(paxos_kv) == sizeof(paxos_snapshot), "kv is last");
+_Static_assert(PAXOS_KEYS_MAX <= DSIM_STORE_KEYS, "keys fit the store");
 
 /* ---- the invariant checker's record (paxos_invariants.c) ----------------- */
 
@@ -322,7 +330,11 @@ void paxos_install_snapshot(dsim_node *n, const paxos_snapshot *snap);
 void paxos_apply_chosen(dsim_node *n);
 void paxos_on_client(dsim_node *n, const dsim_op *op);
 void paxos_drop_pending(dsim_node *n);
-void paxos_kv_apply_op(paxos_kv *kv, const dsim_op *op, dsim_status *st, int64_t *value);
+void paxos_kv_apply_op(paxos_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res);
+/* The bytes of 'snap' that carry meaning (the store is a prefix). */
+size_t paxos_snapshot_bytes(const paxos_snapshot *snap);
+/* The empty state machine: the workload's initial state (dsim_store_init). */
+void paxos_kv_init(dsim_node *n, paxos_kv *kv);
 void paxos_lease_progress(dsim_node *n);
 
 /* paxos_invariants.c */

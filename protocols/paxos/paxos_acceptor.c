@@ -62,10 +62,7 @@ static void send_promise(dsim_node *n, int to, const paxos_prepare *m, bool ok)
     /* Slots the proposer lacks that this node has applied go as a
     ** snapshot of its state machine (every applied slot is chosen). */
     if (s->cfg.multi && s->applied > 0 && s->applied >= m->from_slot) {
-        paxos_snapshot snap = {.slot = s->applied, .kv = s->kv};
-        memcpy(p, &snap, sizeof snap);
-        p += sizeof snap;
-        h.has_snap = 1;
+        h.has_snap = 1;   /* it goes after the entries, cut at its contents */
         h.snap_slot = s->applied;
     }
     uint64_t from = m->from_slot > s->snap ? m->from_slot : s->snap + 1;
@@ -78,6 +75,13 @@ static void send_promise(dsim_node *n, int to, const paxos_prepare *m, bool ok)
             p += sizeof *e;
             h.count++;
         }
+    }
+    if (h.has_snap) {
+        paxos_snapshot *snap = (paxos_snapshot *)(void *)p;   /* room: msg has a whole one */
+        snap->slot = s->applied;
+        snap->digest_check = 0;
+        snap->kv = s->kv;
+        p += paxos_snapshot_bytes(snap);
     }
     memcpy(msg, &h, hdr);
     dsim_send(n, to, PAXOS_MSG_PROMISE, msg, (uint32_t)(p - (char *)msg));

@@ -1,7 +1,8 @@
 /*
-** paxos_kv.c — the Multi-Paxos state machine: a key-value store with
-** exactly-once client sessions, applied in slot order, and the leader's
-** answers to writes and reads.
+** paxos_kv.c — the Multi-Paxos state machine: the kernel's reference
+** store (dsim_store: every workload's operations; a transaction is one
+** command, so one slot, applied whole) with exactly-once client sessions,
+** applied in slot order, and the leader's answers to writes and reads.
 **
 ** Sessions as in Raft (raft_kv.c): every op carries (client, seq); the
 ** state machine remembers each client's last applied seq and its result,
@@ -21,66 +22,51 @@
 */
 #include "paxos.h"
 
-static uint64_t key_hash(uint32_t key, int64_t value)
-{
-    return paxos_mix(paxos_mix(0x6b76, key), (uint64_t)value);
-}
-
 static uint64_t session_hash(int32_t client, uint64_t seq)
 {
     return paxos_mix(paxos_mix(0x5e55, (uint64_t)(uint32_t)client), seq);
 }
 
-static int64_t kv_read(const paxos_kv *kv, uint32_t key)
+size_t paxos_snapshot_bytes(const paxos_snapshot *snap)
 {
-    DSIM_ASSERT(key < PAXOS_KEYS_MAX);
-    return kv->present[key] ? kv->value[key] : DSIM_NIL;
+    return offsetof(paxos_snapshot, kv) + offsetof(paxos_kv, store) + dsim_store_bytes(&snap->kv.store);
 }
 
-static void kv_set(paxos_kv *kv, uint32_t key, int64_t value)
+void paxos_kv_init(dsim_node *n, paxos_kv *kv)
 {
-    if (kv->present[key])
-        kv->digest -= key_hash(key, kv->value[key]);
-    kv->present[key] = 1;
-    kv->value[key] = value;
-    kv->digest += key_hash(key, value);
+    memset(kv, 0, offsetof(paxos_kv, store));
+    dsim_store_init(n, &kv->store);
+    kv->digest = dsim_store_digest(&kv->store);
 }
 
-void paxos_kv_apply_op(paxos_kv *kv, const dsim_op *op, dsim_status *st, int64_t *value)
+/* Applies one client op through its session ('res' gets the result; a
+** duplicate gets the first result's status and value, without words). */
+void paxos_kv_apply_op(paxos_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res)
 {
     paxos_session *ses = NULL;
+    res->value = 0;
+    res->len = 0;
     if (op->client >= 0 && op->client < PAXOS_CLIENTS_MAX) {
         ses = &kv->session[op->client];
         if (op->seq <= ses->seq) {   /* seen: the first result stands */
             *st = op->seq == ses->seq ? (dsim_status)ses->status : DSIM_FAIL;
-            *value = op->seq == ses->seq ? ses->value : 0;
+            res->value = op->seq == ses->seq ? ses->value : 0;
             return;
         }
     }
-    *value = 0;
-    *st = DSIM_OK;
-    if (op->key >= PAXOS_KEYS_MAX) {
-        *st = DSIM_FAIL;
-    } else if (op->f == DSIM_F_WRITE) {
-        kv_set(kv, op->key, op->value);
-    } else if (op->f == DSIM_F_CAS) {
-        if (kv->present[op->key] && kv->value[op->key] == op->value)
-            kv_set(kv, op->key, op->value2);
-        else
-            *st = DSIM_FAIL;
-    } else {
-        *value = kv_read(kv, op->key);
-    }
+    *st = op->key < PAXOS_KEYS_MAX ? dsim_store_apply(&kv->store, op, res) : DSIM_FAIL;
     if (ses) {
-        kv->digest -= session_hash(op->client, ses->seq);
+        kv->session_digest -= session_hash(op->client, ses->seq);
         ses->seq = op->seq;
         ses->status = (int32_t)*st;
-        ses->value = *value;
-        kv->digest += session_hash(op->client, ses->seq);
+        ses->value = res->value;
+        ses->words = res->len > 0;
+        kv->session_digest += session_hash(op->client, ses->seq);
     }
+    kv->digest = kv->session_digest + dsim_store_digest(&kv->store);
 }
 
-static void settle_pending(dsim_node *n, const paxos_entry *e, dsim_status st, int64_t value)
+static void settle_pending(dsim_node *n, const paxos_entry *e, dsim_status st, const dsim_result *res)
 {
     paxos_state *s = paxos_of(n);
     uint32_t keep = 0;
@@ -91,7 +77,7 @@ static void settle_pending(dsim_node *n, const paxos_entry *e, dsim_status st, i
             continue;
         }
         if (p->slot == e->slot && e->cmd.kind == PAXOS_C_OP && e->cmd.op.id == p->op.id)
-            dsim_reply(n, &p->op, st, value);
+            dsim_reply_result(n, &p->op, st, res);
     }
     s->pending_len = keep;
 }
@@ -105,12 +91,14 @@ void paxos_apply_chosen(dsim_node *n)
         const paxos_entry *e = paxos_entry_at(s, s->applied + 1);
         DSIM_ASSERT(e != NULL);   /* learnt slots are held */
         dsim_status st = DSIM_OK;
-        int64_t value = 0;
+        dsim_result res;   /* large: only the used words are written */
+        res.value = 0;
+        res.len = 0;
         if (e->cmd.kind == PAXOS_C_OP)
-            paxos_kv_apply_op(&s->kv, &e->cmd.op, &st, &value);
+            paxos_kv_apply_op(&s->kv, &e->cmd.op, &st, &res);
         s->applied = e->slot;
         if (s->pending_len)
-            settle_pending(n, e, st, value);
+            settle_pending(n, e, st, &res);
     }
     if (s->cfg.snapshot_every > 0 && s->applied - s->snap >= (uint64_t)s->cfg.snapshot_every) {
         paxos_snapshot snap = {.slot = s->applied, .kv = s->kv};
@@ -160,7 +148,11 @@ static bool answer_read_locally(dsim_node *n, const dsim_op *op)
                  s->applied >= s->recover_hi;
     if (!stale && !lease)
         return false;
-    dsim_reply(n, op, DSIM_OK, op->key < PAXOS_KEYS_MAX ? kv_read(&s->kv, op->key) : DSIM_NIL);
+    dsim_result res;
+    dsim_status st = op->key < PAXOS_KEYS_MAX ? dsim_store_read(&s->kv.store, op, &res) : DSIM_FAIL;
+    if (st != DSIM_OK)
+        res.value = 0, res.len = 0;
+    dsim_reply_result(n, op, st, &res);
     return true;
 }
 
@@ -172,12 +164,13 @@ void paxos_on_client(dsim_node *n, const dsim_op *op)
         dsim_reply(n, op, DSIM_REDIRECT, s->leader_hint);
         return;
     }
-    if (op->f == DSIM_F_READ && answer_read_locally(n, op))
+    if (dsim_op_readonly(op) && answer_read_locally(n, op))
         return;
     if (op->client >= 0 && op->client < PAXOS_CLIENTS_MAX) {
         const paxos_session *ses = &s->kv.session[op->client];
         if (op->seq == ses->seq) {
-            dsim_reply(n, op, (dsim_status)ses->status, ses->value);
+            if (!ses->words)   /* a result with words is not kept: no answer */
+                dsim_reply(n, op, (dsim_status)ses->status, ses->value);
             return;
         }
         if (op->seq < ses->seq)

@@ -187,18 +187,22 @@ static void on_promise_msg(dsim_node *n, int from, const dsim_msg *m)
     paxos_promise h;
     DSIM_ASSERT(m->len >= sizeof h);
     memcpy(&h, m->data, sizeof h);
-    size_t snap_len = h.has_snap ? sizeof(paxos_snapshot) : 0;
-    DSIM_ASSERT(h.count <= PAXOS_LOG_MAX && m->len == sizeof h + snap_len + h.count * sizeof(paxos_entry));
+    /* [promise][count entries][snapshot, cut at its store's contents] */
+    size_t ents = h.count * sizeof(paxos_entry);
+    DSIM_ASSERT(h.count <= PAXOS_LOG_MAX && m->len >= sizeof h + ents);
+    size_t snap_len = m->len - sizeof h - ents;
+    DSIM_ASSERT(h.has_snap ? snap_len > offsetof(paxos_snapshot, kv.store) && snap_len <= sizeof(paxos_snapshot)
+                           : snap_len == 0);
     paxos_snapshot *snap = NULL;
-    paxos_entry *es = malloc(h.count * sizeof(paxos_entry) + sizeof(paxos_snapshot));
+    paxos_entry *es = calloc(1, ents + sizeof(paxos_snapshot));
     DSIM_ASSERT(es != NULL);
     const char *p = (const char *)m->data + sizeof h;
+    memcpy(es, p, ents);
     if (h.has_snap) {
         snap = (paxos_snapshot *)(void *)(es + h.count);
-        memcpy(snap, p, sizeof *snap);
-        p += sizeof *snap;
+        memcpy(snap, p + ents, snap_len);
+        DSIM_ASSERT(snap_len == paxos_snapshot_bytes(snap));
     }
-    memcpy(es, p, h.count * sizeof(paxos_entry));
     if (paxos_of(n)->cfg.multi)
         paxos_on_promise(n, from, &h, snap, es);
     else
@@ -244,9 +248,12 @@ static void on_message(dsim_node *n, int from, const dsim_msg *m)
         return;
     }
     case PAXOS_MSG_SNAP: {
-        paxos_snap_msg *sm = malloc(sizeof *sm);
+        /* a prefix: the snapshot's store is cut at its contents */
+        paxos_snap_msg *sm = calloc(1, sizeof *sm);
         DSIM_ASSERT(sm != NULL);
-        if (sized(m, sizeof *sm) && memcpy(sm, m->data, sizeof *sm))
+        DSIM_ASSERT(m->len > offsetof(paxos_snap_msg, snap.kv.store) && m->len <= sizeof *sm);
+        memcpy(sm, m->data, m->len);
+        if (sized(m, offsetof(paxos_snap_msg, snap) + paxos_snapshot_bytes(&sm->snap)))
             paxos_on_snapshot(n, from, sm);
         free(sm);
         return;
@@ -304,6 +311,9 @@ static json_t *log_text(paxos_state *s)
         else if (e->cmd.kind == PAXOS_C_NOOP)
             snprintf(buf, sizeof buf, "%" PRIu64 ":noop@%" PRIu64 ".n%d", i, paxos_round(e->ballot),
                  paxos_ballot_node(e->ballot) + 1);
+        else if (e->cmd.op.f == DSIM_F_TXN)   /* a transaction: its micro-op count */
+            snprintf(buf, sizeof buf, "%" PRIu64 ":t%u@%" PRIu64 ".n%d", i, e->cmd.op.mops_len,
+                     paxos_round(e->ballot), paxos_ballot_node(e->ballot) + 1);
         else
             snprintf(buf, sizeof buf, "%" PRIu64 ":%s%" PRId64 "@%" PRIu64 ".n%d", i,
                      e->cmd.op.f == DSIM_F_READ ? "r" : "w",

@@ -104,7 +104,7 @@ void paxos_persist_snapshot(dsim_node *n, const paxos_snapshot *snap)
     paxos_state *s = paxos_of(n);
     DSIM_ASSERT(snap->slot > s->snap);
     s->snap_slot_key ^= 1;
-    dsim_disk_put(n, s->snap_slot_key ? "snap1" : "snap0", snap, sizeof *snap);
+    dsim_disk_put(n, s->snap_slot_key ? "snap1" : "snap0", snap, (uint32_t)paxos_snapshot_bytes(snap));
     uint64_t old = s->snap;
     s->snap = snap->slot;
     if (s->last < s->snap)
@@ -132,20 +132,27 @@ static void recover_hard(dsim_node *n, paxos_state *s)
     }
 }
 
-static void recover_snapshot(dsim_node *n, paxos_state *s)
+/* The newer of the two snapshots into the state machine; false when
+** there is none. A snapshot is stored as a prefix (paxos_snapshot_bytes). */
+static bool recover_snapshot(dsim_node *n, paxos_state *s)
 {
-    paxos_snapshot x;
+    paxos_snapshot *x = malloc(sizeof *x);
+    DSIM_ASSERT(x != NULL);
     bool found = false;
     for (int k = 0; k < 2; k++) {
         uint32_t len;
-        if (disk_get(n, k ? "snap1" : "snap0", &x, sizeof x, &len) == DSIM_DISK_OK &&
-            len == sizeof x && (!found || x.slot > s->snap)) {
-            s->snap = x.slot;
-            s->kv = x.kv;
+        memset(x, 0, sizeof *x);
+        if (disk_get(n, k ? "snap1" : "snap0", x, sizeof *x, &len) == DSIM_DISK_OK &&
+            len > offsetof(paxos_snapshot, kv.store) && len == paxos_snapshot_bytes(x) &&
+            (!found || x->slot > s->snap)) {
+            s->snap = x->slot;
+            s->kv = x->kv;
             s->snap_slot_key = k;
             found = true;
         }
     }
+    free(x);
+    return found;
 }
 
 /* Rebuilds the node from its disk alone. A record that fails its checksum
@@ -154,7 +161,8 @@ void paxos_recover(dsim_node *n)
 {
     paxos_state *s = paxos_of(n);
     recover_hard(n, s);
-    recover_snapshot(n, s);
+    if (!recover_snapshot(n, s))
+        paxos_kv_init(n, &s->kv);   /* the workload's initial state (bank) */
     s->commit = s->applied = s->last = s->snap;
     uint64_t last = dsim_disk_last(n);
     for (uint64_t d = dsim_disk_first(n); d <= last && d > 0; d++) {

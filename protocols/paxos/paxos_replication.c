@@ -35,7 +35,8 @@ static void send_snapshot(dsim_node *n, int peer)
     m->round = s->round;
     m->snap.slot = s->applied;
     m->snap.kv = s->kv;
-    dsim_send(n, peer, PAXOS_MSG_SNAP, m, sizeof *m);
+    dsim_send(n, peer, PAXOS_MSG_SNAP, m,
+              (uint32_t)(offsetof(paxos_snap_msg, snap) + paxos_snapshot_bytes(&m->snap)));
     free(m);
 }
 

@@ -229,6 +229,14 @@ static inline uint32_t raft_entry_bytes(const raft_entry *e)
     return (uint32_t)(offsetof(raft_entry, op) + dsim_op_bytes(&e->op));
 }
 
+/* True when the scenario made this node a Byzantine liar of kind 'how'
+** (c:byzantine; the names are in raft_main.c's 'byzantine' table). */
+static inline bool raft_lies(const dsim_node *n, const char *how)
+{
+    const char *b = dsim_byzantine(n);
+    return b != NULL && strcmp(b, how) == 0;
+}
+
 static inline bool raft_is_member(const raft_state *s, int id)
 {
     return id >= 0 && id < RAFT_NODES_MAX && ((s->members >> id) & 1u);

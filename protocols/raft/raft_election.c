@@ -88,6 +88,10 @@ static void send_votes(dsim_node *n, uint64_t term, bool prevote, bool transfer)
     raft_state *s = raft_of(n);
     raft_vote_req req = {.term = term, .last_index = s->last_index, .last_term = raft_last_term(s),
                          .prevote = prevote, .transfer = transfer};
+    if (raft_lies(n, "fake_last_term")) {   /* Byzantine: "my log is the newest" */
+        req.last_term = term;
+        req.last_index = s->last_index + RAFT_LOG_MAX;
+    }
     for (int i = 0; i < dsim_cluster_size(n); i++)
         if (i != dsim_id(n) && raft_is_member(s, i))
             dsim_send(n, i, RAFT_MSG_VOTE, &req, sizeof req);
@@ -208,6 +212,18 @@ void raft_on_vote(dsim_node *n, int from, const raft_vote_req *m)
 {
     raft_state *s = raft_of(n);
     bool log_ok = dsim_bug(n, "vote_any_log") || raft_up_to_date(s, m->last_term, m->last_index);
+    if (raft_lies(n, "double_vote")) {   /* Byzantine: a yes to everyone, once per term or not */
+        raft_step_down_if_stale(n, m->term);
+        raft_vote_reply yes = {.term = m->prevote ? s->term : m->term, .prevote = m->prevote,
+                               .granted = m->term >= s->term};
+        if (!m->prevote && m->term == s->term) {
+            s->voted_for = from;
+            raft_persist_hard(n);
+            dsim_disk_sync(n);
+        }
+        dsim_send(n, from, RAFT_MSG_VOTE_REPLY, &yes, sizeof yes);
+        return;
+    }
     if (m->prevote) {
         raft_vote_reply r = {.term = s->term, .prevote = 1,
                              .granted = m->term > s->term && log_ok && !leader_alive(n)};

@@ -272,6 +272,15 @@ static const char *const bugs[] = {
     "lease_no_drift_margin", "snapshot_off_by_one", "vote_any_log", NULL,
 };
 
+/* Byzantine behaviours (c:byzantine): a liar in a protocol that trusts its
+** peers. double_vote: grants every vote request, voted or not, log or not
+** (raft_election.c); fake_last_term: its vote requests claim a log of the
+** campaign's term, so it wins elections with a stale log; split_entries: as
+** leader it sends the followers of odd id entries with another value than
+** the rest get (raft_replication.c). Raft is not built to survive any of
+** them: the invariants or linearizability fail. */
+static const char *const byzantine[] = {"double_vote", "fake_last_term", "split_entries", NULL};
+
 static const dsim_event events[] = {
     {"election", "node: node, term: int", "a node starts a campaign for 'term' (after PreVote, if on)"},
     {"leader", "node: node, term: int", "a node won the election of 'term'"},
@@ -291,6 +300,7 @@ const dsim_protocol raft_protocol = {
     .state_size = sizeof(raft_state),
     .options = options,
     .bugs = bugs,
+    .byzantine = byzantine,
     .msg_names = msg_names,
     .start = start,
     .on_message = on_message,

@@ -151,6 +151,8 @@ void raft_recover(dsim_node *n)
     if (recover_snapshot(n, s, snap) != 0) {
         memset(snap, 0, sizeof *snap);
         snap->members = s->cfg.initial_members;
+        dsim_store_init(n, &snap->kv.store);   /* the workload's initial state (bank) */
+        snap->kv.digest = dsim_store_digest(&snap->kv.store);
     }
     s->snap_index = snap->index;
     s->snap_term = snap->term;

@@ -48,6 +48,10 @@ void raft_send_append(dsim_node *n, int peer)
     for (uint64_t i = prev + 1; i <= s->last_index && count < (uint32_t)s->cfg.batch; i++)
         msg.e[count++] = *raft_entry_at(s, i);
     msg.h.count = count;
+    if (raft_lies(n, "split_entries") && peer % 2 == 1)   /* Byzantine: another value for some */
+        for (uint32_t i = 0; i < count; i++)
+            if (msg.e[i].kind == RAFT_E_OP && msg.e[i].term == s->term && !dsim_op_readonly(&msg.e[i].op))
+                msg.e[i].op.value += 1000;
     dsim_send(n, peer, RAFT_MSG_APPEND, &msg,
               (uint32_t)(sizeof msg.h + count * sizeof(raft_entry)));
 }

@@ -9,6 +9,10 @@
 ** bug 'ack_before_sync': acknowledge at once and fsync later in a group
 ** commit every 'flush' ms, so a crash in between loses an acknowledged
 ** write, and a later read returns an older value: the checkers catch it.
+** Planted bug 'txn_first_key': a transaction persists only the key of its
+** first micro-operation (an off-by-one in the loop of 'persist'), so a
+** bank transfer's credit lives in memory only: after a crash and restart
+** the money it moved is gone (the bank check's totals catch it).
 ** After a restart the server reloads the store from its disk alone.
 ** Operations that are not idempotent (add, append, dequeue, transactions)
 ** are applied once per (client, seq): a duplicated request is ignored
@@ -47,6 +51,7 @@ static void start(dsim_node *n)
     single_state *s = dsim_state(n);
     if (dsim_id(n) != SINGLE_SERVER)
         return;
+    dsim_store_init(n, &s->store);   /* the workload's initial state (bank), then the disk */
     int64_t list[SINGLE_LIST_MAX];
     for (uint32_t k = 0; k < DSIM_STORE_KEYS; k++) {
         char name[16];
@@ -97,8 +102,10 @@ static void make_durable(dsim_node *n, single_state *s)
 static void persist(dsim_node *n, single_state *s, const dsim_op *op)
 {
     if (op->f == DSIM_F_TXN) {
-        for (uint32_t i = 0; i < op->mops_len; i++)
-            if (op->mops[i].f == DSIM_F_WRITE || op->mops[i].f == DSIM_F_APPEND)
+        uint32_t last = dsim_bug(n, "txn_first_key") ? 1 : op->mops_len;
+        for (uint32_t i = 0; i < last && i < op->mops_len; i++)
+            if (op->mops[i].f == DSIM_F_WRITE || op->mops[i].f == DSIM_F_APPEND ||
+                op->mops[i].f == DSIM_F_ADD)
                 persist_key(n, s, op->mops[i].key, op->mops[i].f == DSIM_F_APPEND);
     } else {
         persist_key(n, s, op->key, op->f == DSIM_F_APPEND || op->f == DSIM_F_DEQUEUE);
@@ -184,7 +191,7 @@ static const dsim_option options[] = {
     {NULL, 0, NULL, NULL, NULL, 0, 0},
 };
 
-static const char *const bugs[] = {"ack_before_sync", NULL};
+static const char *const bugs[] = {"ack_before_sync", "txn_first_key", NULL};
 static const char *const msg_names[] = {"Forward", NULL};
 
 static const dsim_event events[] = {   /* single emits none */

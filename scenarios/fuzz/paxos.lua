@@ -14,9 +14,11 @@
 -- quorums (q2 smaller than a majority, q1 what meets it). Then a liveness
 -- phase: faults healed, every node up, for 'recovery' ms; a leader must
 -- be elected (multi) and every client must complete an operation.
--- The verdict: linearizability of the clients' history (multi: the kv
--- workload; basic: a register whose one write is the chosen value), the
--- 'consensus' check (basic), the Paxos invariants every 'invariants'
+-- The verdict: the workload's default checks of the clients' history
+-- (multi: the kv workload, linearizable, or -D workload=NAME: counter, set,
+-- list-append, txn-append, txn-rw, queue, bank, each applied through the
+-- kernel's reference store, a transaction in one slot; basic: a register
+-- whose one write is the chosen value), the 'consensus' check (basic), the Paxos invariants every 'invariants'
 -- events (default 10; -D invariants=1 for every event), and liveness
 -- (reported through the invariants check as "Liveness: ...").
 --
@@ -25,7 +27,7 @@
 --   dsim fuzz scenarios/fuzz/paxos.lua --seeds 1..1000 -D bug=skip_recovery
 --   dsim shrink scenarios/fuzz/paxos.lua --seed N -D bug=no_persist_promise
 -- Parameters: variant (multi or basic), bug (a planted bug), nodes,
--- clients, duration, interval, recovery, faults ("nemesis", the default;
+-- clients, workload, duration, interval, recovery, faults ("nemesis", the default;
 -- "all"; or a comma list of: partition, pause, crash, clock, net),
 -- invariants (check every N events), any Paxos option.
 
@@ -53,12 +55,22 @@ local options  = {
 }
 local basic = variant == "basic"
 
+-- The clients' workload (dsim list workloads; multi only: basic decides
+-- one value): kv by default; 'keys' only where the workload has it; a
+-- queue drains in the liveness phase, as in raft.lua.
+local workload = dsim.param("workload", basic and "register" or "kv")
+if basic and workload ~= "register" then
+  error("variant=basic decides one value: its workload is register, not " .. workload)
+end
+local wl_table = { count = clients, workload = workload, rate = basic and 20 or 40, timeout = 400 }
+if workload == "kv" then wl_table.keys = 8 end
+if workload == "queue" then wl_table.drain = duration end
+
 local c = dsim.cluster {
   protocol   = "paxos", nodes = nodes,
   options    = options,
   net        = { latency = dsim.uniform(1, 8) },
-  clients    = basic and { count = clients, workload = "register", rate = 20, timeout = 400 }
-                      or { count = clients, workload = "kv", keys = 8, rate = 40, timeout = 400 },
+  clients    = wl_table,
   invariants = every,
 }
 
@@ -194,4 +206,10 @@ c:at(duration + recovery - 300, function()
   if problem then c:control(1, "liveness_failed", { why = problem }) end
 end)
 c:run { until_ms = duration + recovery }
-return c:check(basic and { "linearizable", "consensus", "invariants" } or { "linearizable", "invariants" })
+-- The workload's default checks (c:workload().checks), a set's judged
+-- linearizably (Multi-Paxos promises it); basic also 'consensus'.
+local checks = c:workload().checks
+if basic then checks[#checks + 1] = "consensus" end
+checks[#checks + 1] = "invariants"
+checks.linearizable = workload == "set"
+return c:check(checks)

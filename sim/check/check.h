@@ -65,6 +65,9 @@ check_verdict check_sequential(const char *text, size_t len, const char *source,
 /* Convergence: 'replicas' is a JSON array of objects (one per replica, in
 ** node order, each a key -> value map of its final state). */
 check_verdict check_convergence(const json_t *replicas, json_t *report);
+/* The same where each replica lists only the keys it holds: a key is
+** compared among the replicas that list it. */
+check_verdict check_convergence_held(const json_t *replicas, bool held, json_t *report);
 
 /* Mutual exclusion of lock holders (mutex.c): 'events' is the run's
 ** emitted protocol events [{t, node, name, fields}]; 'args' may hold
@@ -95,6 +98,26 @@ check_verdict check_set_full(const char *text, size_t len, const char *source, c
                              bool linearizable, json_t *report, char *err, size_t cap);
 check_verdict check_total_queue(const char *text, size_t len, const char *source, const char *format,
                                 json_t *report, char *err, size_t cap);
+/* lost_update.c: a register's acknowledged write is never forgotten by the
+** last read after it (a read of a value it overwrote, or of nothing);
+** with 'every_read', by no read after it. */
+check_verdict check_lost_update(const char *text, size_t len, const char *source, const char *format,
+                                bool every_read, json_t *report, char *err, size_t cap);
+
+/* Jepsen's bank checker (bank.c): every ok read of all balances sums to
+** 'total' (< 0: the first ok read's sum) and, unless 'allow_negative',
+** shows no negative balance. */
+check_verdict check_bank(const char *text, size_t len, const char *source, const char *format,
+                         int64_t total, bool allow_negative, json_t *report, char *err, size_t cap);
+
+/* Session guarantees (session.c): read-your-writes, monotonic reads,
+** monotonic writes, writes-follow-reads per Jepsen process, and
+** consistent prefix over multi-key reads, of a register/kv history
+** (read, write, cas; txn with rw-register micro-ops). report: "valid",
+** "kept", "violated", and per guarantee (and "together") its verdict
+** with the operations and the cycle of constraints that refutes it. */
+check_verdict check_session(const char *text, size_t len, const char *source, const char *format,
+                            json_t *report, char *err, size_t cap);
 
 /* Whether a transactional history is in Elle's shape: every event f "txn"
 ** with a list of [f k v] micro-ops (append/r/w). CHECK_OK (report: txns,

@@ -9,6 +9,9 @@
 ** replica differs from replica 0, with every replica's value there (null
 ** when absent), so the verdict does not depend on object iteration order.
 ** Bad input (not an array of objects) gives CHECK_BAD_INPUT.
+** 'check_convergence_held' is the same for partitioned stores, where each
+** replica lists only the keys it replicates (a Dynamo ring): a key is
+** compared only among the replicas that list it (null: listed, absent).
 */
 #include <stdbool.h>
 #include <stdio.h>
@@ -55,37 +58,44 @@ static bool same(const json_t *a, const json_t *b)
     return json_equal(a, b);
 }
 
-/* Fills the report for the first differing key 'key'. */
-static void report_difference(const json_t *replicas, const char *key, json_t *report)
+/* Fills the report for the first differing key 'key'; 'base' is the
+** replica the others are compared with. */
+static void report_difference(const json_t *replicas, const char *key, size_t base, bool held,
+                              json_t *report)
 {
     json_t *values = json_array();
-    size_t i, first_other = 0;
+    size_t i, first_other = base;
     const json_t *r;
-    const json_t *v0 = json_object_get(json_array_get(replicas, 0), key);
+    const json_t *v0 = json_object_get(json_array_get(replicas, base), key);
     json_array_foreach(replicas, i, r) {
         const json_t *v = json_object_get(r, key);
         json_array_append_new(values, v ? json_deep_copy(v) : json_null());
-        if (first_other == 0 && !same(v, v0))
+        if (first_other == base && (v || !held) && !same(v, v0))
             first_other = i;
     }
     char *a = v0 ? json_dumps(v0, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
     const json_t *vo = json_object_get(json_array_get(replicas, first_other), key);
     char *b = vo ? json_dumps(vo, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
     char text[512];
-    snprintf(text, sizeof text, "convergence: VIOLATED: key \"%s\": replica 1 holds %s, "
-             "replica %zu holds %s\n", key, a ? a : "nothing", first_other + 1,
+    snprintf(text, sizeof text, "convergence: VIOLATED: key \"%s\": replica %zu holds %s, "
+             "replica %zu holds %s\n", key, base + 1, a ? a : "nothing", first_other + 1,
              b ? b : "nothing");
     free(a);
     free(b);
     json_object_set_new(report, "valid", json_false());
     json_object_set_new(report, "key", json_string(key));
-    json_object_set_new(report, "replicas", json_pack("[I, I]", (json_int_t)0,
+    json_object_set_new(report, "replicas", json_pack("[I, I]", (json_int_t)base,
                                                       (json_int_t)first_other));
     json_object_set_new(report, "values", values);
     json_object_set_new(report, "text", json_string(text));
 }
 
 check_verdict check_convergence(const json_t *replicas, json_t *report)
+{
+    return check_convergence_held(replicas, false, report);
+}
+
+check_verdict check_convergence_held(const json_t *replicas, bool held, json_t *report)
 {
     json_object_set_new(report, "model", json_string("convergence"));
     size_t i;
@@ -104,14 +114,20 @@ check_verdict check_convergence(const json_t *replicas, json_t *report)
     const char **keys = all_keys(replicas, &n_keys);
     if (keys == NULL)
         return CHECK_BAD_INPUT;
-    const json_t *first = json_array_get(replicas, 0);
-    for (size_t k = 0; k < n_keys; k++)
-        json_array_foreach(replicas, i, r)
-            if (!same(json_object_get(r, keys[k]), json_object_get(first, keys[k]))) {
-                report_difference(replicas, keys[k], report);
+    for (size_t k = 0; k < n_keys; k++) {
+        size_t base = 0;   /* held: the first replica that lists the key */
+        while (held && json_object_get(json_array_get(replicas, base), keys[k]) == NULL)
+            base++;
+        const json_t *first = json_array_get(replicas, base);
+        json_array_foreach(replicas, i, r) {
+            const json_t *v = json_object_get(r, keys[k]);
+            if ((v != NULL || !held) && !same(v, json_object_get(first, keys[k]))) {
+                report_difference(replicas, keys[k], base, held, report);
                 free(keys);
                 return CHECK_VIOLATION;
             }
+        }
+    }
     free(keys);
     char text[128];
     snprintf(text, sizeof text, "convergence: ok (%zu replicas agree on %zu keys)\n",

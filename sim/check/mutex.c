@@ -22,7 +22,9 @@
 ** - With fencing (args.fencing, or any write that says fencing=true), the
 **   storage is the arbiter: an accepted write whose token is lower than one
 **   accepted before it, or equal to it from another client, is a violation.
-** - Either way, an accepted write from a session that never acquired.
+** - Either way, an accepted write from a session that never acquired, or
+**   one whose token is not the token its session was granted (a forged
+**   token: the storage took a number the lock service never gave it).
 ** - Optional, by argument: 'liveness_ms': a request still waiting after
 **   that long (counted to args.t_end, the end of the run, in ns) while its
 **   client made no newer request; 'wakeups_per_acquire_max': the herd
@@ -127,6 +129,16 @@ static void read_write(mutex_run *r, int64_t t, const json_t *f, msession *s)
                  (long long)s->client, ms(t), (long long)s->round);
         violation(r, t, json_pack("{s:s, s:[o], s:f}", "kind", "write_without_lock", "clients",
                   client_name(s->client), "t_ms", ms(t)), e);
+    }
+    json_t *tok = json_object_get(f, "token");
+    if (s->has_token && json_is_integer(tok) && json_integer_value(tok) != s->token) {
+        char e[256];
+        snprintf(e, sizeof e, "n%lld wrote at %.3f ms with token %lld, but was granted %lld: a forged "
+                 "token, and the storage accepted it", (long long)s->client, ms(t),
+                 (long long)json_integer_value(tok), (long long)s->token);
+        violation(r, t, json_pack("{s:s, s:[o], s:[I,I], s:f}", "kind", "forged_token", "clients",
+                  client_name(s->client), "tokens", (json_int_t)s->token, json_integer_value(tok),
+                  "t_ms", ms(t)), e);
     }
 }
 

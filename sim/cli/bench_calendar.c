@@ -139,12 +139,15 @@ calendar *calendar_new(uint32_t cap)
     if (!c)
         return NULL;
     c->items = malloc(sizeof *c->items * cap);
+    c->bucket = malloc(sizeof *c->bucket * 2);
     c->cap = cap;
     c->width = 1;
-    if (!c->items || resize(c, 2) != 0) {
+    c->nbuckets = 2;
+    if (!c->items || !c->bucket) {
         calendar_free(c);
         return NULL;
     }
+    c->bucket[0] = c->bucket[1] = NONE;
     for (uint32_t i = 0; i < cap; i++)
         c->items[i].next = i + 1 < cap ? i + 1 : NONE;
     c->free_head = cap ? 0 : NONE;

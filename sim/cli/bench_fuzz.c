@@ -1,5 +1,5 @@
 /*
-** bench_fuzz.c — 'dsim bench raft|paxos|zab|consensus': how fast whole fuzz
+** bench_fuzz.c — 'dsim bench raft|paxos|consensus|dynamo|zab': how fast whole fuzz
 ** runs of a protocol go.
 **
 ** Runs a protocol's fuzz scenario (scenarios/fuzz/<protocol>.lua, or
@@ -24,18 +24,19 @@
 typedef struct fuzz_bench {
     const char *name;       /* the protocol, and the benchmark's name */
     const char *scenario;
-    bool solo;              /* not one of 'consensus' (Raft vs Paxos) */
+    bool consensus;         /* a row of 'dsim bench consensus' */
 } fuzz_bench;
 
 static const fuzz_bench fuzz_benches[] = {
-    {"raft", "scenarios/fuzz/raft.lua", false},
-    {"paxos", "scenarios/fuzz/paxos.lua", false},
-    {"zab", "scenarios/fuzz/zab.lua", true},
+    {"raft", "scenarios/fuzz/raft.lua", true},
+    {"paxos", "scenarios/fuzz/paxos.lua", true},
+    {"dynamo", "scenarios/fuzz/dynamo.lua", false},
+    {"zab", "scenarios/fuzz/zab.lua", false},
     {NULL, NULL, false},
 };
 
 typedef struct fuzz_args {
-    const char *name;       /* "raft", "paxos", "zab" or "consensus" */
+    const char *name;       /* "raft", "paxos" or "consensus" */
     uint64_t seeds;
     const char *scenario;   /* NULL: the protocol's own */
     bool json;
@@ -129,7 +130,8 @@ static int bench_fuzz(const char *name, int argc, char **argv)
     int rc = parse(argc, argv, &a);
     json_t *rows = json_array();
     for (const fuzz_bench *b = fuzz_benches; rc == 0 && b->name; b++) {
-        if (strcmp(name, "consensus") == 0 ? b->solo : strcmp(name, b->name) != 0)
+        bool all = strcmp(name, "consensus") == 0;
+        if (all ? !b->consensus : strcmp(name, b->name) != 0)
             continue;
         json_t *row = run_rows(&a, b->name, a.scenario ? a.scenario : b->scenario);
         if (!row)
@@ -163,6 +165,11 @@ int bench_raft(int argc, char **argv)
 int bench_paxos(int argc, char **argv)
 {
     return bench_fuzz("paxos", argc, argv);
+}
+
+int bench_dynamo(int argc, char **argv)
+{
+    return bench_fuzz("dynamo", argc, argv);
 }
 
 int bench_zab(int argc, char **argv)

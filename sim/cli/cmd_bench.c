@@ -23,6 +23,7 @@ static const bench benches[] = {
     {"paxos", bench_paxos, "the Paxos fuzz scenario (Multi-Paxos): the same figures"},
     {"zab", bench_zab, "the ZAB fuzz scenario: the same figures"},
     {"consensus", bench_consensus, "Raft and Paxos fuzz scenarios in one run, side by side"},
+    {"dynamo", bench_dynamo, "the Dynamo fuzz scenario (every profile): the same figures"},
     {NULL, NULL, NULL},
 };
 

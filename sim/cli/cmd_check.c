@@ -40,6 +40,7 @@
 #include "world.h"
 #include "lin.h"
 #include "report.h"
+#include "session.h"
 
 enum { INPUT_BYTES_MAX = 1 << 30 };   /* 1 GiB: larger histories are refused */
 
@@ -98,6 +99,12 @@ static check_verdict run_sequential(const check_request *rq, json_t *report, cha
                             err, cap);
 }
 
+/* Session guarantees (issue 17): --check session. */
+static check_verdict run_session(const check_request *rq, json_t *report, char *err, size_t cap)
+{
+    return check_session(rq->text, rq->len, rq->source, rq->format, report, err, cap);
+}
+
 /* Transactional isolation (issue 13): --workload txn-append|txn-rw. */
 static check_verdict run_txn(const check_request *rq, json_t *report, char *err, size_t cap)
 {
@@ -111,6 +118,8 @@ static const checker checkers[] = {
      "causal consistency of a read/write register history: --criterion cc|cm|ccv|all"},
     {"sequential", run_sequential, causal_print_text, "sequential",
      "sequential consistency of a read/write register history (search, budget)"},
+    {"session", run_session, session_print_text, "session",
+     "session guarantees per process (RYW, MR, MW, WFR, consistent prefix) of a register/kv history"},
     /* transactional isolation (issue 13): the workloads of 'txn_workloads' */
     {"txn", run_txn, txn_print_text, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
@@ -160,6 +169,7 @@ static int usage(FILE *f)
             "                  [--format F] [--budget-states N] [--json] HISTORY\n\n"
             "Checks a recorded history (a file, or - for standard input).\n"
             "  --model M           the model or criterion (below)\n"
+            "  --check C           the same as --model C (e.g. --check session)\n"
             "  --workload W        the checks that judge workload W by default (dsim list workloads);\n"
             "                      txn-append, txn-rw: the txn checker (the same as --model W)\n"
             "  --linearizable      set-full: an acknowledged add missed by a later read fails\n"
@@ -234,7 +244,7 @@ static int parse_options(int argc, char **argv, options *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = strcmp(a, "--model") == 0 || strcmp(a, "--format") == 0 ||
+        bool takes = strcmp(a, "--model") == 0 || strcmp(a, "--check") == 0 || strcmp(a, "--format") == 0 ||
                      strcmp(a, "--criterion") == 0 || strcmp(a, "--initial") == 0 ||
                      strcmp(a, "--html") == 0 || strcmp(a, "--workload") == 0 ||
                      strcmp(a, "--consistency-models") == 0 ||
@@ -251,7 +261,7 @@ static int parse_options(int argc, char **argv, options *o)
             if (o->workload != NULL || o->model != NULL)
                 return args_usage_error("check", "one --model or --workload only");
             o->workload = val;
-        } else if (strcmp(a, "--model") == 0) {
+        } else if (strcmp(a, "--model") == 0 || strcmp(a, "--check") == 0) {
             if (o->model != NULL || o->workload != NULL)
                 return args_usage_error("check", "one --model or --workload only");
             o->model = val;
@@ -284,7 +294,7 @@ static int parse_options(int argc, char **argv, options *o)
         i += takes;
     }
     if ((o->model == NULL) == (o->workload == NULL))
-        return args_usage_error("check", "one of --model or --workload is required");
+        return args_usage_error("check", "one of --model (--check) or --workload is required");
     if (o->path == NULL)
         return args_usage_error("check", "HISTORY is required (a file, or - for stdin)");
     return -1;
@@ -359,11 +369,19 @@ static check_verdict wc_total_queue(const check_request *rq, const workload *wl,
     return check_total_queue(rq->text, rq->len, rq->source, rq->format, report, err, cap);
 }
 
+static check_verdict wc_bank(const check_request *rq, const workload *wl, bool lin,
+                             json_t *report, char *err, size_t cap)
+{
+    (void)wl, (void)lin;   /* the total: the first ok read's sum (no test parameters here) */
+    return check_bank(rq->text, rq->len, rq->source, rq->format, -1, false, report, err, cap);
+}
+
 static const workload_checker workload_checkers[] = {
     {"linearizable", wc_linearizable},
     {"counter", wc_counter},
     {"set-full", wc_set_full},
     {"total-queue", wc_total_queue},
+    {"bank", wc_bank},
     {NULL, NULL},
 };
 
@@ -417,6 +435,9 @@ static void print_workload(const json_t *report, const char *source, FILE *out)
         if (rule || note)
             fprintf(out, " (%s)", rule ? rule : note);
         fputc('\n', out);
+        const char *explain = json_string_value(json_object_get(r, "explain"));
+        if (explain && !json_is_true(v))
+            fprintf(out, "  %s\n", explain);   /* one sentence: the checker's (bank) */
         if (strcmp(name, "linearizable") == 0 && !json_is_true(v))
             print_linearizable(r, out);
     }

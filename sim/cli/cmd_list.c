@@ -35,8 +35,14 @@ static json_t *protocol_json(const dsim_protocol *p)
     for (const dsim_event *e = p->events; e && e->name; e++)
         json_array_append_new(events, json_pack("{s:s, s:s, s:s}", "name", e->name, "fields",
                                                 e->fields, "help", e->help));
-    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "name", p->name, "summary", p->summary,
-                     "options", opts, "bugs", bugs, "events", events);
+    json_t *byz = json_array();   /* its own Byzantine behaviours, then the kernel's */
+    for (int i = 0; p->byzantine && p->byzantine[i]; i++)
+        json_array_append_new(byz, json_string(p->byzantine[i]));
+    for (int i = 0; dsim_byzantine_generic[i]; i++)   /* corrupt: see dsim_protocol.validates_input */
+        if (p->validates_input || strcmp(dsim_byzantine_generic[i], "corrupt") != 0)
+            json_array_append_new(byz, json_string(dsim_byzantine_generic[i]));
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "name", p->name, "summary", p->summary,
+                     "options", opts, "bugs", bugs, "events", events, "byzantine", byz);
 }
 
 static const char *str(const json_t *o, const char *key)
@@ -63,6 +69,9 @@ static void print_protocol(const json_t *p)
                str(o, "help"));
     printf("    %-22s %-8s default %-10s planted bugs:", "bug", "string", "none");
     json_array_foreach(json_object_get(p, "bugs"), j, o)
+        printf(" %s", json_string_value(o));
+    printf("\n    Byzantine behaviours (c:byzantine(n, name [, params])):");
+    json_array_foreach(json_object_get(p, "byzantine"), j, o)
         printf(" %s", json_string_value(o));
     printf("\n");
     json_t *events = json_object_get(p, "events");

@@ -24,6 +24,7 @@
 ** Times print in milliseconds with one decimal, as the viewer shows them.
 */
 #include "report.h"
+#include "session.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -260,6 +261,11 @@ static void fault_text(const json_t *e, char *buf, size_t cap)
         else
             snprintf(buf, cap, "clock %s: drift %lld ppm, offset %+.1f ms", node,
                      int_of(e, "mono_drift_ppm"), ms_of(e, "wall_minus_true_ns"));
+    } else if (strcmp(ev, "byzantine") == 0) {   /* "byzantine n3: mute_to {"peers":[1]}" */
+        char *s = json_object_size(json_object_get(e, "params")) > 0
+                      ? json_dumps(json_object_get(e, "params"), JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        snprintf(buf, cap, "byzantine %s: %s%s%s", node, str_of(e, "behaviour"), s ? " " : "", s ? s : "");
+        free(s);
     } else if (strcmp(ev, "invariant") == 0) {
         snprintf(buf, cap, "invariant violated: %s", str_of(e, "violation"));
     } else if (strcmp(ev, "net") == 0 || strcmp(ev, "fault") == 0) {
@@ -282,6 +288,7 @@ static bool in_effect(const json_t *faults, size_t idx, int64_t at_ns)
     const char *ev = str_of(e, "ev"), *node = str_of(e, "node");
     const char *ends = strcmp(ev, "crash") == 0 ? "restart"
                        : strcmp(ev, "pause") == 0 ? "resume"
+                       : strcmp(ev, "byzantine") == 0 ? "honest"
                        : strcmp(ev, "partition") == 0 ? "heal" : NULL;
     if (ends == NULL)
         return false;
@@ -661,6 +668,8 @@ void report_verdicts(FILE *out, const json_t *verdicts, const report_ctx *ctx)
             print_invariants(out, r, ctx);
         else if (strcmp(name, "mutex") == 0 && json_is_false(valid))
             print_mutex(out, r, ctx);
+        else if (strcmp(name, "session") == 0 && json_is_false(valid))
+            session_print_text(r, out);   /* sim/check/session_print.c */
         else
             print_generic(out, name, r);
     }

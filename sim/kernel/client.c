@@ -350,6 +350,11 @@ static void reply_send(dsim_node *n, const dsim_op *op, dsim_status status, int6
     DSIM_ASSERT(dsim_is_up(n));
     DSIM_ASSERT(len <= DSIM_RESULT_WORDS_MAX);
     reply_body r = {.op_id = op->id, .value = value, .status = (int32_t)status, .node = dsim_id(n)};
+    if (n->byz[0] && strcmp(n->byz, "silent") == 0) {   /* a silent node answers nobody */
+        net_send_dropped(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
+                         w->msg_id_next++, "byzantine");
+        return;
+    }
     if (len == 0) {
         net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
                  w->msg_id_next++);

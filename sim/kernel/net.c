@@ -297,8 +297,10 @@ static wmsg *msg_make(dsim_world *w, int from, int to, uint8_t kind, uint32_t ty
     return m;
 }
 
-void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
-              const void *data, uint32_t len, uint64_t id)
+/* A send over the links of 'via' that arrives from 'from' (the same but
+** for a forged sender, dsim_send_as). */
+static void send_via(dsim_world *w, int via, int from, int to, uint8_t kind, uint32_t type,
+                     const void *data, uint32_t len, uint64_t id)
 {
     DSIM_ASSERT(len <= DSIM_MSG_BYTES_MAX);
     DSIM_ASSERT(from != to || from < w->nodes_len);   /* a client never sends to itself */
@@ -308,17 +310,17 @@ void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
     world_fp_bytes(w, data, len);
     wmsg *m = msg_make(w, from, to, kind, type, data, len, id);
     trace_msg(w, "send", m, NULL);
-    if (!net_reachable(w, from, to)) {
+    if (!net_reachable(w, via, to)) {
         drop(w, m, "partition");
         return;
     }
-    size_t li = link_index(w, from, to);
+    size_t li = link_index(w, via, to);
     const net_profile *p = &w->net.profiles[w->net.link_profile ? w->net.link_profile[li] : 0];
-    if (from != to && p->drop > 0 && rng_chance(&w->rng_net, p->drop)) {
+    if (via != to && p->drop > 0 && rng_chance(&w->rng_net, p->drop)) {
         drop(w, m, "loss");
         return;
     }
-    bool dup = from != to && p->dup > 0 && rng_chance(&w->rng_net, p->dup);
+    bool dup = via != to && p->dup > 0 && rng_chance(&w->rng_net, p->dup);
     schedule(w, m, p, li);
     if (dup) {
         wmsg *d = msg_make(w, from, to, kind, type, data, len, id);
@@ -327,6 +329,26 @@ void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
         trace_msg(w, "dup", d, NULL);
         schedule(w, d, p, li);
     }
+}
+
+void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
+              const void *data, uint32_t len, uint64_t id)
+{
+    send_via(w, from, from, to, kind, type, data, len, id);
+}
+
+void net_send_dropped(dsim_world *w, int from, int to, uint8_t kind, uint32_t type, const void *data,
+                      uint32_t len, uint64_t id, const char *why)
+{
+    DSIM_ASSERT(len <= DSIM_MSG_BYTES_MAX);
+    DSIM_ASSERT(from < w->nodes_len && to < w->net.endpoints);
+    w->stats.sent++;
+    world_fp(w, ((uint64_t)(uint32_t)from << 40) ^ ((uint64_t)(uint32_t)to << 16) ^
+                    ((uint64_t)type << 2) ^ kind);
+    world_fp_bytes(w, data, len);
+    wmsg *m = msg_make(w, from, to, kind, type, data, len, id);
+    trace_msg(w, "send", m, NULL);
+    drop(w, m, why);
 }
 
 /* A message arrives: it may still die (cut link, broken connection, crashed
@@ -376,6 +398,23 @@ void net_deliver(dsim_world *w, wmsg *m)
 
 /* ---- the protocol's side ---------------------------------------------------- */
 
+uint64_t dsim_send_as(dsim_node *n, int as, int to, uint32_t type, const void *data, uint32_t len)
+{
+    dsim_world *w = n->w;
+    DSIM_ASSERT(n->byz[0] != '\0');   /* only a Byzantine node forges */
+    DSIM_ASSERT(as >= 0 && as < w->nodes_len);
+    DSIM_ASSERT(to >= 0 && to < w->nodes_len);
+    DSIM_ASSERT(n->status == NODE_UP);
+    uint64_t id = w->msg_id_next++;
+    if (as == n->id)
+        net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
+    else if (!w->net.forge)   /* traced from its true sender, then dropped */
+        net_send_dropped(w, n->id, to, MSG_PROTOCOL, type, data, len, id, "forged");
+    else   /* the trace shows what the receiver sees: from 'as' */
+        send_via(w, n->id, as, to, MSG_PROTOCOL, type, data, len, id);
+    return id;
+}
+
 uint64_t dsim_send(dsim_node *n, int to, uint32_t type, const void *data, uint32_t len)
 {
     dsim_world *w = n->w;
@@ -383,6 +422,9 @@ uint64_t dsim_send(dsim_node *n, int to, uint32_t type, const void *data, uint32
     DSIM_ASSERT(to < w->nodes_len);
     DSIM_ASSERT(n->status == NODE_UP);
     uint64_t id = w->msg_id_next++;
-    net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
+    if (n->byz[0])
+        byzantine_send(n, to, type, data, len, id);
+    else
+        net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
     return id;
 }

@@ -65,7 +65,7 @@ void node_free(dsim_node *n)
     free(n->deferred);
     disk_free(n->disk);
     free(n->state);
-    json_decref(n->byz_params);
+    byzantine_free(n);
 }
 
 /* ---- timers --------------------------------------------------------------- */

@@ -17,6 +17,12 @@
 **   position never repeats within a key).
 ** - An operation that would pass a bound (key, cells, list length) fails
 **   before it changes anything: a transaction is checked whole first.
+** - An add micro-operation (a bank transfer's debit and credit) never takes
+**   a register below zero: a transaction that would fails whole, before
+**   any change (a plain add, the counter's, has no such floor).
+** - 'dsim_store_init' is the empty store plus the run's workload's initial
+**   state (bank: every account's opening balance; others: nothing), so a
+**   store made by init is what every replica starts from.
 */
 #include <string.h>
 
@@ -178,6 +184,18 @@ static bool txn_fits(const store_in *s, const dsim_op *op)
         const dsim_mop *m = &op->mops[i];
         if (m->key >= DSIM_STORE_KEYS)
             return false;
+        if (m->f == DSIM_F_ADD) {   /* the register after this add, writes before it counted */
+            int64_t v = s->present[m->key] ? s->value[m->key] : 0;
+            for (uint32_t j = 0; j <= i; j++) {
+                const dsim_mop *x = &op->mops[j];
+                if (x->key == m->key && x->f == DSIM_F_WRITE)
+                    v = x->value;
+                else if (x->key == m->key && x->f == DSIM_F_ADD)
+                    v += x->value;
+            }
+            if (v < 0)
+                return false;
+        }
         if (m->f != DSIM_F_APPEND)
             continue;
         uint32_t same = 0;
@@ -216,8 +234,14 @@ static dsim_status apply_txn(store_in *s, const dsim_op *op, dsim_result *r)
             if (r)
                 r->words[r->len++] = 0;
             break;
+        case DSIM_F_ADD:
+            reg_set(s, m->key, (s->present[m->key] ? s->value[m->key] : 0) + m->value);
+            DSIM_ASSERT(s->value[m->key] >= 0);   /* txn_fits refused overdrafts */
+            if (r)
+                r->words[r->len++] = 0;
+            break;
         default:
-            DSIM_ASSERT(!"a micro-operation must be read, write, append or read-list");
+            DSIM_ASSERT(!"a micro-operation must be read, write, add, append or read-list");
         }
     }
     return DSIM_OK;
@@ -285,4 +309,12 @@ dsim_status dsim_store_read(const dsim_store *s, const dsim_op *op, dsim_result 
     DSIM_ASSERT(dsim_op_readonly(op));
     /* A read-only op writes nothing; the cast only shares apply's code. */
     return dsim_store_apply((dsim_store *)s, op, r);
+}
+
+void dsim_store_init(dsim_node *n, dsim_store *st)
+{
+    memset(st, 0, sizeof *st);
+    const workload *wl = n->w->wl;
+    if (wl && wl->init)
+        wl->init(&n->w->workload, st);
 }

@@ -62,6 +62,8 @@ struct workload {
     const char *model;               /* linearizability model, NULL: none */
     const char *const *checks;       /* c:check names that judge it by default */
     bool keyed;                      /* events carry "key" when keys > 1 */
+    /* The store's initial state (dsim_store_init), or NULL: none. */
+    void (*init)(const workload_cfg *cfg, dsim_store *s);
     /* Checks parameters against each other: 0, or -1 with a message. */
     int (*validate)(const workload_cfg *cfg, char *err, size_t cap);
     /* Fills op->f, key, value, value2 and the micro-ops ('now_ns': true
@@ -91,6 +93,6 @@ void wl_list(wl_text *t, const int64_t *words, uint32_t len);   /* [a,b,...] */
 
 extern const workload workload_register, workload_cas_register, workload_kv;
 extern const workload workload_counter, workload_set, workload_list_append;
-extern const workload workload_txn_append, workload_txn_rw, workload_queue;
+extern const workload workload_txn_append, workload_txn_rw, workload_queue, workload_bank;
 
 #endif

@@ -156,6 +156,7 @@ static int world_setup(dsim_world *w, const world_config *cfg, char *err, size_t
         snprintf(err, cap, "protocol '%s': %s", p->name, why);
         return -1;
     }
+    w->net.forge = cfg->net_forge;
     if (cfg->net_given && dsim_net_change(w, &cfg->net_set, cfg->net_from, cfg->net_from_len,
                                           cfg->net_to, cfg->net_to_len, err, cap) != 0)
         return -1;

@@ -82,6 +82,8 @@ struct dsim_node {
     json_t *byz_params;         /* owned object; {} while honest */
     uint32_t byz_gen;           /* bumps on every change: dsim_honest's token */
     uint64_t sign_key[2];       /* the node's private key */
+    rng byz_rng;                /* stream "byzantine": draws only while Byzantine */
+    struct byz_sent *byz_sent;  /* replay: its own earlier messages, or NULL */
 };
 
 typedef dsim_link net_profile;  /* link behaviour; profile 0 is the default */
@@ -93,6 +95,7 @@ typedef struct net_state {
     uint16_t *link_profile;     /* [from*endpoints+to], NULL: all default */
     uint8_t *cut;               /* [from*endpoints+to], 1: unreachable; NULL: none */
     bool fifo;                  /* TCP-like connections on every link */
+    bool forge;                 /* dsim_send_as delivers (else: dropped "forged") */
     int64_t *fifo_last;         /* last delivery time per link (when fifo) */
     uint32_t *conn_epoch;       /* per link (when fifo) */
     json_t *shape;              /* last partition shape, for traces */
@@ -130,6 +133,8 @@ struct workload_cfg {
     int txn_min, txn_max;       /* micro-operations per transaction */
     int writes_per_key;         /* key rotation: writes before a key retires */
     int drain_ms;               /* queue: only dequeue from this time on */
+    int accounts, balance;      /* bank: accounts and each one's opening balance */
+    int transfer_max;           /* bank: amounts drawn in 1..transfer_max */
 };
 
 typedef struct world_stats {
@@ -161,6 +166,7 @@ typedef struct world_config {
     dsim_link_set net_set;
     const int *net_from, *net_to;
     int net_from_len, net_to_len;
+    bool net_forge;             /* dsim_send_as may forge the sender (a demo's choice) */
     world_limits limits;
     int invariants_every;       /* check after every N events; 0: off */
     /* observers: never change the run */
@@ -304,6 +310,10 @@ const char *node_status_name(int status);
 
 /* byzantine.c */
 void byzantine_init(dsim_node *n);   /* the node's signing key; honest */
+void byzantine_free(dsim_node *n);
+/* dsim_send of a Byzantine node: acts out the generic behaviours on the
+** way out (a protocol's own behaviours send as usual). */
+void byzantine_send(dsim_node *n, int to, uint32_t type, const void *data, uint32_t len, uint64_t id);
 
 /* net.c */
 int net_init(dsim_world *w, int endpoints);
@@ -311,6 +321,10 @@ void net_free(dsim_world *w);
 void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
               const void *data, uint32_t len, uint64_t id);
 void net_deliver(dsim_world *w, wmsg *m);
+/* A send that the sender itself suppresses (a Byzantine node's): counted,
+** fingerprinted and traced as a send, then dropped with 'why'. */
+void net_send_dropped(dsim_world *w, int from, int to, uint8_t kind, uint32_t type, const void *data,
+                      uint32_t len, uint64_t id, const char *why);
 void net_msg_release(dsim_world *w, wmsg *m);
 bool net_reachable(const dsim_world *w, int from, int to);
 void net_set_cut(dsim_world *w, int from, int to, bool cut);

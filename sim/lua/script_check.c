@@ -129,7 +129,8 @@ static json_t *check_sequential_run(dsim_world *w, const char *name, const json_
 
 /* Convergence: every up node's replica state must be equal. The state is
 ** the "kv" object of the protocol's inspect, or else its "state_digest";
-** option nodes = {...} limits the comparison to those nodes (1-based). */
+** option nodes = {...} limits the comparison to those nodes (1-based);
+** held = true compares each key among the replicas that list it. */
 static json_t *check_convergence_run(dsim_world *w, const char *name, const json_t *args, char *err, size_t cap)
 {
     (void)name;
@@ -160,7 +161,7 @@ static json_t *check_convergence_run(dsim_world *w, const char *name, const json
         return NULL;
     }
     json_t *report = json_object();
-    check_convergence(replicas, report);
+    check_convergence_held(replicas, json_is_true(json_object_get(args, "held")), report);
     json_decref(replicas);
     return report;
 }
@@ -210,7 +211,47 @@ static json_t *workload_check(dsim_world *w, const json_t *args, char *err, size
         : which == 's' ? check_set_full(text, w->hist_len, "history", "json",
                                         json_is_true(json_object_get(args, "linearizable")), report,
                                         err, cap)
+        : which == 'l' ? check_lost_update(text, w->hist_len, "history", "json",
+                                           json_is_true(json_object_get(args, "every_read")), report,
+                                           err, cap)
         : check_total_queue(text, w->hist_len, "history", "json", report, err, cap);
+    if (v == CHECK_BAD_INPUT) {
+        json_decref(report);
+        return NULL;
+    }
+    return report;
+}
+
+/* Jepsen's bank checker (issue 12): the total is option 'total', else the
+** bank workload's accounts x balance, else the first read's sum; option
+** negative = true allows negative balances. */
+static json_t *check_bank_run(dsim_world *w, const char *name, const json_t *args, char *err,
+                              size_t cap)
+{
+    (void)name;
+    json_t *report = json_object();
+    const json_t *t = json_object_get(args, "total");
+    int64_t total = json_is_integer(t) ? (int64_t)json_integer_value(t)
+        : w->wl && strcmp(w->wl->name, "bank") == 0
+            ? (int64_t)w->workload.accounts * w->workload.balance : -1;
+    check_verdict v = check_bank(w->hist ? w->hist : "", w->hist_len, "history", "json", total,
+                                 json_is_true(json_object_get(args, "negative")), report, err, cap);
+    if (v == CHECK_BAD_INPUT) {
+        json_decref(report);
+        return NULL;
+    }
+    return report;
+}
+
+/* Session guarantees per Jepsen process (issue 17): RYW, MR, MW, WFR and
+** consistent prefix of the run's register/kv/txn-rw history. */
+static json_t *check_session_run(dsim_world *w, const char *name, const json_t *args, char *err,
+                                 size_t cap)
+{
+    (void)name, (void)args;
+    json_t *report = json_object();
+    check_verdict v = check_session(w->hist ? w->hist : "", w->hist_len, "history", "json", report,
+                                    err, cap);
     if (v == CHECK_BAD_INPUT) {
         json_decref(report);
         return NULL;
@@ -230,6 +271,13 @@ static json_t *check_set_full_run(dsim_world *w, const char *name, const json_t 
 {
     (void)name;
     return workload_check(w, args, err, cap, 's');
+}
+
+static json_t *check_lost_update_run(dsim_world *w, const char *name, const json_t *args, char *err,
+                                     size_t cap)
+{
+    (void)name;
+    return workload_check(w, args, err, cap, 'l');
 }
 
 static json_t *check_total_queue_run(dsim_world *w, const char *name, const json_t *args, char *err,
@@ -260,7 +308,8 @@ const script_check script_checks[] = {
      "budget_states, budget_seconds"},
     {"convergence", check_convergence_run,
      "every up replica holds the same state (inspect's \"kv\", else \"state_digest\")",
-     "nodes (list of 1-based nodes to compare; default all)"},
+     "nodes (list of 1-based nodes to compare; default all), held (bool: compare each key only "
+     "among the replicas that list it, for partitioned stores; default false)"},
     {"consensus", check_consensus_run,
      "one value decided: every client that learnt a value (ok write v, or read v) learnt the same, "
      "and some client proposed it", ""},
@@ -269,8 +318,18 @@ const script_check script_checks[] = {
     {"set-full", check_set_full_run,
      "no acknowledged add is lost from the set; with linearizable, none is missed by a later read",
      "linearizable (bool; default false)"},
+    {"lost-update", check_lost_update_run,
+     "no acknowledged register write is forgotten: the last read after it never returns a value it "
+     "overwrote (last-write-wins loses writes)",
+     "every_read (bool: judge every read after the write, for stores without stale reads; default false)"},
     {"total-queue", check_total_queue_run,
      "every dequeued value was enqueued, none twice, none acknowledged lost (after a drain)", ""},
+    {"bank", check_bank_run,
+     "every read of all balances sums to the total and shows no negative balance (Jepsen's bank)",
+     "total (integer; default: the bank workload's accounts x balance), negative (bool: allowed)"},
+    {"session", check_session_run,
+     "session guarantees per client process: read-your-writes, monotonic reads and writes, "
+     "writes-follow-reads, consistent prefix (register, kv, txn-rw histories)", ""},
     {"serializable", check_txn_run,
      "transactional isolation of a txn history (Elle's anomalies); every consistency model "
      "of 'dsim check --help' is a check name too (snapshot-isolation, strict-serializable, ...)",

@@ -139,6 +139,31 @@ static int parse_invariants(lua_State *L, int t)
     return 0;
 }
 
+/* net = {forge = true, ...}: a Byzantine node may forge the sender
+** (dsim_send_as). Replaces the table at 't' with a copy without 'forge',
+** for script_net_parse (c:net takes no 'forge': it is fixed for the run). */
+static void net_forge(lua_State *L, int t, world_config *cfg)
+{
+    luaL_checktype(L, t, LUA_TTABLE);
+    int ty = lua_getfield(L, t, "forge");
+    if (ty != LUA_TNIL && ty != LUA_TBOOLEAN)
+        script_field_error(L, "dsim.cluster net", "forge", "dsim.cluster net: 'forge' must be true or false");
+    cfg->net_forge = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    lua_newtable(L);
+    for (lua_pushnil(L); lua_next(L, t) != 0;) {
+        bool skip = lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), "forge") == 0;
+        if (skip) {
+            lua_pop(L, 1);
+            continue;
+        }
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+    lua_replace(L, t);
+}
+
 /* Reads the cluster's table at 1 into 'cfg' (the kernel's defaults under
 ** it); raises a Lua error on the first bad field, having changed nothing.
 ** Leaves what 'cfg' borrows (options, endpoint lists) on the stack. */
@@ -164,6 +189,7 @@ static void parse_cluster(lua_State *L, script *s, world_config *cfg)
     cfg->invariants_every = parse_invariants(L, lua_gettop(L));
     if (lua_getfield(L, 1, "net") != LUA_TNIL) {
         script_net net;
+        net_forge(L, lua_gettop(L), cfg);
         script_net_parse(L, lua_gettop(L), "dsim.cluster net", cfg->nodes, cfg->workload.count, &net);
         cfg->net_given = true;
         cfg->net_set = net.set;

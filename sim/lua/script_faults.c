@@ -1,7 +1,8 @@
 /*
 ** script_faults.c — the verbs that change the run: partition shapes, pause,
 ** resume, crash, restart, clocks, links (c:net), and administrative
-** commands to the protocol (c:control, c:add_node, c:remove_node).
+** commands to the protocol (c:control, c:add_node, c:remove_node), and
+** Byzantine behaviour (c:byzantine, c:honest).
 **
 ** Each verb is a thin adapter: it reads and checks every argument, then
 ** calls the one kernel operation of sim/dsim_ops.h that makes the change
@@ -272,10 +273,48 @@ static int membership(lua_State *L, const char *verb)
 static int c_add_node(lua_State *L) { return membership(L, "add_node"); }
 static int c_remove_node(lua_State *L) { return membership(L, "remove_node"); }
 
+/* c:byzantine(n, behaviour [, params]): a generic behaviour or one of the
+** protocol's (dsim list protocols); an unknown one or bad parameters are the
+** scenario's mistake, reported at its line. */
+static int c_byzantine(lua_State *L)
+{
+    script *s = script_cluster_arg(L);
+    int n = script_node_arg(L, 2, s->w);
+    const char *behaviour = luaL_checkstring(L, 3);
+    json_t *params = NULL;
+    if (!lua_isnoneornil(L, 4)) {
+        luaL_checktype(L, 4, LUA_TTABLE);
+        params = lj_to_json(L, 4, 0);
+        if (json_is_array(params) && json_array_size(params) == 0) {   /* {} */
+            json_decref(params);
+            params = json_object();
+        }
+        if (!json_is_object(params)) {
+            json_decref(params);
+            return luaL_error(L, "c:byzantine: parameters must be a table of name = value");
+        }
+    }
+    char err[256];
+    uint32_t token = dsim_byzantine_set(s->w, n, behaviour, params, err, sizeof err);
+    json_decref(params);
+    if (token == 0)
+        return luaL_error(L, "c:byzantine(%d): %s", n + 1, err);
+    return 0;
+}
+
+static int c_honest(lua_State *L)
+{
+    script *s = script_cluster_arg(L);
+    int n = script_node_arg(L, 2, s->w);
+    if (!dsim_honest(s->w, n, 0))   /* a no-op is likely a scenario mistake */
+        world_warn(s->w, "c:honest(%d) ignored: n%d is not Byzantine", n + 1, n + 1);
+    return 0;
+}
+
 const luaL_Reg script_fault_methods[] = {
     {"partition", c_partition}, {"heal", c_heal}, {"isolate", c_isolate}, {"cut", c_cut},
     {"bridge", c_bridge}, {"ring", c_ring}, {"pause", c_pause}, {"resume", c_resume},
     {"crash", c_crash}, {"restart", c_restart}, {"clock", c_clock}, {"net", c_net},
     {"control", c_control}, {"add_node", c_add_node}, {"remove_node", c_remove_node},
-    {NULL, NULL},
+    {"byzantine", c_byzantine}, {"honest", c_honest}, {NULL, NULL},
 };

@@ -67,7 +67,8 @@ static json_t *kinds_arg(lua_State *L, int t)
     lua_getfield(L, t, "faults");
     if (lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "all") == 0) {
         for (int i = 0; fault_kinds[i]; i++)
-            json_object_set_new(kinds, fault_kinds[i]->name, json_object());
+            if (!fault_kinds[i]->opt_in)
+                json_object_set_new(kinds, fault_kinds[i]->name, json_object());
     } else if (lua_istable(L, -1)) {
         json_t *given = lj_to_json(L, -1, 0);
         size_t i;
@@ -121,6 +122,38 @@ static json_t *given_schedule(lua_State *L, int t, int64_t start, int64_t recove
                      "until_ms", (json_int_t)(stop + recovery), "swarm", json_object(), "faults", faults);
 }
 
+/* The byzantine kind's 'behaviours': the protocol's and the generic ones
+** when not given; each given one known to this protocol. 0, or -1 with a
+** message in 'err'. */
+static int byzantine_defaults(dsim_world *w, json_t *kinds, char *err, size_t cap)
+{
+    json_t *p = json_object_get(kinds, "byzantine");
+    if (!p)
+        return 0;
+    json_t *list = json_object_get(p, "behaviours");
+    if (list && json_is_array(list) && json_array_size(list) > 0) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(list, i, v)
+            if (!json_is_string(v) || !dsim_byzantine_known(w, json_string_value(v))) {
+                snprintf(err, cap, "byzantine: unknown behaviour '%s' for this protocol (see: dsim "
+                         "list protocols; corrupt needs a protocol that validates its input)",
+                         json_is_string(v) ? json_string_value(v) : "(not a name)");
+                return -1;
+            }
+        return 0;
+    }
+    json_t *all = json_array();
+    const char *const *own = dsim_byzantine_own(w);
+    for (int i = 0; own && own[i]; i++)
+        json_array_append_new(all, json_string(own[i]));
+    for (int i = 0; dsim_byzantine_generic[i]; i++)
+        if (dsim_byzantine_known(w, dsim_byzantine_generic[i]))
+            json_array_append_new(all, json_string(dsim_byzantine_generic[i]));
+    json_object_set_new(p, "behaviours", all);
+    return 0;
+}
+
 static int c_nemesis(lua_State *L)
 {
     static const char *const keys[] = {"faults", "interval", "start", "stop", "recovery", "swarm",
@@ -170,6 +203,10 @@ static int c_nemesis(lua_State *L)
     } else {
         lua_pop(L, 1);
         cfg.kinds = kinds_arg(L, 2);
+        if (byzantine_defaults(w, cfg.kinds, err, sizeof err) != 0) {
+            json_decref(cfg.kinds);
+            return luaL_error(L, "c:nemesis: %s", err);
+        }
         schedule = nemesis_draw(&cfg, dsim_seed(w), dsim_node_count(w), err, sizeof err);
         json_decref(cfg.kinds);
         if (!schedule)

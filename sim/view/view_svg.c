@@ -212,6 +212,10 @@ static void draw_spans(const svg *s)
                 fprintf(o, "<rect class=\"partition\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                         "fill=\"#606060\" fill-opacity=\"0.1\">", x0, top, w, h);
             break;
+        case VT_SPAN_BYZANTINE:   /* a red band along the top of the node's lane */
+            fprintf(o, "<rect class=\"byzantine\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"5\" "
+                    "fill=\"#aa00ff\">", x0, top + 1, w);
+            break;
         case VT_SPAN_OP: {
             double y = lane_y(s, sp->lane);
             fprintf(o, "<rect class=\"op %s%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\" rx=\"2\" "
@@ -238,7 +242,8 @@ static void draw_span_labels(const svg *s)
     for (size_t i = 0; i < vt->spans_len; i++) {
         const vt_span *sp = &vt->spans[i];
         if (!overlaps(s, sp->t0, sp->t1) || sp->lane < 0 ||
-            (sp->kind != VT_SPAN_ROLE && sp->kind != VT_SPAN_CRASHED && sp->kind != VT_SPAN_PARTITION))
+            (sp->kind != VT_SPAN_ROLE && sp->kind != VT_SPAN_CRASHED && sp->kind != VT_SPAN_PARTITION &&
+             sp->kind != VT_SPAN_BYZANTINE))
             continue;
         double x0 = xt(s, sp->t0), w = xt(s, sp->t1) - x0;
         double top = lane_top(s, sp->lane), h = lane_h(s, sp->lane);
@@ -246,7 +251,8 @@ static void draw_span_labels(const svg *s)
             continue;
         bool crashed = sp->kind == VT_SPAN_CRASHED;
         fprintf(s->out, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"%s\"%s>",
-                fmax(x0, SVG_LABEL_W) + 3, sp->kind == VT_SPAN_PARTITION ? top + h - 8 : top + 11,
+                fmax(x0, SVG_LABEL_W) + 3, sp->kind == VT_SPAN_PARTITION ? top + h - 8
+                                           : sp->kind == VT_SPAN_BYZANTINE ? top + 22 : top + 11,
                 crashed ? "#fff" : "#333",
                 crashed ? "" : " stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\"");
         text_escaped(s->out, sp->label);

@@ -114,7 +114,7 @@ typedef struct loader {
     idmap op_of;               /* op id -> spans[] */
     int64_t *op_lines;         /* k-th "op" event -> its op id */
     size_t op_lines_len, op_lines_cap;
-    long *crash_open, *pause_open, *role_open;   /* per node: spans[] or -1 */
+    long *crash_open, *pause_open, *role_open, *byz_open;   /* per node: spans[] or -1 */
     long *part_open;           /* open partition spans */
     size_t part_open_len, part_open_cap;
     int64_t t_last;
@@ -333,6 +333,15 @@ static int on_node(loader *ld, const json_t *e, const char *ev)
         span_close(ld, &ld->pause_open[n]);
         return 0;
     }
+    if (strcmp(ev, "byzantine") == 0) {   /* a Byzantine spell: a band like a fault's */
+        span_close(ld, &ld->byz_open[n]);
+        snprintf(label, sizeof label, "byzantine: %s", str(e, "behaviour"));
+        return span_open(ld, n, VT_SPAN_BYZANTINE, label, &ld->byz_open[n]);
+    }
+    if (strcmp(ev, "honest") == 0) {
+        span_close(ld, &ld->byz_open[n]);
+        return 0;
+    }
     if (strcmp(ev, "role") == 0) {
         span_close(ld, &ld->role_open[n]);
         json_t *term = json_object_get(e, "term");
@@ -476,10 +485,11 @@ static int load_lines(loader *ld, const char *text, size_t len, char *err, size_
                     ld->crash_open = malloc((n + 1) * sizeof(long));
                     ld->pause_open = malloc((n + 1) * sizeof(long));
                     ld->role_open = malloc((n + 1) * sizeof(long));
-                    if (!ld->crash_open || !ld->pause_open || !ld->role_open)
+                    ld->byz_open = malloc((n + 1) * sizeof(long));
+                    if (!ld->crash_open || !ld->pause_open || !ld->role_open || !ld->byz_open)
                         rc = -1;
                     for (size_t k = 0; rc == 0 && k < n; k++)
-                        ld->crash_open[k] = ld->pause_open[k] = ld->role_open[k] = -1;
+                        ld->crash_open[k] = ld->pause_open[k] = ld->role_open[k] = ld->byz_open[k] = -1;
                 }
             } else if (json_object_get(e, "summary")) {
                 json_t *ms = json_object_get(json_object_get(e, "summary"), "sim_ms");
@@ -521,7 +531,7 @@ int view_trace_load(view_trace *vt, const char *text, size_t len, char *err, siz
     idmap_free(&ld.send_of);
     idmap_free(&ld.op_of);
     free(ld.op_lines);
-    free(ld.crash_open), free(ld.pause_open), free(ld.role_open);
+    free(ld.crash_open), free(ld.pause_open), free(ld.role_open), free(ld.byz_open);
     free(ld.part_open);
     return rc;
 }

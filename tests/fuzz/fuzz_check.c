@@ -1,6 +1,7 @@
 /*
 ** fuzz_check.c — every model of 'dsim check' on one history: the first
-** byte picks the model (the linearizability models, causal, sequential),
+** byte picks the model (the linearizability models, causal, sequential,
+** session),
 ** the rest is the history in any format (auto-detected). Budgets keep a
 ** run short; an input must end in a verdict or a message.
 */
@@ -13,7 +14,7 @@
 #include "harness.h"
 
 static const char *const models[] = {"register", "cas-register", "kv", "counter", "set",
-                                     "queue", "mutex", "causal", "sequential"};
+                                     "queue", "mutex", "causal", "sequential", "session"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -26,6 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_budget budget = {.states_max = 20000};
     if (strcmp(model, "causal") == 0)
         check_causal(text, size - 1, "fuzz", "auto", "all", report, err, sizeof err);
+    else if (strcmp(model, "session") == 0)
+        check_session(text, size - 1, "fuzz", "auto", report, err, sizeof err);
     else if (strcmp(model, "sequential") == 0)
         check_sequential(text, size - 1, "fuzz", "auto", &budget, report, err, sizeof err);
     else

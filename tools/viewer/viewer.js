@@ -20,7 +20,7 @@
   var COLORS = {
     proto: '#1e64c8', client: '#78909c', dup: '#8e24aa', drop: '#e53935',
     ok: '#4caf50', fail: '#e53935', info: '#ffa726', open: '#9e9e9e',
-    crashed: '#5d4037', paused: '#b0bec5', timer: '#455a64', clock: '#6a1b9a',
+    crashed: '#5d4037', paused: '#b0bec5', timer: '#455a64', clock: '#6a1b9a', byzantine: '#aa00ff',
     emit: '#00897b', invariant: '#b00020', cx: '#b00020', cursor: '#ff6f00',
     /* partition sides: saturated stripes, never a lane fill, so no side
     ** can be taken for a role (roles are pale fills) */
@@ -75,7 +75,7 @@
     for (i = 0; i < nodes; i++) addLane(m, 'n' + (i + 1), 'node');
     for (i = 0; i < clients; i++) addLane(m, 'c' + (i + 1), 'client');
     var sends = new Map(), ops = new Map(), opEvents = [], open = [], parts = [];
-    for (i = 0; i < nodes; i++) open.push({ crash: null, pause: null, role: null });
+    for (i = 0; i < nodes; i++) open.push({ crash: null, pause: null, role: null, byz: null });
     var tLast = 0;
     for (var li = 1; li < lines.length; li++) {
       var e = lines[li];
@@ -218,6 +218,8 @@
       case 'restart': close('crash'); break;
       case 'pause': if (!o.pause) start('pause', 'paused', 'paused'); break;
       case 'resume': close('pause'); break;
+      case 'byzantine': close('byz'); start('byz', 'byzantine', 'byzantine: ' + e.behaviour); break;   /* a spell */
+      case 'honest': close('byz'); break;
       case 'role':
         close('role');
         start('role', 'role', e.role + (e.term !== undefined ? ' (term ' + e.term + ')' : ''), e.role);
@@ -284,7 +286,7 @@
     /* faults that started shortly before (a window-length, or a quarter of
     ** the run) and still hold at its start */
     m.spans.forEach(function (s) {
-      if ((s.kind === 'crashed' || s.kind === 'paused' || s.kind === 'partition') &&
+      if ((s.kind === 'crashed' || s.kind === 'paused' || s.kind === 'partition' || s.kind === 'byzantine') &&
           s.t0 < t0 && s.t0 >= from && (s.t1 === null || s.t1 >= t0)) t0 = s.t0;
     });
     m.marks.forEach(function (k) {
@@ -438,6 +440,10 @@
       case 'paused':
         ctx.fillStyle = 'rgba(120,144,156,0.55)'; ctx.fillRect(x0, b.top + 1, w, b.h - 2);
         if (w > 50) { ctx.fillStyle = '#263238'; ctx.font = 'bold 10px sans-serif'; ctx.fillText('paused', Math.max(x0, LABEL_W) + 3, b.top + 12); }
+        break;
+      case 'byzantine':   /* a red band along the top of the node's lane, like a fault's */
+        ctx.fillStyle = COLORS.byzantine; ctx.fillRect(x0, b.top + 1, w, 5);
+        if (w > 60) { ctx.fillStyle = COLORS.byzantine; ctx.font = 'bold 9px sans-serif'; ctx.fillText(s.label, Math.max(x0, LABEL_W) + 3, b.top + 22); }
         break;
       case 'partition': {
         /* a side is a stripe along the bottom of its lanes; a shape without
@@ -898,7 +904,8 @@
       ['line', COLORS.dup, 'duplicate (dashed)'], ['x', COLORS.drop, 'dropped message'],
       ['box', COLORS.ok, 'operation ok'], ['box', COLORS.fail, 'operation fail'], ['box', COLORS.info, 'operation info (unknown)'],
       ['cx', COLORS.cx, 'counterexample operation'], ['box', COLORS.crashed, 'node crashed'], ['box', COLORS.paused, 'node paused'],
-      ['tri', COLORS.timer, 'timer fired'], ['clock', COLORS.clock, 'clock change / step'], ['dot', COLORS.emit, 'protocol event']
+      ['tri', COLORS.timer, 'timer fired'], ['clock', COLORS.clock, 'clock change / step'], ['dot', COLORS.emit, 'protocol event'],
+      ['box', COLORS.byzantine, 'node Byzantine (band on top)']
     ];
     /* the roles this run shows, then the partition sides (stripes) */
     var roles = model.roles.length ? model.roles : ['leader', 'candidate', 'follower'];
