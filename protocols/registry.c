@@ -11,8 +11,9 @@ extern const dsim_protocol single_protocol;
 extern const dsim_protocol raft_protocol;
 extern const dsim_protocol lock_protocol;
 extern const dsim_protocol paxos_protocol;
-extern const dsim_protocol zab_protocol;
+extern const dsim_protocol replication_protocol;
 extern const dsim_protocol dynamo_protocol;
+extern const dsim_protocol zab_protocol;
 extern const dsim_protocol generals_protocol;
 
 const dsim_protocol *const dsim_protocols[] = {
@@ -20,8 +21,9 @@ const dsim_protocol *const dsim_protocols[] = {
     &raft_protocol,
     &lock_protocol,
     &paxos_protocol,
-    &zab_protocol,
+    &replication_protocol,
     &dynamo_protocol,
+    &zab_protocol,
     &generals_protocol,
     NULL,
 };

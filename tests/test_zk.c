@@ -356,6 +356,26 @@ static void test_digest_is_of_the_content_and_its_stats(void **state)
 }
 
 
+static void test_a_write_from_an_older_connection_is_refused(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    assert_int_equal(create(f, "/lock", 0, 0, ""), ZK_OK);
+    uint64_t s = open_session(f, 3);
+    zk_txn x = txn(ZK_TXN_CREATE, "/lock/c3-");
+    x.flags = ZK_EPHEMERAL | ZK_SEQUENTIAL;
+    x.session = s;
+    x.conn_seq = 2;   /* the client reconnected and created again */
+    assert_int_equal(apply(f, x), ZK_OK);
+    x.conn_seq = 1;   /* its first create, forwarded late by a slow server */
+    assert_int_equal(apply(f, x), ZK_SESSIONMOVED);
+    assert_int_equal(f->e.changed_count, 0);
+    x.conn_seq = 2;
+    assert_int_equal(apply(f, x), ZK_OK);   /* the same connection goes on */
+    assert_string_equal(zk_err_name(ZK_SESSIONMOVED), "SESSIONMOVED");
+    free(f);
+}
+
 static void test_watches_fire_once_in_zookeepers_table(void **state)
 {
     (void)state;
@@ -457,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_bounds_fail_cleanly),
         cmocka_unit_test(test_save_load_round_trip_keeps_the_digest),
         cmocka_unit_test(test_digest_is_of_the_content_and_its_stats),
+        cmocka_unit_test(test_a_write_from_an_older_connection_is_refused),
         cmocka_unit_test(test_watches_fire_once_in_zookeepers_table),
         cmocka_unit_test(test_recipes_decide_from_the_children),
     };

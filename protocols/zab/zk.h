@@ -49,6 +49,7 @@ typedef enum zk_err {
     ZK_NODEEXISTS = -110,
     ZK_NOTEMPTY = -111,
     ZK_SESSIONEXPIRED = -112,
+    ZK_SESSIONMOVED = -118,   /* a request of an older connection of the session */
     ZK_OUTOFSPACE = -200,     /* dsim's own: a bound of the fixed-size tree */
 } zk_err;
 
@@ -78,7 +79,7 @@ typedef struct zk_session {
     uint64_t id;
     int64_t timeout_ns;
     int32_t client;                /* the client node id that opened it */
-    uint32_t pad_;
+    uint32_t conn_seq;             /* the newest connection a write came through */
 } zk_session;
 
 typedef struct zk_tree {
@@ -110,7 +111,7 @@ typedef struct zk_txn {
     int32_t client;                /* the client node id that asked */
     int32_t origin;                /* the server the client is connected to: it replies */
     uint32_t xid;                  /* the client's request number */
-    uint32_t pad_;
+    uint32_t conn_seq;             /* the client's connection number in its session (from 1) */
     uint64_t conn;                 /* ... on this connection (a later one gets no answer) */
     char path[ZK_PATH_MAX];
     uint8_t data[ZK_DATA_MAX];
@@ -255,7 +256,8 @@ typedef enum zk_op {
 typedef struct zk_req {
     uint32_t op, xid;
     uint64_t session;
-    uint64_t conn;             /* the client's connection (from 1) */
+    uint64_t conn;             /* the client's connection (random, odd) */
+    uint32_t conn_seq, pad2_;  /* its number, counting up for the client's life */
     uint64_t last_zxid;        /* connect: the newest zxid the client has seen */
     int64_t timeout_ns;        /* connect: the session timeout asked for */
     int32_t version;
@@ -282,6 +284,11 @@ typedef struct zk_reply {
 typedef struct zk_touch {
     uint64_t session;
 } zk_touch;
+
+/* The lock recipes' protected resource: a znode holding (round, token) of
+** the last holder that wrote it. Its writes are the mutex check's storage
+** writes, reported by the client's server when it applies them. */
+#define ZK_RESOURCE "/resource"
 
 /* ---- zk_server.c: a server's part of the service ------------------------- */
 #define ZK_CLIENTS_MAX 64      /* client node ids below this */
@@ -388,6 +395,7 @@ typedef struct zk_client {
     int64_t heard_mono;        /* the server's last message, on my clock */
     int32_t server;            /* connected to (node id) */
     uint64_t session, conn, last_zxid;
+    uint32_t conn_seq;         /* connections made so far */
     uint64_t seq_in;           /* the last seq taken on the connection */
     uint64_t seen_before_event;/* highest zxid of a non-event taken on it */
     uint32_t xid, xid_wait;    /* last sent; the one awaited (0: none) */
@@ -413,8 +421,18 @@ void zk_client_inspect(dsim_node *n, json_t *out);
 /* Sends one request on the connection; all but heartbeats are awaited. */
 void zk_client_send(dsim_node *n, zk_client *c, uint32_t op, const char *path, uint8_t flags,
                     bool watch, const void *data, uint8_t data_len);
+int zk_client_servers(dsim_node *n);   /* option 'servers' (0: every node) */
 /* The watch order, from the global view: NULL or what broke it. */
 const char *zk_invariants(dsim_world *w, int servers, char *buf, size_t cap);
+
+/* ---- zk_lock.c: the lock, herd, election and barrier recipes ------------ */
+void zk_lock_begin(dsim_node *n, zk_client *c);    /* a round, with a session */
+void zk_lock_resume(dsim_node *n, zk_client *c);   /* the same session, another server */
+void zk_lock_lose(dsim_node *n, zk_client *c, const char *why);   /* stop believing */
+void zk_lock_reply(dsim_node *n, zk_client *c, const zk_reply *r);
+void zk_lock_event(dsim_node *n, zk_client *c);    /* a watch fired */
+void zk_lock_work(dsim_node *n, zk_client *c, uint64_t round);    /* ZK_CT_WORK */
+void zk_lock_think(dsim_node *n, zk_client *c, uint64_t round);   /* ZK_CT_THINK */
 
 /* ---- zk_kv.c: the kv recipe ------------------------------------------------ */
 #define ZK_KV_KEYS 3

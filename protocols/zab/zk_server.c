@@ -27,7 +27,9 @@
 **   grace after an election).
 ** - A client reconnecting to this server with its session is refused
 **   (CONNECTIONLOSS) when this server has applied less than the client has
-**   seen, so a session never reads backwards across servers.
+**   seen, so a session never reads backwards across servers; and while the
+**   server looks for a leader it refuses every request, heartbeats too, so
+**   its clients go to a server that serves (its tree may be far behind).
 */
 #include <string.h>
 
@@ -156,6 +158,7 @@ static void write_request(dsim_node *n, zk_server *z, int c, const zk_req *q)
     x.origin = dsim_id(n);
     x.xid = q->xid;
     x.conn = q->conn;
+    x.conn_seq = q->conn_seq;
     x.session = q->session;
     x.version = q->version;
     x.flags = q->flags;
@@ -229,6 +232,19 @@ static void connect_request(dsim_node *n, zk_server *z, int c, const zk_req *q)
 
 static void client_request(dsim_node *n, zk_server *z, int c, const zk_req *q)
 {
+    if (zab_leader_hint(n) < 0) {
+        /* looking for a leader: this server's tree may be far behind and no
+        ** write or heartbeat would reach a leader; ZooKeeper drops its
+        ** clients then, so they go to a server that serves */
+        if (q->op == ZK_OP_CONNECT || z->conns[c].conn == q->conn) {
+            zk_conn *k = &z->conns[c];
+            k->conn = q->conn;
+            k->seq_out = 0;
+            answer(n, z, c, q, ZK_CONNECTIONLOSS);
+            k->conn = 0;
+        }
+        return;
+    }
     if (q->op == ZK_OP_CONNECT) {
         connect_request(n, z, c, q);
         return;
@@ -364,6 +380,22 @@ static void fire_watches(dsim_node *n, zk_server *z, const zk_effect *e, uint64_
         z->late[z->late_count++] = f[i];
 }
 
+/* A write of the lock recipes' protected znode took effect: the mutex
+** check's storage write, at the moment it applies at the server that will
+** answer it (once: a server replaying its log after a crash has no
+** connection left to answer on), not when the answer reaches a client
+** that may be paused. */
+static void report_resource_write(dsim_node *n, const zk_txn *x, const zk_effect *e)
+{
+    int64_t rec[2];
+    if (e->err != ZK_OK || (x->kind != ZK_TXN_SET && x->kind != ZK_TXN_CREATE) ||
+        strcmp(x->path, ZK_RESOURCE) != 0 || x->data_len != sizeof rec)
+        return;
+    memcpy(rec, x->data, sizeof rec);
+    dsim_emit(n, "storage_write", json_pack("{s:i, s:I, s:I, s:b, s:b}", "client", x->client + 1,
+              "round", (json_int_t)rec[0], "token", (json_int_t)rec[1], "accepted", 1, "fencing", 0));
+}
+
 static void apply_zk(dsim_node *n, zk_server *z, uint64_t zxid, const uint8_t *txn, uint32_t len)
 {
     zk_effect e;
@@ -384,6 +416,7 @@ static void apply_zk(dsim_node *n, zk_server *z, uint64_t zxid, const uint8_t *t
     zk_conn *k = &z->conns[x.client];
     if (k->conn != x.conn)
         return;   /* asked on a connection that is gone: the client asks again */
+    report_resource_write(n, &x, &e);
     if (x.kind == ZK_TXN_SESSION_OPEN && e.err == ZK_OK) {
         k->session = e.session;
         if (zab_is_leader(n)) {
@@ -452,4 +485,16 @@ void zk_server_inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "znodes", json_integer(zab_tree(n)->count));
     json_object_set_new(out, "watches", json_integer(z->watches.count));
     json_object_set_new(out, "sessions_expired", json_integer((json_int_t)z->sessions_expired));
+    /* the lock recipes' entries, for the viewer and c:state(n) */
+    static const char *const parents[] = {"/lock", "/election", NULL};
+    for (int p = 0; parents[p]; p++) {
+        char names[ZK_CHILDREN_MAX][ZK_PATH_MAX];
+        uint32_t count = 0;
+        if (zk_tree_children(zab_tree(n), parents[p], names, ZK_CHILDREN_MAX, &count) != ZK_OK)
+            continue;
+        json_t *list = json_array();
+        for (uint32_t i = 0; i < count && i < ZK_CHILDREN_MAX; i++)
+            json_array_append_new(list, json_string(names[i]));
+        json_object_set_new(out, parents[p] + 1, list);
+    }
 }

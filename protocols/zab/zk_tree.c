@@ -3,7 +3,7 @@
 ** same on every server because every server applies the same committed
 ** transactions in zxid order ('zk_tree_apply').
 **
-** Invariants (checked by 'tree_check' on load and in debug paths):
+** Invariants (what 'zk_tree_load' checks in zk_snap.c before it trusts bytes):
 **   nodes[0] is "/"; nodes[0 .. count) are sorted by path, no duplicates;
 **   every node but the root has its parent in the tree; a parent's
 **   'num_children' counts exactly its children; an ephemeral node has no
@@ -13,7 +13,11 @@
 ** committed all the same and every replica must agree it failed. A write
 ** made in a session (session != 0) fails with SESSIONEXPIRED when that
 ** session was closed before it in the order: a client paused past its
-** expiry cannot write after the close that let another client in.
+** expiry cannot write after the close that let another client in. And a
+** write that comes through an older connection of its session than one a
+** write already came through fails with SESSIONMOVED (ZooKeeper's check):
+** a request a slow server forwards late cannot land after the client moved
+** on (a create of a lock entry the client no longer knows about).
 ** Sizes are bounded (zk.h); lookups are binary searches, children listings
 ** and session cleanups scan the array (ZK_ZNODES_MAX entries at most).
 */
@@ -28,16 +32,6 @@ _Static_assert(sizeof(zk_txn) == 48 + ZK_PATH_MAX + ZK_DATA_MAX, "zk_txn has no 
 _Static_assert(ZK_DATA_MAX <= 255, "data_len fits a byte");
 _Static_assert(ZK_PATH_MAX > ZK_SEQ_DIGITS + 2, "a sequential name fits");
 
-#define SAVE_MAGIC 0x5a4b5431u   /* "ZKT1" */
-
-typedef struct save_header {
-    uint32_t magic;
-    uint32_t count;
-    uint32_t session_count;
-    uint32_t pad_;
-    uint64_t session_next;
-    uint64_t zxid;
-} save_header;
 
 const char *zk_err_name(int err)
 {
@@ -50,6 +44,7 @@ const char *zk_err_name(int err)
     case ZK_NODEEXISTS: return "NODEEXISTS";
     case ZK_NOTEMPTY: return "NOTEMPTY";
     case ZK_SESSIONEXPIRED: return "SESSIONEXPIRED";
+    case ZK_SESSIONMOVED: return "SESSIONMOVED";
     case ZK_OUTOFSPACE: return "OUTOFSPACE";
     default: return "UNKNOWN";
     }
@@ -298,10 +293,17 @@ void zk_tree_apply(zk_tree *t, const uint8_t *txn, uint32_t len, uint64_t zxid, 
         if (out)
             out->kind = x.kind;
         bool needs_session = x.kind == ZK_TXN_CREATE || x.kind == ZK_TXN_DELETE || x.kind == ZK_TXN_SET;
-        if (needs_session && x.session != 0 && session_index(t, x.session) < 0)
+        int s = needs_session && x.session != 0 ? session_index(t, x.session) : -2;
+        if (s == -1) {
             x.kind = 0;   /* a write of a session closed before it: refused below */
+        } else if (s >= 0 && x.conn_seq < t->sessions[s].conn_seq) {
+            x.kind = 255;   /* from a connection older than one already heard: refused */
+        } else if (s >= 0) {
+            t->sessions[s].conn_seq = x.conn_seq;
+        }
         switch (x.kind) {
         case 0: err = ZK_SESSIONEXPIRED; break;
+        case 255: err = ZK_SESSIONMOVED; break;
         case ZK_TXN_CREATE: err = create(t, &x, zxid, out); break;
         case ZK_TXN_DELETE: err = delete(t, &x, zxid, out); break;
         case ZK_TXN_SET: err = set(t, &x, zxid, out); break;
@@ -323,7 +325,6 @@ size_t zk_txn_encode(const zk_txn *x, uint8_t *buf, size_t cap)
         return 0;
     zk_txn c = *x;
     c.owner = ZK_TXN_OWNER;
-    c.pad_ = 0;
     /* zero what follows the path's NUL and the data, so equal txns are equal bytes */
     size_t plen = strnlen(c.path, ZK_PATH_MAX);
     memset(c.path + plen, 0, ZK_PATH_MAX - plen);
@@ -406,116 +407,4 @@ const zk_session *zk_tree_session(const zk_tree *t, uint64_t id)
 uint32_t zk_tree_znode_count(const zk_tree *t)
 {
     return t->count;
-}
-
-/* ---- snapshots ---------------------------------------------------------- */
-
-size_t zk_tree_save_bytes_max(void)
-{
-    return sizeof(save_header) + sizeof(((zk_tree *)0)->nodes) + sizeof(((zk_tree *)0)->sessions);
-}
-
-size_t zk_tree_save(const zk_tree *t, uint8_t *buf, size_t cap)
-{
-    size_t need = sizeof(save_header) + t->count * sizeof(zk_znode) +
-                  t->session_count * sizeof(zk_session);
-    if (cap < need)
-        return 0;
-    save_header h = {.magic = SAVE_MAGIC, .count = t->count, .session_count = t->session_count,
-                     .session_next = t->session_next, .zxid = t->zxid};
-    size_t at = 0;
-    memcpy(buf + at, &h, sizeof h);
-    at += sizeof h;
-    memcpy(buf + at, t->nodes, t->count * sizeof(zk_znode));
-    at += t->count * sizeof(zk_znode);
-    memcpy(buf + at, t->sessions, t->session_count * sizeof(zk_session));
-    at += t->session_count * sizeof(zk_session);
-    DSIM_ASSERT(at == need);
-    return at;
-}
-
-/* The invariants of the header comment, on bytes that came from outside. */
-static bool tree_check(const zk_tree *t)
-{
-    if (t->count < 1 || strcmp(t->nodes[0].path, "/") != 0)
-        return false;
-    for (uint32_t i = 0; i < t->count; i++) {
-        const zk_znode *z = &t->nodes[i];
-        if (memchr(z->path, 0, ZK_PATH_MAX) == NULL || !zk_path_valid(z->path) ||
-            z->stat.data_len > ZK_DATA_MAX)
-            return false;
-        if (i > 0 && strcmp(t->nodes[i - 1].path, z->path) >= 0)
-            return false;
-        if (z->stat.ephemeral_owner && (z->stat.num_children || !zk_tree_session(t, z->stat.ephemeral_owner)))
-            return false;
-        if (i > 0) {
-            char parent[ZK_PATH_MAX];
-            parent_of(z->path, parent);
-            if (find(t, parent) < 0)
-                return false;
-        }
-        /* count the children without trusting num_children */
-        uint32_t n = 0;
-        size_t plen = strlen(z->path);
-        for (uint32_t j = i + 1; j < t->count; j++) {
-            const char *c = t->nodes[j].path;
-            if (strncmp(c, z->path, plen) == 0 && (plen == 1 || c[plen] == '/') &&
-                strchr(c + (plen == 1 ? 1 : plen + 1), '/') == NULL)
-                n++;
-        }
-        if (n != z->stat.num_children)
-            return false;
-    }
-    for (uint32_t s = 1; s < t->session_count; s++)
-        if (t->sessions[s - 1].id >= t->sessions[s].id)
-            return false;
-    if (t->session_count && t->sessions[t->session_count - 1].id >= t->session_next)
-        return false;
-    return true;
-}
-
-bool zk_tree_load(zk_tree *t, const uint8_t *buf, size_t len)
-{
-    save_header h;
-    if (len < sizeof h)
-        return false;
-    memcpy(&h, buf, sizeof h);
-    if (h.magic != SAVE_MAGIC || h.count < 1 || h.count > ZK_ZNODES_MAX ||
-        h.session_count > ZK_SESSIONS_MAX)
-        return false;
-    size_t need = sizeof h + h.count * sizeof(zk_znode) + h.session_count * sizeof(zk_session);
-    if (len != need)
-        return false;
-    zk_tree tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.count = h.count;
-    tmp.session_count = h.session_count;
-    tmp.session_next = h.session_next;
-    tmp.zxid = h.zxid;
-    memcpy(tmp.nodes, buf + sizeof h, h.count * sizeof(zk_znode));
-    memcpy(tmp.sessions, buf + sizeof h + h.count * sizeof(zk_znode),
-           h.session_count * sizeof(zk_session));
-    if (!tree_check(&tmp))
-        return false;
-    *t = tmp;
-    return true;
-}
-
-uint64_t zk_tree_digest(const zk_tree *t)
-{
-    /* FNV-1a over the saved form: the content only (unused bytes are zero). */
-    uint64_t h = 1469598103934665603ull;
-    const uint8_t *parts[3] = {(const uint8_t *)t->nodes, (const uint8_t *)t->sessions, NULL};
-    size_t lens[3] = {t->count * sizeof(zk_znode), t->session_count * sizeof(zk_session), 0};
-    uint64_t head[3] = {t->count, t->session_count, t->session_next};
-    for (size_t i = 0; i < sizeof head; i++) {
-        h ^= ((const uint8_t *)head)[i];
-        h *= 1099511628211ull;
-    }
-    for (int p = 0; parts[p]; p++)
-        for (size_t i = 0; i < lens[p]; i++) {
-            h ^= parts[p][i];
-            h *= 1099511628211ull;
-        }
-    return h;
 }

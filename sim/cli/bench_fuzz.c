@@ -1,5 +1,5 @@
 /*
-** bench_fuzz.c — 'dsim bench raft|paxos|consensus|dynamo|zab': how fast whole fuzz
+** bench_fuzz.c — 'dsim bench raft|paxos|consensus|dynamo|zab|replication': how fast whole fuzz
 ** runs of a protocol go.
 **
 ** Runs a protocol's fuzz scenario (scenarios/fuzz/<protocol>.lua, or
@@ -30,13 +30,14 @@ typedef struct fuzz_bench {
 static const fuzz_bench fuzz_benches[] = {
     {"raft", "scenarios/fuzz/raft.lua", true},
     {"paxos", "scenarios/fuzz/paxos.lua", true},
+    {"replication", "scenarios/fuzz/replication.lua", false},
     {"dynamo", "scenarios/fuzz/dynamo.lua", false},
     {"zab", "scenarios/fuzz/zab.lua", false},
     {NULL, NULL, false},
 };
 
 typedef struct fuzz_args {
-    const char *name;       /* "raft", "paxos" or "consensus" */
+    const char *name;       /* "raft", "paxos", "zab" or "consensus" */
     uint64_t seeds;
     const char *scenario;   /* NULL: the protocol's own */
     bool json;
@@ -113,7 +114,7 @@ static json_t *run_rows(const fuzz_args *a, const char *label, const char *scena
 
 static void print_row(const json_t *o)
 {
-    printf("%-6s %s: %lld seeds in %.2f s: %.1f seeds/s, simulated/wall %.0fx, %.0f events/s, %lld failed\n",
+    printf("%-11s %s: %lld seeds in %.2f s: %.1f seeds/s, simulated/wall %.0fx, %.0f events/s, %lld failed\n",
            json_string_value(json_object_get(o, "protocol")),
            json_string_value(json_object_get(o, "scenario")),
            (long long)json_integer_value(json_object_get(o, "seeds")),
@@ -165,6 +166,11 @@ int bench_raft(int argc, char **argv)
 int bench_paxos(int argc, char **argv)
 {
     return bench_fuzz("paxos", argc, argv);
+}
+
+int bench_replication(int argc, char **argv)
+{
+    return bench_fuzz("replication", argc, argv);
 }
 
 int bench_dynamo(int argc, char **argv)

@@ -34,8 +34,9 @@ int bench_kernel(int argc, char **argv);
 int bench_check(int argc, char **argv);
 int bench_raft(int argc, char **argv);
 int bench_paxos(int argc, char **argv);
-int bench_zab(int argc, char **argv);
+int bench_replication(int argc, char **argv);
 int bench_dynamo(int argc, char **argv);
+int bench_zab(int argc, char **argv);
 int bench_consensus(int argc, char **argv);
 
 #endif

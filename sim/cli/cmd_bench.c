@@ -21,6 +21,7 @@ static const bench benches[] = {
     {"check", bench_check, "the checkers on the Porcupine corpora and generated causal and txn histories"},
     {"raft", bench_raft, "the Raft fuzz scenario: seeds/s, simulated-to-wall ratio, events/s"},
     {"paxos", bench_paxos, "the Paxos fuzz scenario (Multi-Paxos): the same figures"},
+    {"replication", bench_replication, "the replication fuzz scenario (mode=sync; -D mode=...): the same figures"},
     {"zab", bench_zab, "the ZAB fuzz scenario: the same figures"},
     {"consensus", bench_consensus, "Raft and Paxos fuzz scenarios in one run, side by side"},
     {"dynamo", bench_dynamo, "the Dynamo fuzz scenario (every profile): the same figures"},
