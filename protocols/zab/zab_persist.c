@@ -128,14 +128,17 @@ void zab_recover(dsim_node *n)
     static zab_snapshot snap;
     recover_epochs(n, s);
     memset(&snap, 0, sizeof snap);
-    if (!recover_snapshot(n, s, &snap))
+    if (!recover_snapshot(n, s, &snap)) {
         memset(&snap, 0, sizeof snap);
+        dsim_store_init(n, &snap.kv.store);   /* the workload's initial state (bank) */
+    }
     s->snap_pos = snap.pos;
     s->snap_zxid = snap.zxid;
     s->last_pos = snap.pos;
     s->kv = snap.kv;
     if (s->kv.tree.count == 0)
         zk_tree_init(&s->kv.tree);   /* no snapshot: the empty tree, "/" alone */
+    s->kv.digest = s->kv.session_digest + dsim_store_digest(&s->kv.store) + zk_tree_digest(&s->kv.tree);
     s->applied_pos = snap.pos;
     s->applied_zxid = s->commit_zxid = snap.zxid;
     s->disk_delta = 0;
