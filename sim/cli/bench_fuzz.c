@@ -25,18 +25,35 @@ typedef struct fuzz_bench {
     const char *name;       /* the protocol, and the benchmark's name */
     const char *scenario;
     bool consensus;         /* a row of 'dsim bench consensus' */
+    const char *summary;    /* for 'dsim bench --help' */
 } fuzz_bench;
 
+/* The one list: 'dsim bench' dispatches to and lists these rows. */
 static const fuzz_bench fuzz_benches[] = {
-    {"raft", "scenarios/fuzz/raft.lua", true},
-    {"paxos", "scenarios/fuzz/paxos.lua", true},
-    {"replication", "scenarios/fuzz/replication.lua", false},
-    {"dynamo", "scenarios/fuzz/dynamo.lua", false},
-    {"zab", "scenarios/fuzz/zab.lua", false},
-    {"pbft", "scenarios/fuzz/pbft.lua", false},
-    {"multileader", "scenarios/fuzz/multileader.lua", false},
-    {NULL, NULL, false},
+    {"raft", "scenarios/fuzz/raft.lua", true,
+     "the Raft fuzz scenario: seeds/s, simulated-to-wall ratio, events/s"},
+    {"paxos", "scenarios/fuzz/paxos.lua", true, "the Paxos fuzz scenario (Multi-Paxos): the same figures"},
+    {"replication", "scenarios/fuzz/replication.lua", false,
+     "the replication fuzz scenario (mode=sync; -D mode=...): the same figures"},
+    {"dynamo", "scenarios/fuzz/dynamo.lua", false,
+     "the Dynamo fuzz scenario (every profile): the same figures"},
+    {"zab", "scenarios/fuzz/zab.lua", false, "the ZAB fuzz scenario: the same figures"},
+    {"pbft", "scenarios/fuzz/pbft.lua", false,
+     "the PBFT fuzz scenario (f Byzantine replicas): the same figures"},
+    {"multileader", "scenarios/fuzz/multileader.lua", false,
+     "the multi-leader (CRDT) fuzz scenario: the same figures"},
+    {"consensus", NULL, false, "Raft and Paxos fuzz scenarios in one run, side by side"},
+    {NULL, NULL, false, NULL},
 };
+
+bool bench_fuzz_row(int i, const char **name, const char **summary)
+{
+    if (i < 0 || i >= (int)(sizeof fuzz_benches / sizeof fuzz_benches[0]) - 1)
+        return false;
+    *name = fuzz_benches[i].name;
+    *summary = fuzz_benches[i].summary;
+    return true;
+}
 
 typedef struct fuzz_args {
     const char *name;       /* "raft", "paxos", "zab", "multileader" or "consensus" */
@@ -127,12 +144,12 @@ static void print_row(const json_t *o)
            (long long)json_integer_value(json_object_get(o, "failed")));
 }
 
-static int bench_fuzz(const char *name, int argc, char **argv)
+int bench_fuzz(const char *name, int argc, char **argv)
 {
     fuzz_args a = {.name = name, .seeds = 20, .params = json_object()};
     int rc = parse(argc, argv, &a);
     json_t *rows = json_array();
-    for (const fuzz_bench *b = fuzz_benches; rc == 0 && b->name; b++) {
+    for (const fuzz_bench *b = fuzz_benches; rc == 0 && b->scenario; b++) {
         bool all = strcmp(name, "consensus") == 0;
         if (all ? !b->consensus : strcmp(name, b->name) != 0)
             continue;
@@ -158,44 +175,4 @@ static int bench_fuzz(const char *name, int argc, char **argv)
     json_decref(rows);
     json_decref(a.params);
     return rc < 0 ? EXIT_PASS : rc;
-}
-
-int bench_raft(int argc, char **argv)
-{
-    return bench_fuzz("raft", argc, argv);
-}
-
-int bench_paxos(int argc, char **argv)
-{
-    return bench_fuzz("paxos", argc, argv);
-}
-
-int bench_replication(int argc, char **argv)
-{
-    return bench_fuzz("replication", argc, argv);
-}
-
-int bench_dynamo(int argc, char **argv)
-{
-    return bench_fuzz("dynamo", argc, argv);
-}
-
-int bench_zab(int argc, char **argv)
-{
-    return bench_fuzz("zab", argc, argv);
-}
-
-int bench_pbft(int argc, char **argv)
-{
-    return bench_fuzz("pbft", argc, argv);
-}
-
-int bench_multileader(int argc, char **argv)
-{
-    return bench_fuzz("multileader", argc, argv);
-}
-
-int bench_consensus(int argc, char **argv)
-{
-    return bench_fuzz("consensus", argc, argv);
 }

@@ -7,6 +7,8 @@
 #ifndef DSIM_CMD_H
 #define DSIM_CMD_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 enum { EXIT_PASS = 0, EXIT_VIOLATION = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3, EXIT_UNKNOWN = 4 };
@@ -32,13 +34,9 @@ json_t *check_models_json(void);
 /* 'dsim bench kernel' and 'dsim bench check' (argv[0] is the subcommand). */
 int bench_kernel(int argc, char **argv);
 int bench_check(int argc, char **argv);
-int bench_raft(int argc, char **argv);
-int bench_paxos(int argc, char **argv);
-int bench_replication(int argc, char **argv);
-int bench_dynamo(int argc, char **argv);
-int bench_zab(int argc, char **argv);
-int bench_pbft(int argc, char **argv);
-int bench_multileader(int argc, char **argv);
-int bench_consensus(int argc, char **argv);
+/* 'dsim bench PROTOCOL|consensus': a protocol's fuzz scenario (bench_fuzz.c);
+** bench_fuzz_row lists the names it takes, false past the last. */
+int bench_fuzz(const char *name, int argc, char **argv);
+bool bench_fuzz_row(int i, const char **name, const char **summary);
 
 #endif

@@ -2,7 +2,7 @@
 ** cmd_bench.c — 'dsim bench WHAT': dispatches to the benchmarks. They read
 ** the host clock (through hosttime.h) and belong in a release build; tests
 ** never time anything. The usage text and the error name the benchmarks
-** from 'benches', the one list of them.
+** from 'benches' and from bench_fuzz.c's rows (one per protocol).
 */
 #include <stdio.h>
 #include <string.h>
@@ -19,14 +19,6 @@ typedef struct bench {
 static const bench benches[] = {
     {"kernel", bench_kernel, "event queue and network flood on 5 and 1,000 nodes, as ratios"},
     {"check", bench_check, "the checkers on the Porcupine corpora and generated causal and txn histories"},
-    {"raft", bench_raft, "the Raft fuzz scenario: seeds/s, simulated-to-wall ratio, events/s"},
-    {"paxos", bench_paxos, "the Paxos fuzz scenario (Multi-Paxos): the same figures"},
-    {"replication", bench_replication, "the replication fuzz scenario (mode=sync; -D mode=...): the same figures"},
-    {"zab", bench_zab, "the ZAB fuzz scenario: the same figures"},
-    {"pbft", bench_pbft, "the PBFT fuzz scenario (f Byzantine replicas): the same figures"},
-    {"consensus", bench_consensus, "Raft and Paxos fuzz scenarios in one run, side by side"},
-    {"dynamo", bench_dynamo, "the Dynamo fuzz scenario (every profile): the same figures"},
-    {"multileader", bench_multileader, "the multi-leader (CRDT) fuzz scenario: the same figures"},
     {NULL, NULL, NULL},
 };
 
@@ -35,6 +27,9 @@ static void names(char *buf, size_t cap)
     buf[0] = '\0';
     for (const bench *b = benches; b->name; b++)
         snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", b == benches ? "" : ", ", b->name);
+    const char *name, *summary;
+    for (int i = 0; bench_fuzz_row(i, &name, &summary); i++)
+        snprintf(buf + strlen(buf), cap - strlen(buf), ", %s", name);
 }
 
 int cmd_bench(int argc, char **argv)
@@ -43,12 +38,19 @@ int cmd_bench(int argc, char **argv)
         printf("usage: dsim bench WHAT [--json] ...   (a release build: tools/dsim bench)\n");
         for (const bench *b = benches; b->name; b++)
             printf("  %-11s %s\n", b->name, b->summary);
+        const char *name, *summary;
+        for (int i = 0; bench_fuzz_row(i, &name, &summary); i++)
+            printf("  %-11s %s\n", name, summary);
         return argc < 2 ? EXIT_USAGE : EXIT_PASS;
     }
     for (const bench *b = benches; b->name; b++)
         if (strcmp(argv[1], b->name) == 0)
             return b->fn(argc - 1, argv + 1);
-    char known[128];
+    const char *name, *summary;
+    for (int i = 0; bench_fuzz_row(i, &name, &summary); i++)
+        if (strcmp(argv[1], name) == 0)
+            return bench_fuzz(name, argc - 1, argv + 1);
+    char known[256];
     names(known, sizeof known);
     return args_usage_error("bench", "unknown benchmark '%s' (%s)", argv[1], known);
 }
