@@ -12,7 +12,7 @@ set -u
 bin=${DSIM_BIN:?DSIM_BIN is not set}
 scen=${DSIM_SOURCE:?DSIM_SOURCE is not set}/scenarios/fuzz/dynamo.lua
 seeds=${DYNAMO_FUZZ_SEEDS:-300}
-failures=0
+. "$DSIM_SOURCE/tests/fuzz_lib.sh"
 
 out=$("$bin" fuzz "$scen" --seeds "1..$seeds" 2>&1)
 rc=$?
@@ -47,20 +47,9 @@ for profile in abd counter set register; do
     fi
 done
 
-# bug seed check message: the first failing seed of 1..1000 at defaults.
-while read -r bug seed check message; do
-    out=$("$bin" run "$scen" --seed "$seed" -D bug="$bug" 2>&1)
-    rc=$?
-    verdicts=$(echo "$out" | grep verdicts)
-    if [ "$rc" -ne 1 ] || ! echo "$verdicts" | grep -q "$check: fail" ||
-       ! echo "$out" | grep -q -- "${message//_/ }"; then
-        echo "FAIL: bug=$bug seed $seed exited $rc, expected 1 with $check failing ('${message//_/ }')"
-        echo "$out" | grep -E "verdicts|violation|error" | head -5
-        failures=$((failures + 1))
-    else
-        echo "ok   bug=$bug caught on seed $seed: $verdicts"
-    fi
-done <<'SEEDS'
+# bug seed check message [args]: the first failing seed of 1..1000 per
+# planted bug at the scenario's defaults (fuzz_lib.sh, caught).
+caught <<'SEEDS'
 no_write_back 6 linearizable not_linearizable
 vv_merge_min 8 counter counter:_FAILED
 hint_not_persisted 516 set-full an_acknowledged_add_is_never_lost
@@ -76,42 +65,9 @@ else
     echo "ok   a liveness phase without completions fails the invariants"
 fi
 
-fp() { "$bin" run "$scen" "$@" --json 2>/dev/null | grep -o '"fingerprint": *"[0-9a-f]*"'; }
-tmp=$(mktemp -d)
-for seed in 3 5; do
-    a=$(fp --seed $seed)
-    b=$(fp --seed $seed)
-    c=$(fp --seed $seed --trace "$tmp/t.jsonl")
-    if [ -z "$a" ] || [ "$a" != "$b" ] || [ "$a" != "$c" ]; then
-        echo "FAIL: seed $seed does not replay: '$a' '$b' '$c' (traced)"
-        failures=$((failures + 1))
-    else
-        echo "ok   seed $seed replays to $a, traced or not"
-    fi
-done
+replays --seed 3
+replays --seed 5
+# A failing seed shrinks to fewer faults; the shrunk schedule replays.
+shrinks 8 -D bug=vv_merge_min
 
-# A failing seed shrinks to fewer faults; the shrunk schedule replays and
-# still fails (a counter verdict: no host-time budget involved).
-(cd "$tmp" && "$bin" shrink "$scen" --seed 8 -D bug=vv_merge_min --json > shrink.json 2>/dev/null)
-read -r before after < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["faults_before"], d["faults_after"])' "$tmp/shrink.json" 2>/dev/null)
-if [ -z "${after:-}" ] || [ "$after" -ge "$before" ]; then
-    echo "FAIL: shrink of bug=vv_merge_min seed 8: '${before:-?}' -> '${after:-?}' faults"
-    failures=$((failures + 1))
-else
-    echo "ok   bug=vv_merge_min seed 8 shrinks from $before to $after faults"
-    (cd "$tmp" && "$bin" replay shrunk-seed-8.json > replay.out 2>&1)
-    rc=$?
-    if [ "$rc" -eq 1 ] && grep -q "same as the recorded" "$tmp/replay.out"; then
-        echo "ok   the shrunk schedule replays and still fails"
-    else
-        echo "FAIL: replay of the shrunk schedule exited $rc"
-        failures=$((failures + 1))
-    fi
-fi
-rm -rf "$tmp"
-
-if [ "$failures" -ne 0 ]; then
-    echo "$failures dynamo fuzz check(s) failed"
-    exit 1
-fi
-echo "all dynamo fuzz checks passed"
+finish dynamo
