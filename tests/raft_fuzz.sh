@@ -13,7 +13,7 @@ bin=${DSIM_BIN:?DSIM_BIN is not set}
 src=${DSIM_SOURCE:?DSIM_SOURCE is not set}
 scen=$src/scenarios/fuzz/raft.lua
 seeds=${RAFT_FUZZ_SEEDS:-200}
-failures=0
+. "$src/tests/fuzz_lib.sh"
 
 out=$("$bin" fuzz "$scen" --seeds 1.."$seeds" --jobs 2 2>&1)
 rc=$?
@@ -75,12 +75,7 @@ else
     echo "ok   a split vote with PreVote: $(echo "$out" | grep '^leader')"
 fi
 
-a=$("$bin" run "$scen" --seed 5 --json 2>/dev/null | grep -o '"fingerprint": *"[0-9a-f]*"')
-b=$("$bin" run "$scen" --seed 5 --json 2>/dev/null | grep -o '"fingerprint": *"[0-9a-f]*"')
-if [ -z "$a" ] || [ "$a" != "$b" ]; then
-    echo "FAIL: seed 5 does not replay: '$a' then '$b'"
-    failures=$((failures + 1))
-fi
+replays --seed 5
 
 # Seed 197 with the nemesis hits transient disk read faults before crashes,
 # which once made a node forget entries and its vote (Raft now reads again).
@@ -90,27 +85,6 @@ rc=$?
 
 # Shrinking at the defaults: a failing seed comes down to fewer faults, and
 # the shrunk schedule replays and still fails.
-tmp=$(mktemp -d)
-(cd "$tmp" && "$bin" shrink "$scen" --seed 1 -D bug=stale_read --budget 300 --json > shrink.json 2>/dev/null)
-read -r before after < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["faults_before"], d["faults_after"])' "$tmp/shrink.json" 2>/dev/null)
-if [ -z "${after:-}" ] || [ "$after" -ge "$before" ]; then
-    echo "FAIL: shrink of bug=stale_read seed 1: '${before:-?}' -> '${after:-?}' faults"
-    failures=$((failures + 1))
-else
-    echo "ok   bug=stale_read seed 1 shrinks from $before to $after faults"
-    (cd "$tmp" && "$bin" replay shrunk-seed-1.json > replay.out 2>&1)
-    rc=$?
-    if [ "$rc" -eq 1 ] && grep -q "same as the recorded" "$tmp/replay.out"; then
-        echo "ok   the shrunk schedule replays and still fails"
-    else
-        echo "FAIL: replay of the shrunk schedule exited $rc"
-        failures=$((failures + 1))
-    fi
-fi
-rm -rf "$tmp"
+shrinks 1 -D bug=stale_read --budget 300
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures raft fuzz check(s) failed"
-    exit 1
-fi
-echo "all raft fuzz checks passed"
+finish raft

@@ -13,7 +13,7 @@ set -u
 bin=${DSIM_BIN:?DSIM_BIN is not set}
 scen=${DSIM_SOURCE:?DSIM_SOURCE is not set}/scenarios/fuzz/replication.lua
 seeds=${REPL_FUZZ_SEEDS:-300}
-failures=0
+. "$DSIM_SOURCE/tests/fuzz_lib.sh"
 
 for mode in sync isr chain; do
     out=$("$bin" fuzz "$scen" --seeds "1..$seeds" -D mode=$mode 2>&1)
@@ -64,41 +64,11 @@ isr_unsafe_shrink 2 linearizable not_linearizable isr
 chain_early_ack 2 linearizable not_linearizable chain
 SEEDS
 
-fp() { "$bin" run "$scen" "$@" --json 2>/dev/null | grep -o '"fingerprint": *"[0-9a-f]*"'; }
-tmp=$(mktemp -d)
 for mode in sync isr chain; do
-    a=$(fp --seed 5 -D mode=$mode)
-    b=$(fp --seed 5 -D mode=$mode)
-    c=$(fp --seed 5 -D mode=$mode --trace "$tmp/t.jsonl")
-    if [ -z "$a" ] || [ "$a" != "$b" ] || [ "$a" != "$c" ]; then
-        echo "FAIL: mode=$mode seed 5 does not replay: '$a' '$b' '$c' (traced)"
-        failures=$((failures + 1))
-    else
-        echo "ok   mode=$mode seed 5 replays to $a, traced or not"
-    fi
+    replays --seed 5 -D mode=$mode
 done
 
 # A failing seed shrinks to fewer faults and the shrunk schedule replays.
-(cd "$tmp" && "$bin" shrink "$scen" --seed 2 -D bug=catchup_gap -D mode=sync --json > shrink.json 2>/dev/null)
-read -r before after < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["faults_before"], d["faults_after"])' "$tmp/shrink.json" 2>/dev/null)
-if [ -z "${after:-}" ] || [ "$after" -ge "$before" ]; then
-    echo "FAIL: shrink of bug=catchup_gap seed 2: '${before:-?}' -> '${after:-?}' faults"
-    failures=$((failures + 1))
-else
-    echo "ok   bug=catchup_gap seed 2 shrinks from $before to $after faults"
-    (cd "$tmp" && "$bin" replay shrunk-seed-2.json > replay.out 2>&1)
-    rc=$?
-    if [ "$rc" -eq 1 ] && grep -q "same as the recorded" "$tmp/replay.out"; then
-        echo "ok   the shrunk schedule replays and still fails"
-    else
-        echo "FAIL: replay of the shrunk schedule exited $rc"
-        failures=$((failures + 1))
-    fi
-fi
-rm -rf "$tmp"
+shrinks 2 -D bug=catchup_gap -D mode=sync
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures replication fuzz check(s) failed"
-    exit 1
-fi
-echo "all replication fuzz checks passed"
+finish replication
