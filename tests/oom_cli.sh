@@ -6,7 +6,11 @@
 # memory" as its last line on stderr, or (when the failed allocation was
 # libc's own and it coped) exit as the unfailed run did with the same
 # output. Never a crash, a hang, exit 0 with a half-built answer, or a
-# missing file reported as bad input (a hang meets meson's timeout). Skipped in sanitizer builds (their
+# missing file reported as bad input (a hang meets meson's timeout), and no
+# output file left behind by a run that ran out of memory (a half-written
+# trace, page or result file must not pass for a finished one). With
+# DSIM_OOM_EVERY=1 every allocation of every run is failed in turn (a long
+# run: about 600,000 runs, mostly the viewer's and the traced demo's). Skipped in sanitizer builds (their
 # runtime must be the first library loaded, before any preload).
 # Needs DSIM_BIN, DSIM_SOURCE and DSIM_OOM_SHIM (set by meson test).
 set -u
@@ -24,11 +28,13 @@ failures=0
 "$bin" run "$src/scenarios/demos/single_kv.lua" --seed 3 --history "$tmp/h.jsonl" \
     --trace "$tmp/t.jsonl" >/dev/null 2>&1 || { echo "FAIL: setting up"; exit 1; }
 
-# sweep NAME SAMPLES CMD...: fail each allocation of CMD in turn, or
-# SAMPLES of them evenly spread (and the last one)
+# sweep NAME SAMPLES OUTPUT CMD...: fail each allocation of CMD in turn, or
+# SAMPLES of them evenly spread (and the last one); OUTPUT ("-": none) is
+# the file CMD writes, which must not exist after an out-of-memory exit
 sweep() {
-    local name=$1 samples=$2
-    shift 2
+    local name=$1 samples=$2 output=$3
+    shift 3
+    [ "${DSIM_OOM_EVERY:-0}" = 1 ] && samples=1000000000
     local ref rc_ref total
     "$@" >"$tmp/out" 2>/dev/null
     rc_ref=$?
@@ -39,10 +45,14 @@ sweep() {
     local runs=0 clean=0 same=0
     for n in $(seq 1 "$step" "$total") "$total"; do
         runs=$((runs + 1))
+        [ "$output" = - ] || rm -f "$output"
         DSIM_OOM_AT=$n LD_PRELOAD=$shim "$@" >"$tmp/out" 2>"$tmp/err"
         rc=$?
         out=$(grep -v "wall time\|seeds/s\|speed " "$tmp/out")
-        if [ "$rc" -eq 3 ] && [ "$(tail -1 "$tmp/err")" = "dsim: out of memory" ]; then
+        if [ "$rc" -eq 3 ] && [ "$output" != - ] && [ -e "$output" ]; then
+            echo "FAIL: $name, allocation $n of $total failed: exit 3 but '$output' was left behind"
+            failures=$((failures + 1))
+        elif [ "$rc" -eq 3 ] && [ "$(tail -1 "$tmp/err")" = "dsim: out of memory" ]; then
             clean=$((clean + 1))
         elif [ "$rc" -eq "$rc_ref" ] && [ "$out" = "$ref" ]; then
             same=$((same + 1))
@@ -56,12 +66,14 @@ sweep() {
     echo "ok   $name: $runs of $total allocations failed in turn: $clean exit 3, $same unchanged"
 }
 
-sweep "check (linearizability)" 1000 "$bin" check --model cas-register "$tmp/h.jsonl"
-sweep "check --json" 60 "$bin" check --model cas-register --json "$tmp/h.jsonl"
-sweep "run (a demo)" 150 "$bin" run "$src/scenarios/demos/single_kv.lua" --seed 3
-sweep "fuzz (2 seeds)" 40 "$bin" fuzz "$src/scenarios/fuzz/single.lua" --seeds 1..2
-sweep "view (html)" 60 "$bin" view "$tmp/t.jsonl" -o "$tmp/v.html"
-sweep "list" 40 "$bin" list protocols --json
+sweep "check (linearizability)" 1000 - "$bin" check --model cas-register "$tmp/h.jsonl"
+sweep "check --json" 60 - "$bin" check --model cas-register --json "$tmp/h.jsonl"
+sweep "run (a demo)" 150 "$tmp/run.jsonl" "$bin" run "$src/scenarios/demos/single_kv.lua" --seed 3 \
+    --trace "$tmp/run.jsonl"
+sweep "fuzz (2 seeds)" 40 "$tmp/fuzz.jsonl" "$bin" fuzz "$src/scenarios/fuzz/single.lua" --seeds 1..2 \
+    --out "$tmp/fuzz.jsonl"
+sweep "view (html)" 60 "$tmp/v.html" "$bin" view "$tmp/t.jsonl" -o "$tmp/v.html"
+sweep "list" 40 - "$bin" list protocols --json
 
 [ "$failures" -eq 0 ] || exit 1
 echo "all allocation-failure sweeps clean"

@@ -14,9 +14,14 @@
 ** through sim/lua/script_alloc.c, which enforces the scenario's own
 ** 'limits.memory' before asking for memory, so a script over its limit
 ** still gets its catchable Lua error; only the host refusing memory ends
-** here. tests/oom_cli.sh fails every allocation of a few runs in turn.
+** here. A file the run opened for writing ("w") is removed on the way out,
+** so no half-written trace, history, page or result file is left looking
+** like a finished one (only by the process that opened it: a fuzz worker
+** never removes its parent's). tests/oom_cli.sh fails every allocation of
+** a few runs in turn.
 */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +50,38 @@ FILE *__wrap_open_memstream(char **buf, size_t *len);
 ssize_t __real_getline(char **line, size_t *cap, FILE *f);
 ssize_t __wrap_getline(char **line, size_t *cap, FILE *f);
 
+/* The files this process opened for writing: removed if memory runs out.
+** Fixed storage: nothing may be allocated on the way out. */
+enum { WRITTEN_MAX = 16 };
+static struct {
+    pid_t pid;
+    char path[PATH_MAX];
+} written[WRITTEN_MAX];
+static int written_len;
+
+static void note_written(const char *path, const char *mode)
+{
+    if (mode[0] != 'w' || strcmp(path, "/dev/null") == 0 || strlen(path) >= PATH_MAX)
+        return;
+    for (int i = 0; i < written_len; i++)
+        if (strcmp(written[i].path, path) == 0)
+            return;
+    if (written_len == WRITTEN_MAX)
+        return;
+    written[written_len].pid = getpid();
+    memcpy(written[written_len].path, path, strlen(path) + 1);
+    written_len++;
+}
+
 /* Writes without allocating (stdio may need a buffer) and ends at once:
 ** atexit handlers and buffered output could allocate again. */
 static _Noreturn void out_of_memory(void)
 {
     static const char msg[] = "dsim: out of memory\n";
-    fflush(NULL);   /* best effort: what was printed so far stays whole */
+    fflush(stdout);   /* best effort: what was printed so far stays whole */
+    for (int i = 0; i < written_len; i++)
+        if (written[i].pid == getpid())
+            unlink(written[i].path);
     ssize_t rc = write(2, msg, sizeof msg - 1);
     (void)rc;
     _exit(EXIT_INTERNAL);
@@ -86,6 +117,8 @@ FILE *__wrap_fopen(const char *path, const char *mode)
     FILE *f = __real_fopen(path, mode);
     if (!f && errno == ENOMEM)
         out_of_memory();
+    if (f)
+        note_written(path, mode);
     return f;
 }
 
@@ -95,6 +128,8 @@ FILE *__wrap_fopen64(const char *path, const char *mode)
     FILE *f = __real_fopen64(path, mode);
     if (!f && errno == ENOMEM)
         out_of_memory();
+    if (f)
+        note_written(path, mode);
     return f;
 }
 
