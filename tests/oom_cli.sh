@@ -5,13 +5,13 @@
 # (tests/oom/shim.c); every run must either exit 3 with "dsim: out of
 # memory" as its last line on stderr, or (when the failed allocation was
 # libc's own and it coped) exit as the unfailed run did with the same
-# output. Never a crash, a hang, exit 0 with a half-built answer, or a
-# missing file reported as bad input (a hang meets meson's timeout), and no
-# output file left behind by a run that ran out of memory (a half-written
-# trace, page or result file must not pass for a finished one). With
-# DSIM_OOM_EVERY=1 every allocation of every run is failed in turn (a long
-# run: about 600,000 runs, mostly the viewer's and the traced demo's). Skipped in sanitizer builds (their
-# runtime must be the first library loaded, before any preload).
+# output. Never a crash, a hang (meson's timeout), exit 0 with a half-built
+# answer, a missing file reported as bad input, or an output file left
+# behind by a run that ran out of memory (a half-written trace, page or
+# result file must not pass for a finished one). DSIM_OOM_EVERY=1 fails
+# every allocation of every run in turn (a long run: about 600,000 runs,
+# mostly the viewer's and the traced demo's). Skipped in sanitizer builds
+# (their runtime must be the first library loaded, before any preload).
 # Needs DSIM_BIN, DSIM_SOURCE and DSIM_OOM_SHIM (set by meson test).
 set -u
 bin=${DSIM_BIN:?DSIM_BIN is not set}
