@@ -10,21 +10,7 @@ bin=${DSIM_BIN:?DSIM_BIN is not set}
 demos=${DSIM_SOURCE:?DSIM_SOURCE is not set}/scenarios/demos
 failures=0
 
-# expect RC TEXT SCENARIO [ARGS...]: dsim run must exit with RC and print TEXT.
-expect() {
-    local want=$1 text=$2 scen=$3
-    shift 3
-    local out rc
-    out=$("$bin" run "$demos/$scen" "$@" 2>&1)
-    rc=$?
-    if [ "$rc" -ne "$want" ] || ! echo "$out" | grep -qF -- "$text"; then
-        echo "FAIL: dsim run $scen $* exited $rc, expected $want with '$text'"
-        echo "$out" | tail -25
-        failures=$((failures + 1))
-    else
-        echo "ok   $scen $* -> $rc ($text)"
-    fi
-}
+. "$DSIM_SOURCE/tests/demos_lib.sh"
 
 # C2: w + r > n, yet a later read returns an older value; ABD fixes it.
 expect 1 "linearizable: fail" dynamo_quorum_race.lua

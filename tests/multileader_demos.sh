@@ -13,21 +13,7 @@ failures=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# expect RC TEXT SCENARIO [ARGS...]: dsim run must exit with RC and print TEXT.
-expect() {
-    local want=$1 text=$2 scen=$3
-    shift 3
-    local out rc
-    out=$("$bin" run "$demos/$scen" "$@" 2>&1)
-    rc=$?
-    if [ "$rc" -ne "$want" ] || ! echo "$out" | grep -qF -- "$text"; then
-        echo "FAIL: dsim run $scen $* exited $rc, expected $want with '$text'"
-        echo "$out" | tail -25
-        failures=$((failures + 1))
-    else
-        echo "ok   $scen $* -> $rc ($text)"
-    fi
-}
+. "$DSIM_SOURCE/tests/demos_lib.sh"
 
 # C4: the comment shows before its post without causal delivery.
 expect 1 "Consistent prefix: DC3 showed the comment (k6 = 2) at 140 ms without its post (k5)" \
