@@ -228,16 +228,37 @@ int bench_kernel(int argc, char **argv)
 {
     bool as_json = false;
     int64_t sim_ms = 900;
+    int only_nodes = 0;   /* --nodes N: that one pair, no memory run (for profilers) */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             as_json = true;
         else if (strcmp(argv[i], "--quick") == 0)
             sim_ms = 45;
-        else if (strcmp(argv[i], "--help") == 0) {
-            printf("usage: dsim bench kernel [--json] [--quick]\n");
+        else if (strcmp(argv[i], "--nodes") == 0 && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end != 0 || v < 1 || v > WORLD_NODES_MAX)
+                return args_usage_error("bench kernel", "--nodes takes 1 to %d, got '%s'",
+                                        WORLD_NODES_MAX, argv[i]);
+            only_nodes = (int)v;
+        } else if (strcmp(argv[i], "--help") == 0) {
+            printf("usage: dsim bench kernel [--json] [--quick] [--nodes N]\n"
+                   "  --nodes N  only the run on N nodes, no memory run (for profilers:\n"
+                   "             valgrind --tool=callgrind dsim bench kernel --quick --nodes 1000)\n");
             return EXIT_PASS;
         } else
             return args_usage_error("bench kernel", "unknown option '%s'", argv[i]);
+    }
+    if (only_nodes > 0) {
+        bench_run one;
+        int rc = run_pair(only_nodes, 10000, sim_ms, &one);
+        if (rc)
+            return rc;
+        printf("%5d nodes, %lld pending: %" PRIu64 " delivered, %10.0f delivered/s, bare queue %10.0f/s "
+               "(ratio %.2f), calendar queue %10.0f/s (ratio %.2f)\n", one.nodes,
+               (long long)one.pending, one.delivered, one.delivered_per_s, one.bare_per_s, one.ratio,
+               one.calendar_per_s, one.calendar_ratio);
+        return EXIT_PASS;
     }
     bench_run runs[3];
     const int sizes[2] = {5, 1000};

@@ -2,11 +2,12 @@
 ** queue.h — the kernel's event queue: pooled events ordered by (time, seq).
 **
 ** Events with equal times pop in the order they were pushed (a sequence
-** counter breaks ties). Payloads live in a pool; the ordering structure
-** holds only 16-byte keys. A push returns a handle that cancels the event
-** in O(1) without touching the ordering structure (the event is marked and
-** skipped when it reaches the front); a stale handle (popped, cancelled or
-** reused slot) is recognised by its generation and ignored.
+** counter breaks ties). Events live in a pool of 64-byte slots; the near
+** future is a ring of time buckets, the far future a heap (queue.c). A
+** push returns a handle that cancels the event in O(1) without touching
+** the ordering structure (the event is marked and skipped when it reaches
+** the front); a stale handle (popped, cancelled or reused slot) is
+** recognised by its generation and ignored.
 ** Capacity grows by doubling up to 'capacity_max' live events; at the bound
 ** a push fails and returns 0, and the caller reports an event-limit error.
 */
@@ -30,14 +31,25 @@ typedef struct queue_slot queue_slot;   /* private */
 typedef struct queue_key queue_key;     /* private */
 
 typedef struct queue {
-    queue_key *heap;     /* private: the ordering structure */
-    void *heap_mem;      /* private: its allocation (cache-line aligned) */
-    queue_slot *slots;   /* private: payload pool */
-    uint32_t *free_list; /* private */
-    uint32_t len;        /* keys in the heap, cancelled ones included */
+    queue_slot *slots;   /* private: payload pool, one 64-byte line per event */
+    uint32_t cap, cap_max;
+    uint32_t free_head;  /* private: free slots, linked through their 'next' */
+    uint32_t free_len;
     uint32_t live;       /* events pending and not cancelled */
-    uint32_t cap, free_len, cap_max;
-    uint32_t slot_bits;  /* private: low bits of a key's order word */
+    uint32_t stored;     /* private: slots not free (pending or cancelled) */
+    /* near tier: a ring of buckets, 2^shift ns wide, unsorted lists */
+    uint32_t *bucket;    /* private: list heads */
+    uint64_t *bits;      /* private: one bit per non-empty bucket */
+    uint32_t nb, nb_cap; /* private: buckets in use (a power of two), allocated */
+    uint32_t shift;      /* private */
+    uint64_t cur;        /* private: the bucket number of the run list */
+    uint32_t run_head, run_tail;   /* private: the sorted run list */
+    /* far tier: a 4-ary heap of 16-byte keys */
+    queue_key *heap;     /* private */
+    void *heap_mem;      /* private: its allocation (cache-line aligned) */
+    uint32_t heap_len;   /* private */
+    uint32_t slot_bits;  /* private: low bits of a heap key's order word */
+    uint64_t ops_since_rebuild;   /* private */
     uint64_t seq_next;
     uint64_t seq_limit;  /* private: seq_next reaching it renumbers (tests lower it) */
 } queue;
