@@ -15,7 +15,7 @@
 ** - a crash of the receiver drops what was in flight to it (incarnation);
 ** - a node's message to itself is delivered at once, with no faults.
 ** Payload buffers come from per-size-class free lists, so the steady state
-** allocates nothing.
+** allocates nothing; small classes are carved from 16 KiB slabs.
 */
 #include <stddef.h>
 #include <stdlib.h>
@@ -33,6 +33,7 @@ _Static_assert(sizeof(dsim_op) == offsetof(dsim_op, mops) + DSIM_MOPS_MAX * size
 _Static_assert(sizeof(reply_body) == 24, "reply_body has no padding: replies are hashed as bytes");
 _Static_assert(sizeof(wmsg) + sizeof(wmsg *) <= 64, "the smallest pool class holds a free-list link");
 _Static_assert(sizeof(((dsim_world *)0)->pool_free) / sizeof(wmsg *) == 24, "24 size classes");
+_Static_assert((64u << 4) * 16 <= 16384, "a slab holds sixteen buffers of its largest class");
 
 int net_init(dsim_world *w, int endpoints)
 {
@@ -162,21 +163,54 @@ void net_set_fifo(dsim_world *w, bool on)
 
 /* ---- payload pool ----------------------------------------------------------- */
 
+/* Buffers of the small classes are carved from slabs of this many bytes:
+** no allocator header per message, and neighbours in memory. */
+#define POOL_SLAB_BYTES 16384u
+#define POOL_SLAB_CLASS_MAX 4u   /* 64 << 4 = 1 KiB: sixteen or more per slab */
+
+/* Keeps 'p' for world_free (every buffer lives until the world does). */
+static void pool_keep(dsim_world *w, void *p)
+{
+    if (w->pool_blocks_len == w->pool_blocks_cap) {
+        uint32_t cap = w->pool_blocks_cap ? w->pool_blocks_cap * 2 : 64;
+        void **b = realloc(w->pool_blocks, cap * sizeof *b);
+        DSIM_ASSERT(b != NULL);
+        w->pool_blocks = b;
+        w->pool_blocks_cap = cap;
+    }
+    w->pool_blocks[w->pool_blocks_len++] = p;
+}
+
+/* A fresh buffer of class 'c'; for a small class the rest of a new slab
+** goes onto the class's free list. */
+static wmsg *pool_carve(dsim_world *w, unsigned c)
+{
+    size_t size = (size_t)64 << c;
+    size_t bytes = c <= POOL_SLAB_CLASS_MAX ? POOL_SLAB_BYTES : size;
+    unsigned char *block = malloc(bytes);
+    DSIM_ASSERT(block != NULL);
+    pool_keep(w, block);
+    w->pool_bytes += bytes;
+    for (size_t off = bytes - size; off > 0; off -= size) {
+        wmsg *f = (wmsg *)(void *)(block + off);
+        memcpy(f->data, &w->pool_free[c], sizeof(wmsg *));
+        w->pool_free[c] = f;
+    }
+    return (wmsg *)(void *)block;
+}
+
 static wmsg *msg_alloc(dsim_world *w, uint32_t len)
 {
     size_t need = sizeof(wmsg) + len;
     unsigned c = 0;
-    while (((size_t)64 << c) < need)
+    while (c < 23 && ((size_t)64 << c) < need)   /* the largest class is 23 */
         c++;
-    DSIM_ASSERT(c < 24);
+    DSIM_ASSERT(((size_t)64 << c) >= need);
     wmsg *m = w->pool_free[c];
-    if (m) {
+    if (m)
         memcpy(&w->pool_free[c], m->data, sizeof(wmsg *));
-    } else {
-        m = malloc((size_t)64 << c);
-        DSIM_ASSERT(m != NULL);
-        w->pool_bytes += (size_t)64 << c;
-    }
+    else
+        m = pool_carve(w, c);
     m->size_class = (uint16_t)c;
     DSIM_ASSERT(((size_t)64 << c) >= need);
     return m;

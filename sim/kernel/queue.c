@@ -54,6 +54,7 @@
 */
 #include "queue.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -521,6 +522,8 @@ static bool front(queue *q)
 /* ---- growth and renumbering -------------------------------------------------- */
 
 /* Grows the pool and the heap to 'cap_new' slots, the new ones free.
+** The pool grows by realloc (large blocks move by remapping, so the peak
+** is not old plus new) and is re-aligned to a line inside its block.
 ** False when out of memory; the queue is then unchanged in meaning. */
 static bool queue_grow(queue *q, uint32_t cap_new)
 {
@@ -529,22 +532,24 @@ static bool queue_grow(queue *q, uint32_t cap_new)
     size_t bytes = ((size_t)cap_new + HEAP_OFFSET + 1) * sizeof(queue_key);
     bytes = (bytes + QUEUE_LINE - 1) / QUEUE_LINE * QUEUE_LINE;
     void *mem = aligned_alloc(QUEUE_LINE, bytes);
-    queue_slot *slots = aligned_alloc(QUEUE_LINE, (size_t)cap_new * sizeof *slots);
-    if (mem == NULL || slots == NULL) {
-        free(mem);
-        free(slots);
+    if (mem == NULL)
         return false;
-    }
     queue_key *heap = (queue_key *)mem + HEAP_OFFSET;
     if (q->heap_len > 0)
         memcpy(heap, q->heap, (size_t)q->heap_len * sizeof *heap);
     free(q->heap_mem);
     q->heap_mem = mem;
     q->heap = heap;
-    if (q->cap > 0)
-        memcpy(slots, q->slots, (size_t)q->cap * sizeof *slots);
-    free(q->slots);
-    q->slots = slots;
+    unsigned char *raw = realloc(q->slots_mem, ((size_t)cap_new + 1) * sizeof(queue_slot));
+    if (raw == NULL)
+        return false;
+    /* alignment only: the address never reaches behaviour */
+    size_t off = (QUEUE_LINE - (uintptr_t)raw % QUEUE_LINE) % QUEUE_LINE;
+    if (q->cap > 0 && off != q->slots_off)
+        memmove(raw + off, raw + q->slots_off, (size_t)q->cap * sizeof(queue_slot));
+    q->slots_mem = raw;
+    q->slots_off = (uint32_t)off;
+    q->slots = (queue_slot *)(void *)(raw + off);
     for (uint32_t s = cap_new; s > q->cap; s--) {   /* lowest index on top */
         q->slots[s - 1].tag = SLOT_FREE;
         q->slots[s - 1].next = q->free_head;
@@ -635,7 +640,7 @@ int queue_init(queue *q, uint32_t capacity_max)
 void queue_free(queue *q)
 {
     free(q->heap_mem);
-    free(q->slots);
+    free(q->slots_mem);
     free(q->bucket);
     free(q->bits);
     memset(q, 0, sizeof *q);

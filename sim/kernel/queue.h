@@ -32,6 +32,8 @@ typedef struct queue_key queue_key;     /* private */
 
 typedef struct queue {
     queue_slot *slots;   /* private: payload pool, one 64-byte line per event */
+    void *slots_mem;     /* private: its allocation; 'slots' is 'slots_off' bytes in */
+    uint32_t slots_off;
     uint32_t cap, cap_max;
     uint32_t free_head;  /* private: free slots, linked through their 'next' */
     uint32_t free_len;

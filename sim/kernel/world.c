@@ -223,13 +223,9 @@ void world_free(dsim_world *w)
     free(w->nodes);
     clients_free(w);
     net_free(w);
-    for (int c = 0; c < 24; c++) {
-        while (w->pool_free[c]) {
-            wmsg *m = w->pool_free[c];
-            memcpy(&w->pool_free[c], m->data, sizeof(wmsg *));
-            free(m);
-        }
-    }
+    for (uint32_t i = 0; i < w->pool_blocks_len; i++)   /* every buffer, free or not */
+        free(w->pool_blocks[i]);
+    free(w->pool_blocks);
     queue_free(&w->q);
     json_decref(w->options);
     json_decref(w->trace_tail);

@@ -244,6 +244,8 @@ struct dsim_world {
     /* payload pool, by power-of-two size class */
     wmsg *pool_free[24];
     uint64_t pool_bytes;
+    void **pool_blocks;         /* every slab and buffer allocated, for world_free */
+    uint32_t pool_blocks_len, pool_blocks_cap;
 };
 
 /* world.c */
