@@ -31,6 +31,9 @@ expect 0 "linearizable: ok" repl_worldcup.lua -D follower_reads=false
 # S10: lag anomalies, judged by the session-guarantees check, and their fixes.
 expect 1 "violated: read-your-writes, monotonic-reads" repl_lag_anomalies.lua
 expect 0 "session: ok" repl_lag_anomalies.lua -D fix=true
+expect 0 "session: ok" repl_lag_anomalies.lua -D fix=token
+expect 0 "reads answered by n1 25, n2 34, n3 26, n4 31" repl_lag_anomalies.lua -D fix=token
+expect 0 "session: ok" repl_lag_anomalies.lua -D anomaly=mr -D fix=token
 expect 1 "violated: read-your-writes, monotonic-reads" repl_lag_anomalies.lua -D anomaly=mr
 expect 1 "kept:     monotonic-reads" repl_lag_anomalies.lua -D anomaly=mr -D fix=true
 # S13: failover pitfalls: acknowledged inserts lost, auto-increment IDs handed out twice.

@@ -42,6 +42,7 @@
 **   repl_follow.c     receiving appends and snapshots; log matching
 **   repl_master.c     the failure detector, promotions, chain and ISR changes
 **   repl_kv.c         the state machine, sessions, client requests and reads
+**   repl_read.c       local reads; session tokens (read-your-writes by LSN)
 **   repl_invariants.c epochs, log matching, exposure of lost entries
 **
 ** Invariants of the node state:
@@ -66,6 +67,7 @@
 #define REPL_PENDING_MAX 128
 #define REPL_RING 64            /* applied (lsn, digest) pairs kept for the invariants */
 #define REPL_GHOST 4096
+#define REPL_WAIT_MAX 64          /* reads waiting for their session token */
 #define REPL_NONE (-1)
 
 typedef enum repl_mode { REPL_SYNC = 0, REPL_SEMISYNC, REPL_ASYNC, REPL_CHAIN, REPL_ISR } repl_mode;
@@ -169,7 +171,7 @@ typedef struct repl_ghost {
 typedef struct repl_opts {
     repl_mode mode;
     int master;                  /* node id of the master, or REPL_NONE */
-    bool auto_failover, epochs, follower_reads, craq, unclean;
+    bool auto_failover, epochs, follower_reads, craq, unclean, session_token;
     int64_t heartbeat_ns, fd_timeout_ns, semisync_timeout_ns, replica_lag_ns, lease_ns;
     int64_t semisync_k, min_insync, snapshot_every, batch;
     uint32_t standby;            /* replicas outside the membership at first boot */
@@ -205,6 +207,8 @@ typedef struct repl_state {
     uint32_t isr_asked;                  /* isr: the change awaiting the master (0: none) */
     repl_pending pending[REPL_PENDING_MAX];
     uint32_t pending_len;
+    dsim_op waiting[REPL_WAIT_MAX];      /* local reads until 'applied' reaches their token */
+    uint32_t waiting_len;
     /* the master's */
     int64_t heard_mono[REPL_NODES_MAX];
     repl_status seen[REPL_NODES_MAX];
@@ -305,6 +309,11 @@ void repl_drop_pending(dsim_node *n);
 void repl_kv_apply_op(repl_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res);
 uint64_t repl_visible(dsim_node *n);
 bool repl_leased(dsim_node *n);   /* chain: may serve reads and commit as tail */
+
+/* repl_read.c */
+uint32_t repl_token(const repl_state *s, uint64_t lsn);   /* 0 unless 'session_token' */
+void repl_read_local(dsim_node *n, const dsim_op *op);   /* answers now, or once applied >= token */
+void repl_wake_reads(dsim_node *n);                      /* after 'applied' moved */
 
 /* repl_invariants.c */
 const char *repl_invariants(dsim_world *w);

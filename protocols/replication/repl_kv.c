@@ -16,6 +16,7 @@
 **   log holds no uncommitted write of the key (a clean read); otherwise a
 **   redirect to the tail.
 ** Sessions (client, seq) as in Raft: a duplicate gets the first result.
+** Local reads and session tokens: repl_read.c.
 */
 #include <stdlib.h>
 
@@ -76,7 +77,7 @@ static void settle(dsim_node *n, const repl_entry *e, dsim_status st, const dsim
             continue;
         }
         if (p->lsn == e->lsn && p->epoch == e->epoch && e->op.id == p->op.id)
-            dsim_reply_result(n, &p->op, st, res);
+            dsim_reply_token(n, &p->op, st, res, repl_token(s, e->lsn));
     }
     s->pending_len = keep;
 }
@@ -109,20 +110,13 @@ void repl_apply_to(dsim_node *n, uint64_t upto)
             repl_take_snapshot(n);
     }
     free(res);
+    if (s->waiting_len)
+        repl_wake_reads(n);
 }
 
 void repl_drop_pending(dsim_node *n)
 {
     repl_of(n)->pending_len = 0;
-}
-
-static void answer_local(dsim_node *n, const dsim_op *op)
-{
-    dsim_result *res = malloc(sizeof *res);
-    DSIM_ASSERT(res != NULL);
-    dsim_status st = dsim_store_read(&repl_of(n)->kv.store, op, res);
-    dsim_reply_result(n, op, st, res);
-    free(res);
 }
 
 static bool key_clean(repl_state *s, const dsim_op *op)
@@ -156,11 +150,11 @@ static void chain_read(dsim_node *n, const dsim_op *op)
     ** restart, not before the first append): it holds every committed entry. */
     bool member = repl_chain_pos(s, self) >= 0 && s->match_ok == s->last && repl_leased(n);
     if (member && repl_is_tail(s, self) && s->applied == s->last) {
-        answer_local(n, op);
+        repl_read_local(n, op);
         return;
     }
     if (member && s->opt.craq && key_clean(s, op)) {
-        answer_local(n, op);
+        repl_read_local(n, op);
         return;
     }
     int tail = chain_tail(s);
@@ -228,13 +222,13 @@ void repl_on_client(dsim_node *n, const dsim_op *op)
     }
     if (s->role != REPL_LEADER) {
         if (read && s->opt.follower_reads)
-            answer_local(n, op);
+            repl_read_local(n, op);
         else
             dsim_reply(n, op, DSIM_REDIRECT, s->cfg.leader == self ? -1 : s->cfg.leader);
         return;
     }
     if (read && (s->opt.mode == REPL_ASYNC || s->opt.mode == REPL_SEMISYNC))
-        answer_local(n, op);
+        repl_read_local(n, op);
     else
         log_op(n, op);
 }

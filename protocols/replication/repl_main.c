@@ -59,6 +59,7 @@ static void read_opts(dsim_node *n, repl_opts *o)
     o->follower_reads = dsim_opt_bool(n, "follower_reads");
     o->craq = dsim_opt_bool(n, "craq");
     o->unclean = dsim_opt_bool(n, "unclean");
+    o->session_token = dsim_opt_bool(n, "session_token");
     o->heartbeat_ns = dsim_opt_ms(n, "heartbeat");
     o->fd_timeout_ns = dsim_opt_ms(n, "fd_timeout");
     o->lease_ns = dsim_opt_ms(n, "lease");
@@ -301,6 +302,8 @@ static const dsim_option options[] = {
     {"replica_lag", DSIM_OPT_MS, "300", "isr: a follower behind for this long leaves the ISR", NULL, 1, 600000},
     {"unclean", DSIM_OPT_BOOL, "false", "isr: the master may promote a replica outside the ISR", NULL, 0, 0},
     {"follower_reads", DSIM_OPT_BOOL, "false", "followers answer reads from their state (stale)", NULL, 0, 0},
+    {"session_token", DSIM_OPT_BOOL, "false", "answers carry the LSN they reflect; a replica holds a "
+     "read until it has applied the client's token (read-your-writes, monotonic reads)", NULL, 0, 0},
     {"craq", DSIM_OPT_BOOL, "false", "chain: any member answers reads of clean keys (CRAQ)", NULL, 0, 0},
     {"snapshot_every", DSIM_OPT_INT, "100", "snapshot after this many applied entries (0: never)",
      NULL, 0, REPL_LOG_MAX / 2},

@@ -169,6 +169,8 @@ void repl_install_snapshot(dsim_node *n, const repl_snapshot *snap)
     persist_snapshot(n, snap, old, keep ? snap->lsn : old_last);
     s->ring_lsn[s->ring_next % REPL_RING] = s->applied;
     s->ring_digest[s->ring_next++ % REPL_RING] = s->kv.digest;
+    if (s->waiting_len)
+        repl_wake_reads(n);
 }
 
 /* Forgets every entry and the state: a replica whose applied state went

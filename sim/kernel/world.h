@@ -53,6 +53,10 @@ typedef struct wmsg {
     unsigned char data[];
 } wmsg;
 
+/* A MSG_REPLY's 'type': REPLY_TOKEN puts a uint64_t session token
+** between the body and the result words (dsim_reply_token). */
+enum { REPLY_PLAIN = 0, REPLY_TOKEN = 1 };
+
 typedef struct reply_body {    /* MSG_REPLY payload */
     uint64_t op_id;
     int64_t value;
@@ -346,7 +350,8 @@ void client_next(dsim_world *w, int c, uint64_t gen);
 void client_timeout(dsim_world *w, int c, uint64_t op_id, bool retransmit);
 /* 'words' are the 'words_len' result words after the reply body (bytes:
 ** any alignment). */
-void client_on_reply(dsim_world *w, int c, const reply_body *r, const void *words, uint32_t words_len);
+void client_on_reply(dsim_world *w, int c, const reply_body *r, uint64_t token, const void *words,
+                     uint32_t words_len);
 /* {process, ok, busy, last_ok_ms?} of client 'c', for scripts. */
 json_t *client_stats(const dsim_world *w, int c);
 
