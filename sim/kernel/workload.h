@@ -46,6 +46,7 @@ typedef struct workload_state {
     int32_t writes[DSIM_STORE_KEYS];       /* per key: writes handed out */
     uint32_t active[DSIM_STORE_KEYS];      /* the keys a txn may use now */
     uint32_t fresh;                        /* the next key never used */
+    uint32_t final_next;                   /* kv's final reads: the next key to read */
 } workload_state;
 
 /* A growing text buffer for history values (workload_out). */

@@ -137,6 +137,7 @@ struct workload_cfg {
     int txn_min, txn_max;       /* micro-operations per transaction */
     int writes_per_key;         /* key rotation: writes before a key retires */
     int drain_ms;               /* queue: only dequeue from this time on */
+    int final_ms;               /* kv: only read, every key in turn, from this time on */
     int accounts, balance;      /* bank: accounts and each one's opening balance */
     int transfer_max;           /* bank: amounts drawn in 1..transfer_max */
 };
