@@ -56,6 +56,12 @@ expect 0 "operations: ok 210, refused 228, unknown 3" repl_kafka_unclean.lua
 expect 0 "wait: downtime 3119 ms after the leader crashed" repl_election_strategies.lua -D strategy=wait
 expect 0 "manual: downtime 1534 ms after the leader crashed" repl_election_strategies.lua -D strategy=manual
 expect 0 "auto: downtime 315 ms after the leader crashed" repl_election_strategies.lua
+# C5: a queue faster than replication: thumbnails made from stale images, for good; fixed by
+# carrying the upload's session token in the message, or by reading at the leader.
+expect 1 '"resizes":29,"stale":26,"permanent":["k0: the image is at version 15, its thumbnail stays made from 14"' repl_c5_cross_channel_resize.lua
+expect 0 "resizes answered by n1 0, n2 17, n3 12" repl_c5_cross_channel_resize.lua -D fix=token
+expect 0 "resize: ok" repl_c5_cross_channel_resize.lua -D fix=leader
+expect 2 "-D fix: none, token or leader, got 'bogus'" repl_c5_cross_channel_resize.lua -D fix=bogus
 # Bad input: automatic failover needs a master; semisync k beyond the followers.
 expect 2 "failover=auto needs a master node" repl_sync_async.lua -D failover=auto
 expect 2 "semisync_k=3, but there are only 2 followers" repl_sync_async.lua -D mode=semisync -D semisync_k=3
@@ -65,7 +71,7 @@ fingerprint() {
 }
 for scen in repl_sync_async.lua repl_split_brain.lua repl_worldcup.lua repl_lag_anomalies.lua \
             repl_failover_pitfalls.lua repl_add_follower.lua repl_hwm_visibility.lua repl_kafka_unclean.lua \
-            repl_election_strategies.lua; do
+            repl_election_strategies.lua repl_c5_cross_channel_resize.lua; do
     a=$(fingerprint "$demos/$scen" --seed 11)
     b=$(fingerprint "$demos/$scen" --seed 11)
     c=$(fingerprint "$demos/$scen" --seed 11 --trace "$tmp/trace.jsonl")

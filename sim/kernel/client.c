@@ -208,6 +208,10 @@ void client_next(dsim_world *w, int c, uint64_t gen)
     client *cl = &w->clients[c];
     if (cl->busy || gen != cl->gen)
         return;
+    if (w->wl->idle && w->wl->idle(&w->workload, w->wl_state, c)) {
+        schedule_next(w, cl);   /* nothing to ask now: think again */
+        return;
+    }
     make_op(w, cl);
     pick_target(w, cl);
     cl->busy = true;
@@ -222,12 +226,15 @@ void client_next(dsim_world *w, int c, uint64_t gen)
     arm_retransmit(w, cl);
 }
 
-static void finish(dsim_world *w, client *cl, const char *type, const dsim_result *res, int node)
+static void finish(dsim_world *w, client *cl, const char *type, const dsim_result *res, int node,
+                   uint64_t token)
 {
     DSIM_ASSERT(cl->busy);
     history_record(w, type, &cl->op, res, node);
     world_fp_bytes(w, type, strlen(type));
     cl->busy = false;
+    if (w->wl->done)
+        w->wl->done(&w->workload, w->wl_state, &cl->op, strcmp(type, "ok") == 0, (uint32_t)token);
     schedule_next(w, cl);
 }
 
@@ -237,7 +244,7 @@ static void give_up(dsim_world *w, client *cl)
 {
     w->stats.ops_info++;
     cl->timeout_handle = 0;
-    finish(w, cl, "info", NULL, -1);
+    finish(w, cl, "info", NULL, -1, 0);
     cl->process += w->clients_len;   /* the old process may still act */
     cl->target = (cl->target + 1) % w->nodes_len;
     DSIM_ASSERT(cl->process % w->clients_len == cl->idx);
@@ -328,11 +335,11 @@ void client_on_reply(dsim_world *w, int c, const reply_body *r, uint64_t token, 
         w->stats.ops_ok++;
         cl->ok_count++;
         cl->last_ok_ns = w->now;
-        finish(w, cl, "ok", result_of(w, r, words, words_len), r->node);
+        finish(w, cl, "ok", result_of(w, r, words, words_len), r->node, token);
     } else {
         DSIM_ASSERT(r->status == DSIM_FAIL);
         w->stats.ops_fail++;
-        finish(w, cl, "fail", NULL, r->node);
+        finish(w, cl, "fail", NULL, r->node, 0);
     }
 }
 

@@ -138,6 +138,7 @@ struct workload_cfg {
     int writes_per_key;         /* key rotation: writes before a key retires */
     int drain_ms;               /* queue: only dequeue from this time on */
     int final_ms;               /* kv: only read, every key in turn, from this time on */
+    int carry;                  /* resize: messages carry the upload's session token */
     int accounts, balance;      /* bank: accounts and each one's opening balance */
     int transfer_max;           /* bank: amounts drawn in 1..transfer_max */
 };
