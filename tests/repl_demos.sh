@@ -62,6 +62,11 @@ expect 1 '"resizes":29,"stale":26,"permanent":["k0: the image is at version 15, 
 expect 0 "resizes answered by n1 0, n2 17, n3 12" repl_c5_cross_channel_resize.lua -D fix=token
 expect 0 "resize: ok" repl_c5_cross_channel_resize.lua -D fix=leader
 expect 2 "-D fix: none, token or leader, got 'bogus'" repl_c5_cross_channel_resize.lua -D fix=bogus
+# S11: statement-based shipping of NOW() and RAND() diverges the replicas; row-based does not.
+expect 1 'key "k0.now": replica 1 holds 2415, replica 2 holds' repl_s11_statement_replication.lua
+expect 1 "updated_at = 2415, 2490, 2421" repl_s11_statement_replication.lua
+expect 0 "updated_at = 2398, 2398, 2398" repl_s11_statement_replication.lua -D shipping=row
+expect 2 "option columns: a comma list of now and rand, got 'now,foo'" repl_s11_statement_replication.lua -D columns=now,foo
 # Bad input: automatic failover needs a master; semisync k beyond the followers.
 expect 2 "failover=auto needs a master node" repl_sync_async.lua -D failover=auto
 expect 2 "semisync_k=3, but there are only 2 followers" repl_sync_async.lua -D mode=semisync -D semisync_k=3
@@ -71,7 +76,7 @@ fingerprint() {
 }
 for scen in repl_sync_async.lua repl_split_brain.lua repl_worldcup.lua repl_lag_anomalies.lua \
             repl_failover_pitfalls.lua repl_add_follower.lua repl_hwm_visibility.lua repl_kafka_unclean.lua \
-            repl_election_strategies.lua repl_c5_cross_channel_resize.lua; do
+            repl_election_strategies.lua repl_c5_cross_channel_resize.lua repl_s11_statement_replication.lua; do
     a=$(fingerprint "$demos/$scen" --seed 11)
     b=$(fingerprint "$demos/$scen" --seed 11)
     c=$(fingerprint "$demos/$scen" --seed 11 --trace "$tmp/trace.jsonl")

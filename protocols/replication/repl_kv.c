@@ -99,8 +99,10 @@ void repl_apply_to(dsim_node *n, uint64_t upto)
         }
         res->value = 0;
         res->len = 0;
-        if (e->kind == REPL_E_OP)
+        if (e->kind == REPL_E_OP) {
             repl_kv_apply_op(&s->kv, &e->op, &st, res);
+            repl_stmt_apply(n, e, st);
+        }
         s->applied = e->lsn;
         s->ring_lsn[s->ring_next % REPL_RING] = s->applied;
         s->ring_digest[s->ring_next++ % REPL_RING] = s->kv.digest;
@@ -188,11 +190,13 @@ static void log_op(dsim_node *n, const dsim_op *op)
         return;
     bool short_isr = s->opt.mode == REPL_ISR && repl_popcount(s->cfg.isr) < s->opt.min_insync &&
                      !dsim_bug(n, "isr_unsafe_shrink");
-    if (short_isr || s->last - s->snap >= REPL_LOG_MAX || s->pending_len == REPL_PENDING_MAX) {
+    if (short_isr || s->last - s->snap >= REPL_LOG_MAX || s->pending_len == REPL_PENDING_MAX ||
+        repl_stmt_refused(s, op)) {
         dsim_reply(n, op, DSIM_FAIL, 0);   /* not appended: definitely not applied */
         return;
     }
     repl_entry e = {.lsn = s->last + 1, .epoch = s->cfg.epoch, .kind = REPL_E_OP, .op = *op};
+    repl_stmt_execute(n, &e);
     repl_log_append(n, &e);
     dsim_disk_sync(n);
     s->match_ok = s->last;
