@@ -273,7 +273,8 @@ dsim_kv_verdict dsim_kv_seen(const dsim_kv *kv, const dsim_op *op, dsim_status *
 /* A read-only op against the store (dsim_store_read), no session. */
 dsim_status dsim_kv_read(const dsim_kv *kv, const dsim_op *op, dsim_result *r);
 /* The store's digest plus a hash per session (client, seq), O(1): equal
-** states have equal digests. */
+** states have equal digests. 0 for a zeroed dsim_kv (a node's state block
+** before it boots, as 'inspect' may see it). */
 uint64_t dsim_kv_digest(const dsim_kv *kv);
 /* The bytes of the contents: a prefix of 'kv'. */
 size_t dsim_kv_bytes(const dsim_kv *kv);

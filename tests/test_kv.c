@@ -227,6 +227,7 @@ static void test_the_prefix_round_trips_and_bad_bytes_are_refused(void **st)
     dsim_kv *zero = calloc(1, sizeof *zero);
     assert_non_null(zero);
     assert_int_equal(dsim_kv_check(zero, len), -1);   /* never initialised */
+    assert_true(dsim_kv_digest(zero) == 0);             /* inspected before boot */
     free(zero);
     free(c);
     free(buf);

@@ -20,7 +20,8 @@
 ** - The layout is the encoding: header, sessions, then the store, whose
 **   used prefix ends the contents ('dsim_kv_bytes'). 'version' names the
 **   layout; a kv that was never initialised has version 0, and every
-**   function but 'dsim_kv_check' asserts it was.
+**   function but 'dsim_kv_check' and 'dsim_kv_digest' (0: a node's zeroed
+**   state, inspected before it booted) asserts it was.
 ** - Nothing here asserts on an op's client id or key: they may come from
 **   a Byzantine peer. An id without a session is applied untracked, or
 **   refused under DSIM_KV_STRICT; a bad key fails in the store.
@@ -150,7 +151,10 @@ dsim_status dsim_kv_read(const dsim_kv *kv, const dsim_op *op, dsim_result *r)
 
 uint64_t dsim_kv_digest(const dsim_kv *kv)
 {
-    const kv_in *k = cin_of(kv);
+    const kv_in *k = (const kv_in *)kv;
+    if (k->version == 0)   /* a zeroed state block: the node never booted ('inspect') */
+        return 0;
+    k = cin_of(kv);
     return k->session_digest + dsim_store_digest(&k->store);
 }
 
