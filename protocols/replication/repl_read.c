@@ -34,7 +34,7 @@ static void answer_local(dsim_node *n, const dsim_op *op)
     repl_state *s = repl_of(n);
     dsim_result *res = malloc(sizeof *res);
     DSIM_ASSERT(res != NULL);
-    dsim_status st = dsim_store_read(&s->kv.store, op, res);
+    dsim_status st = dsim_kv_read(&s->kv, op, res);
     dsim_reply_token(n, op, st, res, repl_token(s, s->applied));
     free(res);
 }

@@ -63,11 +63,16 @@ void repl_stmt_execute(dsim_node *n, repl_entry *e)
         e->rnd = eval_rand(n);
 }
 
-static void set(repl_kv *kv, uint32_t key, int64_t value)
+/* The column's write: the protocol's own op, outside every client session. */
+static void set(dsim_kv *kv, uint32_t key, int64_t value)
 {
     dsim_op w = {.f = DSIM_F_WRITE, .key = key, .value = value, .client = -1};
-    dsim_status st = dsim_store_apply(&kv->store, &w, NULL);
-    DSIM_ASSERT(st == DSIM_OK);
+    dsim_status st;
+    dsim_result *res = malloc(sizeof *res);
+    DSIM_ASSERT(res != NULL);
+    dsim_kv_verdict v = dsim_kv_apply(kv, &w, &st, res);
+    DSIM_ASSERT(v == DSIM_KV_UNTRACKED && st == DSIM_OK);
+    free(res);
 }
 
 void repl_stmt_apply(dsim_node *n, const repl_entry *e, dsim_status st)
@@ -80,7 +85,6 @@ void repl_stmt_apply(dsim_node *n, const repl_entry *e, dsim_status st)
         set(&s->kv, REPL_ROWS + e->op.key, s->opt.statement ? eval_now(n) : e->now);
     if (s->opt.columns & REPL_COL_RAND)
         set(&s->kv, 2 * REPL_ROWS + e->op.key, s->opt.statement ? eval_rand(n) : e->rnd);
-    s->kv.digest = s->kv.session_digest + dsim_store_digest(&s->kv.store);
 }
 
 /* inspect's "kv": every row written and its columns ("k3", "k3.now",
@@ -97,7 +101,7 @@ void repl_stmt_inspect(dsim_node *n, json_t *out)
     for (uint32_t k = 0; k < REPL_ROWS; k++) {
         for (uint32_t c = 0; c < 3; c++) {
             dsim_op r = {.f = DSIM_F_READ, .key = c * REPL_ROWS + k};
-            if (dsim_store_read(&s->kv.store, &r, res) != DSIM_OK || res->value == DSIM_NIL)
+            if (dsim_kv_read(&s->kv, &r, res) != DSIM_OK || res->value == DSIM_NIL)
                 continue;
             char name[32];
             snprintf(name, sizeof name, "k%u%s", k, suffix[c]);
