@@ -53,7 +53,7 @@ typedef struct workload_state {
     int32_t writes[DSIM_STORE_KEYS];       /* per key: writes handed out */
     uint32_t active[DSIM_STORE_KEYS];      /* the keys a txn may use now */
     uint32_t fresh;                        /* the next key never used */
-    uint32_t final_next;                   /* kv's final reads, resize's uploads: the next key */
+    uint32_t final_next;                   /* kv's final reads: the next key to read */
     wl_msg mq[WL_MQ_MAX];                  /* resize: the message queue, a ring */
     uint32_t mq_head, mq_len, mq_held;     /* held: taken by a resizer, not yet done */
 } workload_state;

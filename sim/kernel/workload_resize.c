@@ -2,8 +2,9 @@
 ** workload_resize.c — "resize": two channels between clients, the store
 ** and a message queue (demo C5, cross_channel_resize in DEMOS.md).
 **
-** Client c1 is the web server: it uploads images, one 'keys' image after
-** another, each upload a write of the image's next version (1, 2, ...).
+** Client c1 is the web server: it uploads images, each time one of 'keys'
+** drawn from its stream, each upload a write of the image's next version
+** (1, 2, ...).
 ** When an upload is acknowledged it puts a message on the queue: (image,
 ** version) and, with 'carry' = 1, the reply's session token (the LSN of
 ** the write, dsim_reply_token). The queue is the world's, between the
@@ -18,7 +19,7 @@
 ** the version the message announced; ok: the version read, null for
 ** none). Judged by check "resize" (sim/check/resize.c): every thumbnail
 ** was made from the announced version or a newer one.
-** Draws nothing from the client's stream: the run is the rate's only.
+** Draws from the client's stream: the uploader's image, nothing else.
 */
 #include <stddef.h>
 
@@ -34,11 +35,11 @@ static bool idle(const workload_cfg *cfg, const workload_state *st, int client)
 
 static void generate(const workload_cfg *cfg, workload_state *st, rng *r, int64_t now_ns, dsim_op *op)
 {
-    (void)r, (void)now_ns;
+    (void)now_ns;
     DSIM_ASSERT(cfg->keys >= 1);
     if (op->client == 0) {
         op->f = DSIM_F_WRITE;
-        op->key = st->final_next++ % (uint32_t)cfg->keys;
+        op->key = (uint32_t)rng_below(r, (uint64_t)cfg->keys);
         op->value = ++st->next_value[op->key];
         return;
     }
@@ -105,7 +106,7 @@ static int validate(const workload_cfg *cfg, char *err, size_t cap)
 #define P(field) offsetof(workload_cfg, field)
 
 static const workload_param params[] = {
-    {"keys", P(keys), 2, 1, 64, "images, uploaded in turn"},
+    {"keys", P(keys), 2, 1, 64, "images, each upload draws one"},
     {"carry", P(carry), 0, 0, 1, "1: the message carries the upload's session token and the resizer "
      "reads with it"},
     {NULL, 0, 0, 0, 0, NULL},
