@@ -5,9 +5,9 @@
 -- A leader n1 and two asynchronous followers n2, n3 that answer reads
 -- (follower_reads); the links n1 -> n2 and n1 -> n3 take 60 and 150 ms.
 -- The "resize" workload: c1, the web server, uploads one of two images
--- (each upload writes the image's next version at the leader) and, once
--- an upload is acknowledged, puts a message "image k is at version v" on
--- a queue. The queue is a second channel between the clients that
+-- drawn at random (each upload writes the image's next version at the
+-- leader) and, once an upload is acknowledged, puts a message "image k
+-- is at version v" on a queue. The queue is a second channel between the clients that
 -- delivers at once. c2 and c3, the resizers, take the messages and read
 -- the image at their own node (send = "own": n2 and n3) to make the
 -- thumbnail. The followers have not applied the upload yet: the resizer
