@@ -124,6 +124,22 @@ dsim_kv_verdict dsim_kv_seen(const dsim_kv *kv, const dsim_op *op, dsim_status *
     return judge(cin_of(kv), op, st, value, &ses);
 }
 
+bool dsim_kv_answer_seen(dsim_node *n, const dsim_kv *kv, const dsim_op *op)
+{
+    dsim_status st;
+    int64_t value;
+    switch (dsim_kv_seen(kv, op, &st, &value)) {
+    case DSIM_KV_NEW:
+        return false;
+    case DSIM_KV_REPEAT:
+    case DSIM_KV_REFUSED:
+        dsim_reply(n, op, st, value);
+        return true;
+    default:   /* REPEAT_WORDS, STALE: no answer */
+        return true;
+    }
+}
+
 dsim_kv_verdict dsim_kv_apply(dsim_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *r)
 {
     kv_in *k = in_of(kv);
