@@ -211,9 +211,25 @@ static uint64_t lcg_next(uint64_t *s)
     return *s >> 33;
 }
 
+/* A push time: 'wide' 0 draws few distinct times (many ties, many before
+** the last pop); 1 draws after the last pop, near (bucket ring), far (the
+** heap, moved into the ring later) or tied, so the queue rebuilds its
+** layout as the mix changes. */
+static int64_t draw_time(uint64_t *rs, int wide, int64_t last)
+{
+    if (!wide)
+        return (int64_t)(lcg_next(rs) % 200);
+    uint64_t kind = lcg_next(rs) % 10;
+    if (kind < 6)
+        return last + (int64_t)(lcg_next(rs) % 5000);
+    if (kind < 9)
+        return last + 1000000 + (int64_t)(lcg_next(rs) % 1000000) * 1000;
+    return last + (int64_t)(lcg_next(rs) % 3);
+}
+
 /* 'seq_limit' 0 keeps the queue's own; a small one makes the queue
 ** renumber its keys many times during the run. */
-static void reference_run(uint64_t seq_limit)
+static void reference_run(uint64_t seq_limit, int wide)
 {
     enum { OPS = 100000, CAP = 3000 };
     queue q;
@@ -226,11 +242,12 @@ static void reference_run(uint64_t seq_limit)
     if (seq_limit)
         q.seq_limit = seq_limit;
     uint64_t rs = 12345, seq = 0, full_seen = 0;
+    int64_t last = 0;
     for (int op = 0; op < OPS; op++) {
         /* The first half fills the queue up to its bound, the second drains. */
         uint64_t dice = lcg_next(&rs) % 10, push_below = op < OPS / 2 ? 6 : 2;
         if (dice < push_below) {   /* push; few distinct times, many ties */
-            int64_t t = (int64_t)(lcg_next(&rs) % 200);
+            int64_t t = draw_time(&rs, wide, last);
             queue_item it = item_of(seq);
             uint64_t h = queue_push(&q, t, &it);
             if (r.len == CAP) {
@@ -249,6 +266,7 @@ static void reference_run(uint64_t seq_limit)
                 continue;
             assert_int_equal(t, r.ev[0].time);
             assert_int_equal(out.a, r.ev[0].seq);
+            last = t;
             dead[dead_len++] = r.ev[0].handle;
             ref_remove(&r, 0);
         } else if (dice < push_below + 3 && r.len > 0) {   /* cancel a pending event */
@@ -279,13 +297,20 @@ static void reference_run(uint64_t seq_limit)
 static void test_queue_matches_sorted_array_reference_over_100k_ops(void **state)
 {
     (void)state;
-    reference_run(0);
+    reference_run(0, 0);
+}
+
+static void test_queue_matches_reference_with_near_far_and_tied_times(void **state)
+{
+    (void)state;
+    reference_run(0, 1);
 }
 
 static void test_queue_keeps_order_across_sequence_renumbering(void **state)
 {
     (void)state;
-    reference_run(4096);   /* above the pool's 3,000 keys, far below 100k pushes */
+    reference_run(4096, 0);
+    reference_run(4096, 1);   /* above the pool's 3,000 keys, far below 100k pushes */
 }
 
 /* Cancelled events keep their keys until the front reaches them; at the
@@ -332,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_queue_stale_handles_are_ignored),
         cmocka_unit_test(test_queue_grows_to_cap_and_push_fails_at_cap),
         cmocka_unit_test(test_queue_matches_sorted_array_reference_over_100k_ops),
+        cmocka_unit_test(test_queue_matches_reference_with_near_far_and_tied_times),
         cmocka_unit_test(test_queue_keeps_order_across_sequence_renumbering),
         cmocka_unit_test(test_queue_bound_counts_live_events_after_cancels),
     };
