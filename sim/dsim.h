@@ -231,6 +231,14 @@ uint64_t dsim_store_digest(const dsim_store *s);
 ** was never used): copy that prefix into a zeroed store to get an equal
 ** one, so snapshots and messages need not carry the whole pool. */
 size_t dsim_store_bytes(const dsim_store *s);
+/* dsim_store_bytes reads only the first DSIM_STORE_HEAD_BYTES bytes: a
+** store read back from a prefix shorter than that must have them zeroed. */
+#define DSIM_STORE_HEAD_BYTES 64
+/* Makes 'dst' equal to 'src' ('*dst = *src') touching only their used
+** prefixes: 'dst' must be a store (zero past its prefix, as every store
+** made by dsim_store_init, dsim_store_copy or the operations above is);
+** 'src' may hold anything past its prefix. */
+void dsim_store_copy(dsim_store *dst, const dsim_store *src);
 
 /* ---- named protocol events ---------------------------------------------- */
 
@@ -335,6 +343,13 @@ typedef struct dsim_protocol {
     ** the nemesis leaves it out): a crash-fault protocol asserts that its
     ** peers' messages are well formed. */
     bool validates_input;
+    /* The "role" and "term" that 'inspect' would give, without building
+    ** them: c:leader() and the nemesis ask for the leader often (every
+    ** 50 ms of a liveness phase). Returns the role (a static string, or
+    ** NULL when inspect gives none) and sets '*term' (-1 when inspect gives
+    ** none). Must agree with 'inspect': every c:state and check that
+    ** inspects a node asserts it. May be NULL: 'inspect' is used. */
+    const char *(*role)(dsim_node *n, int64_t *term);
 } dsim_protocol;
 
 /* ---- inspect: the keys the kernel and the tools read --------------------

@@ -32,6 +32,12 @@ size_t raft_snapshot_bytes(const raft_snapshot *snap)
     return offsetof(raft_snapshot, kv) + offsetof(raft_kv, store) + dsim_store_bytes(&snap->kv.store);
 }
 
+void raft_kv_copy(raft_kv *dst, const raft_kv *src)
+{
+    memcpy(dst, src, offsetof(raft_kv, store));
+    dsim_store_copy(&dst->store, &src->store);
+}
+
 void raft_kv_answer_read(dsim_node *n, const dsim_op *op)
 {
     dsim_result res;

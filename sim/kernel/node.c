@@ -373,8 +373,16 @@ void node_inspect(dsim_node *n, json_t *out)
 {
     DSIM_ASSERT(json_is_object(out));
     json_object_set_new(out, "status", json_string(node_status_name(n->status)));
-    if (n->status != NODE_CRASHED && n->w->proto->inspect)
+    if (n->status != NODE_CRASHED && n->w->proto->inspect) {
         n->w->proto->inspect(n, out);
+        if (n->w->proto->role) {   /* the shortcut says what inspect says */
+            int64_t term = 0;
+            const char *role = n->w->proto->role(n, &term);
+            const json_t *r = json_object_get(out, "role"), *t = json_object_get(out, "term");
+            DSIM_ASSERT(role ? json_is_string(r) && strcmp(role, json_string_value(r)) == 0 : r == NULL);
+            DSIM_ASSERT(t ? json_is_integer(t) && term == json_integer_value(t) : term == -1);
+        }
+    }
 }
 
 /* ---- the protocol's view of its node -------------------------------------- */

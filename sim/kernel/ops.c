@@ -62,10 +62,19 @@ int dsim_leader(dsim_world *w)
         dsim_node *n = &w->nodes[i];
         if (n->status != NODE_UP)
             continue;
-        json_t *o = json_object();
-        w->proto->inspect(n, o);
-        const char *role = json_string_value(json_object_get(o, "role"));
-        json_int_t term = json_integer_value(json_object_get(o, "term"));
+        json_t *o = NULL;
+        const char *role;
+        json_int_t term;
+        if (w->proto->role) {   /* the same answer without building inspect's object */
+            int64_t t = -1;
+            role = w->proto->role(n, &t);
+            term = t < 0 ? 0 : (json_int_t)t;
+        } else {
+            o = json_object();
+            w->proto->inspect(n, o);
+            role = json_string_value(json_object_get(o, "role"));
+            term = json_integer_value(json_object_get(o, "term"));
+        }
         if (role && strcmp(role, "leader") == 0 && term > best_term) {
             best = i;
             best_term = term;

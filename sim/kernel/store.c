@@ -97,6 +97,20 @@ size_t dsim_store_bytes(const dsim_store *st)
     return offsetof(store_in, cell) + (s->cells_used + 1) * sizeof(store_cell);
 }
 
+_Static_assert(offsetof(store_in, cells_used) + sizeof(uint32_t) <= DSIM_STORE_HEAD_BYTES,
+               "dsim_store_bytes reads the head only");
+
+void dsim_store_copy(dsim_store *dst, const dsim_store *src)
+{
+    DSIM_ASSERT(dst != NULL && src != NULL);
+    if (dst == src)
+        return;
+    size_t had = dsim_store_bytes(dst), len = dsim_store_bytes(src);
+    memcpy(dst, src, len);
+    if (had > len)   /* past 'had' dst is zero already */
+        memset((char *)dst + len, 0, had - len);
+}
+
 uint64_t dsim_store_digest(const dsim_store *s)
 {
     return ((const store_in *)s)->digest;
