@@ -401,19 +401,34 @@ static void emits_flush(dsim_world *w, uint64_t a, uint64_t b)
 {
     (void)a;
     (void)b;
-    json_t *list = w->emits_pending;
-    DSIM_ASSERT(json_is_array(list));   /* scheduled with its first event */
+    DSIM_ASSERT(w->emits_pending);   /* scheduled with its first event */
     DSIM_ASSERT(w->on_emit != NULL);
-    w->emits_pending = NULL;
-    size_t i;
-    json_t *ev;
-    json_array_foreach(list, i, ev) {
-        if (w->failed)
-            break;
-        w->on_emit(w, (int)json_integer_value(json_object_get(ev, "node")) - 1,
-                   json_string_value(json_object_get(ev, "name")), ev);
+    uint32_t from = w->emits_pending_from, to = w->emitted_len;
+    w->emits_pending = false;
+    DSIM_ASSERT(from < to);
+    /* A handler that makes a node emit (c:restart, c:control) starts the
+    ** next batch, flushed after this one; the array may move meanwhile. */
+    for (uint32_t i = from; i < to && !w->failed; i++) {
+        const world_emit_rec r = w->emitted[i];
+        w->on_emit(w, r.node, r.name, r.fields);
     }
-    json_decref(list);
+}
+
+json_t *world_emitted(dsim_world *w)
+{
+    size_t have = w->emitted_json ? json_array_size(w->emitted_json) : 0;
+    if (!w->emitted_json)
+        w->emitted_json = json_array();
+    DSIM_ASSERT(w->emitted_json != NULL);   /* out of memory here is not recoverable */
+    for (size_t i = have; i < w->emitted_len; i++) {
+        const world_emit_rec *r = &w->emitted[i];
+        json_t *rec = json_pack("{s:I, s:i, s:s}", "t", (json_int_t)r->t, "node", r->node + 1, "name", r->name);
+        DSIM_ASSERT(rec != NULL);
+        if (r->fields)
+            json_object_set(rec, "fields", r->fields);
+        json_array_append_new(w->emitted_json, rec);
+    }
+    return w->emitted_json;
 }
 
 /* Is 'key' one of the "key: type" items of 'decl' ("node: node, term: int")? */
@@ -434,7 +449,7 @@ static bool field_declared(const char *decl, const char *key)
 /* The event's row in the protocol's table, checked against what is sent:
 ** an undeclared name or field is a programmer error, named before the
 ** assertion stops the run. */
-static void emit_check_declared(const dsim_world *w, const char *name, const json_t *fields)
+static const char *emit_check_declared(const dsim_world *w, const char *name, const json_t *fields)
 {
     const dsim_event *e = w->proto->events;
     while (e && e->name && strcmp(e->name, name) != 0)
@@ -453,6 +468,7 @@ static void emit_check_declared(const dsim_world *w, const char *name, const jso
                 "does not declare (\"%s\")\n", w->proto->name, name, key, e->fields);
         DSIM_ASSERT(!"every emitted field is declared in the protocol's 'events'");
     }
+    return e->name;
 }
 
 /* Named protocol events reach the trace at once and the script just after
@@ -462,12 +478,17 @@ void dsim_emit(dsim_node *n, const char *name, json_t *fields)
     dsim_world *w = n->w;
     DSIM_ASSERT(name != NULL);
     DSIM_ASSERT(fields == NULL || json_is_object(fields));
-    emit_check_declared(w, name, fields);
+    name = emit_check_declared(w, name, fields);   /* the table's: static */
     world_fp_bytes(w, name, strlen(name));
-    json_t *rec = json_pack("{s:I, s:i, s:s}", "t", (json_int_t)w->now, "node", n->id + 1, "name", name);
-    if (fields)
-        json_object_set(rec, "fields", fields);
-    json_array_append_new(w->emitted, rec);
+    if (w->emitted_len == w->emitted_cap) {
+        uint32_t cap = w->emitted_cap ? 2 * w->emitted_cap : 64;
+        world_emit_rec *grown = realloc(w->emitted, cap * sizeof *grown);
+        DSIM_ASSERT(grown != NULL);   /* out of memory here is not recoverable */
+        w->emitted = grown;
+        w->emitted_cap = cap;
+    }
+    w->emitted[w->emitted_len++] =
+        (world_emit_rec){.t = w->now, .node = n->id, .name = name, .fields = json_incref(fields)};
     json_t *e = trace_event(w, "emit");
     if (e) {
         char buf[16];
@@ -477,16 +498,10 @@ void dsim_emit(dsim_node *n, const char *name, json_t *fields)
             json_object_set(e, "fields", fields);
         trace_emit(w, e);
     }
-    if (w->on_emit) {
-        json_t *ev = fields ? json_deep_copy(fields) : json_object();
-        json_object_set_new(ev, "name", json_string(name));
-        json_object_set_new(ev, "node", json_integer(n->id + 1));
-        if (!w->emits_pending) {
-            w->emits_pending = json_array();
-            world_call_at(w, w->now, emits_flush, 0, 0);
-        }
-        json_array_append_new(w->emits_pending, ev);
-        DSIM_ASSERT(json_array_size(w->emits_pending) > 0);
+    if (w->on_emit && !w->emits_pending) {   /* the records from here on */
+        w->emits_pending = true;
+        w->emits_pending_from = w->emitted_len - 1;
+        world_call_at(w, w->now, emits_flush, 0, 0);
     }
     json_decref(fields);
 }

@@ -124,8 +124,7 @@ static dsim_world *world_alloc(const world_config *cfg, int endpoints)
     w->nodes_len = cfg->nodes;
     w->nodes = calloc((size_t)cfg->nodes, sizeof *w->nodes);
     w->options = json_object();
-    w->emitted = json_array();
-    bool ok = w->nodes && w->options && w->emitted && queue_init(&w->q, w->limits.pending_max) == 0;
+    bool ok = w->nodes && w->options && queue_init(&w->q, w->limits.pending_max) == 0;
     if (ok && w->proto->checker_state_size > 0)
         ok = (w->checker_state = calloc(1, w->proto->checker_state_size)) != NULL;
     for (int i = 0; ok && i < cfg->nodes; i++)
@@ -236,8 +235,10 @@ void world_free(dsim_world *w)
     free(w->hist);
     free(w->timers);
     free(w->timers_free);
-    json_decref(w->emits_pending);
-    json_decref(w->emitted);
+    for (uint32_t i = 0; i < w->emitted_len; i++)
+        json_decref(w->emitted[i].fields);
+    free(w->emitted);
+    json_decref(w->emitted_json);
     json_decref(w->faults);
     json_decref(w->warnings);
     free(w->invariant_violation);

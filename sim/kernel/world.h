@@ -113,7 +113,18 @@ typedef struct timer_slot {    /* a protocol timer, addressed by dsim_timer_id *
 typedef struct script script;
 
 typedef dsim_call_fn world_call_fn;
-typedef void (*world_emit_fn)(dsim_world *w, int node, const char *name, json_t *fields);
+/* Hands a protocol event to the script: 'fields' (NULL for none, borrowed)
+** as the protocol gave them; the script adds "name" and "node". */
+typedef void (*world_emit_fn)(dsim_world *w, int node, const char *name, const json_t *fields);
+/* One protocol event (dsim_emit): 'name' is the row of the protocol's
+** events table (static), 'fields' a reference or NULL. Kept as is: the JSON
+** form is built only for the checks that read it (world_emitted). */
+typedef struct world_emit_rec {
+    int64_t t;
+    int32_t node;
+    const char *name;
+    json_t *fields;
+} world_emit_rec;
 
 struct workload_cfg {
     const char *name;           /* a name in the workload registry */
@@ -237,10 +248,14 @@ struct dsim_world {
     uint32_t timers_len, timers_cap;
     uint32_t *timers_free;
     uint32_t timers_free_len;
-    /* every protocol event of the run, in order: [{t, node, name, fields}] */
-    json_t *emitted;
-    /* protocol events waiting to reach the script (c:on) */
-    json_t *emits_pending;
+    /* every protocol event of the run, in order (world_emitted gives them
+    ** as JSON, built only when a check asks) */
+    world_emit_rec *emitted;
+    uint32_t emitted_len, emitted_cap;
+    json_t *emitted_json;       /* world_emitted's answer, kept */
+    /* protocol events waiting to reach the script (c:on): emitted[from..] */
+    uint32_t emits_pending_from;
+    bool emits_pending;
     /* payload pool, by power-of-two size class */
     wmsg *pool_free[24];
     uint64_t pool_bytes;
@@ -275,6 +290,10 @@ static inline void world_fp(dsim_world *w, uint64_t x)
     w->fingerprint = h ^ (h >> 32);
 }
 void world_fp_bytes(dsim_world *w, const void *p, size_t len);
+/* Every protocol event of the run so far, in order, as a JSON array of
+** {t, node, name, fields} (node 1-based; fields only when given); owned by
+** the world, valid until the next event. */
+json_t *world_emitted(dsim_world *w);
 /* Around a protocol callback of node 'id': the checker's state goes off
 ** limits and 'acting' names the node (dsim_sign checks it). */
 static inline int world_enter(dsim_world *w, int id)

@@ -130,6 +130,6 @@ void script_net_parse(lua_State *L, int t, const char *what, int nodes, int clie
 void script_field_error(lua_State *L, const char *what, const char *k, const char *fmt, ...);
 
 /* script_run.c: hands protocol events to the c:on handlers */
-void emit_to_lua(dsim_world *w, int node, const char *name, json_t *fields);
+void emit_to_lua(dsim_world *w, int node, const char *name, const json_t *fields);
 
 #endif
