@@ -54,6 +54,9 @@ typedef struct wl_text {
     size_t len, cap;
 } wl_text;
 void wl_printf(wl_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends 'len' bytes of 's'; an integer as "%" PRId64 prints it. */
+void wl_put(wl_text *t, const char *s, size_t len);
+void wl_put_int(wl_text *t, int64_t v);
 
 struct workload {
     const char *name;
