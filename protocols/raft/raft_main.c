@@ -107,7 +107,7 @@ static void on_message(dsim_node *n, int from, const dsim_msg *m)
     case RAFT_MSG_SNAP: {
         raft_snap_req req;   /* a prefix travels (raft_snapshot_bytes) */
         DSIM_ASSERT(m->len >= offsetof(raft_snap_req, snap.kv) && m->len <= sizeof req);
-        memset(&req, 0, offsetof(raft_snap_req, snap.kv.store) + DSIM_STORE_HEAD_BYTES);
+        memset(&req, 0, offsetof(raft_snap_req, snap.kv) + DSIM_KV_HEAD_BYTES);
         memcpy(&req, m->data, m->len);   /* past the prefix: never read */
         DSIM_ASSERT(m->len == offsetof(raft_snap_req, snap) + raft_snapshot_bytes(&req.snap));
         raft_on_snapshot(n, from, &req);
@@ -161,7 +161,7 @@ static void inspect(dsim_node *n, json_t *out)
 {
     raft_state *s = raft_of(n);
     char digest[24];
-    snprintf(digest, sizeof digest, "%016" PRIx64, s->kv.digest);
+    snprintf(digest, sizeof digest, "%016" PRIx64, dsim_kv_digest(&s->kv));
     json_t *members = json_array();
     for (int i = 0; i < dsim_cluster_size(n); i++)
         if (raft_is_member(s, i))

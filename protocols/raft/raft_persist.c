@@ -60,16 +60,17 @@ void raft_persist_hard(dsim_node *n)
 
 /* The intact snapshot with the highest index: one of 'buf', or NULL. Only
 ** the record's prefix (raft_snapshot_bytes) is meaningful: the buffers
-** are not zeroed past the store's head, and raft_kv_copy reads no more. */
+** are not zeroed past the kv's head, and dsim_kv_copy reads no more. */
 static const raft_snapshot *recover_snapshot(dsim_node *n, raft_state *s, raft_snapshot buf[2])
 {
     const raft_snapshot *best = NULL;
     for (int k = 0; k < 2; k++) {
         raft_snapshot *x = &buf[k];
         uint32_t len;
-        memset(x, 0, offsetof(raft_snapshot, kv.store) + DSIM_STORE_HEAD_BYTES);
+        memset(x, 0, offsetof(raft_snapshot, kv) + DSIM_KV_HEAD_BYTES);
         if (raft_disk_get(n, k ? "snap1" : "snap0", x, sizeof *x, &len) == DSIM_DISK_OK &&
-            len == raft_snapshot_bytes(x) && (best == NULL || x->index > best->index)) {
+            len >= offsetof(raft_snapshot, kv) && dsim_kv_check(&x->kv, len - offsetof(raft_snapshot, kv)) == 0 &&
+            (best == NULL || x->index > best->index)) {
             best = x;
             s->snap_slot = k;
         }
@@ -151,14 +152,12 @@ void raft_recover(dsim_node *n)
     raft_snapshot bufs[2];
     const raft_snapshot *snap = recover_snapshot(n, s, bufs);
     if (snap != NULL) {
-        raft_kv_copy(&s->kv, &snap->kv);
+        dsim_kv_copy(&s->kv, &snap->kv);
     } else {   /* none: the empty state */
         raft_snapshot *empty = &bufs[0];
         memset(empty, 0, offsetof(raft_snapshot, kv));
         empty->members = s->cfg.initial_members;
-        memset(&s->kv, 0, offsetof(raft_kv, store));
-        dsim_store_init(n, &s->kv.store);   /* the workload's initial state (bank) */
-        s->kv.digest = dsim_store_digest(&s->kv.store);
+        dsim_kv_init(n, &s->kv, 0);   /* the workload's initial state (bank) */
         snap = empty;
     }
     s->snap_index = snap->index;

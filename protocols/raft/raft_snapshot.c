@@ -24,7 +24,7 @@ static uint32_t members_at(const raft_state *s, uint64_t index)
 }
 
 /* Snapshots 'kv' as the state at 'index' and compacts the log to it. */
-void raft_take_snapshot(dsim_node *n, uint64_t index, const raft_kv *kv)
+void raft_take_snapshot(dsim_node *n, uint64_t index, const dsim_kv *kv)
 {
     raft_state *s = raft_of(n);
     DSIM_ASSERT(index > s->snap_index && index <= s->last_index);
@@ -36,7 +36,7 @@ void raft_take_snapshot(dsim_node *n, uint64_t index, const raft_kv *kv)
     snap.chain = raft_chain_at(s, index);
     snap.members = members_at(s, index);
     snap.pad = 0;
-    memcpy(&snap.kv, kv, offsetof(raft_kv, store) + dsim_store_bytes(&kv->store));
+    memcpy(&snap.kv, kv, dsim_kv_bytes(kv));
     raft_persist_snapshot(n, &snap, true);
     s->snap_index = index;
     s->snap_term = snap.term;
@@ -56,7 +56,7 @@ void raft_send_snapshot(dsim_node *n, int peer)
 {
     raft_state *s = raft_of(n);
     raft_snap_req m;   /* only the prefix that travels is filled */
-    memset(&m, 0, offsetof(raft_snap_req, snap.kv.store) + DSIM_STORE_HEAD_BYTES);
+    memset(&m, 0, offsetof(raft_snap_req, snap.kv) + DSIM_KV_HEAD_BYTES);
     m.term = s->term;
     m.round = s->round;
     uint32_t len;
@@ -95,7 +95,7 @@ void raft_on_snapshot(dsim_node *n, int from, const raft_snap_req *m)
     s->snap_term = snap->term;
     s->snap_chain = snap->chain;
     s->snap_members = snap->members;
-    raft_kv_copy(&s->kv, &snap->kv);
+    dsim_kv_copy(&s->kv, &snap->kv);
     s->commit = s->applied = snap->index;
     raft_config_refresh(s);
     raft_ghost_truncated(s, snap->index + 1);
