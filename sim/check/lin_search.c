@@ -57,6 +57,7 @@ enum { DEADLINE_EVERY = 4096 };
 #define FORCED 0x80000000u                /* flags in 'stack_entry' */
 #define PHASE 0x40000000u
 #define HASH_HIGH 0xffffffff00000000ULL   /* table slots keep these hash bits */
+#define NO_TWIN UINT32_MAX
 
 /* A memo entry: the set is stored as its window of known-operation words
 ** [lo, lo + len - info words) followed by all the info words: inline in
@@ -95,7 +96,16 @@ struct lin_run {
     /* event list */
     uint32_t *next, *prev, *match, *op_of;   /* match[e]: return of call e, 0 for returns */
     uint32_t *call_of;         /* call_of[r]: the call of return r */
+    uint32_t *twin;            /* twin[op]: the last earlier-called identical info
+                                  operation, NO_TWIN when none */
     uint64_t *zob;
+    /* doomed reads (lin_model.doomed): resets_before[op], for a read-only
+    ** op with a known result, counts the 'resets' operations called before
+    ** its return; 'resets_done' those linearized (every linearized op was
+    ** called before the return of any op not yet linearized). */
+    uint32_t *resets_before;
+    uint32_t resets_done;
+    bool use_doomed;
     /* memo */
     memo_entry *entries;
     uint64_t *words;           /* the stored sets */
@@ -143,6 +153,109 @@ static int by_pos(const void *a, const void *b)
     uint64_t x = ((const ev *)a)->pos, y = ((const ev *)b)->pos;
     return (x > y) - (x < y);
 }
+
+/* Info operations that are the same operation (same model fields) are
+** interchangeable: both may take effect at any time after their calls or
+** never. So a linearization that uses a later-called one while an earlier
+** identical one is unused stays a linearization when the earlier one
+** takes its place, and the search only ever linearizes the first unused
+** one of each such class (in call order): 'twin[i]' is the previous one,
+** and 'i' is enabled only once its twin is linearized. */
+static bool same_info_op(const lin_op *x, const lin_op *y)
+{
+    return x->kind == y->kind && x->a == y->a && x->b == y->b && x->out == y->out &&
+           x->out_known == y->out_known && x->readonly == y->readonly &&
+           x->optional == y->optional;
+}
+
+static const lin_op *twin_ops;   /* for 'by_info_class' (qsort has no context) */
+
+static int by_info_class(const void *pa, const void *pb)
+{
+    const lin_op *x = &twin_ops[*(const uint32_t *)pa], *y = &twin_ops[*(const uint32_t *)pb];
+#define CMP(f) if (x->f != y->f) return x->f < y->f ? -1 : 1
+    CMP(kind); CMP(a); CMP(b); CMP(out); CMP(out_known); CMP(readonly); CMP(optional);
+    CMP(call_pos);
+#undef CMP
+    return 0;
+}
+
+static int build_twins(search *s)
+{
+    s->twin = malloc((s->n + 1) * sizeof *s->twin);
+    uint32_t *info = malloc((s->n + 1) * sizeof *info);
+    if (s->twin == NULL || info == NULL) {
+        free(info);
+        return -1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        s->twin[i] = NO_TWIN;
+        if (s->ops[i].ret_pos >= LIN_POS_INF && !s->ops[i].out_known)
+            info[k++] = (uint32_t)i;
+    }
+    twin_ops = s->ops;
+    qsort(info, k, sizeof *info, by_info_class);
+    for (size_t j = 1; j < k; j++)
+        if (same_info_op(&s->ops[info[j - 1]], &s->ops[info[j]]))
+            s->twin[info[j]] = info[j - 1];
+    free(info);
+    return 0;
+}
+
+static int by_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* 'resets_before' of every read-only operation with a known result. */
+static int build_resets(search *s)
+{
+    s->resets_before = calloc(s->n + 1, sizeof *s->resets_before);
+    uint64_t *calls = malloc((s->n + 1) * sizeof *calls);
+    if (s->resets_before == NULL || calls == NULL) {
+        free(calls);
+        return -1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->ops[i].resets)
+            calls[k++] = s->ops[i].call_pos;
+    qsort(calls, k, sizeof *calls, by_u64);
+    for (size_t i = 0; i < s->n; i++) {
+        size_t lo = 0, hi = k;   /* how many calls come before the return */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (calls[mid] < s->ops[i].ret_pos)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        s->resets_before[i] = (uint32_t)lo;
+    }
+    free(calls);
+    return 0;
+}
+
+/* Is some read-only operation of the window (the calls before the first
+** return) certain to fail below a node in state 'st'? */
+static bool window_doomed(const search *s, lin_state st)
+{
+    const uint32_t tail = (uint32_t)(2 * s->n + 1);
+    for (uint32_t e = s->next[0]; e != tail && s->match[e] != 0; e = s->next[e]) {
+        const lin_op *o = &s->ops[s->op_of[e]];
+        if (o->readonly && o->out_known && !o->optional && s->resets_before[s->op_of[e]] == s->resets_done &&
+            s->m->doomed(s->c, st, o))
+            return true;
+    }
+    return false;
+}
+
+/* Would linearizing call 'e' (to state 'nx') leave a doomed read in the
+** window? The call is lifted for the look (its own return leaves the
+** list, which may bring more calls in). */
+static bool doomed_after(search *s, uint32_t e, lin_state nx);
 
 /* Builds the event list; returns 0 or -1 on OOM. */
 static int build_list(search *s)
@@ -360,6 +473,16 @@ static int memo_insert(search *s, uint64_t zhash, size_t op, lin_state st)
     return 1;
 }
 
+/* May 'op' be linearized as far as its identical twins go? */
+static bool linearized_twin(const search *s, uint32_t op)
+{
+    uint32_t t = s->twin[op];
+    if (t == NO_TWIN)
+        return true;
+    uint32_t pos = s->pos_of[t];
+    return (s->cur[pos / 64] >> (pos % 64) & 1) != 0;
+}
+
 static void lift(search *s, uint32_t e)
 {
     uint32_t r = s->match[e];
@@ -378,6 +501,17 @@ static void unlift(search *s, uint32_t e)
     s->prev[s->next[e]] = e;
 }
 
+static bool doomed_after(search *s, uint32_t e, lin_state nx)
+{
+    uint32_t op = s->op_of[e];
+    lift(s, e);
+    s->resets_done += s->ops[op].resets;
+    bool d = window_doomed(s, nx);
+    s->resets_done -= s->ops[op].resets;
+    unlift(s, e);
+    return d;
+}
+
 static void search_free(search *s)
 {
     free(s->next);
@@ -385,6 +519,8 @@ static void search_free(search *s)
     free(s->match);
     free(s->op_of);
     free(s->call_of);
+    free(s->twin);
+    free(s->resets_before);
     free(s->zob);
     free(s->entries);
     free(s->words);
@@ -402,7 +538,8 @@ static int search_init(search *s, lin_ctx *c, const lin_model *m, const lin_op *
         return -1;   /* entry indices must leave the flag bits free */
     s->stack_entry = malloc((n + 1) * sizeof *s->stack_entry);
     s->stack_state = malloc((n + 1) * sizeof *s->stack_state);
-    if (!s->stack_entry || !s->stack_state || build_list(s) != 0 ||
+    if (!s->stack_entry || !s->stack_state || build_list(s) != 0 || build_twins(s) != 0 ||
+        build_resets(s) != 0 ||
         table_grow(s) != 0 || entries_grow(s) != 0)
         return -1;
     s->w = (walk){.state = m->init(c), .e = s->next[0]};
@@ -436,6 +573,7 @@ static void push(search *s, walk *w, lin_state next, bool forced)
     s->stack_entry[s->depth] = w->e | (forced ? FORCED : 0) | (w->info_phase ? PHASE : 0);
     s->stack_state[s->depth++] = w->state;
     set_pos(s, s->pos_of[op]);
+    s->resets_done += s->ops[op].resets;
     w->zhash ^= s->zob[op];
     w->state = next;
     lift(s, w->e);
@@ -457,6 +595,7 @@ static bool pop_failed(search *s, walk *w)
         w->state = s->stack_state[s->depth];
         uint32_t op = s->op_of[w->e];
         clear_pos(s, s->pos_of[op]);
+        s->resets_done -= s->ops[op].resets;
         w->zhash ^= s->zob[op];
         unlift(s, w->e);
         if ((top & FORCED) == 0)
@@ -510,9 +649,10 @@ static int run(search *s, double deadline)
                 break;
             }
             back = true;
-        } else if (o->out_known == !w.info_phase) {  /* a call of this scan */
+        } else if (o->out_known == !w.info_phase && linearized_twin(s, op)) {   /* a call of this scan */
             lin_state nx;
-            if (s->m->step(s->c, w.state, o, &nx)) {
+            if (s->m->step(s->c, w.state, o, &nx) &&
+                (!s->use_doomed || nx == w.state || !doomed_after(s, e, nx))) {
                 int r = memo_insert(s, w.zhash ^ s->zob[op], op, nx);
                 if (r < 0) {   /* -2: the budget; 'w' is unchanged, so resumable */
                     rc = r == -2 ? 0 : -1;
@@ -549,6 +689,9 @@ lin_run *lin_run_new(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n
         return NULL;
     }
     s->want_prefix = want_prefix;
+    /* doomed states are cut before they reach any return, which could
+    ** shorten the longest prefix: only verdict-only searches use it */
+    s->use_doomed = !want_prefix && m->doomed != NULL;
     return s;
 }
 
