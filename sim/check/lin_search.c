@@ -76,6 +76,7 @@ typedef struct walk {
     lin_state state;
     uint64_t zhash;
     uint32_t e;
+    uint32_t after;    /* the info operation just linearized, NO_TWIN if none */
     bool info_phase;   /* false: try operations with a known result first */
 } walk;
 
@@ -98,7 +99,10 @@ struct lin_run {
     uint32_t *call_of;         /* call_of[r]: the call of return r */
     uint32_t *twin;            /* twin[op]: the last earlier-called identical info
                                   operation, NO_TWIN when none */
+    uint32_t *rank;            /* rank[op] of an info op: its place when they are
+                                  sorted by class (model fields), then call */
     uint64_t *zob;
+    uint64_t *zafter;          /* hash code of a node's 'after' (see 'useful') */
     /* doomed reads (lin_model.doomed): resets_before[op], for a read-only
     ** op with a known result, counts the 'resets' operations called before
     ** its return; 'resets_done' those linearized (every linearized op was
@@ -116,6 +120,7 @@ struct lin_run {
     /* current path */
     uint32_t *stack_entry;     /* high bit: a forced (read-only) frame */
     lin_state *stack_state;
+    uint32_t *stack_after;
     size_t depth;
     /* between calls of 'lin_run_continue' */
     walk w;
@@ -183,8 +188,9 @@ static int by_info_class(const void *pa, const void *pb)
 static int build_twins(search *s)
 {
     s->twin = malloc((s->n + 1) * sizeof *s->twin);
+    s->rank = calloc(s->n + 1, sizeof *s->rank);
     uint32_t *info = malloc((s->n + 1) * sizeof *info);
-    if (s->twin == NULL || info == NULL) {
+    if (s->twin == NULL || s->rank == NULL || info == NULL) {
         free(info);
         return -1;
     }
@@ -196,9 +202,11 @@ static int build_twins(search *s)
     }
     twin_ops = s->ops;
     qsort(info, k, sizeof *info, by_info_class);
-    for (size_t j = 1; j < k; j++)
-        if (same_info_op(&s->ops[info[j - 1]], &s->ops[info[j]]))
+    for (size_t j = 0; j < k; j++) {
+        s->rank[info[j]] = (uint32_t)j;
+        if (j > 0 && same_info_op(&s->ops[info[j - 1]], &s->ops[info[j]]))
             s->twin[info[j]] = info[j - 1];
+    }
     free(info);
     return 0;
 }
@@ -268,8 +276,10 @@ static int build_list(search *s)
     s->op_of = calloc(m, sizeof *s->op_of);
     s->call_of = calloc(m, sizeof *s->call_of);
     s->zob = malloc((n + 1) * sizeof *s->zob);
+    s->zafter = malloc((n + 1) * sizeof *s->zafter);
     s->pos_of = malloc((n + 1) * sizeof *s->pos_of);
-    if (!evs || !s->next || !s->prev || !s->match || !s->op_of || !s->zob || !s->call_of ||
+    if (!evs || !s->next || !s->prev || !s->match || !s->op_of || !s->zob || !s->zafter ||
+        !s->call_of ||
         !s->pos_of) {
         free(evs);
         return -1;
@@ -280,6 +290,13 @@ static int build_list(search *s)
         evs[2 * i] = (ev){s->ops[i].call_pos, (uint32_t)i, true};
         evs[2 * i + 1] = (ev){s->ops[i].ret_pos, (uint32_t)i, false};
         s->zob[i] = splitmix(&seed);
+    }
+    /* splitmix is a bijection of its counter: all codes are distinct, so
+    ** two nodes with the same set and state but different 'after' always
+    ** hash apart (the memo compares sets and states, not 'after') */
+    for (size_t i = 0; i < n; i++) {
+        s->zafter[i] = splitmix(&seed);
+        CHECK_ASSERT(s->zafter[i] != 0);
     }
     qsort(evs, 2 * n, sizeof *evs, by_pos);
     uint32_t *call_entry = malloc((n + 1) * sizeof *call_entry);
@@ -520,6 +537,7 @@ static void search_free(search *s)
     free(s->op_of);
     free(s->call_of);
     free(s->twin);
+    free(s->rank);
     free(s->resets_before);
     free(s->zob);
     free(s->entries);
@@ -529,6 +547,8 @@ static void search_free(search *s)
     free(s->pos_of);
     free(s->stack_entry);
     free(s->stack_state);
+    free(s->stack_after);
+    free(s->zafter);
 }
 
 static int search_init(search *s, lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n)
@@ -538,11 +558,12 @@ static int search_init(search *s, lin_ctx *c, const lin_model *m, const lin_op *
         return -1;   /* entry indices must leave the flag bits free */
     s->stack_entry = malloc((n + 1) * sizeof *s->stack_entry);
     s->stack_state = malloc((n + 1) * sizeof *s->stack_state);
-    if (!s->stack_entry || !s->stack_state || build_list(s) != 0 || build_twins(s) != 0 ||
+    s->stack_after = malloc((n + 1) * sizeof *s->stack_after);
+    if (!s->stack_entry || !s->stack_state || !s->stack_after || build_list(s) != 0 || build_twins(s) != 0 ||
         build_resets(s) != 0 ||
         table_grow(s) != 0 || entries_grow(s) != 0)
         return -1;
-    s->w = (walk){.state = m->init(c), .e = s->next[0]};
+    s->w = (walk){.state = m->init(c), .e = s->next[0], .after = NO_TWIN};
     s->best = UINT64_MAX;
     s->out.result = LIN_UNKNOWN;
     return 0;
@@ -571,7 +592,9 @@ static void push(search *s, walk *w, lin_state next, bool forced)
 {
     uint32_t op = s->op_of[w->e];
     s->stack_entry[s->depth] = w->e | (forced ? FORCED : 0) | (w->info_phase ? PHASE : 0);
+    s->stack_after[s->depth] = w->after;
     s->stack_state[s->depth++] = w->state;
+    w->after = !forced && s->ops[op].ret_pos >= LIN_POS_INF ? op : NO_TWIN;
     set_pos(s, s->pos_of[op]);
     s->resets_done += s->ops[op].resets;
     w->zhash ^= s->zob[op];
@@ -579,6 +602,43 @@ static void push(search *s, walk *w, lin_state next, bool forced)
     lift(s, w->e);
     w->e = s->next[0];
     w->info_phase = false;
+}
+
+/* Info operations (no completion: they may take effect any time after
+** their call, or never) are linearized only where they matter. In any
+** linearization, an info operation I that leaves the state unchanged can
+** be dropped; and if the operation X right after I either gives the same
+** state without I (X overwrites I's effect: drop I) or commutes with it
+** (X is legal before I, and I after X, ending in the same state: swap
+** them - I has no return to respect, and X was callable before I), I can
+** move one place later; when X is an info operation too, only if X comes
+** first in 'rank' (or two commuting info operations would swap forever).
+** Repeating that (and dropping an I that ends up last) ends - each swap
+** moves a known operation before an info one or removes an inversion of
+** 'rank', and renaming twins (above) changes neither, as 'rank' orders
+** classes first - in a linearization where every info operation changes
+** the state and is followed by an operation that depends on it. The search
+** only builds those: below an info operation ('walk.after') only the
+** dependent operations are tried. Such a node has fewer children than the
+** node with the same set and state reached otherwise, so 'after' is part
+** of the memo's key (its code is in the hash). */
+static bool useful(search *s, const walk *w, const lin_op *x, lin_state nx)
+{
+    if (x->ret_pos >= LIN_POS_INF && state_equal(s, nx, w->state))
+        return false;
+    if (w->after == NO_TWIN)
+        return true;
+    CHECK_ASSERT(s->depth > 0);
+    CHECK_ASSERT(s->op_of[s->stack_entry[s->depth - 1] & ~(FORCED | PHASE)] == w->after);
+    const lin_op *i = &s->ops[w->after];
+    lin_state before = s->stack_state[s->depth - 1], y, z;
+    if (!s->m->step(s->c, before, x, &y))
+        return true;
+    if (state_equal(s, y, nx))
+        return false;   /* x overwrites i's effect */
+    if (x->ret_pos >= LIN_POS_INF && s->rank[x - s->ops] > s->rank[w->after])
+        return true;   /* commuting info operations keep the order of 'rank' */
+    return !(s->m->step(s->c, y, i, &z) && state_equal(s, z, nx));   /* commute */
 }
 
 /* Backtracks out of a failed node: pops its frame, and the frames of
@@ -593,6 +653,7 @@ static bool pop_failed(search *s, walk *w)
         w->e = top & ~(FORCED | PHASE);
         w->info_phase = (top & PHASE) != 0;
         w->state = s->stack_state[s->depth];
+        w->after = s->stack_after[s->depth];
         uint32_t op = s->op_of[w->e];
         clear_pos(s, s->pos_of[op]);
         s->resets_done -= s->ops[op].resets;
@@ -651,9 +712,10 @@ static int run(search *s, double deadline)
             back = true;
         } else if (o->out_known == !w.info_phase && linearized_twin(s, op)) {   /* a call of this scan */
             lin_state nx;
-            if (s->m->step(s->c, w.state, o, &nx) &&
+            if (s->m->step(s->c, w.state, o, &nx) && useful(s, &w, o, nx) &&
                 (!s->use_doomed || nx == w.state || !doomed_after(s, e, nx))) {
-                int r = memo_insert(s, w.zhash ^ s->zob[op], op, nx);
+                uint64_t after = o->ret_pos >= LIN_POS_INF ? s->zafter[op] : 0;
+                int r = memo_insert(s, w.zhash ^ s->zob[op] ^ after, op, nx);
                 if (r < 0) {   /* -2: the budget; 'w' is unchanged, so resumable */
                     rc = r == -2 ? 0 : -1;
                     break;
