@@ -98,10 +98,10 @@ typedef struct lin_model {
     ** can never be legal in 's' nor in any state reached from 's' by
     ** operations without 'resets' (a get whose result does not start with
     ** the current string, when only appends can follow). The search then
-    ** abandons a state at once when some such operation, called and not
-    ** yet linearized, could only be preceded by operations without
-    ** 'resets': its return would stop every path below. May answer false
-    ** whenever unsure. */
+    ** abandons a state at once when some such operation not yet
+    ** linearized could only be preceded by operations without 'resets':
+    ** its return would stop every path below. May answer false whenever
+    ** unsure. */
     bool (*doomed)(lin_ctx *c, lin_state s, const lin_op *ro);
 } lin_model;
 
