@@ -170,17 +170,19 @@ static bool same_info_op(const lin_op *x, const lin_op *y)
 {
     return x->kind == y->kind && x->a == y->a && x->b == y->b && x->out == y->out &&
            x->out_known == y->out_known && x->readonly == y->readonly &&
-           x->optional == y->optional;
+           x->optional == y->optional && x->resets == y->resets;
 }
 
-static const lin_op *twin_ops;   /* for 'by_info_class' (qsort has no context) */
+/* An info operation and its index, sorted by class (model fields), then
+** call. */
+typedef struct info_ref { lin_op op; uint32_t i; } info_ref;
 
 static int by_info_class(const void *pa, const void *pb)
 {
-    const lin_op *x = &twin_ops[*(const uint32_t *)pa], *y = &twin_ops[*(const uint32_t *)pb];
+    const lin_op *x = &((const info_ref *)pa)->op, *y = &((const info_ref *)pb)->op;
 #define CMP(f) if (x->f != y->f) return x->f < y->f ? -1 : 1
     CMP(kind); CMP(a); CMP(b); CMP(out); CMP(out_known); CMP(readonly); CMP(optional);
-    CMP(call_pos);
+    CMP(resets); CMP(call_pos);
 #undef CMP
     return 0;
 }
@@ -189,7 +191,7 @@ static int build_twins(search *s)
 {
     s->twin = malloc((s->n + 1) * sizeof *s->twin);
     s->rank = calloc(s->n + 1, sizeof *s->rank);
-    uint32_t *info = malloc((s->n + 1) * sizeof *info);
+    info_ref *info = malloc((s->n + 1) * sizeof *info);
     if (s->twin == NULL || s->rank == NULL || info == NULL) {
         free(info);
         return -1;
@@ -198,14 +200,13 @@ static int build_twins(search *s)
     for (size_t i = 0; i < s->n; i++) {
         s->twin[i] = NO_TWIN;
         if (s->ops[i].ret_pos >= LIN_POS_INF && !s->ops[i].out_known)
-            info[k++] = (uint32_t)i;
+            info[k++] = (info_ref){s->ops[i], (uint32_t)i};
     }
-    twin_ops = s->ops;
     qsort(info, k, sizeof *info, by_info_class);
     for (size_t j = 0; j < k; j++) {
-        s->rank[info[j]] = (uint32_t)j;
-        if (j > 0 && same_info_op(&s->ops[info[j - 1]], &s->ops[info[j]]))
-            s->twin[info[j]] = info[j - 1];
+        s->rank[info[j].i] = (uint32_t)j;
+        if (j > 0 && same_info_op(&info[j - 1].op, &info[j].op))
+            s->twin[info[j].i] = info[j - 1].i;
     }
     free(info);
     return 0;
