@@ -165,6 +165,8 @@ typedef struct dyn_state {
     struct { bool used; int home; uint32_t key; dyn_rec rec; } vhint[DYN_VHINTS_MAX];
                                                  /* bug hint_not_persisted only */
     uint64_t handoffs, repairs, ae_rounds, ae_keys;
+    struct { uint32_t keys; int32_t from; } restoring;   /* keys awaited from peer 'from'
+                                                 ** (control restore; on disk), 0: none */
     char liveness[160];                          /* the scenario's liveness verdict */
 } dyn_state;
 
@@ -208,6 +210,7 @@ void dyn_hint_drop(dsim_node *n, int home, uint32_t key);
 int dyn_hints_pending(const dyn_state *s);
 void dyn_own_save(dsim_node *n, uint32_t key);
 void dyn_seq_save(dsim_node *n, int client);
+void dyn_restoring_save(dsim_node *n);
 /* What this node answers a GET of 'key' with: its record merged with
 ** every hint it holds for the key. */
 void dyn_local_read(dsim_node *n, uint32_t key, dyn_rec *out);
@@ -232,6 +235,14 @@ void dyn_on_ae_timer(dsim_node *n);
 void dyn_on_tree(dsim_node *n, int from, const dsim_msg *m);
 void dyn_on_pull(dsim_node *n, int from, const dsim_msg *m);
 void dyn_merkle(dsim_node *n, int peer, uint64_t tree[2 * DYN_MERKLE_LEAVES]);
+/* Drops every record this replica holds, on disk too, and asks 'peer' for
+** its copy of every key they share; until a key's copy arrived the node
+** answers no GET of it (the hints timer asks again). Returns how many
+** keys were asked for. */
+int dyn_restore(dsim_node *n, int peer);
+void dyn_restore_ask(dsim_node *n);
+/* A record pushed by 'from' arrived and was stored: the key is restored. */
+void dyn_restore_got(dsim_node *n, int from, uint32_t key);
 
 /* Message header of record-carrying messages (GET_R, PUT, HANDOFF): the
 ** record's meaningful bytes follow. */

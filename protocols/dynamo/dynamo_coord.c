@@ -253,6 +253,8 @@ void dyn_on_get(dsim_node *n, int from, const dsim_msg *m)
     dyn_msg_hdr h;
     memcpy(&h, m->data, sizeof h);
     DSIM_ASSERT(h.key < (uint32_t)s->cfg.keys);
+    if (s->restoring.keys & (1u << h.key))
+        return;   /* being restored: its copy has not arrived */
     dyn_local_read(n, h.key, &s->scratch);
     dyn_send_rec(n, from, DYN_MSG_GET_R, h.id, h.key, -1, &s->scratch);
 }
@@ -273,6 +275,8 @@ void dyn_on_put(dsim_node *n, int from, const dsim_msg *m)
         dsim_emit(n, "hint", json_pack("{s:i, s:i}", "home", h.hint_for + 1, "key", (int)h.key));
     } else if (dyn_ring_is_home(&s->ring, h.key, s->cfg.n, dsim_id(n))) {
         dyn_store_put(n, h.key, in);
+        if (h.id == 0)
+            dyn_restore_got(n, from, h.key);
     } else {
         return;   /* not ours: never acknowledge what we did not keep */
     }

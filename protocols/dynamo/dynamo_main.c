@@ -161,6 +161,8 @@ static void inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "repairs", json_integer((json_int_t)s->repairs));
     json_object_set_new(out, "ae_rounds", json_integer((json_int_t)s->ae_rounds));
     json_object_set_new(out, "ae_keys", json_integer((json_int_t)s->ae_keys));
+    json_object_set_new(out, "restoring_from",
+                        s->restoring.keys ? json_integer(s->restoring.from + 1) : json_null());
 }
 
 static void describe(const dsim_msg *m, json_t *out)
@@ -191,10 +193,22 @@ static void describe(const dsim_msg *m, json_t *out)
 /* Verbs: liveness_failed {why = "..."} (the scenario's liveness check
 ** failed: the invariants report it); consistency {r = R, w = W} (this
 ** node coordinates from now on with these quorums, like a per-request
-** consistency level: "read at ALL" after healing; until it restarts). */
+** consistency level: "read at ALL" after healing; until it restarts);
+** restore {from = K} (an operator replaces this replica's data with peer
+** K's copy, as after a disk failure: dyn_restore). */
 static int control(dsim_node *n, const char *verb, const json_t *args, json_t *result)
 {
     dyn_state *s = dyn_of(n);
+    if (strcmp(verb, "restore") == 0) {
+        json_t *from = json_object_get(args, "from");
+        if (!json_is_integer(from) || json_integer_value(from) < 1 ||
+            json_integer_value(from) > s->cfg.nodes || json_integer_value(from) == dsim_id(n) + 1) {
+            json_object_set_new(result, "error", json_string("restore wants {from = K}, another node 1..nodes"));
+            return -1;
+        }
+        json_object_set_new(result, "keys", json_integer(dyn_restore(n, (int)json_integer_value(from) - 1)));
+        return 0;
+    }
     if (strcmp(verb, "consistency") == 0) {
         json_t *r = json_object_get(args, "r"), *w = json_object_get(args, "w");
         json_int_t rv = json_is_integer(r) ? json_integer_value(r) : s->cfg.r;
@@ -213,7 +227,7 @@ static int control(dsim_node *n, const char *verb, const json_t *args, json_t *r
         snprintf(s->liveness, sizeof s->liveness, "%s", why ? why : "(no reason given)");
         return 0;
     }
-    json_object_set_new(result, "error", json_string("unknown verb (known: consistency, liveness_failed)"));
+    json_object_set_new(result, "error", json_string("unknown verb (known: consistency, liveness_failed, restore)"));
     return -1;
 }
 
@@ -288,6 +302,7 @@ static const dsim_event events[] = {
     {"repair", "node: node, to: node, key: int", "read repair: the coordinator sent 'to' the merged record"},
     {"siblings", "node: node, key: int, count: int", "a read found 'count' concurrent versions"},
     {"antientropy", "node: node, peer: node, keys: int", "a Merkle comparison found 'keys' keys differing"},
+    {"restore", "node: node, from: node, keys: int", "the node's records were dropped and 'keys' keys asked from 'from' (control restore)"},
     {NULL, NULL, NULL},
 };
 
