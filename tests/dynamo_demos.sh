@@ -50,6 +50,11 @@ expect 1 "fewest replicas holding the newest acknowledged value after a restore:
 expect 1 "linearizable: fail, invariants: ok" dynamo_quorum_edges.lua -D case=restore
 expect 0 "fewest replicas holding the newest acknowledged value after a restore: 2 (w = 2)" dynamo_quorum_edges.lua -D case=restore -D from=fresh
 expect 2 "unknown 'nope' (failed_write or restore)" dynamo_quorum_edges.lua -D case=nope
+# S22: two data centres: local quorums stay available through the cut and
+# read stale; global quorums (r = w = 4 of 6) read nothing stale and stop.
+expect 0 "local_quorum: during the cut 133 of 133 operations ok (100%); stale reads: 32 of 74 during the cut, 24 of 91 outside it" dynamo_local_quorum.lua
+expect 0 "quorum r=w=4 of 6: during the cut 2 of 25 operations ok (8%); stale reads: 0 of 2 during the cut, 0 of 38 outside it" dynamo_local_quorum.lua -D consistency=quorum
+expect 2 "dcs=4 data centres need at most 6 (the nodes) and to divide n=6" dynamo_local_quorum.lua -D dcs=4
 # Bad input: impossible quorums are refused before boot.
 expect 2 "n=4 replicas per key, but the cluster has 3 nodes" dynamo_quorum_race.lua -D n=4
 expect 2 "abd needs strict intersecting quorums: r + w > n" dynamo_quorum_race.lua -D abd=true -D w=1

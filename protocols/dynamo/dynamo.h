@@ -124,12 +124,15 @@ typedef struct dyn_cfg {
     dyn_mode mode;
     dyn_type type;
     bool abd, sloppy, read_repair;
+    int dcs;                     /* data centres: nodes of consecutive ids */
+    bool local_quorum;           /* count only the coordinator's data centre's home replicas */
     int64_t sloppy_after_ns, timeout_ns, hint_retry_ns, ae_ns;
 } dyn_cfg;
 
 /* The ring: every node's tokens, sorted by position. */
 typedef struct dyn_ring {
     int len;
+    int nodes, dcs, per_dc;      /* placement: per_dc home replicas in each of dcs (dcs 1: none) */
     uint64_t pos[DYN_NODES_MAX * DYN_VNODES_MAX];
     int node[DYN_NODES_MAX * DYN_VNODES_MAX];
 } dyn_ring;
@@ -179,6 +182,10 @@ void dyn_ring_build(dyn_ring *ring, int nodes, int vnodes);
 ** returns the count (== nodes). */
 int dyn_ring_pref(const dyn_ring *ring, uint32_t key, int *pref, int cap);
 bool dyn_ring_is_home(const dyn_ring *ring, uint32_t key, int n_replicas, int node);
+/* Places the 'n' home replicas of every key 'n / dcs' per data centre
+** (dcs 1: the ring walk alone, as built). */
+void dyn_ring_place(dyn_ring *ring, int dcs, int n);
+int dyn_dc_of(int nodes, int dcs, int node);   /* 0-based data centre of 'node' */
 
 /* dynamo_version.c — pure functions; 'min_bug' plants vv_merge_min. */
 dyn_order dyn_vv_compare(const dyn_vv *a, const dyn_vv *b);
