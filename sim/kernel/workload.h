@@ -46,6 +46,8 @@ typedef struct workload_state {
     int32_t writes[DSIM_STORE_KEYS];       /* per key: writes handed out */
     uint32_t active[DSIM_STORE_KEYS];      /* the keys a txn may use now */
     uint32_t fresh;                        /* the next key never used */
+    int64_t removed[8];                    /* set: elements removed, to add again */
+    uint32_t removed_n;
 } workload_state;
 
 /* A growing text buffer for history values (workload_out). */

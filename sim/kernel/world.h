@@ -135,6 +135,7 @@ struct workload_cfg {
     int drain_ms;               /* queue: only dequeue from this time on */
     int accounts, balance;      /* bank: accounts and each one's opening balance */
     int transfer_max;           /* bank: amounts drawn in 1..transfer_max */
+    int remove_pct;             /* set: percent of operations that remove an element */
 };
 
 typedef struct world_stats {
