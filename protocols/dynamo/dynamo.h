@@ -24,6 +24,12 @@
 ** - 'abd': a linearizable register after Attiya, Bar-Noy and Dolev: tags
 **   (logical counter, node) instead of wall clocks, and a read writes the
 **   value it returns back to 'w' replicas before it answers.
+** - Data centres ('dcs'): nodes of consecutive ids; a key's home replicas
+**   are n/dcs per data centre. 'consistency' "local_quorum": a phase is
+**   done when a majority of the coordinator's data centre's home replicas
+**   answered (r and w unused); the others still get every PUT.
+** - Restore (control "restore"): a replica's records replaced by one
+**   peer's copy (dynamo_sync.c), no GET answered until it arrived.
 ** - Read repair: after a read, replicas that answered an older state get
 **   the merged one. Anti-entropy every 'anti_entropy': a node sends a peer
 **   the Merkle tree over the keys both replicate; the peer descends it and
