@@ -53,6 +53,30 @@ else
     echo "ok   seed 27 without removes passes: the workload's removes found orset_remove_wins"
 fi
 
+# Failover inside a data centre (tests/scenarios/multileader_failover.lua):
+# the promoted follower serves DC1 while its leader is down, and the old
+# leader's pending adds are handed over when it returns (kept, not lost).
+fo=$DSIM_SOURCE/tests/scenarios/multileader_failover.lua
+out=$("$bin" run "$fo" 2>&1)
+if [ "$?" -ne 0 ] || ! echo "$out" | grep -q "n1 held 4 adds of its own that n2 lacked when it crashed" ||
+   ! echo "$out" | grep -q "DC1's client c2 between 850 and 1500 ms: 6 adds ok" ||
+   ! echo "$out" | grep -q "t=850 failover n2 from n1 epoch 1" ||
+   ! echo "$out" | grep -q "t=1501 n1 steps down for n2" ||
+   ! echo "$out" | grep -q "converged counter 331, acknowledged adds sum 331"; then
+    echo "FAIL: failover inside a data centre:"
+    echo "$out" | grep -E "adds|failover|steps|converged|verdicts|error"
+    failures=$((failures + 1))
+else
+    echo "ok   failover: n2 serves DC1 after n1 failed; n1's 4 pending adds kept"
+fi
+out=$("$bin" run "$fo" -D failover=false 2>&1)
+if [ "$?" -ne 0 ] || ! echo "$out" | grep -q "DC1's client c2 between 850 and 1500 ms: 0 adds ok"; then
+    echo "FAIL: without failover DC1 should take no adds while n1 is down"
+    failures=$((failures + 1))
+else
+    echo "ok   without failover DC1 takes no adds while its leader is down"
+fi
+
 replays --seed 5
 replays --seed 6
 # A failing seed shrinks (never to more faults) and the shrunk schedule
