@@ -16,7 +16,8 @@
 **   same operations in the same order.
 ** - Every value a generator writes, adds, appends or enqueues is unique
 **   per key (per workload for sets and queues), so histories are
-**   differentiated.
+**   differentiated; only the set's removes (remove > 0) add a removed
+**   element again.
 ** - History values are JSON text; the history writer frames them.
 */
 #ifndef DSIM_WORKLOAD_H

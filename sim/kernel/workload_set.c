@@ -9,7 +9,12 @@
 ** (elements the clients have added, and may have seen); otherwise half
 ** the time, when there is one, it adds again an element removed earlier
 ** (an item put back in a cart: an OR-Set must keep that add even where an
-** earlier remove of the element arrives), else a new element.
+** earlier remove of the element arrives), else a new element. An element
+** is in the pool of removed ones once; still, a remove can overtake the
+** add it names, so the reference store (a list) may hold an element twice
+** (it does not drop repeated appends: that would hide a protocol applying
+** a list append twice); set-full and the set model read a set, repeats
+** ignored.
 ** Judged linearizably by the set model, or by check "set-full" (every
 ** acknowledged add is visible to every read that began after it ended and
 ** never disappears afterwards, unless a remove that may have seen that add
@@ -34,9 +39,14 @@ static void generate(const workload_cfg *cfg, workload_state *st, rng *r, int64_
         if (last > 0 && rng_range(r, 0, 99) < cfg->remove_pct) {
             op->f = DSIM_F_REMOVE;
             op->value = rng_range(r, last > 8 ? last - 7 : 1, last);
-            st->removed[st->removed_n % 8] = op->value;
-            if (st->removed_n < 8)
-                st->removed_n++;
+            bool known = false;   /* once in the pool: added back once, never twice */
+            for (uint32_t i = 0; i < st->removed_n; i++)
+                known = known || st->removed[i] == op->value;
+            if (!known) {
+                st->removed[st->removed_n % 8] = op->value;
+                if (st->removed_n < 8)
+                    st->removed_n++;
+            }
             return;
         }
         if (st->removed_n > 0 && rng_range(r, 0, 1) == 0) {
