@@ -147,6 +147,7 @@ typedef enum dsim_f {
     DSIM_F_READ_LIST = 5, /* result: key's whole list, oldest first */
     DSIM_F_DEQUEUE = 6,   /* removes key's oldest element: 'value', DSIM_NIL when empty */
     DSIM_F_TXN = 7,       /* the micro-operations 'mops', atomically */
+    DSIM_F_REMOVE = 8,    /* key's list loses every copy of 'value' (set remove; ok if absent) */
     DSIM_F_COUNT_
 } dsim_f;
 

@@ -176,6 +176,18 @@ static int64_t list_pop(store_in *s, uint32_t key)
     return v;
 }
 
+/* Drops every copy of 'v' from key's list, keeping the others' order
+** (popped and pushed back, so the digest stays the sum it always is). */
+static void list_remove(store_in *s, uint32_t key, int64_t v)
+{
+    uint32_t n = s->len[key];
+    for (uint32_t i = 0; i < n; i++) {
+        int64_t x = list_pop(s, key);
+        if (x != v)
+            list_push(s, key, x);
+    }
+}
+
 /* Appends key's list to 'r' (count first when 'counted'). */
 static void list_out(const store_in *s, uint32_t key, dsim_result *r, bool counted)
 {
@@ -301,6 +313,9 @@ static dsim_status apply_in(store_in *s, const dsim_op *op, dsim_result *r)
         break;
     case DSIM_F_DEQUEUE:
         out = list_pop(s, op->key);
+        break;
+    case DSIM_F_REMOVE:
+        list_remove(s, op->key, op->value);
         break;
     default:
         DSIM_ASSERT(!"unknown operation");

@@ -152,6 +152,7 @@ struct workload_cfg {
     int carry;                  /* resize: messages carry the upload's session token */
     int accounts, balance;      /* bank: accounts and each one's opening balance */
     int transfer_max;           /* bank: amounts drawn in 1..transfer_max */
+    int remove_pct;             /* set: percent of operations that remove an element */
 };
 
 typedef struct world_stats {
