@@ -156,7 +156,7 @@ void pbft_install_state(dsim_node *n, uint64_t seq, const pbft_kv *kv)
     for (uint32_t i = 0; i < s->pending_len;) {   /* requests the state already holds */
         const dsim_op *op = &s->pending[i];
         if (op->client >= 0 && op->client < PBFT_CLIENTS_MAX && op->seq <= s->kv.session[op->client].seq)
-            s->pending[i] = s->pending[--s->pending_len];
+            pbft_pending_drop(s, i);
         else
             i++;
     }

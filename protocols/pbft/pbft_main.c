@@ -147,6 +147,18 @@ static void on_message(dsim_node *n, int from, const dsim_msg *m)
     case PBFT_MSG_STATE:
         pbft_on_state(n, from, m->data, m->len);
         return;
+    case PBFT_MSG_REQUEST: {
+        pbft_req r;
+        memset(&r, 0, sizeof r);
+        if (m->len >= offsetof(pbft_req, op.mops_len) + sizeof r.csig && m->len <= sizeof r) {
+            size_t oplen = m->len - sizeof r.csig;   /* the op's meaningful bytes, then the signature */
+            memcpy(&r.op, m->data, oplen);
+            memcpy(&r.csig, (const char *)m->data + oplen, sizeof r.csig);
+            if (r.op.f < DSIM_F_COUNT_ && r.op.mops_len <= DSIM_MOPS_MAX && dsim_op_bytes(&r.op) == oplen)
+                pbft_on_relayed(n, from, &r);
+        }
+        return;
+    }
     default:
         return;   /* a Byzantine sender's invention */
     }
@@ -181,7 +193,7 @@ static void on_request(dsim_node *n, const dsim_op *op)
 }
 
 static const char *const msg_names[] = {"PrePrepare", "Prepare", "Commit", "Checkpoint", "ViewChange",
-                                        "NewView", "Status", "State", NULL};
+                                        "NewView", "Status", "State", "Request", NULL};
 
 static void inspect(dsim_node *n, json_t *out)
 {

@@ -162,7 +162,7 @@ static void send_to(dsim_world *w, client *cl, int node)
     DSIM_ASSERT(cl->busy);
     DSIM_ASSERT(node >= 0);
     DSIM_ASSERT(node < w->nodes_len);
-    net_send(w, w->nodes_len + cl->idx, node, MSG_REQUEST, 0, &cl->op,
+    net_send_node(w, w->nodes_len + cl->idx, node, MSG_REQUEST, 0, &cl->op,
              (uint32_t)dsim_op_bytes(&cl->op), w->msg_id_next++);
 }
 
@@ -351,12 +351,12 @@ static void reply_send(dsim_node *n, const dsim_op *op, dsim_status status, int6
     DSIM_ASSERT(len <= DSIM_RESULT_WORDS_MAX);
     reply_body r = {.op_id = op->id, .value = value, .status = (int32_t)status, .node = dsim_id(n)};
     if (n->byz[0] && strcmp(n->byz, "silent") == 0) {   /* a silent node answers nobody */
-        net_send_dropped(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
+        net_send_dropped(w, n->ep, w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
                          w->msg_id_next++, "byzantine");
         return;
     }
     if (len == 0) {
-        net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
+        net_send(w, n->ep, w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
                  w->msg_id_next++);
         return;
     }
@@ -367,7 +367,7 @@ static void reply_send(dsim_node *n, const dsim_op *op, dsim_status status, int6
     DSIM_ASSERT(buf != NULL);
     memcpy(buf, &r, sizeof r);
     memcpy(buf + sizeof r, words, len * sizeof *words);
-    net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, buf, (uint32_t)bytes,
+    net_send(w, n->ep, w->nodes_len + op->client, MSG_REPLY, 0, buf, (uint32_t)bytes,
              w->msg_id_next++);
     free(buf);
 }

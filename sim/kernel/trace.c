@@ -23,8 +23,11 @@ const char *endpoint_name(const dsim_world *w, int ep, char *buf, size_t cap)
 {
     DSIM_ASSERT(ep >= 0);
     DSIM_ASSERT(ep < w->net.endpoints);
-    if (ep < w->nodes_len)
+    int slot = world_ep_slot(w, ep);
+    if (slot >= 0 && slot < w->nodes_len)
         snprintf(buf, cap, "n%d", ep + 1);
+    else if (slot >= 0)   /* a twin: its identity's name, primed */
+        snprintf(buf, cap, "n%d'", w->nodes[slot].id + 1);
     else
         snprintf(buf, cap, "c%d", ep - w->nodes_len + 1);
     return buf;
