@@ -56,7 +56,7 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
         return -1;
     }
     /* Clients are endpoints after the nodes (world_create sized the links). */
-    DSIM_ASSERT(w->net.endpoints == w->nodes_len + cfg->count);
+    DSIM_ASSERT(w->net.endpoints == w->nodes_len + cfg->count + w->twins_len);
     const workload *wl = workload_find(cfg->name);
     if (wl == NULL) {
         snprintf(err, cap, "unknown workload '%s' (see: dsim list workloads)", cfg->name);
