@@ -209,6 +209,16 @@ static void inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "last_executed", json_integer((json_int_t)s->last_exec));
     json_object_set_new(out, "stable_checkpoint", json_integer((json_int_t)s->stable));
     json_object_set_new(out, "pending", json_integer(s->pending_len));
+    json_t *ordered = json_object();   /* seq -> the request id its accepted pre-prepare carries (0: null) */
+    for (int i = 0; i < PBFT_LOG_MAX; i++) {
+        const pbft_slot *sl = &s->log[i];
+        if (sl->seq > s->stable && sl->has_pp) {
+            char k[24];
+            snprintf(k, sizeof k, "%" PRIu64, sl->seq);
+            json_object_set_new(ordered, k, json_integer(sl->pp.null_req ? 0 : (json_int_t)sl->pp.op.id));
+        }
+    }
+    json_object_set_new(out, "ordered", ordered);
     json_object_set_new(out, "view_changes", json_integer((json_int_t)s->view_changes));
     json_object_set_new(out, "state_transfers", json_integer((json_int_t)s->state_transfers));
     json_object_set_new(out, "state_digest", json_string(digest));

@@ -483,6 +483,10 @@ void dsim_emit(dsim_node *n, const char *name, json_t *fields)
         json_t *ev = fields ? json_deep_copy(fields) : json_object();
         json_object_set_new(ev, "name", json_string(name));
         json_object_set_new(ev, "node", json_integer(n->id + 1));
+        if (n->slot != n->id) {   /* a twin instance: which one acted */
+            char buf[16];
+            json_object_set_new(ev, "instance", json_string(endpoint_name(w, n->ep, buf, sizeof buf)));
+        }
         if (!w->emits_pending) {
             w->emits_pending = json_array();
             world_call_at(w, w->now, emits_flush, 0, 0);
