@@ -39,7 +39,7 @@ for i = 1, ntwins do twins[i] = "n" .. i end
 local c = dsim.cluster {
   protocol = "pbft", nodes = 4, twins = twins,
   options  = { view_timeout = 300, status = 500, checkpoint_every = 16 },
-  net      = { latency = dsim.uniform(1, 8) },
+  net      = { latency = dsim.uniform(1, 15) },
   clients  = { count = 4, workload = "kv", keys = 4, rate = 50, timeout = 1500,
                send = "all", replies = 2, retransmit = 400 },
   invariants = "every",

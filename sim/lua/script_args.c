@@ -80,7 +80,7 @@ static int twin_slot_arg(lua_State *L, int idx, dsim_world *w)
     long k = strtol(s + 1, &end, 10);
     int slot = k >= 1 && k <= dsim_node_count(w) && end == s + len - 1 ? dsim_twin_slot(w, (int)k - 1) : -1;
     if (slot < 0)
-        return luaL_error(L, "bad node %s: n%ld has no twin (dsim.cluster{twins = ...})", s, k);
+        return luaL_error(L, "bad node %s: n%d has no twin (dsim.cluster{twins = ...})", s, (int)k);
     return slot;
 }
 
