@@ -232,6 +232,57 @@ uint64_t dsim_store_digest(const dsim_store *s);
 ** one, so snapshots and messages need not carry the whole pool. */
 size_t dsim_store_bytes(const dsim_store *s);
 
+/* ---- the replicated state machine: store + exactly-once sessions --------
+** What every protocol that replicates client operations applies in order
+** (Raft, Multi-Paxos, ZAB, primary-backup, PBFT): a 'dsim_store' and, per
+** client of id 0..DSIM_KV_CLIENTS-1, a session holding the last seq it
+** applied and that op's status and value. An op is applied at most once
+** per (client, seq): a retry of the last seq gets the kept result without
+** applying again; an older seq is stale (DSIM_FAIL, nothing applied).
+** Plain bytes with no pointers, the store last: the first dsim_kv_bytes()
+** bytes are the whole contents (versioned), so a struct ending in a
+** dsim_kv travels and persists as a prefix; read one back into a zeroed
+** dsim_kv and check it with dsim_kv_check. Clients without a session (id
+** < 0: a protocol's own scripted ops; id >= DSIM_KV_CLIENTS) are applied
+** without one (a retry applies again), or refused under DSIM_KV_STRICT (a
+** Byzantine primary may order an op whose client id it made up). */
+#define DSIM_KV_CLIENTS 64
+#define DSIM_KV_STRICT 1u    /* dsim_kv_init flag: ops without a session fail */
+typedef struct dsim_kv { uint64_t words[2 + 3 * DSIM_KV_CLIENTS + sizeof(dsim_store) / 8]; } dsim_kv;
+typedef enum dsim_kv_verdict {
+    DSIM_KV_NEW = 0,       /* dsim_kv_seen only: not applied yet, go ahead */
+    DSIM_KV_APPLIED,       /* applied now; its result is kept in the session */
+    DSIM_KV_UNTRACKED,     /* applied now; the client has no session */
+    DSIM_KV_REPEAT,        /* the client's last seq again: its kept result */
+    DSIM_KV_REPEAT_WORDS,  /* the same, but that result had words, which are
+                           ** not kept: status and value only (not an answer) */
+    DSIM_KV_STALE,         /* older than the client's last seq: DSIM_FAIL */
+    DSIM_KV_REFUSED,       /* DSIM_KV_STRICT, client without a session: DSIM_FAIL */
+} dsim_kv_verdict;
+/* Makes 'kv' what every replica starts from: no sessions, the store of
+** dsim_store_init; 'flags' is 0 or DSIM_KV_STRICT. */
+void dsim_kv_init(dsim_node *n, dsim_kv *kv, unsigned flags);
+/* Applies 'op' exactly once: the verdict says what happened; '*st' and
+** 'r' get the answer (for a repeat the kept status and value, no words;
+** r->len 0). Nothing changes unless the verdict is APPLIED or UNTRACKED. */
+dsim_kv_verdict dsim_kv_apply(dsim_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *r);
+/* What dsim_kv_apply would do with 'op', changing nothing: DSIM_KV_NEW
+** when it would apply it, else the verdict with the kept status and value
+** in '*st' and '*value' (a leader answers a retry without logging it). */
+dsim_kv_verdict dsim_kv_seen(const dsim_kv *kv, const dsim_op *op, dsim_status *st, int64_t *value);
+/* A read-only op against the store (dsim_store_read), no session. */
+dsim_status dsim_kv_read(const dsim_kv *kv, const dsim_op *op, dsim_result *r);
+/* The store's digest plus a hash per session (client, seq), O(1): equal
+** states have equal digests. */
+uint64_t dsim_kv_digest(const dsim_kv *kv);
+/* The bytes of the contents: a prefix of 'kv'. */
+size_t dsim_kv_bytes(const dsim_kv *kv);
+/* 0 when the first 'len' bytes of 'kv' (zeroed past them) are a whole kv
+** of this version: known version and flags, a store whose used prefix is
+** in bounds, exactly dsim_kv_bytes() long; -1 otherwise (never asserts:
+** bytes from a disk or a peer may be anything). */
+int dsim_kv_check(const dsim_kv *kv, size_t len);
+
 /* ---- named protocol events ---------------------------------------------- */
 
 /* One event a protocol may emit, declared in its 'events' table: the

@@ -62,7 +62,6 @@
 #define REPL_NODES_MAX 32
 #define REPL_LOG_MAX 1024
 #define REPL_BATCH_MAX 32
-#define REPL_CLIENTS_MAX 64
 #define REPL_PENDING_MAX 128
 #define REPL_RING 64            /* applied (lsn, digest) pairs kept for the invariants */
 #define REPL_GHOST 4096
@@ -83,21 +82,9 @@ typedef struct repl_entry {
     dsim_op op;
 } repl_entry;
 
-typedef struct repl_session {
-    uint64_t seq;
-    int64_t value;
-    int32_t status, words;
-} repl_session;
-
-typedef struct repl_kv {
-    uint64_t digest, session_digest;
-    repl_session session[REPL_CLIENTS_MAX];
-    dsim_store store;            /* last: records carry only its used prefix */
-} repl_kv;
-
 typedef struct repl_snapshot {
     uint64_t lsn, epoch, hash;   /* the state after applying every LSN <= 'lsn' */
-    repl_kv kv;
+    dsim_kv kv;                  /* last: records carry only its used prefix */
 } repl_snapshot;
 
 /* The configuration: who leads (heads), in what order the chain runs, the
@@ -193,7 +180,7 @@ typedef struct repl_state {
     /* volatile */
     repl_role role;
     uint64_t commit, applied, match_ok;
-    repl_kv kv;
+    dsim_kv kv;                  /* the state machine: store and client sessions */
     dsim_timer_id tick;
     int64_t heard_upstream_mono;
     int64_t lease_until_mono;
@@ -302,7 +289,6 @@ void repl_promote(dsim_node *n);
 void repl_apply_to(dsim_node *n, uint64_t upto);
 void repl_on_client(dsim_node *n, const dsim_op *op);
 void repl_drop_pending(dsim_node *n);
-void repl_kv_apply_op(repl_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res);
 uint64_t repl_visible(dsim_node *n);
 bool repl_leased(dsim_node *n);   /* chain: may serve reads and commit as tail */
 

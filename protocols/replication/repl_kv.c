@@ -1,6 +1,7 @@
 /*
-** repl_kv.c — the replicated state machine (the kernel's 'dsim_store' with
-** exactly-once client sessions), client requests and reads.
+** repl_kv.c — the replicated state machine (the kernel's 'dsim_kv': the
+** reference store with exactly-once client sessions), client requests and
+** reads.
 **
 ** Writes enter at the leader (the chain's head): one log entry, synced,
 ** shipped, answered when the entry is applied, which happens once it is
@@ -15,41 +16,12 @@
 **   while its lease from the master holds; with 'craq' at any node whose
 **   log holds no uncommitted write of the key (a clean read); otherwise a
 **   redirect to the tail.
-** Sessions (client, seq) as in Raft: a duplicate gets the first result.
+** Sessions (client, seq), as in every protocol (dsim_kv): a duplicate gets
+** the first result.
 */
 #include <stdlib.h>
 
 #include "repl.h"
-
-static uint64_t session_hash(int32_t client, uint64_t seq)
-{
-    return repl_mix(repl_mix(0x5e55, (uint64_t)(uint32_t)client), seq);
-}
-
-void repl_kv_apply_op(repl_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res)
-{
-    repl_session *ses = NULL;
-    res->value = 0;
-    res->len = 0;
-    if (op->client >= 0 && op->client < REPL_CLIENTS_MAX) {
-        ses = &kv->session[op->client];
-        if (op->seq <= ses->seq) {
-            *st = op->seq == ses->seq ? (dsim_status)ses->status : DSIM_FAIL;
-            res->value = op->seq == ses->seq ? ses->value : 0;
-            return;
-        }
-    }
-    *st = dsim_op_readonly(op) ? dsim_store_read(&kv->store, op, res) : dsim_store_apply(&kv->store, op, res);
-    if (ses) {
-        kv->session_digest -= session_hash(op->client, ses->seq);
-        ses->seq = op->seq;
-        ses->status = (int32_t)*st;
-        ses->value = res->value;
-        ses->words = res->len > 0;
-        kv->session_digest += session_hash(op->client, ses->seq);
-    }
-    kv->digest = kv->session_digest + dsim_store_digest(&kv->store);
-}
 
 /* The highest LSN this node may show: a follower's verified prefix up to
 ** the commit point it learned (bug 'hwm_leak': its whole log). */
@@ -99,10 +71,10 @@ void repl_apply_to(dsim_node *n, uint64_t upto)
         res->value = 0;
         res->len = 0;
         if (e->kind == REPL_E_OP)
-            repl_kv_apply_op(&s->kv, &e->op, &st, res);
+            dsim_kv_apply(&s->kv, &e->op, &st, res);
         s->applied = e->lsn;
         s->ring_lsn[s->ring_next % REPL_RING] = s->applied;
-        s->ring_digest[s->ring_next++ % REPL_RING] = s->kv.digest;
+        s->ring_digest[s->ring_next++ % REPL_RING] = dsim_kv_digest(&s->kv);
         if (s->pending_len)
             settle(n, e, st, res);
         if (s->opt.snapshot_every > 0 && s->applied - s->snap >= (uint64_t)s->opt.snapshot_every)
@@ -120,7 +92,7 @@ static void answer_local(dsim_node *n, const dsim_op *op)
 {
     dsim_result *res = malloc(sizeof *res);
     DSIM_ASSERT(res != NULL);
-    dsim_status st = dsim_store_read(&repl_of(n)->kv.store, op, res);
+    dsim_status st = dsim_kv_read(&repl_of(n)->kv, op, res);
     dsim_reply_result(n, op, st, res);
     free(res);
 }
@@ -170,15 +142,17 @@ static void chain_read(dsim_node *n, const dsim_op *op)
 static bool duplicate(dsim_node *n, const dsim_op *op)
 {
     repl_state *s = repl_of(n);
-    if (op->client >= 0 && op->client < REPL_CLIENTS_MAX) {
-        const repl_session *ses = &s->kv.session[op->client];
-        if (op->seq == ses->seq) {
-            if (!ses->words)
-                dsim_reply(n, op, (dsim_status)ses->status, ses->value);
-            return true;
-        }
-        if (op->seq < ses->seq)
-            return true;
+    dsim_status kept;
+    int64_t value;
+    switch (dsim_kv_seen(&s->kv, op, &kept, &value)) {
+    case DSIM_KV_REPEAT:   /* applied already: the kept answer */
+        dsim_reply(n, op, kept, value);
+        return true;
+    case DSIM_KV_REPEAT_WORDS:   /* a result with words is not kept: no answer */
+    case DSIM_KV_STALE:          /* an old duplicate; its client has moved on */
+        return true;
+    default:
+        break;
     }
     for (uint32_t i = 0; i < s->pending_len; i++)
         if (s->pending[i].op.id == op->id)

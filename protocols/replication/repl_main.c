@@ -191,7 +191,7 @@ static void on_append_msg(dsim_node *n, int from, const dsim_msg *m)
 static void on_snap_msg(dsim_node *n, int from, const dsim_msg *m)
 {
     repl_append h;
-    DSIM_ASSERT(m->len >= sizeof h + offsetof(repl_snapshot, kv.store));
+    DSIM_ASSERT(m->len >= sizeof h + offsetof(repl_snapshot, kv));
     repl_snapshot *snap = calloc(1, sizeof *snap);
     DSIM_ASSERT(snap != NULL);
     memcpy(&h, m->data, sizeof h);

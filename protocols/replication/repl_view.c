@@ -31,7 +31,7 @@ void repl_inspect(dsim_node *n, json_t *out)
 {
     repl_state *s = repl_of(n);
     char digest[24];
-    snprintf(digest, sizeof digest, "%016" PRIx64, s->kv.digest);
+    snprintf(digest, sizeof digest, "%016" PRIx64, dsim_kv_digest(&s->kv));
     const char *role = repl_role_name(s);
     if (s->opt.mode == REPL_CHAIN && s->role == REPL_FOLLOWER && repl_is_tail(s, dsim_id(n)))
         role = "tail";

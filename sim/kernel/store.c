@@ -97,6 +97,14 @@ size_t dsim_store_bytes(const dsim_store *st)
     return offsetof(store_in, cell) + (s->cells_used + 1) * sizeof(store_cell);
 }
 
+size_t store_bytes_checked(const dsim_store *st)
+{
+    const store_in *s = (const store_in *)st;
+    if (s->cells_used >= STORE_CELLS)
+        return 0;
+    return offsetof(store_in, cell) + (s->cells_used + 1) * sizeof(store_cell);
+}
+
 uint64_t dsim_store_digest(const dsim_store *s)
 {
     return ((const store_in *)s)->digest;

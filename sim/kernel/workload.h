@@ -91,6 +91,10 @@ int workload_list(FILE *out, bool as_json);
 void wl_int(wl_text *t, int64_t v);   /* DSIM_NIL -> null */
 void wl_list(wl_text *t, const int64_t *words, uint32_t len);   /* [a,b,...] */
 
+/* store.c, for kv.c: dsim_store_bytes of bytes that may be anything (a
+** disk record, a peer's message): 0 when the used prefix is out of bounds. */
+size_t store_bytes_checked(const dsim_store *s);
+
 extern const workload workload_register, workload_cas_register, workload_kv;
 extern const workload workload_counter, workload_set, workload_list_append;
 extern const workload workload_txn_append, workload_txn_rw, workload_queue, workload_bank;
