@@ -137,6 +137,13 @@ void trace_header(dsim_world *w, const char *scenario, json_t *params)
                           "clients", w->clients_len, "options", w->options,
                           "params", params ? params : json_null());
     DSIM_ASSERT(h != NULL);
+    if (w->twins_len > 0) {   /* the identities with a twin instance, in slot order (the viewer's lanes) */
+        json_t *twins = json_array();
+        char buf[16];
+        for (int k = 0; k < w->twins_len; k++)
+            json_array_append_new(twins, json_string(endpoint_name(w, w->nodes[w->nodes_len + k].id, buf, sizeof buf)));
+        json_object_set_new(h, "twins", twins);
+    }
     json_dumpf(h, w->trace, JSON_COMPACT | JSON_PRESERVE_ORDER);
     fputc('\n', w->trace);
     json_decref(h);
