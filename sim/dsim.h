@@ -270,10 +270,17 @@ dsim_kv_verdict dsim_kv_apply(dsim_kv *kv, const dsim_op *op, dsim_status *st, d
 ** when it would apply it, else the verdict with the kept status and value
 ** in '*st' and '*value' (a leader answers a retry without logging it). */
 dsim_kv_verdict dsim_kv_seen(const dsim_kv *kv, const dsim_op *op, dsim_status *st, int64_t *value);
+/* A leader's step before it logs 'op': true when 'op' was seen already
+** and is settled here: a repeat of the client's last seq is answered with
+** the kept result (not when that result had words: no answer), a stale
+** one is dropped (its client has moved on), a refused one (DSIM_KV_STRICT)
+** gets DSIM_FAIL. False when 'op' is new: log it. */
+bool dsim_kv_answer_seen(dsim_node *n, const dsim_kv *kv, const dsim_op *op);
 /* A read-only op against the store (dsim_store_read), no session. */
 dsim_status dsim_kv_read(const dsim_kv *kv, const dsim_op *op, dsim_result *r);
 /* The store's digest plus a hash per session (client, seq), O(1): equal
-** states have equal digests. */
+** states have equal digests. 0 for a zeroed dsim_kv (a node's state block
+** before it boots, as 'inspect' may see it). */
 uint64_t dsim_kv_digest(const dsim_kv *kv);
 /* The bytes of the contents: a prefix of 'kv'. */
 size_t dsim_kv_bytes(const dsim_kv *kv);

@@ -227,6 +227,7 @@ static void test_the_prefix_round_trips_and_bad_bytes_are_refused(void **st)
     dsim_kv *zero = calloc(1, sizeof *zero);
     assert_non_null(zero);
     assert_int_equal(dsim_kv_check(zero, len), -1);   /* never initialised */
+    assert_true(dsim_kv_digest(zero) == 0);             /* inspected before boot */
     free(zero);
     free(c);
     free(buf);
@@ -242,6 +243,38 @@ static void test_init_starts_from_the_workloads_initial_state(void **st)
     assert_true(dsim_kv_digest(&f->a) != dsim_store_digest(&s));   /* sessions count */
 }
 
+static void test_a_leader_answers_a_retry_from_the_session_and_drops_a_stale_one(void **st)
+{
+    kv_fixture *f = *st;
+    dsim_world *w = probe_world(1, DSIM_KV_CLIENTS + 2, 1);   /* clients past the sessions too */
+    probe_boot_all(w);
+    dsim_node *n = &w->nodes[0];
+    dsim_kv *kv = calloc(1, sizeof *kv);
+    assert_non_null(kv);
+    dsim_kv_init(n, kv, DSIM_KV_STRICT);
+    dsim_status s;
+    dsim_op w1 = op_of(1, 1, DSIM_F_WRITE, 0, 5), w2 = op_of(1, 2, DSIM_F_WRITE, 0, 6);
+    dsim_op app = op_of(2, 1, DSIM_F_APPEND, 5, 9), rl = op_of(2, 2, DSIM_F_READ_LIST, 5, 0);
+    dsim_kv_apply(kv, &w2, &s, &f->r);
+    dsim_kv_apply(kv, &app, &s, &f->r);
+    dsim_kv_apply(kv, &rl, &s, &f->r);
+    uint64_t sent = w->msg_id_next;
+    dsim_op next = op_of(1, 3, DSIM_F_WRITE, 0, 7);
+    assert_false(dsim_kv_answer_seen(n, kv, &next));   /* new: log it */
+    assert_int_equal(w->msg_id_next, sent);
+    assert_true(dsim_kv_answer_seen(n, kv, &w1));      /* stale: dropped, no answer */
+    assert_int_equal(w->msg_id_next, sent);
+    assert_true(dsim_kv_answer_seen(n, kv, &rl));      /* words not kept: no answer */
+    assert_int_equal(w->msg_id_next, sent);
+    assert_true(dsim_kv_answer_seen(n, kv, &w2));      /* a retry: the kept answer */
+    assert_int_equal(w->msg_id_next, sent + 1);
+    dsim_op unknown = op_of(DSIM_KV_CLIENTS + 1, 1, DSIM_F_WRITE, 0, 1);   /* no session: strict */
+    assert_true(dsim_kv_answer_seen(n, kv, &unknown));   /* refused: DSIM_FAIL */
+    assert_int_equal(w->msg_id_next, sent + 2);
+    free(kv);
+    world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +285,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_clients_without_a_session_are_untracked_or_refused_when_strict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_equal_states_have_equal_digests_whatever_the_history, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_prefix_round_trips_and_bad_bytes_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_leader_answers_a_retry_from_the_session_and_drops_a_stale_one, setup, teardown),
         cmocka_unit_test_setup_teardown(test_init_starts_from_the_workloads_initial_state, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

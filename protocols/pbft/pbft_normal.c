@@ -97,18 +97,12 @@ void pbft_on_request(dsim_node *n, const dsim_op *op)
     seen->id = op->id;
     seen->digest = pbft_op_digest(op);
     pbft_byz_lie_reply(n, op);
-    dsim_status kept;
-    int64_t value;
-    dsim_kv_verdict verdict = dsim_kv_seen(&s->kv, op, &kept, &value);
-    if (verdict == DSIM_KV_REFUSED || op->key >= DSIM_STORE_KEYS) {   /* no session, or no key */
+    if (op->key >= DSIM_STORE_KEYS) {
         dsim_reply(n, op, DSIM_FAIL, 0);
         return;
     }
-    if (verdict == DSIM_KV_REPEAT) {   /* a retry: the kept answer */
-        dsim_reply(n, op, kept, value);
-        return;
-    }
-    if (verdict != DSIM_KV_NEW)   /* older, or a result with words (not kept) */
+    /* a retry gets the kept answer; a client id without a session, DSIM_FAIL */
+    if (dsim_kv_answer_seen(n, &s->kv, op))
         return;
     bool fresh = pending_find(s, op->id) < 0;
     dsim_sig csig = dsim_request_sig(n, op);

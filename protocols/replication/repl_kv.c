@@ -142,18 +142,8 @@ static void chain_read(dsim_node *n, const dsim_op *op)
 static bool duplicate(dsim_node *n, const dsim_op *op)
 {
     repl_state *s = repl_of(n);
-    dsim_status kept;
-    int64_t value;
-    switch (dsim_kv_seen(&s->kv, op, &kept, &value)) {
-    case DSIM_KV_REPEAT:   /* applied already: the kept answer */
-        dsim_reply(n, op, kept, value);
+    if (dsim_kv_answer_seen(n, &s->kv, op))   /* a retry: the kept answer, or none */
         return true;
-    case DSIM_KV_REPEAT_WORDS:   /* a result with words is not kept: no answer */
-    case DSIM_KV_STALE:          /* an old duplicate; its client has moved on */
-        return true;
-    default:
-        break;
-    }
     for (uint32_t i = 0; i < s->pending_len; i++)
         if (s->pending[i].op.id == op->id)
             return true;

@@ -20,7 +20,8 @@
 ** - The layout is the encoding: header, sessions, then the store, whose
 **   used prefix ends the contents ('dsim_kv_bytes'). 'version' names the
 **   layout; a kv that was never initialised has version 0, and every
-**   function but 'dsim_kv_check' asserts it was.
+**   function but 'dsim_kv_check' and 'dsim_kv_digest' (0: a node's zeroed
+**   state, inspected before it booted) asserts it was.
 ** - Nothing here asserts on an op's client id or key: they may come from
 **   a Byzantine peer. An id without a session is applied untracked, or
 **   refused under DSIM_KV_STRICT; a bad key fails in the store.
@@ -123,6 +124,22 @@ dsim_kv_verdict dsim_kv_seen(const dsim_kv *kv, const dsim_op *op, dsim_status *
     return judge(cin_of(kv), op, st, value, &ses);
 }
 
+bool dsim_kv_answer_seen(dsim_node *n, const dsim_kv *kv, const dsim_op *op)
+{
+    dsim_status st;
+    int64_t value;
+    switch (dsim_kv_seen(kv, op, &st, &value)) {
+    case DSIM_KV_NEW:
+        return false;
+    case DSIM_KV_REPEAT:
+    case DSIM_KV_REFUSED:
+        dsim_reply(n, op, st, value);
+        return true;
+    default:   /* REPEAT_WORDS, STALE: no answer */
+        return true;
+    }
+}
+
 dsim_kv_verdict dsim_kv_apply(dsim_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *r)
 {
     kv_in *k = in_of(kv);
@@ -150,7 +167,10 @@ dsim_status dsim_kv_read(const dsim_kv *kv, const dsim_op *op, dsim_result *r)
 
 uint64_t dsim_kv_digest(const dsim_kv *kv)
 {
-    const kv_in *k = cin_of(kv);
+    const kv_in *k = (const kv_in *)kv;
+    if (k->version == 0)   /* a zeroed state block: the node never booted ('inspect') */
+        return 0;
+    k = cin_of(kv);
     return k->session_digest + dsim_store_digest(&k->store);
 }
 
