@@ -174,12 +174,17 @@ typedef struct dsim_op {
     int64_t value2;     /* cas: new value */
     /* DSIM_F_TXN only; a plain op travels without this tail (dsim_op_bytes) */
     uint32_t mops_len;
-    uint32_t pad_;
+    /* The client's session token: the highest token a reply gave it
+    ** (dsim_reply_token: a position such as an LSN whose state the answer
+    ** reflected), or one its workload took from a message; 0: none. A
+    ** protocol that hands out no tokens never sees one. */
+    uint32_t token;
     dsim_mop mops[DSIM_MOPS_MAX];
 } dsim_op;
 
 /* The bytes of 'op' that carry meaning: a plain op stops before
-** 'mops_len'. Send that many and copy them into a zeroed dsim_op. */
+** 'mops_len' (before 'mops' when it carries a token). Send that many and
+** copy them into a zeroed dsim_op. */
 size_t dsim_op_bytes(const dsim_op *op);
 /* True when 'op' changes nothing (reads, and transactions of reads only). */
 bool dsim_op_readonly(const dsim_op *op);
@@ -206,6 +211,12 @@ typedef struct dsim_result {
     int64_t words[DSIM_RESULT_WORDS_MAX];
 } dsim_result;
 void dsim_reply_result(dsim_node *n, const dsim_op *op, dsim_status status, const dsim_result *r);
+/* dsim_reply_result ('r' may be NULL: no value) whose reply also carries a
+** session token (> 0): the position of the state the answer reflects. The
+** client keeps the highest token it was given and sends it in every later
+** operation's 'token' (read-your-writes, monotonic reads by position). */
+void dsim_reply_token(dsim_node *n, const dsim_op *op, dsim_status status, const dsim_result *r,
+                      uint32_t token);
 
 /* ---- the reference state machine ----------------------------------------
 ** Every operation above on one store of DSIM_STORE_KEYS registers and

@@ -18,6 +18,7 @@
 **   redirect to the tail.
 ** Sessions (client, seq), as in every protocol (dsim_kv): a duplicate gets
 ** the first result.
+** Local reads and session tokens: repl_read.c.
 */
 #include <stdlib.h>
 
@@ -48,7 +49,7 @@ static void settle(dsim_node *n, const repl_entry *e, dsim_status st, const dsim
             continue;
         }
         if (p->lsn == e->lsn && p->epoch == e->epoch && e->op.id == p->op.id)
-            dsim_reply_result(n, &p->op, st, res);
+            dsim_reply_token(n, &p->op, st, res, repl_token(s, e->lsn));
     }
     s->pending_len = keep;
 }
@@ -70,8 +71,10 @@ void repl_apply_to(dsim_node *n, uint64_t upto)
         }
         res->value = 0;
         res->len = 0;
-        if (e->kind == REPL_E_OP)
+        if (e->kind == REPL_E_OP) {
             dsim_kv_apply(&s->kv, &e->op, &st, res);
+            repl_stmt_apply(n, e, st);
+        }
         s->applied = e->lsn;
         s->ring_lsn[s->ring_next % REPL_RING] = s->applied;
         s->ring_digest[s->ring_next++ % REPL_RING] = dsim_kv_digest(&s->kv);
@@ -81,20 +84,13 @@ void repl_apply_to(dsim_node *n, uint64_t upto)
             repl_take_snapshot(n);
     }
     free(res);
+    if (s->waiting_len)
+        repl_wake_reads(n);
 }
 
 void repl_drop_pending(dsim_node *n)
 {
     repl_of(n)->pending_len = 0;
-}
-
-static void answer_local(dsim_node *n, const dsim_op *op)
-{
-    dsim_result *res = malloc(sizeof *res);
-    DSIM_ASSERT(res != NULL);
-    dsim_status st = dsim_kv_read(&repl_of(n)->kv, op, res);
-    dsim_reply_result(n, op, st, res);
-    free(res);
 }
 
 static bool key_clean(repl_state *s, const dsim_op *op)
@@ -128,11 +124,11 @@ static void chain_read(dsim_node *n, const dsim_op *op)
     ** restart, not before the first append): it holds every committed entry. */
     bool member = repl_chain_pos(s, self) >= 0 && s->match_ok == s->last && repl_leased(n);
     if (member && repl_is_tail(s, self) && s->applied == s->last) {
-        answer_local(n, op);
+        repl_read_local(n, op);
         return;
     }
     if (member && s->opt.craq && key_clean(s, op)) {
-        answer_local(n, op);
+        repl_read_local(n, op);
         return;
     }
     int tail = chain_tail(s);
@@ -158,11 +154,13 @@ static void log_op(dsim_node *n, const dsim_op *op)
         return;
     bool short_isr = s->opt.mode == REPL_ISR && repl_popcount(s->cfg.isr) < s->opt.min_insync &&
                      !dsim_bug(n, "isr_unsafe_shrink");
-    if (short_isr || s->last - s->snap >= REPL_LOG_MAX || s->pending_len == REPL_PENDING_MAX) {
+    if (short_isr || s->last - s->snap >= REPL_LOG_MAX || s->pending_len == REPL_PENDING_MAX ||
+        repl_stmt_refused(s, op)) {
         dsim_reply(n, op, DSIM_FAIL, 0);   /* not appended: definitely not applied */
         return;
     }
     repl_entry e = {.lsn = s->last + 1, .epoch = s->cfg.epoch, .kind = REPL_E_OP, .op = *op};
+    repl_stmt_execute(n, &e);
     repl_log_append(n, &e);
     dsim_disk_sync(n);
     s->match_ok = s->last;
@@ -192,13 +190,13 @@ void repl_on_client(dsim_node *n, const dsim_op *op)
     }
     if (s->role != REPL_LEADER) {
         if (read && s->opt.follower_reads)
-            answer_local(n, op);
+            repl_read_local(n, op);
         else
             dsim_reply(n, op, DSIM_REDIRECT, s->cfg.leader == self ? -1 : s->cfg.leader);
         return;
     }
     if (read && (s->opt.mode == REPL_ASYNC || s->opt.mode == REPL_SEMISYNC))
-        answer_local(n, op);
+        repl_read_local(n, op);
     else
         log_op(n, op);
 }

@@ -59,6 +59,8 @@ static uint64_t entry_hash(uint64_t prev, const repl_entry *e)
 {
     uint64_t h = repl_mix(repl_mix(prev, e->lsn), e->epoch);
     h = repl_mix(h, e->kind);
+    if (e->now || e->rnd)   /* a row image (repl_stmt.c) */
+        h = repl_mix(repl_mix(h, (uint64_t)e->now), (uint64_t)e->rnd);
     const unsigned char *p = (const unsigned char *)&e->op;
     size_t len = dsim_op_bytes(&e->op);
     for (size_t i = 0; i < len; i++)
@@ -168,6 +170,8 @@ void repl_install_snapshot(dsim_node *n, const repl_snapshot *snap)
     persist_snapshot(n, snap, old, keep ? snap->lsn : old_last);
     s->ring_lsn[s->ring_next % REPL_RING] = s->applied;
     s->ring_digest[s->ring_next++ % REPL_RING] = dsim_kv_digest(&s->kv);
+    if (s->waiting_len)
+        repl_wake_reads(n);
 }
 
 /* Forgets every entry and the state: a replica whose applied state went

@@ -52,6 +52,7 @@ void repl_inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "applied", json_integer((json_int_t)s->applied));
     json_object_set_new(out, "snapshot_lsn", json_integer((json_int_t)s->snap));
     json_object_set_new(out, "state_digest", json_string(digest));
+    repl_stmt_inspect(n, out);
     if (s->opt.mode == REPL_CHAIN)
         json_object_set_new(out, "chain", node_list(s->cfg.chain, s->cfg.chain_len));
     if (s->opt.mode == REPL_ISR)
