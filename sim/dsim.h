@@ -367,6 +367,18 @@ typedef struct dsim_sig {
 dsim_sig dsim_sign(dsim_node *n, const void *data, uint32_t len);
 bool dsim_verify(dsim_node *n, int signer, const void *data, uint32_t len, const dsim_sig *sig);
 
+/* Clients sign their requests too: every client has a private key like a
+** node's, and a request arrives signed by its client over exactly the
+** dsim_op_bytes(op) bytes of 'op'. 'dsim_request_sig' gives that signature
+** to the node whose 'on_request' is running (asked anywhere else, it
+** asserts: a node cannot sign as a client), so the node can pass the
+** request on with its signature (relay it, put it in a certificate);
+** 'dsim_verify_request' tells whether 'sig' is the signature of op->client
+** over 'op'. A node that alters a request or makes one up cannot produce
+** the client's signature for it. */
+dsim_sig dsim_request_sig(dsim_node *n, const dsim_op *op);
+bool dsim_verify_request(dsim_node *n, const dsim_op *op, const dsim_sig *sig);
+
 /* The Byzantine behaviour the scenario gave node 'n' (c:byzantine), or NULL
 ** while it is honest. A protocol acts it out when it is one of the names in
 ** its 'byzantine' table; the kernel acts out the generic ones itself
@@ -376,7 +388,9 @@ const char *dsim_byzantine(const dsim_node *n);
 /* The behaviour's parameters (a JSON object, never NULL; {} when none). */
 const json_t *dsim_byzantine_params(const dsim_node *n);
 /* True once node 'n' has been Byzantine at any time of the run: for a
-** checker, a node that lied and turned honest is still not loyal. */
+** checker, a node that lied and turned honest is still not loyal. A
+** twinned identity (dsim.cluster{twins = ...}) is Byzantine from the start:
+** its two instances run honest code but together equivocate. */
 bool dsim_byzantine_ever(const dsim_node *n);
 
 /* ---- the protocol plug-in ----------------------------------------------- */

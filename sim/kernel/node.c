@@ -31,15 +31,22 @@ const char *node_status_name(int status)
     return status_names[status];
 }
 
-int node_init(dsim_world *w, dsim_node *n, int id)
+int node_init(dsim_world *w, dsim_node *n, int slot, int id, int ep)
 {
     DSIM_ASSERT(id >= 0);
     DSIM_ASSERT(id < w->nodes_len);
+    DSIM_ASSERT(slot == id || slot >= w->nodes_len);   /* an identity's first instance sits at its id */
     n->w = w;
     n->id = id;
+    n->slot = slot;
+    n->ep = ep;
+    n->twin = -1;
     n->status = NODE_UP;
     clock_init(&n->clock);
-    rng_stream(&n->rng, w->seed, "node", (uint64_t)id);
+    if (slot == id)
+        rng_stream(&n->rng, w->seed, "node", (uint64_t)id);
+    else   /* a twin draws its own stream: same code, its own luck */
+        rng_stream(&n->rng, w->seed, "twin", (uint64_t)id);
     byzantine_init(n);
     n->disk = disk_new();
     size_t size = w->proto->state_size ? w->proto->state_size : 1;
@@ -109,9 +116,9 @@ dsim_timer_id dsim_timer(dsim_node *n, uint32_t kind, uint64_t arg, int64_t afte
     timer_slot *s = &w->timers[idx];
     s->live = 1;
     s->kind = kind;
-    s->node = n->id;
+    s->node = n->slot;
     int64_t delay = clock_true_delay(&n->clock, after_ns);
-    queue_item it = {.kind = EV_TIMER, .node = n->id, .peer = -1, .aux = n->incarnation,
+    queue_item it = {.kind = EV_TIMER, .node = n->slot, .peer = -1, .aux = n->incarnation,
                      .a = ((uint64_t)s->gen << 32) | idx, .b = arg};
     s->qhandle = world_push(w, w->now + delay, &it);
     DSIM_ASSERT(delay >= 0);
@@ -126,7 +133,7 @@ bool dsim_timer_cancel(dsim_node *n, dsim_timer_id id)
         return false;
     idx--;
     timer_slot *s = &w->timers[idx];
-    if (!s->live || s->gen != (uint32_t)(id >> 32) || s->node != n->id)
+    if (!s->live || s->gen != (uint32_t)(id >> 32) || s->node != n->slot)
         return false;
     if (s->qhandle)
         queue_cancel(&w->q, s->qhandle);
@@ -144,7 +151,7 @@ static bool timer_fire_ok(dsim_node *n, const queue_item *it, uint32_t *kind)
     timer_slot *s = &w->timers[idx];
     if (!s->live || s->gen != (uint32_t)(it->a >> 32))
         return false;   /* cancelled while held by a pause */
-    DSIM_ASSERT(s->node == n->id);
+    DSIM_ASSERT(s->node == n->slot);
     *kind = s->kind;
     timer_slot_release(w, idx);
     return it->aux == n->incarnation;
@@ -159,7 +166,7 @@ static void trace_node(dsim_node *n, const char *ev)
     if (!e)
         return;
     char buf[16];
-    json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->id, buf, sizeof buf)));
+    json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->ep, buf, sizeof buf)));
     trace_emit(n->w, e);
 }
 
@@ -180,7 +187,7 @@ static void observe_role(dsim_node *n)
         n->term_seen = t;
         json_t *e = trace_event(n->w, "role");
         char buf[16];
-        json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->id, buf, sizeof buf)));
+        json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->ep, buf, sizeof buf)));
         json_object_set_new(e, "role", json_string(role));
         if (t >= 0)
             json_object_set_new(e, "term", json_integer(t));
@@ -192,9 +199,9 @@ static void observe_role(dsim_node *n)
 void node_boot(dsim_node *n)
 {
     DSIM_ASSERT(n->status == NODE_UP);
-    world_fp(n->w, 0xb007 ^ (uint64_t)n->id);
+    world_fp(n->w, 0xb007 ^ (uint64_t)n->slot);
     if (n->w->proto->start) {
-        int was = world_enter(n->w, n->id);
+        int was = world_enter(n->w, n->slot);
         n->w->proto->start(n);
         world_leave(n->w, was);
     }
@@ -214,7 +221,7 @@ static void trace_crash(dsim_node *n, bool tear)
     char buf[16];
     disk_unsynced_info lost;
     disk_unsynced_describe(n->disk, &lost);
-    json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->id, buf, sizeof buf)));
+    json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->ep, buf, sizeof buf)));
     uint32_t writes = lost.puts + lost.dels + lost.appends + lost.truncates + lost.compacts;
     json_t *l = json_pack("{s:i}", "writes", (int)writes);
     if (lost.puts + lost.dels > 0) {
@@ -242,7 +249,7 @@ void node_crash(dsim_node *n, bool tear)
     if (n->status == NODE_CRASHED)
         return;
     trace_crash(n, tear);
-    world_fp(n->w, 0xc7a5 ^ (uint64_t)n->id);
+    world_fp(n->w, 0xc7a5 ^ (uint64_t)n->slot);
     n->status = NODE_CRASHED;
     n->incarnation++;
     n->pause_gen++;
@@ -268,7 +275,7 @@ void node_pause(dsim_node *n)
 {
     if (n->status != NODE_UP)
         return;
-    world_fp(n->w, 0x9a05e ^ (uint64_t)n->id);
+    world_fp(n->w, 0x9a05e ^ (uint64_t)n->slot);
     n->status = NODE_PAUSED;
     n->pause_gen++;
     trace_node(n, "pause");
@@ -281,7 +288,7 @@ void node_resume(dsim_node *n)
     if (n->status != NODE_PAUSED)
         return;
     dsim_world *w = n->w;
-    world_fp(w, 0x2e5 ^ (uint64_t)n->id);
+    world_fp(w, 0x2e5 ^ (uint64_t)n->slot);
     n->status = NODE_UP;
     n->pause_gen++;
     trace_node(n, "resume");
@@ -333,10 +340,10 @@ void node_dispatch(dsim_node *n, const queue_item *it)
     if (it->kind == EV_DELIVER) {   /* protocol or request message, reachable */
         wmsg *m = it->ptr;
         dsim_world *w = n->w;
-        int was = world_enter(w, n->id);
+        int was = world_enter(w, n->slot);
         if (m->kind == MSG_PROTOCOL) {
             dsim_msg pm = {.type = m->type, .len = m->len, .data = m->data, .id = m->id};
-            w->proto->on_message(n, m->from, &pm);
+            w->proto->on_message(n, world_ep_id(w, m->from), &pm);
         } else {
             DSIM_ASSERT(m->kind == MSG_REQUEST);
             DSIM_ASSERT(m->len <= sizeof(dsim_op));
@@ -344,8 +351,11 @@ void node_dispatch(dsim_node *n, const queue_item *it)
             memset(&op, 0, sizeof op);
             memcpy(&op, m->data, m->len);
             DSIM_ASSERT(m->len == dsim_op_bytes(&op));
-            if (w->proto->on_request)
+            if (w->proto->on_request) {
+                w->request = &op;   /* dsim_request_sig: signed by op.client */
                 w->proto->on_request(n, &op);
+                w->request = NULL;
+            }
         }
         world_leave(w, was);
         observe_role(n);
@@ -359,11 +369,11 @@ void node_dispatch(dsim_node *n, const queue_item *it)
     json_t *e = trace_event(n->w, "timer");
     if (e) {
         char buf[16];
-        json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->id, buf, sizeof buf)));
+        json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->ep, buf, sizeof buf)));
         json_object_set_new(e, "kind", json_integer(kind));
         trace_emit(n->w, e);
     }
-    int was = world_enter(n->w, n->id);
+    int was = world_enter(n->w, n->slot);
     n->w->proto->on_timer(n, kind, it->b);
     world_leave(n->w, was);
     observe_role(n);
@@ -410,7 +420,7 @@ static void emits_flush(dsim_world *w, uint64_t a, uint64_t b)
     ** next batch, flushed after this one; the array may move meanwhile. */
     for (uint32_t i = from; i < to && !w->failed; i++) {
         const world_emit_rec r = w->emitted[i];
-        w->on_emit(w, r.node, r.name, r.fields);
+        w->on_emit(w, r.node, r.ep, r.name, r.fields);
     }
 }
 
@@ -488,11 +498,11 @@ void dsim_emit(dsim_node *n, const char *name, json_t *fields)
         w->emitted_cap = cap;
     }
     w->emitted[w->emitted_len++] =
-        (world_emit_rec){.t = w->now, .node = n->id, .name = name, .fields = json_incref(fields)};
+        (world_emit_rec){.t = w->now, .node = n->id, .ep = n->ep, .name = name, .fields = json_incref(fields)};
     json_t *e = trace_event(w, "emit");
     if (e) {
         char buf[16];
-        json_object_set_new(e, "node", json_string(endpoint_name(w, n->id, buf, sizeof buf)));
+        json_object_set_new(e, "node", json_string(endpoint_name(w, n->ep, buf, sizeof buf)));
         json_object_set_new(e, "name", json_string(name));
         if (fields)
             json_object_set(e, "fields", fields);

@@ -134,6 +134,6 @@ void script_field_error(lua_State *L, const char *what, const char *k, const cha
 ** process (reused while the file is unchanged), or an error message, as
 ** luaL_loadfilex does. */
 int script_load_chunk(lua_State *L, const char *path);
-void emit_to_lua(dsim_world *w, int node, const char *name, const json_t *fields);
+void emit_to_lua(dsim_world *w, int node, int ep, const char *name, const json_t *fields);
 
 #endif

@@ -98,7 +98,7 @@ static int c_on(lua_State *L)
     return 0;
 }
 
-void emit_to_lua(dsim_world *w, int node, const char *name, const json_t *fields)
+void emit_to_lua(dsim_world *w, int node, int ep, const char *name, const json_t *fields)
 {
     script *s = w->hook_ctx;
     lua_State *L = s->L;
@@ -118,6 +118,11 @@ void emit_to_lua(dsim_world *w, int node, const char *name, const json_t *fields
         lua_setfield(L, -2, "name");
         lua_pushinteger(L, node + 1);
         lua_setfield(L, -2, "node");
+        if (ep != node) {   /* a twin instance: which one acted */
+            char buf[16];
+            lua_pushstring(L, endpoint_name(w, ep, buf, sizeof buf));
+            lua_setfield(L, -2, "instance");
+        }
         call_lua(w, ref, 1);
         luaL_unref(L, LUA_REGISTRYINDEX, ref);
     }
