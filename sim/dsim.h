@@ -174,12 +174,17 @@ typedef struct dsim_op {
     int64_t value2;     /* cas: new value */
     /* DSIM_F_TXN only; a plain op travels without this tail (dsim_op_bytes) */
     uint32_t mops_len;
-    uint32_t pad_;
+    /* The client's session token: the highest token a reply gave it
+    ** (dsim_reply_token: a position such as an LSN whose state the answer
+    ** reflected), or one its workload took from a message; 0: none. A
+    ** protocol that hands out no tokens never sees one. */
+    uint32_t token;
     dsim_mop mops[DSIM_MOPS_MAX];
 } dsim_op;
 
 /* The bytes of 'op' that carry meaning: a plain op stops before
-** 'mops_len'. Send that many and copy them into a zeroed dsim_op. */
+** 'mops_len' (before 'mops' when it carries a token). Send that many and
+** copy them into a zeroed dsim_op. */
 size_t dsim_op_bytes(const dsim_op *op);
 /* True when 'op' changes nothing (reads, and transactions of reads only). */
 bool dsim_op_readonly(const dsim_op *op);
@@ -206,6 +211,12 @@ typedef struct dsim_result {
     int64_t words[DSIM_RESULT_WORDS_MAX];
 } dsim_result;
 void dsim_reply_result(dsim_node *n, const dsim_op *op, dsim_status status, const dsim_result *r);
+/* dsim_reply_result ('r' may be NULL: no value) whose reply also carries a
+** session token (> 0): the position of the state the answer reflects. The
+** client keeps the highest token it was given and sends it in every later
+** operation's 'token' (read-your-writes, monotonic reads by position). */
+void dsim_reply_token(dsim_node *n, const dsim_op *op, dsim_status status, const dsim_result *r,
+                      uint32_t token);
 
 /* ---- the reference state machine ----------------------------------------
 ** Every operation above on one store of DSIM_STORE_KEYS registers and
@@ -231,6 +242,64 @@ uint64_t dsim_store_digest(const dsim_store *s);
 ** was never used): copy that prefix into a zeroed store to get an equal
 ** one, so snapshots and messages need not carry the whole pool. */
 size_t dsim_store_bytes(const dsim_store *s);
+
+/* ---- the replicated state machine: store + exactly-once sessions --------
+** What every protocol that replicates client operations applies in order
+** (Raft, Multi-Paxos, ZAB, primary-backup, PBFT): a 'dsim_store' and, per
+** client of id 0..DSIM_KV_CLIENTS-1, a session holding the last seq it
+** applied and that op's status and value. An op is applied at most once
+** per (client, seq): a retry of the last seq gets the kept result without
+** applying again; an older seq is stale (DSIM_FAIL, nothing applied).
+** Plain bytes with no pointers, the store last: the first dsim_kv_bytes()
+** bytes are the whole contents (versioned), so a struct ending in a
+** dsim_kv travels and persists as a prefix; read one back into a zeroed
+** dsim_kv and check it with dsim_kv_check. Clients without a session (id
+** < 0: a protocol's own scripted ops; id >= DSIM_KV_CLIENTS) are applied
+** without one (a retry applies again), or refused under DSIM_KV_STRICT (a
+** Byzantine primary may order an op whose client id it made up). */
+#define DSIM_KV_CLIENTS 64
+#define DSIM_KV_STRICT 1u    /* dsim_kv_init flag: ops without a session fail */
+typedef struct dsim_kv { uint64_t words[2 + 3 * DSIM_KV_CLIENTS + sizeof(dsim_store) / 8]; } dsim_kv;
+typedef enum dsim_kv_verdict {
+    DSIM_KV_NEW = 0,       /* dsim_kv_seen only: not applied yet, go ahead */
+    DSIM_KV_APPLIED,       /* applied now; its result is kept in the session */
+    DSIM_KV_UNTRACKED,     /* applied now; the client has no session */
+    DSIM_KV_REPEAT,        /* the client's last seq again: its kept result */
+    DSIM_KV_REPEAT_WORDS,  /* the same, but that result had words, which are
+                           ** not kept: status and value only (not an answer) */
+    DSIM_KV_STALE,         /* older than the client's last seq: DSIM_FAIL */
+    DSIM_KV_REFUSED,       /* DSIM_KV_STRICT, client without a session: DSIM_FAIL */
+} dsim_kv_verdict;
+/* Makes 'kv' what every replica starts from: no sessions, the store of
+** dsim_store_init; 'flags' is 0 or DSIM_KV_STRICT. */
+void dsim_kv_init(dsim_node *n, dsim_kv *kv, unsigned flags);
+/* Applies 'op' exactly once: the verdict says what happened; '*st' and
+** 'r' get the answer (for a repeat the kept status and value, no words;
+** r->len 0). Nothing changes unless the verdict is APPLIED or UNTRACKED. */
+dsim_kv_verdict dsim_kv_apply(dsim_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *r);
+/* What dsim_kv_apply would do with 'op', changing nothing: DSIM_KV_NEW
+** when it would apply it, else the verdict with the kept status and value
+** in '*st' and '*value' (a leader answers a retry without logging it). */
+dsim_kv_verdict dsim_kv_seen(const dsim_kv *kv, const dsim_op *op, dsim_status *st, int64_t *value);
+/* A leader's step before it logs 'op': true when 'op' was seen already
+** and is settled here: a repeat of the client's last seq is answered with
+** the kept result (not when that result had words: no answer), a stale
+** one is dropped (its client has moved on), a refused one (DSIM_KV_STRICT)
+** gets DSIM_FAIL. False when 'op' is new: log it. */
+bool dsim_kv_answer_seen(dsim_node *n, const dsim_kv *kv, const dsim_op *op);
+/* A read-only op against the store (dsim_store_read), no session. */
+dsim_status dsim_kv_read(const dsim_kv *kv, const dsim_op *op, dsim_result *r);
+/* The store's digest plus a hash per session (client, seq), O(1): equal
+** states have equal digests. 0 for a zeroed dsim_kv (a node's state block
+** before it boots, as 'inspect' may see it). */
+uint64_t dsim_kv_digest(const dsim_kv *kv);
+/* The bytes of the contents: a prefix of 'kv'. */
+size_t dsim_kv_bytes(const dsim_kv *kv);
+/* 0 when the first 'len' bytes of 'kv' (zeroed past them) are a whole kv
+** of this version: known version and flags, a store whose used prefix is
+** in bounds, exactly dsim_kv_bytes() long; -1 otherwise (never asserts:
+** bytes from a disk or a peer may be anything). */
+int dsim_kv_check(const dsim_kv *kv, size_t len);
 
 /* ---- named protocol events ---------------------------------------------- */
 

@@ -31,6 +31,9 @@ expect 0 "linearizable: ok" repl_worldcup.lua -D follower_reads=false
 # S10: lag anomalies, judged by the session-guarantees check, and their fixes.
 expect 1 "violated: read-your-writes, monotonic-reads" repl_lag_anomalies.lua
 expect 0 "session: ok" repl_lag_anomalies.lua -D fix=true
+expect 0 "session: ok" repl_lag_anomalies.lua -D fix=token
+expect 0 "reads answered by n1 25, n2 34, n3 26, n4 31" repl_lag_anomalies.lua -D fix=token
+expect 0 "session: ok" repl_lag_anomalies.lua -D anomaly=mr -D fix=token
 expect 1 "violated: read-your-writes, monotonic-reads" repl_lag_anomalies.lua -D anomaly=mr
 expect 1 "kept:     monotonic-reads" repl_lag_anomalies.lua -D anomaly=mr -D fix=true
 # S13: failover pitfalls: acknowledged inserts lost, auto-increment IDs handed out twice.
@@ -53,6 +56,17 @@ expect 0 "operations: ok 210, refused 228, unknown 3" repl_kafka_unclean.lua
 expect 0 "wait: downtime 3119 ms after the leader crashed" repl_election_strategies.lua -D strategy=wait
 expect 0 "manual: downtime 1534 ms after the leader crashed" repl_election_strategies.lua -D strategy=manual
 expect 0 "auto: downtime 315 ms after the leader crashed" repl_election_strategies.lua
+# C5: a queue faster than replication: thumbnails made from stale images, for good; fixed by
+# carrying the upload's session token in the message, or by reading at the leader.
+expect 1 '"resizes":27,"stale":25,"permanent":["k1: the image is at version 15, its thumbnail stays made from 14"]' repl_c5_cross_channel_resize.lua
+expect 0 "resizes answered by n1 0, n2 18, n3 9" repl_c5_cross_channel_resize.lua -D fix=token
+expect 0 "resize: ok" repl_c5_cross_channel_resize.lua -D fix=leader
+expect 2 "-D fix: none, token or leader, got 'bogus'" repl_c5_cross_channel_resize.lua -D fix=bogus
+# S11: statement-based shipping of NOW() and RAND() diverges the replicas; row-based does not.
+expect 1 'key "k0.now": replica 1 holds 2415, replica 2 holds' repl_s11_statement_replication.lua
+expect 1 "updated_at = 2415, 2490, 2421" repl_s11_statement_replication.lua
+expect 0 "updated_at = 2398, 2398, 2398" repl_s11_statement_replication.lua -D shipping=row
+expect 2 "option columns: a comma list of now and rand, got 'now,foo'" repl_s11_statement_replication.lua -D columns=now,foo
 # Bad input: automatic failover needs a master; semisync k beyond the followers.
 expect 2 "failover=auto needs a master node" repl_sync_async.lua -D failover=auto
 expect 2 "semisync_k=3, but there are only 2 followers" repl_sync_async.lua -D mode=semisync -D semisync_k=3
@@ -62,7 +76,7 @@ fingerprint() {
 }
 for scen in repl_sync_async.lua repl_split_brain.lua repl_worldcup.lua repl_lag_anomalies.lua \
             repl_failover_pitfalls.lua repl_add_follower.lua repl_hwm_visibility.lua repl_kafka_unclean.lua \
-            repl_election_strategies.lua; do
+            repl_election_strategies.lua repl_c5_cross_channel_resize.lua repl_s11_statement_replication.lua; do
     a=$(fingerprint "$demos/$scen" --seed 11)
     b=$(fingerprint "$demos/$scen" --seed 11)
     c=$(fingerprint "$demos/$scen" --seed 11 --trace "$tmp/trace.jsonl")

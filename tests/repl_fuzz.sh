@@ -58,7 +58,7 @@ while read -r bug seed check message mode; do
     fi
 done <<'SEEDS'
 no_epoch_check 23 invariants High_watermark: isr
-catchup_gap 2 invariants High_watermark: sync
+catchup_gap 6 invariants High_watermark: sync
 hwm_leak 2 invariants High_watermark: isr
 isr_unsafe_shrink 2 linearizable not_linearizable isr
 chain_early_ack 2 linearizable not_linearizable chain
@@ -69,6 +69,6 @@ for mode in sync isr chain; do
 done
 
 # A failing seed shrinks to fewer faults and the shrunk schedule replays.
-shrinks 2 -D bug=catchup_gap -D mode=sync
+shrinks 6 -D bug=catchup_gap -D mode=sync
 
 finish replication

@@ -1,9 +1,8 @@
 /*
 ** test_replication.c — unit tests of the replication protocol's pure parts
 ** (protocols/replication/): the chain and star topologies (who ships to
-** whom, a joining replica fed by the tail), the state machine's sessions
-** (a duplicate gets the first result and changes nothing), and the log
-** window. The functions under test touch only memory, so each test builds
+** whom, a joining replica fed by the tail) and the log window (the state
+** machine's sessions are the kernel's dsim_kv: tests/test_kv.c). The functions under test touch only memory, so each test builds
 ** a node state by hand without a world.
 */
 #include <setjmp.h>
@@ -70,35 +69,6 @@ static void test_star_leader_ships_to_every_other_member(void **state)
     free(s);
 }
 
-static void test_session_duplicate_gets_first_result_and_changes_nothing(void **state)
-{
-    (void)state;
-    repl_kv *kv = calloc(1, sizeof *kv);
-    dsim_result *res = malloc(sizeof *res);
-    assert_non_null(kv);
-    assert_non_null(res);
-    dsim_op w = {.id = 1, .client = 2, .seq = 1, .f = DSIM_F_WRITE, .key = 3, .value = 7};
-    dsim_status st;
-    repl_kv_apply_op(kv, &w, &st, res);
-    assert_int_equal(st, DSIM_OK);
-    uint64_t d = kv->digest;
-    dsim_op again = w;
-    again.value = 9;   /* a duplicate with other bytes would still be the same op */
-    repl_kv_apply_op(kv, &again, &st, res);
-    assert_int_equal(st, DSIM_OK);
-    assert_int_equal(kv->digest, d);
-    dsim_op r = {.id = 2, .client = 2, .seq = 2, .f = DSIM_F_READ, .key = 3};
-    repl_kv_apply_op(kv, &r, &st, res);
-    assert_int_equal(st, DSIM_OK);
-    assert_int_equal(res->value, 7);
-    dsim_op old = w;
-    old.seq = 1;   /* older than the last: ignored, fails */
-    repl_kv_apply_op(kv, &old, &st, res);
-    assert_int_equal(st, DSIM_FAIL);
-    free(res);
-    free(kv);
-}
-
 static void test_window_holds_entries_after_the_snapshot(void **state)
 {
     (void)state;
@@ -127,7 +97,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain_ships_down_to_successor_and_tail_feeds_joiner),
         cmocka_unit_test(test_star_leader_ships_to_every_other_member),
-        cmocka_unit_test(test_session_duplicate_gets_first_result_and_changes_nothing),
         cmocka_unit_test(test_window_holds_entries_after_the_snapshot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,8 +7,9 @@
 ** give the same operations, another seed others; Elle's txn generator
 ** keeps its lengths and rotates keys. The store is driven with hand-made
 ** operations: counters, lists, queues, transactions applied whole or not
-** at all, and digests that depend on contents only. Encodings: the bytes
-** a request carries, the history values of every workload (with results),
+** at all, and digests that depend on contents only. The resize workload's
+** message queue between clients. Encodings: the bytes a request carries
+** (a session token only when there is one), the history values of every workload (with results),
 ** and the EDN writer.
 */
 #include <setjmp.h>
@@ -222,9 +223,51 @@ static void test_a_plain_request_carries_no_micro_op_tail(void **st)
     (void)st;
     dsim_op op = {.f = DSIM_F_WRITE};
     assert_int_equal(dsim_op_bytes(&op), 48);   /* as before payloads existed */
+    op.token = 7;   /* a session token travels only when there is one */
+    assert_int_equal(dsim_op_bytes(&op), offsetof(dsim_op, mops));
+    op.token = 0;
     op.f = DSIM_F_TXN;
     op.mops_len = 2;
     assert_int_equal(dsim_op_bytes(&op), offsetof(dsim_op, mops) + 2 * sizeof(dsim_mop));
+}
+
+/* The resize workload's queue: an acknowledged upload queues a message
+** (with its token), a resizer idles on an empty queue, takes the message
+** with the token when 'carry' is on, and a failed resize puts it back. */
+static void test_resize_passes_messages_between_clients(void **st)
+{
+    (void)st;
+    const workload *wl = workload_find("resize");
+    workload_cfg cfg = defaults_of(wl);
+    cfg.count = 2;
+    cfg.carry = 1;
+    workload_state *ws = calloc(1, sizeof *ws);
+    rng r;
+    rng_stream(&r, 1, "client", 0);
+    assert_true(wl->idle(&cfg, ws, 1));    /* nothing queued: the resizer waits */
+    assert_false(wl->idle(&cfg, ws, 0));
+    dsim_op up = {.client = 0};
+    wl->generate(&cfg, ws, &r, 0, &up);
+    assert_int_equal(up.f, DSIM_F_WRITE);
+    assert_int_equal(up.value, 1);
+    wl->done(&cfg, ws, &up, false, 0);     /* a failed upload sends nothing */
+    assert_true(wl->idle(&cfg, ws, 1));
+    wl->done(&cfg, ws, &up, true, 42);
+    assert_false(wl->idle(&cfg, ws, 1));
+    dsim_op rs = {.client = 1, .token = 5};
+    wl->generate(&cfg, ws, &r, 0, &rs);
+    assert_int_equal(rs.f, DSIM_F_READ);
+    assert_int_equal(rs.key, up.key);
+    assert_int_equal(rs.value, 1);          /* the announced version */
+    assert_int_equal(rs.token, 42);         /* the message's token */
+    assert_true(wl->idle(&cfg, ws, 1));
+    wl->done(&cfg, ws, &rs, false, 0);      /* redelivered */
+    assert_false(wl->idle(&cfg, ws, 1));
+    dsim_op again = {.client = 1};
+    wl->generate(&cfg, ws, &r, 0, &again);
+    assert_int_equal(again.token, 42);
+    assert_int_equal(again.value, 1);
+    free(ws);
 }
 
 static char *value_text(const char *name, const dsim_op *op, const dsim_result *r)
@@ -304,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_store_applies_a_transaction_whole_or_not_at_all),
         cmocka_unit_test(test_store_digest_depends_on_contents_only),
         cmocka_unit_test(test_a_plain_request_carries_no_micro_op_tail),
+        cmocka_unit_test(test_resize_passes_messages_between_clients),
         cmocka_unit_test(test_history_values_take_jepsen_and_elle_shapes),
         cmocka_unit_test(test_edn_writer_gives_keywords_and_vectors),
     };

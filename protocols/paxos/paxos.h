@@ -49,7 +49,6 @@
 #define PAXOS_NODES_MAX 32       /* role sets are 32-bit masks */
 #define PAXOS_LOG_MAX 1024       /* window of slots past the snapshot */
 #define PAXOS_KEYS_MAX 256
-#define PAXOS_CLIENTS_MAX 64
 #define PAXOS_BATCH_MAX 64       /* slots per Accept message */
 #define PAXOS_PENDING_MAX 128    /* client operations waiting at a node */
 #define PAXOS_LEARN_MAX 8        /* basic: ballots a learner counts at once */
@@ -87,28 +86,10 @@ typedef struct paxos_entry {
     paxos_cmd cmd;
 } paxos_entry;
 
-typedef struct paxos_session {
-    uint64_t seq;
-    int64_t value;
-    int32_t status;
-    int32_t words;       /* its result had words (not kept: no second answer) */
-} paxos_session;
-
-/* The state machine: client sessions and the kernel's reference store
-** (every workload's operations). The store is last and its contents are a
-** prefix of its bytes, so snapshots travel and persist as prefixes
-** ('paxos_snapshot_bytes'). */
-typedef struct paxos_kv {
-    paxos_session session[PAXOS_CLIENTS_MAX];
-    uint64_t digest;          /* session_digest + the store's digest */
-    uint64_t session_digest;
-    dsim_store store;
-} paxos_kv;
-
 typedef struct paxos_snapshot {
     uint64_t slot;       /* the state after applying every slot <= 'slot' */
     uint64_t digest_check;
-    paxos_kv kv;         /* last: a snapshot is sent and stored as a prefix */
+    dsim_kv kv;          /* last: a snapshot is sent and stored as a prefix */
 } paxos_snapshot;
 
 /* ---- messages ------------------------------------------------------------ */
@@ -149,9 +130,7 @@ _Static_assert(sizeof(paxos_entry) == 16 + sizeof(paxos_cmd), "paxos_entry has p
 _Static_assert(sizeof(paxos_promise) == 40, "paxos_promise has padding");
 _Static_assert(sizeof(paxos_accept) == 32, "paxos_accept has padding");
 _Static_assert(sizeof(paxos_accepted) == 72, "paxos_accepted has padding");
-_Static_assert(offsetof(paxos_kv, store) == PAXOS_CLIENTS_MAX * 24 + 16, "paxos_kv has padding");
-_Static_assert(offsetof(paxos_kv, store) + sizeof(dsim_store) == sizeof(paxos_kv), "the store is last");
-_Static_assert(offsetof(paxos_snapshot, kv) + sizeof(paxos_kv) == sizeof(paxos_snapshot), "kv is last");
+_Static_assert(offsetof(paxos_snapshot, kv) + sizeof(dsim_kv) == sizeof(paxos_snapshot), "kv is last");
 _Static_assert(PAXOS_KEYS_MAX <= DSIM_STORE_KEYS, "keys fit the store");
 
 /* ---- the invariant checker's record (paxos_invariants.c) ----------------- */
@@ -213,7 +192,7 @@ typedef struct paxos_state {
     uint64_t seen_max;            /* highest ballot seen in any message */
     uint64_t accepted_max;        /* highest ballot accepted since boot (events only) */
     uint64_t commit, applied;     /* learned prefix; applied prefix */
-    paxos_kv kv;
+    dsim_kv kv;                   /* the state machine: store and client sessions */
     dsim_timer_id election_timer, heartbeat_timer, retry_timer;
     int64_t leader_seen_mono;
     bool leader_seen;
@@ -330,11 +309,8 @@ void paxos_install_snapshot(dsim_node *n, const paxos_snapshot *snap);
 void paxos_apply_chosen(dsim_node *n);
 void paxos_on_client(dsim_node *n, const dsim_op *op);
 void paxos_drop_pending(dsim_node *n);
-void paxos_kv_apply_op(paxos_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res);
 /* The bytes of 'snap' that carry meaning (the store is a prefix). */
 size_t paxos_snapshot_bytes(const paxos_snapshot *snap);
-/* The empty state machine: the workload's initial state (dsim_store_init). */
-void paxos_kv_init(dsim_node *n, paxos_kv *kv);
 void paxos_lease_progress(dsim_node *n);
 
 /* paxos_invariants.c */

@@ -147,11 +147,11 @@ static const char *replicas(inv *c, int id, paxos_state *s)
         return NULL;
     s->ghost_checked_applied = s->applied;
     paxos_ghost_slot *r = &c->g->applied[s->applied % PAXOS_GHOST_SLOTS];
-    if (r->slot == s->applied && r->hash != s->kv.digest)
+    if (r->slot == s->applied && r->hash != dsim_kv_digest(&s->kv))
         return violation(c, "Replicas: n%d's state after applying slot %" PRIu64
                          " differs from n%d's at the same slot", id + 1, s->applied, r->node + 1);
     if (r->slot < s->applied)
-        *r = (paxos_ghost_slot){.slot = s->applied, .hash = s->kv.digest, .node = id};
+        *r = (paxos_ghost_slot){.slot = s->applied, .hash = dsim_kv_digest(&s->kv), .node = id};
     return NULL;
 }
 

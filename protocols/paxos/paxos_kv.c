@@ -1,13 +1,14 @@
 /*
-** paxos_kv.c — the Multi-Paxos state machine: the kernel's reference
-** store (dsim_store: every workload's operations; a transaction is one
-** command, so one slot, applied whole) with exactly-once client sessions,
-** applied in slot order, and the leader's answers to writes and reads.
+** paxos_kv.c — the Multi-Paxos state machine: the kernel's 'dsim_kv'
+** (the reference store, every workload's operations, with exactly-once
+** client sessions; a transaction is one command, so one slot, applied
+** whole), applied in slot order, and the leader's answers to writes and
+** reads.
 **
-** Sessions as in Raft (raft_kv.c): every op carries (client, seq); the
-** state machine remembers each client's last applied seq and its result,
-** so a request proposed twice (a duplicate, a retry, or recovered by a new
-** leader and proposed again) changes the store once.
+** Sessions: every op carries (client, seq); the state machine remembers
+** each client's last applied seq and its result, so a request proposed
+** twice (a duplicate, a retry, or recovered by a new leader and proposed
+** again) changes the store once.
 ** Reads are linearizable in one of two ways:
 ** - through a phase-2 round (the default): the read is a command in the
 **   log, answered when its slot is chosen and applied;
@@ -22,48 +23,9 @@
 */
 #include "paxos.h"
 
-static uint64_t session_hash(int32_t client, uint64_t seq)
-{
-    return paxos_mix(paxos_mix(0x5e55, (uint64_t)(uint32_t)client), seq);
-}
-
 size_t paxos_snapshot_bytes(const paxos_snapshot *snap)
 {
-    return offsetof(paxos_snapshot, kv) + offsetof(paxos_kv, store) + dsim_store_bytes(&snap->kv.store);
-}
-
-void paxos_kv_init(dsim_node *n, paxos_kv *kv)
-{
-    memset(kv, 0, offsetof(paxos_kv, store));
-    dsim_store_init(n, &kv->store);
-    kv->digest = dsim_store_digest(&kv->store);
-}
-
-/* Applies one client op through its session ('res' gets the result; a
-** duplicate gets the first result's status and value, without words). */
-void paxos_kv_apply_op(paxos_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res)
-{
-    paxos_session *ses = NULL;
-    res->value = 0;
-    res->len = 0;
-    if (op->client >= 0 && op->client < PAXOS_CLIENTS_MAX) {
-        ses = &kv->session[op->client];
-        if (op->seq <= ses->seq) {   /* seen: the first result stands */
-            *st = op->seq == ses->seq ? (dsim_status)ses->status : DSIM_FAIL;
-            res->value = op->seq == ses->seq ? ses->value : 0;
-            return;
-        }
-    }
-    *st = op->key < PAXOS_KEYS_MAX ? dsim_store_apply(&kv->store, op, res) : DSIM_FAIL;
-    if (ses) {
-        kv->session_digest -= session_hash(op->client, ses->seq);
-        ses->seq = op->seq;
-        ses->status = (int32_t)*st;
-        ses->value = res->value;
-        ses->words = res->len > 0;
-        kv->session_digest += session_hash(op->client, ses->seq);
-    }
-    kv->digest = kv->session_digest + dsim_store_digest(&kv->store);
+    return offsetof(paxos_snapshot, kv) + dsim_kv_bytes(&snap->kv);
 }
 
 static void settle_pending(dsim_node *n, const paxos_entry *e, dsim_status st, const dsim_result *res)
@@ -95,7 +57,7 @@ void paxos_apply_chosen(dsim_node *n)
         res.value = 0;
         res.len = 0;
         if (e->cmd.kind == PAXOS_C_OP)
-            paxos_kv_apply_op(&s->kv, &e->cmd.op, &st, &res);
+            dsim_kv_apply(&s->kv, &e->cmd.op, &st, &res);
         s->applied = e->slot;
         if (s->pending_len)
             settle_pending(n, e, st, &res);
@@ -149,9 +111,7 @@ static bool answer_read_locally(dsim_node *n, const dsim_op *op)
     if (!stale && !lease)
         return false;
     dsim_result res;
-    dsim_status st = op->key < PAXOS_KEYS_MAX ? dsim_store_read(&s->kv.store, op, &res) : DSIM_FAIL;
-    if (st != DSIM_OK)
-        res.value = 0, res.len = 0;
+    dsim_status st = dsim_kv_read(&s->kv, op, &res);   /* a key past the store fails */
     dsim_reply_result(n, op, st, &res);
     return true;
 }
@@ -166,16 +126,8 @@ void paxos_on_client(dsim_node *n, const dsim_op *op)
     }
     if (dsim_op_readonly(op) && answer_read_locally(n, op))
         return;
-    if (op->client >= 0 && op->client < PAXOS_CLIENTS_MAX) {
-        const paxos_session *ses = &s->kv.session[op->client];
-        if (op->seq == ses->seq) {
-            if (!ses->words)   /* a result with words is not kept: no answer */
-                dsim_reply(n, op, (dsim_status)ses->status, ses->value);
-            return;
-        }
-        if (op->seq < ses->seq)
-            return;   /* an old duplicate; its client has moved on */
-    }
+    if (dsim_kv_answer_seen(n, &s->kv, op))   /* a retry: the kept answer, or none */
+        return;
     for (uint32_t i = 0; i < s->pending_len; i++)
         if (s->pending[i].op.id == op->id)
             return;   /* proposed already, awaiting its slot */

@@ -191,7 +191,7 @@ static void on_promise_msg(dsim_node *n, int from, const dsim_msg *m)
     size_t ents = h.count * sizeof(paxos_entry);
     DSIM_ASSERT(h.count <= PAXOS_LOG_MAX && m->len >= sizeof h + ents);
     size_t snap_len = m->len - sizeof h - ents;
-    DSIM_ASSERT(h.has_snap ? snap_len > offsetof(paxos_snapshot, kv.store) && snap_len <= sizeof(paxos_snapshot)
+    DSIM_ASSERT(h.has_snap ? snap_len > offsetof(paxos_snapshot, kv) && snap_len <= sizeof(paxos_snapshot)
                            : snap_len == 0);
     paxos_snapshot *snap = NULL;
     paxos_entry *es = calloc(1, ents + sizeof(paxos_snapshot));
@@ -251,7 +251,7 @@ static void on_message(dsim_node *n, int from, const dsim_msg *m)
         /* a prefix: the snapshot's store is cut at its contents */
         paxos_snap_msg *sm = calloc(1, sizeof *sm);
         DSIM_ASSERT(sm != NULL);
-        DSIM_ASSERT(m->len > offsetof(paxos_snap_msg, snap.kv.store) && m->len <= sizeof *sm);
+        DSIM_ASSERT(m->len > offsetof(paxos_snap_msg, snap.kv) && m->len <= sizeof *sm);
         memcpy(sm, m->data, m->len);
         if (sized(m, offsetof(paxos_snap_msg, snap) + paxos_snapshot_bytes(&sm->snap)))
             paxos_on_snapshot(n, from, sm);
@@ -328,7 +328,7 @@ static void inspect(dsim_node *n, json_t *out)
 {
     paxos_state *s = paxos_of(n);
     char digest[24];
-    snprintf(digest, sizeof digest, "%016" PRIx64, s->kv.digest);
+    snprintf(digest, sizeof digest, "%016" PRIx64, dsim_kv_digest(&s->kv));
     json_object_set_new(out, "role", json_string(paxos_role_name(s)));
     json_object_set_new(out, "term", json_integer((json_int_t)(s->role == PAXOS_FOLLOWER ? s->promised : s->ballot)));
     json_object_set_new(out, "ballot", ballot_json(s->role == PAXOS_FOLLOWER ? s->promised : s->ballot));

@@ -143,7 +143,7 @@ static bool recover_snapshot(dsim_node *n, paxos_state *s)
         uint32_t len;
         memset(x, 0, sizeof *x);
         if (disk_get(n, k ? "snap1" : "snap0", x, sizeof *x, &len) == DSIM_DISK_OK &&
-            len > offsetof(paxos_snapshot, kv.store) && len == paxos_snapshot_bytes(x) &&
+            len > offsetof(paxos_snapshot, kv) && dsim_kv_check(&x->kv, len - offsetof(paxos_snapshot, kv)) == 0 &&
             (!found || x->slot > s->snap)) {
             s->snap = x->slot;
             s->kv = x->kv;
@@ -162,7 +162,7 @@ void paxos_recover(dsim_node *n)
     paxos_state *s = paxos_of(n);
     recover_hard(n, s);
     if (!recover_snapshot(n, s))
-        paxos_kv_init(n, &s->kv);   /* the workload's initial state (bank) */
+        dsim_kv_init(n, &s->kv, 0);   /* the workload's initial state (bank) */
     s->commit = s->applied = s->last = s->snap;
     uint64_t last = dsim_disk_last(n);
     for (uint64_t d = dsim_disk_first(n); d <= last && d > 0; d++) {

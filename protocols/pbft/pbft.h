@@ -59,7 +59,6 @@
 #define PBFT_F_MAX 3
 #define PBFT_LOG_MAX 32          /* window L = 2K <= 32 */
 #define PBFT_K_MAX 16
-#define PBFT_CLIENTS_MAX 64
 #define PBFT_PENDING_MAX 64
 #define PBFT_SNAPS 3             /* checkpoint states kept: stable + 2 above */
 #define PBFT_TALLY 6             /* checkpoint seqs counted at once */
@@ -132,27 +131,14 @@ typedef struct pbft_status {      /* periodic: where the sender is */
     uint32_t in_vc, pad;
 } pbft_status;
 
-typedef struct pbft_session {
-    uint64_t seq;
-    int64_t value;
-    int32_t status, words;
-} pbft_session;
-
-/* The replicated state: the store last so a prefix carries it. */
-typedef struct pbft_kv {
-    uint64_t digest;              /* store digest + sessions */
-    uint64_t session_digest;
-    pbft_session session[PBFT_CLIENTS_MAX];
-    dsim_store store;
-} pbft_kv;
-
 /* STATE: a stable checkpoint with its proof and the state, sent to a
-** replica that is behind; the wire form stops inside kv.store. */
+** replica that is behind; the wire form stops at the end of kv's
+** contents (dsim_kv_bytes). */
 typedef struct pbft_state_msg {
     uint64_t seq, digest;
     uint32_t nproof, pad;
     pbft_ckpt proof[2 * PBFT_F_MAX + 1];
-    pbft_kv kv;
+    dsim_kv kv;
 } pbft_state_msg;
 
 _Static_assert(sizeof(pbft_pp) == 32 + sizeof(dsim_op) + 16, "pbft_pp has padding");
@@ -160,7 +146,6 @@ _Static_assert(sizeof(pbft_vote) == 48, "pbft_vote has padding");
 _Static_assert(sizeof(pbft_ckpt) == 40, "pbft_ckpt has padding");
 _Static_assert(sizeof(pbft_cert) == sizeof(pbft_pp) + 2 * PBFT_F_MAX * 48, "pbft_cert has padding");
 _Static_assert(sizeof(pbft_nv) == 40, "pbft_nv has padding");
-_Static_assert(sizeof(pbft_session) == 24, "pbft_session has padding");
 
 /* ---- the node ------------------------------------------------------------ */
 
@@ -183,7 +168,7 @@ typedef struct pbft_slot {
 
 typedef struct pbft_snap {        /* a checkpoint this replica took */
     uint64_t seq;                 /* 0: none */
-    pbft_kv kv;
+    dsim_kv kv;
 } pbft_snap;
 
 typedef struct pbft_tally {       /* CHECKPOINT messages for one seq */
@@ -211,7 +196,7 @@ typedef struct pbft_state {
     pbft_ckpt proof[2 * PBFT_F_MAX + 1];   /* of the stable checkpoint */
     pbft_slot log[PBFT_LOG_MAX];
     pbft_pp future[PBFT_LOG_MAX]; /* pre-prepares of a view not entered yet */
-    pbft_kv kv;
+    dsim_kv kv;
     pbft_snap snaps[PBFT_SNAPS];
     pbft_tally tally[PBFT_TALLY];
     pbft_vc vcs[PBFT_NODES_MAX];  /* latest valid view change per sender */
@@ -295,7 +280,7 @@ void pbft_send_all(dsim_node *n, uint32_t type, const void *data, uint32_t len);
 /* pbft_msg.c */
 uint64_t pbft_op_digest(const dsim_op *op);
 /* The digest of a whole replica state (every byte a STATE carries). */
-uint64_t pbft_state_digest(const pbft_kv *kv);
+uint64_t pbft_state_digest(const dsim_kv *kv);
 uint64_t pbft_bytes_digest(const void *data, size_t len);
 void pbft_sign_pp(dsim_node *n, pbft_pp *pp);
 void pbft_sign_vote(dsim_node *n, pbft_vote *v);
@@ -331,8 +316,6 @@ void pbft_accept_pp(dsim_node *n, const pbft_pp *pp);
 void pbft_on_vote(dsim_node *n, int from, const pbft_vote *v);
 void pbft_try_execute(dsim_node *n);
 void pbft_send_pp_to(dsim_node *n, int to, const pbft_pp *pp);
-void pbft_kv_apply(pbft_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res, bool *applied);
-size_t pbft_kv_bytes(const pbft_kv *kv);
 
 /* pbft_checkpoint.c */
 void pbft_take_checkpoint(dsim_node *n);
@@ -342,7 +325,7 @@ void pbft_on_state(dsim_node *n, int from, const pbft_state_msg *m, uint32_t len
 void pbft_on_status_timer(dsim_node *n);
 void pbft_make_stable(dsim_node *n, uint64_t seq, uint64_t digest, const pbft_ckpt *proof, uint32_t nproof);
 void pbft_send_state(dsim_node *n, int to);
-void pbft_install_state(dsim_node *n, uint64_t seq, const pbft_kv *kv);
+void pbft_install_state(dsim_node *n, uint64_t seq, const dsim_kv *kv);
 
 /* pbft_view.c */
 void pbft_start_view_change(dsim_node *n, uint64_t view);

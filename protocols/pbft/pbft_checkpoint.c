@@ -78,8 +78,8 @@ void pbft_take_checkpoint(dsim_node *n)
             slot = &s->snaps[i];
     DSIM_ASSERT(slot != NULL);
     slot->seq = s->last_exec;
-    memcpy(&slot->kv, &s->kv, pbft_kv_bytes(&s->kv));
-    size_t used = pbft_kv_bytes(&s->kv);
+    memcpy(&slot->kv, &s->kv, dsim_kv_bytes(&s->kv));
+    size_t used = dsim_kv_bytes(&s->kv);
     memset((char *)&slot->kv + used, 0, sizeof slot->kv - used);
     pbft_ckpt c = {.seq = s->last_exec, .digest = pbft_state_digest(&s->kv), .from = dsim_id(n)};
     if (pbft_is_byz(n, "bad_digest"))
@@ -141,10 +141,10 @@ void pbft_make_stable(dsim_node *n, uint64_t seq, uint64_t digest, const pbft_ck
     pbft_assign_pending(n);
 }
 
-void pbft_install_state(dsim_node *n, uint64_t seq, const pbft_kv *kv)
+void pbft_install_state(dsim_node *n, uint64_t seq, const dsim_kv *kv)
 {
     pbft_state *s = pbft_of(n);
-    size_t used = pbft_kv_bytes(kv);
+    size_t used = dsim_kv_bytes(kv);
     memset(&s->kv, 0, sizeof s->kv);
     memcpy(&s->kv, kv, used);
     memset(s->snaps, 0, sizeof s->snaps);
@@ -154,8 +154,10 @@ void pbft_install_state(dsim_node *n, uint64_t seq, const pbft_kv *kv)
     if (s->seq_next < seq)
         s->seq_next = seq;
     for (uint32_t i = 0; i < s->pending_len;) {   /* requests the state already holds */
-        const dsim_op *op = &s->pending[i];
-        if (op->client >= 0 && op->client < PBFT_CLIENTS_MAX && op->seq <= s->kv.session[op->client].seq)
+        dsim_status kept;
+        int64_t value;
+        dsim_kv_verdict seen = dsim_kv_seen(&s->kv, &s->pending[i], &kept, &value);
+        if (seen == DSIM_KV_REPEAT || seen == DSIM_KV_REPEAT_WORDS || seen == DSIM_KV_STALE)
             s->pending[i] = s->pending[--s->pending_len];
         else
             i++;
@@ -168,7 +170,7 @@ void pbft_on_state(dsim_node *n, int from, const pbft_state_msg *m, uint32_t len
     pbft_state *s = pbft_of(n);
     (void)from;
     size_t head = offsetof(pbft_state_msg, kv);
-    if (len < head + offsetof(pbft_kv, store) || len > sizeof *m || m->seq <= s->stable ||
+    if (len <= head || len > sizeof *m || m->seq <= s->stable ||
         m->nproof > 2 * PBFT_F_MAX + 1)
         return;
     pbft_state_msg *copy = calloc(1, sizeof *copy);
@@ -176,8 +178,8 @@ void pbft_on_state(dsim_node *n, int from, const pbft_state_msg *m, uint32_t len
     memcpy(copy, m, len);
     /* The bytes must be the proven state before anything reads them. */
     bool ok = pbft_proof_valid(n, copy->proof, copy->nproof, copy->seq, copy->digest) &&
-              pbft_bytes_digest(&copy->kv, len - head) == copy->digest;
-    DSIM_ASSERT(!ok || len == head + pbft_kv_bytes(&copy->kv));
+              pbft_bytes_digest(&copy->kv, len - head) == copy->digest &&
+              dsim_kv_check(&copy->kv, len - head) == 0;
     if (ok && copy->seq > s->last_exec) {
         pbft_install_state(n, copy->seq, &copy->kv);
         pbft_emit(n, "state_transfer", json_pack("{s:I, s:i}", "seq", (json_int_t)copy->seq,
@@ -202,7 +204,7 @@ void pbft_send_state(dsim_node *n, int to)
     m->digest = s->stable_digest;
     m->nproof = s->nproof;
     memcpy(m->proof, s->proof, s->nproof * sizeof *s->proof);
-    size_t used = pbft_kv_bytes(&sn->kv);
+    size_t used = dsim_kv_bytes(&sn->kv);
     memcpy(&m->kv, &sn->kv, used);
     pbft_send(n, to, PBFT_MSG_STATE, m, (uint32_t)(offsetof(pbft_state_msg, kv) + used));
     free(m);

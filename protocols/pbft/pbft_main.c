@@ -187,7 +187,7 @@ static void inspect(dsim_node *n, json_t *out)
 {
     pbft_state *s = pbft_of(n);
     char digest[24];
-    snprintf(digest, sizeof digest, "%016" PRIx64, s->kv.digest);
+    snprintf(digest, sizeof digest, "%016" PRIx64, dsim_kv_digest(&s->kv));
     bool primary = pbft_primary(s, s->view) == dsim_id(n) && !s->in_vc;
     json_object_set_new(out, "role", json_string(primary ? "primary" : "backup"));
     json_object_set_new(out, "term", json_integer((json_int_t)s->view));

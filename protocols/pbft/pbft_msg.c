@@ -32,9 +32,9 @@ uint64_t pbft_op_digest(const dsim_op *op)
     return h == PBFT_NULL_DIGEST ? h + 1 : h;
 }
 
-uint64_t pbft_state_digest(const pbft_kv *kv)
+uint64_t pbft_state_digest(const dsim_kv *kv)
 {
-    return pbft_bytes_digest(kv, pbft_kv_bytes(kv));
+    return pbft_bytes_digest(kv, dsim_kv_bytes(kv));
 }
 
 uint64_t pbft_bytes_digest(const void *data, size_t len)

@@ -16,7 +16,9 @@
 ** primary's own prepares are not counted); then a signed COMMIT.
 ** Committed-local: 2f+1 matching commits. Execution follows sequence
 ** order; a null request executes nothing.
-** Exactly-once: per client the state machine keeps the last seq it
+** Exactly-once: the state machine is the kernel's 'dsim_kv' (strict: an
+** op of a client id without a session, which a Byzantine primary may make
+** up, fails and changes nothing); per client it keeps the last seq it
 ** applied and its result; an older or equal seq is not applied again (an
 ** equal one gets the kept answer). Every replica replies to the client
 ** that sent it the request; the client waits for f+1 identical replies.
@@ -41,46 +43,6 @@ pbft_slot *pbft_slot_for(pbft_state *s, uint64_t seq)
         sl->seq = seq;
     }
     return sl;
-}
-
-/* ---- the state machine ----------------------------------------------------- */
-
-static uint64_t session_hash(int32_t client, uint64_t seq)
-{
-    return pbft_mix(pbft_mix(0x5e55, (uint64_t)(uint32_t)client), seq);
-}
-
-size_t pbft_kv_bytes(const pbft_kv *kv)
-{
-    _Static_assert(offsetof(pbft_kv, store) + sizeof(dsim_store) == sizeof(pbft_kv), "store is last");
-    return offsetof(pbft_kv, store) + dsim_store_bytes(&kv->store);
-}
-
-void pbft_kv_apply(pbft_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res, bool *applied)
-{
-    pbft_session *ses = NULL;
-    res->value = 0;
-    res->len = 0;
-    *applied = false;
-    if (op->client < 0 || op->client >= PBFT_CLIENTS_MAX) {
-        *st = DSIM_FAIL;   /* not a client's: changes nothing */
-        return;
-    }
-    ses = &kv->session[op->client];
-    if (op->seq <= ses->seq) {   /* seen: the first result stands */
-        *st = op->seq == ses->seq ? (dsim_status)ses->status : DSIM_FAIL;
-        res->value = op->seq == ses->seq ? ses->value : 0;
-        return;
-    }
-    *st = dsim_store_apply(&kv->store, op, res);
-    *applied = true;
-    kv->session_digest -= session_hash(op->client, ses->seq);
-    ses->seq = op->seq;
-    ses->status = (int32_t)*st;
-    ses->value = res->value;
-    ses->words = res->len > 0;
-    kv->session_digest += session_hash(op->client, ses->seq);
-    kv->digest = kv->session_digest + dsim_store_digest(&kv->store);
 }
 
 /* ---- requests ---------------------------------------------------------------- */
@@ -111,16 +73,13 @@ void pbft_on_request(dsim_node *n, const dsim_op *op)
     seen->id = op->id;
     seen->digest = pbft_op_digest(op);
     pbft_byz_lie_reply(n, op);
-    if (op->client < 0 || op->client >= PBFT_CLIENTS_MAX || op->key >= DSIM_STORE_KEYS) {
+    if (op->key >= DSIM_STORE_KEYS) {
         dsim_reply(n, op, DSIM_FAIL, 0);
         return;
     }
-    const pbft_session *ses = &s->kv.session[op->client];
-    if (op->seq <= ses->seq) {
-        if (op->seq == ses->seq && !ses->words)   /* a retry: the kept answer */
-            dsim_reply(n, op, (dsim_status)ses->status, ses->value);
+    /* a retry gets the kept answer; a client id without a session, DSIM_FAIL */
+    if (dsim_kv_answer_seen(n, &s->kv, op))
         return;
-    }
     if (pending_find(s, op->id) < 0) {
         if (s->pending_len == PBFT_PENDING_MAX)
             return;   /* the client retransmits */
@@ -295,8 +254,9 @@ static void execute(dsim_node *n, const pbft_slot *sl)
     const dsim_op *op = &sl->pp.op;
     dsim_status st;
     dsim_result res;   /* large: only the used words are written */
-    bool applied;
-    pbft_kv_apply(&s->kv, op, &st, &res, &applied);
+    /* strict: a client id a Byzantine primary made up fails, applies nothing */
+    dsim_kv_verdict v = dsim_kv_apply(&s->kv, op, &st, &res);
+    bool applied = v == DSIM_KV_APPLIED;
     e->op_id = op->id;
     e->applied = applied;
     s->requests_executed += applied;
@@ -305,7 +265,7 @@ static void execute(dsim_node *n, const pbft_slot *sl)
         const dsim_op client_op = s->pending[at];
         s->pending[at] = s->pending[--s->pending_len];
         if (client_op.client == op->client && client_op.seq == op->seq &&
-            (applied || !s->kv.session[op->client].words))
+            (applied || v == DSIM_KV_REPEAT))
             dsim_reply_result(n, &client_op, st, &res);
     }
     /* older requests of that client are settled too */

@@ -175,7 +175,7 @@ void pbft_persist_stable(dsim_node *n)
     m->digest = s->stable_digest;
     m->nproof = s->nproof;
     memcpy(m->proof, s->proof, sizeof m->proof);
-    size_t used = pbft_kv_bytes(&sn->kv);
+    size_t used = dsim_kv_bytes(&sn->kv);
     memcpy(&m->kv, &sn->kv, used);
     put(n, "stable", m, (uint32_t)(offsetof(pbft_state_msg, kv) + used));
     free(m);
@@ -197,19 +197,22 @@ void pbft_recover(dsim_node *n)
     pbft_state *s = pbft_of(n);
     uint32_t len;
     pbft_state_msg *m = get2(n, "stable", sizeof(pbft_state_msg), &len, NULL);
-    if (m && len >= offsetof(pbft_state_msg, kv) + offsetof(pbft_kv, store)) {
-        pbft_state_msg *full = calloc(1, sizeof *full);
-        DSIM_ASSERT(full != NULL);
+    pbft_state_msg *full = calloc(1, sizeof *full);
+    DSIM_ASSERT(full != NULL);
+    if (m && len > offsetof(pbft_state_msg, kv))
         memcpy(full, m, len);
-        DSIM_ASSERT(len == offsetof(pbft_state_msg, kv) + pbft_kv_bytes(&full->kv));
+    if (m && len > offsetof(pbft_state_msg, kv) &&
+        dsim_kv_check(&full->kv, len - offsetof(pbft_state_msg, kv)) == 0) {
         pbft_install_state(n, full->seq, &full->kv);
         s->stable = full->seq;
         s->stable_digest = full->digest;
         s->nproof = full->nproof;
         memcpy(s->proof, full->proof, sizeof s->proof);
         s->state_transfers = 0;
-        free(full);
+    } else {
+        dsim_kv_init(n, &s->kv, DSIM_KV_STRICT);   /* the workload's initial state (bank) */
     }
+    free(full);
     free(m);
     view_rec *v = get2(n, "view", sizeof(view_rec), &len, NULL);
     bool in_vc = false;

@@ -46,7 +46,6 @@
 #define RAFT_NODES_MAX 32        /* members are a 32-bit mask */
 #define RAFT_LOG_MAX 1024        /* in-memory entries past the snapshot */
 #define RAFT_KEYS_MAX DSIM_STORE_KEYS
-#define RAFT_CLIENTS_MAX 64      /* sessions; later clients get no dedupe */
 #define RAFT_BATCH_MAX 64        /* entries per AppendEntries */
 #define RAFT_PENDING_MAX 128     /* client writes waiting for commit */
 #define RAFT_READS_MAX 128       /* reads waiting for their ReadIndex round */
@@ -74,22 +73,6 @@ typedef struct raft_entry {
     dsim_op op;          /* RAFT_E_OP; op.client < 0: scripted, no reply */
 } raft_entry;
 
-typedef struct raft_session {
-    uint64_t seq;        /* last applied sequence number of the client */
-    int64_t value;       /* its result */
-    int32_t status;      /* dsim_status of its result */
-    int32_t words;       /* its result had words (not kept: no second answer) */
-} raft_session;
-
-/* The state machine: the kernel's reference store (every workload), the
-** sessions, and a digest of both. */
-typedef struct raft_kv {
-    raft_session session[RAFT_CLIENTS_MAX];
-    uint64_t session_digest;   /* sum of hashes of (client, seq) */
-    uint64_t digest;     /* session_digest + the store's digest */
-    dsim_store store;    /* last: its contents are a prefix (raft_snapshot_bytes) */
-} raft_kv;
-
 /* A snapshot: the state after applying every entry up to 'index'. Its
 ** contents are its first raft_snapshot_bytes() bytes (the store's unused
 ** pool is left out on disk and on the wire; read it back into a zeroed
@@ -97,7 +80,7 @@ typedef struct raft_kv {
 typedef struct raft_snapshot {
     uint64_t index, term, chain;
     uint32_t members, pad;
-    raft_kv kv;
+    dsim_kv kv;          /* last: the state machine (sessions and store) */
 } raft_snapshot;
 
 /* ---- messages (payloads are these structs, copied with memcpy) ---------- */
@@ -195,7 +178,7 @@ typedef struct raft_state {
     raft_role role;
     int32_t leader_id;
     uint64_t commit, applied;
-    raft_kv kv;
+    dsim_kv kv;          /* the state machine: store and client sessions */
     dsim_timer_id election_timer, heartbeat_timer, quorum_timer;
     int64_t leader_seen_mono;      /* last AppendEntries from a live leader */
     bool leader_seen;
@@ -313,7 +296,6 @@ void raft_set_commit(dsim_node *n, uint64_t commit);
 void raft_apply_committed(dsim_node *n);
 void raft_on_client_write(dsim_node *n, const dsim_op *op);
 void raft_drop_pending(dsim_node *n);
-void raft_kv_apply_op(raft_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res);
 /* The bytes of 'snap' that hold its contents (a prefix; kv is last). */
 size_t raft_snapshot_bytes(const raft_snapshot *snap);
 /* Answers a read-only op from this node's state machine. */
@@ -327,7 +309,7 @@ void raft_lease_progress(dsim_node *n);
 
 /* raft_snapshot.c */
 void raft_maybe_snapshot(dsim_node *n);
-void raft_take_snapshot(dsim_node *n, uint64_t index, const raft_kv *kv);
+void raft_take_snapshot(dsim_node *n, uint64_t index, const dsim_kv *kv);
 void raft_send_snapshot(dsim_node *n, int peer);
 void raft_on_snapshot(dsim_node *n, int from, const raft_snap_req *m);
 void raft_on_snapshot_reply(dsim_node *n, int from, const raft_snap_reply *m);

@@ -126,11 +126,11 @@ static const char *applied_state(inv *c, const raft_ghost *g, int id, raft_state
         return NULL;
     s->ghost_checked_applied = s->applied;
     const raft_ghost_state *r = &g->applied[s->applied % RAFT_GHOST_INDEXES];
-    if (r->index == s->applied && r->digest != s->kv.digest)
+    if (r->index == s->applied && r->digest != dsim_kv_digest(&s->kv))
         return violation(c, "State Machine Safety: n%d's state after applying index %" PRIu64
                          " differs from another node's at the same index", id + 1, s->applied);
     if (r->index < s->applied)
-        put_applied(c, s->applied, s->kv.digest);
+        put_applied(c, s->applied, dsim_kv_digest(&s->kv));
     return NULL;
 }
 

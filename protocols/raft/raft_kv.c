@@ -3,67 +3,35 @@
 ** sessions, applied in log order, and the leader's answers to writes.
 **
 ** Exactly-once (dissertation §6.3): every client op carries (client, seq);
-** the state machine remembers, per client, the last seq it applied and its
-** result. An entry whose seq is not newer is not applied again: the same
-** seq gets the remembered result, an older one is ignored. So a request
-** that reaches the leader twice (duplicated by the network, or retried)
-** changes the store once.
+** the state machine ('dsim_kv') remembers, per client, the last seq it
+** applied and its result. An entry whose seq is not newer is not applied
+** again: the same seq gets the remembered result, an older one is ignored.
+** So a request that reaches the leader twice (duplicated by the network,
+** or retried) changes the store once; the leader answers a retry of an
+** applied request from the session without logging it again.
 ** The store is the kernel's reference state machine (dsim_store): every
 ** workload's operations, a transaction applied whole in one entry, so Raft
 ** is the strict-serializable reference for every workload.
-** The digest is the store's digest plus a sum of hashes over (client,
-** seq), kept up to date on every change; equal digests at the same applied index is
-** what State Machine Safety means for states (raft_invariants.c).
+** Both, and the digest, are the kernel's 'dsim_kv' (sim/kernel/kv.c);
+** equal digests at the same applied index is what State Machine Safety
+** means for states (raft_invariants.c).
 ** A leader answers a write when it applies the entry it appended for it;
 ** if that index turns out to hold another entry, it does not answer at all
 ** (the client records 'info': the write may or may not have happened).
 */
 #include "raft.h"
 
-static uint64_t session_hash(int32_t client, uint64_t seq)
-{
-    return raft_mix(raft_mix(0x5e55, (uint64_t)(uint32_t)client), seq);
-}
-
 size_t raft_snapshot_bytes(const raft_snapshot *snap)
 {
-    _Static_assert(offsetof(raft_snapshot, kv) + sizeof(raft_kv) == sizeof(raft_snapshot), "kv is last");
-    _Static_assert(offsetof(raft_kv, store) + sizeof(dsim_store) == sizeof(raft_kv), "store is last");
-    return offsetof(raft_snapshot, kv) + offsetof(raft_kv, store) + dsim_store_bytes(&snap->kv.store);
+    _Static_assert(offsetof(raft_snapshot, kv) + sizeof(dsim_kv) == sizeof(raft_snapshot), "kv is last");
+    return offsetof(raft_snapshot, kv) + dsim_kv_bytes(&snap->kv);
 }
 
 void raft_kv_answer_read(dsim_node *n, const dsim_op *op)
 {
     dsim_result res;
-    dsim_status st = dsim_store_read(&raft_of(n)->kv.store, op, &res);
+    dsim_status st = dsim_kv_read(&raft_of(n)->kv, op, &res);
     dsim_reply_result(n, op, st, &res);
-}
-
-/* Applies one client op to 'kv' through its session; '*st' and 'res' get
-** the result to send back. */
-void raft_kv_apply_op(raft_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res)
-{
-    raft_session *ses = NULL;
-    res->value = 0;
-    res->len = 0;
-    if (op->client >= 0 && op->client < RAFT_CLIENTS_MAX) {
-        ses = &kv->session[op->client];
-        if (op->seq <= ses->seq) {   /* seen: the first result stands */
-            *st = op->seq == ses->seq ? (dsim_status)ses->status : DSIM_FAIL;
-            res->value = op->seq == ses->seq ? ses->value : 0;
-            return;
-        }
-    }
-    *st = dsim_store_apply(&kv->store, op, res);
-    if (ses) {
-        kv->session_digest -= session_hash(op->client, ses->seq);
-        ses->seq = op->seq;
-        ses->status = (int32_t)*st;
-        ses->value = res->value;
-        ses->words = res->len > 0;
-        kv->session_digest += session_hash(op->client, ses->seq);
-    }
-    kv->digest = kv->session_digest + dsim_store_digest(&kv->store);
 }
 
 /* Answers (or forgets) the pending writes at 'index' now applied. */
@@ -91,7 +59,7 @@ static void apply_one(dsim_node *n, const raft_entry *e)
     res.value = 0;
     res.len = 0;
     if (e->kind == RAFT_E_OP)
-        raft_kv_apply_op(&s->kv, &e->op, &st, &res);
+        dsim_kv_apply(&s->kv, &e->op, &st, &res);
     s->applied = e->index;
     if (s->pending_len)
         settle_pending(n, e, st, &res);
@@ -125,16 +93,8 @@ void raft_on_client_write(dsim_node *n, const dsim_op *op)
         dsim_reply(n, op, DSIM_REDIRECT, s->leader_id);
         return;
     }
-    if (op->client >= 0 && op->client < RAFT_CLIENTS_MAX) {
-        const raft_session *ses = &s->kv.session[op->client];
-        if (op->seq == ses->seq) {
-            if (!ses->words)   /* a result with words is not kept: no answer */
-                dsim_reply(n, op, (dsim_status)ses->status, ses->value);
-            return;
-        }
-        if (op->seq < ses->seq)
-            return;   /* an old duplicate; its client has moved on */
-    }
+    if (dsim_kv_answer_seen(n, &s->kv, op))   /* a retry: the kept answer, or none */
+        return;
     for (uint32_t i = 0; i < s->pending_len; i++)
         if (s->pending[i].op.id == op->id)
             return;   /* already in the log, awaiting commit */

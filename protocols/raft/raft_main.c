@@ -161,7 +161,7 @@ static void inspect(dsim_node *n, json_t *out)
 {
     raft_state *s = raft_of(n);
     char digest[24];
-    snprintf(digest, sizeof digest, "%016" PRIx64, s->kv.digest);
+    snprintf(digest, sizeof digest, "%016" PRIx64, dsim_kv_digest(&s->kv));
     json_t *members = json_array();
     for (int i = 0; i < dsim_cluster_size(n); i++)
         if (raft_is_member(s, i))

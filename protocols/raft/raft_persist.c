@@ -67,7 +67,8 @@ static int recover_snapshot(dsim_node *n, raft_state *s, raft_snapshot *snap)
         uint32_t len;
         memset(&x, 0, sizeof x);   /* the record holds a prefix (raft_snapshot_bytes) */
         if (raft_disk_get(n, k ? "snap1" : "snap0", &x, sizeof x, &len) == DSIM_DISK_OK &&
-            len == raft_snapshot_bytes(&x) && (found < 0 || x.index > snap->index)) {
+            len >= offsetof(raft_snapshot, kv) && dsim_kv_check(&x.kv, len - offsetof(raft_snapshot, kv)) == 0 &&
+            (found < 0 || x.index > snap->index)) {
             *snap = x;
             s->snap_slot = k;
             found = 0;
@@ -151,8 +152,7 @@ void raft_recover(dsim_node *n)
     if (recover_snapshot(n, s, snap) != 0) {
         memset(snap, 0, sizeof *snap);
         snap->members = s->cfg.initial_members;
-        dsim_store_init(n, &snap->kv.store);   /* the workload's initial state (bank) */
-        snap->kv.digest = dsim_store_digest(&snap->kv.store);
+        dsim_kv_init(n, &snap->kv, 0);   /* the workload's initial state (bank) */
     }
     s->snap_index = snap->index;
     s->snap_term = snap->term;

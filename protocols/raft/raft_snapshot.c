@@ -24,7 +24,7 @@ static uint32_t members_at(const raft_state *s, uint64_t index)
 }
 
 /* Snapshots 'kv' as the state at 'index' and compacts the log to it. */
-void raft_take_snapshot(dsim_node *n, uint64_t index, const raft_kv *kv)
+void raft_take_snapshot(dsim_node *n, uint64_t index, const dsim_kv *kv)
 {
     raft_state *s = raft_of(n);
     DSIM_ASSERT(index > s->snap_index && index <= s->last_index);

@@ -42,6 +42,8 @@
 **   repl_follow.c     receiving appends and snapshots; log matching
 **   repl_master.c     the failure detector, promotions, chain and ISR changes
 **   repl_kv.c         the state machine, sessions, client requests and reads
+**   repl_read.c       local reads; session tokens (read-your-writes by LSN)
+**   repl_stmt.c       computed columns; statement- versus row-based shipping
 **   repl_invariants.c epochs, log matching, exposure of lost entries
 **
 ** Invariants of the node state:
@@ -62,15 +64,17 @@
 #define REPL_NODES_MAX 32
 #define REPL_LOG_MAX 1024
 #define REPL_BATCH_MAX 32
-#define REPL_CLIENTS_MAX 64
 #define REPL_PENDING_MAX 128
 #define REPL_RING 64            /* applied (lsn, digest) pairs kept for the invariants */
 #define REPL_GHOST 4096
+#define REPL_ROWS 64              /* columns on: rows 0..63, then their columns */
+#define REPL_WAIT_MAX 64          /* reads waiting for their session token */
 #define REPL_NONE (-1)
 
 typedef enum repl_mode { REPL_SYNC = 0, REPL_SEMISYNC, REPL_ASYNC, REPL_CHAIN, REPL_ISR } repl_mode;
 typedef enum repl_role { REPL_FOLLOWER = 0, REPL_LEADER, REPL_STANDBY, REPL_MASTER } repl_role;
 enum { REPL_E_OP = 1, REPL_E_NOOP = 2 };
+enum { REPL_COL_NOW = 1, REPL_COL_RAND = 2 };   /* option 'columns' (repl_stmt.c) */
 enum {
     REPL_MSG_APPEND = 0, REPL_MSG_ACK, REPL_MSG_SNAP, REPL_MSG_STATUS, REPL_MSG_STATUS_ACK,
     REPL_MSG_CONFIG, REPL_MSG_ISR_REQ, REPL_MSG_ISR_ACK, REPL_MSG_COUNT_
@@ -80,24 +84,13 @@ enum { REPL_T_TICK = 1 };
 typedef struct repl_entry {
     uint64_t lsn, epoch, hash;   /* hash: chained over the log up to this entry */
     uint32_t kind, pad;
+    int64_t now, rnd;            /* shipping = row: the columns the leader computed (repl_stmt.c) */
     dsim_op op;
 } repl_entry;
 
-typedef struct repl_session {
-    uint64_t seq;
-    int64_t value;
-    int32_t status, words;
-} repl_session;
-
-typedef struct repl_kv {
-    uint64_t digest, session_digest;
-    repl_session session[REPL_CLIENTS_MAX];
-    dsim_store store;            /* last: records carry only its used prefix */
-} repl_kv;
-
 typedef struct repl_snapshot {
     uint64_t lsn, epoch, hash;   /* the state after applying every LSN <= 'lsn' */
-    repl_kv kv;
+    dsim_kv kv;                  /* last: records carry only its used prefix */
 } repl_snapshot;
 
 /* The configuration: who leads (heads), in what order the chain runs, the
@@ -145,7 +138,7 @@ typedef struct repl_isr_req {    /* leader -> master, and the master's answer */
     uint32_t isr, ok;
 } repl_isr_req;
 
-_Static_assert(sizeof(repl_entry) == 32 + sizeof(dsim_op), "repl_entry has padding");
+_Static_assert(sizeof(repl_entry) == 48 + sizeof(dsim_op), "repl_entry has padding");
 _Static_assert(sizeof(repl_append) == 48, "repl_append has padding");
 _Static_assert(sizeof(repl_ack) == 40, "repl_ack has padding");
 _Static_assert(sizeof(repl_config) == 32 + REPL_NODES_MAX, "repl_config has padding");
@@ -169,7 +162,9 @@ typedef struct repl_ghost {
 typedef struct repl_opts {
     repl_mode mode;
     int master;                  /* node id of the master, or REPL_NONE */
-    bool auto_failover, epochs, follower_reads, craq, unclean;
+    bool auto_failover, epochs, follower_reads, craq, unclean, session_token;
+    bool statement;              /* shipping = statement: every replica executes (repl_stmt.c) */
+    uint32_t columns;            /* REPL_COL_* computed by every write */
     int64_t heartbeat_ns, fd_timeout_ns, semisync_timeout_ns, replica_lag_ns, lease_ns;
     int64_t semisync_k, min_insync, snapshot_every, batch;
     uint32_t standby;            /* replicas outside the membership at first boot */
@@ -193,7 +188,7 @@ typedef struct repl_state {
     /* volatile */
     repl_role role;
     uint64_t commit, applied, match_ok;
-    repl_kv kv;
+    dsim_kv kv;                  /* the state machine: store and client sessions */
     dsim_timer_id tick;
     int64_t heard_upstream_mono;
     int64_t lease_until_mono;
@@ -205,6 +200,8 @@ typedef struct repl_state {
     uint32_t isr_asked;                  /* isr: the change awaiting the master (0: none) */
     repl_pending pending[REPL_PENDING_MAX];
     uint32_t pending_len;
+    dsim_op waiting[REPL_WAIT_MAX];      /* local reads until 'applied' reaches their token */
+    uint32_t waiting_len;
     /* the master's */
     int64_t heard_mono[REPL_NODES_MAX];
     repl_status seen[REPL_NODES_MAX];
@@ -302,9 +299,19 @@ void repl_promote(dsim_node *n);
 void repl_apply_to(dsim_node *n, uint64_t upto);
 void repl_on_client(dsim_node *n, const dsim_op *op);
 void repl_drop_pending(dsim_node *n);
-void repl_kv_apply_op(repl_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res);
 uint64_t repl_visible(dsim_node *n);
 bool repl_leased(dsim_node *n);   /* chain: may serve reads and commit as tail */
+
+/* repl_read.c */
+uint32_t repl_token(const repl_state *s, uint64_t lsn);   /* 0 unless 'session_token' */
+void repl_read_local(dsim_node *n, const dsim_op *op);   /* answers now, or once applied >= token */
+void repl_wake_reads(dsim_node *n);                      /* after 'applied' moved */
+
+/* repl_stmt.c */
+bool repl_stmt_refused(const repl_state *s, const dsim_op *op);   /* a row outside the table */
+void repl_stmt_execute(dsim_node *n, repl_entry *e);   /* the leader: the row image (row shipping) */
+void repl_stmt_apply(dsim_node *n, const repl_entry *e, dsim_status st);   /* the columns */
+void repl_stmt_inspect(dsim_node *n, json_t *out);
 
 /* repl_invariants.c */
 const char *repl_invariants(dsim_world *w);

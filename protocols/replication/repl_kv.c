@@ -1,6 +1,7 @@
 /*
-** repl_kv.c — the replicated state machine (the kernel's 'dsim_store' with
-** exactly-once client sessions), client requests and reads.
+** repl_kv.c — the replicated state machine (the kernel's 'dsim_kv': the
+** reference store with exactly-once client sessions), client requests and
+** reads.
 **
 ** Writes enter at the leader (the chain's head): one log entry, synced,
 ** shipped, answered when the entry is applied, which happens once it is
@@ -15,41 +16,13 @@
 **   while its lease from the master holds; with 'craq' at any node whose
 **   log holds no uncommitted write of the key (a clean read); otherwise a
 **   redirect to the tail.
-** Sessions (client, seq) as in Raft: a duplicate gets the first result.
+** Sessions (client, seq), as in every protocol (dsim_kv): a duplicate gets
+** the first result.
+** Local reads and session tokens: repl_read.c.
 */
 #include <stdlib.h>
 
 #include "repl.h"
-
-static uint64_t session_hash(int32_t client, uint64_t seq)
-{
-    return repl_mix(repl_mix(0x5e55, (uint64_t)(uint32_t)client), seq);
-}
-
-void repl_kv_apply_op(repl_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res)
-{
-    repl_session *ses = NULL;
-    res->value = 0;
-    res->len = 0;
-    if (op->client >= 0 && op->client < REPL_CLIENTS_MAX) {
-        ses = &kv->session[op->client];
-        if (op->seq <= ses->seq) {
-            *st = op->seq == ses->seq ? (dsim_status)ses->status : DSIM_FAIL;
-            res->value = op->seq == ses->seq ? ses->value : 0;
-            return;
-        }
-    }
-    *st = dsim_op_readonly(op) ? dsim_store_read(&kv->store, op, res) : dsim_store_apply(&kv->store, op, res);
-    if (ses) {
-        kv->session_digest -= session_hash(op->client, ses->seq);
-        ses->seq = op->seq;
-        ses->status = (int32_t)*st;
-        ses->value = res->value;
-        ses->words = res->len > 0;
-        kv->session_digest += session_hash(op->client, ses->seq);
-    }
-    kv->digest = kv->session_digest + dsim_store_digest(&kv->store);
-}
 
 /* The highest LSN this node may show: a follower's verified prefix up to
 ** the commit point it learned (bug 'hwm_leak': its whole log). */
@@ -76,7 +49,7 @@ static void settle(dsim_node *n, const repl_entry *e, dsim_status st, const dsim
             continue;
         }
         if (p->lsn == e->lsn && p->epoch == e->epoch && e->op.id == p->op.id)
-            dsim_reply_result(n, &p->op, st, res);
+            dsim_reply_token(n, &p->op, st, res, repl_token(s, e->lsn));
     }
     s->pending_len = keep;
 }
@@ -98,31 +71,26 @@ void repl_apply_to(dsim_node *n, uint64_t upto)
         }
         res->value = 0;
         res->len = 0;
-        if (e->kind == REPL_E_OP)
-            repl_kv_apply_op(&s->kv, &e->op, &st, res);
+        if (e->kind == REPL_E_OP) {
+            dsim_kv_apply(&s->kv, &e->op, &st, res);
+            repl_stmt_apply(n, e, st);
+        }
         s->applied = e->lsn;
         s->ring_lsn[s->ring_next % REPL_RING] = s->applied;
-        s->ring_digest[s->ring_next++ % REPL_RING] = s->kv.digest;
+        s->ring_digest[s->ring_next++ % REPL_RING] = dsim_kv_digest(&s->kv);
         if (s->pending_len)
             settle(n, e, st, res);
         if (s->opt.snapshot_every > 0 && s->applied - s->snap >= (uint64_t)s->opt.snapshot_every)
             repl_take_snapshot(n);
     }
     free(res);
+    if (s->waiting_len)
+        repl_wake_reads(n);
 }
 
 void repl_drop_pending(dsim_node *n)
 {
     repl_of(n)->pending_len = 0;
-}
-
-static void answer_local(dsim_node *n, const dsim_op *op)
-{
-    dsim_result *res = malloc(sizeof *res);
-    DSIM_ASSERT(res != NULL);
-    dsim_status st = dsim_store_read(&repl_of(n)->kv.store, op, res);
-    dsim_reply_result(n, op, st, res);
-    free(res);
 }
 
 static bool key_clean(repl_state *s, const dsim_op *op)
@@ -156,11 +124,11 @@ static void chain_read(dsim_node *n, const dsim_op *op)
     ** restart, not before the first append): it holds every committed entry. */
     bool member = repl_chain_pos(s, self) >= 0 && s->match_ok == s->last && repl_leased(n);
     if (member && repl_is_tail(s, self) && s->applied == s->last) {
-        answer_local(n, op);
+        repl_read_local(n, op);
         return;
     }
     if (member && s->opt.craq && key_clean(s, op)) {
-        answer_local(n, op);
+        repl_read_local(n, op);
         return;
     }
     int tail = chain_tail(s);
@@ -170,16 +138,8 @@ static void chain_read(dsim_node *n, const dsim_op *op)
 static bool duplicate(dsim_node *n, const dsim_op *op)
 {
     repl_state *s = repl_of(n);
-    if (op->client >= 0 && op->client < REPL_CLIENTS_MAX) {
-        const repl_session *ses = &s->kv.session[op->client];
-        if (op->seq == ses->seq) {
-            if (!ses->words)
-                dsim_reply(n, op, (dsim_status)ses->status, ses->value);
-            return true;
-        }
-        if (op->seq < ses->seq)
-            return true;
-    }
+    if (dsim_kv_answer_seen(n, &s->kv, op))   /* a retry: the kept answer, or none */
+        return true;
     for (uint32_t i = 0; i < s->pending_len; i++)
         if (s->pending[i].op.id == op->id)
             return true;
@@ -194,11 +154,13 @@ static void log_op(dsim_node *n, const dsim_op *op)
         return;
     bool short_isr = s->opt.mode == REPL_ISR && repl_popcount(s->cfg.isr) < s->opt.min_insync &&
                      !dsim_bug(n, "isr_unsafe_shrink");
-    if (short_isr || s->last - s->snap >= REPL_LOG_MAX || s->pending_len == REPL_PENDING_MAX) {
+    if (short_isr || s->last - s->snap >= REPL_LOG_MAX || s->pending_len == REPL_PENDING_MAX ||
+        repl_stmt_refused(s, op)) {
         dsim_reply(n, op, DSIM_FAIL, 0);   /* not appended: definitely not applied */
         return;
     }
     repl_entry e = {.lsn = s->last + 1, .epoch = s->cfg.epoch, .kind = REPL_E_OP, .op = *op};
+    repl_stmt_execute(n, &e);
     repl_log_append(n, &e);
     dsim_disk_sync(n);
     s->match_ok = s->last;
@@ -228,13 +190,13 @@ void repl_on_client(dsim_node *n, const dsim_op *op)
     }
     if (s->role != REPL_LEADER) {
         if (read && s->opt.follower_reads)
-            answer_local(n, op);
+            repl_read_local(n, op);
         else
             dsim_reply(n, op, DSIM_REDIRECT, s->cfg.leader == self ? -1 : s->cfg.leader);
         return;
     }
     if (read && (s->opt.mode == REPL_ASYNC || s->opt.mode == REPL_SEMISYNC))
-        answer_local(n, op);
+        repl_read_local(n, op);
     else
         log_op(n, op);
 }

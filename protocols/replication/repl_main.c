@@ -17,6 +17,25 @@
 
 static const char *const modes[] = {"sync", "semisync", "async", "chain", "isr", NULL};
 static const char *const failovers[] = {"manual", "auto", NULL};
+static const char *const shippings[] = {"row", "statement", NULL};
+
+/* "now,rand" -> REPL_COL_*; -1 on an unknown name. */
+static int64_t parse_columns(const char *text)
+{
+    int64_t cols = 0;
+    const char *p = text;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        if (len == 3 && strncmp(p, "now", 3) == 0)
+            cols |= REPL_COL_NOW;
+        else if (len == 4 && strncmp(p, "rand", 4) == 0)
+            cols |= REPL_COL_RAND;
+        else
+            return -1;
+        p += len + (p[len] == ',');
+    }
+    return cols;
+}
 
 const char *repl_mode_name(repl_mode m)
 {
@@ -59,6 +78,10 @@ static void read_opts(dsim_node *n, repl_opts *o)
     o->follower_reads = dsim_opt_bool(n, "follower_reads");
     o->craq = dsim_opt_bool(n, "craq");
     o->unclean = dsim_opt_bool(n, "unclean");
+    o->session_token = dsim_opt_bool(n, "session_token");
+    o->statement = strcmp(dsim_opt_str(n, "shipping"), "statement") == 0;
+    int64_t cols = parse_columns(dsim_opt_str(n, "columns"));
+    o->columns = cols < 0 ? 0 : (uint32_t)cols;
     o->heartbeat_ns = dsim_opt_ms(n, "heartbeat");
     o->fd_timeout_ns = dsim_opt_ms(n, "fd_timeout");
     o->lease_ns = dsim_opt_ms(n, "lease");
@@ -84,6 +107,10 @@ static int validate(dsim_world *w, char *err, size_t cap)
     if (parse_nodes(dsim_opt_str(n, "standby"), nodes) < 0) {
         snprintf(err, cap, "option standby: a comma list of node numbers 1..%d, got '%s'", nodes,
                  dsim_opt_str(n, "standby"));
+        return -1;
+    }
+    if (parse_columns(dsim_opt_str(n, "columns")) < 0) {
+        snprintf(err, cap, "option columns: a comma list of now and rand, got '%s'", dsim_opt_str(n, "columns"));
         return -1;
     }
     read_opts(n, &o);
@@ -191,7 +218,7 @@ static void on_append_msg(dsim_node *n, int from, const dsim_msg *m)
 static void on_snap_msg(dsim_node *n, int from, const dsim_msg *m)
 {
     repl_append h;
-    DSIM_ASSERT(m->len >= sizeof h + offsetof(repl_snapshot, kv.store));
+    DSIM_ASSERT(m->len >= sizeof h + offsetof(repl_snapshot, kv));
     repl_snapshot *snap = calloc(1, sizeof *snap);
     DSIM_ASSERT(snap != NULL);
     memcpy(&h, m->data, sizeof h);
@@ -301,6 +328,12 @@ static const dsim_option options[] = {
     {"replica_lag", DSIM_OPT_MS, "300", "isr: a follower behind for this long leaves the ISR", NULL, 1, 600000},
     {"unclean", DSIM_OPT_BOOL, "false", "isr: the master may promote a replica outside the ISR", NULL, 0, 0},
     {"follower_reads", DSIM_OPT_BOOL, "false", "followers answer reads from their state (stale)", NULL, 0, 0},
+    {"session_token", DSIM_OPT_BOOL, "false", "answers carry the LSN they reflect; a replica holds a "
+     "read until it has applied the client's token (read-your-writes, monotonic reads)", NULL, 0, 0},
+    {"shipping", DSIM_OPT_STR, "row", "row (the leader computes the columns, entries carry the values) or "
+     "statement (every replica executes NOW() and RAND() itself)", shippings, 0, 0},
+    {"columns", DSIM_OPT_STR, "", "computed columns every write sets, \"now,rand\": key 64+k = NOW() "
+     "(wall ms), 128+k = RAND(); rows 0..63 only (see repl_stmt.c)", NULL, 0, 0},
     {"craq", DSIM_OPT_BOOL, "false", "chain: any member answers reads of clean keys (CRAQ)", NULL, 0, 0},
     {"snapshot_every", DSIM_OPT_INT, "100", "snapshot after this many applied entries (0: never)",
      NULL, 0, REPL_LOG_MAX / 2},

@@ -59,6 +59,8 @@ static uint64_t entry_hash(uint64_t prev, const repl_entry *e)
 {
     uint64_t h = repl_mix(repl_mix(prev, e->lsn), e->epoch);
     h = repl_mix(h, e->kind);
+    if (e->now || e->rnd)   /* a row image (repl_stmt.c) */
+        h = repl_mix(repl_mix(h, (uint64_t)e->now), (uint64_t)e->rnd);
     const unsigned char *p = (const unsigned char *)&e->op;
     size_t len = dsim_op_bytes(&e->op);
     for (size_t i = 0; i < len; i++)
@@ -109,9 +111,8 @@ void repl_log_truncate(dsim_node *n, uint64_t from)
 
 size_t repl_snapshot_bytes(const repl_snapshot *snap)
 {
-    _Static_assert(offsetof(repl_snapshot, kv) + sizeof(repl_kv) == sizeof(repl_snapshot), "kv is last");
-    _Static_assert(offsetof(repl_kv, store) + sizeof(dsim_store) == sizeof(repl_kv), "store is last");
-    return offsetof(repl_snapshot, kv) + offsetof(repl_kv, store) + dsim_store_bytes(&snap->kv.store);
+    _Static_assert(offsetof(repl_snapshot, kv) + sizeof(dsim_kv) == sizeof(repl_snapshot), "kv is last");
+    return offsetof(repl_snapshot, kv) + dsim_kv_bytes(&snap->kv);
 }
 
 /* Writes 'snap' to the older slot and drops the entry records it covers
@@ -139,7 +140,7 @@ void repl_take_snapshot(dsim_node *n)
     DSIM_ASSERT(snap != NULL);
     snap->lsn = s->applied;
     DSIM_ASSERT(repl_epoch_hash_at(s, s->applied, &snap->epoch, &snap->hash));
-    memcpy(&snap->kv, &s->kv, offsetof(repl_kv, store) + dsim_store_bytes(&s->kv.store));
+    memcpy(&snap->kv, &s->kv, dsim_kv_bytes(&s->kv));
     uint64_t old = s->snap;
     s->snap = snap->lsn;
     s->snap_epoch = snap->epoch;
@@ -168,7 +169,9 @@ void repl_install_snapshot(dsim_node *n, const repl_snapshot *snap)
         s->commit = snap->lsn;
     persist_snapshot(n, snap, old, keep ? snap->lsn : old_last);
     s->ring_lsn[s->ring_next % REPL_RING] = s->applied;
-    s->ring_digest[s->ring_next++ % REPL_RING] = s->kv.digest;
+    s->ring_digest[s->ring_next++ % REPL_RING] = dsim_kv_digest(&s->kv);
+    if (s->waiting_len)
+        repl_wake_reads(n);
 }
 
 /* Forgets every entry and the state: a replica whose applied state went
@@ -186,7 +189,7 @@ void repl_reset(dsim_node *n)
     dsim_disk_del(n, "snap1");
     s->snap = s->snap_epoch = s->snap_hash = s->last = 0;
     s->applied = s->commit = s->match_ok = 0;
-    memset(&s->kv, 0, sizeof s->kv);
+    dsim_kv_init(n, &s->kv, 0);
     dsim_disk_sync(n);
 }
 
@@ -200,7 +203,8 @@ int repl_read_snapshot(dsim_node *n, repl_snapshot *snap)
         uint32_t len;
         memset(x, 0, sizeof *x);
         if (disk_get(n, k ? "snap1" : "snap0", x, sizeof *x, &len) == DSIM_DISK_OK &&
-            len == repl_snapshot_bytes(x) && (found < 0 || x->lsn > snap->lsn)) {
+            len > offsetof(repl_snapshot, kv) && dsim_kv_check(&x->kv, len - offsetof(repl_snapshot, kv)) == 0 &&
+            (found < 0 || x->lsn > snap->lsn)) {
             memcpy(snap, x, sizeof *x);
             s->snap_slot = k;
             found = 0;
@@ -237,6 +241,8 @@ void repl_recover(dsim_node *n)
         s->snap_epoch = snap->epoch;
         s->snap_hash = snap->hash;
         memcpy(&s->kv, &snap->kv, sizeof s->kv);
+    } else {
+        dsim_kv_init(n, &s->kv, 0);   /* the workload's initial state (bank) */
     }
     free(snap);
     s->last = s->applied = s->commit = s->snap;

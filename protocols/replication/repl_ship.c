@@ -79,7 +79,7 @@ static void ship_snapshot(dsim_node *n, int peer)
     repl_snapshot *snap = (repl_snapshot *)(void *)(buf + sizeof h);
     snap->lsn = s->applied;
     DSIM_ASSERT(repl_epoch_hash_at(s, s->applied, &snap->epoch, &snap->hash));
-    memcpy(&snap->kv, &s->kv, offsetof(repl_kv, store) + dsim_store_bytes(&s->kv.store));
+    memcpy(&snap->kv, &s->kv, dsim_kv_bytes(&s->kv));
     if (dsim_bug(n, "catchup_gap") && s->last > s->applied) {
         /* the mistake: the state at 'applied', labelled with the log's end */
         snap->lsn = s->last;

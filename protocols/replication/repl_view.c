@@ -31,7 +31,7 @@ void repl_inspect(dsim_node *n, json_t *out)
 {
     repl_state *s = repl_of(n);
     char digest[24];
-    snprintf(digest, sizeof digest, "%016" PRIx64, s->kv.digest);
+    snprintf(digest, sizeof digest, "%016" PRIx64, dsim_kv_digest(&s->kv));
     const char *role = repl_role_name(s);
     if (s->opt.mode == REPL_CHAIN && s->role == REPL_FOLLOWER && repl_is_tail(s, dsim_id(n)))
         role = "tail";
@@ -52,6 +52,7 @@ void repl_inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "applied", json_integer((json_int_t)s->applied));
     json_object_set_new(out, "snapshot_lsn", json_integer((json_int_t)s->snap));
     json_object_set_new(out, "state_digest", json_string(digest));
+    repl_stmt_inspect(n, out);
     if (s->opt.mode == REPL_CHAIN)
         json_object_set_new(out, "chain", node_list(s->cfg.chain, s->cfg.chain_len));
     if (s->opt.mode == REPL_ISR)

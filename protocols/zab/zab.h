@@ -54,7 +54,6 @@
 #define ZAB_NODES_MAX 32
 #define ZAB_LOG_MAX 1024        /* in-memory entries past the snapshot */
 #define ZAB_TXN_MAX 400         /* bytes of one transaction */
-#define ZAB_CLIENTS_MAX 64      /* sessions */
 #define ZAB_PENDING_MAX 128     /* client ops waiting for commit at the leader */
 #define ZAB_READS_MAX 128       /* reads waiting for their sync */
 #define ZAB_DIFF_MAX 64         /* entries per SYNC message */
@@ -127,19 +126,13 @@ static inline uint32_t zab_entry_bytes(const zab_entry *e)
     return (uint32_t)(offsetof(zab_entry, data) + e->len);
 }
 
-typedef struct zab_session {
-    uint64_t seq;
-    int64_t value;
-    int32_t status;
-    int32_t words;
-} zab_session;
-
+/* The replicated state: the coordination service's tree and the client
+** ops' state machine (the kernel's dsim_kv: store and sessions), last so
+** that a prefix carries it. */
 typedef struct zab_kv {
-    zab_session session[ZAB_CLIENTS_MAX];
-    uint64_t session_digest;
-    uint64_t digest;
-    zk_tree tree;        /* the coordination service's znodes and sessions (zk_tree.c) */
-    dsim_store store;    /* last: its contents are a prefix */
+    uint64_t tree_digest;  /* zk_tree_digest(&tree), kept up to date */
+    zk_tree tree;          /* the coordination service's znodes and sessions (zk_tree.c) */
+    dsim_kv ops;           /* last: its contents are a prefix */
 } zab_kv;
 
 typedef struct zab_snapshot {
@@ -381,6 +374,8 @@ void zab_apply_committed(dsim_node *n);
 void zab_on_request(dsim_node *n, const dsim_op *op);
 void zab_drop_clients(dsim_node *n);
 size_t zab_snapshot_bytes(const zab_snapshot *snap);
+/* The digest of the whole replicated state (tree, store, sessions). */
+uint64_t zab_kv_digest(const zab_kv *kv);
 void zab_make_snapshot(const zab_state *s, zab_snapshot *snap);
 void zab_install_snapshot(dsim_node *n, const zab_snapshot *snap);
 

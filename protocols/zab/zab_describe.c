@@ -30,7 +30,7 @@ void zab_inspect(dsim_node *n, json_t *out)
 {
     zab_state *s = zab_of(n);
     char digest[24];
-    snprintf(digest, sizeof digest, "%016" PRIx64, s->kv.digest);
+    snprintf(digest, sizeof digest, "%016" PRIx64, zab_kv_digest(&s->kv));
     uint64_t term = s->role == ZAB_LOOKING ? s->current_epoch : (s->epoch ? s->epoch : s->current_epoch);
     json_object_set_new(out, "role", json_string(zab_role_name(s)));
     json_object_set_new(out, "term", ji(term));

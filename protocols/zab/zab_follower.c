@@ -98,7 +98,7 @@ static void on_sync(dsim_node *n, const dsim_msg *m)
     if (h.mode == ZAB_SYNC_SNAP) {
         static zab_snapshot snap;
         size_t len = m->len - sizeof h;
-        DSIM_ASSERT(len <= sizeof snap && len >= offsetof(zab_snapshot, kv.store));
+        DSIM_ASSERT(len <= sizeof snap && len >= offsetof(zab_snapshot, kv.ops));
         memset(&snap, 0, sizeof snap);
         memcpy(&snap, body, len);
         DSIM_ASSERT(len == zab_snapshot_bytes(&snap));

@@ -135,8 +135,8 @@ static const char *delivered(inv *c, int id, zab_state *s)
     zab_ghost_txn *t = &c->g->txn[slot(s->applied_zxid)];
     if (t->zxid == s->applied_zxid && s->applied_zxid != 0) {
         if (t->digest == 0)
-            t->digest = s->kv.digest;
-        else if (t->digest != s->kv.digest)
+            t->digest = zab_kv_digest(&s->kv);
+        else if (t->digest != zab_kv_digest(&s->kv))
             return violation(c, "State: n%d's state after %" PRIu64 ".%" PRIu64
                              " differs from another server's there", id + 1, ZX(s->applied_zxid));
     }

@@ -6,8 +6,8 @@
 ** A client op that changes state goes to the established leader, which
 ** proposes it (the first byte ZAB_TXN_KV, then the op) and answers when it
 ** applies the commit; any other server redirects. Exactly-once sessions
-** as in raft_kv.c: a (client, seq) applies once, and a retry gets the
-** remembered result. Reads are linearizable in one of two ways (option
+** are the kernel's (dsim_kv): a (client, seq) applies once, and a retry
+** gets the remembered result. Reads are linearizable in one of two ways (option
 ** 'read'): "log" sends them through the log like writes (answered by the
 ** leader); "sync" lets any server in broadcast answer from its own state
 ** after ZooKeeper's sync — a no-op proposal whose commit reaching that
@@ -21,41 +21,16 @@
 */
 #include "zab.h"
 
-static uint64_t session_hash(int32_t client, uint64_t seq)
-{
-    return zab_mix(zab_mix(0x5e55, (uint64_t)(uint32_t)client), seq);
-}
-
 size_t zab_snapshot_bytes(const zab_snapshot *snap)
 {
     _Static_assert(offsetof(zab_snapshot, kv) + sizeof(zab_kv) == sizeof(zab_snapshot), "kv is last");
-    _Static_assert(offsetof(zab_kv, store) + sizeof(dsim_store) == sizeof(zab_kv), "store is last");
-    return offsetof(zab_snapshot, kv) + offsetof(zab_kv, store) + dsim_store_bytes(&snap->kv.store);
+    _Static_assert(offsetof(zab_kv, ops) + sizeof(dsim_kv) == sizeof(zab_kv), "ops is last");
+    return offsetof(zab_snapshot, kv) + offsetof(zab_kv, ops) + dsim_kv_bytes(&snap->kv.ops);
 }
 
-static void kv_apply_op(zab_kv *kv, const dsim_op *op, dsim_status *st, dsim_result *res)
+uint64_t zab_kv_digest(const zab_kv *kv)
 {
-    zab_session *ses = NULL;
-    res->value = 0;
-    res->len = 0;
-    if (op->client >= 0 && op->client < ZAB_CLIENTS_MAX) {
-        ses = &kv->session[op->client];
-        if (op->seq <= ses->seq) {
-            *st = op->seq == ses->seq ? (dsim_status)ses->status : DSIM_FAIL;
-            res->value = op->seq == ses->seq ? ses->value : 0;
-            return;
-        }
-    }
-    *st = dsim_store_apply(&kv->store, op, res);
-    if (ses) {
-        kv->session_digest -= session_hash(op->client, ses->seq);
-        ses->seq = op->seq;
-        ses->status = (int32_t)*st;
-        ses->value = res->value;
-        ses->words = res->len > 0;
-        kv->session_digest += session_hash(op->client, ses->seq);
-    }
-    kv->digest = kv->session_digest + dsim_store_digest(&kv->store) + zk_tree_digest(&kv->tree);
+    return dsim_kv_digest(&kv->ops) + kv->tree_digest;
 }
 
 static void decode_op(const zab_entry *e, dsim_op *op)
@@ -75,7 +50,7 @@ static void answer_reads(dsim_node *n, uint64_t cookie)
             continue;
         }
         dsim_result res;
-        dsim_status st = dsim_store_read(&s->kv.store, &s->reads[i].op, &res);
+        dsim_status st = dsim_kv_read(&s->kv.ops, &s->reads[i].op, &res);
         dsim_reply_result(n, &s->reads[i].op, st, &res);
     }
     s->reads_len = keep;
@@ -90,7 +65,7 @@ static void apply_one(dsim_node *n, const zab_entry *e)
         dsim_result res;
         dsim_status st;
         decode_op(e, &op);
-        kv_apply_op(&s->kv, &op, &st, &res);
+        dsim_kv_apply(&s->kv.ops, &op, &st, &res);
         if (mine && s->role == ZAB_LEADING) {
             uint32_t keep = 0;
             for (uint32_t i = 0; i < s->pending_len; i++) {
@@ -106,8 +81,7 @@ static void apply_one(dsim_node *n, const zab_entry *e)
             answer_reads(n, e->cookie);
         /* the coordination service's transactions and syncs (ZAB_INTERFACE) */
         zk_on_apply(n, e->zxid, e->data, e->len, e->cookie, mine);
-        s->kv.digest = s->kv.session_digest + dsim_store_digest(&s->kv.store) +
-                       zk_tree_digest(&s->kv.tree);
+        s->kv.tree_digest = zk_tree_digest(&s->kv.tree);
     }
     s->applied_pos = e->pos;
     s->applied_zxid = e->zxid;
@@ -117,7 +91,7 @@ void zab_make_snapshot(const zab_state *s, zab_snapshot *snap)
 {
     snap->zxid = s->applied_zxid;
     snap->pos = s->applied_pos;
-    memcpy(&snap->kv, &s->kv, offsetof(zab_kv, store) + dsim_store_bytes(&s->kv.store));
+    memcpy(&snap->kv, &s->kv, offsetof(zab_kv, ops) + dsim_kv_bytes(&s->kv.ops));
 }
 
 static void maybe_snapshot(dsim_node *n)
@@ -190,7 +164,7 @@ void zab_on_request(dsim_node *n, const dsim_op *op)
     zab_state *s = zab_of(n);
     if (dsim_op_readonly(op) && serving(s) && dsim_bug(n, "local_read")) {
         dsim_result res;   /* ZooKeeper's plain read: this server's state, no sync */
-        dsim_status st = dsim_store_read(&s->kv.store, op, &res);
+        dsim_status st = dsim_kv_read(&s->kv.ops, op, &res);
         dsim_reply_result(n, op, st, &res);
         return;
     }
@@ -202,16 +176,8 @@ void zab_on_request(dsim_node *n, const dsim_op *op)
         dsim_reply(n, op, DSIM_REDIRECT, zab_leader_hint(n));
         return;
     }
-    if (op->client >= 0 && op->client < ZAB_CLIENTS_MAX) {
-        const zab_session *ses = &s->kv.session[op->client];
-        if (op->seq == ses->seq) {
-            if (!ses->words)
-                dsim_reply(n, op, (dsim_status)ses->status, ses->value);
-            return;
-        }
-        if (op->seq < ses->seq)
-            return;
-    }
+    if (dsim_kv_answer_seen(n, &s->kv.ops, op))   /* a retry: the kept answer, or none */
+        return;
     for (uint32_t i = 0; i < s->pending_len; i++)
         if (s->pending[i].op.id == op->id)
             return;

@@ -110,7 +110,8 @@ static bool recover_snapshot(dsim_node *n, zab_state *s, zab_snapshot *snap)
         uint32_t len;
         memset(&x, 0, sizeof x);
         if (zab_disk_get(n, k ? "snap1" : "snap0", &x, sizeof x, &len) == DSIM_DISK_OK &&
-            len == zab_snapshot_bytes(&x) && (!found || x.pos > snap->pos)) {
+            len > offsetof(zab_snapshot, kv.ops) &&
+            dsim_kv_check(&x.kv.ops, len - offsetof(zab_snapshot, kv.ops)) == 0 && (!found || x.pos > snap->pos)) {
             *snap = x;
             s->snap_slot = k;
             found = true;
@@ -130,7 +131,7 @@ void zab_recover(dsim_node *n)
     memset(&snap, 0, sizeof snap);
     if (!recover_snapshot(n, s, &snap)) {
         memset(&snap, 0, sizeof snap);
-        dsim_store_init(n, &snap.kv.store);   /* the workload's initial state (bank) */
+        dsim_kv_init(n, &snap.kv.ops, 0);   /* the workload's initial state (bank) */
     }
     s->snap_pos = snap.pos;
     s->snap_zxid = snap.zxid;
@@ -138,7 +139,7 @@ void zab_recover(dsim_node *n)
     s->kv = snap.kv;
     if (s->kv.tree.count == 0)
         zk_tree_init(&s->kv.tree);   /* no snapshot: the empty tree, "/" alone */
-    s->kv.digest = s->kv.session_digest + dsim_store_digest(&s->kv.store) + zk_tree_digest(&s->kv.tree);
+    s->kv.tree_digest = zk_tree_digest(&s->kv.tree);
     s->applied_pos = snap.pos;
     s->applied_zxid = s->commit_zxid = snap.zxid;
     s->disk_delta = 0;

@@ -104,6 +104,12 @@ check_verdict check_total_queue(const char *text, size_t len, const char *source
 check_verdict check_lost_update(const char *text, size_t len, const char *source, const char *format,
                                 bool every_read, json_t *report, char *err, size_t cap);
 
+/* resize.c: every "resize" read the version its message announced or a
+** newer one (demo C5); stale thumbnails that no later message fixes are
+** listed under "permanent". */
+check_verdict check_resize(const char *text, size_t len, const char *source, const char *format,
+                           json_t *report, char *err, size_t cap);
+
 /* Jepsen's bank checker (bank.c): every ok read of all balances sums to
 ** 'total' (< 0: the first ok read's sum) and, unless 'allow_negative',
 ** shows no negative balance. */

@@ -376,12 +376,20 @@ static check_verdict wc_bank(const check_request *rq, const workload *wl, bool l
     return check_bank(rq->text, rq->len, rq->source, rq->format, -1, false, report, err, cap);
 }
 
+static check_verdict wc_resize(const check_request *rq, const workload *wl, bool lin,
+                               json_t *report, char *err, size_t cap)
+{
+    (void)wl, (void)lin;
+    return check_resize(rq->text, rq->len, rq->source, rq->format, report, err, cap);
+}
+
 static const workload_checker workload_checkers[] = {
     {"linearizable", wc_linearizable},
     {"counter", wc_counter},
     {"set-full", wc_set_full},
     {"total-queue", wc_total_queue},
     {"bank", wc_bank},
+    {"resize", wc_resize},
     {NULL, NULL},
 };
 

@@ -19,6 +19,9 @@
 ** waits for f+1); 'retransmit' resends the operation to every node every so
 ** many ms until the timeout. Each operation is still one invoke and one
 ** completion in the history.
+** Session tokens: a client keeps the highest token an ok reply carried
+** (dsim_reply_token) and puts it in every later operation's 'token';
+** protocols that hand out none never see one.
 ** What a client asks for comes from its workload (workload.h: the
 ** registry); this file only moves operations and results. A request
 ** carries 'dsim_op_bytes' of the op (a plain op has no micro-op tail), a
@@ -35,6 +38,7 @@ struct client {
     int idx;
     int32_t process;
     uint64_t seq;
+    uint32_t token;            /* the highest session token a reply gave it */
     int target;                /* node it talks to */
     bool busy;
     dsim_op op;
@@ -151,7 +155,9 @@ static void make_op(dsim_world *w, client *cl)
     op->client = cl->idx;
     op->process = cl->process;
     op->seq = ++cl->seq;
+    op->token = cl->token;   /* the generator may raise it (a token from a message) */
     w->wl->generate(&w->workload, w->wl_state, &cl->rng, w->now, op);
+    DSIM_ASSERT(op->token >= cl->token);
     DSIM_ASSERT(op->f < DSIM_F_COUNT_);
     DSIM_ASSERT(op->f == DSIM_F_TXN || op->mops_len == 0);
     DSIM_ASSERT(op->key < DSIM_STORE_KEYS);
@@ -202,6 +208,10 @@ void client_next(dsim_world *w, int c, uint64_t gen)
     client *cl = &w->clients[c];
     if (cl->busy || gen != cl->gen)
         return;
+    if (w->wl->idle && w->wl->idle(&w->workload, w->wl_state, c)) {
+        schedule_next(w, cl);   /* nothing to ask now: think again */
+        return;
+    }
     make_op(w, cl);
     pick_target(w, cl);
     cl->busy = true;
@@ -216,12 +226,15 @@ void client_next(dsim_world *w, int c, uint64_t gen)
     arm_retransmit(w, cl);
 }
 
-static void finish(dsim_world *w, client *cl, const char *type, const dsim_result *res, int node)
+static void finish(dsim_world *w, client *cl, const char *type, const dsim_result *res, int node,
+                   uint64_t token)
 {
     DSIM_ASSERT(cl->busy);
     history_record(w, type, &cl->op, res, node);
     world_fp_bytes(w, type, strlen(type));
     cl->busy = false;
+    if (w->wl->done)
+        w->wl->done(&w->workload, w->wl_state, &cl->op, strcmp(type, "ok") == 0, (uint32_t)token);
     schedule_next(w, cl);
 }
 
@@ -231,7 +244,7 @@ static void give_up(dsim_world *w, client *cl)
 {
     w->stats.ops_info++;
     cl->timeout_handle = 0;
-    finish(w, cl, "info", NULL, -1);
+    finish(w, cl, "info", NULL, -1, 0);
     cl->process += w->clients_len;   /* the old process may still act */
     cl->target = (cl->target + 1) % w->nodes_len;
     DSIM_ASSERT(cl->process % w->clients_len == cl->idx);
@@ -290,7 +303,8 @@ static const dsim_result *result_of(dsim_world *w, const reply_body *r, const vo
     return w->result;
 }
 
-void client_on_reply(dsim_world *w, int c, const reply_body *r, const void *words, uint32_t words_len)
+void client_on_reply(dsim_world *w, int c, const reply_body *r, uint64_t token, const void *words,
+                     uint32_t words_len)
 {
     DSIM_ASSERT(c >= 0);
     DSIM_ASSERT(c < w->clients_len);
@@ -316,14 +330,16 @@ void client_on_reply(dsim_world *w, int c, const reply_body *r, const void *word
         return;
     queue_cancel(&w->q, cl->timeout_handle);
     if (r->status == DSIM_OK) {
+        if (token > cl->token)
+            cl->token = (uint32_t)token;
         w->stats.ops_ok++;
         cl->ok_count++;
         cl->last_ok_ns = w->now;
-        finish(w, cl, "ok", result_of(w, r, words, words_len), r->node);
+        finish(w, cl, "ok", result_of(w, r, words, words_len), r->node, token);
     } else {
         DSIM_ASSERT(r->status == DSIM_FAIL);
         w->stats.ops_fail++;
-        finish(w, cl, "fail", NULL, r->node);
+        finish(w, cl, "fail", NULL, r->node, 0);
     }
 }
 
@@ -339,9 +355,10 @@ json_t *client_stats(const dsim_world *w, int c)
     return o;
 }
 
-/* The reply body and 'len' result words, as one message. */
+/* The reply body, the token (when not 0) and 'len' result words, as one
+** message; a reply without a token is the body and the words alone. */
 static void reply_send(dsim_node *n, const dsim_op *op, dsim_status status, int64_t value,
-                       const int64_t *words, uint32_t len)
+                       const int64_t *words, uint32_t len, uint64_t token)
 {
     dsim_world *w = dsim_world_of(n);
     DSIM_ASSERT(status == DSIM_OK || status == DSIM_FAIL || status == DSIM_REDIRECT);
@@ -350,37 +367,49 @@ static void reply_send(dsim_node *n, const dsim_op *op, dsim_status status, int6
     DSIM_ASSERT(dsim_is_up(n));
     DSIM_ASSERT(len <= DSIM_RESULT_WORDS_MAX);
     reply_body r = {.op_id = op->id, .value = value, .status = (int32_t)status, .node = dsim_id(n)};
+    uint32_t type = token ? REPLY_TOKEN : REPLY_PLAIN;
     if (n->byz[0] && strcmp(n->byz, "silent") == 0) {   /* a silent node answers nobody */
         net_send_dropped(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
                          w->msg_id_next++, "byzantine");
         return;
     }
-    if (len == 0) {
+    if (len == 0 && token == 0) {
         net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
                  w->msg_id_next++);
         return;
     }
     /* Trade-off: one allocation per reply that carries words (reads of
-    ** lists, transactions); plain replies, the common case, allocate none. */
-    size_t bytes = sizeof r + len * sizeof *words;
+    ** lists, transactions) or a token; plain replies, the common case,
+    ** allocate none. */
+    size_t head = sizeof r + (token ? sizeof token : 0);
+    size_t bytes = head + len * sizeof *words;
     unsigned char *buf = malloc(bytes);
     DSIM_ASSERT(buf != NULL);
     memcpy(buf, &r, sizeof r);
-    memcpy(buf + sizeof r, words, len * sizeof *words);
-    net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, buf, (uint32_t)bytes,
+    if (token)
+        memcpy(buf + sizeof r, &token, sizeof token);
+    if (len)
+        memcpy(buf + head, words, len * sizeof *words);
+    net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, type, buf, (uint32_t)bytes,
              w->msg_id_next++);
     free(buf);
 }
 
 void dsim_reply(dsim_node *n, const dsim_op *op, dsim_status status, int64_t value)
 {
-    reply_send(n, op, status, value, NULL, 0);
+    reply_send(n, op, status, value, NULL, 0, 0);
 }
 
 void dsim_reply_result(dsim_node *n, const dsim_op *op, dsim_status status, const dsim_result *r)
 {
-    if (status != DSIM_OK)
-        reply_send(n, op, status, r ? r->value : 0, NULL, 0);
+    dsim_reply_token(n, op, status, r, 0);
+}
+
+void dsim_reply_token(dsim_node *n, const dsim_op *op, dsim_status status, const dsim_result *r,
+                      uint32_t token)
+{
+    if (status != DSIM_OK || r == NULL)
+        reply_send(n, op, status, r ? r->value : 0, NULL, 0, token);
     else
-        reply_send(n, op, status, r->value, r->words, r->len);
+        reply_send(n, op, status, r->value, r->words, r->len, token);
 }

@@ -386,12 +386,17 @@ void net_deliver(dsim_world *w, wmsg *m)
         node_dispatch(&w->nodes[m->to], &it);
     } else {
         DSIM_ASSERT(m->kind == MSG_REPLY);
-        DSIM_ASSERT(m->len >= sizeof(reply_body));
-        DSIM_ASSERT((m->len - sizeof(reply_body)) % sizeof(int64_t) == 0);
+        DSIM_ASSERT(m->type == REPLY_PLAIN || m->type == REPLY_TOKEN);
+        size_t head = sizeof(reply_body) + (m->type == REPLY_TOKEN ? sizeof(uint64_t) : 0);
+        DSIM_ASSERT(m->len >= head);
+        DSIM_ASSERT((m->len - head) % sizeof(int64_t) == 0);
         reply_body r;
+        uint64_t token = 0;
         memcpy(&r, m->data, sizeof r);
-        client_on_reply(w, m->to - w->nodes_len, &r, m->data + sizeof r,
-                        (uint32_t)((m->len - sizeof r) / sizeof(int64_t)));
+        if (m->type == REPLY_TOKEN)
+            memcpy(&token, m->data + sizeof r, sizeof token);
+        client_on_reply(w, m->to - w->nodes_len, &r, token, m->data + head,
+                        (uint32_t)((m->len - head) / sizeof(int64_t)));
     }
     net_msg_release(w, m);
 }

@@ -73,7 +73,7 @@ static uint64_t elem_hash(uint32_t key, uint32_t pos, int64_t v)
 size_t dsim_op_bytes(const dsim_op *op)
 {
     if (op->f != DSIM_F_TXN)
-        return offsetof(dsim_op, mops_len);
+        return op->token ? offsetof(dsim_op, mops) : offsetof(dsim_op, mops_len);
     DSIM_ASSERT(op->mops_len <= DSIM_MOPS_MAX);
     return offsetof(dsim_op, mops) + op->mops_len * sizeof(dsim_mop);
 }
@@ -94,6 +94,14 @@ size_t dsim_store_bytes(const dsim_store *st)
 {
     const store_in *s = (const store_in *)st;
     DSIM_ASSERT(s->cells_used < STORE_CELLS);
+    return offsetof(store_in, cell) + (s->cells_used + 1) * sizeof(store_cell);
+}
+
+size_t store_bytes_checked(const dsim_store *st)
+{
+    const store_in *s = (const store_in *)st;
+    if (s->cells_used >= STORE_CELLS)
+        return 0;
     return offsetof(store_in, cell) + (s->cells_used + 1) * sizeof(store_cell);
 }
 

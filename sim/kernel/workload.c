@@ -17,7 +17,7 @@
 const workload *const workloads[] = {
     &workload_register, &workload_cas_register, &workload_kv, &workload_counter,
     &workload_set, &workload_list_append, &workload_txn_append, &workload_txn_rw,
-    &workload_queue, &workload_bank, NULL,
+    &workload_queue, &workload_bank, &workload_resize, NULL,
 };
 
 const workload *workload_find(const char *name)

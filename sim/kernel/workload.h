@@ -40,12 +40,22 @@ typedef struct workload_param {
     const char *help;
 } workload_param;
 
+/* A message between clients (workload "resize": the queue beside the store). */
+typedef struct wl_msg {
+    uint32_t key, token;
+    int64_t version;
+} wl_msg;
+#define WL_MQ_MAX 64
+
 /* What generators share across clients (key rotation, unique values). */
 typedef struct workload_state {
     int64_t next_value[DSIM_STORE_KEYS];   /* per key: last value handed out */
     int32_t writes[DSIM_STORE_KEYS];       /* per key: writes handed out */
     uint32_t active[DSIM_STORE_KEYS];      /* the keys a txn may use now */
     uint32_t fresh;                        /* the next key never used */
+    uint32_t final_next;                   /* kv's final reads: the next key to read */
+    wl_msg mq[WL_MQ_MAX];                  /* resize: the message queue, a ring */
+    uint32_t mq_head, mq_len, mq_held;     /* held: taken by a resizer, not yet done */
 } workload_state;
 
 /* A growing text buffer for history values (workload_out). */
@@ -69,6 +79,12 @@ struct workload {
     /* Fills op->f, key, value, value2 and the micro-ops ('now_ns': true
     ** virtual time, for phases such as a queue's final drain). */
     void (*generate)(const workload_cfg *cfg, workload_state *st, rng *r, int64_t now_ns, dsim_op *op);
+    /* Optional: true when 'client' (0-based) has nothing to ask now (a
+    ** consumer with an empty queue): it skips this turn and thinks again. */
+    bool (*idle)(const workload_cfg *cfg, const workload_state *st, int client);
+    /* Optional: told of each completed operation: 'ok' or not (fail,
+    ** info), and the session token its reply carried (0: none). */
+    void (*done)(const workload_cfg *cfg, workload_state *st, const dsim_op *op, bool ok, uint32_t token);
     /* The history's 'f' of 'op'. */
     const char *(*f_name)(const dsim_op *op);
     /* The invoke's value (res == NULL), or an ok completion's (res set). */
@@ -91,8 +107,13 @@ int workload_list(FILE *out, bool as_json);
 void wl_int(wl_text *t, int64_t v);   /* DSIM_NIL -> null */
 void wl_list(wl_text *t, const int64_t *words, uint32_t len);   /* [a,b,...] */
 
+/* store.c, for kv.c: dsim_store_bytes of bytes that may be anything (a
+** disk record, a peer's message): 0 when the used prefix is out of bounds. */
+size_t store_bytes_checked(const dsim_store *s);
+
 extern const workload workload_register, workload_cas_register, workload_kv;
 extern const workload workload_counter, workload_set, workload_list_append;
 extern const workload workload_txn_append, workload_txn_rw, workload_queue, workload_bank;
+extern const workload workload_resize;
 
 #endif

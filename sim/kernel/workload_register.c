@@ -7,6 +7,10 @@
 ** keys > 1), a roll in [0, 99] against read/write/cas, and for a cas the
 ** expected value among the last four written (so some cas succeed and
 ** some fail). Written values count up per key from 1.
+** kv's 'final' phase (from 'final' ms on) draws nothing: every client
+** reads the keys in turn, so each key is read after the last write (a
+** final read of every key: an acknowledged write lost by a failover shows
+** as a read that misses it).
 */
 #include <stddef.h>
 
@@ -42,6 +46,18 @@ static void gen_plain(const workload_cfg *cfg, workload_state *st, rng *r, int64
 static void gen_cas(const workload_cfg *cfg, workload_state *st, rng *r, int64_t now_ns, dsim_op *op)
 {
     (void)now_ns;
+    generate(cfg, st, r, op, true);
+}
+
+static void gen_kv(const workload_cfg *cfg, workload_state *st, rng *r, int64_t now_ns, dsim_op *op)
+{
+    if (cfg->final_ms > 0 && now_ns >= DSIM_MS(cfg->final_ms)) {
+        DSIM_ASSERT(cfg->keys >= 1);
+        op->f = DSIM_F_READ;
+        op->key = st->final_next++ % (uint32_t)cfg->keys;
+        op->value = DSIM_NIL;
+        return;
+    }
     generate(cfg, st, r, op, true);
 }
 
@@ -93,6 +109,8 @@ static const workload_param kv_params[] = {
     {"write", P(write_pct), 40, 0, 100, "percent of writes"},
     {"cas", P(cas_pct), 20, 0, 100, "percent of compare-and-sets"},
     {"keys", P(keys), 8, 1, DSIM_STORE_KEYS, "registers, drawn uniformly"},
+    {"final", P(final_ms), 0, 0, 3600000, "from this time (ms) only reads, every key in turn: "
+     "a final read of every key; 0: never"},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -113,5 +131,5 @@ const workload workload_cas_register = {
 const workload workload_kv = {
     .name = "kv", .summary = "many registers: read, write, cas per key, checked per key",
     .params = kv_params, .model = "cas-register", .checks = lin_checks, .keyed = true,
-    .validate = validate, .generate = gen_cas, .f_name = f_name, .value = value,
+    .validate = validate, .generate = gen_kv, .f_name = f_name, .value = value,
 };

@@ -53,6 +53,10 @@ typedef struct wmsg {
     unsigned char data[];
 } wmsg;
 
+/* A MSG_REPLY's 'type': REPLY_TOKEN puts a uint64_t session token
+** between the body and the result words (dsim_reply_token). */
+enum { REPLY_PLAIN = 0, REPLY_TOKEN = 1 };
+
 typedef struct reply_body {    /* MSG_REPLY payload */
     uint64_t op_id;
     int64_t value;
@@ -133,6 +137,8 @@ struct workload_cfg {
     int txn_min, txn_max;       /* micro-operations per transaction */
     int writes_per_key;         /* key rotation: writes before a key retires */
     int drain_ms;               /* queue: only dequeue from this time on */
+    int final_ms;               /* kv: only read, every key in turn, from this time on */
+    int carry;                  /* resize: messages carry the upload's session token */
     int accounts, balance;      /* bank: accounts and each one's opening balance */
     int transfer_max;           /* bank: amounts drawn in 1..transfer_max */
 };
@@ -346,7 +352,8 @@ void client_next(dsim_world *w, int c, uint64_t gen);
 void client_timeout(dsim_world *w, int c, uint64_t op_id, bool retransmit);
 /* 'words' are the 'words_len' result words after the reply body (bytes:
 ** any alignment). */
-void client_on_reply(dsim_world *w, int c, const reply_body *r, const void *words, uint32_t words_len);
+void client_on_reply(dsim_world *w, int c, const reply_body *r, uint64_t token, const void *words,
+                     uint32_t words_len);
 /* {process, ok, busy, last_ok_ms?} of client 'c', for scripts. */
 json_t *client_stats(const dsim_world *w, int c);
 

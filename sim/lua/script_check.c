@@ -214,6 +214,7 @@ static json_t *workload_check(dsim_world *w, const json_t *args, char *err, size
         : which == 'l' ? check_lost_update(text, w->hist_len, "history", "json",
                                            json_is_true(json_object_get(args, "every_read")), report,
                                            err, cap)
+        : which == 'r' ? check_resize(text, w->hist_len, "history", "json", report, err, cap)
         : check_total_queue(text, w->hist_len, "history", "json", report, err, cap);
     if (v == CHECK_BAD_INPUT) {
         json_decref(report);
@@ -280,6 +281,13 @@ static json_t *check_lost_update_run(dsim_world *w, const char *name, const json
     return workload_check(w, args, err, cap, 'l');
 }
 
+static json_t *check_resize_run(dsim_world *w, const char *name, const json_t *args, char *err,
+                                 size_t cap)
+{
+    (void)name;
+    return workload_check(w, args, err, cap, 'r');
+}
+
 static json_t *check_total_queue_run(dsim_world *w, const char *name, const json_t *args, char *err,
                                      size_t cap)
 {
@@ -327,6 +335,9 @@ const script_check script_checks[] = {
     {"bank", check_bank_run,
      "every read of all balances sums to the total and shows no negative balance (Jepsen's bank)",
      "total (integer; default: the bank workload's accounts x balance), negative (bool: allowed)"},
+    {"resize", check_resize_run,
+     "every thumbnail is made from the image version its queue message announced, or a newer one "
+     "(the resize workload, demo C5)", ""},
     {"session", check_session_run,
      "session guarantees per client process: read-your-writes, monotonic reads and writes, "
      "writes-follow-reads, consistent prefix (register, kv, txn-rw histories)", ""},
