@@ -10,12 +10,12 @@
 #include "fault.h"
 
 extern const fault_kind fault_partition, fault_crash, fault_pause, fault_clock, fault_net, fault_disk,
-    fault_byzantine;
+    fault_byzantine, fault_twins;
 
 /* New kinds go last: the swarm draws over the enabled kinds in this order. */
 const fault_kind *const fault_kinds[] = {
     &fault_partition, &fault_crash, &fault_pause, &fault_clock, &fault_net, &fault_disk,
-    &fault_byzantine, NULL,
+    &fault_byzantine, &fault_twins, NULL,
 };
 
 const fault_kind *fault_kind_find(const char *name)

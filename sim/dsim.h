@@ -147,6 +147,7 @@ typedef enum dsim_f {
     DSIM_F_READ_LIST = 5, /* result: key's whole list, oldest first */
     DSIM_F_DEQUEUE = 6,   /* removes key's oldest element: 'value', DSIM_NIL when empty */
     DSIM_F_TXN = 7,       /* the micro-operations 'mops', atomically */
+    DSIM_F_REMOVE = 8,    /* key's list loses every copy of 'value' (set remove; ok if absent) */
     DSIM_F_COUNT_
 } dsim_f;
 
@@ -242,6 +243,14 @@ uint64_t dsim_store_digest(const dsim_store *s);
 ** was never used): copy that prefix into a zeroed store to get an equal
 ** one, so snapshots and messages need not carry the whole pool. */
 size_t dsim_store_bytes(const dsim_store *s);
+/* dsim_store_bytes reads only the first DSIM_STORE_HEAD_BYTES bytes: a
+** store read back from a prefix shorter than that must have them zeroed. */
+#define DSIM_STORE_HEAD_BYTES 64
+/* Makes 'dst' equal to 'src' ('*dst = *src') touching only their used
+** prefixes: 'dst' must be a store (zero past its prefix, as every store
+** made by dsim_store_init, dsim_store_copy or the operations above is);
+** 'src' may hold anything past its prefix. */
+void dsim_store_copy(dsim_store *dst, const dsim_store *src);
 
 /* ---- the replicated state machine: store + exactly-once sessions --------
 ** What every protocol that replicates client operations applies in order
@@ -295,6 +304,14 @@ dsim_status dsim_kv_read(const dsim_kv *kv, const dsim_op *op, dsim_result *r);
 uint64_t dsim_kv_digest(const dsim_kv *kv);
 /* The bytes of the contents: a prefix of 'kv'. */
 size_t dsim_kv_bytes(const dsim_kv *kv);
+/* '*dst = *src' touching only the used prefixes (dsim_store_copy): 'dst'
+** is a dsim_kv or a zeroed block, 'src' one that dsim_kv_check accepts
+** (anything past its prefix is not read). */
+void dsim_kv_copy(dsim_kv *dst, const dsim_kv *src);
+/* dsim_kv_bytes and dsim_kv_check read only the first DSIM_KV_HEAD_BYTES
+** bytes (the header, the sessions and the store's head): a dsim_kv read
+** back from a shorter prefix must have those zeroed. */
+#define DSIM_KV_HEAD_BYTES (8 * (2 + 3 * DSIM_KV_CLIENTS) + DSIM_STORE_HEAD_BYTES)
 /* 0 when the first 'len' bytes of 'kv' (zeroed past them) are a whole kv
 ** of this version: known version and flags, a store whose used prefix is
 ** in bounds, exactly dsim_kv_bytes() long; -1 otherwise (never asserts:
@@ -350,6 +367,18 @@ typedef struct dsim_sig {
 dsim_sig dsim_sign(dsim_node *n, const void *data, uint32_t len);
 bool dsim_verify(dsim_node *n, int signer, const void *data, uint32_t len, const dsim_sig *sig);
 
+/* Clients sign their requests too: every client has a private key like a
+** node's, and a request arrives signed by its client over exactly the
+** dsim_op_bytes(op) bytes of 'op'. 'dsim_request_sig' gives that signature
+** to the node whose 'on_request' is running (asked anywhere else, it
+** asserts: a node cannot sign as a client), so the node can pass the
+** request on with its signature (relay it, put it in a certificate);
+** 'dsim_verify_request' tells whether 'sig' is the signature of op->client
+** over 'op'. A node that alters a request or makes one up cannot produce
+** the client's signature for it. */
+dsim_sig dsim_request_sig(dsim_node *n, const dsim_op *op);
+bool dsim_verify_request(dsim_node *n, const dsim_op *op, const dsim_sig *sig);
+
 /* The Byzantine behaviour the scenario gave node 'n' (c:byzantine), or NULL
 ** while it is honest. A protocol acts it out when it is one of the names in
 ** its 'byzantine' table; the kernel acts out the generic ones itself
@@ -359,7 +388,9 @@ const char *dsim_byzantine(const dsim_node *n);
 /* The behaviour's parameters (a JSON object, never NULL; {} when none). */
 const json_t *dsim_byzantine_params(const dsim_node *n);
 /* True once node 'n' has been Byzantine at any time of the run: for a
-** checker, a node that lied and turned honest is still not loyal. */
+** checker, a node that lied and turned honest is still not loyal. A
+** twinned identity (dsim.cluster{twins = ...}) is Byzantine from the start:
+** its two instances run honest code but together equivocate. */
 bool dsim_byzantine_ever(const dsim_node *n);
 
 /* ---- the protocol plug-in ----------------------------------------------- */
@@ -404,6 +435,13 @@ typedef struct dsim_protocol {
     ** the nemesis leaves it out): a crash-fault protocol asserts that its
     ** peers' messages are well formed. */
     bool validates_input;
+    /* The "role" and "term" that 'inspect' would give, without building
+    ** them: c:leader() and the nemesis ask for the leader often (every
+    ** 50 ms of a liveness phase). Returns the role (a static string, or
+    ** NULL when inspect gives none) and sets '*term' (-1 when inspect gives
+    ** none). Must agree with 'inspect': every c:state and check that
+    ** inspects a node asserts it. May be NULL: 'inspect' is used. */
+    const char *(*role)(dsim_node *n, int64_t *term);
 } dsim_protocol;
 
 /* ---- inspect: the keys the kernel and the tools read --------------------

@@ -58,7 +58,14 @@ dsim_node_status dsim_node_status_of(const dsim_world *w, int node);
 int dsim_leader(dsim_world *w);
 /* The protocol's 'inspect' of 'node' into 'out' (crashed: {"status"}). */
 void dsim_inspect(dsim_world *w, int node, json_t *out);
-/* "n3" or "c2" into 'buf'; returns 'buf'. */
+/* Twins (docs/DESIGN.md "Twins"): node arguments of the operations below
+** are slots, 0..nodes-1 the identities' first instances and nodes.. the
+** twins' instances; endpoints put the twins after the clients. */
+int dsim_slot_count(const dsim_world *w);              /* nodes + twins */
+/* The slot of identity 'node''s twin instance, or -1 when it has none. */
+int dsim_twin_slot(const dsim_world *w, int node);
+int dsim_slot_endpoint(const dsim_world *w, int slot);
+/* "n3", "n3'" (a twin) or "c2" into 'buf'; returns 'buf'. */
 const char *dsim_endpoint_name(const dsim_world *w, int ep, char *buf, size_t cap);
 
 /* ---- network shapes (sim/kernel/partition.c) ----------------------------- */

@@ -42,6 +42,19 @@ expect 0 "n=3 w=2 r=2 (w + r > n): 0 of 361 reads stale" dynamo_nwr_sweep.lua -D
 # S19: a write that failed (w = 3 with a replica down) is read later.
 expect 0 "w=3: 14 writes not acknowledged, 7 of them read later" dynamo_quorum_edges.lua
 expect 0 "w=2: 5 writes not acknowledged, 0 of them read later" dynamo_quorum_edges.lua -D w=2
+# S19 (5): a node holding the newest value restored from a stale replica:
+# the newest acknowledged value on one replica (< w), a quorum read older
+# than a read before it; restored from a current replica, no such read.
+expect 1 "round 4: newest value 18 on n1, n2 (2, w = 2); n2 restored from n3: on n1 (1 < w)" dynamo_quorum_edges.lua -D case=restore
+expect 1 "fewest replicas holding the newest acknowledged value after a restore: 1 (w = 2)" dynamo_quorum_edges.lua -D case=restore
+expect 1 "linearizable: fail, invariants: ok" dynamo_quorum_edges.lua -D case=restore
+expect 0 "fewest replicas holding the newest acknowledged value after a restore: 2 (w = 2)" dynamo_quorum_edges.lua -D case=restore -D from=fresh
+expect 2 "unknown 'nope' (failed_write or restore)" dynamo_quorum_edges.lua -D case=nope
+# S22: two data centres: local quorums stay available through the cut and
+# read stale; global quorums (r = w = 4 of 6) read nothing stale and stop.
+expect 0 "local_quorum: during the cut 133 of 133 operations ok (100%); stale reads: 32 of 74 during the cut, 24 of 91 outside it" dynamo_local_quorum.lua
+expect 0 "quorum r=w=4 of 6: during the cut 2 of 25 operations ok (8%); stale reads: 0 of 2 during the cut, 0 of 38 outside it" dynamo_local_quorum.lua -D consistency=quorum
+expect 2 "dcs=4 data centres need at most 6 (the nodes) and to divide n=6" dynamo_local_quorum.lua -D dcs=4
 # Bad input: impossible quorums are refused before boot.
 expect 2 "n=4 replicas per key, but the cluster has 3 nodes" dynamo_quorum_race.lua -D n=4
 expect 2 "abd needs strict intersecting quorums: r + w > n" dynamo_quorum_race.lua -D abd=true -D w=1

@@ -34,7 +34,7 @@ done
 for k in partition crash pause clock net disk; do
     grep -q "^$k — " "$tmp/list.txt" || fail "dsim list faults lacks $k"
 done
-"$bin" list faults --json | python3 -c 'import json,sys; k=json.load(sys.stdin); assert len(k) == 7 and all(x["params"] for x in k)' \
+"$bin" list faults --json | python3 -c 'import json,sys; k=json.load(sys.stdin); assert len(k) == 8 and all(x["params"] for x in k)' \
     || fail "dsim list faults --json"
 
 [ $fails -eq 0 ] && echo "faults_cli: ok"

@@ -107,6 +107,13 @@ rc=$?
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d['dsim']['files'] == 24 and d['dsim']['mismatches'] == 0 and 'generated' in d['corpus'], d
+# per file: name, verdict, times and search states; the group's states are their sum
+fs = d['files']
+assert len(fs) == 24 and len({f['file'] for f in fs}) == 24, fs
+assert all(f['verdict'] in ('ok', 'fail') and f['states'] > 0 and f['check_ms'] >= 0
+           and 0 <= f['check_ms_min'] <= f['check_ms'] + 1e-9 for f in fs), fs
+assert sum(f['states'] for f in fs) == d['dsim']['states'], d['dsim']
+assert any(f['verdict'] == 'fail' for f in fs) and any(f['verdict'] == 'ok' for f in fs), fs
 " "$T/out" || { echo "FAIL: bench check on generated histories: exit $rc"; head -5 "$T/err"; failures=$((failures + 1)); }
 
 # the corpus, when the shared folder is here

@@ -31,7 +31,19 @@ while read -r label n args; do
 done <<'SWEEPS'
 defaults 3
 causal-kv 1 -D workload=kv -D delivery=ops -D causal=true -D dcs=3
+set-removes 1 -D workload=set -D remove=40
 SWEEPS
+
+# Seed 16717 once failed convergence on the correct protocol: the set
+# workload's removes under ops delivery without causal order (a remove
+# overtook the add it saw). Removes are drawn only under causal
+# replication now.
+if ! "$bin" run "$scen" --seed 16717 > /dev/null 2>&1; then
+    echo "FAIL: seed 16717 (a remove without causal delivery) fails again"
+    failures=$((failures + 1))
+else
+    echo "ok   seed 16717 passes: removes only under causal replication"
+fi
 
 # bug seed check message [args]: the first failing seed of 1..1000 per
 # planted bug at the scenario's defaults (fuzz_lib.sh, caught).
@@ -39,7 +51,42 @@ caught <<'SEEDS'
 orset_remove_wins 1 invariants Cart:_item
 gcounter_sum_merge 2 invariants Counter_bound:
 causal_skip 1 invariants Causal_delivery:
+orset_remove_wins 37 convergence VIOLATED:_key_"set" -D cart=false
 SEEDS
+
+# Without the cart, orset_remove_wins is found through the clients'
+# removes (the set workload's re-adds after a remove): seed 37 passes
+# with no removes.
+if ! "$bin" run "$scen" --seed 37 -D bug=orset_remove_wins -D cart=false -D remove=0 > /dev/null 2>&1; then
+    echo "FAIL: seed 37 without cart and without removes fails: something else found the bug"
+    failures=$((failures + 1))
+else
+    echo "ok   seed 37 without removes passes: the workload's removes found orset_remove_wins"
+fi
+
+# Failover inside a data centre (tests/scenarios/multileader_failover.lua):
+# the promoted follower serves DC1 while its leader is down, and the old
+# leader's pending adds are handed over when it returns (kept, not lost).
+fo=$DSIM_SOURCE/tests/scenarios/multileader_failover.lua
+out=$("$bin" run "$fo" 2>&1)
+if [ "$?" -ne 0 ] || ! echo "$out" | grep -q "n1 held 4 adds of its own that n2 lacked when it crashed" ||
+   ! echo "$out" | grep -q "DC1's client c2 between 850 and 1500 ms: 6 adds ok" ||
+   ! echo "$out" | grep -q "t=850 failover n2 from n1 epoch 1" ||
+   ! echo "$out" | grep -q "t=1501 n1 steps down for n2" ||
+   ! echo "$out" | grep -q "converged counter 331, acknowledged adds sum 331"; then
+    echo "FAIL: failover inside a data centre:"
+    echo "$out" | grep -E "adds|failover|steps|converged|verdicts|error"
+    failures=$((failures + 1))
+else
+    echo "ok   failover: n2 serves DC1 after n1 failed; n1's 4 pending adds kept"
+fi
+out=$("$bin" run "$fo" -D failover=false 2>&1)
+if [ "$?" -ne 0 ] || ! echo "$out" | grep -q "DC1's client c2 between 850 and 1500 ms: 0 adds ok"; then
+    echo "FAIL: without failover DC1 should take no adds while n1 is down"
+    failures=$((failures + 1))
+else
+    echo "ok   without failover DC1 takes no adds while its leader is down"
+fi
 
 replays --seed 5
 replays --seed 6

@@ -19,9 +19,9 @@ trap 'rm -rf "$tmp"' EXIT
 expect 0 "Prepare       9.0   (formula 9)" pbft_basic.lua
 expect 0 "total        24.0   (formula 2n(n-1) = 24" pbft_basic.lua
 expect 0 "n3: NEW-VIEW for view 1 accepted, primary n2" pbft_basic.lua
-expect 0 "n4: view 1, primary n2, executed 159" pbft_basic.lua
+expect 0 "n4: view 1, primary n2, executed 160" pbft_basic.lua
 expect 0 "verdicts     invariants: ok, linearizable: ok" pbft_basic.lua
-expect 1 "Agreement: sequence number 73 executed the null request at n3 and request 73" \
+expect 1 "Agreement: sequence number 74 executed request 74 (digest 2579) at n2 and the null request at n4" \
     pbft_basic.lua -D bug=quorum_2f
 expect 0 "(formula 36)" pbft_basic.lua -D f=2
 expect 0 "verdicts     invariants: ok, linearizable: ok" pbft_basic.lua -D f=2

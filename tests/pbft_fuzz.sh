@@ -37,11 +37,11 @@ fi
 # bug seed check message [args]: the first failing seed of 1..1000 per
 # planted bug at the scenario's defaults (fuzz_lib.sh, caught).
 caught <<'SEEDS'
-quorum_2f 3 invariants Agreement:_sequence_number_76
+quorum_2f 3 invariants Agreement:_sequence_number_115
 no_prepared_proof 2 invariants Agreement:_sequence_number_9
-unsigned_view_change 31 invariants Validity:_n4_executed
+unsigned_view_change 42 invariants Agreement:_sequence_number_38
 client_one_reply 1 linearizable read_->_424
-checkpoint_f1 1 invariants Checkpoints:_n3's_stable_checkpoint
+checkpoint_f1 1 invariants Checkpoints:_n2's_stable_checkpoint
 SEEDS
 
 replays --seed 5

@@ -77,6 +77,22 @@ fi
 
 replays --seed 5
 
+# One worker runs many seeds in one process (the scenario compiled once,
+# script_chunk.c): each seed's fingerprint is the one a fresh dsim run gives.
+"$bin" fuzz "$scen" --seeds 1..6 --jobs 1 --out "$fuzz_tmp/six.jsonl" > /dev/null 2>&1
+same=0
+for s in 1 2 3 4 5 6; do
+    a=$(grep "\"seed\":$s," "$fuzz_tmp/six.jsonl" | grep -o '"fingerprint":"[0-9a-f]*"' | grep -o '[0-9a-f]\{16\}')
+    b=$(fp --seed "$s" | grep -o '[0-9a-f]\{16\}')
+    [ -n "$a" ] && [ "$a" = "$b" ] && same=$((same + 1))
+done
+if [ "$same" -eq 6 ]; then
+    echo "ok   fuzz seeds 1..6 in one worker give dsim run's fingerprints"
+else
+    echo "FAIL: fuzz and run fingerprints differ ($same of 6 equal)"
+    failures=$((failures + 1))
+fi
+
 # Seed 197 with the nemesis hits transient disk read faults before crashes,
 # which once made a node forget entries and its vote (Raft now reads again).
 "$bin" run "$scen" --seed 197 > /dev/null 2>&1

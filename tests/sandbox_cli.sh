@@ -89,7 +89,7 @@ if [ -z "${ASAN_OPTIONS:-}" ]; then   # ASan reserves more address space than an
         ok "the host running out of memory is exit 3" || bad "host out of memory: $(cat "$tmp/out")"
 fi
 expect 2 "unknown field lists the known fields" \
-    "unknown field 'bogus' \(known: protocol, nodes, options, net, clients, invariants, limits\)" \
+    "unknown field 'bogus' \(known: protocol, nodes, options, net, clients, invariants, limits, twins\)" \
     run "$sc/unknown_field.lua"
 expect 2 "unknown table key names its type" "unknown field of type table \(known: protocol," \
     run "$sc/unknown_field.lua" -D key=table

@@ -135,8 +135,8 @@ static void test_a_declared_event_is_recorded(void **st)
     dsim_world *w = keeper_world(2);
     dsim_timer(&w->nodes[0], K_EMIT_DECLARED, 0, DSIM_MS(1));
     world_run(w, DSIM_MS(5));
-    assert_int_equal(json_array_size(w->emitted), 1);
-    json_t *e = json_array_get(w->emitted, 0);
+    assert_int_equal(json_array_size(world_emitted(w)), 1);
+    json_t *e = json_array_get(world_emitted(w), 0);
     assert_string_equal(json_string_value(json_object_get(e, "name")), "ping");
     world_free(w);
     assert_int_equal(child_runs(K_EMIT_DECLARED), 0);

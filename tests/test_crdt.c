@@ -345,6 +345,7 @@ static void test_topologies(void **state)
     ml_conf c;
     memset(&c, 0, sizeof c);
     c.dcs = 3;                               /* 6 nodes: DCs {0,1} {2,3} {4,5} */
+    c.leader[0] = 0, c.leader[1] = 2, c.leader[2] = 4;   /* the lowest of each (ml_conf_read) */
     int out[ML_NODES_MAX];
     assert_true(ml_is_leader(&c, 6, 0) && ml_is_leader(&c, 6, 2) && ml_is_leader(&c, 6, 4));
     assert_false(ml_is_leader(&c, 6, 5));
@@ -372,6 +373,15 @@ static void test_topologies(void **state)
     assert_false(ml_forwards(&c, 6, 0, &r, 2, 2));      /* never back */
     r.origin = 4;
     assert_false(ml_forwards(&c, 6, 2, &r, 0, 0));      /* a spoke relays nobody else's */
+    c.leader[0] = 1;                                    /* failover: n2 leads DC 1 */
+    assert_true(ml_is_leader(&c, 6, 1));
+    assert_false(ml_is_leader(&c, 6, 0));
+    assert_int_equal(ml_downstream(&c, 6, 0, out), 0);  /* the old leader sends nothing */
+    c.topology = TOPO_ALL;
+    assert_int_equal(ml_downstream(&c, 6, 1, out), 3);  /* the other leaders, then its follower */
+    assert_int_equal(out[0], 2), assert_int_equal(out[1], 4), assert_int_equal(out[2], 0);
+    assert_int_equal(ml_downstream(&c, 6, 2, out), 3);  /* others send to the new leader */
+    assert_int_equal(out[0], 1), assert_int_equal(out[1], 4), assert_int_equal(out[2], 3);
 }
 
 int main(void)

@@ -150,6 +150,54 @@ static void test_ring_preference_lists_hold_every_node_once(void **state)
     free(again);
 }
 
+/* With data centres, a key's first n preferences hold n/dcs nodes of each
+** data centre (in ring-walk order within it), the rest follow, and every
+** node still appears once; dcs = 1 leaves the walk as it was. */
+static void test_ring_places_home_replicas_per_data_centre(void **state)
+{
+    (void)state;
+    dyn_ring *ring = calloc(1, sizeof *ring), *plain = calloc(1, sizeof *plain);
+    assert_non_null(ring);
+    assert_non_null(plain);
+    dyn_ring_build(ring, 7, 8);
+    dyn_ring_build(plain, 7, 8);
+    dyn_ring_place(ring, 2, 4);   /* DC1 n1-n3, DC2 n4-n7; 2 homes each */
+    assert_int_equal(dyn_dc_of(7, 2, 2), 0);
+    assert_int_equal(dyn_dc_of(7, 2, 3), 1);
+    for (uint32_t k = 0; k < 256; k++) {
+        int pref[DYN_NODES_MAX], walk[DYN_NODES_MAX], per[2] = {0, 0};
+        assert_int_equal(dyn_ring_pref(ring, k, pref, DYN_NODES_MAX), 7);
+        dyn_ring_pref(plain, k, walk, DYN_NODES_MAX);
+        uint32_t seen = 0;
+        for (int i = 0; i < 7; i++) {
+            assert_false(seen & (1u << pref[i]));
+            seen |= 1u << pref[i];
+        }
+        for (int i = 0; i < 4; i++)
+            per[dyn_dc_of(7, 2, pref[i])]++;
+        assert_int_equal(per[0], 2);
+        assert_int_equal(per[1], 2);
+        for (int d = 0; d < 2; d++) {   /* each data centre's homes: its first two in the walk */
+            int got = 0;
+            for (int i = 0; i < 7 && got < 2; i++)
+                if (dyn_dc_of(7, 2, walk[i]) == d) {
+                    assert_true(dyn_ring_is_home(ring, k, 4, walk[i]));
+                    got++;
+                }
+        }
+    }
+    dyn_ring_place(plain, 1, 3);
+    for (uint32_t k = 0; k < 64; k++) {
+        int a[DYN_NODES_MAX], b[DYN_NODES_MAX];
+        dyn_ring_build(ring, 7, 8);
+        dyn_ring_pref(ring, k, a, DYN_NODES_MAX);
+        dyn_ring_pref(plain, k, b, DYN_NODES_MAX);
+        assert_memory_equal(a, b, 7 * sizeof a[0]);
+    }
+    free(ring);
+    free(plain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_pn_counter_merges_slots_by_max_and_the_bug_loses_adds),
         cmocka_unit_test(test_set_merges_by_sorted_union),
         cmocka_unit_test(test_ring_preference_lists_hold_every_node_once),
+        cmocka_unit_test(test_ring_places_home_replicas_per_data_centre),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,7 +43,7 @@ static dsim_op op_of(int32_t client, uint64_t seq, dsim_f fn, uint32_t key, int6
 {
     dsim_op op;
     memset(&op, 0, sizeof op);
-    op.id = seq * 1000 + (uint64_t)(client + 1);
+    op.id = seq * 1000 + (uint64_t)(uint32_t)client;
     op.client = client;
     op.seq = seq;
     op.f = fn;

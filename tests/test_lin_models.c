@@ -241,6 +241,22 @@ static void test_lin_counter_set_queue_mutex(void **st)
     assert_int_equal(check("set", EV(0, "invoke", "add", "1") EV(0, "ok", "add", "1")
                                   EV(2, "invoke", "read", "null") EV(2, "ok", "read", "[]")),
                      CHECK_VIOLATION);
+    /* removes: a removed element is gone, an info remove may or may not be */
+    assert_int_equal(check("set", EV(0, "invoke", "add", "1") EV(0, "ok", "add", "1")
+                                  EV(1, "invoke", "remove", "1") EV(1, "ok", "remove", "1")
+                                  EV(2, "invoke", "read", "null") EV(2, "ok", "read", "[]")
+                                  EV(0, "invoke", "add", "1") EV(0, "ok", "add", "1")
+                                  EV(2, "invoke", "read", "null") EV(2, "ok", "read", "[1]")),
+                     CHECK_OK);
+    assert_int_equal(check("set", EV(0, "invoke", "add", "1") EV(0, "ok", "add", "1")
+                                  EV(1, "invoke", "remove", "1") EV(1, "ok", "remove", "1")
+                                  EV(2, "invoke", "read", "null") EV(2, "ok", "read", "[1]")),
+                     CHECK_VIOLATION);
+    assert_int_equal(check("set", EV(0, "invoke", "add", "1") EV(0, "ok", "add", "1")
+                                  EV(1, "invoke", "remove", "1") EV(1, "info", "remove", "1")
+                                  EV(2, "invoke", "read", "null") EV(2, "ok", "read", "[1]")
+                                  EV(2, "invoke", "read", "null") EV(2, "ok", "read", "[]")),
+                     CHECK_OK);
     assert_int_equal(check("queue", EV(0, "invoke", "enqueue", "1") EV(0, "ok", "enqueue", "1")
                                     EV(0, "invoke", "enqueue", "2") EV(0, "ok", "enqueue", "2")
                                     EV(1, "invoke", "dequeue", "null") EV(1, "ok", "dequeue", "1")

@@ -6,6 +6,8 @@
 ** primary, a repeated signer, another digest, a view too high, one forged
 ** signature: each refused), a forged signature always rejected (100,000
 ** guessed tags; the planted bug 'unsigned_view_change' lets them through),
+** a request without its client's signature refused (guessed, altered,
+** made up, relayed with a forged signature),
 ** the new primary's choice of O (the highest view's certificate per seq,
 ** null requests in gaps, nothing with 'no_prepared_proof'), options
 ** validated (n = 5 refused), Byzantine behaviours set from C
@@ -62,7 +64,7 @@ static dsim_world *make(int nodes, const char *bug, int clients, char *err, size
 static dsim_world *world4(const char *bug)
 {
     char err[256];
-    dsim_world *w = make(4, bug, 0, err, sizeof err);
+    dsim_world *w = make(4, bug, 1, err, sizeof err);   /* one client: requests are signed */
     assert_non_null(w);
     return w;
 }
@@ -70,6 +72,18 @@ static dsim_world *world4(const char *bug)
 /* Runs 'fn' as node 'id' would in a callback (dsim_sign checks it). */
 #define AS(w, id) for (int was_ = (w)->acting, once_ = ((w)->acting = (id), 1); once_; \
                        once_ = 0, (w)->acting = was_)
+
+/* The client's signature of 'op', as the kernel gives it to a node in
+** on_request (dsim_request_sig asserts it is asked there). */
+static dsim_sig client_sig(dsim_world *w, const dsim_op *op)
+{
+    dsim_sig s;
+    const dsim_op *was = w->request;
+    w->request = op;
+    AS(w, 0) s = dsim_request_sig(dsim_node_at(w, 0), op);
+    w->request = was;
+    return s;
+}
 
 static pbft_cert cert_for(dsim_world *w, uint64_t view, uint64_t seq, int64_t value)
 {
@@ -83,6 +97,7 @@ static pbft_cert cert_for(dsim_world *w, uint64_t view, uint64_t seq, int64_t va
     c.pp.op.f = DSIM_F_WRITE;
     c.pp.op.value = value;
     c.pp.digest = pbft_op_digest(&c.pp.op);
+    c.pp.csig = client_sig(w, &c.pp.op);
     AS(w, primary) pbft_sign_pp(dsim_node_at(w, primary), &c.pp);
     int k = 0;
     for (int p = 0; p < 4 && k < 2; p++) {
@@ -154,6 +169,49 @@ static void test_pbft_certificate_validation(void **st)
     c = good;
     c.pp.from = 2;                                       /* not the view's primary */
     assert_false(pbft_cert_valid(n, &c, 2));
+    world_free(w);
+}
+
+/* Clients sign their requests: a pre-prepare whose request lacks its
+** client's signature is refused, whatever the primary signs, so a
+** primary can neither make a request up nor alter one; a relayed request
+** with a forged signature is not taken, one with the client's is. */
+static void test_pbft_forged_client_signature_rejected(void **st)
+{
+    (void)st;
+    dsim_world *w = world4(NULL);
+    dsim_node *n = dsim_node_at(w, 3), *primary = dsim_node_at(w, 1);
+    pbft_cert good = cert_for(w, 1, 5, 77);
+    assert_true(pbft_pp_valid(n, &good.pp));
+    assert_true(dsim_verify_request(n, &good.pp.op, &good.pp.csig));
+    pbft_pp pp = good.pp;                                /* a guessed client signature */
+    pp.csig.tag[0] ^= 1;
+    AS(w, 1) pbft_sign_pp(primary, &pp);
+    assert_false(pbft_pp_valid(n, &pp));
+    pp = good.pp;                                        /* a request the client never sent */
+    pp.op.value = 1234;
+    pp.digest = pbft_op_digest(&pp.op);
+    AS(w, 1) pbft_sign_pp(primary, &pp);
+    assert_false(pbft_pp_valid(n, &pp));
+    pp = good.pp;                                        /* another client's name on it */
+    pp.op.client = 1;
+    pp.digest = pbft_op_digest(&pp.op);
+    AS(w, 1) pbft_sign_pp(primary, &pp);
+    assert_false(pbft_pp_valid(n, &pp));
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 100000; i++) {                   /* guessed tags never pass */
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        dsim_sig guess = {{x, x ^ (x >> 17)}};
+        assert_false(dsim_verify_request(n, &good.pp.op, &guess));
+    }
+    pbft_state *s0 = pbft_of(dsim_node_at(w, 0));       /* relayed to the primary of view 0 */
+    pbft_req r = {.op = good.pp.op, .csig = good.pp.csig};
+    r.csig.tag[1] ^= 4;
+    AS(w, 0) pbft_on_relayed(dsim_node_at(w, 0), 2, &r);
+    assert_int_equal(s0->pending_len, 0);
+    r.csig = good.pp.csig;
+    AS(w, 0) pbft_on_relayed(dsim_node_at(w, 0), 2, &r);
+    assert_int_equal(s0->sent[PBFT_MSG_PRE_PREPARE] > 0 || s0->pending_len == 1, 1);
     world_free(w);
 }
 
@@ -311,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_pbft_refuses_n_not_3f_plus_1),
         cmocka_unit_test(test_pbft_certificate_validation),
         cmocka_unit_test(test_pbft_forged_signatures_rejected),
+        cmocka_unit_test(test_pbft_forged_client_signature_rejected),
         cmocka_unit_test(test_pbft_view_change_validation),
         cmocka_unit_test(test_pbft_new_view_choice),
         cmocka_unit_test(test_pbft_lying_view_change_refused),

@@ -134,6 +134,47 @@ static void test_set_full_stale_read_passes_eventually_and_fails_linearizably(vo
     json_decref(r);
 }
 
+/* A remove that may have seen an add excuses the element's absence; one
+** that ended before an add (of the element again) began does not: that
+** add is lost, as a "remove wins" set loses it. A failed add beside an ok
+** one of the same element is no "failed element seen". */
+static void test_set_full_removes_excuse_only_adds_they_may_have_seen(void **st)
+{
+    (void)st;
+    json_t *r;
+    const char *h = L(0, "invoke", "add", "1") L(0, "ok", "add", "1")
+                    L(0, "invoke", "read", "null") L(0, "ok", "read", "[1]")
+                    L(1, "invoke", "remove", "1") L(1, "ok", "remove", "1")
+                    L(0, "invoke", "read", "null") L(0, "ok", "read", "[]");
+    assert_int_equal(run(set_full_lin, h, &r), CHECK_OK);
+    assert_int_equal(json_integer_value(json_object_get(r, "removes")), 1);
+    json_decref(r);
+    h = L(0, "invoke", "add", "1") L(0, "ok", "add", "1")
+        L(1, "invoke", "remove", "1") L(1, "ok", "remove", "1")
+        L(0, "invoke", "add", "1") L(0, "ok", "add", "1")        /* again, after the remove */
+        L(0, "invoke", "read", "null") L(0, "ok", "read", "[]");
+    assert_int_equal(run(set_full, h, &r), CHECK_VIOLATION);
+    assert_int_equal(json_integer_value(json_object_get(r, "lost")), 1);
+    json_decref(r);
+    h = L(0, "invoke", "add", "1") L(0, "ok", "add", "1")
+        L(1, "invoke", "remove", "1")                           /* concurrent with the re-add */
+        L(0, "invoke", "add", "1") L(0, "ok", "add", "1")
+        L(1, "info", "remove", "1")
+        L(0, "invoke", "read", "null") L(0, "ok", "read", "[]");
+    assert_int_equal(run(set_full, h, &r), CHECK_OK);
+    json_decref(r);
+    h = L(0, "invoke", "add", "1") L(0, "fail", "add", "1")
+        L(0, "invoke", "add", "1") L(0, "ok", "add", "1")
+        L(0, "invoke", "read", "null") L(0, "ok", "read", "[1]");
+    assert_int_equal(run(set_full_lin, h, &r), CHECK_OK);
+    json_decref(r);
+    h = L(0, "invoke", "add", "1") L(0, "ok", "add", "1")
+        L(1, "invoke", "remove", "1") L(1, "fail", "remove", "1")   /* did not happen */
+        L(0, "invoke", "read", "null") L(0, "ok", "read", "[]");
+    assert_int_equal(run(set_full, h, &r), CHECK_VIOLATION);
+    json_decref(r);
+}
+
 static void test_set_full_unexpected_and_failed_elements_fail(void **st)
 {
     (void)st;
@@ -217,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_set_full_lost_element_fails),
         cmocka_unit_test(test_set_full_stale_read_passes_eventually_and_fails_linearizably),
         cmocka_unit_test(test_set_full_unexpected_and_failed_elements_fail),
+        cmocka_unit_test(test_set_full_removes_excuse_only_adds_they_may_have_seen),
         cmocka_unit_test(test_total_queue_drained_history_passes),
         cmocka_unit_test(test_total_queue_lost_duplicated_and_unexpected_fail),
         cmocka_unit_test(test_elle_shape_accepts_txns_and_names_what_is_wrong),

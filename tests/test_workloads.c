@@ -218,6 +218,34 @@ static void test_store_digest_depends_on_contents_only(void **st)
     free(b);
 }
 
+/* dsim_store_copy gives what '*dst = *src' gives, byte for byte, whether
+** the destination held more than the source (its old cells are zeroed) or
+** less, and whatever lies past the source's prefix. */
+static void test_store_copy_equals_a_whole_copy(void **st)
+{
+    (void)st;
+    dsim_store *big = calloc(1, sizeof *big), *small = calloc(1, sizeof *small);
+    dsim_store *dst = calloc(1, sizeof *dst), *src = malloc(sizeof *src);
+    for (int i = 0; i < 300; i++)
+        apply(big, DSIM_F_APPEND, (uint32_t)(i % 7), i, NULL);
+    apply(small, DSIM_F_WRITE, 3, 42, NULL);
+    apply(small, DSIM_F_APPEND, 4, 1, NULL);
+    assert_true(dsim_store_bytes(big) > dsim_store_bytes(small));
+    dsim_store_copy(dst, big);   /* grows */
+    assert_memory_equal(dst, big, sizeof *dst);
+    memset(src, 0xa5, sizeof *src);   /* garbage past the prefix is not copied */
+    memcpy(src, small, dsim_store_bytes(small));
+    dsim_store_copy(dst, src);   /* shrinks: the cells past it are zero again */
+    assert_memory_equal(dst, small, sizeof *dst);
+    assert_int_equal(dsim_store_digest(dst), dsim_store_digest(small));
+    dsim_store_copy(dst, dst);
+    assert_memory_equal(dst, small, sizeof *dst);
+    free(big);
+    free(small);
+    free(dst);
+    free(src);
+}
+
 static void test_a_plain_request_carries_no_micro_op_tail(void **st)
 {
     (void)st;
@@ -346,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_store_counts_appends_dequeues_and_reads_lists),
         cmocka_unit_test(test_store_applies_a_transaction_whole_or_not_at_all),
         cmocka_unit_test(test_store_digest_depends_on_contents_only),
+        cmocka_unit_test(test_store_copy_equals_a_whole_copy),
         cmocka_unit_test(test_a_plain_request_carries_no_micro_op_tail),
         cmocka_unit_test(test_resize_passes_messages_between_clients),
         cmocka_unit_test(test_history_values_take_jepsen_and_elle_shapes),

@@ -25,7 +25,7 @@ static bool mutex_ok(dsim_world *w, int liveness_ms, json_t **report_out)
     if (liveness_ms)
         json_object_set_new(args, "liveness_ms", json_integer(liveness_ms));
     json_t *report = json_object();
-    check_verdict v = check_mutex(w->emitted, args, report);
+    check_verdict v = check_mutex(world_emitted(w), args, report);
     json_decref(args);
     if (report_out)
         *report_out = report;
@@ -116,7 +116,7 @@ static void test_barrier_lets_everyone_through_each_round(void **state)
     /* nobody went through a round before all four had arrived */
     size_t i;
     json_t *ev;
-    json_array_foreach(w->emitted, i, ev)
+    json_array_foreach(world_emitted(w), i, ev)
         if (strcmp(json_string_value(json_object_get(ev, "name")), "barrier_entered") == 0)
             assert_true(json_integer_value(json_object_get(json_object_get(ev, "fields"), "count")) >= 4);
     world_free(w);

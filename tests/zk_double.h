@@ -218,7 +218,7 @@ static int dbl_count(dsim_world *w, const char *name)
     int count = 0;
     size_t i;
     json_t *ev;
-    json_array_foreach(w->emitted, i, ev)
+    json_array_foreach(world_emitted(w), i, ev)
         if (strcmp(json_string_value(json_object_get(ev, "name")), name) == 0)
             count++;
     return count;

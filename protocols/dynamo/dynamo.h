@@ -24,6 +24,12 @@
 ** - 'abd': a linearizable register after Attiya, Bar-Noy and Dolev: tags
 **   (logical counter, node) instead of wall clocks, and a read writes the
 **   value it returns back to 'w' replicas before it answers.
+** - Data centres ('dcs'): nodes of consecutive ids; a key's home replicas
+**   are n/dcs per data centre. 'consistency' "local_quorum": a phase is
+**   done when a majority of the coordinator's data centre's home replicas
+**   answered (r and w unused); the others still get every PUT.
+** - Restore (control "restore"): a replica's records replaced by one
+**   peer's copy (dynamo_sync.c), no GET answered until it arrived.
 ** - Read repair: after a read, replicas that answered an older state get
 **   the merged one. Anti-entropy every 'anti_entropy': a node sends a peer
 **   the Merkle tree over the keys both replicate; the peer descends it and
@@ -124,12 +130,15 @@ typedef struct dyn_cfg {
     dyn_mode mode;
     dyn_type type;
     bool abd, sloppy, read_repair;
+    int dcs;                     /* data centres: nodes of consecutive ids */
+    bool local_quorum;           /* count only the coordinator's data centre's home replicas */
     int64_t sloppy_after_ns, timeout_ns, hint_retry_ns, ae_ns;
 } dyn_cfg;
 
 /* The ring: every node's tokens, sorted by position. */
 typedef struct dyn_ring {
     int len;
+    int nodes, dcs, per_dc;      /* placement: per_dc home replicas in each of dcs (dcs 1: none) */
     uint64_t pos[DYN_NODES_MAX * DYN_VNODES_MAX];
     int node[DYN_NODES_MAX * DYN_VNODES_MAX];
 } dyn_ring;
@@ -165,6 +174,8 @@ typedef struct dyn_state {
     struct { bool used; int home; uint32_t key; dyn_rec rec; } vhint[DYN_VHINTS_MAX];
                                                  /* bug hint_not_persisted only */
     uint64_t handoffs, repairs, ae_rounds, ae_keys;
+    struct { uint32_t keys; int32_t from; } restoring;   /* keys awaited from peer 'from'
+                                                 ** (control restore; on disk), 0: none */
     char liveness[160];                          /* the scenario's liveness verdict */
 } dyn_state;
 
@@ -177,6 +188,10 @@ void dyn_ring_build(dyn_ring *ring, int nodes, int vnodes);
 ** returns the count (== nodes). */
 int dyn_ring_pref(const dyn_ring *ring, uint32_t key, int *pref, int cap);
 bool dyn_ring_is_home(const dyn_ring *ring, uint32_t key, int n_replicas, int node);
+/* Places the 'n' home replicas of every key 'n / dcs' per data centre
+** (dcs 1: the ring walk alone, as built). */
+void dyn_ring_place(dyn_ring *ring, int dcs, int n);
+int dyn_dc_of(int nodes, int dcs, int node);   /* 0-based data centre of 'node' */
 
 /* dynamo_version.c — pure functions; 'min_bug' plants vv_merge_min. */
 dyn_order dyn_vv_compare(const dyn_vv *a, const dyn_vv *b);
@@ -208,6 +223,7 @@ void dyn_hint_drop(dsim_node *n, int home, uint32_t key);
 int dyn_hints_pending(const dyn_state *s);
 void dyn_own_save(dsim_node *n, uint32_t key);
 void dyn_seq_save(dsim_node *n, int client);
+void dyn_restoring_save(dsim_node *n);
 /* What this node answers a GET of 'key' with: its record merged with
 ** every hint it holds for the key. */
 void dyn_local_read(dsim_node *n, uint32_t key, dyn_rec *out);
@@ -232,6 +248,14 @@ void dyn_on_ae_timer(dsim_node *n);
 void dyn_on_tree(dsim_node *n, int from, const dsim_msg *m);
 void dyn_on_pull(dsim_node *n, int from, const dsim_msg *m);
 void dyn_merkle(dsim_node *n, int peer, uint64_t tree[2 * DYN_MERKLE_LEAVES]);
+/* Drops every record this replica holds, on disk too, and asks 'peer' for
+** its copy of every key they share; until a key's copy arrived the node
+** answers no GET of it (the hints timer asks again). Returns how many
+** keys were asked for. */
+int dyn_restore(dsim_node *n, int peer);
+void dyn_restore_ask(dsim_node *n);
+/* A record pushed by 'from' arrived and was stored: the key is restored. */
+void dyn_restore_got(dsim_node *n, int from, uint32_t key);
 
 /* Message header of record-carrying messages (GET_R, PUT, HANDOFF): the
 ** record's meaningful bytes follow. */

@@ -47,6 +47,24 @@ static int popcount(uint32_t x)
     return c;
 }
 
+/* Whether the replies 'replied' make the phase's quorum: 'need' of them,
+** or with local_quorum a majority of the home replicas in this node's data
+** centre (replies from elsewhere, fallbacks too, do not count). */
+static bool quorum(dsim_node *n, const dyn_req *q, int need)
+{
+    dyn_state *s = dyn_of(n);
+    if (!s->cfg.local_quorum)
+        return popcount(q->replied) >= need;
+    int mine = dyn_dc_of(s->cfg.nodes, s->cfg.dcs, dsim_id(n)), local = 0, got = 0;
+    for (int i = 0; i < s->cfg.n; i++)
+        if (dyn_dc_of(s->cfg.nodes, s->cfg.dcs, q->pref[i]) == mine) {
+            local++;
+            got += (q->replied >> q->pref[i]) & 1u;
+        }
+    DSIM_ASSERT(local == s->cfg.n / s->cfg.dcs);
+    return got >= local / 2 + 1;
+}
+
 /* Sends the phase's message to pref[i] (for a PUT, as a hint when 'hint_for'
 ** >= 0). */
 static void ask(dsim_node *n, dyn_req *q, int to, int hint_for)
@@ -223,7 +241,7 @@ void dyn_on_get_reply(dsim_node *n, int from, const dsim_msg *m)
     q->replied |= 1u << from;
     q->digests[from] = dyn_rec_digest(in);
     dyn_merge(n, &q->merged, in);
-    if (popcount(q->replied) >= s->cfg.r)
+    if (quorum(n, q, s->cfg.r))
         get_done(n, q);
 }
 
@@ -237,7 +255,7 @@ void dyn_on_put_reply(dsim_node *n, int from, const dsim_msg *m)
     if (q == NULL || (q->replied & (1u << from)))
         return;
     q->replied |= 1u << from;
-    if (popcount(q->replied) < s->cfg.w)
+    if (!quorum(n, q, s->cfg.w))
         return;
     if (q->write_back)
         reply_read(n, q);
@@ -253,6 +271,8 @@ void dyn_on_get(dsim_node *n, int from, const dsim_msg *m)
     dyn_msg_hdr h;
     memcpy(&h, m->data, sizeof h);
     DSIM_ASSERT(h.key < (uint32_t)s->cfg.keys);
+    if (s->restoring.keys & (1u << h.key))
+        return;   /* being restored: its copy has not arrived */
     dyn_local_read(n, h.key, &s->scratch);
     dyn_send_rec(n, from, DYN_MSG_GET_R, h.id, h.key, -1, &s->scratch);
 }
@@ -273,6 +293,8 @@ void dyn_on_put(dsim_node *n, int from, const dsim_msg *m)
         dsim_emit(n, "hint", json_pack("{s:i, s:i}", "home", h.hint_for + 1, "key", (int)h.key));
     } else if (dyn_ring_is_home(&s->ring, h.key, s->cfg.n, dsim_id(n))) {
         dyn_store_put(n, h.key, in);
+        if (h.id == 0)
+            dyn_restore_got(n, from, h.key);
     } else {
         return;   /* not ours: never acknowledge what we did not keep */
     }

@@ -20,6 +20,7 @@ _Static_assert(sizeof(dyn_sib) % 8 == 0 && sizeof(dyn_msg_hdr) == 16, "no paddin
 
 static const char *const modes[] = {"vv", "lww", "overwrite", NULL};
 static const char *const types[] = {"register", "counter", "set", NULL};
+static const char *const levels[] = {"quorum", "local_quorum", NULL};
 
 static int choice(const char *const *list, const char *v)
 {
@@ -47,6 +48,8 @@ static void read_config(dsim_node *n, dyn_cfg *c)
     c->timeout_ns = dsim_opt_ms(n, "timeout");
     c->hint_retry_ns = dsim_opt_ms(n, "hint_retry");
     c->ae_ns = dsim_opt_ms(n, "anti_entropy");
+    c->dcs = (int)dsim_opt_int(n, "dcs");
+    c->local_quorum = choice(levels, dsim_opt_str(n, "consistency")) == 1;
     DSIM_ASSERT(c->nodes <= DYN_NODES_MAX && c->n <= c->nodes && c->r <= c->n && c->w <= c->n);
 }
 
@@ -66,6 +69,22 @@ static int validate(dsim_world *w, char *err, size_t cap)
     if (r > rn || wq > rn) {
         snprintf(err, cap, "r=%" PRId64 " and w=%" PRId64 " must each be at most n=%" PRId64
                  " (a quorum of the key's replicas)", r, wq, rn);
+        return -1;
+    }
+    int64_t dcs = dsim_opt_int(n, "dcs");
+    if (dcs > nodes || rn % dcs != 0) {
+        snprintf(err, cap, "dcs=%" PRId64 " data centres need at most %d (the nodes) and to divide n=%" PRId64
+                 " (n/dcs home replicas in each)", dcs, nodes, rn);
+        return -1;
+    }
+    for (int64_t d = 0; d < dcs; d++)
+        if ((d + 1) * nodes / dcs - d * nodes / dcs < rn / dcs) {
+            snprintf(err, cap, "data centre %" PRId64 " has fewer than n/dcs=%" PRId64 " nodes", d + 1, rn / dcs);
+            return -1;
+        }
+    bool local = strcmp(dsim_opt_str(n, "consistency"), "local_quorum") == 0;
+    if (local && dsim_opt_bool(n, "abd")) {
+        snprintf(err, cap, "abd needs quorums that intersect across data centres: consistency=quorum");
         return -1;
     }
     if (dsim_opt_bool(n, "abd")) {
@@ -88,6 +107,7 @@ static void start(dsim_node *n)
     dyn_state *s = dyn_of(n);
     read_config(n, &s->cfg);
     dyn_ring_build(&s->ring, s->cfg.nodes, s->cfg.vnodes);
+    dyn_ring_place(&s->ring, s->cfg.dcs, s->cfg.n);
     s->next_id = (uint32_t)(dsim_rand(n) >> 40) << 12;   /* request ids differ across boots */
     dyn_store_load(n);
     dsim_timer(n, DYN_T_HINTS, 0, dsim_rand_range(n, 1, s->cfg.hint_retry_ns));
@@ -152,6 +172,7 @@ static void inspect(dsim_node *n, json_t *out)
     for (int i = 0; i < DYN_PENDING_MAX; i++)
         pending += s->req[i].phase != DYN_P_FREE;
     json_object_set_new(out, "role", json_string("replica"));
+    json_object_set_new(out, "dc", json_integer(dyn_dc_of(s->cfg.nodes, s->cfg.dcs, dsim_id(n)) + 1));
     json_object_set_new(out, "kv", kv);
     json_object_set_new(out, "home_keys", home);
     json_object_set_new(out, "pending_hints", json_integer(dyn_hints_pending(s)));
@@ -161,6 +182,8 @@ static void inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "repairs", json_integer((json_int_t)s->repairs));
     json_object_set_new(out, "ae_rounds", json_integer((json_int_t)s->ae_rounds));
     json_object_set_new(out, "ae_keys", json_integer((json_int_t)s->ae_keys));
+    json_object_set_new(out, "restoring_from",
+                        s->restoring.keys ? json_integer(s->restoring.from + 1) : json_null());
 }
 
 static void describe(const dsim_msg *m, json_t *out)
@@ -191,10 +214,22 @@ static void describe(const dsim_msg *m, json_t *out)
 /* Verbs: liveness_failed {why = "..."} (the scenario's liveness check
 ** failed: the invariants report it); consistency {r = R, w = W} (this
 ** node coordinates from now on with these quorums, like a per-request
-** consistency level: "read at ALL" after healing; until it restarts). */
+** consistency level: "read at ALL" after healing; until it restarts);
+** restore {from = K} (an operator replaces this replica's data with peer
+** K's copy, as after a disk failure: dyn_restore). */
 static int control(dsim_node *n, const char *verb, const json_t *args, json_t *result)
 {
     dyn_state *s = dyn_of(n);
+    if (strcmp(verb, "restore") == 0) {
+        json_t *from = json_object_get(args, "from");
+        if (!json_is_integer(from) || json_integer_value(from) < 1 ||
+            json_integer_value(from) > s->cfg.nodes || json_integer_value(from) == dsim_id(n) + 1) {
+            json_object_set_new(result, "error", json_string("restore wants {from = K}, another node 1..nodes"));
+            return -1;
+        }
+        json_object_set_new(result, "keys", json_integer(dyn_restore(n, (int)json_integer_value(from) - 1)));
+        return 0;
+    }
     if (strcmp(verb, "consistency") == 0) {
         json_t *r = json_object_get(args, "r"), *w = json_object_get(args, "w");
         json_int_t rv = json_is_integer(r) ? json_integer_value(r) : s->cfg.r;
@@ -213,7 +248,7 @@ static int control(dsim_node *n, const char *verb, const json_t *args, json_t *r
         snprintf(s->liveness, sizeof s->liveness, "%s", why ? why : "(no reason given)");
         return 0;
     }
-    json_object_set_new(result, "error", json_string("unknown verb (known: consistency, liveness_failed)"));
+    json_object_set_new(result, "error", json_string("unknown verb (known: consistency, liveness_failed, restore)"));
     return -1;
 }
 
@@ -273,6 +308,10 @@ static const dsim_option options[] = {
      NULL, 0, 0},
     {"read_repair", DSIM_OPT_BOOL, "true", "after a read, send the merged record to stale replicas",
      NULL, 0, 0},
+    {"dcs", DSIM_OPT_INT, "1", "data centres (nodes of consecutive ids); n/dcs home replicas in each", NULL, 1, DYN_NODES_MAX},
+    {"consistency", DSIM_OPT_STR, "quorum",
+     "quorum (r and w replies of any home replicas) or local_quorum (a majority of the coordinator's "
+     "data centre's home replicas; r and w unused)", levels, 0, 0},
     {"sloppy_after", DSIM_OPT_MS, "30", "wait before asking again and asking fallbacks", NULL, 1, 600000},
     {"timeout", DSIM_OPT_MS, "350", "a request unfinished after this is dropped unanswered", NULL, 1, 3600000},
     {"hint_retry", DSIM_OPT_MS, "100", "interval of hinted handoff attempts", NULL, 1, 600000},
@@ -288,6 +327,7 @@ static const dsim_event events[] = {
     {"repair", "node: node, to: node, key: int", "read repair: the coordinator sent 'to' the merged record"},
     {"siblings", "node: node, key: int, count: int", "a read found 'count' concurrent versions"},
     {"antientropy", "node: node, peer: node, keys: int", "a Merkle comparison found 'keys' keys differing"},
+    {"restore", "node: node, from: node, keys: int", "the node's records were dropped and 'keys' keys asked from 'from' (control restore)"},
     {NULL, NULL, NULL},
 };
 

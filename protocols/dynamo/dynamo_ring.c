@@ -8,6 +8,10 @@
 ** replicas, the rest its fallbacks in order. Every node computes the same
 ** ring from the options alone (no randomness, no messages), so the ring is
 ** fixed for a run. Ties of positions (astronomically rare) sort by node.
+** Data centres (option 'dcs'): nodes of consecutive ids, [d*N/D, (d+1)*N/D)
+** for data centre d; then a key's home replicas are the first n/dcs nodes
+** of each data centre along the walk (Cassandra's NetworkTopologyStrategy),
+** and its fallbacks the other nodes in walk order.
 */
 #include "dynamo.h"
 
@@ -35,6 +39,9 @@ void dyn_ring_build(dyn_ring *ring, int nodes, int vnodes)
     DSIM_ASSERT(nodes >= 1 && nodes <= DYN_NODES_MAX);
     DSIM_ASSERT(vnodes >= 1 && vnodes <= DYN_VNODES_MAX);
     ring->len = 0;
+    ring->nodes = nodes;
+    ring->dcs = 1;
+    ring->per_dc = 0;
     for (int nd = 0; nd < nodes; nd++)
         for (int i = 0; i < vnodes; i++) {
             /* insertion sort: at most 576 tokens, once per boot */
@@ -64,16 +71,55 @@ int dyn_ring_pref(const dyn_ring *ring, uint32_t key, int *pref, int cap)
         else
             hi = mid;
     }
-    int count = 0;
+    int count = 0, walk[DYN_NODES_MAX];
     uint32_t seen = 0;
-    for (int k = 0; k < ring->len && count < cap; k++) {
+    for (int k = 0; k < ring->len && count < DYN_NODES_MAX; k++) {
         int nd = ring->node[(lo + k) % ring->len];
         if (seen & (1u << nd))
             continue;
         seen |= 1u << nd;
-        pref[count++] = nd;
+        walk[count++] = nd;
     }
-    return count;
+    DSIM_ASSERT(count == ring->nodes);
+    int out = 0;
+    if (ring->dcs > 1) {   /* per_dc homes of each data centre first, in walk order */
+        int taken[DYN_NODES_MAX] = {0};
+        uint32_t home = 0;
+        for (int i = 0; i < count && out < cap; i++) {
+            int d = dyn_dc_of(ring->nodes, ring->dcs, walk[i]);
+            if (taken[d] < ring->per_dc) {
+                taken[d]++;
+                home |= 1u << walk[i];
+                pref[out++] = walk[i];
+            }
+        }
+        for (int i = 0; i < count && out < cap; i++)
+            if (!(home & (1u << walk[i])))
+                pref[out++] = walk[i];
+        return out;
+    }
+    for (int i = 0; i < count && out < cap; i++)
+        pref[out++] = walk[i];
+    return out;
+}
+
+int dyn_dc_of(int nodes, int dcs, int node)
+{
+    DSIM_ASSERT(node >= 0 && node < nodes && dcs >= 1 && dcs <= nodes);
+    for (int d = 0; d < dcs; d++)
+        if (node < (d + 1) * nodes / dcs)
+            return d;
+    DSIM_ASSERT(!"a node outside every data centre");
+    return -1;
+}
+
+void dyn_ring_place(dyn_ring *ring, int dcs, int n)
+{
+    DSIM_ASSERT(dcs >= 1 && dcs <= ring->nodes && n % dcs == 0);
+    for (int d = 0; d < dcs; d++)   /* each data centre holds its share */
+        DSIM_ASSERT((d + 1) * ring->nodes / dcs - d * ring->nodes / dcs >= n / dcs);
+    ring->dcs = dcs;
+    ring->per_dc = n / dcs;
 }
 
 bool dyn_ring_is_home(const dyn_ring *ring, uint32_t key, int n_replicas, int node)

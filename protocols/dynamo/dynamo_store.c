@@ -8,6 +8,7 @@
 **                     (counter "vv": its P and N sums; register "vv": the
 **                     largest version vector entry it issued)
 **   "c<client>"       the last update seq of 'client' (exactly-once updates)
+**   "restoring"       keys still awaited from a restore's peer, and the peer
 ** Everything is synced before the node acknowledges what depends on it
 ** (bug hint_not_persisted: a fallback keeps hints in memory only, in
 ** 'vhint' while there is room, so a crash of the fallback loses writes it
@@ -62,6 +63,10 @@ void dyn_store_load(dsim_node *n)
             s->hint[h][k] = get_retry(n, name, &probe, sizeof probe, &hl) != DSIM_DISK_MISSING;
         }
     }
+    uint32_t rl = 0;
+    if (get_retry(n, "restoring", &s->restoring, sizeof s->restoring, &rl) != DSIM_DISK_OK ||
+        rl != sizeof s->restoring || s->restoring.from < 0 || s->restoring.from >= s->cfg.nodes)
+        memset(&s->restoring, 0, sizeof s->restoring);
     for (int c = 0; c < DYN_CLIENTS_MAX; c++) {
         snprintf(name, sizeof name, "c%d", c);
         uint32_t len = 0;
@@ -180,6 +185,16 @@ void dyn_seq_save(dsim_node *n, int client)
     char name[32];
     snprintf(name, sizeof name, "c%d", client);
     dsim_disk_put(n, name, &s->seq[client], sizeof s->seq[client]);
+    dsim_disk_sync(n);
+}
+
+void dyn_restoring_save(dsim_node *n)
+{
+    dyn_state *s = dyn_of(n);
+    if (s->restoring.keys == 0)
+        dsim_disk_del(n, "restoring");
+    else
+        dsim_disk_put(n, "restoring", &s->restoring, sizeof s->restoring);
     dsim_disk_sync(n);
 }
 

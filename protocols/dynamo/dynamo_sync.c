@@ -17,7 +17,16 @@
 ** differing leaves' keys to the sender and asks for the sender's (Pull).
 ** Both sides merge, so each round repairs the pair in both directions.
 ** "overwrite" has no order to merge by, so anti-entropy is off with it.
+** Restore (control "restore"): an operator replaces a failed replica's
+** data with one peer's copy, as a replacement node streams each range
+** from one replica. The node drops its records (memory and disk) and
+** sends the peer a Pull of the keys they share; the peer pushes them. If
+** that peer was stale, fewer than w replicas may now hold the newest
+** acknowledged write (demo S19): nothing checks that the source was
+** current; anti-entropy and read repair mend it only later.
 */
+#include <stdio.h>
+
 #include "dynamo.h"
 
 void dyn_send_rec(dsim_node *n, int to, uint32_t type, uint32_t id, uint32_t key, int hint_for,
@@ -50,6 +59,7 @@ void dyn_on_hints_timer(dsim_node *n)
             }
             dyn_send_rec(n, home, DYN_MSG_HANDOFF, 0, k, home, &s->scratch);
         }
+    dyn_restore_ask(n);
     dsim_timer(n, DYN_T_HINTS, 0, s->cfg.hint_retry_ns);
 }
 
@@ -114,7 +124,8 @@ void dyn_merkle(dsim_node *n, int peer, uint64_t tree[2 * DYN_MERKLE_LEAVES])
 }
 
 typedef struct dyn_tree_msg { uint64_t tree[2 * DYN_MERKLE_LEAVES]; } dyn_tree_msg;
-typedef struct dyn_pull_msg { uint32_t keys; uint32_t pad; } dyn_pull_msg;   /* key mask */
+/* A key mask; 'all': push the empty records too (a restore awaits each). */
+typedef struct dyn_pull_msg { uint32_t keys; uint32_t all; } dyn_pull_msg;
 
 void dyn_on_ae_timer(dsim_node *n)
 {
@@ -131,11 +142,11 @@ void dyn_on_ae_timer(dsim_node *n)
     dsim_timer(n, DYN_T_AE, 0, s->cfg.ae_ns);
 }
 
-static void push_keys(dsim_node *n, int to, uint32_t mask)
+static void push_keys(dsim_node *n, int to, uint32_t mask, bool all)
 {
     dyn_state *s = dyn_of(n);
     for (uint32_t k = 0; k < (uint32_t)s->cfg.keys; k++)
-        if ((mask & (1u << k)) && s->store[k].nsib > 0)
+        if ((mask & (1u << k)) && (all || s->store[k].nsib > 0))
             dyn_send_rec(n, to, DYN_MSG_PUT, 0, k, -1, &s->store[k]);
 }
 
@@ -161,7 +172,7 @@ void dyn_on_tree(dsim_node *n, int from, const dsim_msg *m)
     if (mask == 0)
         return;
     s->ae_keys += (uint64_t)count;
-    push_keys(n, from, mask);
+    push_keys(n, from, mask, false);
     dyn_pull_msg p = {.keys = mask};
     dsim_send(n, from, DYN_MSG_PULL, &p, sizeof p);
     dsim_emit(n, "antientropy", json_pack("{s:i, s:i}", "peer", from + 1, "keys", count));
@@ -172,5 +183,47 @@ void dyn_on_pull(dsim_node *n, int from, const dsim_msg *m)
     DSIM_ASSERT(m->len == sizeof(dyn_pull_msg));
     dyn_pull_msg p;
     memcpy(&p, m->data, sizeof p);
-    push_keys(n, from, p.keys);
+    push_keys(n, from, p.keys, p.all != 0);
+}
+
+void dyn_restore_ask(dsim_node *n)
+{
+    dyn_state *s = dyn_of(n);
+    if (s->restoring.keys == 0)
+        return;
+    dyn_pull_msg p = {.keys = s->restoring.keys, .all = 1};
+    dsim_send(n, s->restoring.from, DYN_MSG_PULL, &p, sizeof p);
+}
+
+int dyn_restore(dsim_node *n, int peer)
+{
+    dyn_state *s = dyn_of(n);
+    DSIM_ASSERT(peer >= 0 && peer < s->cfg.nodes && peer != dsim_id(n));
+    uint32_t mask = 0;
+    int count = 0;
+    for (uint32_t k = 0; k < (uint32_t)s->cfg.keys; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "k%u", k);
+        memset(&s->store[k], 0, sizeof s->store[k]);
+        dsim_disk_del(n, name);
+        if (shared(s, k, dsim_id(n), peer)) {
+            mask |= 1u << k;
+            count++;
+        }
+    }
+    s->restoring.keys = mask;
+    s->restoring.from = peer;
+    dyn_restoring_save(n);   /* syncs the deletions too */
+    dyn_restore_ask(n);
+    dsim_emit(n, "restore", json_pack("{s:i, s:i}", "from", peer + 1, "keys", count));
+    return count;
+}
+
+void dyn_restore_got(dsim_node *n, int from, uint32_t key)
+{
+    dyn_state *s = dyn_of(n);
+    if (from != s->restoring.from || !(s->restoring.keys & (1u << key)))
+        return;
+    s->restoring.keys &= ~(1u << key);
+    dyn_restoring_save(n);
 }

@@ -29,6 +29,9 @@ void ml_conf_read(dsim_node *n, ml_conf *c)
     c->bug_remove_wins = dsim_bug(n, "orset_remove_wins");
     c->bug_sum_merge = dsim_bug(n, "gcounter_sum_merge");
     c->bug_causal_skip = dsim_bug(n, "causal_skip");
+    int nodes = dsim_cluster_size(n);
+    for (int d = 0; d < ML_NODES_MAX; d++)
+        c->leader[d] = d < c->dcs ? d * nodes / c->dcs : -1;
 }
 
 static mv_version version_of(const ml_rop *r)

@@ -33,8 +33,13 @@ static void start(dsim_node *n)
     ml_state *s = ml_of(n);
     ml_conf_read(n, &s->conf);
     ml_recover(n, s);
-    if (ml_is_leader(&s->conf, dsim_cluster_size(n), dsim_id(n)))
+    ml_leaders_load(n, s);
+    /* a leader gossips; so does a node holding updates of its own that it
+    ** no longer leads for (a replaced leader hands them over: failover) */
+    if (ml_is_leader(&s->conf, dsim_cluster_size(n), dsim_id(n)) || s->d.vc.c[dsim_id(n)] > 0) {
         dsim_timer(n, TIMER_GOSSIP, 0, dsim_rand_range(n, 1, s->conf.gossip_ns));
+        s->ticking = true;
+    }
 }
 
 static void on_request(dsim_node *n, const dsim_op *op)
@@ -71,6 +76,9 @@ static void on_message(dsim_node *n, int from, const dsim_msg *m)
     case MSG_STATE:
         ml_on_state(n, s, from, m->data, m->len);
         break;
+    case MSG_LEADER:
+        ml_on_leader(n, s, from, m->data, m->len);
+        break;
     case MSG_ACK: {
         vclock vc;
         DSIM_ASSERT(m->len == sizeof vc);
@@ -105,6 +113,13 @@ static void inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "role", json_string(ml_is_leader(&s->conf, nodes, id) ? "leader" : "follower"));
     json_object_set_new(out, "term", json_integer(0));
     json_object_set_new(out, "dc", json_integer(ml_dc_of(&s->conf, nodes, id) + 1));
+    json_t *leaders = json_array(), *epochs = json_array();   /* per data centre, as this node knows */
+    for (int d = 0; d < s->conf.dcs; d++) {
+        json_array_append_new(leaders, json_integer(s->conf.leader[d] + 1));
+        json_array_append_new(epochs, json_integer(s->conf.epoch[d]));
+    }
+    json_object_set_new(out, "leaders", leaders);
+    json_object_set_new(out, "leader_epochs", epochs);
     json_object_set_new(out, "vc", vc_json(&s->d.vc, nodes));
     json_t *kv = json_object();
     ml_kv(&s->d, kv);
@@ -244,6 +259,12 @@ static const char *invariants(dsim_world *w)
 static int control(dsim_node *n, const char *verb, const json_t *args, json_t *result)
 {
     ml_state *s = ml_of(n);
+    if (strcmp(verb, "failover") == 0) {
+        int r = ml_failover(n, s, result);
+        if (r == 0 && !s->ticking)
+            s->ticking = true;
+        return r;
+    }
     if (strcmp(verb, "violation") == 0) {
         const char *why = json_string_value(json_object_get(args, "why"));
         snprintf(s->violation, sizeof s->violation, "%s", why ? why : "(no reason given)");
@@ -279,7 +300,7 @@ static int control(dsim_node *n, const char *verb, const json_t *args, json_t *r
                             update ? (int64_t)json_integer_value(value) : 0, result);
     }
     json_object_set_new(result, "error", json_string(
-        "unknown verb (known: cart_add, cart_remove, write, add, read, counter, violation)"));
+        "unknown verb (known: cart_add, cart_remove, write, add, read, counter, violation, failover)"));
     return -1;
 }
 
@@ -331,7 +352,7 @@ static const dsim_option options[] = {
 };
 
 static const char *const bugs[] = {"orset_remove_wins", "gcounter_sum_merge", "causal_skip", NULL};
-static const char *const msg_names[] = {"Forward", "Op", "State", "Ack", NULL};
+static const char *const msg_names[] = {"Forward", "Op", "State", "Ack", "Leader", NULL};
 
 static const dsim_event events[] = {
     {"lww_lost", "key: int, lost: int, kept: int, writer: node",
@@ -339,6 +360,10 @@ static const dsim_event events[] = {
     {"siblings", "key: int, count: int", "a merge kept concurrent versions of a register as siblings"},
     {"withheld", "origin: node, seq: int, from: node",
      "an update arrived before what it depends on and waits (ops delivery)"},
+    {"failover", "node: node, dc: int, from: node, epoch: int",
+     "a follower took over its data centre from 'from' (control failover)"},
+    {"stepdown", "node: node, leader: node, epoch: int",
+     "a leader learnt that 'leader' replaced it; it hands its own updates over"},
     {NULL, NULL, NULL},
 };
 

@@ -118,6 +118,7 @@ void ml_on_ack(dsim_node *n, ml_state *s, int from, const vclock *vc)
 
 void ml_gossip(dsim_node *n, ml_state *s)
 {
+    ml_failover_tick(n, s);
     int down[ML_NODES_MAX];
     int k = ml_downstream(&s->conf, dsim_cluster_size(n), dsim_id(n), down);
     const vclock *want = s->conf.ops ? &s->prev : &s->d.vc;

@@ -13,7 +13,9 @@
 **   counter        read / add (reads with data=counters): PN-Counter (G-Counter: a negative add
 **                  fails), or with resolve=lww a register of the sum that
 **                  the leader reads, adds to and writes back;
-**   set            read-list / append (add): the OR-Set of key 0.
+**   set            read-list / append (add) / remove: the OR-Set of key 0;
+**                  a remove marks the element's tags this leader holds
+**                  (those it observed), so an add it has not seen survives.
 ** Anything else (transactions, dequeue, keys past ML_KEYS) fails. An update
 ** is applied once per (client, seq): a duplicated request is ignored (its
 ** first copy answered); the table is volatile, as in 'single'.
@@ -101,6 +103,10 @@ void ml_serve(dsim_node *n, ml_state *s, const dsim_op *op)
         reply(n, op, update(n, s, &r), op->value);
     } else if (op->f == DSIM_F_APPEND && op->key == 0) {
         ml_rop r = local_rop(n, s, ROP_SET_ADD, 0);
+        r.value = op->value;
+        reply(n, op, update(n, s, &r), op->value);
+    } else if (op->f == DSIM_F_REMOVE && op->key == 0) {
+        ml_rop r = local_rop(n, s, ROP_SET_REM, 0);
         r.value = op->value;
         reply(n, op, update(n, s, &r), op->value);
     } else if (op->f == DSIM_F_READ_LIST && op->key == 0) {

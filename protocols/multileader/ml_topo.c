@@ -2,7 +2,8 @@
 ** ml_topo.c — data centres and the replication graph.
 **
 ** Data centre d (0-based) holds the nodes [d*N/D, (d+1)*N/D): consecutive
-** ids, sizes differing by one at most; its lowest id leads it. Leaders
+** ids, sizes differing by one at most; its lowest id leads it until a
+** failover (ml_failover.c) makes another of its nodes the leader. Leaders
 ** replicate to each other over the topology:
 **   all-to-all  every leader to every other; an update is sent only by its
 **               origin (no relaying, so paths differ and one update can
@@ -28,7 +29,8 @@ int ml_dc_of(const ml_conf *c, int nodes, int id)
 int ml_leader_of_dc(const ml_conf *c, int nodes, int dc)
 {
     DSIM_ASSERT(dc >= 0 && dc < c->dcs);
-    return dc * nodes / c->dcs;
+    DSIM_ASSERT(c->leader[dc] >= 0 && c->leader[dc] < nodes && ml_dc_of(c, nodes, c->leader[dc]) == dc);
+    return c->leader[dc];
 }
 
 bool ml_is_leader(const ml_conf *c, int nodes, int id)
@@ -60,8 +62,9 @@ int ml_downstream(const ml_conf *c, int nodes, int id, int *out)
         return 0;
     int k = peers(c, nodes, id, out);
     int dc = ml_dc_of(c, nodes, id);
-    for (int m = id + 1; m < nodes && ml_dc_of(c, nodes, m) == dc; m++)
-        out[k++] = m;
+    for (int m = 0; m < nodes; m++)   /* the rest of its data centre */
+        if (m != id && ml_dc_of(c, nodes, m) == dc)
+            out[k++] = m;
     DSIM_ASSERT(k <= ML_NODES_MAX);
     return k;
 }

@@ -3,7 +3,8 @@
 **
 ** The cluster's nodes are split into 'dcs' data centres of consecutive ids
 ** (n1..nk the first, and so on); the lowest id of each is its leader, the
-** rest its followers. A client may talk to any node: a follower forwards
+** rest its followers, until a failover makes a follower the leader
+** (ml_failover.c). A client may talk to any node: a follower forwards
 ** to its leader. A leader applies a write to its own replica, syncs it,
 ** acknowledges it at once, and replicates it asynchronously to the other
 ** leaders over the 'topology' (all-to-all, ring, star) and to its own
@@ -54,7 +55,7 @@
 #define ML_CLIENTS_MAX 64   /* clients whose duplicates a leader recognises */
 #define ML_SEQ_MAX 0x7fffffffu
 
-enum { MSG_FORWARD = 0, MSG_OP = 1, MSG_STATE = 2, MSG_ACK = 3 };
+enum { MSG_FORWARD = 0, MSG_OP = 1, MSG_STATE = 2, MSG_ACK = 3, MSG_LEADER = 4 };
 enum { TIMER_GOSSIP = 1 };
 enum { TOPO_ALL, TOPO_RING, TOPO_STAR };
 enum { RES_CRDT, RES_LWW, RES_MERGE };
@@ -94,6 +95,10 @@ typedef struct ml_conf {
     bool gcounter, ops, causal, counters;
     int64_t gossip_ns;
     bool bug_remove_wins, bug_sum_merge, bug_causal_skip;
+    /* Who leads each data centre as this node knows it: the lowest id at
+    ** epoch 0, changed by failover (ml_failover.c); on disk once changed. */
+    int leader[ML_NODES_MAX];
+    uint32_t epoch[ML_NODES_MAX];
 } ml_conf;
 
 typedef struct ml_state {
@@ -105,6 +110,7 @@ typedef struct ml_state {
     ml_rop pending[ML_PENDING]; /* withheld updates */
     uint32_t pending_n;
     bool dirty;                 /* replica changed since the last sync */
+    bool ticking;               /* the gossip timer runs */
     uint64_t client_seq[ML_CLIENTS_MAX];   /* last update applied per client (volatile) */
     uint64_t applied, withheld, merges, lww_lost;
     char violation[200];        /* a scenario-side check's failure */
@@ -145,6 +151,17 @@ void ml_on_op(dsim_node *n, ml_state *s, int from, const ml_rop *r);
 void ml_on_state(dsim_node *n, ml_state *s, int from, const uint8_t *buf, uint32_t len);
 void ml_on_ack(dsim_node *n, ml_state *s, int from, const vclock *vc);
 void ml_gossip(dsim_node *n, ml_state *s);
+
+/* ml_failover.c: a follower takes over its data centre */
+/* Control "failover" at follower 'n': it leads its data centre from now. */
+int ml_failover(dsim_node *n, ml_state *s, json_t *result);
+void ml_on_leader(dsim_node *n, ml_state *s, int from, const uint8_t *buf, uint32_t len);
+/* Reloads the leaders this node knew (start). */
+void ml_leaders_load(dsim_node *n, ml_state *s);
+/* Every gossip tick: a leader after a failover announces itself; a node
+** that issued updates and no longer leads hands its replica to its data
+** centre's leader until acknowledged. */
+void ml_failover_tick(dsim_node *n, ml_state *s);
 
 /* ml_serve.c: client operations and the scenario's cart */
 void ml_serve(dsim_node *n, ml_state *s, const dsim_op *op);

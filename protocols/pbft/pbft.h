@@ -69,7 +69,7 @@
 
 enum {
     PBFT_MSG_PRE_PREPARE = 0, PBFT_MSG_PREPARE, PBFT_MSG_COMMIT, PBFT_MSG_CHECKPOINT,
-    PBFT_MSG_VIEW_CHANGE, PBFT_MSG_NEW_VIEW, PBFT_MSG_STATUS, PBFT_MSG_STATE,
+    PBFT_MSG_VIEW_CHANGE, PBFT_MSG_NEW_VIEW, PBFT_MSG_STATUS, PBFT_MSG_STATE, PBFT_MSG_REQUEST,
     PBFT_MSG_COUNT_
 };
 enum { PBFT_T_VIEW = 1, PBFT_T_STATUS = 2, PBFT_T_SLOW = 3 };
@@ -81,8 +81,14 @@ typedef struct pbft_pp {          /* PRE-PREPARE, with the request */
     int32_t from;
     uint32_t null_req;            /* 1: the null request (no-op) */
     dsim_op op;
+    dsim_sig csig;                /* the client's signature of 'op' (zero for the null request) */
     dsim_sig sig;
 } pbft_pp;
+
+typedef struct pbft_req {         /* REQUEST relayed to the primary, as the client signed it */
+    dsim_op op;
+    dsim_sig csig;
+} pbft_req;
 
 typedef struct pbft_vote {        /* PREPARE and COMMIT ('type' is signed) */
     uint64_t view, seq, digest;
@@ -141,7 +147,8 @@ typedef struct pbft_state_msg {
     dsim_kv kv;
 } pbft_state_msg;
 
-_Static_assert(sizeof(pbft_pp) == 32 + sizeof(dsim_op) + 16, "pbft_pp has padding");
+_Static_assert(sizeof(pbft_pp) == 32 + sizeof(dsim_op) + 32, "pbft_pp has padding");
+_Static_assert(sizeof(pbft_req) == sizeof(dsim_op) + 16, "pbft_req has padding");
 _Static_assert(sizeof(pbft_vote) == 48, "pbft_vote has padding");
 _Static_assert(sizeof(pbft_ckpt) == 40, "pbft_ckpt has padding");
 _Static_assert(sizeof(pbft_cert) == sizeof(pbft_pp) + 2 * PBFT_F_MAX * 48, "pbft_cert has padding");
@@ -204,6 +211,7 @@ typedef struct pbft_state {
     uint64_t vc_high[PBFT_NODES_MAX]; /* highest view of a valid view change per sender */
     /* requests received and not yet executed */
     dsim_op pending[PBFT_PENDING_MAX];
+    dsim_sig pending_sig[PBFT_PENDING_MAX];   /* each one's client signature */
     uint32_t pending_len;
     /* the view-change timer */
     dsim_timer_id vc_timer;
@@ -285,6 +293,8 @@ uint64_t pbft_bytes_digest(const void *data, size_t len);
 void pbft_sign_pp(dsim_node *n, pbft_pp *pp);
 void pbft_sign_vote(dsim_node *n, pbft_vote *v);
 void pbft_sign_ckpt(dsim_node *n, pbft_ckpt *c);
+/* Signed by the view's primary, a digest naming the request, and (not the
+** null request) the request signed by its client. */
 bool pbft_pp_valid(dsim_node *n, const pbft_pp *pp);
 bool pbft_vote_valid(dsim_node *n, const pbft_vote *v, uint32_t type);
 bool pbft_ckpt_valid(dsim_node *n, const pbft_ckpt *c);
@@ -310,6 +320,9 @@ void pbft_recover(dsim_node *n);
 
 /* pbft_normal.c */
 void pbft_on_request(dsim_node *n, const dsim_op *op);
+/* A request a backup relayed: kept pending when its client's signature holds. */
+void pbft_on_relayed(dsim_node *n, int from, const pbft_req *r);
+void pbft_pending_drop(pbft_state *s, uint32_t i);
 void pbft_assign_pending(dsim_node *n);
 void pbft_on_pre_prepare(dsim_node *n, int from, const pbft_pp *pp);
 void pbft_accept_pp(dsim_node *n, const pbft_pp *pp);

@@ -13,8 +13,9 @@
 **                    third request (execution stalls there until a view
 **                    change fills it with a null request)
 **   lie_view_change  its VIEW-CHANGE claims prepared certificates it does
-**                    not have (made-up requests, prepares with signatures
-**                    it cannot make) or hides the ones it has; params
+**                    not have (each seq with the next seq's request,
+**                    prepares with signatures it cannot make) or hides
+**                    the ones it has; params
 **                    {mode = "claim" | "hide"} (default: drawn per view change)
 **   stale_view       stays in its view: ignores view changes and new
 **                    views, keeps ordering and voting in the old view
@@ -79,8 +80,12 @@ void pbft_byz_assign(dsim_node *n, pbft_pp *pp)
     pbft_send_all(n, PBFT_MSG_PRE_PREPARE, pp, (uint32_t)sizeof *pp);
 }
 
-/* A made-up certificate for 'seq' at the view just below the new one. */
-static void claim(dsim_node *n, pbft_vc *vc, uint64_t seq, const dsim_op *like)
+/* A made-up certificate for 'seq' at the view just below the new one. The
+** request in it is a real one ('like', with its client's signature, which
+** the liar holds) taken from another sequence number: clients sign their
+** requests, so a request no client sent would be refused anyway; a real
+** one in the wrong place reorders what was committed. */
+static void claim(dsim_node *n, pbft_vc *vc, uint64_t seq, const dsim_op *like, const dsim_sig *csig)
 {
     pbft_state *s = pbft_of(n);
     pbft_cert *c = &vc->cert[vc->ncert++];
@@ -90,7 +95,7 @@ static void claim(dsim_node *n, pbft_vc *vc, uint64_t seq, const dsim_op *like)
     c->pp.from = pbft_primary(s, vc->view - 1);
     if (like) {
         c->pp.op = *like;
-        c->pp.op.value += 1000;   /* a request no client sent */
+        c->pp.csig = *csig;
         c->pp.digest = pbft_op_digest(&c->pp.op);
     } else {
         c->pp.null_req = 1;
@@ -125,10 +130,11 @@ void pbft_byz_vc(dsim_node *n, pbft_vc *vc)
     if (top > vc->stable_seq + (uint64_t)s->cfg.window)
         top = vc->stable_seq + (uint64_t)s->cfg.window;
     for (uint64_t q = vc->stable_seq + 1; q <= top; q++) {
-        const pbft_slot *sl = pbft_slot_at(s, q);
-        const dsim_op *like = sl && sl->has_pp && !sl->pp.null_req ? &sl->pp.op
-                              : s->pending_len ? &s->pending[0] : NULL;
-        claim(n, vc, q, like);
+        const pbft_slot *sl = pbft_slot_at(s, q + 1);   /* the next seq's request, here */
+        bool next = sl && sl->has_pp && !sl->pp.null_req;
+        const dsim_op *like = next ? &sl->pp.op : s->pending_len ? &s->pending[0] : NULL;
+        const dsim_sig *csig = next ? &sl->pp.csig : &s->pending_sig[0];
+        claim(n, vc, q, like, csig);
     }
 }
 

@@ -158,7 +158,7 @@ void pbft_install_state(dsim_node *n, uint64_t seq, const dsim_kv *kv)
         int64_t value;
         dsim_kv_verdict seen = dsim_kv_seen(&s->kv, &s->pending[i], &kept, &value);
         if (seen == DSIM_KV_REPEAT || seen == DSIM_KV_REPEAT_WORDS || seen == DSIM_KV_STALE)
-            s->pending[i] = s->pending[--s->pending_len];
+            pbft_pending_drop(s, i);
         else
             i++;
     }

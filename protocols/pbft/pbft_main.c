@@ -147,6 +147,18 @@ static void on_message(dsim_node *n, int from, const dsim_msg *m)
     case PBFT_MSG_STATE:
         pbft_on_state(n, from, m->data, m->len);
         return;
+    case PBFT_MSG_REQUEST: {
+        pbft_req r;
+        memset(&r, 0, sizeof r);
+        if (m->len >= offsetof(pbft_req, op.mops_len) + sizeof r.csig && m->len <= sizeof r) {
+            size_t oplen = m->len - sizeof r.csig;   /* the op's meaningful bytes, then the signature */
+            memcpy(&r.op, m->data, oplen);
+            memcpy(&r.csig, (const char *)m->data + oplen, sizeof r.csig);
+            if (r.op.f < DSIM_F_COUNT_ && r.op.mops_len <= DSIM_MOPS_MAX && dsim_op_bytes(&r.op) == oplen)
+                pbft_on_relayed(n, from, &r);
+        }
+        return;
+    }
     default:
         return;   /* a Byzantine sender's invention */
     }
@@ -181,7 +193,7 @@ static void on_request(dsim_node *n, const dsim_op *op)
 }
 
 static const char *const msg_names[] = {"PrePrepare", "Prepare", "Commit", "Checkpoint", "ViewChange",
-                                        "NewView", "Status", "State", NULL};
+                                        "NewView", "Status", "State", "Request", NULL};
 
 static void inspect(dsim_node *n, json_t *out)
 {
@@ -197,6 +209,16 @@ static void inspect(dsim_node *n, json_t *out)
     json_object_set_new(out, "last_executed", json_integer((json_int_t)s->last_exec));
     json_object_set_new(out, "stable_checkpoint", json_integer((json_int_t)s->stable));
     json_object_set_new(out, "pending", json_integer(s->pending_len));
+    json_t *ordered = json_object();   /* seq -> the request id its accepted pre-prepare carries (0: null) */
+    for (int i = 0; i < PBFT_LOG_MAX; i++) {
+        const pbft_slot *sl = &s->log[i];
+        if (sl->seq > s->stable && sl->has_pp) {
+            char k[24];
+            snprintf(k, sizeof k, "%" PRIu64, sl->seq);
+            json_object_set_new(ordered, k, json_integer(sl->pp.null_req ? 0 : (json_int_t)sl->pp.op.id));
+        }
+    }
+    json_object_set_new(out, "ordered", ordered);
     json_object_set_new(out, "view_changes", json_integer((json_int_t)s->view_changes));
     json_object_set_new(out, "state_transfers", json_integer((json_int_t)s->state_transfers));
     json_object_set_new(out, "state_digest", json_string(digest));

@@ -90,6 +90,8 @@ bool pbft_pp_valid(dsim_node *n, const pbft_pp *pp)
         return false;
     if (!pp_digest_ok(pp))
         return false;
+    if (!pp->null_req && !dsim_verify_request(n, &pp->op, &pp->csig))
+        return false;   /* a request its client did not sign: made up or altered */
     return dsim_verify(n, pp->from, pp, offsetof(pbft_pp, sig), &pp->sig);
 }
 

@@ -5,12 +5,16 @@
 **
 ** A request reaches every replica (clients send to all and retransmit);
 ** each keeps it pending until executed, and a replica with a pending
-** request runs the view-change timer. Requests are not signed by their
-** clients here, so a replica orders and answers only what it received
-** from the client itself: a relayed request could be a forgery. The primary assigns the next sequence number inside
-** the window and multicasts a signed PRE-PREPARE carrying the request. A
-** backup accepts one pre-prepare per (view, seq): right view, inside the
-** window, signed by the view's primary, a digest that names the request;
+** request runs the view-change timer. Clients sign their requests
+** (dsim_request_sig): a backup relays a new request, with its client's
+** signature, to the primary (Castro-Liskov's relay), and the primary
+** orders relayed requests as its own once the signature holds, so a
+** primary the client cannot reach still orders it, and no replica can make
+** a request up. The primary assigns the next sequence number inside
+** the window and multicasts a signed PRE-PREPARE carrying the request and
+** its client signature. A backup accepts one pre-prepare per (view, seq):
+** right view, inside the window, signed by the view's primary, a digest
+** that names the request, the request signed by its client;
 ** it logs it (synced) and multicasts a signed PREPARE. Prepared: the
 ** pre-prepare and 2f matching prepares from distinct backups (the
 ** primary's own prepares are not counted); then a signed COMMIT.
@@ -55,6 +59,26 @@ static int pending_find(const pbft_state *s, uint64_t id)
     return -1;
 }
 
+void pbft_pending_drop(pbft_state *s, uint32_t i)
+{
+    DSIM_ASSERT(i < s->pending_len);
+    s->pending_len--;
+    s->pending[i] = s->pending[s->pending_len];
+    s->pending_sig[i] = s->pending_sig[s->pending_len];
+}
+
+/* Keeps a client-signed request pending; false when there is no room. */
+static bool pending_add(pbft_state *s, const dsim_op *op, const dsim_sig *csig)
+{
+    if (pending_find(s, op->id) >= 0)
+        return true;
+    if (s->pending_len == PBFT_PENDING_MAX)
+        return false;   /* the client retransmits */
+    s->pending_sig[s->pending_len] = *csig;
+    s->pending[s->pending_len++] = *op;
+    return true;
+}
+
 static bool assigned_in_view(const pbft_state *s, uint64_t id)
 {
     for (int i = 0; i < PBFT_LOG_MAX; i++) {
@@ -80,11 +104,35 @@ void pbft_on_request(dsim_node *n, const dsim_op *op)
     /* a retry gets the kept answer; a client id without a session, DSIM_FAIL */
     if (dsim_kv_answer_seen(n, &s->kv, op))
         return;
-    if (pending_find(s, op->id) < 0) {
-        if (s->pending_len == PBFT_PENDING_MAX)
-            return;   /* the client retransmits */
-        s->pending[s->pending_len++] = *op;
+    bool fresh = pending_find(s, op->id) < 0;
+    dsim_sig csig = dsim_request_sig(n, op);
+    if (!pending_add(s, op, &csig))
+        return;
+    int primary = pbft_primary(s, s->view);
+    if (primary == dsim_id(n) && !s->in_vc)
+        pbft_assign_pending(n);
+    else if (fresh && !s->in_vc) {   /* relayed as the client signed it */
+        unsigned char buf[sizeof(pbft_req)];
+        size_t oplen = dsim_op_bytes(op);
+        memcpy(buf, op, oplen);
+        memcpy(buf + oplen, &csig, sizeof csig);
+        pbft_send(n, primary, PBFT_MSG_REQUEST, buf, (uint32_t)(oplen + sizeof csig));
     }
+    pbft_arm_view_timer(n);
+}
+
+void pbft_on_relayed(dsim_node *n, int from, const pbft_req *r)
+{
+    pbft_state *s = pbft_of(n);
+    (void)from;   /* any replica may relay: the client's signature is what matters */
+    const dsim_op *op = &r->op;
+    dsim_status kept;
+    int64_t value;
+    if (!dsim_verify_request(n, op, &r->csig) || op->key >= DSIM_STORE_KEYS ||
+        dsim_kv_seen(&s->kv, op, &kept, &value) != DSIM_KV_NEW)
+        return;
+    if (!pending_add(s, op, &r->csig))
+        return;
     if (pbft_primary(s, s->view) == dsim_id(n) && !s->in_vc)
         pbft_assign_pending(n);
     pbft_arm_view_timer(n);
@@ -110,7 +158,8 @@ void pbft_assign_pending(dsim_node *n)
         const dsim_op *op = &s->pending[i];
         if (assigned_in_view(s, op->id))
             continue;
-        pbft_pp pp = {.view = s->view, .seq = ++s->seq_next, .from = dsim_id(n), .op = *op};
+        pbft_pp pp = {.view = s->view, .seq = ++s->seq_next, .from = dsim_id(n), .op = *op,
+                      .csig = s->pending_sig[i]};
         pp.digest = pbft_op_digest(op);
         pbft_byz_assign(n, &pp);   /* signs, logs and sends (or misbehaves) */
     }
@@ -261,9 +310,9 @@ static void execute(dsim_node *n, const pbft_slot *sl)
     e->applied = applied;
     s->requests_executed += applied;
     int at = pending_find(s, op->id);
-    if (at >= 0) {   /* it came from the client: answer it */
+    if (at >= 0) {   /* signed by its client, directly or relayed: answer it */
         const dsim_op client_op = s->pending[at];
-        s->pending[at] = s->pending[--s->pending_len];
+        pbft_pending_drop(s, (uint32_t)at);
         if (client_op.client == op->client && client_op.seq == op->seq &&
             (applied || v == DSIM_KV_REPEAT))
             dsim_reply_result(n, &client_op, st, &res);
@@ -271,7 +320,7 @@ static void execute(dsim_node *n, const pbft_slot *sl)
     /* older requests of that client are settled too */
     for (uint32_t i = 0; i < s->pending_len;)
         if (s->pending[i].client == op->client && s->pending[i].seq <= op->seq)
-            s->pending[i] = s->pending[--s->pending_len];
+            pbft_pending_drop(s, i);
         else
             i++;
 }

@@ -101,6 +101,7 @@ uint32_t pbft_compute_o(const pbft_vc *const *vcs, uint32_t count, uint64_t view
             o->digest = best->digest;
             o->null_req = best->null_req;
             o->op = best->op;
+            o->csig = best->csig;
         } else {
             o->digest = PBFT_NULL_DIGEST;
             o->null_req = 1;

@@ -157,10 +157,14 @@ static const char *log_matching(inv *c, int a, const raft_state *sa, int b, cons
     uint64_t hi = sa->last_index < sb->last_index ? sa->last_index : sb->last_index;
     uint64_t lo = sa->snap_index > sb->snap_index ? sa->snap_index : sb->snap_index;
     for (uint64_t i = hi, steps = 0; i > lo && steps < 64; i--, steps++) {
-        uint64_t t = raft_term_at(sa, i);
-        if (t != raft_term_at(sb, i))
+        /* lo < i <= hi: inside both windows (raft_term_at's other cases
+        ** are the snapshot boundary and unknown indices, outside them) */
+        const raft_entry *ea = raft_entry_at(sa, i), *eb = raft_entry_at(sb, i);
+        DSIM_ASSERT(ea != NULL && eb != NULL);
+        uint64_t t = ea->term;
+        if (t != eb->term)
             continue;
-        if (raft_chain_at(sa, i) != raft_chain_at(sb, i))
+        if (ea->chain != eb->chain)
             return violation(c, "Log Matching: n%d and n%d both hold index %" PRIu64 " of term %" PRIu64
                              " but their logs differ before it", a + 1, b + 1, i, t);
         return NULL;
@@ -173,11 +177,20 @@ const char *raft_invariants(dsim_world *w)
     inv c = {.w = w, .nodes = dsim_node_count(w), .g = dsim_checker_state(w)};
     const raft_ghost *g = c.g;
     const char *v = NULL;
+    /* Each node's state and whether it takes part, looked up once: the
+    ** pairs below would otherwise ask nodes^2 times, every check. */
+    raft_state *st[RAFT_NODES_MAX];
+    bool live[RAFT_NODES_MAX];
+    DSIM_ASSERT(c.nodes <= RAFT_NODES_MAX);
+    for (int i = 0; i < c.nodes; i++) {
+        st[i] = node_state(&c, i);
+        live[i] = dsim_is_up(dsim_node_at(w, i)) && st[i]->started;
+    }
     for (int i = 0; i < c.nodes && !v; i++) {
-        raft_state *s = node_state(&c, i);
+        raft_state *s = st[i];
         if (s->liveness[0])
             v = violation(&c, "Liveness: %s", s->liveness);
-        if (v || !dsim_is_up(dsim_node_at(w, i)) || !s->started)
+        if (v || !live[i])
             continue;
         if (s->role == RAFT_LEADER)
             v = election_safety(&c, g, i, s);
@@ -189,14 +202,11 @@ const char *raft_invariants(dsim_world *w)
             v = leader_completeness(&c, g, i, s);
     }
     for (int a = 0; a < c.nodes && !v; a++) {
-        raft_state *sa = node_state(&c, a);
-        if (!dsim_is_up(dsim_node_at(w, a)) || !sa->started)
+        if (!live[a])
             continue;
-        for (int b = a + 1; b < c.nodes && !v; b++) {
-            raft_state *sb = node_state(&c, b);
-            if (dsim_is_up(dsim_node_at(w, b)) && sb->started)
-                v = log_matching(&c, a, sa, b, sb);
-        }
+        for (int b = a + 1; b < c.nodes && !v; b++)
+            if (live[b])
+                v = log_matching(&c, a, st[a], b, st[b]);
     }
     return v;
 }

@@ -107,8 +107,8 @@ static void on_message(dsim_node *n, int from, const dsim_msg *m)
     case RAFT_MSG_SNAP: {
         raft_snap_req req;   /* a prefix travels (raft_snapshot_bytes) */
         DSIM_ASSERT(m->len >= offsetof(raft_snap_req, snap.kv) && m->len <= sizeof req);
-        memset(&req, 0, sizeof req);
-        memcpy(&req, m->data, m->len);
+        memset(&req, 0, offsetof(raft_snap_req, snap.kv) + DSIM_KV_HEAD_BYTES);
+        memcpy(&req, m->data, m->len);   /* past the prefix: never read */
         DSIM_ASSERT(m->len == offsetof(raft_snap_req, snap) + raft_snapshot_bytes(&req.snap));
         raft_on_snapshot(n, from, &req);
         return;
@@ -190,6 +190,14 @@ static void inspect(dsim_node *n, json_t *out)
             json_array_append_new(next, json_integer((json_int_t)s->next[i]));
         json_object_set_new(out, "next", next);
     }
+}
+
+/* inspect's "role" and "term", for c:leader() and the nemesis. */
+static const char *role(dsim_node *n, int64_t *term)
+{
+    const raft_state *s = raft_of(n);
+    *term = (int64_t)s->term;
+    return raft_role_name(s->role);
 }
 
 static void describe(const dsim_msg *m, json_t *out)
@@ -313,4 +321,5 @@ const dsim_protocol raft_protocol = {
     .validate = validate,
     .events = events,
     .checker_state_size = sizeof(raft_ghost),
+    .role = role,
 };

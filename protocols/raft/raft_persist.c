@@ -58,23 +58,24 @@ void raft_persist_hard(dsim_node *n)
     dsim_disk_put(n, h.seq & 1 ? "hard1" : "hard0", &h, sizeof h);
 }
 
-/* The intact snapshot with the highest index into 'snap' (0), or -1. */
-static int recover_snapshot(dsim_node *n, raft_state *s, raft_snapshot *snap)
+/* The intact snapshot with the highest index: one of 'buf', or NULL. Only
+** the record's prefix (raft_snapshot_bytes) is meaningful: the buffers
+** are not zeroed past the kv's head, and dsim_kv_copy reads no more. */
+static const raft_snapshot *recover_snapshot(dsim_node *n, raft_state *s, raft_snapshot buf[2])
 {
-    int found = -1;
+    const raft_snapshot *best = NULL;
     for (int k = 0; k < 2; k++) {
-        raft_snapshot x;
+        raft_snapshot *x = &buf[k];
         uint32_t len;
-        memset(&x, 0, sizeof x);   /* the record holds a prefix (raft_snapshot_bytes) */
-        if (raft_disk_get(n, k ? "snap1" : "snap0", &x, sizeof x, &len) == DSIM_DISK_OK &&
-            len >= offsetof(raft_snapshot, kv) && dsim_kv_check(&x.kv, len - offsetof(raft_snapshot, kv)) == 0 &&
-            (found < 0 || x.index > snap->index)) {
-            *snap = x;
+        memset(x, 0, offsetof(raft_snapshot, kv) + DSIM_KV_HEAD_BYTES);
+        if (raft_disk_get(n, k ? "snap1" : "snap0", x, sizeof *x, &len) == DSIM_DISK_OK &&
+            len >= offsetof(raft_snapshot, kv) && dsim_kv_check(&x->kv, len - offsetof(raft_snapshot, kv)) == 0 &&
+            (best == NULL || x->index > best->index)) {
+            best = x;
             s->snap_slot = k;
-            found = 0;
         }
     }
-    return found;
+    return best;
 }
 
 /* The newest intact (term, vote) record, or term 0 and no vote. */
@@ -148,17 +149,21 @@ void raft_recover(dsim_node *n)
     raft_state *s = raft_of(n);
     uint32_t len;
     recover_hard(n, s);
-    raft_snapshot snap_buf, *snap = &snap_buf;
-    if (recover_snapshot(n, s, snap) != 0) {
-        memset(snap, 0, sizeof *snap);
-        snap->members = s->cfg.initial_members;
-        dsim_kv_init(n, &snap->kv, 0);   /* the workload's initial state (bank) */
+    raft_snapshot bufs[2];
+    const raft_snapshot *snap = recover_snapshot(n, s, bufs);
+    if (snap != NULL) {
+        dsim_kv_copy(&s->kv, &snap->kv);
+    } else {   /* none: the empty state */
+        raft_snapshot *empty = &bufs[0];
+        memset(empty, 0, offsetof(raft_snapshot, kv));
+        empty->members = s->cfg.initial_members;
+        dsim_kv_init(n, &s->kv, 0);   /* the workload's initial state (bank) */
+        snap = empty;
     }
     s->snap_index = snap->index;
     s->snap_term = snap->term;
     s->snap_chain = snap->chain;
     s->snap_members = snap->members;
-    s->kv = snap->kv;
     s->commit = s->applied = snap->index;
     s->last_index = snap->index;
     s->disk_delta = 0;

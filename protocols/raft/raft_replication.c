@@ -87,9 +87,13 @@ void raft_set_commit(dsim_node *n, uint64_t commit)
         return;
     DSIM_ASSERT(commit <= s->last_index);
     s->commit = commit;
-    if (s->role == RAFT_LEADER)
-        dsim_emit(n, "commit", json_pack("{s:i, s:I, s:I}", "node", dsim_id(n) + 1,
-                                         "index", (json_int_t)commit, "term", (json_int_t)s->term));
+    if (s->role == RAFT_LEADER) {   /* built key by key: the leader's every commit */
+        json_t *f = json_object();
+        json_object_set_new_nocheck(f, "node", json_integer(dsim_id(n) + 1));
+        json_object_set_new_nocheck(f, "index", json_integer((json_int_t)commit));
+        json_object_set_new_nocheck(f, "term", json_integer((json_int_t)s->term));
+        dsim_emit(n, "commit", f);
+    }
     raft_apply_committed(n);
     raft_after_config_commit(n);
 }

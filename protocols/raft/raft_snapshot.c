@@ -28,8 +28,15 @@ void raft_take_snapshot(dsim_node *n, uint64_t index, const dsim_kv *kv)
 {
     raft_state *s = raft_of(n);
     DSIM_ASSERT(index > s->snap_index && index <= s->last_index);
-    raft_snapshot snap = {.index = index, .term = raft_term_at(s, index),
-                          .chain = raft_chain_at(s, index), .members = members_at(s, index), .kv = *kv};
+    /* Only the prefix that raft_snapshot_bytes counts is filled and
+    ** written: the rest of the 72 KB store is never read. */
+    raft_snapshot snap;
+    snap.index = index;
+    snap.term = raft_term_at(s, index);
+    snap.chain = raft_chain_at(s, index);
+    snap.members = members_at(s, index);
+    snap.pad = 0;
+    memcpy(&snap.kv, kv, dsim_kv_bytes(kv));
     raft_persist_snapshot(n, &snap, true);
     s->snap_index = index;
     s->snap_term = snap.term;
@@ -48,7 +55,10 @@ void raft_maybe_snapshot(dsim_node *n)
 void raft_send_snapshot(dsim_node *n, int peer)
 {
     raft_state *s = raft_of(n);
-    raft_snap_req m = {.term = s->term, .round = s->round};   /* zeroed past the prefix */
+    raft_snap_req m;   /* only the prefix that travels is filled */
+    memset(&m, 0, offsetof(raft_snap_req, snap.kv) + DSIM_KV_HEAD_BYTES);
+    m.term = s->term;
+    m.round = s->round;
     uint32_t len;
     if (raft_disk_get(n, raft_snap_key(s), &m.snap, sizeof m.snap, &len) != DSIM_DISK_OK ||
         len != raft_snapshot_bytes(&m.snap))
@@ -85,7 +95,7 @@ void raft_on_snapshot(dsim_node *n, int from, const raft_snap_req *m)
     s->snap_term = snap->term;
     s->snap_chain = snap->chain;
     s->snap_members = snap->members;
-    s->kv = snap->kv;
+    dsim_kv_copy(&s->kv, &snap->kv);
     s->commit = s->applied = snap->index;
     raft_config_refresh(s);
     raft_ghost_truncated(s, snap->index + 1);

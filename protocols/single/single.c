@@ -180,7 +180,7 @@ static void describe(const dsim_msg *m, json_t *out)
     memset(&op, 0, sizeof op);
     memcpy(&op, m->data, m->len);
     static const char *const f[DSIM_F_COUNT_] = {"read", "write", "cas", "add", "append",
-                                                 "read-list", "dequeue", "txn"};
+                                                 "read-list", "dequeue", "txn", "remove"};
     json_object_set_new(out, "op", json_integer((json_int_t)op.id));
     json_object_set_new(out, "f", json_string(f[op.f]));
     json_object_set_new(out, "key", json_integer(op.key));

@@ -20,8 +20,8 @@
 -- that is 2: a backup's own prepare and commit plus the liar's commit
 -- already make a quorum, so n2 executes the request and n3, n4 the null
 -- request at the same sequence number; the invariants fail with
--- "Agreement: sequence number 73 executed the null request at n3 and
--- request 73 (...) at n2".
+-- "Agreement: sequence number 74 executed request 74 (...) at n2 and the
+-- null request at n4".
 -- -D f=2 runs it with 7 replicas (and 2 liars: n1 equivocates, n7 is silent).
 --
 -- Correct (passes): dsim run scenarios/demos/pbft_basic.lua

@@ -21,6 +21,9 @@
 --             handoff must not lose a write a fallback acknowledged;
 --   register  kv registers, "vv" or "lww": convergence only (lww loses
 --             updates by design; see demo F6).
+-- With sloppy quorums, two seeds in three also aim faults at hinted
+-- handoff (-D aim=handoff, below): a key's home replicas cut off, and
+-- fallbacks crashed right after they stored a hint.
 -- Then a liveness phase: faults healed, every node up, reads at r = n; every client must
 -- complete an operation; clients stop 'quiet' ms before the end, and after
 -- that quiet period every key's home replicas must hold equal records
@@ -31,7 +34,7 @@
 --   dsim fuzz scenarios/fuzz/dynamo.lua --seeds 1..1000 -D bug=no_write_back
 --   dsim shrink scenarios/fuzz/dynamo.lua --seed N -D bug=vv_merge_min
 -- Parameters: profile (abd, counter, set, register), bug, nodes, clients,
--- duration, interval, recovery, quiet, and any dynamo option (n, r, w,
+-- duration, interval, recovery, quiet, aim (handoff, off), crash_p, and any dynamo option (n, r, w,
 -- sloppy, read_repair, versioning, anti_entropy, ...).
 
 local function pick(list) return list[math.random(1, #list)] end
@@ -107,6 +110,56 @@ c:at(stop, function()
     end
   end
 end)
+
+-- Aimed faults (-D aim=handoff|off; drawn only with sloppy quorums, two
+-- seeds in three "handoff"): the moments hinted handoff exists for, which
+-- a time-based schedule rarely lines up. Every second, maybe, one key's
+-- home replicas are cut off from every other node and every client for
+-- 200..1000 ms, so that writes land on fallbacks only (sloppy quorums);
+-- and a fallback that just stored a hint crashes 0..5 ms later, before it
+-- can hand the hint off (probability -D crash_p, default 0.8), down for
+-- 20..600 ms: an acknowledged write then lives in that fallback's disk
+-- alone. Like the nemesis's faults they end at 'duration'. They are drawn
+-- in Lua when the events happen, outside the schedule: dsim shrink keeps
+-- them.
+local aim = dsim.param("aim", sloppy and pick { "off", "handoff", "handoff" } or "off")
+if aim ~= "off" and aim ~= "handoff" then error("-D aim: unknown '" .. aim .. "' (handoff or off)") end
+if aim == "handoff" then
+  local crash_p = dsim.param("crash_p", 0.8)
+  local homes_of = {}   -- [key] = its home replicas (inspect's home_keys)
+  c:at(1, function()      -- before any fault: every node is up
+    for i = 1, nodes do
+      for _, k in ipairs(c:state(i).home_keys) do
+        homes_of[k] = homes_of[k] or {}
+        table.insert(homes_of[k], i)
+      end
+    end
+  end)
+  local down = {}   -- [node] = true while an aimed crash of it is pending or on
+  c:on("hint", function(ev)
+    local v = ev.node
+    if c:now() >= duration or down[v] or math.random() >= crash_p then return end
+    down[v] = true
+    c:after(math.random(0, 5), function()
+      if c:now() >= duration or c:state(v).status == "crashed" then down[v] = nil; return end
+      c:crash(v)
+      c:after(math.random(20, 600), function()
+        down[v] = nil
+        if c:now() < duration and c:state(v).status == "crashed" then c:restart(v) end
+      end)
+    end)
+  end)
+  c:every(1000, function()
+    if c:now() >= duration - 500 or math.random() >= 0.6 then return end
+    local h, rest, home = homes_of[math.random(0, (cl.keys or 1) - 1)], {}, {}
+    for _, i in ipairs(h) do home[i] = true end
+    for i = 1, nodes do if not home[i] then rest[#rest + 1] = i end end
+    for i = 1, clients do rest[#rest + 1] = "c" .. i end
+    c:partition { h, rest }
+    c:after(math.random(200, 1000), function() if c:now() < duration then c:heal() end end)
+  end, math.random(interval, 1000))
+end
+
 c:run { until_ms = duration + recovery }
 
 local checks = { "convergence", "invariants", held = true }

@@ -50,6 +50,9 @@ typedef struct lin_op {
     bool optional;                /* may also never happen (lin_explain's
                                      relaxation); it still cannot take effect
                                      after its completion */
+    bool resets;                  /* may replace the state wholesale (a put):
+                                     while one could still come first, the
+                                     model's 'doomed' test does not apply */
 } lin_op;
 
 typedef struct lin_memo lin_memo;
@@ -91,6 +94,15 @@ typedef struct lin_model {
     ** any linearization with it stays one without it). Each one removed
     ** saves the search the many places it could otherwise float to. */
     void (*prune)(lin_ctx *c, const lin_op *ops, size_t n, bool *drop);
+    /* Optional: true only if the read-only operation 'ro' (result known)
+    ** can never be legal in 's' nor in any state reached from 's' by
+    ** operations without 'resets' (a get whose result does not start with
+    ** the current string, when only appends can follow). The search then
+    ** abandons a state at once when some such operation not yet
+    ** linearized could only be preceded by operations without 'resets':
+    ** its return would stop every path below. May answer false whenever
+    ** unsure. */
+    bool (*doomed)(lin_ctx *c, lin_state s, const lin_op *ro);
 } lin_model;
 
 extern const lin_model lin_model_register, lin_model_cas_register, lin_model_kv,

@@ -44,6 +44,10 @@ typedef struct kv_node {
 typedef struct kv_store {
     kv_node *nodes;             /* index 0 unused: states are indices >= 1 */
     size_t count, cap;
+    /* for 'kv_doomed': the low 32 bits of the hash of every prefix of every
+    ** get's result (a get's 'a' is its offset + 1 here) */
+    uint32_t *prefix;
+    size_t prefix_count, prefix_cap;
     uint64_t *table;            /* intern: 0 empty, else (hash high half, node index) */
     size_t table_cap;
 } kv_store;
@@ -72,6 +76,7 @@ static void store_free(void *p)
         return;
     free(k->nodes);
     free(k->table);
+    free(k->prefix);
     free(k);
 }
 
@@ -201,8 +206,33 @@ static const hist_value *as_string(lin_ctx *c, const hist_value *v)
     return v->kind == HIST_STR ? v : NULL;
 }
 
-/* get: out = the result string, b = its hash. put: a = the root node of
-** its value. append: a = the value, b = P^len, out = the value's hash. */
+/* The prefix hashes of 'v' (len + 1 of them); their offset + 1, 0 on OOM. */
+static uint64_t prefix_hashes(kv_store *k, const hist_value *v)
+{
+    if (k->prefix_count + v->len + 1 > k->prefix_cap) {
+        size_t cap = k->prefix_cap ? 2 * k->prefix_cap : 4096;
+        while (cap < k->prefix_count + v->len + 1)
+            cap *= 2;
+        uint32_t *p = realloc(k->prefix, cap * sizeof *p);
+        if (p == NULL)
+            return 0;
+        k->prefix = p;
+        k->prefix_cap = cap;
+    }
+    uint32_t *p = k->prefix + k->prefix_count;
+    uint64_t h = 0;
+    p[0] = 0;
+    for (size_t i = 0; i < v->len; i++) {
+        h = h * KV_P + (unsigned char)v->s[i];
+        p[i + 1] = (uint32_t)h;
+    }
+    k->prefix_count += v->len + 1;
+    return k->prefix_count - v->len;   /* offset + 1 */
+}
+
+/* get: out = the result string, b = its hash, a = its prefix hashes (see
+** 'prefix_hashes'). put: a = the root node of its value. append: a = the
+** value, b = P^len, out = the value's hash. */
 static int kv_prepare(lin_ctx *c, const hist_op *op, lin_op *o, char *err, size_t cap)
 {
     kv_store *k = store(c);
@@ -228,7 +258,11 @@ static int kv_prepare(lin_ctx *c, const hist_op *op, lin_op *o, char *err, size_
     if (get) {
         o->out = lin_handle(v);
         o->b = str_hash(v->s, v->len);
+        o->a = prefix_hashes(k, v);
+        if (o->a == 0)
+            return LIN_PREP_BAD;
     } else if (put) {
+        o->resets = true;
         o->a = root_of(k, v);
         if (o->a == 0)
             return LIN_PREP_BAD;
@@ -290,6 +324,22 @@ static bool kv_step(lin_ctx *c, lin_state s, const lin_op *op, lin_state *next)
     return true;
 }
 
+/* From 's', appends only make longer strings that start with it: a get
+** whose result does not start with 's' can never be legal again. The
+** test compares 32-bit prefix hashes, so it may miss a doomed get (a hash
+** collision) but never calls a reachable one doomed. */
+static bool kv_doomed(lin_ctx *c, lin_state s, const lin_op *ro)
+{
+    const kv_store *k = c->model_data;
+    const kv_node *nd = &k->nodes[s];
+    const hist_value *v = lin_value(ro->out);
+    CHECK_ASSERT(ro->kind == KV_GET);
+    CHECK_ASSERT(ro->a >= 1 && ro->a - 1 + v->len < k->prefix_count);
+    if (nd->len > v->len)
+        return true;
+    return k->prefix[ro->a - 1 + nd->len] != (uint32_t)nd->hash;
+}
+
 static bool has_substring(const hist_value *hay, const hist_value *needle, bool prefix_only)
 {
     if (needle->len > hay->len)
@@ -343,5 +393,5 @@ const lin_model lin_model_kv = {
     .name = "kv",
     .summary = "get, put, append on strings, per key; keys start as \"\"",
     .prepare = kv_prepare, .init = kv_init, .step = kv_step, .describe = kv_describe,
-    .prune = kv_prune,
+    .prune = kv_prune, .doomed = kv_doomed,
 };

@@ -12,7 +12,16 @@
 **          'linearizable' (an acknowledged add must be visible at once);
 **   never read: no read began after it was known.
 ** Also violations: a read holding an element no add attempted, or one
-** whose add failed ('fail' means it did not happen).
+** whose every add failed ('fail' means it did not happen).
+** Removes (f "remove", the element as value): a read that misses an
+** element is judged for an add only when no remove could explain it: a
+** remove excuses the miss when it may have seen that add (it had not
+** ended before the add began) and may have taken effect before the read
+** ended (it began before). A remove that ended before an add began cannot
+** have seen it: an observed-remove set keeps that add, so its loss is
+** still a loss (what a "remove wins" set does to an element added again).
+** With an element added more than once, an add whose outcome is unknown is
+** not judged (a read holding the element may owe it to another add).
 ** Reported: counts of each outcome, the worst staleness (history time
 ** from known to the last read that missed it) and a few examples.
 ** Trade-off: O(elements x reads x read size) with a sorted probe per read.
@@ -21,11 +30,60 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check_assert.h"
 #include "wlcheck.h"
 
 #define SET_EXAMPLES_MAX 8
 
 typedef struct set_read { size_t invoke, done; const hist_value **items; size_t len; int64_t t0; } set_read;
+/* A remove that may have happened: its element, invoke and completion
+** (SIZE_MAX when its outcome is unknown: it may take effect any time). */
+typedef struct set_remove { uint32_t elem; size_t invoke, done; } set_remove;
+typedef struct set_removes { const set_remove *r; size_t n; } set_removes;
+
+/* Whether a remove explains why a read ending at 'read_done' missed the
+** element of the add 'add' (invoked at 'add_invoke'). */
+static bool excused(const set_removes *rm, uint32_t elem, size_t add_invoke, size_t read_done)
+{
+    for (size_t i = 0; i < rm->n; i++)
+        if (rm->r[i].elem == elem && rm->r[i].done > add_invoke && rm->r[i].invoke < read_done)
+            return true;
+    return false;
+}
+
+/* Every add's element, sorted, with whether it failed: to ask whether an
+** element was added more than once in O(log adds). */
+typedef struct set_add_id { uint32_t id; uint32_t failed; } set_add_id;
+typedef struct set_adds { set_add_id *a; size_t n; } set_adds;
+
+static int by_add_id(const void *a, const void *b)
+{
+    const set_add_id *x = a, *y = b;
+    if (x->id != y->id)
+        return (x->id > y->id) - (x->id < y->id);
+    return (x->failed > y->failed) - (x->failed < y->failed);
+}
+
+/* Adds of element 'id' beside the one judged: 'ok' those that did not fail. */
+static void other_adds(const set_adds *all, uint32_t id, bool self_failed, size_t *any, size_t *ok)
+{
+    size_t lo = 0, hi = all->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (all->a[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = 0, good = 0;
+    for (size_t i = lo; i < all->n && all->a[i].id == id; i++) {
+        n++;
+        good += !all->a[i].failed;
+    }
+    CHECK_ASSERT(n >= 1);
+    *any = n - 1;
+    *ok = good - (self_failed ? 0 : 1);
+}
 
 static int by_id(const void *a, const void *b)
 {
@@ -65,9 +123,15 @@ static void example(json_t *list, const hist_value *v)
 
 /* Judges one element added by 'add' against every read. */
 static void judge(const wlcheck_hist *w, const hist_op *add, const set_read *reads, size_t nr,
-                  set_tally *t)
+                  const set_removes *rm, const set_adds *adds, set_tally *t)
 {
     const hist_value *e = wlcheck_invoke_value(w, add);
+    size_t others, others_ok;
+    other_adds(adds, e->id, add->status == HIST_OP_FAIL, &others, &others_ok);
+    if (add->status == HIST_OP_FAIL && others_ok > 0)
+        return;   /* a read holding it owes it to another add */
+    if (add->status != HIST_OP_OK && add->status != HIST_OP_FAIL && others > 0)
+        return;   /* unknown, and not alone: not judged */
     size_t known = add->status == HIST_OP_OK ? add->complete : SIZE_MAX;
     int64_t known_t = known != SIZE_MAX ? w->h->events[known].time : -1;
     for (size_t r = 0; r < nr && known == SIZE_MAX; r++)
@@ -90,7 +154,7 @@ static void judge(const wlcheck_hist *w, const hist_op *add, const set_read *rea
                 last_seen_done = reads[r].done;
             continue;
         }
-        if (reads[r].invoke > known) {
+        if (reads[r].invoke > known && !excused(rm, e->id, add->invoke, reads[r].done)) {
             after++;
             if (last_absent == SIZE_MAX || reads[r].invoke > last_absent) {
                 last_absent = reads[r].invoke;
@@ -123,8 +187,8 @@ static long collect_reads(const wlcheck_hist *w, set_read *reads, char *err, siz
     for (size_t i = 0; i < w->count; i++) {
         const hist_op *op = &w->ops[i];
         bool read = wlcheck_f_is(w, op, "read");
-        if (!read && !wlcheck_f_is(w, op, "add")) {
-            snprintf(err, cap, "%s:%u: expected an operation of the set workload (add, read), got '%s'",
+        if (!read && !wlcheck_f_is(w, op, "add") && !wlcheck_f_is(w, op, "remove")) {
+            snprintf(err, cap, "%s:%u: expected an operation of the set workload (add, remove, read), got '%s'",
                      w->h->source, w->h->events[op->invoke].line, w->h->events[op->invoke].f);
             return -1;
         }
@@ -211,21 +275,49 @@ check_verdict check_set_full(const char *text, size_t len, const char *source, c
     check_verdict v = CHECK_BAD_INPUT;
     if (!reads)
         snprintf(err, cap, "%s: out of memory", w.h->source);
+    set_remove *rms = nr >= 0 ? calloc(w.count + 1, sizeof *rms) : NULL;
+    if (nr >= 0 && rms == NULL) {
+        snprintf(err, cap, "%s: out of memory", w.h->source);
+        nr = -1;
+    }
+    set_removes rm = {.r = rms, .n = 0};
+    for (size_t i = 0; nr >= 0 && i < w.count; i++) {
+        const hist_op *op = &w.ops[i];
+        if (!wlcheck_f_is(&w, op, "remove") || op->status == HIST_OP_FAIL)
+            continue;
+        rms[rm.n++] = (set_remove){.elem = wlcheck_invoke_value(&w, op)->id, .invoke = op->invoke,
+                                   .done = op->status == HIST_OP_OK ? op->complete : SIZE_MAX};
+    }
+    set_adds adds = {.a = nr >= 0 ? calloc(w.count + 1, sizeof *adds.a) : NULL, .n = 0};
+    if (nr >= 0 && adds.a == NULL) {
+        snprintf(err, cap, "%s: out of memory", w.h->source);
+        nr = -1;
+    }
+    for (size_t i = 0; nr >= 0 && i < w.count; i++)
+        if (wlcheck_f_is(&w, &w.ops[i], "add"))
+            adds.a[adds.n++] = (set_add_id){.id = wlcheck_invoke_value(&w, &w.ops[i])->id,
+                                            .failed = w.ops[i].status == HIST_OP_FAIL};
+    if (nr >= 0)
+        qsort(adds.a, adds.n, sizeof *adds.a, by_add_id);
     if (nr >= 0) {
         set_tally t = {.lost_ex = json_array(), .stale_ex = json_array(), .bad_ex = json_array()};
         for (size_t i = 0; i < w.count; i++)
             if (wlcheck_f_is(&w, &w.ops[i], "add"))
-                judge(&w, &w.ops[i], reads, (size_t)nr, &t);
+                judge(&w, &w.ops[i], reads, (size_t)nr, &rm, &adds, &t);
         unexpected(&w, reads, (size_t)nr, &t);
         bool valid = t.lost == 0 && t.unexpected == 0 && t.failed_seen == 0 &&
                      (!linearizable || t.stale == 0);
         report_tally(report, &t, (size_t)nr, linearizable, valid);
+        if (rm.n > 0)
+            json_object_set_new(report, "removes", json_integer((json_int_t)rm.n));
         json_decref(t.lost_ex), json_decref(t.stale_ex), json_decref(t.bad_ex);
         v = valid ? CHECK_OK : CHECK_VIOLATION;
     }
     for (size_t r = 0; reads && r < w.count; r++)
         free(reads[r].items);
     free(reads);
+    free(rms);
+    free(adds.a);
     wlcheck_free(&w);
     return v;
 }

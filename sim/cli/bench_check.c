@@ -44,6 +44,7 @@ typedef struct group_stats {
     size_t files, mismatches;
     double check_ms, parse_ms, slowest_ms;
     double check_ms_min;       /* sum of each file's fastest run: less noise */
+    uint64_t states;           /* search states over the group's files */
     char slowest[256];
 } group_stats;
 
@@ -57,6 +58,9 @@ typedef struct bench {
     unsigned sections;   /* SECTION_* bits: which checkers to time */
     group_stats groups[2];
     double c50_ok_ms;
+    uint64_t c50_ok_states;
+    bool per_file;       /* --files: a line per corpus file in the text output */
+    json_t *files;       /* per file: name, verdict, check_ms, check_ms_min, states */
 } bench;
 
 static char *read_all(const char *path, size_t *len)
@@ -92,7 +96,7 @@ static double median(double *v, int n)
 /* Times one file; returns its verdict ("ok", "fail", "unknown", "bad"). */
 static const char *time_file(bench *b, const char *text, size_t len, const char *name,
                              const lin_model *m, double *parse_ms, double *check_ms,
-                             double *check_ms_min)
+                             double *check_ms_min, uint64_t *states)
 {
     double tp[REPEAT_MAX], tc[REPEAT_MAX];
     check_verdict v = CHECK_BAD_INPUT;
@@ -105,7 +109,7 @@ static const char *time_file(bench *b, const char *text, size_t len, const char 
             fprintf(stderr, "dsim bench check: %s\n", err);
             return "bad";
         }
-        v = lin_check_hist(h, m, NULL, NULL, err, sizeof err);
+        v = lin_check_hist(h, m, NULL, states, err, sizeof err);
         double t2 = host_seconds();
         hist_free(h);
         tp[r] = (t1 - t0) * 1e3;
@@ -116,6 +120,18 @@ static const char *time_file(bench *b, const char *text, size_t len, const char 
     *check_ms_min = tc[0];   /* 'median' sorted it */
     return v == CHECK_OK ? "ok" : v == CHECK_VIOLATION ? "fail" : v == CHECK_UNKNOWN ? "unknown"
                                                                                     : "bad";
+}
+
+/* Keeps one file's figures for the per-file output. */
+static void file_record(bench *b, const char *name, const char *verdict, double check_ms,
+                        double check_ms_min, uint64_t states)
+{
+    if (b->files == NULL)
+        b->files = json_array();
+    json_array_append_new(b->files, json_pack("{s:s, s:s, s:f, s:f, s:I}", "file", name,
+                                              "verdict", verdict, "check_ms", check_ms,
+                                              "check_ms_min", check_ms_min,
+                                              "states", (json_int_t)states));
 }
 
 /* One line of expected.tsv: "FILE<TAB>MODEL<TAB>VERDICT". */
@@ -137,8 +153,11 @@ static int bench_line(bench *b, const char *line)
         return -1;
     }
     double pm = 0, cm = 0, cmin = 0;
-    const char *got = time_file(b, text, len, path, m, &pm, &cm, &cmin);
+    uint64_t states = 0;
+    const char *got = time_file(b, text, len, path, m, &pm, &cm, &cmin, &states);
     free(text);
+    file_record(b, file, got, cm, cmin, states);
+    g->states += states;
     g->files++;
     g->parse_ms += pm;
     g->check_ms += cm;
@@ -147,8 +166,10 @@ static int bench_line(bench *b, const char *line)
         g->slowest_ms = cm;
         snprintf(g->slowest, sizeof g->slowest, "%s", file);
     }
-    if (strstr(file, "c50-ok") != NULL)
+    if (strstr(file, "c50-ok") != NULL) {
         b->c50_ok_ms = cm;
+        b->c50_ok_states = states;
+    }
     if (strcmp(got, expected) != 0) {
         g->mismatches++;
         fprintf(stderr, "dsim bench check: %s: expected %s, got %s\n", file, expected, got);
@@ -234,7 +255,11 @@ static int generate_corpus(bench *b)
                 snprintf(name, sizeof name, "seed-%llu%s", (unsigned long long)seed, bug ? "-bug" : "");
                 group_stats *g = &b->groups[0];
                 double pm = 0, cm = 0, cmin = 0;
-                const char *got = time_file(b, r.history, r.history_len, name, m, &pm, &cm, &cmin);
+                uint64_t states = 0;
+                const char *got = time_file(b, r.history, r.history_len, name, m, &pm, &cm, &cmin,
+                                            &states);
+                file_record(b, name, got, cm, cmin, states);
+                g->states += states;
                 g->files++;
                 g->parse_ms += pm;
                 g->check_ms += cm;
@@ -259,26 +284,37 @@ static int generate_corpus(bench *b)
 
 static json_t *group_json(const group_stats *g)
 {
-    return json_pack("{s:I, s:f, s:f, s:f, s:s, s:f, s:I}", "files", (json_int_t)g->files,
+    return json_pack("{s:I, s:f, s:f, s:f, s:s, s:f, s:I, s:I}", "files", (json_int_t)g->files,
                      "check_ms_total", g->check_ms, "parse_ms_total", g->parse_ms,
                      "slowest_ms", g->slowest_ms, "slowest_file", g->slowest,
                      "check_ms_total_min", g->check_ms_min,
-                     "mismatches", (json_int_t)g->mismatches);
+                     "mismatches", (json_int_t)g->mismatches, "states", (json_int_t)g->states);
 }
 
 static void print_lin(const bench *b)
 {
     printf("linearizability checker on %s (median of %d runs each)\n", b->dir, b->repeat);
+    for (size_t i = 0; b->per_file && b->files != NULL && i < json_array_size(b->files); i++) {
+        json_t *f = json_array_get(b->files, i);
+        printf("  %-24s %-7s check %8.2f ms (fastest %8.2f)  %9lld states\n",
+               json_string_value(json_object_get(f, "file")),
+               json_string_value(json_object_get(f, "verdict")),
+               json_real_value(json_object_get(f, "check_ms")),
+               json_real_value(json_object_get(f, "check_ms_min")),
+               (long long)json_integer_value(json_object_get(f, "states")));
+    }
     for (int i = 0; i < 2; i++) {
         const group_stats *g = &b->groups[i];
         if (b->generated && g->files == 0)
             continue;
         printf("  %-4s %3zu files  check %8.2f ms (fastest runs %.2f)  parse %8.2f ms  "
-               "slowest %7.2f ms (%s)%s\n", g->name, g->files, g->check_ms, g->check_ms_min,
-               g->parse_ms, g->slowest_ms, g->slowest, g->mismatches ? "  VERDICT MISMATCH" : "");
+               "slowest %7.2f ms (%s)  %llu states%s\n", g->name, g->files, g->check_ms,
+               g->check_ms_min, g->parse_ms, g->slowest_ms, g->slowest,
+               (unsigned long long)g->states, g->mismatches ? "  VERDICT MISMATCH" : "");
     }
     if (!b->generated)
-        printf("  c50-ok %.2f ms;", b->c50_ok_ms);
+        printf("  c50-ok %.2f ms (%llu states);", b->c50_ok_ms,
+               (unsigned long long)b->c50_ok_states);
     printf("  peak RSS %ld KiB\n", host_peak_rss_kb());
 }
 
@@ -295,6 +331,8 @@ static void print_results(const bench *b)
                 json_object_set_new(o, "kv", group_json(&b->groups[1]));
             }
             json_object_set_new(o, "c50_ok_ms", json_real(b->c50_ok_ms));
+            json_object_set_new(o, "c50_ok_states", json_integer((json_int_t)b->c50_ok_states));
+            json_object_set_new(o, "files", b->files ? json_incref(b->files) : json_array());
         }
         json_object_set_new(o, "repeat", json_integer(b->repeat));
         json_object_set_new(o, "peak_rss_kb", json_integer(host_peak_rss_kb()));
@@ -368,6 +406,8 @@ int bench_check(int argc, char **argv)
         uint64_t r;
         if (strcmp(argv[i], "--help") == 0) {
             printf("usage: dsim bench check [--corpus DIR] [--json] [--repeat N] [--section NAME]...\n"
+                   "                        [--files]\n"
+                   "  --files         a line per corpus file (time, verdict, states; always in --json)\n"
                    "  --section NAME  time only these checkers (lin, causal, txn); default all\n"
                    "  --corpus DIR  Porcupine's corpus (DIR/expected.tsv); default\n"
                    "                $DSIM_SHARED/corpora/porcupine or ../shared/corpora/porcupine,\n"
@@ -375,6 +415,8 @@ int bench_check(int argc, char **argv)
             return EXIT_PASS;
         } else if (strcmp(argv[i], "--json") == 0) {
             b.json = true;
+        } else if (strcmp(argv[i], "--files") == 0) {
+            b.per_file = true;
         } else if (strcmp(argv[i], "--corpus") == 0 && i + 1 < argc) {
             corpus = argv[++i];
         } else if (strcmp(argv[i], "--section") == 0 && i + 1 < argc) {
@@ -397,5 +439,6 @@ int bench_check(int argc, char **argv)
     if (rc != 0)
         return EXIT_USAGE;
     print_results(&b);
+    json_decref(b.files);
     return b.groups[0].mismatches + b.groups[1].mismatches ? EXIT_VIOLATION : EXIT_PASS;
 }

@@ -137,7 +137,7 @@ dsim_sig dsim_sign(dsim_node *n, const void *data, uint32_t len)
 {
     DSIM_ASSERT(n != NULL);
     DSIM_ASSERT(data != NULL || len == 0);
-    DSIM_ASSERT(n->w->acting == n->id);   /* only the running node signs, as itself */
+    DSIM_ASSERT(n->w->acting == n->slot);   /* only the running node signs, as itself */
     return siphash128(n->sign_key, len ? data : "", len);
 }
 
@@ -151,6 +151,43 @@ bool dsim_verify(dsim_node *n, int signer, const void *data, uint32_t len, const
     return s.tag[0] == sig->tag[0] && s.tag[1] == sig->tag[1];
 }
 
+/* A client's private key, from the run's seed like a node's (a stream of
+** its own: no node's key or stream moves). */
+static void client_key(const dsim_world *w, int client, uint64_t key[2])
+{
+    DSIM_ASSERT(client >= 0 && client < w->clients_len);
+    rng r;
+    rng_stream(&r, w->seed, "client-sign", (uint64_t)client);
+    key[0] = rng_next(&r);
+    key[1] = rng_next(&r);
+}
+
+/* The client signed its request when it sent it; the signature is a pure
+** function of its key and the bytes, so the kernel makes it when the node
+** asks, which costs nothing for protocols that never ask. */
+dsim_sig dsim_request_sig(dsim_node *n, const dsim_op *op)
+{
+    dsim_world *w = n->w;
+    DSIM_ASSERT(w->acting == n->slot);   /* inside this node's on_request */
+    DSIM_ASSERT(w->request != NULL);
+    DSIM_ASSERT(op == w->request || memcmp(op, w->request, dsim_op_bytes(op)) == 0);
+    uint64_t key[2];
+    client_key(w, w->request->client, key);
+    return siphash128(key, w->request, (uint32_t)dsim_op_bytes(w->request));
+}
+
+bool dsim_verify_request(dsim_node *n, const dsim_op *op, const dsim_sig *sig)
+{
+    DSIM_ASSERT(n != NULL && op != NULL && sig != NULL);
+    if (op->client < 0 || op->client >= n->w->clients_len || op->f >= DSIM_F_COUNT_ ||
+        op->mops_len > DSIM_MOPS_MAX)
+        return false;
+    uint64_t key[2];
+    client_key(n->w, op->client, key);
+    dsim_sig s = siphash128(key, op, (uint32_t)dsim_op_bytes(op));
+    return s.tag[0] == sig->tag[0] && s.tag[1] == sig->tag[1];
+}
+
 /* ---- behaviour ------------------------------------------------------------- */
 
 const char *dsim_byzantine(const dsim_node *n)
@@ -160,6 +197,8 @@ const char *dsim_byzantine(const dsim_node *n)
 
 bool dsim_byzantine_ever(const dsim_node *n)
 {
+    if (n->twin >= 0)   /* a twinned identity equivocates: Byzantine all run long */
+        return true;
     return n->byz_gen != 0;   /* bumps on every spell's start and end, from 0 */
 }
 
@@ -218,17 +257,17 @@ void byzantine_send(dsim_node *n, int to, uint32_t type, const void *data, uint3
     DSIM_ASSERT(n->byz[0] != '\0');
     double rate = json_number_value(json_object_get(n->byz_params, "rate"));
     if (strcmp(n->byz, "silent") == 0) {
-        net_send_dropped(w, n->id, to, MSG_PROTOCOL, type, data, len, id, "byzantine");
+        net_send_dropped(w, n->ep, to, MSG_PROTOCOL, type, data, len, id, "byzantine");
     } else if (strcmp(n->byz, "mute_to") == 0) {
         if (peer_listed(json_object_get(n->byz_params, "peers"), to))
-            net_send_dropped(w, n->id, to, MSG_PROTOCOL, type, data, len, id, "byzantine");
+            net_send_dropped(w, n->ep, to, MSG_PROTOCOL, type, data, len, id, "byzantine");
         else
-            net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
+            net_send_node(w, n->ep, to, MSG_PROTOCOL, type, data, len, id);
     } else if (strcmp(n->byz, "replay") == 0) {
-        net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
+        net_send_node(w, n->ep, to, MSG_PROTOCOL, type, data, len, id);
         if (n->byz_sent && n->byz_sent->len > 0 && rng_chance(&n->byz_rng, rate)) {
             const byz_msg *m = &n->byz_sent->m[rng_below(&n->byz_rng, (uint64_t)n->byz_sent->len)];
-            net_send(w, n->id, m->to, MSG_PROTOCOL, m->type, m->data, m->len, w->msg_id_next++);
+            net_send_node(w, n->ep, m->to, MSG_PROTOCOL, m->type, m->data, m->len, w->msg_id_next++);
         }
         remember(n, to, type, data, len);
     } else if (strcmp(n->byz, "corrupt") == 0 && len > 0 && rng_chance(&n->byz_rng, rate)) {
@@ -240,10 +279,10 @@ void byzantine_send(dsim_node *n, int to, uint32_t type, const void *data, uint3
             uint64_t bit = rng_below(&n->byz_rng, (uint64_t)len * 8);
             copy[bit / 8] ^= (uint8_t)(1u << (bit % 8));
         }
-        net_send(w, n->id, to, MSG_PROTOCOL, type, copy, len, id);
+        net_send_node(w, n->ep, to, MSG_PROTOCOL, type, copy, len, id);
         free(copy);
     } else {   /* a protocol's own behaviour, or a corrupt send left whole */
-        net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
+        net_send_node(w, n->ep, to, MSG_PROTOCOL, type, data, len, id);
     }
 }
 

@@ -60,7 +60,7 @@ int clients_init(dsim_world *w, const workload_cfg *cfg, char *err, size_t cap)
         return -1;
     }
     /* Clients are endpoints after the nodes (world_create sized the links). */
-    DSIM_ASSERT(w->net.endpoints == w->nodes_len + cfg->count);
+    DSIM_ASSERT(w->net.endpoints == w->nodes_len + cfg->count + w->twins_len);
     const workload *wl = workload_find(cfg->name);
     if (wl == NULL) {
         snprintf(err, cap, "unknown workload '%s' (see: dsim list workloads)", cfg->name);
@@ -168,7 +168,7 @@ static void send_to(dsim_world *w, client *cl, int node)
     DSIM_ASSERT(cl->busy);
     DSIM_ASSERT(node >= 0);
     DSIM_ASSERT(node < w->nodes_len);
-    net_send(w, w->nodes_len + cl->idx, node, MSG_REQUEST, 0, &cl->op,
+    net_send_node(w, w->nodes_len + cl->idx, node, MSG_REQUEST, 0, &cl->op,
              (uint32_t)dsim_op_bytes(&cl->op), w->msg_id_next++);
 }
 
@@ -369,12 +369,12 @@ static void reply_send(dsim_node *n, const dsim_op *op, dsim_status status, int6
     reply_body r = {.op_id = op->id, .value = value, .status = (int32_t)status, .node = dsim_id(n)};
     uint32_t type = token ? REPLY_TOKEN : REPLY_PLAIN;
     if (n->byz[0] && strcmp(n->byz, "silent") == 0) {   /* a silent node answers nobody */
-        net_send_dropped(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
+        net_send_dropped(w, n->ep, w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
                          w->msg_id_next++, "byzantine");
         return;
     }
     if (len == 0 && token == 0) {
-        net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
+        net_send(w, n->ep, w->nodes_len + op->client, MSG_REPLY, 0, &r, sizeof r,
                  w->msg_id_next++);
         return;
     }
@@ -390,7 +390,7 @@ static void reply_send(dsim_node *n, const dsim_op *op, dsim_status status, int6
         memcpy(buf + sizeof r, &token, sizeof token);
     if (len)
         memcpy(buf + head, words, len * sizeof *words);
-    net_send(w, dsim_id(n), w->nodes_len + op->client, MSG_REPLY, type, buf, (uint32_t)bytes,
+    net_send(w, n->ep, w->nodes_len + op->client, MSG_REPLY, type, buf, (uint32_t)bytes,
              w->msg_id_next++);
     free(buf);
 }

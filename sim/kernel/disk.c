@@ -131,12 +131,61 @@ static void log_check(const disk *d)
     DSIM_ASSERT(d->log_first >= 1);
 }
 
+/* The table, a byte at a time: the reference, and the path of CPUs
+** without the instruction below. */
+static uint32_t crc32c_bytes(uint32_t c, const unsigned char *p, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++)
+        c = crc32c_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+    return c;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>
+/* SSE4.2's crc32 instruction computes the same CRC32C step (reflected,
+** no pre- or post-inversion), eight bytes at a time: snapshots of a few
+** kilobytes are written and read back on every snapshot and restart, and
+** the byte loop above was a tenth of a Raft fuzz run's time. */
+__attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t c, const unsigned char *p, uint32_t len)
+{
+    uint64_t c64 = c;
+    for (; len >= 8; len -= 8, p += 8) {
+        uint64_t w;
+        memcpy(&w, p, sizeof w);
+        c64 = _mm_crc32_u64(c64, w);
+    }
+    uint32_t c32 = (uint32_t)c64;
+    for (; len > 0; len--, p++)
+        c32 = _mm_crc32_u8(c32, *p);
+    return c32;
+}
+
+static bool crc32c_has_hw(void)
+{
+    static int has = -1;   /* a property of the host, the same all run long */
+    if (has < 0) {
+        __builtin_cpu_init();
+        has = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+        if (has == 1) {   /* both paths give the same checksum, or no run starts */
+            unsigned char probe[67];
+            for (unsigned i = 0; i < sizeof probe; i++)
+                probe[i] = (unsigned char)(i * 37u + 11u);
+            for (uint32_t n = 0; n <= sizeof probe; n += 5)
+                DSIM_ASSERT(crc32c_hw(0xffffffffu, probe, n) == crc32c_bytes(0xffffffffu, probe, n));
+        }
+    }
+    return has == 1;
+}
+#else
+static uint32_t crc32c_hw(uint32_t c, const unsigned char *p, uint32_t len) { return crc32c_bytes(c, p, len); }
+static bool crc32c_has_hw(void) { return false; }
+#endif
+
 static uint32_t crc32c(const unsigned char *p, uint32_t len)
 {
     DSIM_ASSERT(p != NULL || len == 0);
     uint32_t c = 0xffffffffu;
-    for (uint32_t i = 0; i < len; i++)
-        c = crc32c_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+    c = crc32c_has_hw() ? crc32c_hw(c, p, len) : crc32c_bytes(c, p, len);
     return c ^ 0xffffffffu;
 }
 

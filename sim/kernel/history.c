@@ -56,16 +56,36 @@ void history_record(dsim_world *w, const char *type, const dsim_op *op, const ds
     DSIM_ASSERT(node < w->nodes_len);
     const char *val = value_text(w, type, op, res);
     const char *f = w->wl->f_name(op);
-    char key[32] = "", served[32] = "";
+    char key[32] = "";
     bool keyed = w->wl->keyed && w->workload.keys > 1;
-    if (keyed)
-        snprintf(key, sizeof key, "\"key\":\"k%u\",", op->key);
-    if (node >= 0)
-        snprintf(served, sizeof served, ",\"node\":\"n%d\"", node + 1);
+    /* {"process":P,"type":"T","f":"F",["key":"kK",]"value":V,"time":NS[,"node":"nN"]}
+    ** put together piece by piece: printf's parsing was most of its cost. */
     wl_text *line = &w->hist_line;   /* one append per record: hist_append wants whole lines */
     line->len = 0;
-    wl_printf(line, "{\"process\":%d,\"type\":\"%s\",\"f\":\"%s\",%s\"value\":%s,\"time\":%" PRId64 "%s}\n",
-              op->process, type, f, key, val, w->now, served);
+#define PUT(lit) wl_put(line, lit, sizeof lit - 1)
+    PUT("{\"process\":");
+    wl_put_int(line, op->process);
+    PUT(",\"type\":\"");
+    wl_put(line, type, strlen(type));
+    PUT("\",\"f\":\"");
+    wl_put(line, f, strlen(f));
+    PUT("\",");
+    if (keyed) {
+        PUT("\"key\":\"k");
+        wl_put_int(line, op->key);
+        PUT("\",");
+    }
+    PUT("\"value\":");
+    wl_put(line, val, strlen(val));
+    PUT(",\"time\":");
+    wl_put_int(line, w->now);
+    if (node >= 0) {
+        PUT(",\"node\":\"n");
+        wl_put_int(line, node + 1);
+        PUT("\"");
+    }
+    PUT("}\n");
+#undef PUT
     hist_append(w, line->p, line->len);
     json_t *e = trace_event(w, "op");
     if (!e)

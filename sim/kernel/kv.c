@@ -174,6 +174,19 @@ uint64_t dsim_kv_digest(const dsim_kv *kv)
     return k->session_digest + dsim_store_digest(&k->store);
 }
 
+_Static_assert(offsetof(kv_in, store) + DSIM_STORE_HEAD_BYTES == DSIM_KV_HEAD_BYTES,
+               "dsim_kv_bytes and dsim_kv_check read the head only");
+
+void dsim_kv_copy(dsim_kv *dst, const dsim_kv *src)
+{
+    const kv_in *s = cin_of(src);
+    kv_in *d = (kv_in *)dst;   /* initialised, or a zeroed state block */
+    if (d == s)
+        return;
+    memcpy(d, s, offsetof(kv_in, store));
+    dsim_store_copy(&d->store, &s->store);
+}
+
 size_t dsim_kv_bytes(const dsim_kv *kv)
 {
     return offsetof(kv_in, store) + dsim_store_bytes(&cin_of(kv)->store);

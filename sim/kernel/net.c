@@ -325,7 +325,8 @@ static wmsg *msg_make(dsim_world *w, int from, int to, uint8_t kind, uint32_t ty
     m->len = len;
     m->id = id;
     m->conn_epoch = 0;
-    m->dst_incarnation = to < w->nodes_len ? w->nodes[to].incarnation : 0;
+    int slot = world_ep_slot(w, to);
+    m->dst_incarnation = slot >= 0 ? w->nodes[slot].incarnation : 0;
     if (len)
         memcpy(m->data, data, len);
     return m;
@@ -337,7 +338,7 @@ static void send_via(dsim_world *w, int via, int from, int to, uint8_t kind, uin
                      const void *data, uint32_t len, uint64_t id)
 {
     DSIM_ASSERT(len <= DSIM_MSG_BYTES_MAX);
-    DSIM_ASSERT(from != to || from < w->nodes_len);   /* a client never sends to itself */
+    DSIM_ASSERT(from != to || world_ep_slot(w, from) >= 0);   /* a client never sends to itself */
     w->stats.sent++;
     world_fp(w, ((uint64_t)(uint32_t)from << 40) ^ ((uint64_t)(uint32_t)to << 16) ^
                     ((uint64_t)type << 2) ^ kind);
@@ -371,11 +372,26 @@ void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
     send_via(w, from, from, to, kind, type, data, len, id);
 }
 
+void net_send_node(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
+                   const void *data, uint32_t len, uint64_t id)
+{
+    DSIM_ASSERT(to >= 0 && to < w->nodes_len);
+    int self = world_ep_slot(w, from);
+    if (self >= 0 && w->nodes[self].id == to) {   /* loopback: this instance only */
+        net_send(w, from, from, kind, type, data, len, id);
+        return;
+    }
+    net_send(w, from, to, kind, type, data, len, id);
+    int twin = w->nodes[to].twin;
+    if (twin >= 0)
+        net_send(w, from, w->nodes[twin].ep, kind, type, data, len, w->msg_id_next++);
+}
+
 void net_send_dropped(dsim_world *w, int from, int to, uint8_t kind, uint32_t type, const void *data,
                       uint32_t len, uint64_t id, const char *why)
 {
     DSIM_ASSERT(len <= DSIM_MSG_BYTES_MAX);
-    DSIM_ASSERT(from < w->nodes_len && to < w->net.endpoints);
+    DSIM_ASSERT(world_ep_slot(w, from) >= 0 && to < w->net.endpoints);
     w->stats.sent++;
     world_fp(w, ((uint64_t)(uint32_t)from << 40) ^ ((uint64_t)(uint32_t)to << 16) ^
                     ((uint64_t)type << 2) ^ kind);
@@ -401,8 +417,9 @@ void net_deliver(dsim_world *w, wmsg *m)
         drop(w, m, "connection");
         return;
     }
-    if (m->to < w->nodes_len) {
-        dsim_node *n = &w->nodes[m->to];
+    int slot = world_ep_slot(w, m->to);
+    if (slot >= 0) {
+        dsim_node *n = &w->nodes[slot];
         if (n->status == NODE_CRASHED) {
             drop(w, m, "crashed");
             return;
@@ -415,9 +432,9 @@ void net_deliver(dsim_world *w, wmsg *m)
     w->stats.delivered++;
     world_fp(w, m->id);
     trace_msg(w, "deliver", m, NULL);
-    if (m->to < w->nodes_len) {
+    if (slot >= 0) {
         queue_item it = {.kind = EV_DELIVER, .node = m->to, .peer = m->from, .ptr = m};
-        node_dispatch(&w->nodes[m->to], &it);
+        node_dispatch(&w->nodes[slot], &it);
     } else {
         DSIM_ASSERT(m->kind == MSG_REPLY);
         DSIM_ASSERT(m->type == REPLY_PLAIN || m->type == REPLY_TOKEN);
@@ -446,11 +463,11 @@ uint64_t dsim_send_as(dsim_node *n, int as, int to, uint32_t type, const void *d
     DSIM_ASSERT(n->status == NODE_UP);
     uint64_t id = w->msg_id_next++;
     if (as == n->id)
-        net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
+        net_send_node(w, n->ep, to, MSG_PROTOCOL, type, data, len, id);
     else if (!w->net.forge)   /* traced from its true sender, then dropped */
-        net_send_dropped(w, n->id, to, MSG_PROTOCOL, type, data, len, id, "forged");
+        net_send_dropped(w, n->ep, to, MSG_PROTOCOL, type, data, len, id, "forged");
     else   /* the trace shows what the receiver sees: from 'as' */
-        send_via(w, n->id, as, to, MSG_PROTOCOL, type, data, len, id);
+        send_via(w, n->ep, as, to, MSG_PROTOCOL, type, data, len, id);
     return id;
 }
 
@@ -464,6 +481,6 @@ uint64_t dsim_send(dsim_node *n, int to, uint32_t type, const void *data, uint32
     if (n->byz[0])
         byzantine_send(n, to, type, data, len, id);
     else
-        net_send(w, n->id, to, MSG_PROTOCOL, type, data, len, id);
+        net_send_node(w, n->ep, to, MSG_PROTOCOL, type, data, len, id);
     return id;
 }

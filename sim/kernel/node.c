@@ -31,15 +31,22 @@ const char *node_status_name(int status)
     return status_names[status];
 }
 
-int node_init(dsim_world *w, dsim_node *n, int id)
+int node_init(dsim_world *w, dsim_node *n, int slot, int id, int ep)
 {
     DSIM_ASSERT(id >= 0);
     DSIM_ASSERT(id < w->nodes_len);
+    DSIM_ASSERT(slot == id || slot >= w->nodes_len);   /* an identity's first instance sits at its id */
     n->w = w;
     n->id = id;
+    n->slot = slot;
+    n->ep = ep;
+    n->twin = -1;
     n->status = NODE_UP;
     clock_init(&n->clock);
-    rng_stream(&n->rng, w->seed, "node", (uint64_t)id);
+    if (slot == id)
+        rng_stream(&n->rng, w->seed, "node", (uint64_t)id);
+    else   /* a twin draws its own stream: same code, its own luck */
+        rng_stream(&n->rng, w->seed, "twin", (uint64_t)id);
     byzantine_init(n);
     n->disk = disk_new();
     size_t size = w->proto->state_size ? w->proto->state_size : 1;
@@ -109,9 +116,9 @@ dsim_timer_id dsim_timer(dsim_node *n, uint32_t kind, uint64_t arg, int64_t afte
     timer_slot *s = &w->timers[idx];
     s->live = 1;
     s->kind = kind;
-    s->node = n->id;
+    s->node = n->slot;
     int64_t delay = clock_true_delay(&n->clock, after_ns);
-    queue_item it = {.kind = EV_TIMER, .node = n->id, .peer = -1, .aux = n->incarnation,
+    queue_item it = {.kind = EV_TIMER, .node = n->slot, .peer = -1, .aux = n->incarnation,
                      .a = ((uint64_t)s->gen << 32) | idx, .b = arg};
     s->qhandle = world_push(w, w->now + delay, &it);
     DSIM_ASSERT(delay >= 0);
@@ -126,7 +133,7 @@ bool dsim_timer_cancel(dsim_node *n, dsim_timer_id id)
         return false;
     idx--;
     timer_slot *s = &w->timers[idx];
-    if (!s->live || s->gen != (uint32_t)(id >> 32) || s->node != n->id)
+    if (!s->live || s->gen != (uint32_t)(id >> 32) || s->node != n->slot)
         return false;
     if (s->qhandle)
         queue_cancel(&w->q, s->qhandle);
@@ -144,7 +151,7 @@ static bool timer_fire_ok(dsim_node *n, const queue_item *it, uint32_t *kind)
     timer_slot *s = &w->timers[idx];
     if (!s->live || s->gen != (uint32_t)(it->a >> 32))
         return false;   /* cancelled while held by a pause */
-    DSIM_ASSERT(s->node == n->id);
+    DSIM_ASSERT(s->node == n->slot);
     *kind = s->kind;
     timer_slot_release(w, idx);
     return it->aux == n->incarnation;
@@ -159,7 +166,7 @@ static void trace_node(dsim_node *n, const char *ev)
     if (!e)
         return;
     char buf[16];
-    json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->id, buf, sizeof buf)));
+    json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->ep, buf, sizeof buf)));
     trace_emit(n->w, e);
 }
 
@@ -180,7 +187,7 @@ static void observe_role(dsim_node *n)
         n->term_seen = t;
         json_t *e = trace_event(n->w, "role");
         char buf[16];
-        json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->id, buf, sizeof buf)));
+        json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->ep, buf, sizeof buf)));
         json_object_set_new(e, "role", json_string(role));
         if (t >= 0)
             json_object_set_new(e, "term", json_integer(t));
@@ -192,9 +199,9 @@ static void observe_role(dsim_node *n)
 void node_boot(dsim_node *n)
 {
     DSIM_ASSERT(n->status == NODE_UP);
-    world_fp(n->w, 0xb007 ^ (uint64_t)n->id);
+    world_fp(n->w, 0xb007 ^ (uint64_t)n->slot);
     if (n->w->proto->start) {
-        int was = world_enter(n->w, n->id);
+        int was = world_enter(n->w, n->slot);
         n->w->proto->start(n);
         world_leave(n->w, was);
     }
@@ -214,7 +221,7 @@ static void trace_crash(dsim_node *n, bool tear)
     char buf[16];
     disk_unsynced_info lost;
     disk_unsynced_describe(n->disk, &lost);
-    json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->id, buf, sizeof buf)));
+    json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->ep, buf, sizeof buf)));
     uint32_t writes = lost.puts + lost.dels + lost.appends + lost.truncates + lost.compacts;
     json_t *l = json_pack("{s:i}", "writes", (int)writes);
     if (lost.puts + lost.dels > 0) {
@@ -242,7 +249,7 @@ void node_crash(dsim_node *n, bool tear)
     if (n->status == NODE_CRASHED)
         return;
     trace_crash(n, tear);
-    world_fp(n->w, 0xc7a5 ^ (uint64_t)n->id);
+    world_fp(n->w, 0xc7a5 ^ (uint64_t)n->slot);
     n->status = NODE_CRASHED;
     n->incarnation++;
     n->pause_gen++;
@@ -268,7 +275,7 @@ void node_pause(dsim_node *n)
 {
     if (n->status != NODE_UP)
         return;
-    world_fp(n->w, 0x9a05e ^ (uint64_t)n->id);
+    world_fp(n->w, 0x9a05e ^ (uint64_t)n->slot);
     n->status = NODE_PAUSED;
     n->pause_gen++;
     trace_node(n, "pause");
@@ -281,7 +288,7 @@ void node_resume(dsim_node *n)
     if (n->status != NODE_PAUSED)
         return;
     dsim_world *w = n->w;
-    world_fp(w, 0x2e5 ^ (uint64_t)n->id);
+    world_fp(w, 0x2e5 ^ (uint64_t)n->slot);
     n->status = NODE_UP;
     n->pause_gen++;
     trace_node(n, "resume");
@@ -333,10 +340,10 @@ void node_dispatch(dsim_node *n, const queue_item *it)
     if (it->kind == EV_DELIVER) {   /* protocol or request message, reachable */
         wmsg *m = it->ptr;
         dsim_world *w = n->w;
-        int was = world_enter(w, n->id);
+        int was = world_enter(w, n->slot);
         if (m->kind == MSG_PROTOCOL) {
             dsim_msg pm = {.type = m->type, .len = m->len, .data = m->data, .id = m->id};
-            w->proto->on_message(n, m->from, &pm);
+            w->proto->on_message(n, world_ep_id(w, m->from), &pm);
         } else {
             DSIM_ASSERT(m->kind == MSG_REQUEST);
             DSIM_ASSERT(m->len <= sizeof(dsim_op));
@@ -344,8 +351,11 @@ void node_dispatch(dsim_node *n, const queue_item *it)
             memset(&op, 0, sizeof op);
             memcpy(&op, m->data, m->len);
             DSIM_ASSERT(m->len == dsim_op_bytes(&op));
-            if (w->proto->on_request)
+            if (w->proto->on_request) {
+                w->request = &op;   /* dsim_request_sig: signed by op.client */
                 w->proto->on_request(n, &op);
+                w->request = NULL;
+            }
         }
         world_leave(w, was);
         observe_role(n);
@@ -359,11 +369,11 @@ void node_dispatch(dsim_node *n, const queue_item *it)
     json_t *e = trace_event(n->w, "timer");
     if (e) {
         char buf[16];
-        json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->id, buf, sizeof buf)));
+        json_object_set_new(e, "node", json_string(endpoint_name(n->w, n->ep, buf, sizeof buf)));
         json_object_set_new(e, "kind", json_integer(kind));
         trace_emit(n->w, e);
     }
-    int was = world_enter(n->w, n->id);
+    int was = world_enter(n->w, n->slot);
     n->w->proto->on_timer(n, kind, it->b);
     world_leave(n->w, was);
     observe_role(n);
@@ -373,8 +383,16 @@ void node_inspect(dsim_node *n, json_t *out)
 {
     DSIM_ASSERT(json_is_object(out));
     json_object_set_new(out, "status", json_string(node_status_name(n->status)));
-    if (n->status != NODE_CRASHED && n->w->proto->inspect)
+    if (n->status != NODE_CRASHED && n->w->proto->inspect) {
         n->w->proto->inspect(n, out);
+        if (n->w->proto->role) {   /* the shortcut says what inspect says */
+            int64_t term = 0;
+            const char *role = n->w->proto->role(n, &term);
+            const json_t *r = json_object_get(out, "role"), *t = json_object_get(out, "term");
+            DSIM_ASSERT(role ? json_is_string(r) && strcmp(role, json_string_value(r)) == 0 : r == NULL);
+            DSIM_ASSERT(t ? json_is_integer(t) && term == json_integer_value(t) : term == -1);
+        }
+    }
 }
 
 /* ---- the protocol's view of its node -------------------------------------- */
@@ -393,19 +411,34 @@ static void emits_flush(dsim_world *w, uint64_t a, uint64_t b)
 {
     (void)a;
     (void)b;
-    json_t *list = w->emits_pending;
-    DSIM_ASSERT(json_is_array(list));   /* scheduled with its first event */
+    DSIM_ASSERT(w->emits_pending);   /* scheduled with its first event */
     DSIM_ASSERT(w->on_emit != NULL);
-    w->emits_pending = NULL;
-    size_t i;
-    json_t *ev;
-    json_array_foreach(list, i, ev) {
-        if (w->failed)
-            break;
-        w->on_emit(w, (int)json_integer_value(json_object_get(ev, "node")) - 1,
-                   json_string_value(json_object_get(ev, "name")), ev);
+    uint32_t from = w->emits_pending_from, to = w->emitted_len;
+    w->emits_pending = false;
+    DSIM_ASSERT(from < to);
+    /* A handler that makes a node emit (c:restart, c:control) starts the
+    ** next batch, flushed after this one; the array may move meanwhile. */
+    for (uint32_t i = from; i < to && !w->failed; i++) {
+        const world_emit_rec r = w->emitted[i];
+        w->on_emit(w, r.node, r.ep, r.name, r.fields);
     }
-    json_decref(list);
+}
+
+json_t *world_emitted(dsim_world *w)
+{
+    size_t have = w->emitted_json ? json_array_size(w->emitted_json) : 0;
+    if (!w->emitted_json)
+        w->emitted_json = json_array();
+    DSIM_ASSERT(w->emitted_json != NULL);   /* out of memory here is not recoverable */
+    for (size_t i = have; i < w->emitted_len; i++) {
+        const world_emit_rec *r = &w->emitted[i];
+        json_t *rec = json_pack("{s:I, s:i, s:s}", "t", (json_int_t)r->t, "node", r->node + 1, "name", r->name);
+        DSIM_ASSERT(rec != NULL);
+        if (r->fields)
+            json_object_set(rec, "fields", r->fields);
+        json_array_append_new(w->emitted_json, rec);
+    }
+    return w->emitted_json;
 }
 
 /* Is 'key' one of the "key: type" items of 'decl' ("node: node, term: int")? */
@@ -426,7 +459,7 @@ static bool field_declared(const char *decl, const char *key)
 /* The event's row in the protocol's table, checked against what is sent:
 ** an undeclared name or field is a programmer error, named before the
 ** assertion stops the run. */
-static void emit_check_declared(const dsim_world *w, const char *name, const json_t *fields)
+static const char *emit_check_declared(const dsim_world *w, const char *name, const json_t *fields)
 {
     const dsim_event *e = w->proto->events;
     while (e && e->name && strcmp(e->name, name) != 0)
@@ -445,6 +478,7 @@ static void emit_check_declared(const dsim_world *w, const char *name, const jso
                 "does not declare (\"%s\")\n", w->proto->name, name, key, e->fields);
         DSIM_ASSERT(!"every emitted field is declared in the protocol's 'events'");
     }
+    return e->name;
 }
 
 /* Named protocol events reach the trace at once and the script just after
@@ -454,31 +488,30 @@ void dsim_emit(dsim_node *n, const char *name, json_t *fields)
     dsim_world *w = n->w;
     DSIM_ASSERT(name != NULL);
     DSIM_ASSERT(fields == NULL || json_is_object(fields));
-    emit_check_declared(w, name, fields);
+    name = emit_check_declared(w, name, fields);   /* the table's: static */
     world_fp_bytes(w, name, strlen(name));
-    json_t *rec = json_pack("{s:I, s:i, s:s}", "t", (json_int_t)w->now, "node", n->id + 1, "name", name);
-    if (fields)
-        json_object_set(rec, "fields", fields);
-    json_array_append_new(w->emitted, rec);
+    if (w->emitted_len == w->emitted_cap) {
+        uint32_t cap = w->emitted_cap ? 2 * w->emitted_cap : 64;
+        world_emit_rec *grown = realloc(w->emitted, cap * sizeof *grown);
+        DSIM_ASSERT(grown != NULL);   /* out of memory here is not recoverable */
+        w->emitted = grown;
+        w->emitted_cap = cap;
+    }
+    w->emitted[w->emitted_len++] =
+        (world_emit_rec){.t = w->now, .node = n->id, .ep = n->ep, .name = name, .fields = json_incref(fields)};
     json_t *e = trace_event(w, "emit");
     if (e) {
         char buf[16];
-        json_object_set_new(e, "node", json_string(endpoint_name(w, n->id, buf, sizeof buf)));
+        json_object_set_new(e, "node", json_string(endpoint_name(w, n->ep, buf, sizeof buf)));
         json_object_set_new(e, "name", json_string(name));
         if (fields)
             json_object_set(e, "fields", fields);
         trace_emit(w, e);
     }
-    if (w->on_emit) {
-        json_t *ev = fields ? json_deep_copy(fields) : json_object();
-        json_object_set_new(ev, "name", json_string(name));
-        json_object_set_new(ev, "node", json_integer(n->id + 1));
-        if (!w->emits_pending) {
-            w->emits_pending = json_array();
-            world_call_at(w, w->now, emits_flush, 0, 0);
-        }
-        json_array_append_new(w->emits_pending, ev);
-        DSIM_ASSERT(json_array_size(w->emits_pending) > 0);
+    if (w->on_emit && !w->emits_pending) {   /* the records from here on */
+        w->emits_pending = true;
+        w->emits_pending_from = w->emitted_len - 1;
+        world_call_at(w, w->now, emits_flush, 0, 0);
     }
     json_decref(fields);
 }

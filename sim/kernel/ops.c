@@ -21,7 +21,7 @@ _Static_assert(DSIM_DRIFT_PPM_MAX == CLOCK_DRIFT_PPM_MAX, "one drift bound for L
 static dsim_node *node_of(dsim_world *w, int node)
 {
     DSIM_ASSERT(node >= 0);
-    DSIM_ASSERT(node < w->nodes_len);
+    DSIM_ASSERT(node < w->slots_len);   /* a slot: twins too */
     return &w->nodes[node];
 }
 
@@ -30,11 +30,26 @@ static dsim_node *node_of(dsim_world *w, int node)
 uint64_t dsim_seed(const dsim_world *w) { return w->seed; }
 int dsim_client_count(const dsim_world *w) { return w->clients_len; }
 int dsim_endpoint_count(const dsim_world *w) { return w->net.endpoints; }
+int dsim_slot_count(const dsim_world *w) { return w->slots_len; }
+
+int dsim_twin_slot(const dsim_world *w, int node)
+{
+    DSIM_ASSERT(node >= 0 && node < w->nodes_len);
+    int t = w->nodes[node].twin;
+    DSIM_ASSERT(t < 0 || t >= w->nodes_len);
+    return t;
+}
+
+int dsim_slot_endpoint(const dsim_world *w, int slot)
+{
+    DSIM_ASSERT(slot >= 0 && slot < w->slots_len);
+    return w->nodes[slot].ep;
+}
 
 dsim_node_status dsim_node_status_of(const dsim_world *w, int node)
 {
     DSIM_ASSERT(node >= 0);
-    DSIM_ASSERT(node < w->nodes_len);
+    DSIM_ASSERT(node < w->slots_len);
     return (dsim_node_status)w->nodes[node].status;
 }
 
@@ -62,10 +77,19 @@ int dsim_leader(dsim_world *w)
         dsim_node *n = &w->nodes[i];
         if (n->status != NODE_UP)
             continue;
-        json_t *o = json_object();
-        w->proto->inspect(n, o);
-        const char *role = json_string_value(json_object_get(o, "role"));
-        json_int_t term = json_integer_value(json_object_get(o, "term"));
+        json_t *o = NULL;
+        const char *role;
+        json_int_t term;
+        if (w->proto->role) {   /* the same answer without building inspect's object */
+            int64_t t = -1;
+            role = w->proto->role(n, &t);
+            term = t < 0 ? 0 : (json_int_t)t;
+        } else {
+            o = json_object();
+            w->proto->inspect(n, o);
+            role = json_string_value(json_object_get(o, "role"));
+            term = json_integer_value(json_object_get(o, "term"));
+        }
         if (role && strcmp(role, "leader") == 0 && term > best_term) {
             best = i;
             best_term = term;
@@ -255,7 +279,7 @@ void dsim_clock_change(dsim_world *w, int node, const dsim_clock_set *c)
     if (!e)
         return;
     char buf[16];
-    json_object_set_new(e, "node", json_string(endpoint_name(w, node, buf, sizeof buf)));
+    json_object_set_new(e, "node", json_string(endpoint_name(w, node_of(w, node)->ep, buf, sizeof buf)));
     json_object_set_new(e, "mono_drift_ppm", json_integer(k->mono_drift_ppm));
     json_object_set_new(e, "wall_drift_ppm", json_integer(k->wall_drift_ppm));
     json_object_set_new(e, "wall_minus_true_ns", json_integer(clock_wall(k, w->now) - w->now));

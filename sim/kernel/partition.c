@@ -25,6 +25,24 @@ static json_t *names_of(const dsim_world *w, const int *eps, int len)
     return a;
 }
 
+/* Twins in a shape that names identities only (oneway, isolate, bridge,
+** ring): each twin instance's links copy its identity's first instance's,
+** so the shape holds for the identity whichever instance acts; only
+** 'groups' and 'cut' place a twin on its own (docs/DESIGN.md "Twins"). */
+static void twins_follow(dsim_world *w)
+{
+    for (int t = w->nodes_len; t < w->slots_len; t++) {
+        int ep = w->nodes[t].ep, id = w->nodes[t].id;
+        for (int e = 0; e < w->net.endpoints; e++) {
+            if (e == ep || e == id)
+                continue;
+            int o = world_ep_slot(w, e) >= w->nodes_len ? w->nodes[w->nodes[world_ep_slot(w, e)].id].ep : e;
+            net_set_cut(w, ep, e, !net_reachable(w, id, o));
+            net_set_cut(w, e, ep, !net_reachable(w, o, id));
+        }
+    }
+}
+
 static void trace_shape(dsim_world *w, json_t *shape)
 {
     DSIM_ASSERT(json_is_string(json_object_get(shape, "shape")));
@@ -51,29 +69,33 @@ void dsim_partition_groups(dsim_world *w, const int *group_of)
     }
     DSIM_ASSERT(extra <= eps);
     net_heal(w);
-    for (int a = 0; a < eps; a++) {
-        int ga = group_of[a] < 0 && a < w->nodes_len ? extra : group_of[a];
-        for (int b = 0; b < eps; b++) {
-            int gb = group_of[b] < 0 && b < w->nodes_len ? extra : group_of[b];
-            if (ga >= 0 && gb >= 0 && ga != gb)
-                net_set_cut(w, a, b, true);
-        }
+    int *g = malloc(sizeof(int) * (size_t)eps);   /* every node's group; clients may stay -1 */
+    DSIM_ASSERT(g != NULL);
+    for (int e = 0; e < eps; e++)
+        g[e] = group_of[e] < 0 && e < w->nodes_len ? extra : group_of[e];
+    for (int e = 0; e < eps; e++) {   /* an unlisted twin instance joins its identity's group */
+        int slot = world_ep_slot(w, e);
+        if (slot >= w->nodes_len && g[e] < 0)
+            g[e] = g[w->nodes[slot].id];
     }
+    for (int a = 0; a < eps; a++)
+        for (int b = 0; b < eps; b++)
+            if (g[a] >= 0 && g[b] >= 0 && g[a] != g[b])
+                net_set_cut(w, a, b, true);
     json_t *shape = json_pack("{s:s}", "shape", "groups");
     json_t *groups = json_array();
     int *members = malloc(sizeof(int) * (size_t)eps);
     DSIM_ASSERT(members != NULL);
-    for (int g = 0; g <= extra; g++) {
+    for (int k = 0; k <= extra; k++) {
         int len = 0;
-        for (int e = 0; e < eps; e++) {
-            int ge = group_of[e] < 0 && e < w->nodes_len ? extra : group_of[e];
-            if (ge == g)
+        for (int e = 0; e < eps; e++)
+            if (g[e] == k)
                 members[len++] = e;
-        }
         if (len > 0)
             json_array_append_new(groups, names_of(w, members, len));
     }
     free(members);
+    free(g);
     json_object_set_new(shape, "groups", groups);
     trace_shape(w, shape);
 }
@@ -97,6 +119,7 @@ void dsim_partition_oneway(dsim_world *w, const int *side_of)
         json_array_append_new(groups, names_of(w, members, len));
     }
     free(members);
+    twins_follow(w);
     trace_shape(w, json_pack("{s:s, s:o}", "shape", "oneway", "groups", groups));
 }
 
@@ -111,6 +134,7 @@ void dsim_partition_isolate(dsim_world *w, int node)
     }
     if (w->net.endpoints > 1)
         DSIM_ASSERT(!net_reachable(w, node, node == 0 ? 1 : 0));
+    twins_follow(w);
     json_t *shape = json_pack("{s:s}", "shape", "isolate");
     json_object_set_new(shape, "groups", json_pack("[o]", names_of(w, &node, 1)));
     trace_shape(w, shape);
@@ -151,6 +175,7 @@ void dsim_partition_bridge(dsim_world *w, int bridge)
         for (int b = 0; b < n; b++)
             if (group_of[a] >= 0 && group_of[b] >= 0 && group_of[a] != group_of[b])
                 net_set_cut(w, a, b, true);
+    twins_follow(w);
     json_t *shape = json_pack("{s:s}", "shape", "bridge");
     json_t *groups = json_array();   /* the two halves, for the viewer */
     int *members = malloc(sizeof(int) * (size_t)n);
@@ -187,6 +212,7 @@ void dsim_partition_ring(dsim_world *w)
                 net_set_cut(w, j, i, true);
         }
     }
+    twins_follow(w);
     trace_shape(w, json_pack("{s:s}", "shape", "ring"));
 }
 

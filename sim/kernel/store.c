@@ -97,6 +97,20 @@ size_t dsim_store_bytes(const dsim_store *st)
     return offsetof(store_in, cell) + (s->cells_used + 1) * sizeof(store_cell);
 }
 
+_Static_assert(offsetof(store_in, cells_used) + sizeof(uint32_t) <= DSIM_STORE_HEAD_BYTES,
+               "dsim_store_bytes reads the head only");
+
+void dsim_store_copy(dsim_store *dst, const dsim_store *src)
+{
+    DSIM_ASSERT(dst != NULL && src != NULL);
+    if (dst == src)
+        return;
+    size_t had = dsim_store_bytes(dst), len = dsim_store_bytes(src);
+    memcpy(dst, src, len);
+    if (had > len)   /* past 'had' dst is zero already */
+        memset((char *)dst + len, 0, had - len);
+}
+
 size_t store_bytes_checked(const dsim_store *st)
 {
     const store_in *s = (const store_in *)st;
@@ -160,6 +174,18 @@ static int64_t list_pop(store_in *s, uint32_t key)
     if (--s->len[key] == 0)
         s->head[key] = s->tail[key] = 0;
     return v;
+}
+
+/* Drops every copy of 'v' from key's list, keeping the others' order
+** (popped and pushed back, so the digest stays the sum it always is). */
+static void list_remove(store_in *s, uint32_t key, int64_t v)
+{
+    uint32_t n = s->len[key];
+    for (uint32_t i = 0; i < n; i++) {
+        int64_t x = list_pop(s, key);
+        if (x != v)
+            list_push(s, key, x);
+    }
 }
 
 /* Appends key's list to 'r' (count first when 'counted'). */
@@ -287,6 +313,9 @@ static dsim_status apply_in(store_in *s, const dsim_op *op, dsim_result *r)
         break;
     case DSIM_F_DEQUEUE:
         out = list_pop(s, op->key);
+        break;
+    case DSIM_F_REMOVE:
+        list_remove(s, op->key, op->value);
         break;
     default:
         DSIM_ASSERT(!"unknown operation");

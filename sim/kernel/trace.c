@@ -23,8 +23,11 @@ const char *endpoint_name(const dsim_world *w, int ep, char *buf, size_t cap)
 {
     DSIM_ASSERT(ep >= 0);
     DSIM_ASSERT(ep < w->net.endpoints);
-    if (ep < w->nodes_len)
+    int slot = world_ep_slot(w, ep);
+    if (slot >= 0 && slot < w->nodes_len)
         snprintf(buf, cap, "n%d", ep + 1);
+    else if (slot >= 0)   /* a twin: its identity's name, primed */
+        snprintf(buf, cap, "n%d'", w->nodes[slot].id + 1);
     else
         snprintf(buf, cap, "c%d", ep - w->nodes_len + 1);
     return buf;
@@ -35,8 +38,12 @@ static bool is_fault_ev(const char *ev)
 {
     static const char *const kinds[] = {"crash", "restart", "pause", "resume", "partition",
                                         "heal", "clock", "net", "fault", "byzantine", "honest", NULL};
-    for (int i = 0; ev && kinds[i]; i++)
-        if (strcmp(ev, kinds[i]) == 0)
+    /* Asked for every event while tracing is off ("op", "deliver", ...):
+    ** the first letter rules most names out before any strcmp. */
+    if (!ev || !strchr("bcfhnpr", ev[0]))
+        return false;
+    for (int i = 0; kinds[i]; i++)
+        if (kinds[i][0] == ev[0] && strcmp(ev, kinds[i]) == 0)
             return true;
     return false;
 }
@@ -134,6 +141,13 @@ void trace_header(dsim_world *w, const char *scenario, json_t *params)
                           "clients", w->clients_len, "options", w->options,
                           "params", params ? params : json_null());
     DSIM_ASSERT(h != NULL);
+    if (w->twins_len > 0) {   /* the identities with a twin instance, in slot order (the viewer's lanes) */
+        json_t *twins = json_array();
+        char buf[16];
+        for (int k = 0; k < w->twins_len; k++)
+            json_array_append_new(twins, json_string(endpoint_name(w, w->nodes[w->nodes_len + k].id, buf, sizeof buf)));
+        json_object_set_new(h, "twins", twins);
+    }
     json_dumpf(h, w->trace, JSON_COMPACT | JSON_PRESERVE_ORDER);
     fputc('\n', w->trace);
     json_decref(h);

@@ -16,7 +16,8 @@
 **   same operations in the same order.
 ** - Every value a generator writes, adds, appends or enqueues is unique
 **   per key (per workload for sets and queues), so histories are
-**   differentiated.
+**   differentiated; only the set's removes (remove > 0) add a removed
+**   element again.
 ** - History values are JSON text; the history writer frames them.
 */
 #ifndef DSIM_WORKLOAD_H
@@ -53,6 +54,8 @@ typedef struct workload_state {
     int32_t writes[DSIM_STORE_KEYS];       /* per key: writes handed out */
     uint32_t active[DSIM_STORE_KEYS];      /* the keys a txn may use now */
     uint32_t fresh;                        /* the next key never used */
+    int64_t removed[8];                    /* set: elements removed, to add again */
+    uint32_t removed_n;
     uint32_t final_next;                   /* kv's final reads: the next key to read */
     wl_msg mq[WL_MQ_MAX];                  /* resize: the message queue, a ring */
     uint32_t mq_head, mq_len, mq_held;     /* held: taken by a resizer, not yet done */
@@ -64,6 +67,9 @@ typedef struct wl_text {
     size_t len, cap;
 } wl_text;
 void wl_printf(wl_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends 'len' bytes of 's'; an integer as "%" PRId64 prints it. */
+void wl_put(wl_text *t, const char *s, size_t len);
+void wl_put_int(wl_text *t, int64_t v);
 
 struct workload {
     const char *name;

@@ -75,7 +75,13 @@ static void value(const dsim_op *op, const dsim_result *res, wl_text *out)
     else if (op->f == DSIM_F_WRITE)
         wl_int(out, op->value);
     else
-        wl_printf(out, "[%lld,%lld]", (long long)op->value, (long long)op->value2);
+    {
+        wl_put(out, "[", 1);
+        wl_put_int(out, op->value);
+        wl_put(out, ",", 1);
+        wl_put_int(out, op->value2);
+        wl_put(out, "]", 1);
+    }
 }
 
 static int validate(const workload_cfg *cfg, char *err, size_t cap)

@@ -106,7 +106,8 @@ static dsim_world *world_alloc(const world_config *cfg, int endpoints)
 {
     DSIM_ASSERT(cfg->nodes >= 1);
     DSIM_ASSERT(cfg->nodes <= WORLD_NODES_MAX);
-    DSIM_ASSERT(endpoints >= cfg->nodes);
+    DSIM_ASSERT(cfg->twins_len >= 0 && cfg->twins_len <= cfg->nodes);
+    DSIM_ASSERT(endpoints == cfg->nodes + cfg->workload.count + cfg->twins_len);
     dsim_world *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
@@ -122,14 +123,23 @@ static dsim_world *world_alloc(const world_config *cfg, int endpoints)
     rng_stream(&w->rng_workload, w->seed, "workload", 0);
     rng_stream(&w->rng_lua, w->seed, "lua", 0);
     w->nodes_len = cfg->nodes;
-    w->nodes = calloc((size_t)cfg->nodes, sizeof *w->nodes);
+    w->twins_len = cfg->twins_len;
+    w->slots_len = cfg->nodes + cfg->twins_len;
+    w->twin_ep0 = cfg->nodes + cfg->workload.count;
+    w->nodes = calloc((size_t)w->slots_len, sizeof *w->nodes);
     w->options = json_object();
-    w->emitted = json_array();
-    bool ok = w->nodes && w->options && w->emitted && queue_init(&w->q, w->limits.pending_max) == 0;
+    bool ok = w->nodes && w->options && queue_init(&w->q, w->limits.pending_max) == 0;
     if (ok && w->proto->checker_state_size > 0)
         ok = (w->checker_state = calloc(1, w->proto->checker_state_size)) != NULL;
     for (int i = 0; ok && i < cfg->nodes; i++)
-        ok = node_init(w, &w->nodes[i], i) == 0;
+        ok = node_init(w, &w->nodes[i], i, i, i) == 0;
+    for (int k = 0; ok && k < cfg->twins_len; k++) {   /* the twins, after every first instance */
+        int id = cfg->twins[k], slot = cfg->nodes + k;
+        DSIM_ASSERT(id >= 0 && id < cfg->nodes && w->nodes[id].twin < 0);
+        ok = node_init(w, &w->nodes[slot], slot, id, w->twin_ep0 + k) == 0;
+        w->nodes[id].twin = slot;
+        w->nodes[slot].twin = id;
+    }
     if (!ok || net_init(w, endpoints) != 0) {
         world_free(w);
         return NULL;
@@ -182,7 +192,16 @@ dsim_world *world_create(const world_config *cfg, char *err, size_t cap)
         snprintf(err, cap, "clients.count must be between 0 and %d", WORLD_CLIENTS_MAX);
         return NULL;
     }
-    dsim_world *w = world_alloc(cfg, cfg->nodes + cfg->workload.count);
+    for (int k = 0; k < cfg->twins_len; k++) {
+        bool dup = false;
+        for (int j = 0; j < k; j++)
+            dup = dup || cfg->twins[j] == cfg->twins[k];
+        if (cfg->twins[k] < 0 || cfg->twins[k] >= cfg->nodes || dup) {
+            snprintf(err, cap, "twins: n%d is not a node of the cluster, or is twinned twice", cfg->twins[k] + 1);
+            return NULL;
+        }
+    }
+    dsim_world *w = world_alloc(cfg, cfg->nodes + cfg->workload.count + cfg->twins_len);
     if (!w) {
         snprintf(err, cap, "out of memory making a world of %d nodes", cfg->nodes);
         return NULL;
@@ -191,7 +210,7 @@ dsim_world *world_create(const world_config *cfg, char *err, size_t cap)
         world_free(w);
         return NULL;
     }
-    DSIM_ASSERT(w->net.endpoints == w->nodes_len + w->clients_len);
+    DSIM_ASSERT(w->net.endpoints == w->nodes_len + w->clients_len + w->twins_len);
     return w;
 }
 
@@ -200,7 +219,7 @@ void world_start(dsim_world *w)
     if (w->started)
         return;
     w->started = true;
-    for (int i = 0; i < w->nodes_len; i++)
+    for (int i = 0; i < w->slots_len; i++)
         if (w->nodes[i].status == NODE_UP)
             node_boot(&w->nodes[i]);
     clients_start(w);
@@ -218,8 +237,9 @@ void world_free(dsim_world *w)
         if (it.kind == EV_DELIVER)
             net_msg_release(w, it.ptr);
     DSIM_ASSERT(queue_len(&w->q) == 0);
-    for (int i = 0; w->nodes && i < w->nodes_len; i++)
-        node_free(&w->nodes[i]);
+    for (int i = 0; w->nodes && i < w->slots_len; i++)
+        if (w->nodes[i].w)   /* a half-made world stops at the first slot not made */
+            node_free(&w->nodes[i]);
     free(w->nodes);
     clients_free(w);
     net_free(w);
@@ -232,8 +252,10 @@ void world_free(dsim_world *w)
     free(w->hist);
     free(w->timers);
     free(w->timers_free);
-    json_decref(w->emits_pending);
-    json_decref(w->emitted);
+    for (uint32_t i = 0; i < w->emitted_len; i++)
+        json_decref(w->emitted[i].fields);
+    free(w->emitted);
+    json_decref(w->emitted_json);
     json_decref(w->faults);
     json_decref(w->warnings);
     free(w->invariant_violation);
@@ -288,8 +310,9 @@ static void dispatch(dsim_world *w, queue_item *it)
     switch (it->kind) {
     case EV_DELIVER: {
         wmsg *m = it->ptr;
-        if (m->to < w->nodes_len && w->nodes[m->to].status == NODE_PAUSED) {
-            node_dispatch(&w->nodes[m->to], it);   /* defers it */
+        int slot = world_ep_slot(w, m->to);
+        if (slot >= 0 && w->nodes[slot].status == NODE_PAUSED) {
+            node_dispatch(&w->nodes[slot], it);   /* defers it */
             return;
         }
         net_deliver(w, m);
@@ -298,7 +321,7 @@ static void dispatch(dsim_world *w, queue_item *it)
     case EV_TIMER:
     case EV_RESUME:
         DSIM_ASSERT(it->node >= 0);
-        DSIM_ASSERT(it->node < w->nodes_len);
+        DSIM_ASSERT(it->node < w->slots_len);
         node_dispatch(&w->nodes[it->node], it);
         return;
     case EV_CLIENT_NEXT:

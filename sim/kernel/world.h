@@ -68,7 +68,10 @@ enum { NODE_UP = DSIM_NODE_UP, NODE_PAUSED = DSIM_NODE_PAUSED, NODE_CRASHED = DS
 
 struct dsim_node {
     dsim_world *w;
-    int id;
+    int id;                     /* the identity: what peers address, the signing key */
+    int slot;                   /* this instance's index in w->nodes */
+    int ep;                     /* this instance's network endpoint */
+    int twin;                   /* the other instance of the identity's slot, or -1 */
     int status;                 /* NODE_* */
     uint32_t incarnation;       /* bumps on crash: stale timers/messages die */
     uint32_t pause_gen;         /* bumps on each pause/resume */
@@ -117,7 +120,21 @@ typedef struct timer_slot {    /* a protocol timer, addressed by dsim_timer_id *
 typedef struct script script;
 
 typedef dsim_call_fn world_call_fn;
-typedef void (*world_emit_fn)(dsim_world *w, int node, const char *name, json_t *fields);
+/* Hands a protocol event to the script: 'fields' (NULL for none, borrowed)
+** as the protocol gave them; the script adds "name" and "node". */
+/* 'node' is the identity, 'ep' the endpoint of the instance that acted
+** (a twin's differs from its identity's). */
+typedef void (*world_emit_fn)(dsim_world *w, int node, int ep, const char *name, const json_t *fields);
+/* One protocol event (dsim_emit): 'name' is the row of the protocol's
+** events table (static), 'fields' a reference or NULL. Kept as is: the JSON
+** form is built only for the checks that read it (world_emitted). */
+typedef struct world_emit_rec {
+    int64_t t;
+    int32_t node;
+    int32_t ep;
+    const char *name;
+    json_t *fields;
+} world_emit_rec;
 
 struct workload_cfg {
     const char *name;           /* a name in the workload registry */
@@ -141,6 +158,7 @@ struct workload_cfg {
     int carry;                  /* resize: messages carry the upload's session token */
     int accounts, balance;      /* bank: accounts and each one's opening balance */
     int transfer_max;           /* bank: amounts drawn in 1..transfer_max */
+    int remove_pct;             /* set: percent of operations that remove an element */
 };
 
 typedef struct world_stats {
@@ -165,6 +183,10 @@ typedef struct world_config {
     int nodes;
     uint64_t seed;
     const json_t *options;      /* given option values by name (and "bug"); NULL: none */
+    /* Twins (docs/DESIGN.md "Twins"): node ids (0-based, distinct) that get
+    ** a second instance with the same identity and key; NULL: none. */
+    const int *twins;
+    int twins_len;
     workload_cfg workload;      /* the clients and their workload; count 0: none */
     /* the network at start: 'net_set' applied as c:net would, to every link
     ** (net_from NULL) or from each of 'net_from' to each of 'net_to' */
@@ -190,8 +212,11 @@ struct dsim_world {
     const dsim_protocol *proto;
     json_t *options;            /* validated option values, by name */
     char bug[64];
-    int nodes_len;
-    dsim_node *nodes;
+    int nodes_len;              /* identities: what protocols count and address */
+    dsim_node *nodes;           /* slots: identity i's first instance at i, twins from nodes_len */
+    int slots_len;              /* nodes_len + twins_len */
+    int twins_len;
+    int twin_ep0;               /* endpoint of slot nodes_len (after the clients) */
     int clients_len;
     client *clients;
     workload_cfg workload;
@@ -227,7 +252,8 @@ struct dsim_world {
     /* invariants */
     void *checker_state;        /* proto->checker_state_size bytes; never zeroed by crashes */
     int in_protocol;            /* inside a node callback: the checker's state is off limits */
-    int acting;                 /* the node whose callback runs, or -1 */
+    int acting;                 /* the slot whose callback runs, or -1 */
+    const dsim_op *request;     /* the request its on_request handles, or NULL */
     int invariants_every;       /* check after every N events; 0: off */
     char *invariant_violation;  /* first one seen, owned */
     int64_t invariant_violation_t;
@@ -243,16 +269,39 @@ struct dsim_world {
     uint32_t timers_len, timers_cap;
     uint32_t *timers_free;
     uint32_t timers_free_len;
-    /* every protocol event of the run, in order: [{t, node, name, fields}] */
-    json_t *emitted;
-    /* protocol events waiting to reach the script (c:on) */
-    json_t *emits_pending;
+    /* every protocol event of the run, in order (world_emitted gives them
+    ** as JSON, built only when a check asks) */
+    world_emit_rec *emitted;
+    uint32_t emitted_len, emitted_cap;
+    json_t *emitted_json;       /* world_emitted's answer, kept */
+    /* protocol events waiting to reach the script (c:on): emitted[from..] */
+    uint32_t emits_pending_from;
+    bool emits_pending;
     /* payload pool, by power-of-two size class */
     wmsg *pool_free[24];
     uint64_t pool_bytes;
     void **pool_blocks;         /* every slab and buffer allocated, for world_free */
     uint32_t pool_blocks_len, pool_blocks_cap;
 };
+
+/* Slots, identities and endpoints (docs/DESIGN.md "Twins"): endpoints
+** 0..nodes-1 are the identities' first instances (slot = endpoint = id),
+** then the clients, then the twins' instances (slot nodes_len + k). */
+static inline int world_ep_slot(const dsim_world *w, int ep)
+{
+    DSIM_ASSERT(ep >= 0 && ep < w->net.endpoints);
+    if (ep < w->nodes_len)
+        return ep;
+    if (ep < w->twin_ep0)
+        return -1;   /* a client */
+    return ep - w->twin_ep0 + w->nodes_len;
+}
+/* The identity an endpoint speaks for, or -1 for a client. */
+static inline int world_ep_id(const dsim_world *w, int ep)
+{
+    int slot = world_ep_slot(w, ep);
+    return slot < 0 ? -1 : w->nodes[slot].id;
+}
 
 /* world.c */
 /* The kernel's defaults: limits, invariants after every event, no clients. */
@@ -283,6 +332,10 @@ static inline void world_fp(dsim_world *w, uint64_t x)
     w->fingerprint = h ^ (h >> 32);
 }
 void world_fp_bytes(dsim_world *w, const void *p, size_t len);
+/* Every protocol event of the run so far, in order, as a JSON array of
+** {t, node, name, fields} (node 1-based; fields only when given); owned by
+** the world, valid until the next event. */
+json_t *world_emitted(dsim_world *w);
 /* Around a protocol callback of node 'id': the checker's state goes off
 ** limits and 'acting' names the node (dsim_sign checks it). */
 static inline int world_enter(dsim_world *w, int id)
@@ -305,7 +358,8 @@ void world_warn(dsim_world *w, const char *fmt, ...) __attribute__((format(print
 int options_build(dsim_world *w, json_t *given, char *err, size_t cap);
 
 /* node.c */
-int node_init(dsim_world *w, dsim_node *n, int id);
+/* Slot 'slot' of the world as an instance of identity 'id' at endpoint 'ep'. */
+int node_init(dsim_world *w, dsim_node *n, int slot, int id, int ep);
 void node_free(dsim_node *n);
 void node_boot(dsim_node *n);
 void node_crash(dsim_node *n, bool tear);
@@ -328,6 +382,11 @@ int net_init(dsim_world *w, int endpoints);
 void net_free(dsim_world *w);
 void net_send(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
               const void *data, uint32_t len, uint64_t id);
+/* A send from endpoint 'from' to node identity 'to': one copy to each of
+** its instances (the first with 'id', a twin's with a fresh one); a node's
+** send to its own identity reaches only itself. */
+void net_send_node(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
+                   const void *data, uint32_t len, uint64_t id);
 void net_deliver(dsim_world *w, wmsg *m);
 /* A send that the sender itself suppresses (a Byzantine node's): counted,
 ** fingerprinted and traced as a send, then dropped with 'why'. */

@@ -434,7 +434,7 @@ void script_run(const script_config *cfg, script_result *r)
     if (st == LUA_OK) {
         lua_sethook(L, budget_hook, LUA_MASKCOUNT, SCRIPT_HOOK_COUNT);
         lua_pushcfunction(L, script_error_handler);
-        st = luaL_loadfilex(L, cfg->path, "t");
+        st = script_load_chunk(L, cfg->path);
     }
     if (st == LUA_OK)
         st = lua_pcall(L, 0, 0, 1);

@@ -66,9 +66,28 @@ int script_node_in(lua_State *L, int idx, int nodes)
     return (int)k - 1;
 }
 
+/* "nK'": identity K's twin instance (cluster twins); its slot, or -1 when
+** the argument is not of that form. */
+static int twin_slot_arg(lua_State *L, int idx, dsim_world *w)
+{
+    if (lua_type(L, idx) != LUA_TSTRING)
+        return -1;
+    const char *s = lua_tostring(L, idx);
+    size_t len = strlen(s);
+    if (len < 3 || s[0] != 'n' || s[len - 1] != '\'')
+        return -1;
+    char *end = NULL;
+    long k = strtol(s + 1, &end, 10);
+    int slot = k >= 1 && k <= dsim_node_count(w) && end == s + len - 1 ? dsim_twin_slot(w, (int)k - 1) : -1;
+    if (slot < 0)
+        return luaL_error(L, "bad node %s: n%d has no twin (dsim.cluster{twins = ...})", s, (int)k);
+    return slot;
+}
+
 int script_node_arg(lua_State *L, int idx, dsim_world *w)
 {
-    return script_node_in(L, idx, dsim_node_count(w));
+    int twin = twin_slot_arg(L, idx, w);
+    return twin >= 0 ? twin : script_node_in(L, idx, dsim_node_count(w));
 }
 
 /* A node as above, or a client "cK"; the endpoint. */
@@ -87,6 +106,9 @@ int script_endpoint_in(lua_State *L, int idx, int nodes, int clients)
 
 int script_endpoint_arg(lua_State *L, int idx, dsim_world *w)
 {
+    int twin = twin_slot_arg(L, idx, w);
+    if (twin >= 0)
+        return dsim_slot_endpoint(w, twin);
     return script_endpoint_in(L, idx, dsim_node_count(w), dsim_client_count(w));
 }
 

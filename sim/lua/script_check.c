@@ -75,7 +75,7 @@ static json_t *check_mutex_run(dsim_world *w, const char *name, const json_t *ar
     json_t *a = json_is_object(args) ? json_deep_copy(args) : json_object();
     json_object_set_new(a, "t_end", json_integer((json_int_t)w->now));
     json_t *report = json_object();
-    check_verdict v = check_mutex(w->emitted, a, report);
+    check_verdict v = check_mutex(world_emitted(w), a, report);
     json_decref(a);
     if (v == CHECK_BAD_INPUT) {
         snprintf(err, cap, "%s", json_string_value(json_object_get(report, "error")));
@@ -90,7 +90,7 @@ static json_t *check_zk_run(dsim_world *w, const char *name, const json_t *args,
 {
     (void)name;
     json_t *report = json_object();
-    if (check_zk(w->emitted, args, report, err, cap) == CHECK_BAD_INPUT) {
+    if (check_zk(world_emitted(w), args, report, err, cap) == CHECK_BAD_INPUT) {
         json_decref(report);
         return NULL;
     }

@@ -170,7 +170,7 @@ static void net_forge(lua_State *L, int t, world_config *cfg)
 static void parse_cluster(lua_State *L, script *s, world_config *cfg)
 {
     static const char *const keys[] = {"protocol", "nodes", "options", "net", "clients",
-                                       "invariants", "limits", NULL};
+                                       "invariants", "limits", "twins", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     script_only_keys(L, 1, "dsim.cluster", keys);
     world_config_defaults(cfg);
@@ -181,6 +181,24 @@ static void parse_cluster(lua_State *L, script *s, world_config *cfg)
                            "dsim.cluster: unknown protocol '%s' (see: dsim list)", pname);
     cfg->nodes = (int)script_int_field(L, 1, "nodes", 3, 1, WORLD_NODES_MAX, "dsim.cluster");
     cfg->seed = s->cfg->seed;
+    if (lua_getfield(L, 1, "twins") != LUA_TNIL) {   /* twins = {"n1", ...}: docs/DESIGN.md "Twins" */
+        int t = lua_gettop(L);
+        if (!lua_istable(L, t))
+            script_field_error(L, "dsim.cluster", "twins", "dsim.cluster: 'twins' must be a list of nodes, "
+                               "e.g. {\"n1\"}");
+        int len = (int)lua_rawlen(L, t);
+        if (len > cfg->nodes)
+            script_field_error(L, "dsim.cluster", "twins", "dsim.cluster: 'twins' lists %d nodes of %d",
+                               len, cfg->nodes);
+        int *ids = lua_newuserdatauv(L, sizeof(int) * (size_t)(len ? len : 1), 0);   /* stays on the stack */
+        for (int i = 0; i < len; i++) {
+            lua_rawgeti(L, t, i + 1);
+            ids[i] = script_node_in(L, -1, cfg->nodes);
+            lua_pop(L, 1);
+        }
+        cfg->twins = ids;
+        cfg->twins_len = len;
+    }
     lua_getfield(L, 1, "clients");
     parse_workload(L, lua_gettop(L), &cfg->workload);
     lua_getfield(L, 1, "limits");

@@ -60,7 +60,7 @@ static int c_ring(lua_State *L)
 static int c_isolate(lua_State *L)
 {
     script *s = script_cluster_arg(L);
-    dsim_partition_isolate(s->w, script_node_arg(L, 2, s->w));
+    dsim_partition_isolate(s->w, script_node_in(L, 2, dsim_node_count(s->w)));
     return 0;
 }
 
@@ -70,7 +70,7 @@ static int c_bridge(lua_State *L)
     int nodes = dsim_node_count(s->w);
     if (nodes < 3)
         return luaL_error(L, "c:bridge needs at least 3 nodes");
-    dsim_partition_bridge(s->w, lua_isnoneornil(L, 2) ? nodes / 2 : script_node_arg(L, 2, s->w));
+    dsim_partition_bridge(s->w, lua_isnoneornil(L, 2) ? nodes / 2 : script_node_in(L, 2, nodes));
     return 0;
 }
 
@@ -263,7 +263,7 @@ static int c_control(lua_State *L)
 static int membership(lua_State *L, const char *verb)
 {
     script *s = script_cluster_arg(L);
-    int k = script_node_arg(L, 2, s->w);
+    int k = script_node_in(L, 2, dsim_node_count(s->w));
     int via = lua_isnoneornil(L, 3) ? dsim_leader(s->w) : script_node_arg(L, 3, s->w);
     if (via < 0)
         return luaL_error(L, "c:%s: there is no leader now; pass the node to ask", verb);
@@ -279,7 +279,7 @@ static int c_remove_node(lua_State *L) { return membership(L, "remove_node"); }
 static int c_byzantine(lua_State *L)
 {
     script *s = script_cluster_arg(L);
-    int n = script_node_arg(L, 2, s->w);
+    int n = script_node_in(L, 2, dsim_node_count(s->w));   /* an identity: a twin instance runs honest code */
     const char *behaviour = luaL_checkstring(L, 3);
     json_t *params = NULL;
     if (!lua_isnoneornil(L, 4)) {
@@ -305,7 +305,7 @@ static int c_byzantine(lua_State *L)
 static int c_honest(lua_State *L)
 {
     script *s = script_cluster_arg(L);
-    int n = script_node_arg(L, 2, s->w);
+    int n = script_node_in(L, 2, dsim_node_count(s->w));
     if (!dsim_honest(s->w, n, 0))   /* a no-op is likely a scenario mistake */
         world_warn(s->w, "c:honest(%d) ignored: n%d is not Byzantine", n + 1, n + 1);
     return 0;

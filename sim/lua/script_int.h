@@ -130,6 +130,10 @@ void script_net_parse(lua_State *L, int t, const char *what, int nodes, int clie
 void script_field_error(lua_State *L, const char *what, const char *k, const char *fmt, ...);
 
 /* script_run.c: hands protocol events to the c:on handlers */
-void emit_to_lua(dsim_world *w, int node, const char *name, json_t *fields);
+/* script_chunk.c: pushes the scenario's main function compiled once per
+** process (reused while the file is unchanged), or an error message, as
+** luaL_loadfilex does. */
+int script_load_chunk(lua_State *L, const char *path);
+void emit_to_lua(dsim_world *w, int node, int ep, const char *name, const json_t *fields);
 
 #endif

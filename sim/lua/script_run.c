@@ -98,9 +98,8 @@ static int c_on(lua_State *L)
     return 0;
 }
 
-void emit_to_lua(dsim_world *w, int node, const char *name, json_t *fields)
+void emit_to_lua(dsim_world *w, int node, int ep, const char *name, const json_t *fields)
 {
-    (void)node;
     script *s = w->hook_ctx;
     lua_State *L = s->L;
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->on_table);
@@ -111,7 +110,19 @@ void emit_to_lua(dsim_world *w, int node, const char *name, json_t *fields)
             break;
         }
         int ref = luaL_ref(L, LUA_REGISTRYINDEX);
-        lj_push_json(L, fields);
+        if (fields)   /* the fields, then "name" and "node" over them */
+            lj_push_json(L, fields);
+        else
+            lua_newtable(L);
+        lua_pushstring(L, name);
+        lua_setfield(L, -2, "name");
+        lua_pushinteger(L, node + 1);
+        lua_setfield(L, -2, "node");
+        if (ep != node) {   /* a twin instance: which one acted */
+            char buf[16];
+            lua_pushstring(L, endpoint_name(w, ep, buf, sizeof buf));
+            lua_setfield(L, -2, "instance");
+        }
         call_lua(w, ref, 1);
         luaL_unref(L, LUA_REGISTRYINDEX, ref);
     }

@@ -123,7 +123,7 @@ static void draw_lanes(const svg *s)
     const view_trace *vt = s->vt;
     for (int l = 0; l < vt->nodes + vt->clients; l++) {
         char name[16];
-        snprintf(name, sizeof name, "%c%d", l < vt->nodes ? 'n' : 'c', l < vt->nodes ? l + 1 : l - vt->nodes + 1);
+        view_lane_name(vt, l, name, sizeof name);
         double top = lane_top(s, l), h = lane_h(s, l);
         fprintf(s->out, "<g class=\"lane\" data-lane=\"%s\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                 "height=\"%.1f\" fill=\"%s\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "

@@ -126,11 +126,30 @@ int view_lane_of(const view_trace *vt, const char *name)
         return -1;
     char *end;
     long k = strtol(name + 1, &end, 10);
-    if (*end || k < 1)
+    if (k < 1)
+        return -1;
+    if (name[0] == 'n' && end[0] == '\'' && end[1] == '\0') {   /* a twin instance */
+        for (int t = 0; t < vt->nodes - vt->ids; t++)
+            if (vt->twin_id[t] == k - 1)
+                return vt->ids + t;
+        return -1;
+    }
+    if (*end)
         return -1;
     if (name[0] == 'n')
-        return k <= vt->nodes ? (int)k - 1 : -1;
+        return k <= vt->ids ? (int)k - 1 : -1;
     return k <= vt->clients ? vt->nodes + (int)k - 1 : -1;
+}
+
+const char *view_lane_name(const view_trace *vt, int lane, char *buf, size_t cap)
+{
+    if (lane < vt->ids)
+        snprintf(buf, cap, "n%d", lane + 1);
+    else if (lane < vt->nodes)
+        snprintf(buf, cap, "n%d'", vt->twin_id[lane - vt->ids] + 1);
+    else
+        snprintf(buf, cap, "c%d", lane - vt->nodes + 1);
+    return buf;
 }
 
 static const char *str(const json_t *e, const char *key)
@@ -407,6 +426,19 @@ static int on_header(view_trace *vt, const json_t *h, char *err, size_t cap)
     if (vt->nodes < 0 || vt->nodes > 100000 || vt->clients < 0 || vt->clients > 100000) {
         snprintf(err, cap, "line 1: bad node or client count");
         return -1;
+    }
+    vt->ids = vt->nodes;
+    const json_t *twins = json_object_get(h, "twins");   /* lanes after the identities' */
+    size_t i;
+    json_t *v;
+    json_array_foreach(twins, i, v) {
+        const char *n = json_string_value(v);
+        long k = n && n[0] == 'n' ? strtol(n + 1, NULL, 10) : 0;
+        if (i >= VT_TWINS_MAX || k < 1 || k > vt->ids) {
+            snprintf(err, cap, "line 1: bad twins (at most %d, each a node n1..n%d)", VT_TWINS_MAX, vt->ids);
+            return -1;
+        }
+        vt->twin_id[vt->nodes++ - vt->ids] = (int)k - 1;
     }
     return 0;
 }

@@ -49,8 +49,12 @@ typedef struct vt_mark {
     char label[VT_LABEL_MAX];
 } vt_mark;
 
+#define VT_TWINS_MAX 64
+
 typedef struct view_trace {
-    int nodes, clients;
+    int nodes, clients;        /* node lanes: the identities, then their twins' instances */
+    int ids;                   /* identities: lanes 0..ids-1 (nodes - ids twins after them) */
+    int twin_id[VT_TWINS_MAX]; /* lane ids + k is identity twin_id[k]'s twin ("n1'") */
     int64_t t_end;
     uint64_t seed;
     char scenario[256], protocol[64];
@@ -69,7 +73,10 @@ typedef struct view_trace {
 ** view_trace_free even after an error. */
 int view_trace_load(view_trace *vt, const char *text, size_t len, char *err, size_t cap);
 void view_trace_free(view_trace *vt);
-/* "n3" -> 2, "c1" -> nodes; -1 when not a lane of this trace. */
+/* "n3" -> 2, "n1'" (a twin) -> its lane, "c1" -> nodes; -1 when not a
+** lane of this trace. */
 int view_lane_of(const view_trace *vt, const char *name);
+/* The lane's name ("n3", "n1'", "c1") into 'buf'; returns 'buf'. */
+const char *view_lane_name(const view_trace *vt, int lane, char *buf, size_t cap);
 
 #endif

@@ -71,8 +71,12 @@
       header: header, summary: null, verdicts: [], events: [], lanes: [], laneIndex: {},
       arrows: [], drops: [], inflight: [], bars: [], spans: [], marks: [], cx: [], tEnd: 0, roles: []
     };
-    var nodes = header.nodes | 0, clients = header.clients | 0, i;
-    for (i = 0; i < nodes; i++) addLane(m, 'n' + (i + 1), 'node');
+    var ids = header.nodes | 0, clients = header.clients | 0, i;
+    var twins = Array.isArray(header.twins) ? header.twins : [];   /* a twin instance: "n1'" */
+    var nodes = ids + twins.length;
+    m.nodeLanes = nodes;
+    for (i = 0; i < ids; i++) addLane(m, 'n' + (i + 1), 'node');
+    for (i = 0; i < twins.length; i++) addLane(m, twins[i] + "'", 'node');
     for (i = 0; i < clients; i++) addLane(m, 'c' + (i + 1), 'client');
     var sends = new Map(), ops = new Map(), opEvents = [], open = [], parts = [];
     for (i = 0; i < nodes; i++) open.push({ crash: null, pause: null, role: null, byz: null });
@@ -338,7 +342,7 @@
   function laneTop(l) { return AXIS_H + model.lanes[l].top - view.y; }
   function laneMid(l) { return laneTop(l) + model.lanes[l].h / 2; }
   function nodeLanesBottom() {
-    var n = model.header.nodes | 0;
+    var n = model.nodeLanes | 0;
     return n ? laneTop(n - 1) + model.lanes[n - 1].h : AXIS_H;
   }
   function cursorT() { return cursor >= 0 && model.events[cursor] ? model.events[cursor].t : Infinity; }
