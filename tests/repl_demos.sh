@@ -41,6 +41,11 @@ expect 1 '"rule":"every read lies between the acknowledged and the attempted sum
 expect 1 "n2 promoted at epoch 2 with LSN 33 (n1 had 36, n2 33, n3 29 at the crash)" repl_failover_pitfalls.lua
 expect 0 "n2 promoted at epoch 2 with LSN 31 (n1 had 33, n2 31, n3 26 at the crash)" repl_failover_pitfalls.lua -D mode=semisync
 expect 1 "n3 promoted at epoch 2 with LSN 26" repl_failover_pitfalls.lua -D mode=semisync -D promote=lagging
+# (d): a load spike, not a crash: the detector fails over from a live leader.
+expect 0 "unnecessary failovers: 1 (failovers whose old leader had not crashed)" repl_failover_pitfalls.lua -D part=spike
+expect 0 "n2 promoted at epoch 2; the old leader n1 was alive (stalled, not dead)" repl_failover_pitfalls.lua -D part=spike
+expect 0 "unnecessary failovers: 0" repl_failover_pitfalls.lua -D part=spike -D fd_timeout=1000
+expect 2 "-D part: crash or spike" repl_failover_pitfalls.lua -D part=load
 # S12: a follower added while writes continue catches up from a snapshot and the log after it.
 expect 0 "n3 caught up to LSN 167 (leader 168), applied 166" repl_add_follower.lua
 expect 1 "High watermark: n3 showed LSN 116 with state" repl_add_follower.lua -D bug=catchup_gap
