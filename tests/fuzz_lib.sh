@@ -7,6 +7,8 @@
 #                          seed SEED with ARGS (a planted bug) shrinks to
 #                          fewer faults (--may-stay: no more), and the
 #                          shrunk schedule replays and still fails
+#   passes WHAT N ARGS...  seeds 1..N with ARGS all pass (WHAT names the
+#                          variant in the messages)
 #   caught < TABLE         every planted bug is caught on its pinned seed
 #                          (the table's format is at the function)
 #   finish NAME            prints the summary line and exits 0 or 1
@@ -53,6 +55,20 @@ shrinks() {
     else
         echo "FAIL: replay of the shrunk schedule exited $rc"
         failures=$((failures + 1))
+    fi
+}
+
+passes() {
+    local what=$1 n=$2 out rc
+    shift 2
+    out=$("$bin" fuzz "$scen" --seeds "1..$n" "$@" 2>&1)
+    rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo "FAIL: $what, seeds 1..$n exited $rc"
+        echo "$out" | grep -E "failed|dsim run" | head -5
+        failures=$((failures + 1))
+    else
+        echo "ok   $what: seeds 1..$n pass"
     fi
 }
 

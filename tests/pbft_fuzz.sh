@@ -14,15 +14,7 @@ scen=${DSIM_SOURCE:?DSIM_SOURCE is not set}/scenarios/fuzz/pbft.lua
 seeds=${PBFT_FUZZ_SEEDS:-300}
 . "$DSIM_SOURCE/tests/fuzz_lib.sh"
 
-out=$("$bin" fuzz "$scen" --seeds "1..$seeds" 2>&1)
-rc=$?
-if [ "$rc" -ne 0 ]; then
-    echo "FAIL: correct pbft (f Byzantine), seeds 1..$seeds exited $rc"
-    echo "$out" | grep -E "failed|dsim run" | head -5
-    failures=$((failures + 1))
-else
-    echo "ok   correct pbft with f Byzantine replicas: seeds 1..$seeds pass"
-fi
+passes "correct pbft with f Byzantine replicas" "$seeds"
 
 # The bound is tight: two Byzantine replicas of four fail.
 out=$("$bin" fuzz "$scen" --seeds 1..10 -D nodes=4 -D byzantine=2 2>&1)

@@ -51,15 +51,7 @@ else
 fi
 
 # PBFT survives one twin (f = 1), not two, and not a quorum one short.
-out=$("$bin" fuzz "$scen" --seeds "1..$seeds" -D twins=1 2>&1)
-rc=$?
-if [ "$rc" -ne 0 ]; then
-    echo "FAIL: pbft with one twin, seeds 1..$seeds exited $rc"
-    echo "$out" | grep -E "failed|dsim run" | head -5
-    failures=$((failures + 1))
-else
-    echo "ok   pbft with one twinned replica: seeds 1..$seeds pass"
-fi
+passes "pbft with one twinned replica" "$seeds" -D twins=1
 out=$("$bin" fuzz "$scen" --seeds 1..10 -D nodes=4 -D twins=2 2>&1)
 rc=$?
 if [ "$rc" -ne 1 ] || ! echo "$out" | grep -q "^failed       10"; then

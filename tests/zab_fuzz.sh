@@ -13,15 +13,7 @@ scen=${DSIM_SOURCE:?DSIM_SOURCE is not set}/scenarios/fuzz/zab.lua
 seeds=${ZAB_FUZZ_SEEDS:-300}
 . "$DSIM_SOURCE/tests/fuzz_lib.sh"
 
-out=$("$bin" fuzz "$scen" --seeds "1..$seeds" 2>&1)
-rc=$?
-if [ "$rc" -ne 0 ]; then
-    echo "FAIL: correct zab, seeds 1..$seeds exited $rc"
-    echo "$out" | grep -E "failed|dsim run" | head -5
-    failures=$((failures + 1))
-else
-    echo "ok   correct zab: seeds 1..$seeds pass"
-fi
+passes "correct zab" "$seeds"
 
 # bug seed check message [args]: the first failing seed of 1..1000 per
 # planted bug at the scenario's defaults (fuzz_lib.sh, caught).
