@@ -200,6 +200,7 @@ void node_boot(dsim_node *n)
 {
     DSIM_ASSERT(n->status == NODE_UP);
     world_fp(n->w, 0xb007 ^ (uint64_t)n->slot);
+    n->booted = true;
     if (n->w->proto->start) {
         int was = world_enter(n->w, n->slot);
         n->w->proto->start(n);
@@ -251,6 +252,7 @@ void node_crash(dsim_node *n, bool tear)
     trace_crash(n, tear);
     world_fp(n->w, 0xc7a5 ^ (uint64_t)n->slot);
     n->status = NODE_CRASHED;
+    n->booted = false;
     n->incarnation++;
     n->pause_gen++;
     deferred_clear(n);
@@ -292,6 +294,8 @@ void node_resume(dsim_node *n)
     n->status = NODE_UP;
     n->pause_gen++;
     trace_node(n, "resume");
+    if (w->started && !n->booted)   /* paused before the world started: it starts now */
+        node_boot(n);
     for (uint32_t i = 0; i < n->deferred_len; i++) {
         queue_item *it = &n->deferred[i];
         uint64_t h = world_push(w, w->now, it);

@@ -73,6 +73,8 @@ struct dsim_node {
     int ep;                     /* this instance's network endpoint */
     int twin;                   /* the other instance of the identity's slot, or -1 */
     int status;                 /* NODE_* */
+    bool booted;                /* started since the last crash (a node paused
+                                ** before the world started boots on resume) */
     uint32_t incarnation;       /* bumps on crash: stale timers/messages die */
     uint32_t pause_gen;         /* bumps on each pause/resume */
     void *state;                /* protocol state block */

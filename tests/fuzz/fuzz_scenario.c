@@ -9,6 +9,7 @@
 ** error message: no crash, no sanitizer report, no hang (the cluster's
 ** limits keep each run small).
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -187,6 +188,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gen g = {.d = data, .n = size};
     put(&g, "");
     scenario(&g);
+    if (getenv("DSIM_FUZZ_SHOW"))   /* the generated scenario, to reproduce a finding */
+        fputs(g.out, stderr);
     const char *path = harness_file((const uint8_t *)g.out, g.len, ".lua");
     json_t *params = json_object();
     uint64_t seed = size ? data[size - 1] : 1;
