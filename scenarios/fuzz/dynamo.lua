@@ -90,7 +90,7 @@ c:at(duration, function()
   c:net { from = servers, to = servers, drop = 0, dup = 0 }
   for i = 1, nodes do
     c:resume(i)
-    if c:state(i).status == "crashed" then c:restart(i) end
+    if c:state(i, "status") == "crashed" then c:restart(i) end
     c:clock(i, { drift = 0 })
   end
 end)
@@ -141,11 +141,11 @@ if aim == "handoff" then
     if c:now() >= duration or down[v] or math.random() >= crash_p then return end
     down[v] = true
     c:after(math.random(0, 5), function()
-      if c:now() >= duration or c:state(v).status == "crashed" then down[v] = nil; return end
+      if c:now() >= duration or c:state(v, "status") == "crashed" then down[v] = nil; return end
       c:crash(v)
       c:after(math.random(20, 600), function()
         down[v] = nil
-        if c:now() < duration and c:state(v).status == "crashed" then c:restart(v) end
+        if c:now() < duration and c:state(v, "status") == "crashed" then c:restart(v) end
       end)
     end)
   end)

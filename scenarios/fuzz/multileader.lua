@@ -119,7 +119,7 @@ local until_ms = c:nemesis { faults = "all", interval = interval, start = interv
 
 -- The cart: adds and removes at random leaders, with an add-wins oracle.
 local adds, observed = {}, {}   -- adds[item] = {tag...}; observed["n.s"] = true
-local function up(n) return c:state(n).status == "up" end
+local function up(n) return c:state(n, "status") == "up" end
 if cart and causal_repl then   -- an op-based remove needs its adds delivered first
   c:every(97, function()
     if c:now() >= duration then return end

@@ -137,13 +137,13 @@ c:at(heal_at, function()
   c:net { drop = 0, dup = 0 }
   for n = 1, nodes do
     c:resume(n)
-    if c:state(n).status == "crashed" then c:restart(n) end
+    if c:state(n, "status") == "crashed" then c:restart(n) end
     c:clock(n, { drift = 0 })
   end
   for _, t in ipairs(twins) do   -- the twin instances too: both stay in the run
     local i = t .. "'"
     c:resume(i)
-    if c:state(i).status == "crashed" then c:restart(i) end
+    if c:state(i, "status") == "crashed" then c:restart(i) end
   end
   for _, n in ipairs(liars) do
     if #steady > 0 then c:byzantine(n, pick(steady)) end

@@ -229,7 +229,7 @@ end
 local function bounce(n, after, down_max)
   c:after(after, function()
     if crashed[n] or c:now() >= heal_at then return end
-    local mine = c:state(n).status ~= "crashed"
+    local mine = c:state(n, "status") ~= "crashed"
     c:crash(n)
     c:after(math.random(1, down_max or 30), function() if mine and not crashed[n] then c:restart(n) end end)
   end)
@@ -329,7 +329,7 @@ c:at(heal_at, function()
   c:net { from = servers, to = servers, drop = 0, dup = 0 }
   for n = 1, nodes do
     c:resume(n)
-    if crashed[n] or c:state(n).status == "crashed" then c:restart(n); crashed[n] = nil end
+    if crashed[n] or c:state(n, "status") == "crashed" then c:restart(n); crashed[n] = nil end
     c:clock(n, { drift = 0 })
   end
 end)

@@ -84,9 +84,9 @@ local until_ms = c:nemesis {
 -- ---- aimed faults -----------------------------------------------------------
 local function bounce(n, after, down)
   c:after(after, function()
-    if c:now() >= heal_at or c:state(n).status == "crashed" then return end
+    if c:now() >= heal_at or c:state(n, "status") == "crashed" then return end
     c:crash(n)
-    c:after(down, function() if c:state(n).status == "crashed" then c:restart(n) end end)
+    c:after(down, function() if c:state(n, "status") == "crashed" then c:restart(n) end end)
   end)
 end
 
@@ -124,7 +124,7 @@ c:at(heal_at, function()
   c:net { drop = 0, dup = 0 }
   for n = 1, nodes do
     c:resume(n)
-    if c:state(n).status == "crashed" then c:restart(n) end
+    if c:state(n, "status") == "crashed" then c:restart(n) end
     c:clock(n, { drift = 0 })
   end
 end)

@@ -79,7 +79,7 @@ c:at(heal_at, function()
   c:net { drop = 0, dup = 0 }
   for n = 1, nodes do
     c:resume(n)
-    if c:state(n).status == "crashed" then c:restart(n) end
+    if c:state(n, "status") == "crashed" then c:restart(n) end
     c:clock(n, { drift = 0 })
   end
 end)
