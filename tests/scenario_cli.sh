@@ -123,5 +123,40 @@ EOF
 if "$bin" run "$tmp/server.lua" >"$tmp/out" 2>"$tmp/err"; then ok "c:leader() falls back to the server role"
 else bad "c:leader() and the server role: $(head -c 300 "$tmp/err")"; fi
 
+# -- dsim.lib: the scenario library compiled in ------------------------------------
+cat >"$tmp/lib.lua" <<'EOF'
+local l = dsim.lib("liveness")
+assert(type(l.phase) == "function" and dsim.lib("liveness") == l, "a module runs once per run")
+local c = dsim.cluster { protocol = "raft", nodes = 3, clients = { count = 1, rate = 20 } }
+local ok, err = pcall(l.phase, c, { nodes = 3 })
+assert(not ok and tostring(err):find("scenarios/lib/liveness.lua:%d+: liveness.phase wants"), tostring(err))
+l.phase(c, { nodes = 3, heal_at = 500, recovery = 1500, until_ms = 2000 })
+c:run { until_ms = 2000 }
+return c:check { "invariants" }
+EOF
+if "$bin" run "$tmp/lib.lua" >"$tmp/out" 2>"$tmp/err"; then ok "dsim.lib loads a module once; its errors name scenarios/lib"
+else bad "dsim.lib: $(head -c 300 "$tmp/err")"; fi
+printf 'dsim.lib("nope")\n' >"$tmp/nolib.lua"
+expect2 "an unknown module names the modules there are" "nolib.lua:1: dsim.lib: no module 'nope' \\(the modules: liveness, scripted_faults\\)" "$tmp/nolib.lua"
+# The liveness phase judges: with no quorum after the heal, the run fails.
+cat >"$tmp/live.lua" <<'EOF'
+local c = dsim.cluster { protocol = "raft", nodes = 3, clients = { count = 1, rate = 20 } }
+c:after(400, function() c:partition { { 1 }, { 2 }, { 3 } } end)   -- cut again after the heal at 300
+dsim.lib("liveness").phase(c, { nodes = 3, heal_at = 300, recovery = 1500, until_ms = 1800 })
+c:run { until_ms = 1800 }
+return c:check { "invariants" }
+EOF
+"$bin" run "$tmp/live.lua" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "Liveness: " "$tmp/out"; then ok "the liveness phase fails a run with no leader after the heal"
+else bad "liveness phase: exit $rc, $(grep -m1 Liveness "$tmp/out")"; fi
+for scen in raft paxos; do
+    "$bin" run "$src/scenarios/fuzz/$scen.lua" --seed 1 -D faults=partition,bogus >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ $rc -eq 2 ] && grep -q "$scen.lua:[0-9]*: -D faults (nemesis, .*unknown fault kind 'bogus' (the kinds: partition, pause, crash, clock, net)" "$tmp/err"
+    then ok "$scen.lua: an unknown fault kind exits 2 and names the kinds"
+    else bad "$scen.lua -D faults=partition,bogus: exit $rc, $(head -c 300 "$tmp/err")"; fi
+done
+
 echo "scenario_cli: $fails failure(s)"
 [ "$fails" -eq 0 ]

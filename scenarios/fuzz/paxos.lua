@@ -74,83 +74,13 @@ local c = dsim.cluster {
   invariants = every,
 }
 
-local kinds = {}
-for k in string.gmatch((faults == "all" or faults == "nemesis") and "partition,pause,crash,clock,net" or faults, "[^,]+") do
-  kinds[#kinds + 1] = k
-end
-
+-- The scenario's own fault source (-D faults=all or a list of kinds), shared
+-- with raft.lua (scenarios/lib/scripted_faults.lua); 'crashed' holds the
+-- nodes it keeps down until the heal.
 local crashed = {}
 local servers = {}
 for i = 1, nodes do servers[i] = i end
 local function random_node() return math.random(1, nodes) end
-
-local function shuffled()
-  local t = {}
-  for i = 1, nodes do t[i] = i end
-  for i = nodes, 2, -1 do local j = math.random(1, i); t[i], t[j] = t[j], t[i] end
-  return t
-end
-
-local actions = {
-  partition = function()
-    local shape = math.random(1, 7)
-    if shape == 1 then
-      local t, k = shuffled(), math.random(1, nodes - 1)
-      local a, b = {}, {}
-      for i = 1, nodes do if i <= k then a[#a + 1] = t[i] else b[#b + 1] = t[i] end end
-      c:partition { a, b }
-    elseif shape == 2 then c:isolate(random_node())
-    elseif shape == 3 then
-      local a, b = random_node(), random_node()
-      if a ~= b then c:cut(a, b) end
-    elseif shape == 6 and c:leader() then   -- the leader alone; clients reach all
-      local l, rest = c:leader(), {}
-      for i = 1, nodes do if i ~= l then rest[#rest + 1] = i end end
-      c:partition { {l}, rest }
-      if math.random() < 0.5 then   -- and its clock slow, the others fast
-        for i = 1, nodes do c:clock(i, { drift = i == l and -drift_max or drift_max }) end
-      end
-    elseif shape == 4 and nodes >= 3 then c:bridge()
-    elseif shape == 5 and nodes >= 3 then c:ring()
-    else c:heal() end
-  end,
-  pause = function()
-    local n = random_node()
-    if not crashed[n] then c:pause(n, math.random(50, 600)) end
-  end,
-  crash = function()
-    local n = random_node()
-    if not crashed[n] and math.random() < 0.4 then   -- a quick bounce
-      c:crash(n, { tear = math.random() < 0.3 })
-      c:after(math.random(1, 40), function() c:restart(n) end)
-      return
-    end
-    if crashed[n] then
-      c:restart(n); crashed[n] = nil
-    else
-      local down = 0
-      for _ in pairs(crashed) do down = down + 1 end
-      if down < (nodes - 1) // 2 + 1 then
-        c:crash(n, { tear = math.random() < 0.3 }); crashed[n] = true
-      end
-    end
-  end,
-  clock = function()
-    local n, roll = random_node(), math.random(1, 4)
-    if roll == 4 and c:leader() then   -- the leader slow, the others fast
-      for i = 1, nodes do c:clock(i, { drift = i == c:leader() and -drift_max or drift_max }) end
-    elseif roll == 1 then c:clock(n, { drift = math.random(-drift_max, drift_max) })
-    elseif roll == 2 then c:clock(n, { step = math.random(-300, 300) })
-    else c:clock(n, { drift = 0 }) end
-  end,
-  -- Duplication only between servers (see scenarios/fuzz/raft.lua).
-  net = function()
-    local roll = math.random(1, 3)
-    if roll == 1 then c:net { drop = math.random() * 0.1 }
-    elseif roll == 2 then c:net { from = servers, to = servers, dup = math.random() * 0.1 }
-    else c:net { drop = 0 }; c:net { from = servers, to = servers, drop = 0, dup = 0 } end
-  end,
-}
 
 local function bounce(n, after)
   c:after(after, function()
@@ -174,37 +104,14 @@ else
   c:on("chosen", function(ev)
     if c:now() < duration and math.random() < 0.01 then bounce(ev.node, math.random(0, 3)) end
   end)
-  for t = interval, duration - interval, interval do
-    c:at(t, function() actions[kinds[math.random(1, #kinds)]]() end)
-  end
+  dsim.lib("scripted_faults").new(c, { nodes = nodes, servers = servers, drift_max = drift_max, crashed = crashed })
+    .schedule(faults == "all" and "partition,pause,crash,clock,net" or faults, interval, duration,
+              "-D faults (nemesis, all, or a comma list of fault kinds)")
 end
 
--- Liveness phase: everything healed and up.
-local heal_at = duration
-c:at(heal_at, function()
-  c:heal()
-  c:net { drop = 0, dup = 0 }
-  c:net { from = servers, to = servers, drop = 0, dup = 0 }
-  for n = 1, nodes do
-    c:resume(n)
-    if crashed[n] then c:restart(n); crashed[n] = nil end
-    c:clock(n, { drift = 0 })
-  end
-end)
-
-local leader_seen = basic
-c:every(50, function() if c:now() > heal_at and c:leader() then leader_seen = true end end, heal_at)
-
-c:at(duration + recovery - 300, function()
-  local problem = nil
-  if not leader_seen then problem = "no leader within " .. (recovery - 300) .. " ms after healing" end
-  for k, cl in ipairs(c:clients()) do
-    if not problem and not (cl.last_ok_ms and cl.last_ok_ms > heal_at + 1000) then
-      problem = "client c" .. k .. " completed nothing in the liveness phase"
-    end
-  end
-  if problem then c:control(1, "liveness_failed", { why = problem }) end
-end)
+-- Liveness phase: everything healed and up, then judged (scenarios/lib/liveness.lua).
+dsim.lib("liveness").phase(c, { nodes = nodes, servers = servers, crashed = crashed, leader_seen = basic,
+                               heal_at = duration, recovery = recovery, until_ms = duration + recovery })
 c:run { until_ms = duration + recovery }
 -- The workload's default checks (c:workload().checks), a set's judged
 -- linearizably (Multi-Paxos promises it); basic also 'consensus'.

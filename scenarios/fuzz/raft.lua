@@ -137,90 +137,16 @@ local function nemesis()
   }
 end
 
--- ---- the older fault source, drawn here (-D faults=scripted) ---------------
+-- ---- the older fault source (-D faults=scripted) --------------------------
+-- Shared with paxos.lua (scenarios/lib/scripted_faults.lua); 'crashed'
+-- holds the nodes it keeps down until the heal.
 local crashed = {}
-local function shuffled()
-  local t = {}
-  for i = 1, nodes do t[i] = i end
-  for i = nodes, 2, -1 do local j = math.random(1, i); t[i], t[j] = t[j], t[i] end
-  return t
-end
-
-local actions = {
-  partition = function()
-    local shape = math.random(1, 7)
-    if shape == 1 then
-      local t, k = shuffled(), math.random(1, nodes - 1)
-      local a, b = {}, {}
-      for i = 1, nodes do if i <= k then a[#a + 1] = t[i] else b[#b + 1] = t[i] end end
-      c:partition { a, b }
-    elseif shape == 2 then c:isolate(random_node())
-    elseif shape == 3 then
-      local a, b = random_node(), random_node()
-      if a ~= b then c:cut(a, b) end
-    elseif shape == 6 and c:leader() then   -- the leader alone; clients reach all
-      local l, rest = c:leader(), {}
-      for i = 1, nodes do if i ~= l then rest[#rest + 1] = i end end
-      c:partition { {l}, rest }
-      if math.random() < 0.5 then   -- and its clock slow, the others fast
-        for i = 1, nodes do c:clock(i, { drift = i == l and -drift_max or drift_max }) end
-      end
-    elseif shape == 4 and nodes >= 3 then c:bridge()
-    elseif shape == 5 and nodes >= 3 then c:ring()
-    else c:heal() end
-  end,
-  pause = function()
-    local n = random_node()
-    if not crashed[n] then c:pause(n, math.random(50, 600)) end
-  end,
-  crash = function()
-    local n = random_node()
-    if not crashed[n] and math.random() < 0.4 then   -- a quick bounce
-      c:crash(n, { tear = math.random() < 0.3 })
-      c:after(math.random(1, 40), function() c:restart(n) end)
-      return
-    end
-    if crashed[n] then
-      c:restart(n); crashed[n] = nil
-    else
-      local down = 0
-      for _ in pairs(crashed) do down = down + 1 end
-      if down < (nodes - 1) // 2 + 1 then
-        c:crash(n, { tear = math.random() < 0.3 }); crashed[n] = true
-      end
-    end
-  end,
-  clock = function()
-    local n, roll = random_node(), math.random(1, 4)
-    if roll == 4 and c:leader() then   -- the leader slow, the others fast
-      for i = 1, nodes do c:clock(i, { drift = i == c:leader() and -drift_max or drift_max }) end
-    elseif roll == 1 then c:clock(n, { drift = math.random(-drift_max, drift_max) })
-    elseif roll == 2 then c:clock(n, { step = math.random(-300, 300) })
-    else c:clock(n, { drift = 0 }) end
-  end,
-  -- Duplication only between servers: a client that follows a duplicated
-  -- redirect sends its request twice, and after 'redirects' attempts
-  -- records 'fail' although a copy may still be in flight (client.c).
-  net = function()
-    local roll = math.random(1, 3)
-    if roll == 1 then c:net { drop = math.random() * 0.1 }
-    elseif roll == 2 then c:net { from = servers, to = servers, dup = math.random() * 0.1 }
-    else c:net { drop = 0 }; c:net { from = servers, to = servers, drop = 0, dup = 0 } end
-  end,
-}
-
+local sf = dsim.lib("scripted_faults")
+local function shuffled() return sf.shuffled(nodes) end
 local function scripted()
-  local kinds = {}
-  for k in string.gmatch(faults == "scripted" and "partition,pause,crash,clock,net" or faults, "[^,]+") do
-    if not actions[k] then
-      error("-D faults: unknown '" .. k .. "' (nemesis, scripted, or a comma list of: " ..
-            "partition, pause, crash, clock, net)")
-    end
-    kinds[#kinds + 1] = k
-  end
-  for t = interval, duration - interval, interval do
-    c:at(t, function() actions[kinds[math.random(1, #kinds)]]() end)
-  end
+  local list = faults == "scripted" and "partition,pause,crash,clock,net" or faults
+  sf.new(c, { nodes = nodes, servers = servers, drift_max = drift_max, crashed = crashed })
+    .schedule(list, interval, duration, "-D faults (nemesis, scripted, or a comma list of fault kinds)")
 end
 
 -- ---- aimed faults ------------------------------------------------------------
@@ -322,36 +248,11 @@ end
 if faults == "nemesis" then until_ms = nemesis() else scripted() end
 aimed()
 
--- ---- liveness phase: everything healed and up --------------------------------
-c:at(heal_at, function()
-  c:heal()
-  c:net { drop = 0, dup = 0 }
-  c:net { from = servers, to = servers, drop = 0, dup = 0 }
-  for n = 1, nodes do
-    c:resume(n)
-    if crashed[n] or c:state(n, "status") == "crashed" then c:restart(n); crashed[n] = nil end
-    c:clock(n, { drift = 0 })
-  end
-end)
-
-local leader_seen = false
-c:every(50, function() if c:now() > heal_at and c:leader() then leader_seen = true end end, heal_at)
-
--- Liveness: a leader, and an ok for every client after the heal (+1 s),
--- judged shortly before the end so that the invariants check sees it.
--- Not judged when dsim shrink cut the run shorter than the full phase.
-if until_ms >= heal_at + recovery then
-  c:at(heal_at + recovery - 300, function()
-    local problem = nil
-    if not leader_seen then problem = "no leader within " .. (recovery - 300) .. " ms after healing" end
-    for k, cl in ipairs(c:clients()) do
-      if not problem and not (cl.last_ok_ms and cl.last_ok_ms > heal_at + 1000) then
-        problem = "client c" .. k .. " completed nothing in the liveness phase"
-      end
-    end
-    if problem then c:control(1, "liveness_failed", { why = problem }) end
-  end)
-end
+-- ---- liveness phase: everything healed and up, then judged ------------------
+-- (scenarios/lib/liveness.lua) Not judged when dsim shrink cut the run
+-- shorter than the full phase.
+dsim.lib("liveness").phase(c, { nodes = nodes, servers = servers, crashed = crashed,
+                               heal_at = heal_at, recovery = recovery, until_ms = until_ms })
 c:run { until_ms = until_ms }
 -- The workload's default checks (c:workload().checks: those in this
 -- build), a set's judged linearizably: Raft promises it.

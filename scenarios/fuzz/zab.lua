@@ -118,32 +118,8 @@ if aim == "mixed" then
   end)
 end
 
--- ---- liveness phase: everything healed and up --------------------------------
-c:at(heal_at, function()
-  c:heal()
-  c:net { drop = 0, dup = 0 }
-  for n = 1, nodes do
-    c:resume(n)
-    if c:state(n, "status") == "crashed" then c:restart(n) end
-    c:clock(n, { drift = 0 })
-  end
-end)
-
-local leader_seen = false
-c:every(50, function() if c:now() > heal_at and c:leader() then leader_seen = true end end, heal_at)
-
-if until_ms >= heal_at + recovery then
-  c:at(heal_at + recovery - 300, function()
-    local problem = nil
-    if not leader_seen then problem = "no leader established within " .. (recovery - 300) .. " ms after healing" end
-    for k, cl in ipairs(c:clients()) do
-      if not problem and not (cl.last_ok_ms and cl.last_ok_ms > heal_at + 1000) then
-        problem = "client c" .. k .. " completed nothing in the liveness phase"
-      end
-    end
-    if problem then c:control(1, "liveness_failed", { why = problem }) end
-  end)
-end
+-- ---- liveness phase: everything healed and up, then judged (scenarios/lib/liveness.lua).
+dsim.lib("liveness").phase(c, { nodes = nodes, heal_at = heal_at, recovery = recovery, until_ms = until_ms })
 c:run { until_ms = until_ms }
 local checks = c:workload().checks
 checks[#checks + 1] = "invariants"

@@ -123,3 +123,48 @@ int script_load_chunk(lua_State *L, const char *path)
     }
     return luaL_loadbufferx(L, chunk_cache.code, chunk_cache.code_len, path, "b");
 }
+
+/* ---- the scenario library (dsim.lib): compiled once per process too ----- */
+
+extern const char *const script_lib_names[];
+extern const unsigned char *const script_lib_texts[];
+extern const size_t script_lib_lens[];
+
+static chunk_buf lib_code[16];
+
+int script_lib_find(const char *name)
+{
+    for (int i = 0; script_lib_names[i]; i++)
+        if (strcmp(script_lib_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *script_lib_name(int i)
+{
+    DSIM_ASSERT(i >= 0);
+    return script_lib_names[i];
+}
+
+int script_load_lib(lua_State *L, int i)
+{
+    DSIM_ASSERT(i >= 0 && i < (int)(sizeof lib_code / sizeof lib_code[0]));
+    DSIM_ASSERT(script_lib_names[i] != NULL);
+    char chunkname[128];
+    snprintf(chunkname, sizeof chunkname, "@scenarios/lib/%s.lua", script_lib_names[i]);
+    if (!lib_code[i].p) {   /* in a scratch state, as the scenario is */
+        lua_State *C = luaL_newstate();
+        chunk_buf code = {0};
+        bool ok = C && luaL_loadbufferx(C, (const char *)script_lib_texts[i], script_lib_lens[i],
+                                        chunkname, "t") == LUA_OK &&
+                  lua_dump(C, chunk_writer, &code, 0) == 0;
+        if (C)
+            lua_close(C);
+        if (!ok) {   /* out of memory: compile it here, as a file that failed to */
+            free(code.p);
+            return luaL_loadbufferx(L, (const char *)script_lib_texts[i], script_lib_lens[i], chunkname, "t");
+        }
+        lib_code[i] = code;
+    }
+    return luaL_loadbufferx(L, lib_code[i].p, lib_code[i].len, chunkname, "b");
+}

@@ -73,7 +73,7 @@ static int l_pareto(lua_State *L) { return latency_table(L, LATENCY_PARETO, 2); 
 void script_open_dsim(lua_State *L, const script_config *cfg)
 {
     static const luaL_Reg fns[] = {
-        {"cluster", cluster_new}, {"param", l_param},
+        {"cluster", cluster_new}, {"param", l_param}, {"lib", script_dsim_lib},
         {"constant", l_constant}, {"uniform", l_uniform},   {"normal", l_normal},
         {"lognormal", l_lognormal}, {"pareto", l_pareto},
         {NULL, NULL},

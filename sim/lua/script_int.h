@@ -134,6 +134,14 @@ void script_field_error(lua_State *L, const char *what, const char *k, const cha
 ** process (reused while the file is unchanged), or an error message, as
 ** luaL_loadfilex does. */
 int script_load_chunk(lua_State *L, const char *path);
+/* The scenario library (scenarios/lib, compiled in): the index of
+** module 'name' or -1; its name; loads module 'i' as a chunk (compiled
+** once per process), like script_load_chunk. */
+int script_lib_find(const char *name);
+const char *script_lib_name(int i);
+int script_load_lib(lua_State *L, int i);
+/* dsim.lib(name) (script_lib.c). */
+int script_dsim_lib(lua_State *L);
 void emit_to_lua(dsim_world *w, int node, int ep, const char *name, const json_t *fields);
 
 #endif

@@ -1,6 +1,6 @@
 /*
 ** view_assets.h — the viewer's files, compiled into the binary by
-** tools/viewer/embed.c (a meson custom_target; see sim/meson.build).
+** tools/embed.c (a meson custom_target; see sim/view/meson.build).
 ** Each array is NUL-terminated; '_len' excludes the NUL.
 */
 #ifndef DSIM_VIEW_ASSETS_H
