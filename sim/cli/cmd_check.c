@@ -22,6 +22,11 @@
 ** to tell it from both; 2 and 3 already mean bad input and internal error
 ** in dsim, so unknown takes the next code. It is never 0: an undecided
 ** check is not a pass.
+**
+** Environment (internal, for tests/lin_report_cli.sh):
+** DSIM_LIN_RECORDING_ONLY=1 builds a linearizability report from the
+** search that records the longest prefix alone (check.h,
+** 'check_lin_options').
 */
 #include <errno.h>
 #include <stdio.h>
@@ -78,7 +83,11 @@ typedef struct check_model {  /* a model found by name */
 static check_verdict run_linearizable(const check_request *rq, json_t *report, char *err,
                                       size_t cap)
 {
-    check_lin_options lo = {.initial = rq->initial};
+    /* internal: the report's search alone, as before the verdict-only
+    ** search ran first (tests/lin_report_cli.sh compares the two) */
+    const char *rec = getenv("DSIM_LIN_RECORDING_ONLY");
+    check_lin_options lo = {.initial = rq->initial,
+                            .recording_only = rec != NULL && strcmp(rec, "1") == 0};
     return check_linearizable_opts(rq->text, rq->len, rq->source, rq->format, rq->model,
                                    &rq->budget, &lo, report, err, cap);
 }
