@@ -470,15 +470,15 @@ check_verdict lin_check_hist(hist *h, const lin_model *m, const check_budget *bu
 }
 
 check_verdict lin_report_hist(hist *h, const lin_model *m, hist_format fmt,
-                              const check_budget *budget, json_t *report, char *err,
-                              size_t cap)
+                              const check_budget *budget, bool recording_only, json_t *report,
+                              char *err, size_t cap)
 {
     lin_ctx c;
     if (lin_ctx_init(&c, h) != 0) {
         snprintf(err, cap, "%s: out of memory", h->source);
         return CHECK_BAD_INPUT;
     }
-    check_verdict v = run_checks(&c, m, fmt, budget, false, report, err, cap);
+    check_verdict v = run_checks(&c, m, fmt, budget, recording_only, report, err, cap);
     lin_ctx_free(&c);
     return v;
 }
