@@ -455,7 +455,8 @@ int bench_check(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0) {
             printf("usage: dsim bench check [--corpus DIR] [--json] [--repeat N] [--section NAME]...\n"
                    "                        [--files]\n"
-                   "  --files         a line per corpus file (time, verdict, states; always in --json)\n"
+                   "  --files         a line per corpus file (time, verdict, states, verdict only and\n"
+                   "                  with the full report of dsim check; always in --json)\n"
                    "  --section NAME  time only these checkers (lin, causal, txn); default all\n"
                    "  --corpus DIR  Porcupine's corpus (DIR/expected.tsv); default\n"
                    "                $DSIM_SHARED/corpora/porcupine or ../shared/corpora/porcupine,\n"
