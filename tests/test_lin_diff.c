@@ -20,7 +20,8 @@
 ** irrelevant) is tested by this too. Each history's full report (as
 ** 'dsim check' builds it) must also equal the one of the prefix-recording
 ** search alone, with no budget and with a budget of 1 to 12 states
-** ('compare_reports').
+** ('compare_reports'; every history of a model with a 'doomed' test, a
+** quarter of the others, where the report runs one search either way).
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -494,8 +495,10 @@ static void differential(const char *model, uint64_t seed)
                      expect ? "ok" : "violation", (int)v, text);
         expect ? oks++ : fails++;
         hist_free(hs);
-        compare_reports(model, text, expect, 0, h);
-        compare_reports(model, text, expect, 1 + (uint64_t)(h % 12), h);
+        if (m->doomed != NULL || h % 4 == 0) {   /* without one, a single search */
+            compare_reports(model, text, expect, 0, h);
+            compare_reports(model, text, expect, 1 + (uint64_t)(h % 12), h);
+        }
     }
     /* both verdicts must be well represented, or the test proves little */
     assert_true(oks > histories / 10);
