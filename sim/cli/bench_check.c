@@ -129,22 +129,25 @@ static bool time_file(bench *b, const char *text, size_t len, const char *name,
         double t0 = host_seconds();
         hist *h = hist_read(text, len, name, HIST_FMT_AUTO, err, sizeof err);
         double t1 = host_seconds();
-        hist *h2 = h ? hist_read(text, len, name, HIST_FMT_AUTO, err, sizeof err) : NULL;
-        if (h2 == NULL) {
+        if (h == NULL) {
             fprintf(stderr, "dsim bench check: %s\n", err);
-            hist_free(h);
             return false;
         }
         v = lin_check_hist(h, m, NULL, &ft->states, err, sizeof err);
         double t2 = host_seconds();
+        hist_free(h);
+        h = hist_read(text, len, name, HIST_FMT_AUTO, err, sizeof err);   /* read it anew */
+        if (h == NULL) {   /* out of memory: it was read once */
+            fprintf(stderr, "dsim bench check: %s\n", err);
+            return false;
+        }
         json_t *report = json_object();
         double t3 = host_seconds();
-        rv = lin_report_hist(h2, m, fmt, NULL, b->recording_only, report, err, sizeof err);
+        rv = lin_report_hist(h, m, fmt, NULL, b->recording_only, report, err, sizeof err);
         double t4 = host_seconds();
         ft->report_states = (uint64_t)json_integer_value(json_object_get(report, "states"));
         json_decref(report);
         hist_free(h);
-        hist_free(h2);
         tp[r] = (t1 - t0) * 1e3;
         tc[r] = (t2 - t1) * 1e3;
         tr[r] = (t4 - t3) * 1e3;
