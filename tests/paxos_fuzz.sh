@@ -31,17 +31,17 @@ done
 caught <<'SEEDS'
 no_persist_promise 2 invariants Promises:_n1_promised_ballot_1.n1_and_now_holds_none
 ignore_accepted 2 invariants Agreement:
-highest_by_value 50 invariants Agreement:
+highest_by_value 6 invariants Agreement:
 minority_quorum 2 linearizable Agreement:
 bad_flexible_quorums 4 linearizable Agreement:
-stale_leader_read 8 linearizable not_linearizable
-skip_recovery 2 invariants Agreement:
+stale_leader_read 26 linearizable not_linearizable
+skip_recovery 3 invariants Agreement:
 no_persist_promise 2 invariants Promises: -D variant=basic
 ignore_accepted 2 consensus Agreement:_process -D variant=basic
 minority_quorum 5 consensus Agreement:_process -D variant=basic
 bad_flexible_quorums 49 consensus Agreement:_process -D variant=basic
 stale_leader_read 11 strict-serializable strict-serializable:_FAILED -D workload=txn-append
-stale_leader_read 7 counter between_the_acknowledged_and_the_attempted_sums -D workload=counter
+stale_leader_read 13 counter between_the_acknowledged_and_the_attempted_sums -D workload=counter
 SEEDS
 
 replays --seed 5 -D variant=multi
@@ -50,6 +50,6 @@ replays --seed 5 -D variant=basic
 # fewer faults, and the shrunk schedule replays and still fails. (An
 # invariant violation: a linearizability verdict has a host-time budget,
 # which a slow ASan build can run out of during the shrink's trials.)
-shrinks 2 -D bug=skip_recovery
+shrinks 3 -D bug=skip_recovery
 
 finish paxos

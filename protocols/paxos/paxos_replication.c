@@ -16,7 +16,7 @@
 ** Acceptor (learner): a slot is learnt when the leader of ballot b says
 ** its commit passed it and the acceptor holds it at ballot b (a leader
 ** proposes one value per slot per ballot). A reply whose learnt prefix
-** stopped short of what the leader sent and committed sends the leader
+** stopped short of what that Accept sent and committed sends the leader
 ** back to it. Followers behind the leader's snapshot get the snapshot.
 ** A reply moves 'next' only when it extends 'match' contiguously; only
 ** such a reply triggers the next Accept (duplicates must not multiply).
@@ -58,8 +58,12 @@ void paxos_send_accept(dsim_node *n, int peer)
     msg.h.ballot = s->ballot;
     msg.h.commit = s->commit;
     msg.h.round = s->round;
+    /* 'batch' bounds the new commands an Accept carries; the slots recovery
+    ** re-proposes (up to recover_hi) travel in full runs, or a leader that
+    ** recovers hundreds of slots one per round trip starves its clients. */
     uint32_t count = 0;
-    for (uint64_t i = s->next[peer]; i <= s->last && count < (uint32_t)s->cfg.batch; i++) {
+    for (uint64_t i = s->next[peer];
+         i <= s->last && count < (i <= s->recover_hi ? PAXOS_BATCH_MAX : (uint32_t)s->cfg.batch); i++) {
         const paxos_entry *e = paxos_entry_at(s, i);
         DSIM_ASSERT(e != NULL);   /* recovery left no holes above the snapshot */
         msg.e[count] = *e;
@@ -185,7 +189,12 @@ void paxos_on_accepted(dsim_node *n, int from, const paxos_accepted *m)
         s->next[from] = s->match[from] + 1;
         moved = true;
     }
-    uint64_t want = m->sent_commit < s->next[from] - 1 ? m->sent_commit : s->next[from] - 1;
+    /* What this reply's Accept sent and committed (a heartbeat: all sent so
+    ** far). Measured against the leader's 'next' instead, a late or
+    ** duplicated reply would rewind it and start one more stream of
+    ** Accepts that nothing ends: under duplication, an event storm. */
+    uint64_t sent = m->first ? m->last : s->next[from] - 1;
+    uint64_t want = m->sent_commit < sent ? m->sent_commit : sent;
     if (m->commit < want && m->commit + 1 > s->snap) {
         s->next[from] = m->commit + 1;   /* it lacks a slot at this ballot */
         if (s->match[from] > m->commit && s->match[from] <= s->commit0)
