@@ -58,7 +58,7 @@
 --   dsim fuzz scenarios/fuzz/dynamo.lua --seeds 1..1000 -D bug=no_write_back
 --   dsim shrink scenarios/fuzz/dynamo.lua --seed N -D bug=vv_merge_min
 -- Parameters: profile (abd, counter, set, register), bug, nodes, clients,
--- duration, interval, recovery, quiet, aim (handoff, off), crash_p, dc_cuts, and any dynamo option
+-- duration, interval, recovery, quiet, aim (handoff, off), crash_p, dc_cuts, show (true: print the draws), and any dynamo option
 -- (n, r, w, sloppy, read_repair, versioning, anti_entropy, dcs, consistency, ...).
 
 local function pick(list) return list[math.random(1, #list)] end
@@ -136,6 +136,11 @@ if dcs > 1 then
   options.sloppy_after = options.sloppy_after + 60
 end
 if consistency ~= "quorum" then options.consistency = consistency end
+if dsim.param("show", false) then   -- -D show=true: what this seed drew
+  print(string.format("drawn: profile=%s nodes=%d n=%d r=%d w=%d sloppy=%s versioning=%s aim=%s dcs=%d " ..
+                      "consistency=%s dc_cuts=%s", profile, nodes, n, r, w, tostring(sloppy), versioning, aim,
+                      dcs, consistency, tostring(dc_cuts and dcs > 1)))
+end
 local function dc_nodes(d)   -- data centre d (0-based): consecutive ids, as the protocol places them
   local t = {}
   for i = d * nodes // dcs + 1, (d + 1) * nodes // dcs do t[#t + 1] = i end

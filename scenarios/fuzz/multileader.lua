@@ -65,7 +65,8 @@
 --   dsim fuzz scenarios/fuzz/multileader.lua --seeds 1..1000 -D bug=causal_skip
 --   dsim shrink scenarios/fuzz/multileader.lua --seed N -D bug=gcounter_sum_merge
 -- Parameters: bug, nodes, dcs, workload (kv, counter, set), remove (set), duration,
--- quiet, interval, invariants, cart (true/false), failover (true/false), and every multileader
+-- quiet, interval, invariants, cart (true/false), failover (true/false), show
+-- (true: print the draws), and every multileader
 -- option (topology, resolve, counter, delivery, causal, gossip).
 
 local function pick(list) return list[math.random(1, #list)] end
@@ -152,6 +153,11 @@ end
 local failover = dsim.param("failover", #with_followers > 0 and seed_roll() < 1 / 3)
 if failover and #with_followers == 0 then
   error("-D failover=true: no data centre has a follower (nodes=" .. nodes .. ", dcs=" .. dcs .. ")")
+end
+if dsim.param("show", false) then   -- -D show=true: what this seed drew
+  print(string.format("drawn: nodes=%d dcs=%d workload=%s delivery=%s causal=%s resolve=%s counter=%s " ..
+                      "topology=%s failover=%s", nodes, dcs, workload, delivery, tostring(causal), resolve,
+                      counter, options.topology, tostring(failover)))
 end
 if failover then
   local function fail_over()
