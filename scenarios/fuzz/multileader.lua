@@ -30,7 +30,8 @@
 -- acknowledged write, even the reading client's own. So those seeds drop
 -- the one-leader checks and the causal check and keep what failover
 -- promises: nothing acknowledged is lost (the counter, set and cart
--- checks on the converged state), convergence, the invariants. The gate
+-- checks on the converged state), convergence, the invariants, and after
+-- the quiet phase every node routes each data centre to one leader. The gate
 -- is a hash of the seed, not a math.random draw, and the failover's draws
 -- come after every other set-up draw: a seed without failover runs
 -- exactly as before.
@@ -278,6 +279,17 @@ c:at(until_ms - 1, function()
     if not up(n) then problem = "n" .. n .. " is not up after the quiet phase" end
   end
   local kv = c:state(1).kv
+  if not problem and failover then   -- the announcements reached everyone: one view of the leaders
+    local first = c:state(1).leaders
+    for n = 2, nodes do
+      for d, l in ipairs(c:state(n).leaders) do
+        if not problem and l ~= first[d] then
+          problem = "Leaders: n1 routes DC" .. d .. " to n" .. first[d] .. ", n" .. n .. " to n" .. l ..
+                    " after the quiet phase"
+        end
+      end
+    end
+  end
   if not problem and cart and causal_repl then
     for item = 1, 4 do
       local want = false
