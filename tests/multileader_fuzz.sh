@@ -54,6 +54,21 @@ else
     echo "ok   seed 18: n6 takes DC2 over from n4, n4 steps down and hands over; checks pass"
 fi
 
+# Seed 41 with -D failover=true once ended with two leaders of DC1: n1
+# and then n2 were failed over at epoch 2 (n2 had not heard of n1's), and
+# neither took the other's announcement. Equal epochs are ordered by
+# leader id now; the scenario checks one view of the leaders at the end
+# (and the kernel judges the state a run ends in, where that check lands).
+out=$("$bin" run "$scen" --seed 41 -D failover=true --trace "$fuzz_tmp/t41.jsonl" 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] || [ "$(grep -c '"name":"failover","fields":{"dc":1,"from":3,"epoch":2}' "$fuzz_tmp/t41.jsonl")" -ne 2 ]; then
+    echo "FAIL: seed 41 -D failover=true (two failovers at one epoch) exited $rc:"
+    echo "$out" | grep -E "verdicts|Leaders|error"
+    failures=$((failures + 1))
+else
+    echo "ok   seed 41 -D failover=true: two failovers at epoch 2, one leader in the end"
+fi
+
 # Seed 16717 once failed convergence on the correct protocol: the set
 # workload's removes under ops delivery without causal order (a remove
 # overtook the add it saw). Removes are drawn only under causal
