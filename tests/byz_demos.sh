@@ -10,72 +10,47 @@ demos=${DSIM_SOURCE:?DSIM_SOURCE is not set}/scenarios/demos
 failures=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-# expect RC SCENARIO [ARGS...]: dsim run must exit with RC; its output is
-# kept in $tmp/out for 'has'.
-expect() {
-    local want=$1 scen=$2
-    shift 2
-    "$bin" run "$demos/$scen" "$@" > "$tmp/out" 2>&1
-    local rc=$?
-    last="$scen $*"
-    if [ "$rc" -ne "$want" ]; then
-        echo "FAIL: dsim run $last exited $rc, expected $want"
-        tail -25 "$tmp/out"
-        failures=$((failures + 1))
-    else
-        echo "ok   $last -> $rc"
-    fi
-}
-
-has() {
-    local t
-    for t in "$@"; do
-        if ! grep -qF -- "$t" "$tmp/out"; then
-            echo "FAIL: dsim run $last: no '$t' in the output"
-            failures=$((failures + 1))
-        fi
-    done
-}
+# shellcheck source=tests/demos_lib.sh
+. "$DSIM_SOURCE/tests/demos_lib.sh"
 
 fingerprint() {
     "$bin" run "$@" --json 2>/dev/null | grep -o '"fingerprint": *"[0-9a-f]*"'
 }
 
 # B1: OM(1) — three generals with one traitor fail, four succeed.
-expect 1 byzantine_generals.lua
+run_demo 1 byzantine_generals.lua
 has "invariants: fail" "IC2 (validity): the commander n1 is loyal and ordered attack, but loyal n2 decided retreat" \
     "n3 (traitor) decides attack"
-expect 0 byzantine_generals.lua -D traitor=1          # a traitorous commander: retreating is allowed
-expect 0 byzantine_generals.lua -D generals=4
+run_demo 0 byzantine_generals.lua -D traitor=1          # a traitorous commander: retreating is allowed
+run_demo 0 byzantine_generals.lua -D generals=4
 has "n2 decides attack" "n3 decides attack" "invariants: ok"
-expect 0 byzantine_generals.lua -D generals=4 -D traitor=1
-expect 0 byzantine_generals.lua -D generals=4 -D traitor=2
-expect 0 byzantine_generals.lua -D generals=3 -D traitor=0   # no traitor
+run_demo 0 byzantine_generals.lua -D generals=4 -D traitor=1
+run_demo 0 byzantine_generals.lua -D generals=4 -D traitor=2
+run_demo 0 byzantine_generals.lua -D generals=3 -D traitor=0   # no traitor
 # forging the sender breaks OM(1)'s assumption A2: four generals fail
-expect 1 byzantine_generals.lua -D generals=4 -D forge=true
+run_demo 1 byzantine_generals.lua -D generals=4 -D forge=true
 has "n4 is a traitor that forges the others' relays" "loyal n2 decided retreat" "byzantine n4: forger"
 "$bin" run "$demos/byzantine_generals.lua" -D generals=4 -D forge=true -D net_forge=false --trace "$tmp/f.jsonl" >"$tmp/out" 2>&1
 if [ $? -eq 0 ] && grep -q '"why":"forged"' "$tmp/f.jsonl"; then echo "ok   authenticated channels drop the forgeries"
 else echo "FAIL: a forger on authenticated channels: $(tail -3 "$tmp/out")"; failures=$((failures + 1)); fi
 # B2: Raft with one liar.
-expect 1 raft_liar.lua
+run_demo 1 raft_liar.lua
 has "byzantine n3: double_vote" "Election Safety: n2 and n1 were both leaders of term 2"
-expect 0 raft_liar.lua -D liar=false
-expect 1 raft_liar.lua -D lie=fake_last_term
+run_demo 0 raft_liar.lua -D liar=false
+run_demo 1 raft_liar.lua -D lie=fake_last_term
 has "Leader Completeness: n3 leads term 5 without index 45 (term 1), committed in an earlier term" \
     "linearizable: fail"
-expect 0 raft_liar.lua -D lie=fake_last_term -D liar=false
-expect 1 raft_liar.lua -D lie=split_entries
+run_demo 0 raft_liar.lua -D lie=fake_last_term -D liar=false
+run_demo 1 raft_liar.lua -D lie=split_entries
 has "Log Matching: n1 and n2 both hold index 2 of term 1 but their logs differ before it"
-expect 0 raft_liar.lua -D lie=split_entries -D liar=false
-expect 2 raft_liar.lua -D lie=no_such_lie
+run_demo 0 raft_liar.lua -D lie=split_entries -D liar=false
+run_demo 2 raft_liar.lua -D lie=no_such_lie
 has "raft_liar.lua:" "unknown Byzantine behaviour 'no_such_lie' for protocol 'raft'"
 # B4: a forged fencing token.
-expect 1 lock_forged_token.lua
+run_demo 1 lock_forged_token.lua
 has "storage: n3 writes with token 1000033: accepted" \
     "n3 wrote at 1702.000 ms with token 1000033, but was granted 33: a forged token, and the storage accepted it"
-expect 0 lock_forged_token.lua -D liar=false
+run_demo 0 lock_forged_token.lua -D liar=false
 has "storage: n3 writes with token 33: REJECTED (stale token)"
 
 # the generals fuzz scenario: one traitor among 4..7 passes; 3 generals fail

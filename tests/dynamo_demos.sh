@@ -27,6 +27,25 @@ expect 1 "lost-update: fail" dynamo_lww_skew.lua -D workload=register
 expect 1 "no read after an acknowledged write returns a value that write overwrote" dynamo_lww_skew.lua -D workload=register
 expect 0 "lost-update: ok" dynamo_lww_skew.lua -D workload=register -D skew=0
 expect 0 "lost-update: ok" dynamo_lww_skew.lua -D workload=register -D versioning=vv
+# The same check on the recorded history, from dsim check.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for skew in 3 0; do
+    "$bin" run "$demos/dynamo_lww_skew.lua" -D workload=register -D skew=$skew --history "$tmp/h$skew.jsonl" >/dev/null 2>&1
+done
+"$bin" check --check lost-update --every-read "$tmp/h3.jsonl" >"$tmp/out" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && grep -q "lost-update: FAIL" "$tmp/out" && grep -q "forgotten: a later read returned" "$tmp/out"; then
+    echo "ok   dsim check --check lost-update --every-read: the skewed history fails"
+else echo "FAIL: dsim check --check lost-update on the skewed history exited $rc"; cat "$tmp/out"; failures=$((failures + 1)); fi
+"$bin" check --check lost-update --every-read "$tmp/h0.jsonl" >"$tmp/out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && grep -q "lost-update: ok" "$tmp/out"; then echo "ok   dsim check --check lost-update: no skew, no loss"
+else echo "FAIL: dsim check --check lost-update without skew exited $rc"; cat "$tmp/out"; failures=$((failures + 1)); fi
+"$bin" check --check register --every-read "$tmp/h0.jsonl" >"$tmp/out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q -- "--every-read applies to --check lost-update only" "$tmp/out"; then echo "ok   --every-read elsewhere is a usage error"
+else echo "FAIL: --every-read with --check register exited $rc"; failures=$((failures + 1)); fi
 # S21: concurrent carts: vv merges, lww and overwrite lose acknowledged adds.
 expect 0 "set-full: ok, convergence: ok" dynamo_concurrent_writes.lua
 expect 1 "set-full: fail, convergence: ok" dynamo_concurrent_writes.lua -D versioning=lww

@@ -113,6 +113,12 @@ assert len(fs) == 24 and len({f['file'] for f in fs}) == 24, fs
 assert all(f['verdict'] in ('ok', 'fail') and f['states'] > 0 and f['check_ms'] >= 0
            and 0 <= f['check_ms_min'] <= f['check_ms'] + 1e-9 for f in fs), fs
 assert sum(f['states'] for f in fs) == d['dsim']['states'], d['dsim']
+# and with the full report of dsim check: cas-register has no doomed test,
+# so it is the one search, with the same states
+assert all(f['report_states'] == f['states'] and 0 <= f['report_ms_min'] <= f['report_ms'] + 1e-9
+           for f in fs), fs
+assert sum(f['report_states'] for f in fs) == d['dsim']['report_states'], d['dsim']
+assert d['dsim']['report_ms_total'] > 0 and 'c50_ok_report_ms' in d, d
 assert any(f['verdict'] == 'fail' for f in fs) and any(f['verdict'] == 'ok' for f in fs), fs
 " "$T/out" || { echo "FAIL: bench check on generated histories: exit $rc"; head -5 "$T/err"; failures=$((failures + 1)); }
 

@@ -14,90 +14,74 @@ demos=$src/scenarios/demos
 fuzz=$src/scenarios/fuzz/lock.lua
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
+# shellcheck source=tests/demos_lib.sh
+. "$DSIM_SOURCE/tests/demos_lib.sh"
+failures=0
 ok() { printf 'ok   %s\n' "$1"; }
-bad() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
-
-# expect CODE DEMO [ARGS...]: the demo exits with CODE.
-expect() {
-    local want=$1 demo=$2
-    shift 2
-    "$bin" run "$demos/$demo" "$@" > "$tmp/out" 2> "$tmp/err"
-    local rc=$?
-    if [ "$rc" = "$want" ]; then ok "$demo $* exits $want"; else bad "$demo $* exits $rc, not $want"; cat "$tmp/err"; fi
-}
-
-# has TEXT...: the last demo's stdout holds each TEXT (a fixed string): the
-# failing check, the checker's reason, the demo's own report.
-has() {
-    local t
-    for t in "$@"; do
-        grep -qF -- "$t" "$tmp/out" && ok "  prints: $t" || bad "  no '$t' in the output"
-    done
-}
+bad() { printf 'FAIL %s\n' "$1"; failures=$((failures + 1)); }
 
 # L1
-expect 1 lock_setnx_expire.lua -D bug=setnx_expire
+run_demo 1 lock_setnx_expire.lua -D bug=setnx_expire
 grep -q 'was still waiting' "$tmp/out" && ok "L1 names the stuck waiter" || bad "L1 report has no stuck waiter"
 has "mutex: fail" "n3 crashes between SETNX and EXPIRE: the key has no expiry" "n4 asked"
-expect 0 lock_setnx_expire.lua
+run_demo 0 lock_setnx_expire.lua
 has "why it passes: n3's key expired 500 ms after it was set" "n4 got the lock at 616.0 ms"
 # L2
-expect 1 lock_wrong_unlock.lua -D bug=unsafe_unlock
+run_demo 1 lock_wrong_unlock.lua -D bug=unsafe_unlock
 grep -q 'mutex: FAILED (2 violations)' "$tmp/out" && ok "L2 bug: A∩B and B∩C" || bad "L2 bug: not two overlaps"
 has "n3's DEL removed n4's lock" "overlapping holders n3/n4, n4/n5"
-expect 1 lock_wrong_unlock.lua
+run_demo 1 lock_wrong_unlock.lua
 grep -q 'mutex: FAILED (1 violation)' "$tmp/out" && ok "L2 compare-and-delete: A∩B only" || bad "L2 cad: not one overlap"
 has "overlapping holders n3/n4:" "Fix: -D renew=true"
-expect 0 lock_wrong_unlock.lua -D renew=true
+run_demo 0 lock_wrong_unlock.lua -D renew=true
 has "why it passes: the watchdog renewed n3's lease"
 # L3
-expect 1 lock_gc_pause.lua
+run_demo 1 lock_gc_pause.lua
 if grep -q 'n3 (token 33' "$tmp/out" && grep -q 'n4 (token 34' "$tmp/out"; then
     ok "L3 names n3/token 33 and n4/token 34"
 else
     bad "L3 report lacks the holders and tokens"
 fi
 has "n3 pauses for 1500 ms" "storage: n3 writes with token 33: accepted" "what happened: the lease"
-expect 0 lock_gc_pause.lua -D fencing=true
+run_demo 0 lock_gc_pause.lua -D fencing=true
 grep -q 'REJECTED' "$tmp/out" && ok "L3 fencing rejects the stale write" || bad "L3 fencing: no rejection"
 has "why it passes: n3 still wrote after its lease ran out"
-expect 1 lock_gc_pause.lua -D renew=true
-expect 1 lock_gc_pause.lua -D variant=zk-lock
-expect 0 lock_gc_pause.lua -D variant=zk-lock -D fencing=true
+run_demo 1 lock_gc_pause.lua -D renew=true
+run_demo 1 lock_gc_pause.lua -D variant=zk-lock
+run_demo 0 lock_gc_pause.lua -D variant=zk-lock -D fencing=true
 # L4
-expect 1 lock_failover.lua
+run_demo 1 lock_failover.lua
 has "mutex: fail" "the master n1 crashes before replicating n4's lock" "n5 holds the lock (token 1000001)" \
     "what happened: the standby never heard of n4's lock"
-expect 0 lock_failover.lua -D fencing=true
+run_demo 0 lock_failover.lua -D fencing=true
 has "storage: n4 writes with token 1: REJECTED" "why it passes: the promoted standby started a new epoch"
 # L5
-expect 1 lock_redlock.lua -D part=a
+run_demo 1 lock_redlock.lua -D part=a
 has 'was still waiting' "n7 has 2 of 5 votes" "n8 has 2 of 5 votes" "n9 has 1 of 5 votes" \
     "every round split the votes 2/2/1"
-expect 0 lock_redlock.lua -D part=a -D retry=10,200
+run_demo 0 lock_redlock.lua -D part=a -D retry=10,200
 has "why it passes:" "random retry delays"
-expect 1 lock_redlock.lua -D part=b
+run_demo 1 lock_redlock.lua -D part=b
 has 'both believed they held the lock' "n3 crashes (aof=everysec" "n3 grants the key to n8" \
     "what happened: n7 and n8 both held the lock from 504.0 ms; n3 granted it to both"
-expect 0 lock_redlock.lua -D part=b -D aof=always
+run_demo 0 lock_redlock.lua -D part=b -D aof=always
 has "n8 has 2 of 5 votes" "why it passes: n3 still held n7's key when n8 asked"
-expect 1 lock_redlock.lua -D part=c
+run_demo 1 lock_redlock.lua -D part=c
 has 'both believed they held the lock' "n3's wall clock steps 5 s forward" "n7's key expired early (expiry_clock=wall)"
-expect 0 lock_redlock.lua -D part=c -D expiry_clock=mono
+run_demo 0 lock_redlock.lua -D part=c -D expiry_clock=mono
 has "why it passes: n3 still held n7's key when n8 asked" "expiry_clock=mono"
 # L6
-expect 1 lock_zk.lua -D part=a -D bug=herd
+run_demo 1 lock_zk.lua -D part=a -D bug=herd
 has "mutex: fail" "wakeups (5.2 per acquisition)" "what happened: every waiter watches the parent"
-expect 0 lock_zk.lua -D part=a
+run_demo 0 lock_zk.lua -D part=a
 has "wakeups (0.9 per acquisition)" "why it passes: each waiter watches only its predecessor"
-expect 1 lock_zk.lua -D part=b -D bug=watch_race
+run_demo 1 lock_zk.lua -D part=b -D bug=watch_race
 has 'was still waiting' "what happened: n4 saw n3's entry in its list"
-expect 0 lock_zk.lua -D part=b
+run_demo 0 lock_zk.lua -D part=b
 has "why it passes: n4's exists() on n3's entry"
-expect 1 lock_zk.lua -D part=c
+run_demo 1 lock_zk.lua -D part=c
 has "the service expired n3's session" "storage: n3 writes with token 1: accepted" "what happened: n3's session expired"
-expect 0 lock_zk.lua -D part=c -D fencing=true
+run_demo 0 lock_zk.lua -D part=c -D fencing=true
 has "storage: n3 writes with token 1: REJECTED" "why it passes: n3 wrote after its session expired"
 
 # Bad input: exit 2 with a message that says why.
@@ -146,4 +130,4 @@ for faults in lua nemesis; do
     done
 done
 
-[ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
+[ "$failures" = 0 ] || { echo "$failures failure(s)"; exit 1; }

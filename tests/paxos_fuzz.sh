@@ -15,15 +15,7 @@ seeds=${PAXOS_FUZZ_SEEDS:-300}
 . "$DSIM_SOURCE/tests/fuzz_lib.sh"
 
 for variant in multi basic; do
-    out=$("$bin" fuzz "$scen" --seeds "1..$seeds" -D variant=$variant 2>&1)
-    rc=$?
-    if [ "$rc" -ne 0 ]; then
-        echo "FAIL: correct paxos, variant=$variant, seeds 1..$seeds exited $rc"
-        echo "$out" | grep -E "failed|dsim run" | head -5
-        failures=$((failures + 1))
-    else
-        echo "ok   correct paxos, variant=$variant: seeds 1..$seeds pass"
-    fi
+    passes "correct paxos, variant=$variant" "$seeds" -D variant=$variant
 done
 
 # Multi-Paxos serves the other workloads through the kernel's reference
@@ -31,15 +23,7 @@ done
 # one's default checks on a few seeds (pinned below: the stale leader read
 # breaks them).
 for wl in txn-append bank counter queue; do
-    out=$("$bin" fuzz "$scen" --seeds 1..15 -D workload=$wl 2>&1)
-    rc=$?
-    if [ "$rc" -ne 0 ]; then
-        echo "FAIL: correct paxos, workload=$wl, seeds 1..15 exited $rc"
-        echo "$out" | grep -E "failed|dsim run|error" | head -5
-        failures=$((failures + 1))
-    else
-        echo "ok   correct paxos, workload=$wl: seeds 1..15 pass"
-    fi
+    passes "correct paxos, workload=$wl" 15 -D workload=$wl
 done
 
 # bug seed check message [args]: the first failing seed of 1..1000 per

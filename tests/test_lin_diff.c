@@ -17,7 +17,11 @@
 ** respects real time (an info operation may also be left out) and steps
 ** the model. Both must agree on every history. Seeds are fixed. The brute
 ** force sees every operation: the model's 'prune' (info operations shown
-** irrelevant) is tested by this too.
+** irrelevant) is tested by this too. Each history's full report (as
+** 'dsim check' builds it) must also equal the one of the prefix-recording
+** search alone, with no budget and with a budget of 1 to 12 states
+** ('compare_reports'; every history of a model with a 'doomed' test, a
+** quarter of the others, where the report runs one search either way).
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +33,7 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "lin.h"
 
 enum { OPS_MAX = 7, HISTORIES = 2500, PREFIX_MAX = 110 };
@@ -377,6 +382,73 @@ static void to_json(const char *model, const sim_op *ops, int n, bool keyed, int
     (void)model;
 }
 
+/* --- the report's two searches ------------------------------------------- */
+
+/* The state counts of a report (the whole, and per partition, in order). */
+static size_t report_states(const json_t *r, uint64_t *st, size_t cap)
+{
+    size_t n = 0, i;
+    json_t *p;
+    st[n++] = (uint64_t)json_integer_value(json_object_get(r, "states"));
+    json_array_foreach(json_object_get(r, "partitions"), i, p) {
+        assert_true(n < cap);
+        st[n++] = (uint64_t)json_integer_value(json_object_get(p, "states"));
+    }
+    return n;
+}
+
+static char *dump_without_states(json_t *r)
+{
+    size_t i;
+    json_t *p;
+    json_object_del(r, "states");
+    json_array_foreach(json_object_get(r, "partitions"), i, p)
+        json_object_del(p, "states");
+    return json_dumps(r, JSON_PRESERVE_ORDER | JSON_COMPACT);
+}
+
+/* The report of 'dsim check' (the verdict-only search first, then the
+** prefix-recording one unless the history passed: lin_check.c,
+** 'decide_report') against the report of the recording search alone (how
+** every report was built before): the same bytes, but that the states of
+** a linearizable history may be fewer (never more). With a budget of
+** 'states_max' states a partition (0: none), a history the recording
+** search left unknown may come out linearizable (the budget now counts the
+** first search's states), but only if the brute force says it is ('expect'):
+** a budget never gives a false ok. */
+static void compare_reports(const char *model, const char *text, bool expect,
+                            uint64_t states_max, int h)
+{
+    check_budget b = {.states_max = states_max};
+    char err[256];
+    json_t *now = json_object(), *old = json_object();
+    check_verdict v = check_linearizable_opts(text, strlen(text), "random", "json", model, &b,
+                                              &(check_lin_options){0}, now, err, sizeof err);
+    check_verdict w = check_linearizable_opts(text, strlen(text), "random", "json", model, &b,
+                                              &(check_lin_options){.recording_only = true},
+                                              old, err, sizeof err);
+    if (v == CHECK_OK && !expect)
+        fail_msg("model %s history %d budget %llu: a false ok\n%s", model, h,
+                 (unsigned long long)states_max, text);
+    if (v != w && !(states_max > 0 && v == CHECK_OK && w == CHECK_UNKNOWN))
+        fail_msg("model %s history %d budget %llu: verdict %d, the recording search's %d\n%s",
+                 model, h, (unsigned long long)states_max, (int)v, (int)w, text);
+    uint64_t sn[130], so[130];
+    size_t nn = report_states(now, sn, 130), no = report_states(old, so, 130);
+    assert_int_equal(nn, no);
+    for (size_t i = 0; i < nn && v == w; i++)
+        if (v == CHECK_OK ? sn[i] > so[i] : sn[i] != so[i])
+            fail_msg("model %s history %d: states %llu, the recording search's %llu\n%s", model,
+                     h, (unsigned long long)sn[i], (unsigned long long)so[i], text);
+    char *a = dump_without_states(now), *o = dump_without_states(old);
+    if (v == w && strcmp(a, o) != 0)
+        fail_msg("model %s history %d: the reports differ\n%s\n%s\n%s", model, h, a, o, text);
+    free(a);
+    free(o);
+    json_decref(now);
+    json_decref(old);
+}
+
 /* Runs HISTORIES random histories of 'model'; both checkers must agree. */
 static void differential(const char *model, uint64_t seed)
 {
@@ -423,6 +495,10 @@ static void differential(const char *model, uint64_t seed)
                      expect ? "ok" : "violation", (int)v, text);
         expect ? oks++ : fails++;
         hist_free(hs);
+        if (m->doomed != NULL || h % 4 == 0) {   /* without one, a single search */
+            compare_reports(model, text, expect, 0, h);
+            compare_reports(model, text, expect, 1 + (uint64_t)(h % 12), h);
+        }
     }
     /* both verdicts must be well represented, or the test proves little */
     assert_true(oks > histories / 10);

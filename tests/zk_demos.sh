@@ -9,39 +9,26 @@ bin=${DSIM_BIN:?DSIM_BIN is not set}
 demo=${DSIM_SOURCE:?DSIM_SOURCE is not set}/scenarios/demos/lock_zk.lua
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
+# shellcheck source=tests/demos_lib.sh
+. "$DSIM_SOURCE/tests/demos_lib.sh"
+failures=0
 ok() { printf 'ok   %s\n' "$1"; }
-bad() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
+bad() { printf 'FAIL %s\n' "$1"; failures=$((failures + 1)); }
 
-# expect CODE ARGS...: the demo exits with CODE.
-expect() {
-    local want=$1
-    shift
-    "$bin" run "$demo" "$@" > "$tmp/out" 2> "$tmp/err"
-    local rc=$?
-    if [ "$rc" = "$want" ]; then ok "lock_zk.lua $* exits $want"; else bad "lock_zk.lua $* exits $rc, not $want"; cat "$tmp/err"; fi
-}
-has() {
-    local t
-    for t in "$@"; do
-        grep -qF -- "$t" "$tmp/out" "$tmp/err" && ok "  prints: $t" || bad "  no '$t' in the output"
-    done
-}
-
-expect 0 -D service=zab -D part=a
+run_demo 0 "$demo" -D service=zab -D part=a
 has "why it passes: each waiter watches only its predecessor" "mutex: ok"
-expect 1 -D service=zab -D part=a -D recipe=herd
+run_demo 1 "$demo" -D service=zab -D part=a -D recipe=herd
 has "every waiter watches /lock itself" "the herd effect"
-expect 0 -D service=zab -D part=c
+run_demo 0 "$demo" -D service=zab -D part=c
 has "pauses for 2 s" "proposes its close: its entry goes" "its write is refused (session expired)"
-expect 1 -D service=zab -D part=c -D bug=ephemeral_leak
+run_demo 1 "$demo" -D service=zab -D part=c -D bug=ephemeral_leak
 has "without a close: its entry stays" "got it only" "Fix: expiry is a close transaction"
-expect 2 -D service=zab -D part=b
+run_demo 2 "$demo" -D service=zab -D part=b
 has "part=b is the single server's watch race"
-expect 2 -D service=paxos
+run_demo 2 "$demo" -D service=paxos
 has "-D service must be single"
 # the default is still the single server (lock_zk.c): L6c without fencing fails
-expect 1 -D part=c
+run_demo 1 "$demo" -D part=c
 has "protocol     lock"
 
 fp() { "$bin" run "$demo" "$@" --json 2>/dev/null | grep -o '"fingerprint": *"[0-9a-f]*"'; }
@@ -49,8 +36,8 @@ a=$(fp -D service=zab -D part=c); b=$(fp -D service=zab -D part=c --trace "$tmp/
 if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "service=zab part=c replays to $a, traced or not"
 else bad "service=zab part=c: '$a' vs '$b' (traced)"; fi
 
-if [ "$fails" -ne 0 ]; then
-    echo "$fails zk demo check(s) failed"
+if [ "$failures" -ne 0 ]; then
+    echo "$failures zk demo check(s) failed"
     exit 1
 fi
 echo "all zk demo checks passed"

@@ -41,9 +41,14 @@ check_verdict check_linearizable(const char *text, size_t len, const char *sourc
 /* The same with options: 'initial' is the register's first value as EDN or
 ** JSON text ("0", "nil"; NULL: nil) for "register" and "cas-register"
 ** (Knossos starts its register at 0: '(cas-register 0)'); any other model
-** with an 'initial' is bad input. */
+** with an 'initial' is bad input. 'recording_only' (internal, for the
+** tests) builds the report from the search that records the longest
+** prefix alone, without the verdict-only search that normally runs first
+** (lin_check.c, 'decide_report'): the report is the same but for the
+** states of a linearizable history. */
 typedef struct check_lin_options {
     const char *initial;
+    bool recording_only;
 } check_lin_options;
 check_verdict check_linearizable_opts(const char *text, size_t len, const char *source,
                                       const char *format, const char *model,

@@ -231,5 +231,11 @@ void lin_parts_free(lin_parts *p);
 ** CHECK_OK, CHECK_VIOLATION, CHECK_UNKNOWN or CHECK_BAD_INPUT. */
 check_verdict lin_check_hist(hist *h, const lin_model *m, const check_budget *budget,
                              uint64_t *states, char *err, size_t cap);
+/* The same with the full report of 'dsim check' in 'report' (the format
+** named in it is 'fmt'; 'recording_only' as in check_lin_options): for
+** 'dsim bench check'. */
+check_verdict lin_report_hist(hist *h, const lin_model *m, hist_format fmt,
+                              const check_budget *budget, bool recording_only, json_t *report,
+                              char *err, size_t cap);
 
 #endif

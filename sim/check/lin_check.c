@@ -299,9 +299,37 @@ static lin_limits limits_of(const check_budget *b)
     return lim;
 }
 
+/* Decides 'ps' for a report: the verdict-only search first (it cuts
+** doomed states, see lin_search.c), and only when it did not prove every
+** partition linearizable, the search that records the longest prefix,
+** from scratch and as it always ran, whose outcomes replace the first
+** ones: a failing or undecided report is the same one, its states
+** included, as that search alone gives; a linearizable one differs only by
+** counting the first search's states. Both searches get the same budget
+** (the deadline is one for both), so a budget that stops the first one
+** leaves the verdict to the second, which never answers ok without a
+** linearization either. Without a 'doomed' test the two searches are
+** the same search, so only the second runs; 'recording_only' (the tests
+** compare the two ways) skips the first one always. Returns 0, or -1 on
+** OOM. */
+static int decide_report(lin_ctx *c, const lin_model *m, const lin_parts *ps,
+                         const lin_limits *lim, bool recording_only, lin_outcome *res,
+                         bool *undecided, tally *t)
+{
+    if (!recording_only && m->doomed != NULL) {
+        int rc = decide(c, m, ps, lim, false, res, undecided, t);
+        if (rc != 0 || (t->failed == 0 && t->unknown == 0))
+            return rc;
+        for (size_t i = 0; i < ps->count; i++)
+            free(res[i].prefix);   /* none: a verdict-only search records no prefix */
+        *t = (tally){0};
+    }
+    return decide(c, m, ps, lim, true, res, undecided, t);
+}
+
 static check_verdict run_checks(lin_ctx *c, const lin_model *m, hist_format fmt,
-                                const check_budget *budget, json_t *report, char *err,
-                                size_t cap)
+                                const check_budget *budget, bool recording_only,
+                                json_t *report, char *err, size_t cap)
 {
     lin_parts ps;
     if (lin_partition(c, m, &ps, err, cap) != 0)
@@ -311,7 +339,9 @@ static check_verdict run_checks(lin_ctx *c, const lin_model *m, hist_format fmt,
     json_t *parts = json_array();
     lin_outcome *res = calloc(ps.count + 1, sizeof *res);
     bool *undecided = calloc(ps.count + 1, sizeof *undecided);
-    int rc = res && undecided ? decide(c, m, &ps, &lim, report != NULL, res, undecided, &t) : -1;
+    int rc = !res || !undecided ? -1
+             : report != NULL   ? decide_report(c, m, &ps, &lim, recording_only, res, undecided, &t)
+                                : decide(c, m, &ps, &lim, false, res, undecided, &t);
     for (size_t i = 0; i < ps.count && rc == 0 && report != NULL; i++)
         rc = part_report(c, m, &ps, i, &res[i], undecided[i], &lim, parts);
     for (size_t i = 0; res != NULL && i < ps.count; i++)
@@ -396,7 +426,8 @@ check_verdict check_linearizable_opts(const char *text, size_t len, const char *
             size_t n = strlen(err);
             snprintf(err + n, err_cap - n, " (--initial)");
         } else {
-            v = run_checks(&c, m, fmt, budget, report, err, err_cap);
+            v = run_checks(&c, m, fmt, budget, opts != NULL && opts->recording_only, report,
+                           err, err_cap);
             if (report != NULL && initial != NULL) {
                 char buf[256];
                 hist_value_format(c.initial, buf, sizeof buf);
@@ -436,4 +467,18 @@ check_verdict lin_check_hist(hist *h, const lin_model *m, const check_budget *bu
         return CHECK_BAD_INPUT;
     }
     return failed ? CHECK_VIOLATION : unknown ? CHECK_UNKNOWN : CHECK_OK;
+}
+
+check_verdict lin_report_hist(hist *h, const lin_model *m, hist_format fmt,
+                              const check_budget *budget, bool recording_only, json_t *report,
+                              char *err, size_t cap)
+{
+    lin_ctx c;
+    if (lin_ctx_init(&c, h) != 0) {
+        snprintf(err, cap, "%s: out of memory", h->source);
+        return CHECK_BAD_INPUT;
+    }
+    check_verdict v = run_checks(&c, m, fmt, budget, recording_only, report, err, cap);
+    lin_ctx_free(&c);
+    return v;
 }

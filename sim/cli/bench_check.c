@@ -7,9 +7,14 @@
 ** apart (the sum of each file's fastest run is printed too, as a figure
 ** less disturbed by other load; check = pairing, per-key partitioning and
 ** the search, like
-** Porcupine's CheckOperations/CheckEvents, which take parsed input). Every
-** verdict must equal the expected one: a mismatch makes the run fail
-** (exit 1). The corpus defaults to $DSIM_SHARED/corpora/porcupine, else
+** Porcupine's CheckOperations/CheckEvents, which take parsed input). The
+** check is the verdict-only one; each file is also checked N times with
+** the full report of 'dsim check' (lin_report_hist: for a failing history
+** the prefix-recording search, the explanation and the JSON; "report_*"
+** figures; DSIM_LIN_RECORDING_ONLY=1 times the report as it was built
+** before the verdict-only search came first, cmd_check.c). Every verdict
+** must equal the expected one: a mismatch makes the run fail (exit 1).
+** The corpus defaults to $DSIM_SHARED/corpora/porcupine, else
 ** ../shared/corpora/porcupine from the current directory or its parent
 ** (the source tree, or a build directory inside it). Without one (a user's
 ** clone has no ../shared) it generates its corpus: the histories of
@@ -45,6 +50,8 @@ typedef struct group_stats {
     double check_ms, parse_ms, slowest_ms;
     double check_ms_min;       /* sum of each file's fastest run: less noise */
     uint64_t states;           /* search states over the group's files */
+    double report_ms, report_ms_min;   /* the same with the full report */
+    uint64_t report_states;
     char slowest[256];
 } group_stats;
 
@@ -57,10 +64,12 @@ typedef struct bench {
     bool json, generated;
     unsigned sections;   /* SECTION_* bits: which checkers to time */
     group_stats groups[2];
-    double c50_ok_ms;
-    uint64_t c50_ok_states;
+    double c50_ok_ms, c50_ok_report_ms;
+    uint64_t c50_ok_states, c50_ok_report_states;
     bool per_file;       /* --files: a line per corpus file in the text output */
-    json_t *files;       /* per file: name, verdict, check_ms, check_ms_min, states */
+    bool recording_only; /* DSIM_LIN_RECORDING_ONLY=1: the report as before (cmd_check.c) */
+    json_t *files;       /* per file: name, verdict, check_ms, check_ms_min, states,
+                            report_ms, report_ms_min, report_states */
 } bench;
 
 static char *read_all(const char *path, size_t *len)
@@ -93,13 +102,28 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Times one file; returns its verdict ("ok", "fail", "unknown", "bad"). */
-static const char *time_file(bench *b, const char *text, size_t len, const char *name,
-                             const lin_model *m, double *parse_ms, double *check_ms,
-                             double *check_ms_min, uint64_t *states)
+/* One file's figures: medians, fastest runs, states. */
+typedef struct file_times {
+    const char *verdict;         /* "ok", "fail", "unknown", "bad" */
+    const char *report_verdict;  /* the same from the full report */
+    double parse_ms, check_ms, check_ms_min, report_ms, report_ms_min;
+    uint64_t states, report_states;
+} file_times;
+
+static const char *verdict_name(check_verdict v)
 {
-    double tp[REPEAT_MAX], tc[REPEAT_MAX];
-    check_verdict v = CHECK_BAD_INPUT;
+    return v == CHECK_OK ? "ok" : v == CHECK_VIOLATION ? "fail" : v == CHECK_UNKNOWN ? "unknown"
+                                                                                    : "bad";
+}
+
+/* Times one file, verdict only and with the full report; false when it
+** does not parse. */
+static bool time_file(bench *b, const char *text, size_t len, const char *name,
+                      const lin_model *m, file_times *ft)
+{
+    double tp[REPEAT_MAX], tc[REPEAT_MAX], tr[REPEAT_MAX];
+    check_verdict v = CHECK_BAD_INPUT, rv = CHECK_BAD_INPUT;
+    hist_format fmt = hist_detect(text, len);
     for (int r = 0; r < b->repeat; r++) {
         char err[512];
         double t0 = host_seconds();
@@ -107,31 +131,69 @@ static const char *time_file(bench *b, const char *text, size_t len, const char 
         double t1 = host_seconds();
         if (h == NULL) {
             fprintf(stderr, "dsim bench check: %s\n", err);
-            return "bad";
+            return false;
         }
-        v = lin_check_hist(h, m, NULL, states, err, sizeof err);
+        v = lin_check_hist(h, m, NULL, &ft->states, err, sizeof err);
         double t2 = host_seconds();
+        hist_free(h);
+        h = hist_read(text, len, name, HIST_FMT_AUTO, err, sizeof err);   /* read it anew */
+        if (h == NULL) {   /* out of memory: it was read once */
+            fprintf(stderr, "dsim bench check: %s\n", err);
+            return false;
+        }
+        json_t *report = json_object();
+        double t3 = host_seconds();
+        rv = lin_report_hist(h, m, fmt, NULL, b->recording_only, report, err, sizeof err);
+        double t4 = host_seconds();
+        ft->report_states = (uint64_t)json_integer_value(json_object_get(report, "states"));
+        json_decref(report);
         hist_free(h);
         tp[r] = (t1 - t0) * 1e3;
         tc[r] = (t2 - t1) * 1e3;
+        tr[r] = (t4 - t3) * 1e3;
     }
-    *parse_ms = median(tp, b->repeat);
-    *check_ms = median(tc, b->repeat);
-    *check_ms_min = tc[0];   /* 'median' sorted it */
-    return v == CHECK_OK ? "ok" : v == CHECK_VIOLATION ? "fail" : v == CHECK_UNKNOWN ? "unknown"
-                                                                                    : "bad";
+    ft->parse_ms = median(tp, b->repeat);
+    ft->check_ms = median(tc, b->repeat);
+    ft->check_ms_min = tc[0];   /* 'median' sorted it */
+    ft->report_ms = median(tr, b->repeat);
+    ft->report_ms_min = tr[0];
+    ft->verdict = verdict_name(v);
+    ft->report_verdict = verdict_name(rv);
+    return true;
 }
 
-/* Keeps one file's figures for the per-file output. */
-static void file_record(bench *b, const char *name, const char *verdict, double check_ms,
-                        double check_ms_min, uint64_t states)
+/* Keeps one file's figures for the per-file output and adds them to its
+** group; counts a verdict other than 'expected' (either search's). */
+static void file_record(bench *b, group_stats *g, const char *name, const file_times *ft,
+                        const char *expected)
 {
     if (b->files == NULL)
         b->files = json_array();
-    json_array_append_new(b->files, json_pack("{s:s, s:s, s:f, s:f, s:I}", "file", name,
-                                              "verdict", verdict, "check_ms", check_ms,
-                                              "check_ms_min", check_ms_min,
-                                              "states", (json_int_t)states));
+    json_array_append_new(b->files, json_pack("{s:s, s:s, s:f, s:f, s:I, s:f, s:f, s:I}",
+                                              "file", name, "verdict", ft->verdict,
+                                              "check_ms", ft->check_ms,
+                                              "check_ms_min", ft->check_ms_min,
+                                              "states", (json_int_t)ft->states,
+                                              "report_ms", ft->report_ms,
+                                              "report_ms_min", ft->report_ms_min,
+                                              "report_states", (json_int_t)ft->report_states));
+    g->states += ft->states;
+    g->files++;
+    g->parse_ms += ft->parse_ms;
+    g->check_ms += ft->check_ms;
+    g->check_ms_min += ft->check_ms_min;
+    g->report_ms += ft->report_ms;
+    g->report_ms_min += ft->report_ms_min;
+    g->report_states += ft->report_states;
+    if (ft->check_ms > g->slowest_ms) {
+        g->slowest_ms = ft->check_ms;
+        snprintf(g->slowest, sizeof g->slowest, "%s", name);
+    }
+    if (strcmp(ft->verdict, expected) != 0 || strcmp(ft->report_verdict, expected) != 0) {
+        g->mismatches++;
+        fprintf(stderr, "dsim bench check: %s: expected %s, got %s (with the report: %s)\n", name,
+                expected, ft->verdict, ft->report_verdict);
+    }
 }
 
 /* One line of expected.tsv: "FILE<TAB>MODEL<TAB>VERDICT". */
@@ -152,27 +214,17 @@ static int bench_line(bench *b, const char *line)
         free(text);
         return -1;
     }
-    double pm = 0, cm = 0, cmin = 0;
-    uint64_t states = 0;
-    const char *got = time_file(b, text, len, path, m, &pm, &cm, &cmin, &states);
+    file_times ft = {0};
+    bool parsed = time_file(b, text, len, path, m, &ft);
     free(text);
-    file_record(b, file, got, cm, cmin, states);
-    g->states += states;
-    g->files++;
-    g->parse_ms += pm;
-    g->check_ms += cm;
-    g->check_ms_min += cmin;
-    if (cm > g->slowest_ms) {
-        g->slowest_ms = cm;
-        snprintf(g->slowest, sizeof g->slowest, "%s", file);
-    }
+    if (!parsed)
+        ft.verdict = ft.report_verdict = "bad";
+    file_record(b, g, file, &ft, expected);
     if (strstr(file, "c50-ok") != NULL) {
-        b->c50_ok_ms = cm;
-        b->c50_ok_states = states;
-    }
-    if (strcmp(got, expected) != 0) {
-        g->mismatches++;
-        fprintf(stderr, "dsim bench check: %s: expected %s, got %s\n", file, expected, got);
+        b->c50_ok_ms = ft.check_ms;
+        b->c50_ok_states = ft.states;
+        b->c50_ok_report_ms = ft.report_ms;
+        b->c50_ok_report_states = ft.report_states;
     }
     return 0;
 }
@@ -253,25 +305,10 @@ static int generate_corpus(bench *b)
                 const char *expected = json_is_true(valid) ? "ok" : json_is_false(valid) ? "fail" : "unknown";
                 char name[64];
                 snprintf(name, sizeof name, "seed-%llu%s", (unsigned long long)seed, bug ? "-bug" : "");
-                group_stats *g = &b->groups[0];
-                double pm = 0, cm = 0, cmin = 0;
-                uint64_t states = 0;
-                const char *got = time_file(b, r.history, r.history_len, name, m, &pm, &cm, &cmin,
-                                            &states);
-                file_record(b, name, got, cm, cmin, states);
-                g->states += states;
-                g->files++;
-                g->parse_ms += pm;
-                g->check_ms += cm;
-                g->check_ms_min += cmin;
-                if (cm > g->slowest_ms) {
-                    g->slowest_ms = cm;
-                    snprintf(g->slowest, sizeof g->slowest, "%s", name);
-                }
-                if (strcmp(got, expected) != 0) {
-                    g->mismatches++;
-                    fprintf(stderr, "dsim bench check: %s: expected %s, got %s\n", name, expected, got);
-                }
+                file_times ft = {0};
+                if (!time_file(b, r.history, r.history_len, name, m, &ft))
+                    ft.verdict = ft.report_verdict = "bad";
+                file_record(b, &b->groups[0], name, &ft, expected);
             }
             script_result_free(&r);
         }
@@ -284,11 +321,14 @@ static int generate_corpus(bench *b)
 
 static json_t *group_json(const group_stats *g)
 {
-    return json_pack("{s:I, s:f, s:f, s:f, s:s, s:f, s:I, s:I}", "files", (json_int_t)g->files,
+    return json_pack("{s:I, s:f, s:f, s:f, s:s, s:f, s:I, s:I, s:f, s:f, s:I}", "files",
+                     (json_int_t)g->files,
                      "check_ms_total", g->check_ms, "parse_ms_total", g->parse_ms,
                      "slowest_ms", g->slowest_ms, "slowest_file", g->slowest,
                      "check_ms_total_min", g->check_ms_min,
-                     "mismatches", (json_int_t)g->mismatches, "states", (json_int_t)g->states);
+                     "mismatches", (json_int_t)g->mismatches, "states", (json_int_t)g->states,
+                     "report_ms_total", g->report_ms, "report_ms_total_min", g->report_ms_min,
+                     "report_states", (json_int_t)g->report_states);
 }
 
 static void print_lin(const bench *b)
@@ -296,12 +336,15 @@ static void print_lin(const bench *b)
     printf("linearizability checker on %s (median of %d runs each)\n", b->dir, b->repeat);
     for (size_t i = 0; b->per_file && b->files != NULL && i < json_array_size(b->files); i++) {
         json_t *f = json_array_get(b->files, i);
-        printf("  %-24s %-7s check %8.2f ms (fastest %8.2f)  %9lld states\n",
+        printf("  %-24s %-7s check %8.2f ms (fastest %8.2f)  %9lld states  report %8.2f ms "
+               "%9lld states\n",
                json_string_value(json_object_get(f, "file")),
                json_string_value(json_object_get(f, "verdict")),
                json_real_value(json_object_get(f, "check_ms")),
                json_real_value(json_object_get(f, "check_ms_min")),
-               (long long)json_integer_value(json_object_get(f, "states")));
+               (long long)json_integer_value(json_object_get(f, "states")),
+               json_real_value(json_object_get(f, "report_ms")),
+               (long long)json_integer_value(json_object_get(f, "report_states")));
     }
     for (int i = 0; i < 2; i++) {
         const group_stats *g = &b->groups[i];
@@ -311,10 +354,13 @@ static void print_lin(const bench *b)
                "slowest %7.2f ms (%s)  %llu states%s\n", g->name, g->files, g->check_ms,
                g->check_ms_min, g->parse_ms, g->slowest_ms, g->slowest,
                (unsigned long long)g->states, g->mismatches ? "  VERDICT MISMATCH" : "");
+        printf("  %-4s with the full report  %8.2f ms (fastest runs %.2f)  %llu states\n",
+               g->name, g->report_ms, g->report_ms_min, (unsigned long long)g->report_states);
     }
     if (!b->generated)
-        printf("  c50-ok %.2f ms (%llu states);", b->c50_ok_ms,
-               (unsigned long long)b->c50_ok_states);
+        printf("  c50-ok %.2f ms (%llu states), with the report %.2f ms (%llu states);",
+               b->c50_ok_ms, (unsigned long long)b->c50_ok_states, b->c50_ok_report_ms,
+               (unsigned long long)b->c50_ok_report_states);
     printf("  peak RSS %ld KiB\n", host_peak_rss_kb());
 }
 
@@ -332,6 +378,9 @@ static void print_results(const bench *b)
             }
             json_object_set_new(o, "c50_ok_ms", json_real(b->c50_ok_ms));
             json_object_set_new(o, "c50_ok_states", json_integer((json_int_t)b->c50_ok_states));
+            json_object_set_new(o, "c50_ok_report_ms", json_real(b->c50_ok_report_ms));
+            json_object_set_new(o, "c50_ok_report_states",
+                                json_integer((json_int_t)b->c50_ok_report_states));
             json_object_set_new(o, "files", b->files ? json_incref(b->files) : json_array());
         }
         json_object_set_new(o, "repeat", json_integer(b->repeat));
@@ -400,14 +449,17 @@ static unsigned section_find(const char *name)
 
 int bench_check(int argc, char **argv)
 {
-    bench b = {.repeat = REPEAT_DEFAULT, .groups = {{.name = "etcd"}, {.name = "kv"}}};
+    const char *rec = getenv("DSIM_LIN_RECORDING_ONLY");
+    bench b = {.repeat = REPEAT_DEFAULT, .groups = {{.name = "etcd"}, {.name = "kv"}},
+               .recording_only = rec != NULL && strcmp(rec, "1") == 0};
     const char *corpus = NULL;
     for (int i = 1; i < argc; i++) {
         uint64_t r;
         if (strcmp(argv[i], "--help") == 0) {
             printf("usage: dsim bench check [--corpus DIR] [--json] [--repeat N] [--section NAME]...\n"
                    "                        [--files]\n"
-                   "  --files         a line per corpus file (time, verdict, states; always in --json)\n"
+                   "  --files         a line per corpus file (time, verdict, states, verdict only and\n"
+                   "                  with the full report of dsim check; always in --json)\n"
                    "  --section NAME  time only these checkers (lin, causal, txn); default all\n"
                    "  --corpus DIR  Porcupine's corpus (DIR/expected.tsv); default\n"
                    "                $DSIM_SHARED/corpora/porcupine or ../shared/corpora/porcupine,\n"

@@ -22,6 +22,11 @@
 ** to tell it from both; 2 and 3 already mean bad input and internal error
 ** in dsim, so unknown takes the next code. It is never 0: an undecided
 ** check is not a pass.
+**
+** Environment (internal, for tests/lin_report_cli.sh):
+** DSIM_LIN_RECORDING_ONLY=1 builds a linearizability report from the
+** search that records the longest prefix alone (check.h,
+** 'check_lin_options').
 */
 #include <errno.h>
 #include <stdio.h>
@@ -53,6 +58,7 @@ typedef struct check_request {
     const char *criterion;   /* causal: cc, cm, ccv or all (NULL: all) */
     const char *initial;     /* register models: the first value (NULL: nil) */
     const char *consistency; /* txn: comma-separated consistency models */
+    bool every_read;         /* lost-update: judge every read after a write */
     check_budget budget;
 } check_request;
 
@@ -78,7 +84,11 @@ typedef struct check_model {  /* a model found by name */
 static check_verdict run_linearizable(const check_request *rq, json_t *report, char *err,
                                       size_t cap)
 {
-    check_lin_options lo = {.initial = rq->initial};
+    /* internal: the report's search alone, as before the verdict-only
+    ** search ran first (tests/lin_report_cli.sh compares the two) */
+    const char *rec = getenv("DSIM_LIN_RECORDING_ONLY");
+    check_lin_options lo = {.initial = rq->initial,
+                            .recording_only = rec != NULL && strcmp(rec, "1") == 0};
     return check_linearizable_opts(rq->text, rq->len, rq->source, rq->format, rq->model,
                                    &rq->budget, &lo, report, err, cap);
 }
@@ -112,6 +122,39 @@ static check_verdict run_txn(const check_request *rq, json_t *report, char *err,
                      &rq->budget, report, err, cap);
 }
 
+/* A register's acknowledged write forgotten (issue 18's lost-update, reachable
+** from c:check too): --check lost-update [--every-read]. */
+static check_verdict run_lost_update(const check_request *rq, json_t *report, char *err, size_t cap)
+{
+    return check_lost_update(rq->text, rq->len, rq->source, rq->format, rq->every_read, report,
+                             err, cap);
+}
+
+static void print_lost_update(const json_t *report, FILE *out)
+{
+    bool ok = json_is_true(json_object_get(report, "valid"));
+    fprintf(out, "lost-update: %s (%" JSON_INTEGER_FORMAT " acknowledged writes, %" JSON_INTEGER_FORMAT
+            " judged)\n", ok ? "ok" : "FAIL", json_integer_value(json_object_get(report, "writes")),
+            json_integer_value(json_object_get(report, "judged")));
+    if (ok)
+        return;
+    fprintf(out, "  %s: %" JSON_INTEGER_FORMAT " lost\n", json_string_value(json_object_get(report, "rule")),
+            json_integer_value(json_object_get(report, "lost")));
+    size_t i;
+    const json_t *e;
+    json_array_foreach(json_object_get(report, "examples"), i, e) {
+        const json_t *at = json_object_get(e, "at"), *read = json_object_get(e, "read");
+        fprintf(out, "  write %" JSON_INTEGER_FORMAT " forgotten: a later read returned ",
+                json_integer_value(json_object_get(e, "write")));
+        if (json_is_integer(read))
+            fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(read));
+        else
+            fputs("nothing", out);
+        fprintf(out, " (process %" JSON_INTEGER_FORMAT ", line %" JSON_INTEGER_FORMAT ")\n",
+                json_integer_value(json_object_get(at, "process")), json_integer_value(json_object_get(at, "line")));
+    }
+}
+
 static const checker checkers[] = {
     {"linearizable", run_linearizable, print_linearizable, NULL, NULL},
     {"causal", run_causal, causal_print_text, "causal",
@@ -120,6 +163,9 @@ static const checker checkers[] = {
      "sequential consistency of a read/write register history (search, budget)"},
     {"session", run_session, session_print_text, "session",
      "session guarantees per process (RYW, MR, MW, WFR, consistent prefix) of a register/kv history"},
+    {"lost-update", run_lost_update, print_lost_update, "lost-update",
+     "a register's acknowledged write is not forgotten: the last read after it (--every-read: "
+     "every read) returns it or a later write"},
     /* transactional isolation (issue 13): the workloads of 'txn_workloads' */
     {"txn", run_txn, txn_print_text, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
@@ -173,6 +219,7 @@ static int usage(FILE *f)
             "  --workload W        the checks that judge workload W by default (dsim list workloads);\n"
             "                      txn-append, txn-rw: the txn checker (the same as --model W)\n"
             "  --linearizable      set-full: an acknowledged add missed by a later read fails\n"
+            "  --every-read        lost-update: judge every read after a write, not only the last\n"
             "  --criterion C       causal: cc, cm, ccv or all (default all)\n"
             "  --initial V         register, cas-register: the first value (default nil;\n"
             "                      Knossos's histories start at 0: --initial 0)\n"
@@ -234,7 +281,7 @@ static char *slurp(const char *path, size_t *len)
 typedef struct options {
     const char *model, *format, *path, *criterion, *initial, *html, *consistency, *workload;
     check_budget budget;
-    bool json, linearizable;
+    bool json, linearizable, every_read;
 } options;
 
 /* Returns -1 when parsing went fine, else the exit status to return. */
@@ -257,6 +304,8 @@ static int parse_options(int argc, char **argv, options *o)
             o->json = true;
         } else if (strcmp(a, "--linearizable") == 0) {
             o->linearizable = true;
+        } else if (strcmp(a, "--every-read") == 0) {
+            o->every_read = true;
         } else if (strcmp(a, "--workload") == 0) {
             if (o->workload != NULL || o->model != NULL)
                 return args_usage_error("check", "one --model or --workload only");
@@ -506,6 +555,8 @@ int cmd_check(int argc, char **argv)
         return args_usage_error("check", "--initial applies to the register models only");
     if (o.criterion != NULL && strcmp(m->name, "causal") != 0)
         return args_usage_error("check", "--criterion applies to --model causal only");
+    if (o.every_read && m->by->run != run_lost_update)
+        return args_usage_error("check", "--every-read applies to --check lost-update only");
     if (o.consistency != NULL && m->by->run != run_txn)
         return args_usage_error("check", "--consistency-models applies to --workload txn-append|txn-rw only");
     size_t len = 0;
@@ -517,7 +568,8 @@ int cmd_check(int argc, char **argv)
     check_request rq = {.text = text, .len = len, .format = o.format, .model = m->name,
                         .source = strcmp(o.path, "-") == 0 ? "<stdin>" : o.path,
                         .budget = o.budget, .criterion = o.criterion,
-                        .initial = o.initial, .consistency = o.consistency};
+                        .initial = o.initial, .consistency = o.consistency,
+                        .every_read = o.every_read};
     json_t *report = json_object();
     char err[512] = "";
     check_verdict v = m->by->run(&rq, report, err, sizeof err);

@@ -334,17 +334,26 @@ static wmsg *msg_make(dsim_world *w, int from, int to, uint8_t kind, uint32_t ty
 
 /* A send over the links of 'via' that arrives from 'from' (the same but
 ** for a forged sender, dsim_send_as). */
-static void send_via(dsim_world *w, int via, int from, int to, uint8_t kind, uint32_t type,
-                     const void *data, uint32_t len, uint64_t id)
+/* What every send does first, whatever becomes of the message: counted,
+** fingerprinted, made and traced as sent. */
+static wmsg *send_begin(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
+                        const void *data, uint32_t len, uint64_t id)
 {
     DSIM_ASSERT(len <= DSIM_MSG_BYTES_MAX);
-    DSIM_ASSERT(from != to || world_ep_slot(w, from) >= 0);   /* a client never sends to itself */
     w->stats.sent++;
     world_fp(w, ((uint64_t)(uint32_t)from << 40) ^ ((uint64_t)(uint32_t)to << 16) ^
                     ((uint64_t)type << 2) ^ kind);
     world_fp_bytes(w, data, len);
     wmsg *m = msg_make(w, from, to, kind, type, data, len, id);
     trace_msg(w, "send", m, NULL);
+    return m;
+}
+
+static void send_via(dsim_world *w, int via, int from, int to, uint8_t kind, uint32_t type,
+                     const void *data, uint32_t len, uint64_t id)
+{
+    DSIM_ASSERT(from != to || world_ep_slot(w, from) >= 0);   /* a client never sends to itself */
+    wmsg *m = send_begin(w, from, to, kind, type, data, len, id);
     if (!net_reachable(w, via, to)) {
         drop(w, m, "partition");
         return;
@@ -390,15 +399,8 @@ void net_send_node(dsim_world *w, int from, int to, uint8_t kind, uint32_t type,
 void net_send_dropped(dsim_world *w, int from, int to, uint8_t kind, uint32_t type, const void *data,
                       uint32_t len, uint64_t id, const char *why)
 {
-    DSIM_ASSERT(len <= DSIM_MSG_BYTES_MAX);
     DSIM_ASSERT(world_ep_slot(w, from) >= 0 && to < w->net.endpoints);
-    w->stats.sent++;
-    world_fp(w, ((uint64_t)(uint32_t)from << 40) ^ ((uint64_t)(uint32_t)to << 16) ^
-                    ((uint64_t)type << 2) ^ kind);
-    world_fp_bytes(w, data, len);
-    wmsg *m = msg_make(w, from, to, kind, type, data, len, id);
-    trace_msg(w, "send", m, NULL);
-    drop(w, m, why);
+    drop(w, send_begin(w, from, to, kind, type, data, len, id), why);
 }
 
 /* A message arrives: it may still die (cut link, broken connection, crashed

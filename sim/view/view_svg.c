@@ -160,10 +160,11 @@ static void draw_axis(const svg *s)
 static void op_label(const svg *s, const vt_span *sp, double x0, double w)
 {
     double lx = fmax(x0, SVG_LABEL_W) + 2;
-    int room = (int)((x0 + w - lx - 2) / 5.2);
-    if (room < 3)
+    double fits = (x0 + w - lx - 2) / 5.2;   /* a bar far off the page is huge: clamp before int */
+    if (!(fits >= 3))
         return;
     char text[128];
+    int room = fits < (double)sizeof text ? (int)fits : (int)sizeof text;
     snprintf(text, sizeof text, "%s", sp->label);
     if ((int)strlen(text) > room) {   /* cut on a character boundary, then '…' */
         int cut = room - 1;
