@@ -212,9 +212,11 @@ static void describe(const dsim_msg *m, json_t *out)
 }
 
 /* Verbs: liveness_failed {why = "..."} (the scenario's liveness check
-** failed: the invariants report it); consistency {r = R, w = W} (this
-** node coordinates from now on with these quorums, like a per-request
-** consistency level: "read at ALL" after healing; until it restarts);
+** failed: the invariants report it); consistency {r = R, w = W, level =
+** "quorum"|"local_quorum"} (each field optional: this node coordinates
+** from now on with these quorums, like a per-request consistency level:
+** "read at ALL" after healing, level "quorum" so that r counts every data
+** centre's replies; until it restarts; abd refuses local_quorum);
 ** restore {from = K} (an operator replaces this replica's data with peer
 ** K's copy, as after a disk failure: dyn_restore). */
 static int control(dsim_node *n, const char *verb, const json_t *args, json_t *result)
@@ -232,15 +234,23 @@ static int control(dsim_node *n, const char *verb, const json_t *args, json_t *r
     }
     if (strcmp(verb, "consistency") == 0) {
         json_t *r = json_object_get(args, "r"), *w = json_object_get(args, "w");
+        json_t *level = json_object_get(args, "level");
         json_int_t rv = json_is_integer(r) ? json_integer_value(r) : s->cfg.r;
         json_int_t wv = json_is_integer(w) ? json_integer_value(w) : s->cfg.w;
+        int lv = s->cfg.local_quorum ? 1 : 0;
+        for (int i = 0; level && levels[i]; i++)
+            if (json_is_string(level) && strcmp(json_string_value(level), levels[i]) == 0)
+                lv = i;
+        bool bad_level = level && (!json_is_string(level) || strcmp(json_string_value(level), levels[lv]) != 0);
         if ((r && !json_is_integer(r)) || (w && !json_is_integer(w)) || rv < 1 || rv > s->cfg.n ||
-            wv < 1 || wv > s->cfg.n) {
-            json_object_set_new(result, "error", json_string("consistency wants {r = R, w = W}, each 1..n"));
+            wv < 1 || wv > s->cfg.n || bad_level || (lv == 1 && s->cfg.abd)) {
+            json_object_set_new(result, "error", json_string("consistency wants {r = R, w = W, level = L}: r and w "
+                                                             "1..n, L quorum or local_quorum (not with abd)"));
             return -1;
         }
         s->cfg.r = (int)rv;
         s->cfg.w = (int)wv;
+        s->cfg.local_quorum = lv == 1;
         return 0;
     }
     if (strcmp(verb, "liveness_failed") == 0) {

@@ -10,7 +10,11 @@
 ** itself (MSG_LEADER: data centre, leader, epoch) to every node at once
 ** and on every gossip tick, so a node that was down or cut off learns it
 ** later; a node adopts a higher epoch, remembers it on disk, and from then
-** forwards, replicates and routes by it.
+** forwards, replicates and routes by it. Two failovers of one data centre
+** can take the same epoch (the second follower had not heard of the
+** first: the multi-leader fuzz scenario's seed 41 with -D failover=true):
+** then the higher node id wins, so every node ends with one view, the
+** largest (epoch, leader) it heard, and the loser steps down.
 ** The old leader's pending writes are kept, not lost: a node that issued
 ** updates of its own and no longer leads (it learns so when it comes back
 ** and hears the announcement) sends its replica to its data centre's
@@ -97,8 +101,9 @@ void ml_on_leader(dsim_node *n, ml_state *s, int from, const uint8_t *buf, uint3
         return;
     memcpy(&m, buf, sizeof m);
     if (m.dc >= (uint32_t)s->conf.dcs || m.leader >= (uint32_t)nodes ||
-        ml_dc_of(&s->conf, nodes, (int)m.leader) != (int)m.dc || m.epoch <= s->conf.epoch[m.dc])
-        return;
+        ml_dc_of(&s->conf, nodes, (int)m.leader) != (int)m.dc || m.epoch < s->conf.epoch[m.dc] ||
+        (m.epoch == s->conf.epoch[m.dc] && (int)m.leader <= s->conf.leader[m.dc]))
+        return;   /* not newer than this node's view: (epoch, leader) ordered */
     bool was = ml_is_leader(&s->conf, nodes, dsim_id(n));
     s->conf.leader[m.dc] = (int)m.leader;
     s->conf.epoch[m.dc] = m.epoch;

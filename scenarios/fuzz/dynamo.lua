@@ -24,6 +24,30 @@
 -- With sloppy quorums, two seeds in three also aim faults at hinted
 -- handoff (-D aim=handoff, below): a key's home replicas cut off, and
 -- fallbacks crashed right after they stored a hint.
+-- Data centres: one seed in four (when n has a divisor 2 or 3 that the
+-- nodes can hold: n/dcs home replicas in each) runs with dcs = 2 or 3
+-- (-D dcs=D; consecutive ids, 5-30 ms between data centres, 1-8 ms
+-- inside; fallbacks asked 60 ms later than drawn, once a remote home
+-- replica had time to answer), and half of those that are not abd with
+-- consistency=local_quorum (-D consistency=...; Cassandra's
+-- LOCAL_QUORUM: a majority of the coordinator's data centre's home
+-- replicas, r and w unused). Those seeds also see aimed inter-data-centre
+-- cuts (-D dc_cuts=false turns them off): every second, maybe, one data
+-- centre (or, with three, each) is cut off from the others for 200..1500
+-- ms, clients still reaching every node, so each side keeps answering
+-- from its own replicas. The checks: with consistency=quorum the quorums
+-- still intersect across data centres, so every check above stands
+-- (abd linearizable, counter bounds); local_quorum is not linearizable
+-- and a read may miss an add acknowledged in another data centre, so a
+-- counter is judged by convergence only; what it does promise is judged:
+-- no acknowledged write lost (set-full for sets: an add acknowledged by
+-- one data centre's majority is on disk there and reaches the others by
+-- read repair, hints and anti-entropy), convergence after healing, the
+-- invariants. After healing every coordinator switches to level quorum
+-- with r = n (control 'consistency'), so the last reads see every data
+-- centre. The gate (which seeds get data centres) is a hash of the seed,
+-- not a math.random draw, and the new options are drawn after every other
+-- set-up draw: a seed without data centres runs exactly as before.
 -- Then a liveness phase: faults healed, every node up, reads at r = n; every client must
 -- complete an operation; clients stop 'quiet' ms before the end, and after
 -- that quiet period every key's home replicas must hold equal records
@@ -34,11 +58,15 @@
 --   dsim fuzz scenarios/fuzz/dynamo.lua --seeds 1..1000 -D bug=no_write_back
 --   dsim shrink scenarios/fuzz/dynamo.lua --seed N -D bug=vv_merge_min
 -- Parameters: profile (abd, counter, set, register), bug, nodes, clients,
--- duration, interval, recovery, quiet, aim (handoff, off), crash_p, and any dynamo option (n, r, w,
--- sloppy, read_repair, versioning, anti_entropy, ...).
+-- duration, interval, recovery, quiet, aim (handoff, off), crash_p, dc_cuts, show (true: print the draws), and any dynamo option
+-- (n, r, w, sloppy, read_repair, versioning, anti_entropy, dcs, consistency, ...).
 
 local function pick(list) return list[math.random(1, #list)] end
-local profile  = dsim.param("profile", pick { "abd", "counter", "set", "register" })
+-- -D consistency=local_quorum: no abd (it needs quorums that intersect
+-- across data centres); reading the parameter draws nothing
+local lq_forced = dsim.param("consistency") == "local_quorum"
+local profile  = dsim.param("profile", pick(lq_forced and { "counter", "set", "register" }
+                                            or { "abd", "counter", "set", "register" }))
 local nodes    = dsim.param("nodes", pick { 3, 4, 5, 5, 6 })
 local clients  = dsim.param("clients", 3)
 local duration = dsim.param("duration", 8000)
@@ -73,12 +101,63 @@ if profile == "counter" then cl.workload = "counter"
 elseif profile == "set" then cl.workload = "set"; cl.rate = 15
 else cl.workload = "kv"; cl.keys = 6; cl.read = 50; cl.write = 50; cl.cas = 0 end
 
+-- The aimed faults' draws (below) at their old place in the stream.
+local aim = dsim.param("aim", sloppy and pick { "off", "handoff", "handoff" } or "off")
+if aim ~= "off" and aim ~= "handoff" then error("-D aim: unknown '" .. aim .. "' (handoff or off)") end
+local aim_first = aim == "handoff" and math.random(interval, 1000)
+
+-- Data centres, drawn after every draw above (the gate is the seed's
+-- hash, so a seed without them draws nothing more): dcs must divide n and
+-- each data centre hold n/dcs of a key's home replicas.
+local function seed_roll()   -- uniform in [0, 1), from the seed alone
+  local x = (dsim.seed + 0x5bd1e995) * 0x9E3779B97F4A7C15
+  x = (x ~ (x >> 31)) * 0xBF58476D1CE4E5B9
+  return ((x ~ (x >> 29)) >> 11) / 2.0 ^ 53
+end
+local dc_choices = {}
+for d = 2, 3 do
+  local fits = n % d == 0 and d <= nodes
+  for k = 0, d - 1 do fits = fits and (k + 1) * nodes // d - k * nodes // d >= n // d end
+  if fits then dc_choices[#dc_choices + 1] = d end
+end
+local dc_gate = (lq_forced or seed_roll() < 0.25) and #dc_choices > 0
+local dcs = dsim.param("dcs", dc_gate and pick(dc_choices) or 1)
+local consistency = dsim.param("consistency",
+  dcs > 1 and profile ~= "abd" and math.random() < 0.5 and "local_quorum" or "quorum")
+local local_quorum = consistency == "local_quorum"
+local dc_cuts = dsim.param("dc_cuts", dcs > 1)
+local dc_first = dc_cuts and dcs > 1 and math.random(interval, 1000)
+if dcs > 1 then
+  options.dcs = dcs
+  -- a healthy remote home replica answers within 2 x 30 ms: asking
+  -- fallbacks sooner would hand its part to a fallback on every request
+  -- (after healing, a read at r = n answered partly by fallbacks misses
+  -- the last adds: seed 1109 with -D consistency=local_quorum)
+  options.sloppy_after = options.sloppy_after + 60
+end
+if consistency ~= "quorum" then options.consistency = consistency end
+if dsim.param("show", false) then   -- -D show=true: what this seed drew
+  print(string.format("drawn: profile=%s nodes=%d n=%d r=%d w=%d sloppy=%s versioning=%s aim=%s dcs=%d " ..
+                      "consistency=%s dc_cuts=%s", profile, nodes, n, r, w, tostring(sloppy), versioning, aim,
+                      dcs, consistency, tostring(dc_cuts and dcs > 1)))
+end
+local function dc_nodes(d)   -- data centre d (0-based): consecutive ids, as the protocol places them
+  local t = {}
+  for i = d * nodes // dcs + 1, (d + 1) * nodes // dcs do t[#t + 1] = i end
+  return t
+end
+
 local c = dsim.cluster {
   protocol = "dynamo", nodes = nodes, options = options,
   net = { latency = dsim.uniform(1, 8) },
   clients = cl,
   invariants = 10,
 }
+for a = 0, dcs - 1 do
+  for b = 0, dcs - 1 do
+    if a ~= b then c:net { from = dc_nodes(a), to = dc_nodes(b), latency = dsim.uniform(5, 30) } end
+  end
+end
 
 c:nemesis { faults = "all", interval = interval, start = interval, stop = duration, recovery = 0 }
 
@@ -96,10 +175,11 @@ c:at(duration, function()
 end)
 -- Reads at ALL once healed (a per-request consistency level): set-full
 -- calls an element lost when the last read missed it, and with r + w <= n
--- the last read of a run could otherwise be merely stale (it raced the
--- last add). Every up node coordinates with r = n from then on.
+-- (or a local quorum: another data centre's add not there yet) the last
+-- read of a run could otherwise be merely stale (it raced the last add).
+-- Every up node coordinates with r = n (level quorum) from then on.
 c:at(duration + 1, function()
-  for i = 1, nodes do c:control(i, "consistency", { r = n }) end
+  for i = 1, nodes do c:control(i, "consistency", local_quorum and { r = n, level = "quorum" } or { r = n }) end
 end)
 
 c:at(stop, function()
@@ -122,8 +202,6 @@ end)
 -- alone. Like the nemesis's faults they end at 'duration'. They are drawn
 -- in Lua when the events happen, outside the schedule: dsim shrink keeps
 -- them.
-local aim = dsim.param("aim", sloppy and pick { "off", "handoff", "handoff" } or "off")
-if aim ~= "off" and aim ~= "handoff" then error("-D aim: unknown '" .. aim .. "' (handoff or off)") end
 if aim == "handoff" then
   local crash_p = dsim.param("crash_p", 0.8)
   local homes_of = {}   -- [key] = its home replicas (inspect's home_keys)
@@ -157,13 +235,37 @@ if aim == "handoff" then
     for i = 1, clients do rest[#rest + 1] = "c" .. i end
     c:partition { h, rest }
     c:after(math.random(200, 1000), function() if c:now() < duration then c:heal() end end)
-  end, math.random(interval, 1000))
+  end, aim_first)
+end
+
+-- Aimed inter-data-centre cuts (-D dc_cuts=true|false; on with dcs > 1):
+-- every second, maybe, one data centre is cut off from the others (with
+-- three, one time in two each from both others) for 200..1500 ms; clients
+-- are not listed, so they reach every node and each side keeps taking
+-- requests. Like the other aimed faults they end at 'duration' and are
+-- drawn in Lua, outside the schedule (dsim shrink keeps them).
+if dc_first then
+  c:every(1000, function()
+    if c:now() >= duration - 500 or math.random() >= 0.6 then return end
+    local groups = {}
+    if dcs > 2 and math.random() < 0.5 then
+      for d = 0, dcs - 1 do groups[#groups + 1] = dc_nodes(d) end
+    else
+      local d, rest = math.random(0, dcs - 1), {}
+      for e = 0, dcs - 1 do
+        if e ~= d then for _, i in ipairs(dc_nodes(e)) do rest[#rest + 1] = i end end
+      end
+      groups = { dc_nodes(d), rest }
+    end
+    c:partition(groups)
+    c:after(math.random(200, 1500), function() if c:now() < duration then c:heal() end end)
+  end, dc_first)
 end
 
 c:run { until_ms = duration + recovery }
 
 local checks = { "convergence", "invariants", held = true }
 if profile == "abd" then checks[#checks + 1] = "linearizable" end
-if profile == "counter" and strict then checks[#checks + 1] = "counter" end
+if profile == "counter" and strict and not local_quorum then checks[#checks + 1] = "counter" end
 if profile == "set" then checks[#checks + 1] = "set-full" end
 return c:check(checks)

@@ -369,6 +369,11 @@ bool world_run(dsim_world *w, int64_t until_ns)
         if (w->invariants_every > 0 && w->stats.events % (uint64_t)w->invariants_every == 0)
             check_invariants(w);
     }
+    /* the state the run ends in is judged too: a violation a scenario
+    ** reports in its last moment (control at until - 1 ms) may be followed
+    ** by fewer than 'invariants_every' events */
+    if (!w->failed && w->invariants_every > 0)
+        check_invariants(w);
     if (!w->failed && until_ns != INT64_MAX && w->now < until_ns)
         w->now = until_ns;
     if (!w->failed)
