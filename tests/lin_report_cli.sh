@@ -68,13 +68,8 @@ for seed in 1 2 3 4 5 6; do
     done
 done
 
-ev() { printf '{"process":%s,"type":"%s","f":"%s","value":%s}\n' "$1" "$2" "$3" "$4"; }
-{ ev 0 invoke write 1; ev 0 ok write 1; ev 1 invoke read null; ev 1 ok read 1; } >"$T/ok.jsonl"
-{ ev 0 invoke write 1; ev 0 ok write 1; ev 0 invoke write 2; ev 0 ok write 2
-  ev 1 invoke read null; ev 1 ok read 1; } >"$T/stale.jsonl"
-{ for p in 0 1 2 3 4 5 6 7 8 9 10 11; do ev $p invoke write $p; done
-  for p in 0 1 2 3 4 5 6 7 8 9 10 11; do ev $p ok write $p; done
-  ev 20 invoke read null; ev 20 ok read 99; } >"$T/hard.jsonl"
+. "$SRC/tests/lin_small.sh"
+lin_small "$T"
 both --model register "$T/ok.jsonl"
 both --model register "$T/stale.jsonl"
 both --model register "$T/hard.jsonl"
