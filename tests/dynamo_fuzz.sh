@@ -15,15 +15,7 @@ scen=${DSIM_SOURCE:?DSIM_SOURCE is not set}/scenarios/fuzz/dynamo.lua
 seeds=${DYNAMO_FUZZ_SEEDS:-300}
 . "$DSIM_SOURCE/tests/fuzz_lib.sh"
 
-out=$("$bin" fuzz "$scen" --seeds "1..$seeds" 2>&1)
-rc=$?
-if [ "$rc" -ne 0 ]; then
-    echo "FAIL: correct dynamo, seeds 1..$seeds exited $rc"
-    echo "$out" | grep -E "failed|dsim run" | head -5
-    failures=$((failures + 1))
-else
-    echo "ok   correct dynamo: seeds 1..$seeds pass"
-fi
+passes "correct dynamo" "$seeds"
 
 # Seed 29989 once failed set-full on the correct protocol: with r + w <= n
 # the run's last read raced the last add. Reads at ALL after healing
@@ -37,15 +29,7 @@ fi
 
 # Each profile alone, fewer seeds: every promise is exercised.
 for profile in abd counter set register; do
-    out=$("$bin" fuzz "$scen" --seeds "1..$((seeds / 6))" -D profile=$profile 2>&1)
-    rc=$?
-    if [ "$rc" -ne 0 ]; then
-        echo "FAIL: correct dynamo, profile=$profile exited $rc"
-        echo "$out" | grep -E "failed|dsim run" | head -5
-        failures=$((failures + 1))
-    else
-        echo "ok   correct dynamo, profile=$profile: seeds 1..$((seeds / 6)) pass"
-    fi
+    passes "correct dynamo, profile=$profile" "$((seeds / 6))" -D profile=$profile
 done
 
 # Data centres (one seed in four) and local_quorum (half of those):

@@ -20,15 +20,8 @@ seeds=${MULTILEADER_FUZZ_SEEDS:-300}
 while read -r label n args; do
     # shellcheck disable=SC2086 # 'args' is a list of arguments
     n=$((seeds * n / 3))
-    out=$("$bin" fuzz "$scen" --seeds "1..$n" $args 2>&1)
-    rc=$?
-    if [ "$rc" -ne 0 ]; then
-        echo "FAIL: correct multileader ($label), seeds 1..$n exited $rc"
-        echo "$out" | grep -E "failed|dsim run" | head -5
-        failures=$((failures + 1))
-    else
-        echo "ok   correct multileader ($label): seeds 1..$n pass"
-    fi
+    # shellcheck disable=SC2086 # 'args' is a list of arguments
+    passes "correct multileader ($label)" "$n" $args
 done <<'SWEEPS'
 defaults 3
 causal-kv 1 -D workload=kv -D delivery=ops -D causal=true -D dcs=3

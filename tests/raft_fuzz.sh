@@ -15,15 +15,7 @@ scen=$src/scenarios/fuzz/raft.lua
 seeds=${RAFT_FUZZ_SEEDS:-200}
 . "$src/tests/fuzz_lib.sh"
 
-out=$("$bin" fuzz "$scen" --seeds 1.."$seeds" --jobs 2 2>&1)
-rc=$?
-if [ "$rc" -ne 0 ]; then
-    echo "FAIL: correct raft over seeds 1..$seeds exited $rc"
-    echo "$out" | grep -E "failed|dsim run" | head -5
-    failures=$((failures + 1))
-else
-    echo "ok   correct raft: seeds 1..$seeds pass"
-fi
+passes "correct raft" "$seeds" --jobs 2
 
 # bug seed kind: the first failing seed of 1..1000 at the defaults for each
 # planted bug (failing seeds of 1000 when pinned: figure8 22,
