@@ -98,7 +98,7 @@ caught() {
             echo "$out" | grep -E "verdicts|violation|error|FAILED" | head -5
             failures=$((failures + 1))
         else
-            echo "ok   bug=$bug caught on seed $seed $extra: $verdicts"
+            echo "ok   bug=$bug caught on seed $seed${extra:+ $extra}: $verdicts"
         fi
         # shellcheck disable=SC2086
         if [ "$seed" -gt 1 ] && ! "$bin" run "$scen" --seed 1 -D bug="$bug" $extra >/dev/null 2>&1; then
