@@ -66,6 +66,14 @@ contains "$T/out" '"core"' "JSON core"
 expect 4 "unknown under a tiny budget" -- "$DSIM" check --model register --budget-states 50 "$T/hard.jsonl"
 contains "$T/out" "UNKNOWN: budget exhausted" "unknown message"
 expect 1 "same history without a budget" -- "$DSIM" check --model register "$T/hard.jsonl"
+# Keys the budget leaves undecided come before the failing key in the
+# history; the report shows the failing key, with its account, first.
+{ for k in a b c; do sed "s/^{/{\"key\":\"$k\",/" "$T/hard.jsonl"; done
+  sed 's/^{/{"key":"z",/' "$T/stale.jsonl"; } >"$T/keys.jsonl"
+expect 1 "a failing key after undecided ones" -- "$DSIM" check --model register --budget-states 50 "$T/keys.jsonl"
+contains "$T/out" "Key z (3 operations): not linearizable" "the failing key is listed"
+contains "$T/out" "process 1's read returned 1, a value overwritten by process 0's write of 2." "the failing key's account is shown"
+contains "$T/out" "2 more keys: 0 not linearizable, 2 undecided" "the rest is counted by verdict"
 expect 0 "standard input" -- bash -c "\"$DSIM\" check --model register - <\"$T/ok.jsonl\""
 
 # bad input: exit 2 and FILE:LINE

@@ -5,7 +5,8 @@
 ** invariants, mutex); any other check prints its "text", "explain" or
 ** "violation" field (at most GENERIC_LINES lines), or its JSON on one line.
 ** Each printer keeps to a screen: at most OPS_SHOWN operations,
-** FAULTS_SHOWN faults and PARTS_SHOWN failing partitions, then says where
+** FAULTS_SHOWN faults and PARTS_SHOWN partitions (the failed before the
+** undecided), then says where
 ** the rest is. Sentences are wrapped at WRAP_COLUMNS.
 **
 ** The linearizability printer puts the checker's account (lin_why.c) in
@@ -551,30 +552,38 @@ void report_linearizable(FILE *out, const json_t *report, const report_ctx *ctx)
     report_lin_parts(out, report, ctx);
 }
 
+/* The failed keys first, since they carry the explanation, then the
+** undecided ones; PARTS_SHOWN in all, and a count of the rest. */
 void report_lin_parts(FILE *out, const json_t *report, const report_ctx *ctx)
 {
     long long parts = int_of(report, "partitions_total");
     const char *model = str_of(report, "model");
-    size_t i, shown = 0;
+    size_t i, shown = 0, more_failed = 0, more_unknown = 0;
     const json_t *p;
-    json_array_foreach(json_object_get(report, "partitions"), i, p) {
-        const json_t *pv = json_object_get(p, "valid"), *key = json_object_get(p, "key");
-        if (json_is_true(pv))
-            continue;
-        if (shown++ >= PARTS_SHOWN)
-            continue;
-        if (json_is_string(key) || parts > 1)
-            fprintf(out, "  Key %s (%lld operations): %s\n", json_is_string(key) ? json_string_value(key) : "-",
-                    int_of(p, "ops"), json_is_false(pv) ? "not linearizable" : str_of(p, "reason"));
-        if (json_is_false(pv))
-            print_failed_part(out, p, model, ctx);
-        else if (!json_is_string(key) && parts <= 1)
-            fprintf(out, "  Undecided: %s.\n  Not a pass; a bigger budget may decide it.\n",
-                    str_of(p, "reason"));
+    for (int failed_pass = 1; failed_pass >= 0; failed_pass--) {
+        json_array_foreach(json_object_get(report, "partitions"), i, p) {
+            const json_t *pv = json_object_get(p, "valid"), *key = json_object_get(p, "key");
+            if (json_is_true(pv) || json_is_false(pv) != failed_pass)
+                continue;
+            if (shown == PARTS_SHOWN) {
+                *(failed_pass ? &more_failed : &more_unknown) += 1;
+                continue;
+            }
+            shown++;
+            if (json_is_string(key) || parts > 1)
+                fprintf(out, "  Key %s (%lld operations): %s\n", json_is_string(key) ? json_string_value(key) : "-",
+                        int_of(p, "ops"), failed_pass ? "not linearizable" : str_of(p, "reason"));
+            if (failed_pass)
+                print_failed_part(out, p, model, ctx);
+            else if (!json_is_string(key) && parts <= 1)
+                fprintf(out, "  Undecided: %s.\n  Not a pass; a bigger budget may decide it.\n",
+                        str_of(p, "reason"));
+        }
     }
-    if (shown > PARTS_SHOWN)
-        fprintf(out, "  ... %zu more key%s not linearizable or undecided (--json)\n", shown - PARTS_SHOWN,
-                shown - PARTS_SHOWN == 1 ? "" : "s");
+    if (more_failed + more_unknown > 0)
+        fprintf(out, "  ... %zu more key%s: %zu not linearizable, %zu undecided (--json)\n",
+                more_failed + more_unknown, more_failed + more_unknown == 1 ? "" : "s", more_failed,
+                more_unknown);
 }
 
 /* ---- the other checks --------------------------------------------------- */
