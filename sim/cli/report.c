@@ -6,8 +6,8 @@
 ** "violation" field (at most GENERIC_LINES lines), or its JSON on one line.
 ** Each printer keeps to a screen: at most OPS_SHOWN operations,
 ** FAULTS_SHOWN faults and PARTS_SHOWN partitions (the failed before the
-** undecided), then says where
-** the rest is. Sentences are wrapped at WRAP_COLUMNS.
+** undecided), then says where the rest is. Sentences are wrapped at
+** WRAP_COLUMNS.
 **
 ** The linearizability printer puts the checker's account (lin_why.c) in
 ** words: the state after the last core operation and the write that made
