@@ -71,8 +71,9 @@ const char *dsim_endpoint_name(const dsim_world *w, int ep, char *buf, size_t ca
 /* ---- network shapes (sim/kernel/partition.c) ----------------------------- */
 /* Every shape but 'cut' replaces the previous one; 'cut' adds up. */
 
-/* 'group_of[ep]' (per endpoint) is a group >= 0, or -1: unlisted nodes form
-** one more group, an unlisted client reaches everyone. */
+/* 'group_of[ep]' (per endpoint) is a group label >= 0, or -1: unlisted
+** nodes form one more group, an unlisted client reaches everyone. Labels
+** need not be dense; groups are numbered in label order. */
 void dsim_partition_groups(dsim_world *w, const int *group_of);
 /* 'side_of[node]' is 0, 1 or -1: side 0 cannot send to side 1; the other
 ** direction, nodes on neither side and clients are untouched. */

@@ -56,23 +56,47 @@ static void trace_shape(dsim_world *w, json_t *shape)
     DSIM_ASSERT(w->net.shape == shape);
 }
 
-/* 'group_of[ep]' is a group number >= 0, or -1: a node not listed joins one
-** extra group of all unlisted nodes, a client not listed reaches everyone. */
+static int int_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* 'group_of[ep]' is a group label >= 0, or -1: a node not listed joins one
+** extra group of all unlisted nodes, a client not listed reaches everyone.
+** Labels need not be dense (the nemesis's halves of a one-node cluster use
+** label 1 alone): the groups are numbered 0, 1, ... in label order. */
 void dsim_partition_groups(dsim_world *w, const int *group_of)
 {
     int eps = w->net.endpoints;
+    int *labels = malloc(sizeof(int) * (size_t)eps);   /* the distinct labels, sorted */
+    DSIM_ASSERT(labels != NULL);
     int extra = 0;
     for (int e = 0; e < eps; e++) {
         DSIM_ASSERT(group_of[e] >= -1);
-        if (group_of[e] >= extra)
-            extra = group_of[e] + 1;
+        if (group_of[e] >= 0)
+            labels[extra++] = group_of[e];
     }
+    qsort(labels, (size_t)extra, sizeof(int), int_cmp);
+    int distinct = 0;
+    for (int i = 0; i < extra; i++)
+        if (distinct == 0 || labels[distinct - 1] != labels[i])
+            labels[distinct++] = labels[i];
+    extra = distinct;
     DSIM_ASSERT(extra <= eps);
     net_heal(w);
     int *g = malloc(sizeof(int) * (size_t)eps);   /* every node's group; clients may stay -1 */
     DSIM_ASSERT(g != NULL);
-    for (int e = 0; e < eps; e++)
-        g[e] = group_of[e] < 0 && e < w->nodes_len ? extra : group_of[e];
+    for (int e = 0; e < eps; e++) {
+        if (group_of[e] >= 0) {
+            const int *at = bsearch(&group_of[e], labels, (size_t)extra, sizeof(int), int_cmp);
+            DSIM_ASSERT(at != NULL);
+            g[e] = (int)(at - labels);
+        } else {
+            g[e] = e < w->nodes_len ? extra : -1;
+        }
+    }
+    free(labels);
     for (int e = 0; e < eps; e++) {   /* an unlisted twin instance joins its identity's group */
         int slot = world_ep_slot(w, e);
         if (slot >= w->nodes_len && g[e] < 0)

@@ -30,24 +30,20 @@ static int c_partition(lua_State *L)
     lua_Integer groups = (lua_Integer)lua_rawlen(L, 2);
     if (groups < 1)
         return luaL_error(L, "c:partition wants a list of groups, e.g. {{1, 2}, {3, 4, 5}}");
-    int used = 0;   /* groups with a member: an empty one ({} or {nil, 2}) is no group */
+    /* an empty group ({} or {nil, 2}) labels no endpoint, so it is no group */
     for (lua_Integer g = 1; g <= groups; g++) {
         if (lua_rawgeti(L, 2, g) != LUA_TTABLE)
             return luaL_error(L, "c:partition: group %d must be a list of nodes", (int)g);
-        int id = -1;
         for (lua_Integer i = 1; lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
             int ep = script_endpoint_arg(L, -1, w);
             DSIM_ASSERT(ep < eps);
             if (group_of[ep] >= 0)
                 return luaL_error(L, "c:partition: %s is in two groups", lua_tostring(L, -1));
-            if (id < 0)
-                id = used++;
-            group_of[ep] = id;
+            group_of[ep] = (int)(g - 1);
             lua_pop(L, 1);
         }
         lua_pop(L, 2);
     }
-    DSIM_ASSERT(used <= eps);
     dsim_partition_groups(w, group_of);
     return 0;
 }
