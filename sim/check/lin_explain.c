@@ -5,7 +5,9 @@
 ** Start: the operations called before the return event where the search
 ** stopped furthest ('block_op'). That set is already not linearizable:
 ** the history cut just after that return is not, and completing its
-** pending operations only adds constraints.
+** pending operations only adds constraints. Those whose completion is
+** unknown (info, open) start relaxed, since relaxing one changes nothing:
+** it may or may not have happened either way. So no core lists one.
 **
 ** Shrinking does not delete an operation (deleting the write a read saw
 ** would leave a "read of a value nobody wrote", a true but useless core):
@@ -118,13 +120,19 @@ int lin_explain(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
         free(k.scratch);
         return -1;
     }
+    /* Operations whose completion is unknown start relaxed: they may or may
+    ** not have happened either way, so relaxing one changes no trial, yet
+    ** each trial that proved it would cost a whole failing search. */
     size_t cnt = 0;
-    for (size_t i = 0; i < n; i++)
-        if (ops[i].call_pos < limit)
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].call_pos >= limit)
+            continue;
+        k.n_base = i + 1;
+        if (ops[i].ret_pos < LIN_POS_INF)
             idx[cnt++] = (uint32_t)i;
+    }
     for (size_t i = 1; i < cnt; i++)
         CHECK_ASSERT(ops[idx[i - 1]].call_pos < ops[idx[i]].call_pos);
-    k.n_base = cnt == 0 ? 0 : idx[cnt - 1] + 1;
     long r = 0;
     for (size_t len = cnt / 2; len > 1 && r >= 0; len /= 2)
         r = pass(&k, idx, &cnt, len);
