@@ -47,10 +47,36 @@ typedef struct shrink {
     const lin_op *ops;         /* by call position */
     size_t n_base;             /* ops[0 .. n_base) were called before the block */
     lin_op *scratch;
+    lin_op *view;              /* the scratch as the model's 'prune' sees it */
+    bool *drop;                /* its marks */
     double deadline;           /* the caller's, 0: none */
     uint64_t states_left;      /* for all trials together */
     bool timed_out;
 } shrink;
+
+/* The model's 'prune' on a trial's 'm' operations: a relaxed operation may
+** never have happened, as one whose outcome is unknown may not, so the same
+** argument drops those that change nothing observed (a relaxed write of a
+** value no remaining read returned: relaxed reads are left out, so most
+** writes go with them). Returns how many operations are kept. */
+static size_t prune_relaxed(shrink *k, size_t m)
+{
+    if (k->m->prune == NULL)
+        return m;
+    for (size_t i = 0; i < m; i++) {
+        k->view[i] = k->scratch[i];
+        k->view[i].out_known = k->scratch[i].out_known && !k->scratch[i].optional;
+        k->drop[i] = false;
+    }
+    k->m->prune(k->c, k->view, m, k->drop);
+    size_t kept = 0;
+    for (size_t i = 0; i < m; i++) {
+        CHECK_ASSERT(!k->drop[i] || !k->view[i].out_known);   /* only what may never happen */
+        if (!k->drop[i])
+            k->scratch[kept++] = k->scratch[i];
+    }
+    return kept;
+}
 
 /* Does the history fail with the core 'idx' minus [skip, skip + len)
 ** and every other operation in 'base' (n_base of them, by call position)
@@ -70,6 +96,7 @@ static int fails_without(shrink *k, const uint32_t *idx, size_t n, size_t skip, 
         o.optional = !core;
         k->scratch[m++] = o;
     }
+    m = prune_relaxed(k, m);
     if ((k->deadline > 0 && host_seconds() > k->deadline) || k->states_left == 0) {
         k->timed_out = true;
         return 0;
@@ -114,10 +141,13 @@ int lin_explain(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
     uint64_t limit = ops[block_op].ret_pos;
     uint32_t *idx = malloc((n + 1) * sizeof *idx);
     shrink k = {.c = c, .m = m, .ops = ops, .scratch = malloc((n + 1) * sizeof(lin_op)),
+                .view = malloc((n + 1) * sizeof(lin_op)), .drop = malloc((n + 1) * sizeof(bool)),
                 .deadline = deadline, .states_left = EXPLAIN_STATES_MAX};
-    if (idx == NULL || k.scratch == NULL) {
+    if (idx == NULL || k.scratch == NULL || k.view == NULL || k.drop == NULL) {
         free(idx);
         free(k.scratch);
+        free(k.view);
+        free(k.drop);
         return -1;
     }
     /* Operations whose completion is unknown start relaxed: they may or may
@@ -142,6 +172,8 @@ int lin_explain(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
             break;
     }
     free(k.scratch);
+    free(k.view);
+    free(k.drop);
     if (r < 0) {
         free(idx);
         return -1;
