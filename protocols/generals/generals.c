@@ -24,8 +24,11 @@
 ** dsim.cluster{net = {forge = true}}).
 ** Every message is checked before use (length, sender, value), so the
 ** kernel's "corrupt" behaviour applies ('validates_input'): a garbled value
-** counts as none. Nothing is persisted: the problem is one round, and a crash is not part
-** of it (a crashed general is silent, which the default covers).
+** counts as none. A crash is not part of the problem (one round, nothing
+** to recover): a general that crashed is a faulty one, silent for the rest
+** of the run. It knows it crashed by the one record it keeps on disk, set
+** at its first boot. The invariants skip it, as they skip a general that
+** is down (its state block is zeroed).
 */
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +49,7 @@ typedef struct gen_msg {
 typedef struct gen_state {
     int32_t heard[GENERALS_MAX];   /* [0]: the commander's order; [j]: j's relay; NONE */
     int32_t decision;              /* NONE until decided */
+    bool crashed;                  /* booted before: faulty, silent */
 } gen_state;
 
 typedef struct gen_ghost {         /* the judge's record: every decision */
@@ -96,6 +100,14 @@ static void start(dsim_node *n)
     for (int i = 0; i < GENERALS_MAX; i++)
         s->heard[i] = NONE;
     s->decision = NONE;
+    uint32_t len;
+    char mark;
+    if (dsim_disk_get(n, "booted", &mark, sizeof mark, &len) != DSIM_DISK_MISSING) {
+        s->crashed = true;   /* a torn or corrupt mark was written all the same */
+        return;
+    }
+    dsim_disk_put(n, "booted", "1", 1);
+    dsim_disk_sync(n);
     if (dsim_id(n) != COMMANDER) {
         if (behaves(n, "forger"))
             forge_relays(n);
@@ -117,7 +129,8 @@ static void on_message(dsim_node *n, int from, const dsim_msg *m)
         return;   /* garbled (validates_input): no value */
     gen_msg g;
     memcpy(&g, m->data, sizeof g);
-    if (dsim_id(n) == COMMANDER || s->decision != NONE || (g.value != ATTACK && g.value != RETREAT))
+    if (dsim_id(n) == COMMANDER || s->crashed || s->decision != NONE ||
+        (g.value != ATTACK && g.value != RETREAT))
         return;   /* a garbled value is no value */
     if (m->type == MSG_ORDER && from == COMMANDER && s->heard[0] == NONE) {
         s->heard[0] = g.value;
@@ -153,6 +166,8 @@ static void inspect(dsim_node *n, json_t *out)
 {
     gen_state *s = dsim_state(n);
     json_object_set_new(out, "role", json_string(dsim_id(n) == COMMANDER ? "commander" : "lieutenant"));
+    if (s->crashed)
+        json_object_set_new(out, "crashed", json_true());   /* faulty from then on */
     if (dsim_id(n) != COMMANDER && s->decision != NONE)
         json_object_set_new(out, "decision", json_string(s->decision == ATTACK ? "attack" : "retreat"));
 }
@@ -166,7 +181,13 @@ static void describe(const dsim_msg *m, json_t *out)
     json_object_set_new(out, "value", json_string(g.value == ATTACK ? "attack" : g.value == RETREAT ? "retreat" : "?"));
 }
 
-/* IC1 and IC2, once every loyal lieutenant that is up has decided. */
+/* Loyal: never Byzantine, never crashed, and up. */
+static bool loyal(dsim_node *n)
+{
+    return !dsim_byzantine_ever(n) && dsim_is_up(n) && !((const gen_state *)dsim_state(n))->crashed;
+}
+
+/* IC1 and IC2 over the loyal lieutenants that have decided. */
 static const char *invariants(dsim_world *w)
 {
     gen_ghost *g = dsim_checker_state(w);
@@ -174,11 +195,11 @@ static const char *invariants(dsim_world *w)
         return g->violation;
     int nodes = dsim_node_count(w), first = -1, first_value = NONE;
     dsim_node *c = dsim_node_at(w, COMMANDER);
-    bool loyal_commander = !dsim_byzantine_ever(c);
+    bool loyal_commander = loyal(c);
     for (int i = 1; i < nodes; i++) {
         dsim_node *n = dsim_node_at(w, i);
         const gen_state *s = dsim_state(n);
-        if (dsim_byzantine_ever(n) || s->decision == NONE)
+        if (!loyal(n) || s->decision == NONE)
             continue;
         if (first < 0) {
             first = i;
