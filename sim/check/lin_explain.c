@@ -7,7 +7,8 @@
 ** the history cut just after that return is not, and completing its
 ** pending operations only adds constraints. Those whose completion is
 ** unknown (info, open) start relaxed, since relaxing one changes nothing:
-** it may or may not have happened either way. So no core lists one.
+** it may or may not have happened either way. So no core lists one, and
+** no trial (a whole failing search) is spent to find that out.
 **
 ** Shrinking does not delete an operation (deleting the write a read saw
 ** would leave a "read of a value nobody wrote", a true but useless core):
@@ -26,6 +27,10 @@
 ** relaxed) when the budget allows (EXPLAIN_STATES_MAX states for all
 ** trials, and the caller's deadline if any); a sub-search that runs out
 ** counts as "does not fail", so the core is always proven.
+**
+** Each trial first runs the model's 'prune' over its relaxed operations
+** (prune_relaxed): a relaxed write that no remaining read observed is
+** dropped, not left to float through the search.
 **
 ** Trade-off: each trial is a full search, O(trials) searches in all; the
 ** sets are small in practice (a stale read and the writes around it).
@@ -150,10 +155,7 @@ int lin_explain(lin_ctx *c, const lin_model *m, const lin_op *ops, size_t n,
         free(k.drop);
         return -1;
     }
-    /* Operations whose completion is unknown start relaxed: they may or may
-    ** not have happened either way, so relaxing one changes no trial, yet
-    ** each trial that proved it would cost a whole failing search. */
-    size_t cnt = 0;
+    size_t cnt = 0;   /* the core: operations with a known completion */
     for (size_t i = 0; i < n; i++) {
         if (ops[i].call_pos >= limit)
             continue;
