@@ -51,6 +51,23 @@ static void put(gen *g, const char *s)
         put(g, opts_[pick(g, sizeof opts_ / sizeof opts_[0])]);          \
     } while (0)
 
+/* One of 'old' choices from one byte, as before more were added; a second
+** byte extends the last of them to itself and the 'more' new ones. So an
+** input of the corpus keeps its scenario unless it takes that last choice. */
+static unsigned pick_more(gen *g, unsigned old, unsigned more)
+{
+    unsigned r = pick(g, old);
+    return r + 1 < old ? r : old - 1 + pick(g, more + 1);
+}
+
+/* ONE_OF whose first 'old' options were the list before the rest came. */
+#define ONE_OF_MORE(g, old, ...)                                         \
+    do {                                                                 \
+        static const char *const opts_[] = {__VA_ARGS__};                \
+        unsigned n_ = sizeof opts_ / sizeof opts_[0];                    \
+        put(g, opts_[pick_more(g, old, n_ - (old))]);                    \
+    } while (0)
+
 static void num(gen *g)
 {
     ONE_OF(g, "0", "1", "5", "10", "100", "250.5", "1000", "3000", "-1", "(0/0)", "math.huge",
@@ -83,7 +100,7 @@ static void latency(gen *g)
 
 static void fault(gen *g)
 {
-    switch (pick(g, 13)) {
+    switch (pick_more(g, 13, 2)) {
     case 0: put(g, "c:partition { {"); node(g); put(g, ", "); node(g); put(g, "}, {"); node(g); put(g, "} }"); break;
     case 1: put(g, "c:isolate("); node(g); put(g, ")"); break;
     case 2: put(g, "c:cut("); node(g); put(g, ", "); node(g); put(g, ")"); break;
@@ -104,7 +121,13 @@ static void fault(gen *g)
         ONE_OF(g, "", ", from = {1}", ", to = {2, \"c1\"}", ", fifo = true", ", dup = 0.5");
         put(g, " }");
         break;
-    default: put(g, "c:control("); node(g); put(g, ", \"status\", {})"); break;
+    case 12: put(g, "c:control("); node(g); put(g, ", \"status\", {})"); break;
+    case 13:
+        put(g, "c:byzantine("); node(g); put(g, ", ");
+        ONE_OF(g, "\"silent\"", "\"traitor\"", "\"corrupt\"", "\"replay\"", "\"bogus\"", "\"mute_to\", { peers = {2} }");
+        put(g, ")");
+        break;
+    default: put(g, "c:honest("); node(g); put(g, ")"); break;
     }
 }
 
@@ -130,7 +153,8 @@ static void statement(gen *g)
         break;
     case 8:
         put(g, "c:nemesis { faults = { ");
-        ONE_OF(g, "\"partition\", \"crash\"", "partition = {}, clock = {}", "\"pause\", \"net\"", "bogus = {}", "\"disk\"");
+        ONE_OF_MORE(g, 5, "\"partition\", \"crash\"", "partition = {}, clock = {}", "\"pause\", \"net\"", "bogus = {}",
+                    "\"disk\"", "\"byzantine\"", "\"crash\", \"pause\", \"clock\"", "\"twins\"");
         put(g, " }, interval = "); num(g); put(g, ", stop = "); num(g); put(g, " }");
         break;
     case 9: put(g, "c:on(\"leader\", function(ev) print(tostring(ev), ev.node) end)"); break;
@@ -151,9 +175,10 @@ static void statement(gen *g)
 static void scenario(gen *g)
 {
     put(g, "local c = dsim.cluster { protocol = ");
-    ONE_OF(g, "\"single\"", "\"single\"", "\"raft\"", "\"lock\"", "\"bogus\"");
+    ONE_OF_MORE(g, 5, "\"single\"", "\"single\"", "\"raft\"", "\"lock\"", "\"bogus\"", "\"paxos\"", "\"zab\"",
+                "\"replication\"", "\"pbft\"", "\"generals\"", "\"dynamo\"", "\"multileader\"");
     put(g, ", nodes = ");
-    ONE_OF(g, "3", "3", "3", "5", "1", "0", "40", "2.5");
+    ONE_OF_MORE(g, 8, "3", "3", "3", "5", "1", "0", "40", "2.5", "4", "7");
     put(g, ", clients = { count = ");
     ONE_OF(g, "2", "2", "4", "0", "-1");
     put(g, ", workload = ");
