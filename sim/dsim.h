@@ -88,7 +88,7 @@ int dsim_cluster_size(const dsim_node *n);  /* same, from a node */
 dsim_world *dsim_world_of(dsim_node *n);
 dsim_node *dsim_node_at(dsim_world *w, int id);
 void *dsim_state(dsim_node *n);             /* the per-node state block */
-bool dsim_is_up(const dsim_node *n);        /* not crashed (may be paused) */
+bool dsim_is_up(const dsim_node *n);        /* booted, not crashed since (may be paused) */
 int64_t dsim_now(const dsim_world *w);      /* true time: for checkers only */
 
 typedef enum dsim_option_type {
@@ -464,8 +464,10 @@ typedef struct dsim_protocol {
 **                            "convergence" check compares it across nodes.
 **   "state_digest"  string   a digest of the replica state, compared by
 **                            "convergence" when there is no "kv".
-** The kernel adds "status" ("up", "paused", "crashed"; a crashed node is
-** not inspected). Other keys are the protocol's own, shown as they are. */
+** The kernel adds "status" ("up", "paused", "crashed"). Only a booted
+** node is inspected: not one that is down or has not booted yet (before
+** the world starts, or paused before it), whose state block is zeroes.
+** Other keys are the protocol's own, shown as they are. */
 
 /* The registry: NULL-terminated, defined in protocols/registry.c. */
 extern const dsim_protocol *const dsim_protocols[];

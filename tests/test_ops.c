@@ -49,6 +49,7 @@ static dsim_world *role_world(int nodes)
     cfg.nodes = nodes;
     dsim_world *w = world_create(&cfg, err, sizeof err);
     assert_non_null(w);
+    world_start(w);   /* the nodes boot: only a booted node has a role */
     return w;
 }
 
@@ -122,6 +123,29 @@ static void test_leader_is_the_highest_term_leader_then_the_lowest_id(void **st)
     assert_int_equal(dsim_leader(w), 2);
     dsim_crash(w, 2, false);
     assert_int_equal(dsim_leader(w), 3);                   /* crashed nodes do not count */
+    world_free(w);
+}
+
+static void test_a_node_that_never_booted_has_no_role_and_is_not_up(void **st)
+{
+    (void)st;
+    char err[256];
+    world_config cfg;
+    world_config_defaults(&cfg);
+    cfg.protocol = &role_protocol;
+    cfg.nodes = 2;
+    dsim_world *w = world_create(&cfg, err, sizeof err);
+    assert_non_null(w);
+    set_role(w, 1, "leader", 1);   /* what a zeroed block would not hold */
+    assert_false(dsim_is_up(dsim_node_at(w, 1)));
+    assert_int_equal(dsim_leader(w), -1);
+    json_t *o = json_object();
+    node_inspect(dsim_node_at(w, 1), o);
+    assert_null(json_object_get(o, "role"));               /* the status alone */
+    assert_string_equal(json_string_value(json_object_get(o, "status")), "up");
+    json_decref(o);
+    world_start(w);
+    assert_true(dsim_is_up(dsim_node_at(w, 1)));
     world_free(w);
 }
 
@@ -229,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_restart_before_the_first_run_marks_the_node_up),
         cmocka_unit_test(test_pause_token_resumes_only_that_pause_and_a_timed_pause_ends),
         cmocka_unit_test(test_leader_is_the_highest_term_leader_then_the_lowest_id),
+        cmocka_unit_test(test_a_node_that_never_booted_has_no_role_and_is_not_up),
         cmocka_unit_test(test_leader_falls_back_to_a_primary_or_server),
         cmocka_unit_test(test_clock_change_touches_only_the_fields_given),
         cmocka_unit_test(test_oneway_cuts_one_side_towards_the_other_only),

@@ -387,7 +387,7 @@ void node_inspect(dsim_node *n, json_t *out)
 {
     DSIM_ASSERT(json_is_object(out));
     json_object_set_new(out, "status", json_string(node_status_name(n->status)));
-    if (n->status != NODE_CRASHED && n->w->proto->inspect) {
+    if (n->booted && n->w->proto->inspect) {   /* a state block that never booted is zeroes */
         n->w->proto->inspect(n, out);
         if (n->w->proto->role) {   /* the shortcut says what inspect says */
             int64_t term = 0;
@@ -405,7 +405,7 @@ int dsim_id(const dsim_node *n) { return n->id; }
 int dsim_cluster_size(const dsim_node *n) { return n->w->nodes_len; }
 dsim_world *dsim_world_of(dsim_node *n) { return n->w; }
 void *dsim_state(dsim_node *n) { return n->state; }
-bool dsim_is_up(const dsim_node *n) { return n->status != NODE_CRASHED; }
+bool dsim_is_up(const dsim_node *n) { return n->booted; }   /* false after a crash */
 int64_t dsim_mono(dsim_node *n) { return clock_mono(&n->clock, n->w->now); }
 int64_t dsim_wall(dsim_node *n) { return clock_wall(&n->clock, n->w->now); }
 uint64_t dsim_rand(dsim_node *n) { return rng_next(&n->rng); }

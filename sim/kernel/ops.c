@@ -75,7 +75,7 @@ int dsim_leader(dsim_world *w)
     json_int_t best_term = -1;
     for (int i = 0; i < w->nodes_len && w->proto->inspect; i++) {
         dsim_node *n = &w->nodes[i];
-        if (n->status != NODE_UP)
+        if (n->status != NODE_UP || !n->booted)
             continue;
         json_t *o = NULL;
         const char *role;
