@@ -180,6 +180,59 @@ static void test_mutex_a_write_without_acquiring_is_a_violation(void **state)
     json_decref(r);
 }
 
+/* A client loses the lock (its session expired) and asks again in the same
+** round; a write it sent in the first holding lands late, with that
+** holding's token: no forgery, and each holding keeps its own interval. */
+static void test_mutex_a_round_asked_again_is_a_new_session(void **state)
+{
+    (void)state;
+    json_t *l = json_array(), *r;
+    acquire(l, 100, 7, 6, 20);
+    release(l, 700, 7, 6);
+    acquire(l, 800, 7, 6, 25);
+    write_(l, 810, 7, 6, 25, true, false);
+    release(l, 820, 7, 6);
+    write_(l, 1200, 7, 6, 20, true, false);   /* sent at 600 ms, delivered late */
+    assert_int_equal(run(l, NULL, &r), CHECK_OK);
+    json_decref(r);
+    l = json_array();   /* the first holding still overlaps another client's */
+    acquire(l, 100, 7, 6, 20);
+    acquire(l, 300, 3, 1, 21);
+    write_(l, 350, 3, 1, 21, true, false);
+    write_(l, 400, 7, 6, 20, true, false);
+    release(l, 700, 7, 6);
+    release(l, 710, 3, 1);
+    acquire(l, 800, 7, 6, 25);
+    release(l, 820, 7, 6);
+    assert_int_equal(run(l, NULL, &r), CHECK_VIOLATION);
+    json_t *v = json_array_get(json_object_get(r, "violations"), 0);
+    assert_string_equal(json_string_value(json_object_get(v, "kind")), "overlap");
+    json_decref(r);
+}
+
+/* A replicated resource reports a write from each replica, with its id: it
+** is judged once, at its first report. The late copy, after another
+** client's write, is no stale write (fencing) and no overlap (plain). */
+static void test_mutex_a_write_reported_by_every_replica_counts_once(void **state)
+{
+    (void)state;
+    for (int fencing = 0; fencing < 2; fencing++) {
+        json_t *l = json_array(), *r;
+        acquire(l, 100, 7, 1, 20);
+        ev(l, 150, "storage_write", json_pack("{s:i, s:i, s:i, s:b, s:b, s:i}", "client", 7, "round", 1,
+                                              "token", 20, "accepted", 1, "fencing", fencing, "write", 9));
+        release(l, 200, 7, 1);
+        acquire(l, 300, 3, 1, 21);
+        write_(l, 350, 3, 1, 21, true, fencing);
+        release(l, 400, 3, 1);
+        ev(l, 900, "storage_write", json_pack("{s:i, s:i, s:i, s:b, s:b, s:i}", "client", 7, "round", 1,
+                                              "token", 20, "accepted", 1, "fencing", fencing, "write", 9));
+        assert_int_equal(run(l, NULL, &r), CHECK_OK);
+        assert_int_equal(json_integer_value(json_object_get(r, "writes_accepted")), 2);
+        json_decref(r);
+    }
+}
+
 /* B4: under fencing, n3 writes with a token it was never granted, higher
 ** than any: the storage's order is fine, the token is forged. */
 static void test_mutex_a_forged_token_is_a_violation(void **state)
@@ -300,6 +353,8 @@ int main(void)
         cmocka_unit_test(test_mutex_overlapping_holders_that_both_write_late_fail_even_in_storage_order),
         cmocka_unit_test(test_mutex_a_write_without_acquiring_is_a_violation),
         cmocka_unit_test(test_mutex_a_forged_token_is_a_violation),
+        cmocka_unit_test(test_mutex_a_round_asked_again_is_a_new_session),
+        cmocka_unit_test(test_mutex_a_write_reported_by_every_replica_counts_once),
         cmocka_unit_test(test_mutex_a_stuck_waiter_fails_the_liveness_limit),
         cmocka_unit_test(test_mutex_an_abandoned_request_is_not_stuck),
         cmocka_unit_test(test_mutex_the_herd_limit_counts_wakeups_per_acquisition),

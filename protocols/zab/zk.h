@@ -359,8 +359,9 @@ extern const char *const zk_recipe_names[];   /* NULL-terminated */
      "its entry is the lowest: it holds the lock or leads (token: the entry's number)"},         \
     {"lock_released", "client: node, round: int, why: string",                                  \
      "it no longer believes it holds (done, expired, gone)"},                                    \
-    {"storage_write", "client: node, round: int, token: int, accepted: bool, fencing: bool",    \
-     "the holder's write to the protected znode was applied"},                                   \
+    {"storage_write", "client: node, round: int, token: int, accepted: bool, fencing: bool, "   \
+     "write: int", "the holder's write to the protected znode was applied at a server (write: " \
+     "its zxid; the first report is when it took effect)"},                                      \
     {"lock_wakeup", "client: node", "a watch woke a waiting recipe client"},                    \
     {"barrier_entered", "client: node, round: int, count: int",                                 \
      "a barrier client saw enough entries and went through"},                                    \

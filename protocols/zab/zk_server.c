@@ -380,20 +380,23 @@ static void fire_watches(dsim_node *n, zk_server *z, const zk_effect *e, uint64_
         z->late[z->late_count++] = f[i];
 }
 
-/* A write of the lock recipes' protected znode took effect: the mutex
-** check's storage write, at the moment it applies at the server that will
-** answer it (once: a server replaying its log after a crash has no
-** connection left to answer on), not when the answer reaches a client
-** that may be paused. */
-static void report_resource_write(dsim_node *n, const zk_txn *x, const zk_effect *e)
+/* A write of the lock recipes' protected znode applied here: the mutex
+** check's storage write. Every server reports it, with its zxid as the
+** write's id: the check judges it at its first report, when it took effect
+** in the total order. (Reported only by the server the client asked, a
+** write that server applied late, after a partition, looked like one made
+** after the writer's session had expired and another client had written.)
+** Not when the answer reaches a client, which may be paused. */
+static void report_resource_write(dsim_node *n, uint64_t zxid, const zk_txn *x, const zk_effect *e)
 {
     int64_t rec[2];
     if (e->err != ZK_OK || (x->kind != ZK_TXN_SET && x->kind != ZK_TXN_CREATE) ||
         strcmp(x->path, ZK_RESOURCE) != 0 || x->data_len != sizeof rec)
         return;
     memcpy(rec, x->data, sizeof rec);
-    dsim_emit(n, "storage_write", json_pack("{s:i, s:I, s:I, s:b, s:b}", "client", x->client + 1,
-              "round", (json_int_t)rec[0], "token", (json_int_t)rec[1], "accepted", 1, "fencing", 0));
+    dsim_emit(n, "storage_write", json_pack("{s:i, s:I, s:I, s:b, s:b, s:I}", "client", x->client + 1,
+              "round", (json_int_t)rec[0], "token", (json_int_t)rec[1], "accepted", 1, "fencing", 0,
+              "write", (json_int_t)zxid));
 }
 
 static void apply_zk(dsim_node *n, zk_server *z, uint64_t zxid, const uint8_t *txn, uint32_t len)
@@ -404,6 +407,8 @@ static void apply_zk(dsim_node *n, zk_server *z, uint64_t zxid, const uint8_t *t
     if (!zk_txn_decode(txn, len, &x))
         return;
     fire_watches(n, z, &e, zxid);
+    if (x.client >= 0 && x.client < ZK_CLIENTS_MAX)
+        report_resource_write(n, zxid, &x, &e);
     /* a closed session's watches go, unless its client node has moved on
     ** to a newer session here (its watches are that session's) */
     if (x.kind == ZK_TXN_SESSION_CLOSE && e.err == ZK_OK && e.client >= 0 &&
@@ -416,7 +421,6 @@ static void apply_zk(dsim_node *n, zk_server *z, uint64_t zxid, const uint8_t *t
     zk_conn *k = &z->conns[x.client];
     if (k->conn != x.conn)
         return;   /* asked on a connection that is gone: the client asks again */
-    report_resource_write(n, &x, &e);
     if (x.kind == ZK_TXN_SESSION_OPEN && e.err == ZK_OK) {
         k->session = e.session;
         if (zab_is_leader(n)) {

@@ -8,10 +8,14 @@
 **   lock_request  {client, round}           a client starts waiting
 **   lock_acquired {client, round, token?}   from here it believes it holds
 **   lock_released {client, round, why}      from here it does not
-**   storage_write {client, round, token, accepted, fencing}
+**   storage_write {client, round, token, accepted, fencing, write?}
 **   lock_wakeup   {client}                  a waiter was woken
 ** A session is one (client, round): believed from its 'lock_acquired' to
-** its 'lock_released' (or the end of the run).
+** its 'lock_released' (or the end of the run). A request or acquisition
+** after that release starts another session of the same round; a write
+** belongs to the session granted its token. A replicated resource may
+** report one write from each replica: writes with the same 'write' id are
+** one, judged at its first report (when it took effect).
 **
 ** Verdicts:
 ** - Without fencing ("plain"): two sessions of different clients whose
@@ -68,12 +72,19 @@ static int64_t int_field(const json_t *o, const char *k, int64_t def)
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : json_is_real(v) ? (int64_t)json_real_value(v) : def;
 }
 
-/* The session (client, round), created on first sight; NULL when out of memory. */
-static msession *session_of(mutex_run *r, int64_t client, int64_t round)
+/* The latest session of (client, round), or a new one when there is none,
+** or when 'again' and the latest has been released: a client may ask again
+** in the same round after losing the lock (the ZooKeeper recipe does after
+** its session expired), and that holding is judged apart from the first.
+** NULL when out of memory. */
+static msession *session_of(mutex_run *r, int64_t client, int64_t round, bool again)
 {
     for (size_t i = r->len; i-- > 0;)
-        if (r->s[i].client == client && r->s[i].round == round)
-            return &r->s[i];
+        if (r->s[i].client == client && r->s[i].round == round) {
+            if (!again || r->s[i].released_t == MUTEX_T_NONE)
+                return &r->s[i];
+            break;
+        }
     if (r->len == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 64;
         msession *p = realloc(r->s, cap * sizeof *p);
@@ -86,6 +97,18 @@ static msession *session_of(mutex_run *r, int64_t client, int64_t round)
     *s = (msession){client, round, MUTEX_T_NONE, MUTEX_T_NONE, MUTEX_T_NONE, 0, false,
                     MUTEX_T_NONE, MUTEX_T_NONE};
     return s;
+}
+
+/* The session a write of (client, round) belongs to: the one granted its
+** token (a write sent in an earlier holding of the round may land late),
+** else the latest. */
+static msession *write_session(mutex_run *r, int64_t client, int64_t round, const json_t *token)
+{
+    for (size_t i = r->len; json_is_integer(token) && i-- > 0;)
+        if (r->s[i].client == client && r->s[i].round == round && r->s[i].has_token &&
+            r->s[i].token == json_integer_value(token))
+            return &r->s[i];
+    return session_of(r, client, round, false);
 }
 
 static void violation(mutex_run *r, int64_t t, json_t *v, const char *explain)
@@ -169,7 +192,10 @@ static bool read_events(mutex_run *r, const json_t *events, char *why, size_t ca
             snprintf(why, cap, "event %zu (%s) has no client or round", i, name);
             return false;
         }
-        msession *s = session_of(r, client, round);
+        bool again = strcmp(name, "lock_request") == 0 || strcmp(name, "lock_acquired") == 0;
+        msession *s = strcmp(name, "storage_write") == 0
+                          ? write_session(r, client, round, json_object_get(f, "token"))
+                          : session_of(r, client, round, again);
         if (!s) {
             snprintf(why, cap, "out of memory");
             return false;
@@ -190,6 +216,49 @@ static bool read_events(mutex_run *r, const json_t *events, char *why, size_t ca
         }
     }
     return true;
+}
+
+/* The events with every write once: a replicated resource may report one
+** write from each replica, with the same 'write' id; the first report is
+** when it took effect, and the later ones are dropped. A new array holding
+** references, or NULL when out of memory. */
+static json_t *first_reports(const json_t *events)
+{
+    json_t *out = json_array();
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0, i;
+    const json_t *e;
+    bool oom = out == NULL;
+    json_array_foreach(events, i, e) {
+        if (oom)
+            break;
+        const json_t *f = json_object_get(e, "fields");
+        const json_t *id = json_object_get(f, "write");
+        const char *name = json_string_value(json_object_get(e, "name"));
+        if (name && strcmp(name, "storage_write") == 0 && json_is_integer(id)) {
+            bool seen = false;
+            for (size_t j = 0; j < n && !seen; j++)
+                seen = ids[j] == json_integer_value(id);
+            if (seen)
+                continue;
+            if (n == cap) {
+                int64_t *p = realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof *p);
+                if (p == NULL) {
+                    oom = true;
+                    break;
+                }
+                ids = p;
+            }
+            ids[n++] = json_integer_value(id);
+        }
+        oom = json_array_append(out, (json_t *)e) != 0;
+    }
+    free(ids);
+    if (oom) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
 }
 
 /* ---- the rules ----------------------------------------------------------- */
@@ -371,8 +440,16 @@ check_verdict check_mutex(const json_t *events, const json_t *args, json_t *repo
         json_object_set_new(report, "error", json_string("mutex: the events are not a JSON array"));
         return CHECK_BAD_INPUT;
     }
+    json_t *own = first_reports(events);
+    if (own == NULL) {
+        json_object_set_new(report, "valid", json_string("unknown"));
+        json_object_set_new(report, "error", json_string("mutex: out of memory"));
+        return CHECK_BAD_INPUT;
+    }
+    events = own;
     mutex_run r = {.violations = json_array()};
     if (!read_events(&r, events, why, sizeof why)) {
+        json_decref(own);
         free(r.s);
         json_decref(r.violations);
         json_object_set_new(report, "valid", json_string("unknown"));
@@ -411,5 +488,6 @@ check_verdict check_mutex(const json_t *events, const json_t *args, json_t *repo
         report_violations(&r, report);
     free(r.s);
     json_decref(r.violations);
+    json_decref(own);
     return ok ? CHECK_OK : CHECK_VIOLATION;
 }
