@@ -40,7 +40,8 @@ static const dsim_protocol role_protocol = {
     .on_timer = role_timer, .inspect = role_inspect,
 };
 
-static dsim_world *role_world(int nodes)
+/* A world of the role protocol; 'boot': started (only a booted node has a role). */
+static dsim_world *role_world(int nodes, bool boot)
 {
     char err[256];
     world_config cfg;
@@ -49,7 +50,8 @@ static dsim_world *role_world(int nodes)
     cfg.nodes = nodes;
     dsim_world *w = world_create(&cfg, err, sizeof err);
     assert_non_null(w);
-    world_start(w);   /* the nodes boot: only a booted node has a role */
+    if (boot)
+        world_start(w);
     return w;
 }
 
@@ -114,7 +116,7 @@ static void test_pause_token_resumes_only_that_pause_and_a_timed_pause_ends(void
 static void test_leader_is_the_highest_term_leader_then_the_lowest_id(void **st)
 {
     (void)st;
-    dsim_world *w = role_world(4);
+    dsim_world *w = role_world(4, true);
     assert_int_equal(dsim_leader(w), -1);                  /* nobody leads */
     set_role(w, 1, "leader", 3);
     set_role(w, 2, "leader", 5);
@@ -129,13 +131,7 @@ static void test_leader_is_the_highest_term_leader_then_the_lowest_id(void **st)
 static void test_a_node_that_never_booted_has_no_role_and_is_not_up(void **st)
 {
     (void)st;
-    char err[256];
-    world_config cfg;
-    world_config_defaults(&cfg);
-    cfg.protocol = &role_protocol;
-    cfg.nodes = 2;
-    dsim_world *w = world_create(&cfg, err, sizeof err);
-    assert_non_null(w);
+    dsim_world *w = role_world(2, false);
     set_role(w, 1, "leader", 1);   /* what a zeroed block would not hold */
     assert_false(dsim_is_up(dsim_node_at(w, 1)));
     assert_int_equal(dsim_leader(w), -1);
@@ -152,7 +148,7 @@ static void test_a_node_that_never_booted_has_no_role_and_is_not_up(void **st)
 static void test_leader_falls_back_to_a_primary_or_server(void **st)
 {
     (void)st;
-    dsim_world *w = role_world(3);
+    dsim_world *w = role_world(3, true);
     set_role(w, 0, "backup", 1);
     set_role(w, 2, "primary", 1);
     assert_int_equal(dsim_leader(w), 2);
