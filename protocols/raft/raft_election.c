@@ -216,7 +216,11 @@ void raft_on_vote(dsim_node *n, int from, const raft_vote_req *m)
         raft_step_down_if_stale(n, m->term);
         raft_vote_reply yes = {.term = m->prevote ? s->term : m->term, .prevote = m->prevote,
                                .granted = m->term >= s->term};
-        if (!m->prevote && m->term == s->term) {
+        /* It records the first vote of a term only: a candidate keeps
+        ** its vote for itself, which become_leader relies on (a liar that
+        ** campaigned while granting every request once asserted there:
+        ** fuzz_scenario, input raft-byzantine-candidate). */
+        if (!m->prevote && m->term == s->term && s->voted_for == RAFT_NONE) {
             s->voted_for = from;
             raft_persist_hard(n);
             dsim_disk_sync(n);
