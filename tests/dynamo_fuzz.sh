@@ -20,12 +20,7 @@ passes "correct dynamo" "$seeds"
 # Seed 29989 once failed set-full on the correct protocol: with r + w <= n
 # the run's last read raced the last add. Reads at ALL after healing
 # (control 'consistency') make the last reads the truth.
-if ! "$bin" run "$scen" --seed 29989 > /dev/null 2>&1; then
-    echo "FAIL: seed 29989 (the last read racing the last add) fails again"
-    failures=$((failures + 1))
-else
-    echo "ok   seed 29989 passes: reads at ALL after healing"
-fi
+passes_seed 29989 "the last read racing the last add"
 
 # Each profile alone, fewer seeds: every promise is exercised.
 for profile in abd counter set register; do

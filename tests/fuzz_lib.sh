@@ -9,6 +9,9 @@
 #                          shrunk schedule replays and still fails
 #   passes WHAT N ARGS...  seeds 1..N with ARGS all pass (WHAT names the
 #                          variant in the messages)
+#   passes_seed SEED WHAT ARGS...
+#                          seed SEED with ARGS passes: a seed that once
+#                          failed the correct protocol (WHAT: why it did)
 #   caught < TABLE         every planted bug is caught on its pinned seed,
 #                          and seed 1 passes where the pin is later (the
 #                          table's format is at the function)
@@ -70,6 +73,17 @@ passes() {
         failures=$((failures + 1))
     else
         echo "ok   $what: seeds 1..$n pass"
+    fi
+}
+
+passes_seed() {
+    local seed=$1 what=$2
+    shift 2
+    if ! "$bin" run "$scen" --seed "$seed" "$@" > /dev/null 2>&1; then
+        echo "FAIL: seed $seed ($what) fails again"
+        failures=$((failures + 1))
+    else
+        echo "ok   seed $seed passes ($what)"
     fi
 }
 

@@ -66,12 +66,7 @@ fi
 # workload's removes under ops delivery without causal order (a remove
 # overtook the add it saw). Removes are drawn only under causal
 # replication now.
-if ! "$bin" run "$scen" --seed 16717 > /dev/null 2>&1; then
-    echo "FAIL: seed 16717 (a remove without causal delivery) fails again"
-    failures=$((failures + 1))
-else
-    echo "ok   seed 16717 passes: removes only under causal replication"
-fi
+passes_seed 16717 "a remove without causal delivery"
 
 # bug seed check message [args]: the first failing seed of 1..1000 per
 # planted bug at the scenario's defaults (fuzz_lib.sh, caught).

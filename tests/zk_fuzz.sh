@@ -14,6 +14,11 @@ seeds=${ZK_FUZZ_SEEDS:-300}
 . "$DSIM_SOURCE/tests/fuzz_lib.sh"
 
 passes "correct service" "$seeds"
+# Seed 145229 once failed liveness on the correct service: a follower's
+# NEWLEADER ack was lost, the leader pinged it on, and it waited for an
+# UPTODATE that never came; a lock waiter's watch on it never fired. The
+# leader now drops a learner whose ack has not come within init_limit.
+passes_seed 145229 "a lost NEWLEADER ack"
 
 # bug seed check message [args]: the first failing seed of 1..1000 per
 # planted bug at the scenario's defaults (fuzz_lib.sh, caught).

@@ -225,6 +225,7 @@ typedef struct zab_peer {           /* the leader's view of one learner */
     uint64_t accepted_epoch, current_epoch, last_zxid, commit_zxid;
     uint64_t acked;                 /* highest zxid acked on this connection */
     int64_t heard_mono;
+    int64_t newleader_mono;         /* when NEWLEADER went out (phase 3) */
     uint32_t phase;                 /* 0 none, 1 info, 2 epoch acked, 3 newleader sent, 4 up */
     uint32_t observer;
 } zab_peer;

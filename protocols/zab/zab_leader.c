@@ -17,6 +17,12 @@
 ** in zxid order on a FIFO connection), and so are PINGACKs.
 ** The leader goes back to the election when it has not heard from a quorum
 ** within 'sync_limit' ticks (or, before it is established, 'init_limit').
+** A learner whose NEWLEADER ack has not come within 'init_limit' ticks is
+** dropped (ZooKeeper's LearnerHandler reads that ack with the same
+** timeout): its pings stop, so it times out and registers again. Pinged
+** on, a learner whose ack was lost answered every ping and waited for an
+** UPTODATE that never came, its history never committed (zk.lua seed
+** 145229: a lock waiter's watch on that server never fired).
 ** Planted bugs: 'skip_sync' sends NEWLEADER without synchronising the
 ** learner's history; 'commit_before_quorum' commits a proposal as soon as
 ** the leader has logged it.
@@ -97,6 +103,7 @@ static void sync_peer(dsim_node *n, int p)
     chan_send(n, p, ZAB_MSG_NEWLEADER, &nl, sizeof nl);
     q->phase = 3;
     q->acked = 0;
+    q->newleader_mono = dsim_mono(n);
 }
 
 static void send_uptodate(dsim_node *n, int p)
@@ -297,6 +304,10 @@ void zab_leader_tick(dsim_node *n)
         zab_peer *q = &s->peer[p];
         if (p == dsim_id(n) || q->phase < 3)
             continue;
+        if (q->phase == 3 && now - q->newleader_mono > s->cfg.init_ticks * s->cfg.tick_ns) {
+            *q = (zab_peer){0};   /* as before its FOLLOWERINFO */
+            continue;
+        }
         if (q->phase == 4 && now - q->heard_mono <= s->cfg.sync_ticks * s->cfg.tick_ns)
             live |= 1u << p;
         zab_commit ping = {.zxid = s->commit_zxid};
