@@ -293,9 +293,17 @@ dsim_kv_verdict dsim_kv_seen(const dsim_kv *kv, const dsim_op *op, dsim_status *
 /* A leader's step before it logs 'op': true when 'op' was seen already
 ** and is settled here: a repeat of the client's last seq is answered with
 ** the kept result (not when that result had words: no answer), a stale
-** one is dropped (its client has moved on), a refused one (DSIM_KV_STRICT)
-** gets DSIM_FAIL. False when 'op' is new: log it. */
+** one is dropped (its client has moved on), a refused one (DSIM_KV_STRICT,
+** or dsim_refuse here) gets DSIM_FAIL. False when 'op' is new: log it. */
 bool dsim_kv_answer_seen(dsim_node *n, const dsim_kv *kv, const dsim_op *op);
+/* Answers 'op' DSIM_FAIL without logging it (a full log, too few
+** replicas) and remembers it, so that dsim_kv_answer_seen on this node
+** refuses a copy that arrives later, when there is room: the network
+** duplicates requests, and a "fail" must mean never applied. The memory
+** is the node's (a crash clears it, and drops what was in flight to it);
+** a client without a session (id outside 0..DSIM_KV_CLIENTS-1) is not
+** remembered. */
+void dsim_refuse(dsim_node *n, const dsim_op *op);
 /* A read-only op against the store (dsim_store_read), no session. */
 dsim_status dsim_kv_read(const dsim_kv *kv, const dsim_op *op, dsim_result *r);
 /* The store's digest plus a hash per session (client, seq), O(1): equal

@@ -2,7 +2,8 @@
 ** test_kv.c — the replicated state machine ('dsim_kv', sim/kernel/kv.c):
 ** exactly-once under retries, stale seqs, clients without a session
 ** (untracked, or refused under DSIM_KV_STRICT, never an assertion), the
-** digest (equal states equal, different states different), and the
+** digest (equal states equal, different states different), a refused op
+** refused again when a copy comes later (dsim_refuse), and the
 ** encoding (a prefix round trip; bad bytes are refused, not asserted).
 */
 #include <setjmp.h>
@@ -275,6 +276,41 @@ static void test_a_leader_answers_a_retry_from_the_session_and_drops_a_stale_one
     world_free(w);
 }
 
+/* A leader that refused an op (dsim_refuse: a full log, too few replicas)
+** refuses a copy that arrives later, when there would be room: the network
+** duplicates requests, and the first answer said "never applied"
+** (replication.lua -D mode=isr seed 142134 applied such a copy). A crash
+** clears the memory (and drops what was in flight to the node). */
+static void test_a_refused_op_stays_refused_when_a_copy_comes_later(void **st)
+{
+    kv_fixture *f = *st;
+    dsim_world *w = probe_world(1, 2, 1);
+    probe_boot_all(w);
+    dsim_node *n = &w->nodes[0];
+    dsim_kv *kv = calloc(1, sizeof *kv);
+    assert_non_null(kv);
+    dsim_kv_init(n, kv, 0);
+    dsim_status s;
+    dsim_op w1 = op_of(1, 1, DSIM_F_WRITE, 0, 5), w2 = op_of(1, 2, DSIM_F_WRITE, 0, 6);
+    dsim_op w3 = op_of(1, 3, DSIM_F_WRITE, 0, 7), other = op_of(0, 1, DSIM_F_WRITE, 0, 8);
+    dsim_kv_apply(kv, &w1, &s, &f->r);
+    uint64_t sent = w->msg_id_next;
+    dsim_refuse(n, &w3);                               /* answered DSIM_FAIL */
+    assert_int_equal(w->msg_id_next, sent + 1);
+    assert_true(dsim_kv_answer_seen(n, kv, &w3));      /* its copy: the same answer */
+    assert_int_equal(w->msg_id_next, sent + 2);
+    assert_true(dsim_kv_answer_seen(n, kv, &w2));      /* older, never applied: no answer */
+    assert_int_equal(w->msg_id_next, sent + 2);
+    assert_false(dsim_kv_answer_seen(n, kv, &other));  /* another client's: new */
+    dsim_op w4 = op_of(1, 4, DSIM_F_WRITE, 0, 9);
+    assert_false(dsim_kv_answer_seen(n, kv, &w4));     /* the client moved on: new */
+    dsim_crash(w, 0, false);
+    dsim_restart(w, 0, 0);
+    assert_false(dsim_kv_answer_seen(n, kv, &w3));     /* a restarted node forgot */
+    free(kv);
+    world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +323,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_the_prefix_round_trips_and_bad_bytes_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_leader_answers_a_retry_from_the_session_and_drops_a_stale_one, setup, teardown),
         cmocka_unit_test_setup_teardown(test_init_starts_from_the_workloads_initial_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_refused_op_stays_refused_when_a_copy_comes_later, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -136,7 +136,7 @@ void paxos_on_client(dsim_node *n, const dsim_op *op)
     if (op->key < PAXOS_KEYS_MAX && s->pending_len < PAXOS_PENDING_MAX)
         slot = paxos_propose(n, &cmd);
     if (slot == 0) {
-        dsim_reply(n, op, DSIM_FAIL, 0);
+        dsim_refuse(n, op);
         return;
     }
     dsim_disk_sync(n);

@@ -99,7 +99,7 @@ void raft_on_client_write(dsim_node *n, const dsim_op *op)
         if (s->pending[i].op.id == op->id)
             return;   /* already in the log, awaiting commit */
     if (op->key >= RAFT_KEYS_MAX || raft_log_full(s) || s->pending_len == RAFT_PENDING_MAX) {
-        dsim_reply(n, op, DSIM_FAIL, 0);
+        dsim_refuse(n, op);
         return;
     }
     raft_entry e = {.term = s->term, .index = s->last_index + 1, .kind = RAFT_E_OP, .op = *op};

@@ -156,7 +156,7 @@ static void log_op(dsim_node *n, const dsim_op *op)
                      !dsim_bug(n, "isr_unsafe_shrink");
     if (short_isr || s->last - s->snap >= REPL_LOG_MAX || s->pending_len == REPL_PENDING_MAX ||
         repl_stmt_refused(s, op)) {
-        dsim_reply(n, op, DSIM_FAIL, 0);   /* not appended: definitely not applied */
+        dsim_refuse(n, op);   /* not appended: never applied, nor a copy of it */
         return;
     }
     repl_entry e = {.lsn = s->last + 1, .epoch = s->cfg.epoch, .kind = REPL_E_OP, .op = *op};

@@ -187,7 +187,7 @@ void zab_on_request(dsim_node *n, const dsim_op *op)
     txn[0] = ZAB_TXN_KV;
     memcpy(txn + 1, op, bytes);
     if (op->key >= DSIM_STORE_KEYS || s->pending_len == ZAB_PENDING_MAX) {
-        dsim_reply(n, op, DSIM_FAIL, 0);
+        dsim_refuse(n, op);
         return;
     }
     /* Waiting before it is proposed: a leader alone commits (and answers)
@@ -195,7 +195,7 @@ void zab_on_request(dsim_node *n, const dsim_op *op)
     s->pending[s->pending_len++] = (zab_pending){.zxid = zab_zxid(s->epoch, s->counter + 1), .op = *op};
     if (zab_leader_propose(n, txn, (uint32_t)(1 + bytes), 0, dsim_id(n)) == 0) {
         s->pending_len--;
-        dsim_reply(n, op, DSIM_FAIL, 0);
+        dsim_refuse(n, op);
     }
 }
 

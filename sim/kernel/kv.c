@@ -124,13 +124,31 @@ dsim_kv_verdict dsim_kv_seen(const dsim_kv *kv, const dsim_op *op, dsim_status *
     return judge(cin_of(kv), op, st, value, &ses);
 }
 
+static bool has_session(const dsim_op *op)
+{
+    return op->client >= 0 && op->client < DSIM_KV_CLIENTS;
+}
+
+void dsim_refuse(dsim_node *n, const dsim_op *op)
+{
+    if (has_session(op) && op->seq > n->refused_seq[op->client])
+        n->refused_seq[op->client] = op->seq;
+    dsim_reply(n, op, DSIM_FAIL, 0);
+}
+
 bool dsim_kv_answer_seen(dsim_node *n, const dsim_kv *kv, const dsim_op *op)
 {
     dsim_status st;
     int64_t value;
     switch (dsim_kv_seen(kv, op, &st, &value)) {
     case DSIM_KV_NEW:
-        return false;
+        /* refused here before (seq-wise not applied): the same answer
+        ** for the same op, none for an older one (its client moved on) */
+        if (!has_session(op) || op->seq > n->refused_seq[op->client])
+            return false;
+        if (op->seq == n->refused_seq[op->client])
+            dsim_reply(n, op, DSIM_FAIL, 0);
+        return true;
     case DSIM_KV_REPEAT:
     case DSIM_KV_REFUSED:
         dsim_reply(n, op, st, value);

@@ -257,6 +257,7 @@ void node_crash(dsim_node *n, bool tear)
     n->pause_gen++;
     deferred_clear(n);
     memset(n->state, 0, n->w->proto->state_size);
+    memset(n->refused_seq, 0, sizeof n->refused_seq);
     disk_crash(n->disk, tear);
     n->role[0] = 0;
     n->term_seen = -1;

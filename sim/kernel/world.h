@@ -86,6 +86,9 @@ struct dsim_node {
     char role[16];              /* last role seen by inspect (for traces) */
     int64_t term_seen;
     int64_t synced_ns;          /* last dsim_disk_sync, -1 before the first */
+    /* dsim_refuse: per client, the highest seq this node refused; its
+    ** memory, so a crash clears it */
+    uint64_t refused_seq[DSIM_KV_CLIENTS];
     /* Byzantine behaviour (byzantine.c); survives crashes */
     char byz[32];               /* "" while honest */
     json_t *byz_params;         /* owned object; {} while honest */
