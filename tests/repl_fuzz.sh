@@ -22,6 +22,11 @@ done
 # (the ISR too short) was duplicated by the network, and the copy was
 # logged once the ISR grew back. A refusal is now remembered (dsim_refuse).
 passes_seed 142134 "a refused write's duplicate applied" -D mode=isr
+# Seed 150096 once lost committed writes in isr mode: a leader restarted
+# with an old high watermark added a follower below what it had shown
+# committed, and the master elected that follower. A member now joins only
+# at or past the leader's last LSN when it began to lead (KAFKA-7128).
+passes_seed 150096 "an ISR member added below the shown high watermark" -D mode=isr
 
 # async acknowledges on the leader's own fsync: a failover loses writes.
 out=$("$bin" fuzz "$scen" --seeds 1..40 -D mode=async 2>&1)

@@ -198,6 +198,7 @@ typedef struct repl_state {
     int64_t append_mono[REPL_LOG_MAX];   /* when the leader appended each LSN */
     bool fallback;                       /* semisync: acking as async */
     uint32_t isr_asked;                  /* isr: the change awaiting the master (0: none) */
+    uint64_t lead_start;                 /* isr: our last LSN when we began to lead */
     repl_pending pending[REPL_PENDING_MAX];
     uint32_t pending_len;
     dsim_op waiting[REPL_WAIT_MAX];      /* local reads until 'applied' reaches their token */

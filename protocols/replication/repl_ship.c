@@ -281,7 +281,12 @@ static void semisync_tick(dsim_node *n)
 }
 
 /* Isr: ask the master to drop members that lagged for 'replica_lag' and
-** to add members that caught up to the high watermark; one change at a time. */
+** to add members that caught up to the high watermark and to our last LSN
+** when we began to lead; one change at a time. The high watermark alone is
+** not enough: a leader that restarts has only the one it last wrote down,
+** and may have shown a higher one before its crash; a member added below
+** that, once elected, lost what had been shown committed (KAFKA-7128;
+** replication.lua -D mode=isr seed 150096). */
 static void isr_tick(dsim_node *n)
 {
     repl_state *s = repl_of(n);
@@ -296,7 +301,8 @@ static void isr_tick(dsim_node *n)
             s->caught_up_mono[p] = now;
         if (repl_has(want, p) && now - s->caught_up_mono[p] > s->opt.replica_lag_ns)
             want &= ~(1u << p);
-        else if (!repl_has(want, p) && s->match[p] >= s->commit && s->match[p] > 0 &&
+        else if (!repl_has(want, p) && s->match[p] >= s->commit && s->match[p] >= s->lead_start &&
+                 s->match[p] > 0 &&
                  now - s->caught_up_mono[p] <= s->opt.replica_lag_ns)
             want |= 1u << p;
     }
@@ -344,6 +350,7 @@ void repl_become_leader(dsim_node *n)
     s->isr_asked = s->cfg.isr_pending;   /* a change asked before a restart */
     s->pending_len = 0;
     s->match_ok = s->last;
+    s->lead_start = s->last;
     for (int p = 0; p < REPL_NODES_MAX; p++) {
         s->next[p] = s->last + 1;
         s->match[p] = 0;
