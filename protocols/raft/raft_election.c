@@ -219,7 +219,7 @@ void raft_on_vote(dsim_node *n, int from, const raft_vote_req *m)
         /* It records the first vote of a term only: a candidate keeps
         ** its vote for itself, which become_leader relies on (a liar that
         ** campaigned while granting every request once asserted there:
-        ** fuzz_scenario, input raft-byzantine-candidate). */
+        ** fuzz_scenario, corpus input raft_double_vote_candidate). */
         if (!m->prevote && m->term == s->term && s->voted_for == RAFT_NONE) {
             s->voted_for = from;
             raft_persist_hard(n);
