@@ -19,6 +19,11 @@ passes "correct service" "$seeds"
 # UPTODATE that never came; a lock waiter's watch on it never fired. The
 # leader now drops a learner whose ack has not come within init_limit.
 passes_seed 145229 "a lost NEWLEADER ack"
+# Seed 157437 once failed liveness too: a lock entry whose create was
+# answered too late to count was applied after its round ended, and it
+# blocked every waiter while its client's session lived. A client now
+# deletes entries of its earlier rounds (of this boot) it finds.
+passes_seed 157437 "an earlier round's entry left behind"
 
 # bug seed check message [args]: the first failing seed of 1..1000 per
 # planted bug at the scenario's defaults (fuzz_lib.sh, caught).

@@ -13,8 +13,9 @@
 **   "done", delete the entry, think, next round.
 ** An election's leader keeps leading (writing every 'work') until its
 ** session ends. After a reconnect the client looks for its entry by its
-** prefix before creating one, and deletes any second entry of its own (a
-** create whose answer was lost may be applied after the client looked). A
+** prefix before creating one, and deletes any second entry of its own and
+** any of an earlier round of this boot (a create whose answer was lost may
+** be applied after the client looked, or after its round ended). A
 ** barrier round creates an entry under "/b<k>" and goes through when the
 ** parent has 'barrier' entries (barrier_entered).
 */
@@ -58,6 +59,22 @@ static void prefix_of(dsim_node *n, const zk_client *c, char out[ZK_NAME_MAX])
 {
     memset(out, 0, ZK_NAME_MAX);
     snprintf(out, ZK_NAME_MAX, "c%d-r%lld-", dsim_id(n) + 1, (long long)c->round);
+}
+
+/* True for an entry of mine from an earlier round of this boot: "c<id>-r"
+** then a round other than the current one whose boot is this one. */
+static bool orphan(dsim_node *n, const zk_client *c, const char *name)
+{
+    char mine[ZK_NAME_MAX];
+    int len = snprintf(mine, sizeof mine, "c%d-r", dsim_id(n) + 1);
+    DSIM_ASSERT(len > 0 && (size_t)len < sizeof mine);
+    if (strncmp(name, mine, (size_t)len) != 0)
+        return false;
+    long long round = 0;
+    const char *p = name + len;
+    for (; *p >= '0' && *p <= '9' && round < ROUND_SPAN * (c->boot + 1); p++)
+        round = round * 10 + (*p - '0');
+    return *p == '-' && round != c->round && round / ROUND_SPAN == c->boot;
 }
 
 static void client_emit(dsim_node *n, const char *name, const zk_client *c, json_t *fields)
@@ -143,16 +160,24 @@ static void on_children(dsim_node *n, zk_client *c, const zk_reply *r)
     for (uint32_t i = 0; i < count; i++)
         memcpy(names[i], r->names[i], strnlen(r->names[i], ZK_NAME_MAX));
     /* My entries: normally one. A create whose answer was lost can still
-    ** be applied after the client looked and made another; the lowest is
-    ** mine, any other is deleted first (it would block every waiter). */
+    ** be applied after the client looked and made another, even after its
+    ** round ended; the lowest of this round's is mine, any other of this
+    ** round's or of an earlier round of this boot is deleted first (it
+    ** would block every waiter while the session lives: zk.lua seed
+    ** 157437). An earlier boot's go with that boot's session. */
     char prefix[ZK_NAME_MAX];
     prefix_of(n, c, prefix);
     int lowest = -1, extra = -1;
     for (uint32_t i = 0; i < count; i++) {
+        if (orphan(n, c, names[i])) {
+            extra = (int)i;
+            continue;
+        }
         if (strncmp(names[i], prefix, strlen(prefix)) != 0)
             continue;
         if (lowest < 0 || strcmp(names[i], names[lowest]) < 0) {
-            extra = lowest;
+            if (lowest >= 0)
+                extra = lowest;
             lowest = (int)i;
         } else {
             extra = (int)i;
