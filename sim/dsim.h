@@ -134,6 +134,14 @@ uint64_t dsim_disk_first(dsim_node *n);  /* first index held, or last+1 */
 uint64_t dsim_disk_last(dsim_node *n);   /* last index, 0 when none ever */
 void dsim_disk_sync(dsim_node *n);
 
+/* dsim_disk_get and dsim_disk_read, repeated while the record fails its
+** checksum, DSIM_DISK_READ_TRIES reads at most: a read fault (each one
+** spoils a single read) passes, a torn record stays DSIM_DISK_CORRUPT.
+** What a protocol recovering from its disk calls. */
+#define DSIM_DISK_READ_TRIES 8
+int dsim_disk_get_retry(dsim_node *n, const char *key, void *buf, uint32_t cap, uint32_t *len);
+int dsim_disk_read_retry(dsim_node *n, uint64_t index, void *buf, uint32_t cap, uint32_t *len);
+
 /* ---- client operations -------------------------------------------------- */
 
 /* Operation functions. The first three are the register workloads'; the

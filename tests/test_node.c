@@ -2,7 +2,8 @@
 ** test_node.c — node lifecycle and timers: a pause holds deliveries and
 ** timers and replays them in order on resume; a crash zeroes the state,
 ** drops timers and in-flight inbound messages and loses unsynced disk
-** writes; a restart boots from disk; timers cancel (also while held) and
+** writes; a restart boots from disk; the retrying disk reads pass fewer
+** read faults than their tries; timers cancel (also while held) and
 ** run on the node's drifting monotonic clock; the client's process id is
 ** retired after a timeout; redirects are followed.
 */
@@ -115,6 +116,38 @@ static void test_crash_loses_unsynced_disk_writes(void **st)
     assert_int_equal(dsim_disk_get(n, "a", &got, sizeof got, &len), DSIM_DISK_OK);
     assert_int_equal(got, 7);
     assert_int_equal(dsim_disk_get(n, "b", &got, sizeof got, &len), DSIM_DISK_MISSING);
+    world_free(w);
+}
+
+/* The retrying reads ride out fewer read faults than their tries and give
+** up on as many: one read fault spoils exactly one read. */
+static void test_retrying_reads_pass_read_faults_up_to_their_tries(void **st)
+{
+    (void)st;
+    dsim_world *w = probe_world(1, 0, 1);
+    probe_boot_all(w);
+    dsim_node *n = &w->nodes[0];
+    uint32_t v = 7, got = 0, len = 0;
+    dsim_disk_put(n, "a", &v, sizeof v);
+    uint64_t idx = dsim_disk_append(n, &v, sizeof v);
+    dsim_disk_sync(n);
+    dsim_disk_fail_reads(w, 0, DSIM_DISK_READ_TRIES - 1);
+    assert_int_equal(dsim_disk_get_retry(n, "a", &got, sizeof got, &len), DSIM_DISK_OK);
+    assert_int_equal(got, 7);
+    assert_int_equal(len, sizeof v);
+    dsim_disk_fail_reads(w, 0, DSIM_DISK_READ_TRIES - 1);
+    got = 0;
+    assert_int_equal(dsim_disk_read_retry(n, idx, &got, sizeof got, &len), DSIM_DISK_OK);
+    assert_int_equal(got, 7);
+    /* As many faults as tries: corrupt, and the faults are used up. */
+    dsim_disk_fail_reads(w, 0, DSIM_DISK_READ_TRIES);
+    assert_int_equal(dsim_disk_get_retry(n, "a", &got, sizeof got, &len), DSIM_DISK_CORRUPT);
+    assert_int_equal(dsim_disk_get(n, "a", &got, sizeof got, &len), DSIM_DISK_OK);
+    dsim_disk_fail_reads(w, 0, DSIM_DISK_READ_TRIES);
+    assert_int_equal(dsim_disk_read_retry(n, idx, &got, sizeof got, &len), DSIM_DISK_CORRUPT);
+    assert_int_equal(dsim_disk_read(n, idx, &got, sizeof got, &len), DSIM_DISK_OK);
+    /* A missing record is missing at the first read. */
+    assert_int_equal(dsim_disk_get_retry(n, "b", &got, sizeof got, &len), DSIM_DISK_MISSING);
     world_free(w);
 }
 
@@ -253,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_cancelled_timer_does_not_fire_and_others_do),
         cmocka_unit_test(test_crash_zeroes_state_drops_timers_and_inbound_messages),
         cmocka_unit_test(test_crash_loses_unsynced_disk_writes),
+        cmocka_unit_test(test_retrying_reads_pass_read_faults_up_to_their_tries),
         cmocka_unit_test(test_timers_run_on_the_drifting_monotonic_clock),
         cmocka_unit_test(test_client_timeout_records_info_and_retires_the_process),
         cmocka_unit_test(test_client_follows_redirects_to_the_hinted_node),

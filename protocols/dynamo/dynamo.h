@@ -79,7 +79,6 @@
 #define DYN_PENDING_MAX 32       /* requests a coordinator runs at once */
 #define DYN_CLIENTS_MAX 64
 #define DYN_MERKLE_LEAVES 8      /* leaves of the anti-entropy tree */
-#define DYN_READ_TRIES 8         /* disk read retries after a checksum fault */
 #define DYN_VHINTS_MAX 8         /* bug hint_not_persisted: hints held in memory */
 
 typedef enum dyn_mode { DYN_VV = 0, DYN_LWW = 1, DYN_OVERWRITE = 2 } dyn_mode;

@@ -21,21 +21,13 @@
 
 #include "dynamo.h"
 
-static int get_retry(dsim_node *n, const char *name, void *buf, uint32_t cap, uint32_t *len)
-{
-    int rc = DSIM_DISK_CORRUPT;
-    for (int i = 0; i < DYN_READ_TRIES && rc == DSIM_DISK_CORRUPT; i++)
-        rc = dsim_disk_get(n, name, buf, cap, len);
-    return rc;
-}
-
 /* Reads a record named 'name' into 'out'; false (and 'out' empty) when
 ** missing or unreadable. */
 static bool load_rec(dsim_node *n, const char *name, dyn_rec *out)
 {
     uint32_t len = 0;
     memset(out, 0, sizeof *out);
-    if (get_retry(n, name, out, sizeof *out, &len) != DSIM_DISK_OK || len < offsetof(dyn_rec, words) ||
+    if (dsim_disk_get_retry(n, name, out, sizeof *out, &len) != DSIM_DISK_OK || len < offsetof(dyn_rec, words) ||
         len != dyn_rec_bytes(out) || out->nsib > DYN_SIBS_MAX) {
         memset(out, 0, sizeof *out);
         return false;
@@ -52,7 +44,7 @@ void dyn_store_load(dsim_node *n)
         load_rec(n, name, &s->store[k]);
         snprintf(name, sizeof name, "o%d", k);
         uint32_t len = 0;
-        if (get_retry(n, name, s->own[k], sizeof s->own[k], &len) != DSIM_DISK_OK || len != sizeof s->own[k])
+        if (dsim_disk_get_retry(n, name, s->own[k], sizeof s->own[k], &len) != DSIM_DISK_OK || len != sizeof s->own[k])
             memset(s->own[k], 0, sizeof s->own[k]);
         for (int h = 0; h < s->cfg.nodes; h++) {
             snprintf(name, sizeof name, "h%d.%d", h, k);
@@ -60,17 +52,17 @@ void dyn_store_load(dsim_node *n)
             uint64_t probe;
             /* present unless missing (a short buffer still finds it; an
             ** unreadable one is dropped when its delivery cannot load it) */
-            s->hint[h][k] = get_retry(n, name, &probe, sizeof probe, &hl) != DSIM_DISK_MISSING;
+            s->hint[h][k] = dsim_disk_get_retry(n, name, &probe, sizeof probe, &hl) != DSIM_DISK_MISSING;
         }
     }
     uint32_t rl = 0;
-    if (get_retry(n, "restoring", &s->restoring, sizeof s->restoring, &rl) != DSIM_DISK_OK ||
+    if (dsim_disk_get_retry(n, "restoring", &s->restoring, sizeof s->restoring, &rl) != DSIM_DISK_OK ||
         rl != sizeof s->restoring || s->restoring.from < 0 || s->restoring.from >= s->cfg.nodes)
         memset(&s->restoring, 0, sizeof s->restoring);
     for (int c = 0; c < DYN_CLIENTS_MAX; c++) {
         snprintf(name, sizeof name, "c%d", c);
         uint32_t len = 0;
-        if (get_retry(n, name, &s->seq[c], sizeof s->seq[c], &len) != DSIM_DISK_OK || len != sizeof s->seq[c])
+        if (dsim_disk_get_retry(n, name, &s->seq[c], sizeof s->seq[c], &len) != DSIM_DISK_OK || len != sizeof s->seq[c])
             s->seq[c] = 0;
     }
 }

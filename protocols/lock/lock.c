@@ -85,15 +85,11 @@ void lock_send(dsim_node *n, int to, const lock_msg *m)
 
 int lock_disk_read(dsim_node *n, const char *key, void *buf, uint32_t len)
 {
-    for (int i = 0; i < LOCK_READ_TRIES; i++) {
-        uint32_t got = 0;
-        int rc = dsim_disk_get(n, key, buf, len, &got);
-        if (rc == DSIM_DISK_MISSING)
-            return rc;
-        if (rc == DSIM_DISK_OK)
-            return got == len ? DSIM_DISK_OK : DSIM_DISK_CORRUPT;
-    }
-    return DSIM_DISK_CORRUPT;
+    uint32_t got = 0;
+    int rc = dsim_disk_get_retry(n, key, buf, len, &got);
+    if (rc == DSIM_DISK_OK && got != len)
+        return DSIM_DISK_CORRUPT;
+    return rc;
 }
 
 /* Emits a client event with the fields every checker event carries. */

@@ -42,7 +42,6 @@
 #define LOCK_ZNODES_MAX 64         /* live lock entries in the zk service */
 #define LOCK_EPOCH_SPAN 1000000    /* tokens: epoch * span + counter */
 #define LOCK_ROUND_SPAN 100000     /* rounds: boot * span + n */
-#define LOCK_READ_TRIES 8          /* re-reads of a record that fails its checksum */
 
 typedef enum lock_variant { LOCK_REDIS = 0, LOCK_REDLOCK, LOCK_FENCING, LOCK_ZK } lock_variant;
 typedef enum lock_role { ROLE_SERVER = 1, ROLE_STANDBY, ROLE_STORAGE, ROLE_CLIENT } lock_role;
@@ -198,9 +197,9 @@ int lock_quorum(dsim_node *n);
 int64_t lock_draw(dsim_node *n, const char *range_option);  /* ns from a range */
 void lock_emit(dsim_node *n, const char *name, const lock_client *c, json_t *fields);
 void lock_send(dsim_node *n, int to, const lock_msg *m);
-/* Reads exactly 'len' bytes of record 'key', re-reading a corrupt one up to
-** LOCK_READ_TRIES times: DSIM_DISK_OK, DSIM_DISK_MISSING, or
-** DSIM_DISK_CORRUPT when every try failed (the caller must then fail safe). */
+/* Reads exactly 'len' bytes of record 'key' (dsim_disk_get_retry):
+** DSIM_DISK_OK, DSIM_DISK_MISSING, or DSIM_DISK_CORRUPT when every try
+** failed or the length is wrong (the caller must then fail safe). */
 int lock_disk_read(dsim_node *n, const char *key, void *buf, uint32_t len);
 
 /* ---- lock_server.c: the redis-like lease server (and its standby) ------ */

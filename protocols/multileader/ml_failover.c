@@ -50,9 +50,7 @@ void ml_leaders_load(dsim_node *n, ml_state *s)
 {
     struct { int32_t leader[ML_NODES_MAX]; uint32_t epoch[ML_NODES_MAX]; } rec;
     uint32_t len = 0;
-    int rc = DSIM_DISK_CORRUPT;
-    for (int try = 0; try < 8 && rc == DSIM_DISK_CORRUPT; try++)   /* read faults pass */
-        rc = dsim_disk_get(n, "leaders", &rec, sizeof rec, &len);
+    int rc = dsim_disk_get_retry(n, "leaders", &rec, sizeof rec, &len);
     if (rc != DSIM_DISK_OK || len != sizeof rec)
         return;   /* never changed (or a torn first write: never synced, so never acted on) */
     int nodes = dsim_cluster_size(n);

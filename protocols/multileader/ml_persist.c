@@ -178,9 +178,7 @@ void ml_recover(dsim_node *n, ml_state *s)
         uint64_t gen;
         char name[16];
         slot_name((uint64_t)slot, name);
-        int rc = DSIM_DISK_CORRUPT;
-        for (int try = 0; try < 8 && rc == DSIM_DISK_CORRUPT; try++)   /* read faults pass */
-            rc = dsim_disk_get(n, name, s->buf, sizeof s->buf, &len);
+        int rc = dsim_disk_get_retry(n, name, s->buf, sizeof s->buf, &len);
         if (rc != DSIM_DISK_OK || len < sizeof gen)
             continue;   /* missing, or torn: that write was never synced */
         memcpy(&gen, s->buf, sizeof gen);

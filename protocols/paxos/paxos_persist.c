@@ -15,7 +15,7 @@
 ** The rule: the promise and every accepted entry reach the disk and are
 ** synced before the acceptor answers (callers sync before they send).
 ** Reads that fail their checksum are read again (transient read faults);
-** a record that fails PAXOS_READ_TRIES times is taken as torn (absent).
+** a record that fails DSIM_DISK_READ_TRIES times is taken as torn (absent).
 ** Planted bug 'no_persist_promise': the promise is written as 0, so a
 ** restarted acceptor forgets what it promised (it keeps what it accepted).
 */
@@ -23,27 +23,9 @@
 
 #include "paxos.h"
 
-#define PAXOS_READ_TRIES 8
-
 typedef struct paxos_hard {
     uint64_t promised, round_max, seq;
 } paxos_hard;
-
-static int disk_get(dsim_node *n, const char *key, void *buf, uint32_t cap, uint32_t *len)
-{
-    int rc = DSIM_DISK_CORRUPT;
-    for (int i = 0; i < PAXOS_READ_TRIES && rc == DSIM_DISK_CORRUPT; i++)
-        rc = dsim_disk_get(n, key, buf, cap, len);
-    return rc;
-}
-
-static int disk_read(dsim_node *n, uint64_t index, void *buf, uint32_t cap, uint32_t *len)
-{
-    int rc = DSIM_DISK_CORRUPT;
-    for (int i = 0; i < PAXOS_READ_TRIES && rc == DSIM_DISK_CORRUPT; i++)
-        rc = dsim_disk_read(n, index, buf, cap, len);
-    return rc;
-}
 
 void paxos_persist_hard(dsim_node *n)
 {
@@ -123,7 +105,7 @@ static void recover_hard(dsim_node *n, paxos_state *s)
     for (int k = 0; k < 2; k++) {
         paxos_hard h;
         uint32_t len;
-        if (disk_get(n, keys[k], &h, sizeof h, &len) == DSIM_DISK_OK && len == sizeof h &&
+        if (dsim_disk_get_retry(n, keys[k], &h, sizeof h, &len) == DSIM_DISK_OK && len == sizeof h &&
             h.seq > s->hard_seq) {
             s->hard_seq = h.seq;
             s->promised = h.promised;
@@ -142,7 +124,7 @@ static bool recover_snapshot(dsim_node *n, paxos_state *s)
     for (int k = 0; k < 2; k++) {
         uint32_t len;
         memset(x, 0, sizeof *x);
-        if (disk_get(n, k ? "snap1" : "snap0", x, sizeof *x, &len) == DSIM_DISK_OK &&
+        if (dsim_disk_get_retry(n, k ? "snap1" : "snap0", x, sizeof *x, &len) == DSIM_DISK_OK &&
             len > offsetof(paxos_snapshot, kv) && dsim_kv_check(&x->kv, len - offsetof(paxos_snapshot, kv)) == 0 &&
             (!found || x->slot > s->snap)) {
             s->snap = x->slot;
@@ -168,7 +150,7 @@ void paxos_recover(dsim_node *n)
     for (uint64_t d = dsim_disk_first(n); d <= last && d > 0; d++) {
         paxos_entry e;
         uint32_t len;
-        if (disk_read(n, d, &e, sizeof e, &len) != DSIM_DISK_OK || len != sizeof e) {
+        if (dsim_disk_read_retry(n, d, &e, sizeof e, &len) != DSIM_DISK_OK || len != sizeof e) {
             dsim_disk_truncate(n, d);
             break;
         }

@@ -28,7 +28,6 @@
 
 #include "pbft.h"
 
-#define PBFT_READ_TRIES 8
 
 typedef struct rec_head {
     uint64_t version;
@@ -77,9 +76,7 @@ static void *get2(dsim_node *n, const char *key, uint32_t cap, uint32_t *len, ui
         char k[40];
         snprintf(k, sizeof k, "%s.%d", key, copy);
         uint32_t got = 0;
-        int rc = DSIM_DISK_CORRUPT;
-        for (int i = 0; i < PBFT_READ_TRIES && rc == DSIM_DISK_CORRUPT; i++)
-            rc = dsim_disk_get(n, k, buf, (uint32_t)(sizeof(rec_head) + cap), &got);
+        int rc = dsim_disk_get_retry(n, k, buf, (uint32_t)(sizeof(rec_head) + cap), &got);
         rec_head h;
         if (rc != DSIM_DISK_OK || got < sizeof h)
             continue;

@@ -264,8 +264,6 @@ uint64_t raft_append(dsim_node *n, raft_entry *e);   /* memory + disk, no sync *
 void raft_truncate(dsim_node *n, uint64_t from);     /* memory + disk */
 void raft_persist_snapshot(dsim_node *n, const raft_snapshot *snap, bool keep_log);
 void raft_recover(dsim_node *n);
-/* Disk reads that ride out transient read faults (see raft_persist.c). */
-int raft_disk_get(dsim_node *n, const char *key, void *buf, uint32_t cap, uint32_t *len);
 /* The key of the latest snapshot ("snap0" or "snap1"). */
 const char *raft_snap_key(const raft_state *s);
 void raft_write_log(dsim_node *n, const uint64_t *terms, int len, uint64_t term);

@@ -18,36 +18,18 @@
 ** the disk and are synced before the node answers a message that depends
 ** on them. Callers sync ('dsim_disk_sync') before they send.
 ** A read that fails its checksum is read again: the disk's read faults are
-** transient, and only a record that fails RAFT_READ_TRIES times in a row is
-** taken as torn (absent).
+** transient, and only a record that fails DSIM_DISK_READ_TRIES times in a
+** row is taken as torn (absent): dsim_disk_get_retry, dsim_disk_read_retry.
 ** Planted bug 'vote_not_persisted': the vote is kept in memory only, so a
 ** node that crashes and restarts in the same term may vote twice.
 */
 #include "raft.h"
-
-#define RAFT_READ_TRIES 8
 
 typedef struct raft_hard {
     uint64_t term;
     uint64_t seq;
     int32_t voted_for, pad;
 } raft_hard;
-
-int raft_disk_get(dsim_node *n, const char *key, void *buf, uint32_t cap, uint32_t *len)
-{
-    int rc = DSIM_DISK_CORRUPT;
-    for (int i = 0; i < RAFT_READ_TRIES && rc == DSIM_DISK_CORRUPT; i++)
-        rc = dsim_disk_get(n, key, buf, cap, len);
-    return rc;
-}
-
-static int disk_read_retry(dsim_node *n, uint64_t index, void *buf, uint32_t cap, uint32_t *len)
-{
-    int rc = DSIM_DISK_CORRUPT;
-    for (int i = 0; i < RAFT_READ_TRIES && rc == DSIM_DISK_CORRUPT; i++)
-        rc = dsim_disk_read(n, index, buf, cap, len);
-    return rc;
-}
 
 void raft_persist_hard(dsim_node *n)
 {
@@ -68,7 +50,7 @@ static const raft_snapshot *recover_snapshot(dsim_node *n, raft_state *s, raft_s
         raft_snapshot *x = &buf[k];
         uint32_t len;
         memset(x, 0, offsetof(raft_snapshot, kv) + DSIM_KV_HEAD_BYTES);
-        if (raft_disk_get(n, k ? "snap1" : "snap0", x, sizeof *x, &len) == DSIM_DISK_OK &&
+        if (dsim_disk_get_retry(n, k ? "snap1" : "snap0", x, sizeof *x, &len) == DSIM_DISK_OK &&
             len >= offsetof(raft_snapshot, kv) && dsim_kv_check(&x->kv, len - offsetof(raft_snapshot, kv)) == 0 &&
             (best == NULL || x->index > best->index)) {
             best = x;
@@ -88,7 +70,7 @@ static void recover_hard(dsim_node *n, raft_state *s)
     for (int k = 0; k < 2; k++) {
         raft_hard h;
         uint32_t len;
-        if (raft_disk_get(n, keys[k], &h, sizeof h, &len) == DSIM_DISK_OK && len == sizeof h &&
+        if (dsim_disk_get_retry(n, keys[k], &h, sizeof h, &len) == DSIM_DISK_OK && len == sizeof h &&
             h.seq > s->hard_seq) {
             s->hard_seq = h.seq;
             s->term = h.term;
@@ -171,7 +153,7 @@ void raft_recover(dsim_node *n)
     for (uint64_t d = dsim_disk_first(n); d <= last && d > 0; d++) {
         raft_entry e;
         memset(&e, 0, sizeof e);   /* the record is a prefix (raft_entry_bytes) */
-        int rc = disk_read_retry(n, d, &e, sizeof e, &len);
+        int rc = dsim_disk_read_retry(n, d, &e, sizeof e, &len);
         bool ok = rc == DSIM_DISK_OK && len >= offsetof(raft_entry, op.mops_len) &&
                   len == raft_entry_bytes(&e);
         if (ok && e.index <= s->snap_index)

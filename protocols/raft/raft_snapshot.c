@@ -60,7 +60,7 @@ void raft_send_snapshot(dsim_node *n, int peer)
     m.term = s->term;
     m.round = s->round;
     uint32_t len;
-    if (raft_disk_get(n, raft_snap_key(s), &m.snap, sizeof m.snap, &len) != DSIM_DISK_OK ||
+    if (dsim_disk_get_retry(n, raft_snap_key(s), &m.snap, sizeof m.snap, &len) != DSIM_DISK_OK ||
         len != raft_snapshot_bytes(&m.snap))
         return;   /* unreadable now; the next heartbeat tries again */
     DSIM_ASSERT(m.snap.index == s->snap_index);

@@ -20,20 +20,10 @@
 
 #include "repl.h"
 
-#define REPL_READ_TRIES 8
-
 typedef struct repl_meta {
     uint64_t seq;
     repl_config cfg;
 } repl_meta;
-
-static int disk_get(dsim_node *n, const char *key, void *buf, uint32_t cap, uint32_t *len)
-{
-    int rc = DSIM_DISK_CORRUPT;
-    for (int i = 0; i < REPL_READ_TRIES && rc == DSIM_DISK_CORRUPT; i++)
-        rc = dsim_disk_get(n, key, buf, cap, len);
-    return rc;
-}
 
 static void entry_key(char *buf, size_t cap, uint64_t lsn)
 {
@@ -202,7 +192,7 @@ int repl_read_snapshot(dsim_node *n, repl_snapshot *snap)
     for (int k = 0; k < 2; k++) {
         uint32_t len;
         memset(x, 0, sizeof *x);
-        if (disk_get(n, k ? "snap1" : "snap0", x, sizeof *x, &len) == DSIM_DISK_OK &&
+        if (dsim_disk_get_retry(n, k ? "snap1" : "snap0", x, sizeof *x, &len) == DSIM_DISK_OK &&
             len > offsetof(repl_snapshot, kv) && dsim_kv_check(&x->kv, len - offsetof(repl_snapshot, kv)) == 0 &&
             (found < 0 || x->lsn > snap->lsn)) {
             memcpy(snap, x, sizeof *x);
@@ -220,7 +210,7 @@ static void recover_meta(dsim_node *n, repl_state *s)
     for (int k = 0; k < 2; k++) {
         repl_meta m;
         uint32_t len;
-        if (disk_get(n, k ? "meta1" : "meta0", &m, sizeof m, &len) == DSIM_DISK_OK && len == sizeof m &&
+        if (dsim_disk_get_retry(n, k ? "meta1" : "meta0", &m, sizeof m, &len) == DSIM_DISK_OK && len == sizeof m &&
             m.seq > s->meta_seq) {
             s->meta_seq = m.seq;
             s->cfg = m.cfg;
@@ -253,7 +243,7 @@ void repl_recover(dsim_node *n)
         uint32_t len;
         memset(&e, 0, sizeof e);
         entry_key(key, sizeof key, l);
-        if (disk_get(n, key, &e, sizeof e, &len) != DSIM_DISK_OK || len < offsetof(repl_entry, op) ||
+        if (dsim_disk_get_retry(n, key, &e, sizeof e, &len) != DSIM_DISK_OK || len < offsetof(repl_entry, op) ||
             e.lsn != l || e.epoch < prev_epoch)
             break;
         if (len != offsetof(repl_entry, op) + dsim_op_bytes(&e.op))

@@ -344,7 +344,6 @@ void zab_append(dsim_node *n, zab_entry *e);   /* memory + disk, no sync */
 void zab_truncate(dsim_node *n, uint64_t from_pos);
 void zab_persist_snapshot(dsim_node *n, const zab_snapshot *snap, bool keep_log);
 void zab_recover(dsim_node *n);
-int zab_disk_get(dsim_node *n, const char *key, void *buf, uint32_t cap, uint32_t *len);
 const char *zab_snap_key(const zab_state *s);
 
 /* zab_election.c */

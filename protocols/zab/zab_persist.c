@@ -16,27 +16,9 @@
 */
 #include "zab.h"
 
-#define ZAB_READ_TRIES 8
-
 typedef struct zab_epochs {
     uint64_t accepted, current, seq;
 } zab_epochs;
-
-int zab_disk_get(dsim_node *n, const char *key, void *buf, uint32_t cap, uint32_t *len)
-{
-    int rc = DSIM_DISK_CORRUPT;
-    for (int i = 0; i < ZAB_READ_TRIES && rc == DSIM_DISK_CORRUPT; i++)
-        rc = dsim_disk_get(n, key, buf, cap, len);
-    return rc;
-}
-
-static int disk_read_retry(dsim_node *n, uint64_t index, void *buf, uint32_t cap, uint32_t *len)
-{
-    int rc = DSIM_DISK_CORRUPT;
-    for (int i = 0; i < ZAB_READ_TRIES && rc == DSIM_DISK_CORRUPT; i++)
-        rc = dsim_disk_read(n, index, buf, cap, len);
-    return rc;
-}
 
 void zab_persist_epochs(dsim_node *n)
 {
@@ -54,7 +36,7 @@ static void recover_epochs(dsim_node *n, zab_state *s)
     for (int k = 0; k < 2; k++) {
         zab_epochs e;
         uint32_t len;
-        if (zab_disk_get(n, k ? "epoch1" : "epoch0", &e, sizeof e, &len) == DSIM_DISK_OK &&
+        if (dsim_disk_get_retry(n, k ? "epoch1" : "epoch0", &e, sizeof e, &len) == DSIM_DISK_OK &&
             len == sizeof e && e.seq > s->epoch_seq) {
             s->epoch_seq = e.seq;
             s->accepted_epoch = e.accepted;
@@ -109,7 +91,7 @@ static bool recover_snapshot(dsim_node *n, zab_state *s, zab_snapshot *snap)
         static zab_snapshot x;   /* one thread; too large for the stack twice */
         uint32_t len;
         memset(&x, 0, sizeof x);
-        if (zab_disk_get(n, k ? "snap1" : "snap0", &x, sizeof x, &len) == DSIM_DISK_OK &&
+        if (dsim_disk_get_retry(n, k ? "snap1" : "snap0", &x, sizeof x, &len) == DSIM_DISK_OK &&
             len > offsetof(zab_snapshot, kv.ops) &&
             dsim_kv_check(&x.kv.ops, len - offsetof(zab_snapshot, kv.ops)) == 0 && (!found || x.pos > snap->pos)) {
             *snap = x;
@@ -148,7 +130,7 @@ void zab_recover(dsim_node *n)
         zab_entry e;
         uint32_t len;
         memset(&e, 0, sizeof e);
-        int rc = disk_read_retry(n, d, &e, sizeof e, &len);
+        int rc = dsim_disk_read_retry(n, d, &e, sizeof e, &len);
         bool ok = rc == DSIM_DISK_OK && len >= offsetof(zab_entry, data) && e.len <= ZAB_TXN_MAX &&
                   len == zab_entry_bytes(&e);
         if (ok && e.pos <= s->snap_pos)

@@ -537,3 +537,19 @@ void dsim_disk_sync(dsim_node *n)
     disk_sync(n->disk);
     n->synced_ns = n->w->now;
 }
+
+int dsim_disk_get_retry(dsim_node *n, const char *key, void *buf, uint32_t cap, uint32_t *len)
+{
+    int rc = DSIM_DISK_CORRUPT;
+    for (int i = 0; i < DSIM_DISK_READ_TRIES && rc == DSIM_DISK_CORRUPT; i++)
+        rc = disk_get(n->disk, key, buf, cap, len);
+    return rc;
+}
+
+int dsim_disk_read_retry(dsim_node *n, uint64_t index, void *buf, uint32_t cap, uint32_t *len)
+{
+    int rc = DSIM_DISK_CORRUPT;
+    for (int i = 0; i < DSIM_DISK_READ_TRIES && rc == DSIM_DISK_CORRUPT; i++)
+        rc = disk_read(n->disk, index, buf, cap, len);
+    return rc;
+}
