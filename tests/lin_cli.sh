@@ -12,28 +12,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 failures=0
 
-# expect STATUS DESCRIPTION -- COMMAND...: runs it, output in $T/out, $T/err
-expect() {
-    local want=$1 what=$2
-    shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL: $what: exit $got, expected $want"
-        sed 's/^/  out: /' "$T/out" | head -20
-        sed 's/^/  err: /' "$T/err" | head -20
-        failures=$((failures + 1))
-    fi
-}
-
-# contains FILE TEXT DESCRIPTION
-contains() {
-    if ! grep -qF -- "$2" "$1"; then
-        echo "FAIL: $3: '$2' not in $(basename "$1")"
-        sed 's/^/  | /' "$1" | head -20
-        failures=$((failures + 1))
-    fi
-}
+. "${DSIM_SOURCE:?DSIM_SOURCE is not set}/tests/cli_lib.sh"
 
 . "${DSIM_SOURCE:?DSIM_SOURCE is not set}/tests/lin_small.sh"
 lin_small "$T"

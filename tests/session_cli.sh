@@ -14,26 +14,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 failures=0
 
-expect() {
-    local want=$1 what=$2
-    shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL: $what: exit $got, expected $want"
-        sed 's/^/  out: /' "$T/out" | head -10
-        sed 's/^/  err: /' "$T/err" | head -10
-        failures=$((failures + 1))
-    fi
-}
-
-contains() {
-    if ! grep -qF -- "$2" "$1"; then
-        echo "FAIL: $3: '$2' not in $(basename "$1")"
-        sed 's/^/  | /' "$1" | head -10
-        failures=$((failures + 1))
-    fi
-}
+. "${DSIM_SOURCE:?DSIM_SOURCE is not set}/tests/cli_lib.sh"
 
 expect 0 "list checks" -- "$DSIM" list checks
 contains "$T/out" "session" "dsim list checks names the session check"
