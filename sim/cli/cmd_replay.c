@@ -200,7 +200,7 @@ int cmd_replay(int argc, char **argv)
     FILE *devnull = fopen("/dev/null", "w");
     script_config cfg = {.path = scenario, .seed = (uint64_t)json_integer_value(seed),
                          .params = params ? params : no_params, .trace = trace,
-                         .out = devnull ? devnull : stderr, .schedule = schedule};
+                         .out = devnull ? devnull : stderr, .schedule = schedule, .fault_log = true};
     script_result r;
     script_run(&cfg, &r);
     if (devnull)

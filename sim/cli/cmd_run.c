@@ -243,7 +243,8 @@ int cmd_run(int argc, char **argv)
     script_config cfg = {.path = a.scenario, .seed = a.seed, .params = a.params, .unsafe = a.unsafe,
                          .trace = trace, .log = a.log ? stdout : NULL,
                          .log_color = a.log && isatty(STDOUT_FILENO),
-                         .log_filter = a.log_filter, .out = a.json ? stderr : stdout};
+                         .log_filter = a.log_filter, .out = a.json ? stderr : stdout,
+                         .fault_log = true};
     script_result r;
     double t0 = host_seconds();
     script_run(&cfg, &r);

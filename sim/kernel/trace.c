@@ -51,7 +51,7 @@ static bool is_fault_ev(const char *ev)
 json_t *trace_event(dsim_world *w, const char *ev)
 {
     DSIM_ASSERT(ev != NULL);
-    if (!trace_on(w) && !is_fault_ev(ev))
+    if (!trace_on(w) && !(w->fault_log && is_fault_ev(ev)))
         return NULL;
     json_t *e = json_pack("{s:I, s:s}", "t", (json_int_t)w->now, "ev", ev);
     DSIM_ASSERT(e != NULL);
@@ -109,8 +109,8 @@ void trace_emit(dsim_world *w, json_t *e)
 {
     if (!e)
         return;
-    bool fault = is_fault_ev(json_string_value(json_object_get(e, "ev")));
-    DSIM_ASSERT(trace_on(w) || fault);   /* trace_event gives NULL when off, but for faults */
+    bool fault = w->fault_log && is_fault_ev(json_string_value(json_object_get(e, "ev")));
+    DSIM_ASSERT(trace_on(w) || fault);   /* trace_event gives NULL when off, but for kept faults */
     DSIM_ASSERT(json_is_integer(json_object_get(e, "t")));
     if (fault) {
         if (!w->faults)

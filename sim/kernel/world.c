@@ -174,6 +174,7 @@ static int world_setup(dsim_world *w, const world_config *cfg, char *err, size_t
     w->log = cfg->log;
     w->log_color = cfg->log_color;
     w->log_filter = cfg->log_filter;
+    w->fault_log = cfg->fault_log;
     w->hook_ctx = cfg->hook_ctx;
     if (cfg->scenario)
         trace_header(w, cfg->scenario, (json_t *)cfg->params);

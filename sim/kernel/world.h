@@ -206,6 +206,7 @@ typedef struct world_config {
     FILE *trace, *log;
     bool log_color;
     const struct logfilter *log_filter;
+    bool fault_log;             /* keep the fault events ('faults') for a failure report */
     const char *scenario;       /* for the trace header */
     const json_t *params;       /* -D values, for the trace header */
     void *hook_ctx;             /* the front end's, handed back to hooks */
@@ -243,7 +244,10 @@ struct dsim_world {
     json_t *trace_tail;         /* events kept for --html (or NULL) */
     /* Fault events (crash, restart, pause, resume, partition, heal, clock,
     ** net, fault) as their trace lines, traced or not, for the
-    ** failure report: at most WORLD_FAULTS_MAX, 'faults_more' past it. */
+    ** failure report: at most WORLD_FAULTS_MAX, 'faults_more' past it.
+    ** Kept only with 'fault_log' (dsim run and replay ask; a fuzz or bench
+    ** run, which prints no report, does not pay for them). */
+    bool fault_log;
     json_t *faults;
     uint64_t faults_more;
     /* Warnings about the scenario (a crash of a crashed node ...), as
@@ -435,7 +439,7 @@ static inline bool trace_on(const dsim_world *w)
     return w->trace != NULL || w->log != NULL;
 }
 /* A new event line; NULL when tracing and logging are off, except for
-** fault kinds, which are always made: 'trace_emit' keeps them in
+** fault kinds with 'w->fault_log': 'trace_emit' keeps them in
 ** 'w->faults' for the failure report. */
 json_t *trace_event(dsim_world *w, const char *ev);
 void trace_emit(dsim_world *w, json_t *e);            /* takes ownership */

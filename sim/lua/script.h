@@ -29,6 +29,8 @@ typedef struct script_config {
     FILE *out;               /* where print() writes */
     const json_t *schedule;  /* a fault schedule c:nemesis runs instead of
                                 drawing one (replay, shrink); borrowed */
+    bool fault_log;          /* keep the fault events in 'faults' (a failure
+                                report shows them; fuzz and bench do not) */
 } script_config;
 
 typedef struct script_result {
@@ -42,7 +44,8 @@ typedef struct script_result {
     json_t *summary;         /* counts and fingerprint; NULL if no cluster */
     char *history;           /* JSON-lines history, owned; NULL if none */
     size_t history_len;
-    json_t *faults;          /* fault events as trace lines (world.h); NULL if none */
+    json_t *faults;          /* fault events as trace lines (world.h); NULL if none
+                                or not asked for ('fault_log') */
     json_t *warnings;        /* "T ms: text" about the scenario; NULL if none */
 } script_result;
 

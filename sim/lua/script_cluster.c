@@ -220,6 +220,7 @@ static void parse_cluster(lua_State *L, script *s, world_config *cfg)
     cfg->log = s->cfg->log;
     cfg->log_color = s->cfg->log_color;
     cfg->log_filter = s->cfg->log_filter;
+    cfg->fault_log = s->cfg->fault_log;
     cfg->scenario = s->cfg->path;
     cfg->params = s->cfg->params;
     cfg->hook_ctx = s;
