@@ -244,9 +244,8 @@ int hist_read_json(hist *h, const char *text, size_t len, char *err, size_t cap)
 {
     uint32_t line = 0;
     for (size_t i = 0; i < len;) {
-        size_t end = i;
-        while (end < len && text[end] != '\n')
-            end++;
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - text) : len;
         line++;
         size_t b = i;
         while (b < end && (text[b] == ' ' || text[b] == '\t' || text[b] == '\r'))

@@ -117,8 +117,6 @@ void clients_free(dsim_world *w)
     free(w->wl_state);
     free(w->result);
     free(w->hist_value.p);
-    free(w->hist_line.p);
-    w->hist_line = (wl_text){0};
     w->result = NULL;
     w->hist_value = (wl_text){0};
     w->clients = NULL;

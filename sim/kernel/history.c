@@ -15,23 +15,27 @@
 
 #include "world.h"
 
-static void hist_append(dsim_world *w, const char *s, size_t len)
+/* Room for 'need' more bytes and a NUL at the end of the history; returns
+** where they go. */
+static char *hist_reserve(dsim_world *w, size_t need)
 {
-    DSIM_ASSERT(len > 0);
     DSIM_ASSERT(w->hist_len <= w->hist_cap);
-    if (w->hist_len + len + 1 > w->hist_cap) {
+    if (w->hist_len + need + 1 > w->hist_cap) {
         size_t cap = w->hist_cap ? w->hist_cap : 4096;
-        while (cap < w->hist_len + len + 1)
+        while (cap < w->hist_len + need + 1)
             cap *= 2;
         char *p = realloc(w->hist, cap);
         DSIM_ASSERT(p != NULL);
         w->hist = p;
         w->hist_cap = cap;
     }
-    memcpy(w->hist + w->hist_len, s, len);
-    w->hist_len += len;
-    w->hist[w->hist_len] = 0;
-    DSIM_ASSERT(w->hist[w->hist_len - 1] == '\n');   /* JSON lines, one per record */
+    return w->hist + w->hist_len;
+}
+
+static char *put(char *p, const char *s, size_t len)
+{
+    memcpy(p, s, len);
+    return p + len;
 }
 
 /* The event's value as JSON text (the workload's shape), in 'w's scratch
@@ -59,34 +63,39 @@ void history_record(dsim_world *w, const char *type, const dsim_op *op, const ds
     char key[32] = "";
     bool keyed = w->wl->keyed && w->workload.keys > 1;
     /* {"process":P,"type":"T","f":"F",["key":"kK",]"value":V,"time":NS[,"node":"nN"]}
-    ** put together piece by piece: printf's parsing was most of its cost. */
-    wl_text *line = &w->hist_line;   /* one append per record: hist_append wants whole lines */
-    line->len = 0;
-#define PUT(lit) wl_put(line, lit, sizeof lit - 1)
+    ** written in place at the history's end: printf's parsing, then a
+    ** buffer per piece, were most of its cost. At most 68 bytes of fixed
+    ** text and four integers of at most WL_INT_MAX characters. */
+    size_t type_len = strlen(type), f_len = strlen(f), val_len = w->hist_value.len;
+    size_t need = 68 + 4 * WL_INT_MAX + type_len + f_len + val_len;
+    char *start = hist_reserve(w, need), *p = start;
+#define PUT(lit) (p = put(p, lit, sizeof lit - 1))
     PUT("{\"process\":");
-    wl_put_int(line, op->process);
+    p = wl_fmt_int(p, op->process);
     PUT(",\"type\":\"");
-    wl_put(line, type, strlen(type));
+    p = put(p, type, type_len);
     PUT("\",\"f\":\"");
-    wl_put(line, f, strlen(f));
+    p = put(p, f, f_len);
     PUT("\",");
     if (keyed) {
         PUT("\"key\":\"k");
-        wl_put_int(line, op->key);
+        p = wl_fmt_int(p, op->key);
         PUT("\",");
     }
     PUT("\"value\":");
-    wl_put(line, val, strlen(val));
+    p = put(p, val, val_len);
     PUT(",\"time\":");
-    wl_put_int(line, w->now);
+    p = wl_fmt_int(p, w->now);
     if (node >= 0) {
         PUT(",\"node\":\"n");
-        wl_put_int(line, node + 1);
+        p = wl_fmt_int(p, node + 1);
         PUT("\"");
     }
     PUT("}\n");
 #undef PUT
-    hist_append(w, line->p, line->len);
+    DSIM_ASSERT((size_t)(p - start) <= need);
+    w->hist_len += (size_t)(p - start);
+    w->hist[w->hist_len] = 0;
     json_t *e = trace_event(w, "op");
     if (!e)
         return;

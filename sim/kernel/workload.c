@@ -84,9 +84,9 @@ void wl_put(wl_text *t, const char *s, size_t len)
 
 /* What "%" PRId64 prints, without printf's parsing (a history line has a
 ** few of these, and lines were a tenth of a Raft fuzz run). */
-void wl_put_int(wl_text *t, int64_t v)
+char *wl_fmt_int(char *out, int64_t v)
 {
-    char buf[24], *e = buf + sizeof buf, *p = e;
+    char buf[WL_INT_MAX], *e = buf + sizeof buf, *p = e;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     do {
         *--p = (char)('0' + u % 10);
@@ -94,7 +94,15 @@ void wl_put_int(wl_text *t, int64_t v)
     } while (u > 0);
     if (v < 0)
         *--p = '-';
-    wl_put(t, p, (size_t)(e - p));
+    DSIM_ASSERT(p >= buf);
+    memcpy(out, p, (size_t)(e - p));
+    return out + (e - p);
+}
+
+void wl_put_int(wl_text *t, int64_t v)
+{
+    char buf[WL_INT_MAX];
+    wl_put(t, buf, (size_t)(wl_fmt_int(buf, v) - buf));
 }
 
 void wl_int(wl_text *t, int64_t v)

@@ -70,6 +70,10 @@ void wl_printf(wl_text *t, const char *fmt, ...) __attribute__((format(printf, 2
 /* Appends 'len' bytes of 's'; an integer as "%" PRId64 prints it. */
 void wl_put(wl_text *t, const char *s, size_t len);
 void wl_put_int(wl_text *t, int64_t v);
+/* Writes "%" PRId64 of 'v' at 'p' (at most WL_INT_MAX bytes, no NUL);
+** returns the end. */
+#define WL_INT_MAX 20
+char *wl_fmt_int(char *p, int64_t v);
 
 struct workload {
     const char *name;

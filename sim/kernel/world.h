@@ -257,7 +257,6 @@ struct dsim_world {
     char *hist;                 /* JSON lines of client operations */
     size_t hist_len, hist_cap;
     wl_text hist_value;         /* scratch for one event's value */
-    wl_text hist_line;          /* scratch for one event's line */
     /* invariants */
     void *checker_state;        /* proto->checker_state_size bytes; never zeroed by crashes */
     int in_protocol;            /* inside a node callback: the checker's state is off limits */
