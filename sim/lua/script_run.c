@@ -14,31 +14,34 @@
 #include "script_int.h"
 
 
-/* Runs the Lua function in registry slot 'ref'; an error stops the world. */
-static void call_lua(dsim_world *w, int ref, int nargs_on_stack)
+/* Runs the Lua function on the stack under its 'nargs' arguments (all
+** consumed); an error stops the world. */
+static void call_lua(dsim_world *w, int nargs)
 {
     script *s = w->hook_ctx;
     lua_State *L = s->L;
     DSIM_ASSERT(s->w == w);
-    DSIM_ASSERT(lua_gettop(L) >= nargs_on_stack);
-    int top = lua_gettop(L) - nargs_on_stack;   /* what the caller had below its arguments */
-    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    lua_insert(L, -1 - nargs_on_stack);
+    DSIM_ASSERT(lua_gettop(L) > nargs && lua_isfunction(L, -1 - nargs));
+    int top = lua_gettop(L) - nargs - 1;   /* what the caller had below the function */
     lua_pushcfunction(L, script_error_handler);
-    lua_insert(L, -2 - nargs_on_stack);
-    int base = lua_gettop(L) - nargs_on_stack - 1;
-    if (lua_pcall(L, nargs_on_stack, 0, base) != LUA_OK)
+    lua_insert(L, -2 - nargs);
+    if (lua_pcall(L, nargs, 0, top + 1) != LUA_OK)
         world_fail(w, "%s", lua_tostring(L, -1));
-    lua_settop(L, base - 1);
-    DSIM_ASSERT(lua_gettop(L) == top);   /* the arguments are consumed, nothing is left */
+    lua_settop(L, top);
 }
 
+/* A c:at, c:after or c:every callback, in registry slot 'ref': a one-shot
+** one lets go of its slot once it ran. */
 static void fire(dsim_world *w, uint64_t ref, uint64_t every_ns)
 {
     DSIM_ASSERT(ref <= INT32_MAX);
     if (every_ns > 0)
         dsim_call_at(w, dsim_now(w) + (int64_t)every_ns, fire, ref, every_ns);
-    call_lua(w, (int)ref, 0);
+    lua_State *L = ((script *)w->hook_ctx)->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, (int)ref);
+    call_lua(w, 0);
+    if (every_ns == 0)
+        luaL_unref(L, LUA_REGISTRYINDEX, (int)ref);
 }
 
 static void schedule_fn(lua_State *L, script *s, int64_t at, int fn_idx, int64_t every)
@@ -109,7 +112,6 @@ void emit_to_lua(dsim_world *w, int node, int ep, const char *name, const json_t
             lua_pop(L, 1);
             break;
         }
-        int ref = luaL_ref(L, LUA_REGISTRYINDEX);
         if (fields)   /* the fields, then "name" and "node" over them */
             lj_push_json(L, fields);
         else
@@ -123,8 +125,7 @@ void emit_to_lua(dsim_world *w, int node, int ep, const char *name, const json_t
             lua_pushstring(L, endpoint_name(w, ep, buf, sizeof buf));
             lua_setfield(L, -2, "instance");
         }
-        call_lua(w, ref, 1);
-        luaL_unref(L, LUA_REGISTRYINDEX, ref);
+        call_lua(w, 1);   /* the handler under its event table */
     }
     lua_pop(L, 2);
 }
