@@ -80,6 +80,7 @@ expect 2 "c:run after c:check is an error" "check_then_run.lua:11: c:run after c
 expect 2 "the memory limit stops 86 GB of strings" "memory.lua:3: memory limit of 1073741824 bytes" \
     run "$sc/memory.lua"
 expect 0 "garbage alone does not trip the memory limit" "^ok$" run "$sc/memory_garbage.lua"
+expect 0 "a one-shot callback that ran is garbage" "^ok$" run "$sc/memory_callbacks.lua"
 expect 2 "a caught memory error still ends the run" "memory_pcall.lua:6: memory limit of 8388608 bytes" \
     run "$sc/memory_pcall.lua"
 
