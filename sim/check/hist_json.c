@@ -84,15 +84,14 @@ static bool num(const char **p, const char *e, int64_t *out)
     const char *q = *p;
     bool neg = q < e && *q == '-';
     q += neg;
-    int64_t v = 0;
-    int digits = 0;
-    while (q < e && *q >= '0' && *q <= '9' && digits < 18) {
-        v = v * 10 + (*q++ - '0');
-        digits++;
-    }
-    if (digits == 0 || (q < e && *q >= '0' && *q <= '9') || (digits > 1 && (*p)[neg] == '0'))
+    const char *d = q;
+    uint64_t v = 0;   /* wraps past 19 digits: those are refused below */
+    while (q < e && (unsigned char)(*q - '0') < 10)
+        v = v * 10 + (uint64_t)(*q++ - '0');
+    size_t digits = (size_t)(q - d);
+    if (digits == 0 || digits > 18 || (digits > 1 && *d == '0'))
         return false;
-    *out = neg ? -v : v;
+    *out = neg ? -(int64_t)v : (int64_t)v;
     *p = q;
     return true;
 }
