@@ -20,6 +20,7 @@
 typedef struct fixture {
     zk_tree t;
     uint64_t zxid;
+    uint32_t xid;   /* request numbers, as a client counts them */
     zk_effect e;
 } fixture;
 
@@ -31,8 +32,12 @@ static fixture *fx_new(void)
     return f;
 }
 
+/* Applies 'x' as the next transaction; one without a request number gets
+** the next one. */
 static int apply(fixture *f, zk_txn x)
 {
+    if (x.xid == 0)
+        x.xid = ++f->xid;
     uint8_t buf[ZK_TXN_BYTES];
     assert_int_equal(zk_txn_encode(&x, buf, sizeof buf), ZK_TXN_BYTES);
     zk_tree_apply(&f->t, buf, sizeof buf, ++f->zxid, &f->e);
@@ -376,6 +381,37 @@ static void test_a_write_from_an_older_connection_is_refused(void **state)
     free(f);
 }
 
+/* A network's copy of a write request reaches the leader twice: the copy,
+** applied after a later write of another client, must not undo it
+** (zk.lua seed 308835: a set applied again overwrote the newer value). */
+static void test_a_copy_of_an_applied_write_is_refused(void **state)
+{
+    (void)state;
+    fixture *f = fx_new();
+    assert_int_equal(create(f, "/k", 0, 0, "0"), ZK_OK);
+    uint64_t a = open_session(f, 1), b = open_session(f, 2);
+    zk_txn x = txn(ZK_TXN_SET, "/k");
+    x.session = a;
+    x.conn_seq = 1;
+    x.xid = 7;
+    x.data_len = 1;
+    x.data[0] = 'a';
+    assert_int_equal(apply(f, x), ZK_OK);
+    zk_txn y = x;
+    y.session = b;
+    y.data[0] = 'b';
+    assert_int_equal(apply(f, y), ZK_OK);
+    assert_int_equal(apply(f, x), ZK_SESSIONMOVED);   /* the copy */
+    assert_int_equal(f->e.changed_count, 0);
+    uint8_t data[ZK_DATA_MAX];
+    zk_stat st;
+    assert_int_equal(zk_tree_get(&f->t, "/k", data, sizeof data, &st), ZK_OK);
+    assert_int_equal(data[0], 'b');
+    x.xid = 8;   /* its next request goes through */
+    assert_int_equal(apply(f, x), ZK_OK);
+    free(f);
+}
+
 static void test_watches_fire_once_in_zookeepers_table(void **state)
 {
     (void)state;
@@ -478,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_save_load_round_trip_keeps_the_digest),
         cmocka_unit_test(test_digest_is_of_the_content_and_its_stats),
         cmocka_unit_test(test_a_write_from_an_older_connection_is_refused),
+        cmocka_unit_test(test_a_copy_of_an_applied_write_is_refused),
         cmocka_unit_test(test_watches_fire_once_in_zookeepers_table),
         cmocka_unit_test(test_recipes_decide_from_the_children),
     };

@@ -49,7 +49,8 @@ typedef enum zk_err {
     ZK_NODEEXISTS = -110,
     ZK_NOTEMPTY = -111,
     ZK_SESSIONEXPIRED = -112,
-    ZK_SESSIONMOVED = -118,   /* a request of an older connection of the session */
+    ZK_SESSIONMOVED = -118,   /* a request of an older connection of the session,
+                              ** or a copy of one already applied */
     ZK_OUTOFSPACE = -200,     /* dsim's own: a bound of the fixed-size tree */
 } zk_err;
 
@@ -80,6 +81,8 @@ typedef struct zk_session {
     int64_t timeout_ns;
     int32_t client;                /* the client node id that opened it */
     uint32_t conn_seq;             /* the newest connection a write came through */
+    uint32_t xid;                  /* the newest write applied (its request number) */
+    uint32_t pad_;
 } zk_session;
 
 typedef struct zk_tree {

@@ -246,7 +246,8 @@ static void client_request(dsim_node *n, zk_server *z, int c, const zk_req *q)
         return;
     }
     if (q->op == ZK_OP_CONNECT) {
-        connect_request(n, z, c, q);
+        if (z->conns[c].conn != q->conn)   /* the same: a network's copy (each connect draws its own) */
+            connect_request(n, z, c, q);
         return;
     }
     if (z->conns[c].conn != q->conn)

@@ -17,7 +17,10 @@
 ** write that comes through an older connection of its session than one a
 ** write already came through fails with SESSIONMOVED (ZooKeeper's check):
 ** a request a slow server forwards late cannot land after the client moved
-** on (a create of a lock entry the client no longer knows about).
+** on (a create of a lock entry the client no longer knows about). So does a
+** write whose request number is not above the session's last applied one:
+** a network's copy of a request (TCP, which ZooKeeper runs on, never makes
+** one; the simulated network does) must not apply twice.
 ** Sizes are bounded (zk.h); lookups are binary searches, children listings
 ** and session cleanups scan the array (ZK_ZNODES_MAX entries at most).
 */
@@ -296,10 +299,15 @@ void zk_tree_apply(zk_tree *t, const uint8_t *txn, uint32_t len, uint64_t zxid, 
         int s = needs_session && x.session != 0 ? session_index(t, x.session) : -2;
         if (s == -1) {
             x.kind = 0;   /* a write of a session closed before it: refused below */
-        } else if (s >= 0 && x.conn_seq < t->sessions[s].conn_seq) {
-            x.kind = 255;   /* from a connection older than one already heard: refused */
+        } else if (s >= 0 && (x.conn_seq < t->sessions[s].conn_seq || x.xid <= t->sessions[s].xid)) {
+            /* from a connection older than one already heard, or a request
+            ** this session already wrote: a network's copy of it (TCP
+            ** would never deliver one; a client's request numbers only
+            ** grow, and it has one write out at a time): refused */
+            x.kind = 255;
         } else if (s >= 0) {
             t->sessions[s].conn_seq = x.conn_seq;
+            t->sessions[s].xid = x.xid;
         }
         switch (x.kind) {
         case 0: err = ZK_SESSIONEXPIRED; break;
