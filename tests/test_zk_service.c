@@ -48,6 +48,25 @@ static void test_lock_recipe_grants_in_turn_on_one_server(void **state)
     world_free(w);
 }
 
+/* The network copies every message. A copied connect must open no second
+** session (an orphan that would expire) and a copied create or set must
+** not apply twice (zk.lua seed 308835: a copied set, applied after a newer
+** one, brought the old value back); the lock still goes round. */
+static void test_every_message_copied(void **state)
+{
+    (void)state;
+    dsim_link_set dup = {.dup_set = true, .dup = 1.0};
+    dsim_world *w = dbl_world_net(5, 1, "{\"servers\": 1, \"recipe\": \"lock\"}", &dup);
+    world_run(w, DSIM_SEC(3));
+    assert_true(w->stats.duplicated > 100);
+    assert_true(mutex_ok(w, 1000, NULL));
+    assert_true(dbl_count(w, "lock_acquired") >= 20);
+    assert_int_equal(dbl_count(w, "session_expired"), 0);
+    const dbl_server *s0 = &((const dbl_state *)dsim_state(dsim_node_at(w, 0)))->s;
+    assert_int_equal(s0->tree.session_count, 4);   /* one per client */
+    world_free(w);
+}
+
 static void test_lock_recipe_on_lagging_followers(void **state)
 {
     (void)state;
@@ -225,6 +244,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lock_recipe_grants_in_turn_on_one_server),
+        cmocka_unit_test(test_every_message_copied),
         cmocka_unit_test(test_lock_recipe_on_lagging_followers),
         cmocka_unit_test(test_herd_wakes_every_waiter),
         cmocka_unit_test(test_election_has_one_leader_and_a_successor_when_it_pauses),

@@ -193,7 +193,9 @@ static const dsim_protocol dbl_protocol = {
 };
 
 /* A world of 'nodes' with 'options' (JSON text, may be NULL), started. */
-static dsim_world *dbl_world(int nodes, uint64_t seed, const char *options)
+/* A world of the double, started; 'net' (or NULL) sets every link from
+** the start. */
+static dsim_world *dbl_world_net(int nodes, uint64_t seed, const char *options, const dsim_link_set *net)
 {
     char err[256];
     world_config cfg;
@@ -201,6 +203,10 @@ static dsim_world *dbl_world(int nodes, uint64_t seed, const char *options)
     cfg.protocol = &dbl_protocol;
     cfg.nodes = nodes;
     cfg.seed = seed;
+    if (net) {
+        cfg.net_given = true;
+        cfg.net_set = *net;
+    }
     json_t *opts = options ? json_loads(options, 0, NULL) : NULL;
     cfg.options = opts;
     dsim_world *w = world_create(&cfg, err, sizeof err);
@@ -211,6 +217,11 @@ static dsim_world *dbl_world(int nodes, uint64_t seed, const char *options)
     json_decref(opts);
     world_start(w);
     return w;
+}
+
+static dsim_world *dbl_world(int nodes, uint64_t seed, const char *options)
+{
+    return dbl_world_net(nodes, seed, options, NULL);
 }
 
 static int dbl_count(dsim_world *w, const char *name)
