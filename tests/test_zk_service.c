@@ -48,10 +48,10 @@ static void test_lock_recipe_grants_in_turn_on_one_server(void **state)
     world_free(w);
 }
 
-/* The network copies every message. A copied connect must open no second
-** session (an orphan that would expire) and a copied create or set must
-** not apply twice (zk.lua seed 308835: a copied set, applied after a newer
-** one, brought the old value back); the lock still goes round. */
+/* The network copies every message: a copied connect must open no second
+** session (an orphan that would expire), and the lock still goes round.
+** (That a copied write is not applied twice, zk.lua seed 308835, is
+** test_zk.c's test_a_copy_of_an_applied_write_is_refused.) */
 static void test_every_message_copied(void **state)
 {
     (void)state;

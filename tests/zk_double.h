@@ -192,9 +192,8 @@ static const dsim_protocol dbl_protocol = {
     .events = dbl_events, .checker_state_size = sizeof(dbl_log),
 };
 
-/* A world of 'nodes' with 'options' (JSON text, may be NULL), started. */
-/* A world of the double, started; 'net' (or NULL) sets every link from
-** the start. */
+/* A world of 'nodes' with 'options' (JSON text, may be NULL), started;
+** 'net' (or NULL) sets every link from the start. */
 static dsim_world *dbl_world_net(int nodes, uint64_t seed, const char *options, const dsim_link_set *net)
 {
     char err[256];
